@@ -1,0 +1,1 @@
+"""Qt-free softphone engine: pjsua2 calls, audio bridge, history, secrets, provisioning client."""
