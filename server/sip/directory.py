@@ -1,0 +1,191 @@
+"""What the PBX needs to know about the company, and what it writes back.
+
+The SIP layer never touches the database: it talks to one `Directory` (the domain
+layer's `SqlDirectory`, or `InMemoryDirectory` in tests).  Every value crossing that
+boundary is a frozen dataclass defined here, so both sides agree on one shape.
+
+Units: times are POSIX seconds (float, UTC); quotas are minutes (the admin's unit)
+while usage is reported back in seconds (the proxy's unit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+
+class DeviceKind(StrEnum):
+    """What kind of device a SIP credential belongs to; ring methods filter on it."""
+
+    APP = "app"  # our desktop (or mobile) softphone app
+    IP_PHONE = "ip_phone"  # a desk phone provisioned by the company
+    OTHER = "other"  # any other SIP client (counts for ring method "all" only)
+
+
+class RingMethod(StrEnum):
+    """Which of an agent's devices ring for a call to their extension."""
+
+    ALL = "all"
+    APP = "app"  # only DeviceKind.APP contacts
+    IP_PHONE = "ip_phone"  # only DeviceKind.IP_PHONE contacts
+    MOBILE = "mobile"  # the agent's mobile number, out through the default hotline's trunk
+
+
+class Disposition(StrEnum):
+    """Where a call attempt is (while running) or how it ended."""
+
+    TRYING = "trying"
+    RINGING = "ringing"
+    ANSWERED = "answered"  # connected; still running while `end` is None
+    COMPLETED = "completed"  # answered, then hung up
+    BUSY = "busy"
+    DND = "dnd"
+    NO_ANSWER = "no_answer"
+    CANCELLED = "cancelled"  # the caller gave up before an answer
+    REJECTED = "rejected"  # 403 and other refusals (permission, quota)
+    NOT_FOUND = "not_found"
+    FAILED = "failed"  # 5xx/6xx, timeouts, trunk errors
+    QUOTA_EXCEEDED = "quota_exceeded"  # cut off during the call by the minute quota
+
+
+@dataclass(frozen=True, slots=True)
+class SipCredential:
+    """One SIP account (device) of a user.  `password` may be None when only HA1s are stored."""
+
+    user_id: int
+    company_id: int
+    domain: str
+    username: str
+    password: str | None
+    ha1_md5: str | None  # md5(username:realm:password), realm == domain
+    ha1_sha256: str | None  # sha256(username:realm:password)
+    device_kind: DeviceKind = DeviceKind.APP
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class UserRouting:
+    """The routing facts of one user (agent)."""
+
+    user_id: int
+    company_id: int
+    domain: str
+    extensions: tuple[str, ...]
+    display_name: str
+    dnd: bool = False
+    ring_method: RingMethod = RingMethod.ALL
+    mobile_number: str | None = None  # as entered; the PBX normalises to 84xxxxxxxxx
+    auto_answer: bool = False
+    allow_outbound: bool = True
+    monthly_minutes: int | None = None  # None = unlimited
+    minutes_used: float = 0.0  # in the current month (the domain resets it monthly)
+    default_hotline: str | None = None  # hotline number
+
+
+@dataclass(frozen=True, slots=True)
+class Trunk:
+    """A carrier SIP gateway.  With `register` the PBX registers to it with username/password."""
+
+    host: str
+    port: int = 5060
+    transport: str = "udp"  # "udp" | "tcp" | "tls"
+    username: str | None = None
+    password: str | None = None
+    register: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Hotline:
+    """A company phone number (caller ID) on one carrier, reached through one trunk."""
+
+    number: str  # as the carrier knows it, e.g. "02873001234" or "84961234567"
+    carrier: str  # carrier id as in server.sip.carriers (e.g. "viettel"), or "" if fixed line
+    trunk: Trunk
+    inbound_extension: str | None = None  # where calls to this number go (None: nowhere yet)
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One call attempt; upserted by `call_id` at each state change so a crash loses none."""
+
+    call_id: str  # the proxy's id for the attempt (the caller's Call-ID)
+    company_id: int | None
+    domain: str
+    caller: str  # extension, number or URI of the caller
+    callee: str  # what was dialed (normalised number or extension)
+    direction: str  # "internal" | "outbound" | "inbound" | "feature"
+    hotline: str | None
+    start: float
+    answer: float | None = None
+    end: float | None = None
+    disposition: Disposition = Disposition.TRYING
+    hangup_cause: str | None = None  # e.g. "caller BYE", "486 Busy Here", "quota"
+    caller_user_id: int | None = None
+    callee_user_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMessage:
+    """A SIP MESSAGE waiting for a recipient with no registered device."""
+
+    message_id: str
+    domain: str
+    user_id: int  # recipient
+    from_uri: str
+    to_uri: str
+    content_type: str
+    body: bytes
+    date: str  # the original Date header value (RFC 1123), kept on delivery
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """One registered contact of an address-of-record (`sip:user@domain`)."""
+
+    aor: str
+    contact: str  # the Contact URI as registered (without angle brackets)
+    expires_at: float
+    user_id: int
+    username: str
+    device_kind: DeviceKind
+    call_id: str
+    cseq: int
+    source: str = ""  # "transport:host:port" the REGISTER came from (NAT: reach it there)
+    instance_id: str | None = None  # +sip.instance, when the client sent one
+    user_agent: str = ""
+
+
+@runtime_checkable
+class Directory(Protocol):
+    """Everything the PBX reads and writes about the company.  All methods are async."""
+
+    async def sip_credential(self, domain: str, username: str) -> SipCredential | None: ...
+
+    async def user_routing(self, user_id: int) -> UserRouting | None: ...
+
+    async def user_by_extension(self, domain: str, extension: str) -> int | None: ...
+
+    async def hotlines(self, domain: str) -> list[Hotline]: ...
+
+    async def hotline_by_number(self, number: str) -> tuple[str, Hotline] | None:
+        """(domain, hotline) for an inbound call's dialed number; numbers compared normalised."""
+        ...
+
+    async def add_outbound_seconds(self, user_id: int, seconds: float) -> None: ...
+
+    async def record_call(self, cdr: CallRecord) -> None: ...
+
+    async def queue_message(self, msg: QueuedMessage) -> None: ...
+
+    async def pending_messages(self, domain: str, user_id: int) -> list[QueuedMessage]: ...
+
+    async def mark_delivered(self, message_id: str) -> None: ...
+
+    async def save_binding(self, b: Binding) -> None:
+        """Insert or replace the binding keyed by (aor, contact)."""
+        ...
+
+    async def delete_binding(self, aor: str, contact: str) -> None: ...
+
+    async def load_bindings(self) -> list[Binding]: ...
