@@ -1,0 +1,263 @@
+"""Digest authentication for the registrar and proxy (RFC 3261 §22, RFC 7616 hashing, RFC 8760).
+
+Theory of operation
+-------------------
+Nonces are stateless and self-verifying: ``base64(issued_at || random || HMAC(secret, issued_at ||
+random || realm))``.  A nonce older than `nonce_ttl` is answered with a fresh challenge carrying
+``stale=true`` (the client retries without asking the user).  Replays are refused by remembering
+the highest nonce-count (nc) seen per nonce: a response must carry a strictly larger nc than the
+last accepted one.  That table only holds nonces younger than the TTL, so it stays bounded.
+
+Unknown users are challenged exactly like known ones, and a response for an unknown user is
+checked against a throw-away HA1 so the answer (and its cost) does not reveal which usernames exist.
+Only ``qop=auth`` is accepted: without qop there is no nc, hence no replay protection.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import struct
+from dataclasses import dataclass
+from enum import StrEnum
+
+from server.sip.directory import SipCredential
+
+ALGORITHMS: dict[str, str] = {"MD5": "md5", "SHA-256": "sha256"}
+
+
+class AuthOutcome(StrEnum):
+    OK = "ok"
+    MISSING = "missing"  # no credentials for our realm: challenge
+    STALE = "stale"  # right password, expired nonce: challenge with stale=true
+    INVALID = "invalid"  # wrong password, unknown user, bad nonce, replay: challenge (count a failure)
+    MALFORMED = "malformed"  # unparseable header: 400
+
+
+@dataclass(frozen=True, slots=True)
+class DigestResponse:
+    """The parameters of one `Authorization`/`Proxy-Authorization: Digest ...` header."""
+
+    username: str
+    realm: str
+    nonce: str
+    uri: str
+    response: str
+    algorithm: str = "MD5"
+    qop: str | None = None
+    nc: str | None = None
+    cnonce: str | None = None
+    opaque: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuthResult:
+    outcome: AuthOutcome
+    username: str | None = None
+    reason: str = ""
+
+
+_PARAM = re.compile(r'\s*([A-Za-z0-9_-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]+)\s*(?:,|$)')
+
+
+def parse_digest(value: str) -> DigestResponse | None:
+    """Parse a Digest credentials header value; None if it is not Digest or lacks required fields."""
+    scheme, _, rest = value.strip().partition(" ")
+    if scheme.lower() != "digest":
+        return None
+    params: dict[str, str] = {}
+    pos = 0
+    rest = rest.strip()
+    while pos < len(rest):
+        m = _PARAM.match(rest, pos)
+        if m is None:
+            return None
+        key, raw = m.group(1).lower(), m.group(2)
+        if raw.startswith('"'):
+            raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
+        params[key] = raw
+        pos = m.end()
+    try:
+        return DigestResponse(
+            username=params["username"],
+            realm=params["realm"],
+            nonce=params["nonce"],
+            uri=params["uri"],
+            response=params["response"].lower(),
+            algorithm=params.get("algorithm", "MD5"),
+            qop=params.get("qop"),
+            nc=params.get("nc"),
+            cnonce=params.get("cnonce"),
+            opaque=params.get("opaque"),
+        )
+    except KeyError:
+        return None
+
+
+def _h(alg: str, data: str) -> str:
+    return hashlib.new(ALGORITHMS[alg], data.encode()).hexdigest()
+
+
+def ha1_for(alg: str, username: str, realm: str, password: str) -> str:
+    return _h(alg, f"{username}:{realm}:{password}")
+
+
+def expected_response(alg: str, ha1: str, method: str, d: DigestResponse) -> str:
+    ha2 = _h(alg, f"{method}:{d.uri}")
+    return _h(alg, f"{ha1}:{d.nonce}:{d.nc}:{d.cnonce}:{d.qop}:{ha2}")
+
+
+class DigestAuthenticator:
+    """Issues challenges and verifies responses.  Sans-IO: `now` is always passed in."""
+
+    def __init__(
+        self,
+        *,
+        secret: bytes | None = None,
+        nonce_ttl: float = 300.0,
+        algorithms: tuple[str, ...] = ("SHA-256", "MD5"),
+    ) -> None:
+        self._secret = secret or os.urandom(32)
+        self._ttl = nonce_ttl
+        self._algorithms = algorithms
+        self._opaque = hashlib.sha256(self._secret + b"opaque").hexdigest()[:16]
+        self._nc_seen: dict[str, tuple[float, int]] = {}  # nonce -> (issued_at, highest nc)
+        self._last_prune = 0.0
+        self._dummy_key = os.urandom(16).hex()
+
+    # --- challenges ------------------------------------------------------------------
+    def new_nonce(self, now: float) -> str:
+        body = struct.pack(">d", now) + os.urandom(8)
+        return base64.urlsafe_b64encode(body + self._mac(body)).decode().rstrip("=")
+
+    def challenges(self, realm: str, now: float, *, stale: bool = False) -> list[str]:
+        """WWW-/Proxy-Authenticate values, strongest algorithm first (RFC 8760 §2.4)."""
+        nonce = self.new_nonce(now)
+        stale_param = ", stale=true" if stale else ""
+        return [
+            f'Digest realm="{realm}", nonce="{nonce}", opaque="{self._opaque}", '
+            f'algorithm={alg}, qop="auth"{stale_param}'
+            for alg in self._algorithms
+        ]
+
+    # --- verification ----------------------------------------------------------------
+    def verify(
+        self,
+        header_values: list[str],
+        *,
+        realm: str,
+        method: str,
+        credential: SipCredential | None,
+        now: float,
+    ) -> AuthResult:
+        """Check the credentials headers of a request against `credential` (None: unknown user)."""
+        digest: DigestResponse | None = None
+        for value in header_values:
+            d = parse_digest(value)
+            if d is None:
+                if value.strip().lower().startswith("digest"):
+                    return AuthResult(AuthOutcome.MALFORMED, reason="malformed Digest credentials")
+                continue
+            if d.realm == realm:
+                digest = d
+                break
+        if digest is None:
+            return AuthResult(AuthOutcome.MISSING)
+        d = digest
+        if d.algorithm not in self._algorithms:
+            return AuthResult(AuthOutcome.INVALID, d.username, f"unsupported algorithm {d.algorithm}")
+        if d.qop != "auth" or not d.nc or not d.cnonce:
+            return AuthResult(AuthOutcome.INVALID, d.username, "qop=auth with nc and cnonce required")
+        try:
+            nc = int(d.nc, 16)
+        except ValueError:
+            return AuthResult(AuthOutcome.MALFORMED, d.username, "bad nc")
+        issued = self._nonce_time(d.nonce)
+        if issued is None:
+            return AuthResult(AuthOutcome.INVALID, d.username, "nonce not ours")
+
+        ha1 = self._ha1(d.algorithm, credential, d.username, realm)
+        good = hmac.compare_digest(expected_response(d.algorithm, ha1, method, d), d.response)
+        if credential is None or not credential.enabled or not good:
+            return AuthResult(AuthOutcome.INVALID, d.username, "wrong credentials")
+        if now - issued > self._ttl or issued - now > 5.0:
+            return AuthResult(AuthOutcome.STALE, d.username, "nonce expired")
+
+        self._prune(now)
+        _, last_nc = self._nc_seen.get(d.nonce, (issued, 0))
+        if nc <= last_nc:
+            return AuthResult(AuthOutcome.INVALID, d.username, f"replayed nonce count {d.nc}")
+        self._nc_seen[d.nonce] = (issued, nc)
+        return AuthResult(AuthOutcome.OK, d.username)
+
+    # --- internals -------------------------------------------------------------------
+    def _mac(self, body: bytes) -> bytes:
+        return hmac.new(self._secret, body, hashlib.sha256).digest()[:12]
+
+    def _nonce_time(self, nonce: str) -> float | None:
+        try:
+            raw = base64.urlsafe_b64decode(nonce + "=" * (-len(nonce) % 4))
+        except (ValueError, TypeError):
+            return None
+        if len(raw) != 28:
+            return None
+        body, mac = raw[:16], raw[16:]
+        if not hmac.compare_digest(mac, self._mac(body)):
+            return None
+        return float(struct.unpack(">d", body[:8])[0])
+
+    def _ha1(self, alg: str, credential: SipCredential | None, username: str, realm: str) -> str:
+        if credential is not None:
+            stored = credential.ha1_sha256 if alg == "SHA-256" else credential.ha1_md5
+            if stored:
+                return stored.lower()
+            if credential.password is not None:
+                return ha1_for(alg, credential.username, realm, credential.password)
+        return ha1_for(alg, username, realm, self._dummy_key)
+
+    def _prune(self, now: float) -> None:
+        if now - self._last_prune < self._ttl / 4:
+            return
+        self._last_prune = now
+        horizon = now - self._ttl - 5.0
+        self._nc_seen = {n: v for n, v in self._nc_seen.items() if v[0] >= horizon}
+
+
+def client_authorization(
+    challenge: str,
+    *,
+    method: str,
+    uri: str,
+    username: str,
+    password: str,
+    nc: int = 1,
+    cnonce: str = "0a4f113b",
+) -> str:
+    """Build a Digest credentials value answering `challenge` (used by tests and the trunk client)."""
+    params = dict(
+        (k.lower(), v.strip('"')) for k, v in re.findall(r'([A-Za-z0-9_-]+)=("[^"]*"|[^\s,]+)', challenge)
+    )
+    alg = params.get("algorithm", "MD5")
+    realm, nonce = params["realm"], params["nonce"]
+    ha1 = ha1_for(alg, username, realm, password)
+    d = DigestResponse(
+        username=username,
+        realm=realm,
+        nonce=nonce,
+        uri=uri,
+        response="",
+        algorithm=alg,
+        qop="auth",
+        nc=f"{nc:08x}",
+        cnonce=cnonce,
+    )
+    opaque = f', opaque="{params["opaque"]}"' if "opaque" in params else ""
+    head = f'Digest username="{username}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
+    if "auth" not in params.get("qop", "").split(","):  # RFC 2069 style, still met on carrier gateways
+        resp = _h(alg, f"{ha1}:{nonce}:{_h(alg, f'{method}:{uri}')}")
+        return head + f'response="{resp}", algorithm={alg}{opaque}'
+    resp = expected_response(alg, ha1, method, d)
+    return head + f'response="{resp}", algorithm={alg}, qop=auth, nc={nc:08x}, cnonce="{cnonce}"{opaque}'

@@ -1,0 +1,185 @@
+"""Who gets a call: a pure decision over facts the proxy fetched from the Directory.
+
+`decide(facts)` never touches I/O; the proxy gathers `RouteFacts` (caller, callee, its live
+bindings, the company's hotlines) and turns the `RouteDecision` into SIP: fork to contacts,
+486 + Reason for DND, 403 + Reason, out through a carrier trunk, or to the media service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.sip.carriers import carrier_of, normalize_number
+from server.sip.directory import Binding, DeviceKind, Hotline, RingMethod, UserRouting
+from server.sip.quota import may_start_outbound, remaining_seconds
+
+ADAPTIVE = "adaptive"
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """Fork to these registered contacts of the callee."""
+
+    user_id: int
+    extension: str
+    contacts: tuple[Binding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Dnd:
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Forbidden:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unavailable:
+    """The callee exists but nothing of theirs can ring now (480)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Trunk:
+    """Out through `hotline`'s carrier trunk to `number` (84xxxxxxxxx), showing `caller_id`."""
+
+    hotline: Hotline
+    number: str
+    caller_id: str
+    max_seconds: float | None  # quota left for the paying user; None = unlimited
+    billed_user_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """To the media service (echo test, later IVR/queues/rooms)."""
+
+    feature: str
+
+
+@dataclass(frozen=True, slots=True)
+class NotFound:
+    reason: str
+
+
+RouteDecision = Extension | Dnd | Forbidden | Unavailable | Trunk | Media | NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class RouteFacts:
+    caller: UserRouting | None  # None: not one of our users (e.g. a carrier trunk)
+    dialed: str  # request-URI user part
+    x_hotline: str | None  # the X-Hotline header the caller sent
+    callee: UserRouting | None  # set when `dialed` is an extension of the caller's domain
+    callee_bindings: tuple[Binding, ...]  # live bindings of the callee
+    hotlines: tuple[Hotline, ...]  # of the domain
+    media_available: bool
+    inbound: bool = False  # the call came from a trunk to a hotline
+
+
+def is_feature_number(dialed: str) -> bool:
+    return dialed.startswith("*") and len(dialed) > 1
+
+
+def eligible_contacts(method: RingMethod, bindings: tuple[Binding, ...]) -> tuple[Binding, ...]:
+    if method == RingMethod.APP:
+        return tuple(b for b in bindings if b.device_kind == DeviceKind.APP)
+    if method == RingMethod.IP_PHONE:
+        return tuple(b for b in bindings if b.device_kind == DeviceKind.IP_PHONE)
+    return bindings
+
+
+def _same_number(a: str, b: str) -> bool:
+    return (normalize_number(a) or a) == (normalize_number(b) or b)
+
+
+def _default_hotline(user: UserRouting, hotlines: tuple[Hotline, ...]) -> Hotline | None:
+    if user.default_hotline:
+        for h in hotlines:
+            if _same_number(h.number, user.default_hotline):
+                return h
+    return hotlines[0] if hotlines else None
+
+
+def choose_hotline(
+    user: UserRouting, hotlines: tuple[Hotline, ...], x_hotline: str | None, callee_number: str
+) -> Hotline | Forbidden:
+    """Caller ID: the X-Hotline the app asked for, adaptive (callee's carrier), or the default."""
+    if not hotlines:
+        return Forbidden("No hotline configured for outbound calls")
+    wanted = (x_hotline or "").strip()
+    if wanted.lower() == ADAPTIVE:
+        carrier = carrier_of(callee_number)
+        if carrier is not None:
+            for h in hotlines:
+                if h.carrier == carrier.value:
+                    return h
+    elif wanted:
+        for h in hotlines:
+            if _same_number(h.number, wanted):
+                return h
+        return Forbidden("Hotline not owned by the company")
+    h = _default_hotline(user, hotlines)
+    return h if h is not None else Forbidden("No hotline configured for outbound calls")
+
+
+def _to_callee(facts: RouteFacts, callee: UserRouting) -> RouteDecision:
+    if callee.dnd:
+        return Dnd(callee.user_id)
+    if callee.ring_method == RingMethod.MOBILE:
+        mobile = normalize_number(callee.mobile_number or "")
+        hotline = _default_hotline(callee, facts.hotlines)
+        if mobile and hotline is not None:
+            # The company pays for forwarding to the agent's own mobile: no user quota applies.
+            return Trunk(hotline, mobile, hotline.number, None, None)
+        method = RingMethod.ALL  # no mobile or no trunk: ring what is registered rather than nothing
+    else:
+        method = callee.ring_method
+    contacts = eligible_contacts(method, facts.callee_bindings)
+    if not contacts:
+        return Unavailable("No registered device")
+    return Extension(callee.user_id, facts.dialed, contacts)
+
+
+def decide(facts: RouteFacts) -> RouteDecision:
+    if is_feature_number(facts.dialed):
+        if facts.media_available:
+            return Media(facts.dialed)
+        return Unavailable("Media service unavailable")
+    if facts.callee is not None:
+        return _to_callee(facts, facts.callee)
+    number = normalize_number(facts.dialed)
+    if number is None or len(number) < 3:
+        return NotFound("No such extension or number")
+    caller = facts.caller
+    if caller is None or facts.inbound:
+        return NotFound("No such extension")  # never relay strangers out through our trunks
+    if not caller.allow_outbound:
+        return Forbidden("Outbound calls not permitted")
+    if not may_start_outbound(caller):
+        return Forbidden("Monthly outbound minutes used up")
+    hotline = choose_hotline(caller, facts.hotlines, facts.x_hotline, number)
+    if isinstance(hotline, Forbidden):
+        return hotline
+    return Trunk(hotline, number, hotline.number, remaining_seconds(caller), caller.user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundTarget:
+    """Route an inbound hotline call as if `dialed` had been dialed inside the company."""
+
+    dialed: str
+
+
+def route_inbound_hotline(hotline: Hotline) -> InboundTarget | NotFound:
+    """The one hook for calls arriving on a hotline number.
+
+    Today: the hotline's inbound extension.  IVR, queues and business hours replace this with a
+    feature number served by the media service (``InboundTarget("*ivr…")``).
+    """
+    if hotline.inbound_extension:
+        return InboundTarget(hotline.inbound_extension)
+    return NotFound("Hotline has no inbound destination")
