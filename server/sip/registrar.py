@@ -1,0 +1,271 @@
+"""The registrar: REGISTER with digest authentication, many contacts per user, expiry, persistence.
+
+Bindings live in memory (the proxy reads them on every call) and are written through to the
+Directory at each change, so `load()` after a restart brings them back.  Lookup is by user id:
+one agent may register several devices, each with its own SIP username.
+
+A REGISTER's To user must be the authenticated username; the realm is the To domain.  Contacts
+carry their own `expires` param or fall back to the Expires header, then to `default_expires`;
+values under `min_expires` get 423, values over `max_expires` are shortened.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from email.utils import formatdate
+
+from server.sip.address import Address
+from server.sip.auth import AuthOutcome, DigestAuthenticator, parse_digest
+from server.sip.directory import Binding, Directory, SipCredential
+from server.sip.errors import SipParseError
+from server.sip.flood import FloodGuard
+from server.sip.message import SipRequest, SipResponse, make_response, new_tag
+
+log = logging.getLogger("server.sip.registrar")
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterResult:
+    response: SipResponse
+    credential: SipCredential | None = None  # set when the REGISTER was authenticated and applied
+    added: tuple[Binding, ...] = ()
+    removed: tuple[Binding, ...] = ()
+
+
+def challenge_response(
+    request: SipRequest,
+    auth: DigestAuthenticator,
+    realm: str,
+    now: float,
+    *,
+    proxy: bool,
+    stale: bool = False,
+) -> SipResponse:
+    status = 407 if proxy else 401
+    resp = make_response(request, status, to_tag=new_tag())
+    name = "Proxy-Authenticate" if proxy else "WWW-Authenticate"
+    for value in auth.challenges(realm, now, stale=stale):
+        resp.headers.add(name, value)
+    return resp
+
+
+async def authenticate(
+    request: SipRequest,
+    *,
+    directory: Directory,
+    auth: DigestAuthenticator,
+    flood: FloodGuard,
+    realm: str,
+    source: Address,
+    now: float,
+    proxy: bool,
+) -> SipCredential | SipResponse:
+    """The credential of an authenticated request, or the response to send (challenge, 403, 400)."""
+    header = "Proxy-Authorization" if proxy else "Authorization"
+    values = request.headers.get_all(header)
+    username = _claimed_username(values)
+    if username is not None and flood.locked_out(source.host, username, now):
+        return make_response(request, 403, "Too many failed attempts", to_tag=new_tag())
+    credential = await directory.sip_credential(realm, username) if username is not None else None
+    result = auth.verify(values, realm=realm, method=request.method, credential=credential, now=now)
+    if result.outcome is AuthOutcome.OK and credential is not None:
+        flood.auth_succeeded(source.host, credential.username)
+        return credential
+    if result.outcome is AuthOutcome.MALFORMED:
+        return make_response(request, 400, "Malformed credentials", to_tag=new_tag())
+    if result.outcome is AuthOutcome.INVALID and result.username is not None:
+        log.info("auth: %s %r from %s refused: %s", request.method, result.username, source, result.reason)
+        flood.auth_failed(source.host, result.username, now)
+    return challenge_response(
+        request, auth, realm, now, proxy=proxy, stale=result.outcome is AuthOutcome.STALE
+    )
+
+
+def _claimed_username(values: list[str]) -> str | None:
+    for v in values:
+        d = parse_digest(v)
+        if d is not None:
+            return d.username
+    return None
+
+
+class Registrar:
+    def __init__(
+        self,
+        directory: Directory,
+        auth: DigestAuthenticator,
+        flood: FloodGuard,
+        *,
+        min_expires: int = 60,
+        max_expires: int = 3600,
+        default_expires: int = 3600,
+    ) -> None:
+        self._directory = directory
+        self._auth = auth
+        self._flood = flood
+        self.min_expires = min_expires
+        self.max_expires = max_expires
+        self.default_expires = default_expires
+        self._by_user: dict[int, dict[tuple[str, str], Binding]] = {}
+
+    async def load(self, now: float) -> int:
+        """Bring back persisted bindings (after a restart); expired ones are deleted."""
+        count = 0
+        for b in await self._directory.load_bindings():
+            if b.expires_at <= now:
+                await self._directory.delete_binding(b.aor, b.contact)
+                continue
+            self._by_user.setdefault(b.user_id, {})[(b.aor, b.contact)] = b
+            count += 1
+        return count
+
+    def bindings_of(self, user_id: int, now: float) -> tuple[Binding, ...]:
+        """Live bindings of a user, newest first."""
+        found = self._by_user.get(user_id)
+        if not found:
+            return ()
+        live = [b for b in found.values() if b.expires_at > now]
+        live.sort(key=lambda b: -b.expires_at)
+        return tuple(live)
+
+    def is_registered(self, user_id: int, now: float) -> bool:
+        return bool(self.bindings_of(user_id, now))
+
+    def all_bindings(self) -> list[Binding]:
+        return [b for m in self._by_user.values() for b in m.values()]
+
+    async def expire(self, now: float) -> list[Binding]:
+        """Remove bindings whose time is up; returns them (presence may change)."""
+        gone: list[Binding] = []
+        for uid, m in list(self._by_user.items()):
+            for key, b in list(m.items()):
+                if b.expires_at <= now:
+                    del m[key]
+                    gone.append(b)
+            if not m:
+                del self._by_user[uid]
+        for b in gone:
+            await self._directory.delete_binding(b.aor, b.contact)
+        return gone
+
+    def next_expiry(self) -> float | None:
+        times = [b.expires_at for m in self._by_user.values() for b in m.values()]
+        return min(times) if times else None
+
+    async def handle(self, request: SipRequest, source: Address, now: float) -> RegisterResult:
+        try:
+            to = request.to
+            contacts = request.contacts
+            wildcard = request.wildcard_contact
+        except SipParseError as e:
+            return RegisterResult(make_response(request, 400, e.reason))
+        realm = to.uri.host.lower()
+        got = await authenticate(
+            request,
+            directory=self._directory,
+            auth=self._auth,
+            flood=self._flood,
+            realm=realm,
+            source=source,
+            now=now,
+            proxy=False,
+        )
+        if isinstance(got, SipResponse):
+            return RegisterResult(got)
+        cred = got
+        if (to.uri.user or "") != cred.username:
+            return RegisterResult(
+                make_response(request, 403, "To user does not match credentials", new_tag())
+            )
+        aor = to.uri.aor()
+        header_expires = request.expires
+        call_id = request.call_id
+        cseq = request.cseq[0]
+        table = self._by_user.setdefault(cred.user_id, {})
+        added: list[Binding] = []
+        removed: list[Binding] = []
+
+        if wildcard:
+            if header_expires != 0:
+                return RegisterResult(make_response(request, 400, "Wildcard Contact needs Expires: 0"))
+            for key, b in list(table.items()):
+                if b.aor == aor:
+                    removed.append(table.pop(key))
+        else:
+            for c in contacts:
+                raw = c.params.get("expires")
+                if raw is not None and raw.isdigit():
+                    expires = int(raw)
+                elif header_expires is not None:
+                    expires = header_expires
+                else:
+                    expires = self.default_expires
+                contact = str(c.uri)
+                key = (aor, contact)
+                if expires == 0:
+                    if key in table:
+                        removed.append(table.pop(key))
+                    continue
+                if expires < self.min_expires:
+                    resp = make_response(request, 423, to_tag=new_tag())
+                    resp.headers.add("Min-Expires", str(self.min_expires))
+                    return RegisterResult(resp)
+                expires = min(expires, self.max_expires)
+                instance = c.params.get("+sip.instance")
+                if instance is not None:
+                    for k, old in list(table.items()):
+                        if old.aor == aor and old.instance_id == instance and k != key:
+                            removed.append(table.pop(k))
+                b = Binding(
+                    aor=aor,
+                    contact=contact,
+                    expires_at=now + expires,
+                    user_id=cred.user_id,
+                    username=cred.username,
+                    device_kind=cred.device_kind,
+                    call_id=call_id,
+                    cseq=cseq,
+                    source=str(source),
+                    instance_id=instance,
+                    user_agent=request.headers.get("User-Agent", "") or "",
+                )
+                old = table.get(key)
+                if old is not None and old.call_id == call_id and old.cseq > cseq:
+                    continue  # out-of-order retransmission of an older REGISTER
+                table[key] = b
+                added.append(b)
+        for b in removed:
+            await self._directory.delete_binding(b.aor, b.contact)
+        for b in added:
+            await self._directory.save_binding(b)
+        if removed or added:
+            log.info(
+                "register %s (user %d) from %s: +%d -%d contacts",
+                aor,
+                cred.user_id,
+                source,
+                len(added),
+                len(removed),
+            )
+        resp = make_response(request, 200, to_tag=new_tag())
+        for b in table.values():
+            if b.aor == aor and b.expires_at > now:
+                resp.headers.add("Contact", f"<{b.contact}>;expires={max(0, int(b.expires_at - now))}")
+        resp.headers.add("Date", http_date(now))
+        return RegisterResult(resp, cred, tuple(added), tuple(removed))
+
+
+def http_date(now: float) -> str:
+    return formatdate(now, usegmt=True)
+
+
+def binding_address(b: Binding) -> Address | None:
+    """Where to send requests for a binding: the flow its REGISTER came from (works behind NAT)."""
+    transport, _, rest = b.source.partition(":")
+    host, _, port = rest.rpartition(":")
+    if not transport or not host or not port.isdigit():
+        return None
+    return Address(transport, host.strip("[]"), int(port))
+
+
