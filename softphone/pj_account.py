@@ -1,0 +1,43 @@
+"""pjsua2 ``Account`` and ``Buddy`` subclasses forwarding callbacks to the engine runtime."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pjsua2 as pj
+
+if TYPE_CHECKING:
+    from softphone.runtime import Runtime
+
+
+class PjAccount(pj.Account):
+    def __init__(self, runtime: Runtime, account_id: str) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.account_id = account_id
+
+    def onRegStarted(self, prm: pj.OnRegStartedParam) -> None:
+        self.runtime.on_reg_started(self, bool(prm.renew))
+
+    def onRegState(self, prm: pj.OnRegStateParam) -> None:
+        self.runtime.on_reg_state(self, prm.code, prm.reason, prm.expiration)
+
+    def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
+        self.runtime.on_incoming_call(self, prm)
+
+    def onInstantMessage(self, prm: pj.OnInstantMessageParam) -> None:
+        self.runtime.on_instant_message(self, prm)
+
+    def onInstantMessageStatus(self, prm: pj.OnInstantMessageStatusParam) -> None:
+        self.runtime.on_instant_message_status(self, prm)
+
+
+class PjBuddy(pj.Buddy):
+    def __init__(self, runtime: Runtime, account_id: str, uri: str) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.account_id = account_id
+        self.uri = uri
+
+    def onBuddyState(self) -> None:
+        self.runtime.on_buddy_state(self)

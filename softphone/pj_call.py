@@ -1,0 +1,37 @@
+"""pjsua2 ``Call`` subclass forwarding callbacks to the engine runtime (engine thread, or the media thread
+for DTMF, which the runtime re-queues)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pjsua2 as pj
+
+if TYPE_CHECKING:
+    from softphone.runtime import Runtime
+
+
+class PjCall(pj.Call):
+    def __init__(self, runtime: Runtime, account: pj.Account, call_key: str, pj_call_id: int = -1) -> None:
+        super().__init__(account, pj_call_id)
+        self.runtime = runtime
+        self.key = call_key
+
+    def onCallState(self, prm: pj.OnCallStateParam) -> None:
+        self.runtime.on_call_state(self)
+
+    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
+        self.runtime.on_call_media_state(self)
+
+    def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
+        digit = prm.digit
+        self.runtime.post(lambda: self.runtime.on_dtmf(self.key, digit))
+
+    def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:
+        self.runtime.on_transfer_request(self, prm)
+
+    def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:
+        self.runtime.on_transfer_status(self, prm)
+
+    def onCallReplaced(self, prm: pj.OnCallReplacedParam) -> None:
+        self.runtime.on_call_replaced(self, prm)

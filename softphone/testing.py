@@ -1,0 +1,197 @@
+"""Helpers to drive ``softphone-cli`` peers in subprocesses and check audio content (tests, bench)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import wave
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+Event = dict[str, Any]
+
+
+def free_port() -> int:
+    """A port free for both UDP and TCP on 127.0.0.1 right now."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.bind(("127.0.0.1", 0))
+            port = u.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+                try:
+                    t.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return int(port)
+    raise RuntimeError("no free port")
+
+
+def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
+    """Mono float samples in -1..1 and the sample rate."""
+    with wave.open(str(path), "rb") as w:
+        rate = w.getframerate()
+        ch = w.getnchannels()
+        raw = w.readframes(w.getnframes())
+    data = np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768.0
+    if ch > 1:
+        data = data.reshape(-1, ch).mean(axis=1)
+    return data, rate
+
+
+def goertzel_power(samples: np.ndarray, rate: int, freq: float) -> float:
+    """Normalised power of ``freq`` in ``samples`` (≈ amplitude²/4 for a pure sine); one DFT bin."""
+    n = len(samples)
+    if n == 0:
+        return 0.0
+    k = round(n * freq / rate)
+    basis = np.exp(-2j * np.pi * k * np.arange(n) / n)
+    return float(abs(np.dot(samples, basis)) ** 2 / (n * n))
+
+
+def tone_levels(
+    path: str | Path, freqs: Sequence[float], skip_s: float = 0.3, max_s: float = 4.0
+) -> dict[float, float]:
+    """Relative level (0..1 of total energy) of each frequency in the WAV, via an FFT over the clip."""
+    data, rate = read_wav(path)
+    data = data[int(skip_s * rate): int((skip_s + max_s) * rate)]
+    if len(data) < rate // 10:
+        return {f: 0.0 for f in freqs}
+    spectrum = np.abs(np.fft.rfft(data * np.hanning(len(data)))) ** 2
+    total = float(spectrum.sum()) or 1.0
+    bin_hz = rate / len(data)
+    out = {}
+    for f in freqs:
+        c = round(f / bin_hz)
+        width = max(2, round(15 / bin_hz))
+        out[f] = float(spectrum[max(0, c - width): c + width + 1].sum()) / total
+    return out
+
+
+def rms(path: str | Path, skip_s: float = 0.0) -> float:
+    data, rate = read_wav(path)
+    data = data[int(skip_s * rate):]
+    return float(np.sqrt(np.mean(data * data))) if len(data) else 0.0
+
+
+class CliPeer:
+    """One ``softphone-cli --json-events --commands`` subprocess with its event stream."""
+
+    def __init__(self, args: Sequence[str], name: str = "peer", env: dict[str, str] | None = None) -> None:
+        self.name = name
+        cmd = [sys.executable, "-m", "softphone.cli", "--json-events", "--commands", *args]
+        log_dir = Path(os.environ.get("TMPDIR", "/tmp"))
+        self.stderr_path = log_dir / f"softphone-{name}-{os.getpid()}-{id(self)}.log"
+        self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed in kill()
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env=env,
+            text=True,
+            bufsize=1,
+        )
+        self.events: list[Event] = []
+        self._cond = threading.Condition()
+        self._next_id = 0
+        self._reader = threading.Thread(target=self._read, name=f"peer-{name}", daemon=True)
+        self._reader.start()
+        ready = self.wait_for(lambda e: e["event"] == "Ready", timeout=30)
+        self.port: int = ready["sip_port"]
+        self.uri: str = f"sip:{name}@127.0.0.1:{self.port}"
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            with self._cond:
+                self.events.append(ev)
+                self._cond.notify_all()
+        with self._cond:
+            self.events.append({"event": "_closed"})
+            self._cond.notify_all()
+
+    def find(self, pred: Callable[[Event], bool], start: int = 0) -> Event | None:
+        with self._cond:
+            return next((e for e in self.events[start:] if pred(e)), None)
+
+    def wait_for(self, pred: Callable[[Event], bool], timeout: float = 20.0, start: int = 0) -> Event:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for e in self.events[start:]:
+                    if pred(e):
+                        return e
+                if any(e["event"] == "_closed" for e in self.events[start:]):
+                    raise AssertionError(f"{self.name} exited; log: {self.stderr_tail()}")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(
+                        f"{self.name}: condition not met in {timeout}s; last events: {self.events[-8:]}"
+                    )
+                self._cond.wait(left)
+
+    def wait_state(
+        self, state: str, call_id: str | None = None, timeout: float = 20.0, start: int = 0
+    ) -> Event:
+        return self.wait_for(
+            lambda e: e["event"] == "CallStateChanged" and e["state"] == state
+            and (call_id is None or e["call_id"] == call_id),
+            timeout,
+            start,
+        )
+
+    def mark(self) -> int:
+        with self._cond:
+            return len(self.events)
+
+    def command(self, cmd: str, timeout: float = 20.0, **args: Any) -> Any:
+        self._next_id += 1
+        cid = self._next_id
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"id": cid, "cmd": cmd, "args": args}) + "\n")
+        self.proc.stdin.flush()
+        res = self.wait_for(lambda e: e["event"] == "CommandResult" and e["id"] == cid, timeout)
+        if not res["ok"]:
+            raise RuntimeError(f"{self.name} {cmd}: {res['error']}")
+        return res["result"]
+
+    def quit(self, timeout: float = 20.0) -> int:
+        if self.proc.poll() is None:
+            try:
+                assert self.proc.stdin is not None
+                self.proc.stdin.write(json.dumps({"id": 0, "cmd": "quit"}) + "\n")
+                self.proc.stdin.flush()
+            except (BrokenPipeError, OSError):
+                pass
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return -9
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self._stderr.close()
+
+    def stderr_tail(self, n: int = 3000) -> str:
+        try:
+            return self.stderr_path.read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
