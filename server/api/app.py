@@ -1,0 +1,81 @@
+"""`create_app(settings)`: the FastAPI application, its database engine and domain context; no globals."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.api.errors import install_error_handlers
+from server.api.routes import (
+    admin_company,
+    admin_devices,
+    admin_groups,
+    admin_hotlines,
+    admin_users,
+    auth,
+    directory,
+    health,
+    me,
+    provisioning,
+)
+from server.domain.clock import Clock, system_clock
+from server.domain.context import DomainContext, context_from_settings
+from server.domain.db import create_engine, create_sessionmaker
+from server.domain.notify import EmailSender, SmsSender
+from server.settings import ServerSettings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(
+    settings: ServerSettings,
+    *,
+    engine: AsyncEngine | None = None,
+    clock: Clock = system_clock,
+    sms: SmsSender | None = None,
+    mail: EmailSender | None = None,
+    ctx: DomainContext | None = None,
+) -> FastAPI:
+    """The API app.  Pass `engine` to share one with the PBX directory (it is then not disposed here)."""
+    owns_engine = engine is None
+    db_engine = engine or create_engine(settings.effective_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            await db_engine.dispose()
+
+    app = FastAPI(
+        title="Softphone provisioning API",
+        version="1",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = db_engine
+    app.state.sessionmaker = create_sessionmaker(db_engine)
+    app.state.ctx = ctx or context_from_settings(settings, clock=clock, sms=sms, mail=mail)
+    install_error_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (
+        health,
+        auth,
+        me,
+        directory,
+        provisioning,
+        admin_users,
+        admin_devices,
+        admin_groups,
+        admin_hotlines,
+        admin_company,
+    ):
+        api.include_router(module.router)
+    app.include_router(api)
+    return app

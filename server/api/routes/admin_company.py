@@ -1,0 +1,31 @@
+"""Admin: the company itself (invite code) and its audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from server.api.deps import CurrentAdmin, SessionDep
+from server.api.schemas.admin import AuditPublic, CompanyInvite
+from server.api.schemas.common import ERROR_RESPONSES
+from server.domain import audit
+
+router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
+
+
+@router.get("/invite")
+async def invite(admin: CurrentAdmin) -> CompanyInvite:
+    """The code an agent gives at sign-up to join this company."""
+    return CompanyInvite(invite_code=admin.company.invite_code)
+
+
+@router.get("/audit")
+async def audit_log(
+    admin: CurrentAdmin,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> list[AuditPublic]:
+    entries = await audit.list_entries(session, company_id=admin.company_id, limit=limit, before_id=before_id)
+    return [AuditPublic.model_validate(e) for e in entries]

@@ -1,0 +1,134 @@
+"""Admin: users of the admin's company, their extensions and call settings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
+
+from server.api.deps import ContextDep, CurrentAdmin, SessionDep
+from server.api.schemas.admin import (
+    DevicePublic,
+    ExtensionCreate,
+    ExtensionPublic,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
+from server.api.schemas.common import ERROR_RESPONSES
+from server.domain import people
+from server.domain.clock import period_of
+from server.domain.context import DomainContext
+from server.domain.models import Role, User
+
+router = APIRouter(prefix="/admin/users", tags=["admin"], responses=ERROR_RESPONSES)
+
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def user_public(user: User, ctx: DomainContext) -> UserPublic:
+    now = ctx.clock()
+    return UserPublic(
+        id=user.id,
+        full_name=user.full_name,
+        phone=user.phone,
+        email=user.email,
+        role=user.role,  # type: ignore[arg-type]
+        active=user.active,
+        locked=user.locked_until is not None and user.locked_until > now,
+        extensions=[e.number for e in user.extensions],
+        devices=[DevicePublic.model_validate(d) for d in user.devices],
+        allow_outbound=user.allow_outbound,
+        monthly_minutes=user.monthly_minutes,
+        minutes_used=round(people.usage_seconds(user, now_period=period_of(now)) / 60.0, 2),
+        ring_method=user.ring_method,  # type: ignore[arg-type]
+        mobile_number=user.mobile_number,
+        auto_answer=user.auto_answer,
+        auto_answer_delay=user.auto_answer_delay,
+        dnd=user.dnd,
+        default_hotline_id=user.default_hotline_id,
+        revision=user.revision,
+    )
+
+
+@router.get("")
+async def list_users(admin: CurrentAdmin, session: SessionDep, ctx: ContextDep) -> list[UserPublic]:
+    return [user_public(u, ctx) for u in await people.list_users(session, company_id=admin.company_id)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_user(
+    body: UserCreate, admin: CurrentAdmin, session: SessionDep, ctx: ContextDep
+) -> UserPublic:
+    user = await people.create_user(
+        session,
+        ctx=ctx,
+        company=admin.company,
+        full_name=body.full_name,
+        phone=body.phone,
+        password=body.password,
+        email=body.email or None,
+        role=Role(body.role),
+        extensions=body.extensions,
+        desktop_device=body.desktop_device,
+        actor_id=admin.id,
+    )
+    return user_public(user, ctx)
+
+
+@router.get("/{user_id}")
+async def get_user(user_id: UserId, admin: CurrentAdmin, session: SessionDep, ctx: ContextDep) -> UserPublic:
+    return user_public(await people.get_user(session, company_id=admin.company_id, user_id=user_id), ctx)
+
+
+@router.patch("/{user_id}")
+async def update_user(
+    user_id: UserId, body: UserUpdate, admin: CurrentAdmin, session: SessionDep, ctx: ContextDep
+) -> UserPublic:
+    user = await people.update_user(
+        session,
+        ctx=ctx,
+        company_id=admin.company_id,
+        user_id=user_id,
+        changes=body.model_dump(exclude_unset=True),
+        actor_id=admin.id,
+    )
+    return user_public(user, ctx)
+
+
+@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_user(user_id: UserId, admin: CurrentAdmin, session: SessionDep, ctx: ContextDep) -> Response:
+    await people.delete_user(
+        session, ctx=ctx, company_id=admin.company_id, user_id=user_id, actor_id=admin.id
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{user_id}/extensions")
+async def list_extensions(user_id: UserId, admin: CurrentAdmin, session: SessionDep) -> list[ExtensionPublic]:
+    user = await people.get_user(session, company_id=admin.company_id, user_id=user_id)
+    return [ExtensionPublic.model_validate(e) for e in user.extensions]
+
+
+@router.post("/{user_id}/extensions", status_code=status.HTTP_201_CREATED)
+async def add_extension(
+    user_id: UserId, body: ExtensionCreate, admin: CurrentAdmin, session: SessionDep, ctx: ContextDep
+) -> ExtensionPublic:
+    extension = await people.add_extension(
+        session, ctx=ctx, company_id=admin.company_id, user_id=user_id, number=body.number, actor_id=admin.id
+    )
+    return ExtensionPublic.model_validate(extension)
+
+
+@router.delete("/{user_id}/extensions/{number}", status_code=status.HTTP_204_NO_CONTENT)
+async def remove_extension(
+    user_id: UserId,
+    number: Annotated[str, Path(max_length=8)],
+    admin: CurrentAdmin,
+    session: SessionDep,
+    ctx: ContextDep,
+) -> Response:
+    await people.remove_extension(
+        session, ctx=ctx, company_id=admin.company_id, user_id=user_id, number=number, actor_id=admin.id
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,87 @@
+"""The caller's own profile, SIP accounts, activation, settings and mobile QR provisioning."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path
+
+from server.api.deps import ContextDep, CurrentUser, SessionDep
+from server.api.schemas.common import ERROR_RESPONSES
+from server.api.schemas.me import (
+    AccountPublic,
+    CompanyPublic,
+    MePublic,
+    MobileProvisioningPublic,
+    MobileProvisioningRequest,
+    ProvisioningDocument,
+    SettingsPublic,
+    SettingsUpdate,
+)
+from server.domain import accounts, provisioning
+
+router = APIRouter(prefix="/me", tags=["me"], responses=ERROR_RESPONSES)
+
+DeviceId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("")
+async def me(user: CurrentUser) -> MePublic:
+    return MePublic(
+        id=user.id,
+        full_name=user.full_name,
+        phone=user.phone,
+        email=user.email,
+        role=user.role,  # type: ignore[arg-type]
+        company=CompanyPublic.model_validate(user.company),
+    )
+
+
+@router.get("/accounts")
+async def my_accounts(user: CurrentUser, session: SessionDep) -> list[AccountPublic]:
+    return [AccountPublic.model_validate(a) for a in await accounts.list_accounts(session, user=user)]
+
+
+@router.post("/accounts/{device_id}/activate")
+async def activate(
+    device_id: DeviceId, user: CurrentUser, session: SessionDep, ctx: ContextDep
+) -> ProvisioningDocument:
+    document = await accounts.activate(session, ctx=ctx, user=user, device_id=device_id)
+    return ProvisioningDocument.model_validate(document)
+
+
+@router.get("/accounts/{device_id}/provisioning")
+async def provisioning_document(
+    device_id: DeviceId, user: CurrentUser, session: SessionDep, ctx: ContextDep
+) -> ProvisioningDocument:
+    device = await accounts.own_device(session, user=user, device_id=device_id)
+    document = await accounts.provisioning_document(session, ctx=ctx, user=user, device=device)
+    return ProvisioningDocument.model_validate(document)
+
+
+@router.get("/settings")
+async def my_settings(user: CurrentUser) -> SettingsPublic:
+    return SettingsPublic.model_validate(user)
+
+
+@router.patch("/settings")
+async def update_settings(
+    body: SettingsUpdate, user: CurrentUser, session: SessionDep, ctx: ContextDep
+) -> SettingsPublic:
+    updated = await accounts.update_my_settings(
+        session, ctx=ctx, user=user, changes=body.model_dump(exclude_unset=True)
+    )
+    return SettingsPublic.model_validate(updated)
+
+
+@router.post("/mobile-provisioning", status_code=201)
+async def mobile_provisioning(
+    user: CurrentUser,
+    session: SessionDep,
+    ctx: ContextDep,
+    body: Annotated[MobileProvisioningRequest | None, Body()] = None,
+) -> MobileProvisioningPublic:
+    grant = await provisioning.create_mobile_token(
+        session, ctx=ctx, user=user, device_id=body.device_id if body else None
+    )
+    return MobileProvisioningPublic.model_validate(grant)

@@ -1,0 +1,181 @@
+"""Schemas of /admin: a Create/Update/Public family per entity."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from server.api.schemas.common import DbId, Secret, Text40, Text100, Text200, Text255
+from server.api.schemas.me import RingMethodName
+
+DeviceKindName = Literal["desktop", "mobile", "web", "ip_phone"]
+TransportName = Literal["udp", "tcp", "tls"]
+
+
+# --- users ---------------------------------------------------------------------------------------
+class ExtensionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    number: str
+
+
+class DevicePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    user_id: int
+    kind: DeviceKindName
+    label: str
+    sip_username: str
+    enabled: bool
+    activated_at: datetime | None
+
+
+class UserCreate(BaseModel):
+    full_name: Text200
+    phone: Text40
+    password: Secret
+    email: Text255 | None = None
+    role: Literal["admin", "agent"] = "agent"
+    extensions: list[Text40] = Field(default_factory=list, max_length=10)
+    desktop_device: bool = True
+
+
+class UserUpdate(BaseModel):
+    full_name: Text200 | None = None
+    phone: Text40 | None = None
+    email: Text255 | None = None
+    role: Literal["admin", "agent"] | None = None
+    active: bool | None = None
+    locked: Literal[False] | None = Field(default=None, description="false unlocks a locked account")
+    password: Secret | None = None
+    allow_outbound: bool | None = None
+    monthly_minutes: int | None = Field(default=None, ge=0, le=1_000_000, description="null = unlimited")
+    reset_usage: bool | None = None
+    ring_method: RingMethodName | None = None
+    mobile_number: Text40 | None = None
+    auto_answer: bool | None = None
+    auto_answer_delay: int | None = Field(default=None, ge=0, le=60)
+    dnd: bool | None = None
+    default_hotline: Text40 | None = None
+
+
+class UserPublic(BaseModel):
+    id: int
+    full_name: str
+    phone: str
+    email: str | None
+    role: Literal["admin", "agent"]
+    active: bool
+    locked: bool
+    extensions: list[str]
+    devices: list[DevicePublic]
+    allow_outbound: bool
+    monthly_minutes: int | None
+    minutes_used: float
+    ring_method: RingMethodName
+    mobile_number: str | None
+    auto_answer: bool
+    auto_answer_delay: int
+    dnd: bool
+    default_hotline_id: int | None
+    revision: int
+
+
+class ExtensionCreate(BaseModel):
+    number: Text40
+
+
+# --- devices -------------------------------------------------------------------------------------
+class DeviceCreate(BaseModel):
+    kind: DeviceKindName
+    label: Text100 = ""
+    sip_username: Text100 | None = None
+    sip_password: Secret | None = None
+
+
+class DeviceUpdate(BaseModel):
+    label: Text100 | None = None
+    enabled: bool | None = None
+    sip_password: Secret | None = None
+    regenerate_password: bool | None = None
+
+
+class DeviceCredentials(BaseModel):
+    form: Literal["web", "ip_phone"]
+    device_id: int
+    values: dict[str, Any]
+
+
+# --- groups --------------------------------------------------------------------------------------
+class GroupCreate(BaseModel):
+    name: Text100
+    member_ids: list[DbId] = Field(default_factory=list, max_length=1000)
+
+
+class GroupUpdate(BaseModel):
+    name: Text100 | None = None
+    member_ids: list[DbId] | None = Field(default=None, max_length=1000)
+
+
+class GroupPublic(BaseModel):
+    id: int
+    name: str
+    member_ids: list[int]
+
+
+# --- hotlines ------------------------------------------------------------------------------------
+class HotlineCreate(BaseModel):
+    number: Text40
+    carrier: Text40 = ""
+    label: Text100 = ""
+    trunk_host: Text255
+    trunk_port: int = Field(default=5060, ge=1, le=65535)
+    trunk_transport: TransportName = "udp"
+    trunk_username: Text100 | None = None
+    trunk_password: Secret | None = None
+    trunk_register: bool = False
+    inbound_extension: Text40 | None = None
+
+
+class HotlineUpdate(BaseModel):
+    carrier: Text40 | None = None
+    label: Text100 | None = None
+    trunk_host: Text255 | None = None
+    trunk_port: int | None = Field(default=None, ge=1, le=65535)
+    trunk_transport: TransportName | None = None
+    trunk_username: Text100 | None = None
+    trunk_password: Secret | None = None
+    trunk_register: bool | None = None
+    inbound_extension: Text40 | None = None
+
+
+class HotlinePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    number: str
+    carrier: str
+    label: str
+    trunk_host: str
+    trunk_port: int
+    trunk_transport: TransportName
+    trunk_username: str | None
+    trunk_register: bool
+    inbound_extension: str | None
+
+
+# --- audit ---------------------------------------------------------------------------------------
+class AuditPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    actor_user_id: int | None
+    action: str
+    entity: str
+    entity_id: int | None
+    detail: dict[str, Any]
+    created_at: datetime
+
+
+class CompanyInvite(BaseModel):
+    invite_code: str

@@ -1,0 +1,204 @@
+"""An agent's own SIP accounts: the list they may activate, the provisioning document, and their settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.domain.clock import period_of
+from server.domain.context import DomainContext
+from server.domain.errors import Forbidden, NotFound
+from server.domain.models import Company, Device, Extension, Hotline, User
+from server.domain.people import apply_call_settings, usage_seconds
+
+CODECS = ("G722/16000", "PCMU/8000", "PCMA/8000")
+ECHO_TEST = "*43"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    device_id: int
+    company_name: str
+    sip_domain: str
+    extension: str | None
+    display_name: str
+    device_kind: str
+    sip_username: str
+
+
+async def _first_extension(session: AsyncSession, user_id: int) -> str | None:
+    return await session.scalar(
+        select(Extension.number).where(Extension.user_id == user_id).order_by(Extension.number).limit(1)
+    )
+
+
+async def list_accounts(session: AsyncSession, *, user: User) -> list[AccountSummary]:
+    company = await session.get(Company, user.company_id)
+    assert company is not None
+    extension = await _first_extension(session, user.id)
+    devices = await session.scalars(
+        select(Device).where(Device.user_id == user.id, Device.enabled.is_(True)).order_by(Device.id)
+    )
+    return [
+        AccountSummary(
+            device_id=d.id,
+            company_name=company.name,
+            sip_domain=company.sip_domain,
+            extension=extension,
+            display_name=user.full_name,
+            device_kind=d.kind,
+            sip_username=d.sip_username,
+        )
+        for d in devices
+    ]
+
+
+async def own_device(session: AsyncSession, *, user: User, device_id: int) -> Device:
+    device = await session.scalar(select(Device).where(Device.id == device_id, Device.user_id == user.id))
+    if device is None:
+        raise NotFound("device")
+    if not device.enabled:
+        raise Forbidden("device_disabled", "this device is disabled by the administrator")
+    return device
+
+
+async def provisioning_document(
+    session: AsyncSession, *, ctx: DomainContext, user: User, device: Device
+) -> dict[str, Any]:
+    """The JSON document of docs/api-contract.md for one device of `user`."""
+    company = await session.get(Company, user.company_id)
+    assert company is not None
+    extension = await _first_extension(session, user.id)
+    hotlines = list(
+        await session.scalars(select(Hotline).where(Hotline.company_id == company.id).order_by(Hotline.id))
+    )
+    default_id = user.default_hotline_id or (hotlines[0].id if hotlines else None)
+    pbx = ctx.pbx
+    transports: list[dict[str, Any]] = [{"type": "udp", "port": pbx.port}, {"type": "tcp", "port": pbx.port}]
+    if pbx.tls_port:
+        transports.append({"type": "tls", "port": pbx.tls_port})
+    carriers = {h.carrier for h in hotlines if h.carrier}
+    used = usage_seconds(user, now_period=period_of(ctx.clock()))
+    return {
+        "revision": user.revision,
+        "account": {
+            "display_name": user.full_name,
+            "extension": extension,
+            "sip_domain": company.sip_domain,
+            "sip_username": device.sip_username,
+            "sip_password": device.sip_password,
+            "auth_realm": company.sip_domain,
+            "registrar": f"sip:{pbx.host}:{pbx.port}",
+            "proxy": f"sip:{pbx.host}:{pbx.port};lr",
+            "transports": transports,
+            "srtp": pbx.srtp,
+            "register_expires": pbx.register_expires,
+        },
+        "codecs": list(CODECS),
+        "hotlines": [
+            {"number": h.number, "carrier": h.carrier, "label": h.label, "default": h.id == default_id}
+            for h in hotlines
+        ],
+        "adaptive_number": len(carriers) > 1,
+        "permissions": {
+            "outbound": user.allow_outbound,
+            "monthly_minutes": user.monthly_minutes,
+            "minutes_used": round(used / 60.0, 2),
+        },
+        "ring_method": user.ring_method,
+        "mobile_number": user.mobile_number,
+        "auto_answer": {"enabled": user.auto_answer, "delay": user.auto_answer_delay},
+        "dnd": user.dnd,
+        "echo_test": ECHO_TEST,
+        "directory_url": "/api/v1/directory",
+    }
+
+
+def activation_email(
+    *, user: User, company: Company, device: Device, extension: str | None, ctx: DomainContext
+) -> str:
+    return (
+        f"Xin chào {user.full_name},\n\n"
+        f"Your softphone account at {company.name} is active.\n\n"
+        f"  Extension:     {extension or '-'}\n"
+        f"  SIP username:  {device.sip_username}\n"
+        f"  SIP password:  {device.sip_password}\n"
+        f"  SIP domain:    {company.sip_domain}\n"
+        f"  Server:        {ctx.pbx.host}:{ctx.pbx.port}\n"
+        f"  Provisioning:  {ctx.public_base_url}/api/v1\n"
+    )
+
+
+async def activate(
+    session: AsyncSession, *, ctx: DomainContext, user: User, device_id: int
+) -> dict[str, Any]:
+    """Mark the device active, e-mail the credentials (when the user has an e-mail), return the document."""
+    device = await own_device(session, user=user, device_id=device_id)
+    device.activated_at = ctx.clock()
+    await session.commit()
+    document = await provisioning_document(session, ctx=ctx, user=user, device=device)
+    if user.email:
+        company = await session.get(Company, user.company_id)
+        assert company is not None
+        await ctx.mail.send_email(
+            user.email,
+            f"Softphone: extension {document['account']['extension']} activated",
+            activation_email(
+                user=user, company=company, device=device, extension=document["account"]["extension"], ctx=ctx
+            ),
+        )
+    return document
+
+
+async def update_my_settings(
+    session: AsyncSession, *, ctx: DomainContext, user: User, changes: dict[str, Any]
+) -> User:
+    apply_call_settings(user, changes)
+    user.revision += 1
+    await session.commit()
+    return user
+
+
+async def device_credentials(
+    session: AsyncSession, *, ctx: DomainContext, company_id: int, device_id: int, form: str
+) -> dict[str, Any]:
+    """A device's SIP settings laid out the way a web softphone or an IP phone's admin page asks for them."""
+    device = await session.scalar(
+        select(Device).where(Device.id == device_id, Device.company_id == company_id)
+    )
+    if device is None:
+        raise NotFound("device")
+    user = await session.get(User, device.user_id)
+    company = await session.get(Company, company_id)
+    assert user is not None and company is not None
+    extension = await _first_extension(session, user.id)
+    pbx = ctx.pbx
+    if form == "web":
+        return {
+            "display_name": user.full_name,
+            "sip_uri": f"sip:{device.sip_username}@{company.sip_domain}",
+            "sip_username": device.sip_username,
+            "sip_password": device.sip_password,
+            "sip_domain": company.sip_domain,
+            "auth_realm": company.sip_domain,
+            "registrar": f"sip:{pbx.host}:{pbx.port}",
+            "outbound_proxy": f"sip:{pbx.host}:{pbx.port};lr",
+            "extension": extension,
+        }
+    return {
+        "display_name": user.full_name,
+        "sip_server": pbx.host,
+        "sip_port": pbx.port,
+        "transport": "UDP",
+        "user_id": device.sip_username,
+        "auth_id": device.sip_username,
+        "auth_password": device.sip_password,
+        "realm": company.sip_domain,
+        "domain": company.sip_domain,
+        "register_expires": pbx.register_expires,
+        "extension": extension,
+        "ha1_md5": device.ha1_md5,
+    }

@@ -1,0 +1,133 @@
+"""Tenants: creating a company with its first admin, looking companies up, admin password resets."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.domain import audit
+from server.domain.context import DomainContext
+from server.domain.errors import Conflict, InvalidInput, NotFound
+from server.domain.models import Company, Role, User
+from server.domain.people import commit_or_conflict, create_user
+from server.domain.security import hash_password
+from server.domain.validation import check_password, normalize_email, normalize_phone
+
+_DOMAIN = re.compile(
+    r"(?=.{3,200}$)[a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?)+"
+)
+
+
+def check_sip_domain(value: str) -> str:
+    value = value.strip().lower()
+    if not _DOMAIN.fullmatch(value):
+        raise InvalidInput(
+            "invalid_domain", "not a SIP domain name", fields={"sip_domain": "e.g. acme.example"}
+        )
+    return value
+
+
+async def domain_for_name(session: AsyncSession, *, name: str) -> str:
+    """A free SIP domain derived from a company name ("Công ty ABC" -> "cong-ty-abc.local")."""
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.encode("ascii", "ignore").decode().lower()).strip("-")[:40]
+    slug = slug.strip("-") or "company"
+    candidate = f"{slug}.local"
+    n = 2
+    while await session.scalar(select(Company.id).where(Company.sip_domain == candidate)) is not None:
+        candidate = f"{slug}-{n}.local"
+        n += 1
+    return candidate
+
+
+async def create_company(
+    session: AsyncSession,
+    *,
+    ctx: DomainContext,
+    name: str,
+    sip_domain: str,
+    admin_full_name: str,
+    admin_phone: str,
+    admin_password: str,
+    admin_email: str | None = None,
+    admin_extensions: tuple[str, ...] = (),
+) -> tuple[Company, User]:
+    """The company and its first admin, in one transaction."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("invalid_name", "company name is required", fields={"company_name": "required"})
+    sip_domain = check_sip_domain(sip_domain)
+    if await session.scalar(select(Company.id).where(Company.sip_domain == sip_domain)) is not None:
+        raise Conflict("duplicate_domain", "SIP domain already used", fields={"sip_domain": "taken"})
+    company = Company(
+        name=name, sip_domain=sip_domain, invite_code=secrets.token_urlsafe(9), created_at=ctx.clock()
+    )
+    session.add(company)
+    await session.flush()
+    admin = await create_user(
+        session,
+        ctx=ctx,
+        company=company,
+        full_name=admin_full_name,
+        phone=admin_phone,
+        password=admin_password,
+        email=admin_email,
+        role=Role.ADMIN,
+        extensions=admin_extensions,
+        commit=False,
+    )
+    audit.record(
+        session,
+        ctx=ctx,
+        company_id=company.id,
+        actor_id=None,
+        action="create",
+        entity="company",
+        entity_id=company.id,
+        detail={"name": name, "sip_domain": sip_domain},
+    )
+    await commit_or_conflict(
+        session, code="duplicate", message="domain, phone or e-mail taken", fields={"sip_domain": "conflict"}
+    )
+    return company, admin
+
+
+async def get_company(session: AsyncSession, *, company_id: int) -> Company:
+    company = await session.get(Company, company_id)
+    if company is None:
+        raise NotFound("company")
+    return company
+
+
+async def reset_admin_password(
+    session: AsyncSession, *, ctx: DomainContext, login: str, password: str
+) -> User:
+    """CLI recovery: set a new password for an admin found by phone or e-mail, and unlock it."""
+    check_password(password)
+    if "@" in login:
+        user = await session.scalar(select(User).where(User.email == normalize_email(login, field="login")))
+    else:
+        user = await session.scalar(select(User).where(User.phone == normalize_phone(login, field="login")))
+    if user is None or user.role != Role.ADMIN:
+        raise NotFound("admin")
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.active = True
+    audit.record(
+        session,
+        ctx=ctx,
+        company_id=user.company_id,
+        actor_id=None,
+        action="reset_password",
+        entity="user",
+        entity_id=user.id,
+        detail={"via": "cli"},
+    )
+    await session.commit()
+    return user

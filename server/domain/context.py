@@ -1,0 +1,109 @@
+"""What every service needs besides a session: the clock, signing, policies, where the PBX is, and senders.
+
+Built once per app from `ServerSettings` (`context_from_settings`); tests build it with their own clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from server.domain.clock import Clock, system_clock
+from server.domain.notify import (
+    ConsoleEmailSender,
+    ConsoleSmsSender,
+    EmailSender,
+    HttpSmsSender,
+    SmsSender,
+    SmtpEmailSender,
+)
+from server.domain.security import TokenSigner
+from server.settings import ServerSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 30 * 24 * 3600
+    otp_ttl: int = 300
+    otp_max_attempts: int = 5
+    otp_cooldown: int = 30
+    otp_max_per_hour: int = 5
+    otp_token_ttl: int = 600
+    login_max_failures: int = 5
+    lockout_seconds: int = 900
+    provisioning_token_ttl: int = 600
+
+
+@dataclass(frozen=True, slots=True)
+class PbxEndpoint:
+    """How clients reach the PBX: goes into provisioning documents verbatim."""
+
+    host: str = "127.0.0.1"
+    port: int = 5060
+    tls_port: int | None = None
+    register_expires: int = 300
+    srtp: str = "optional"
+
+
+@dataclass(frozen=True)
+class DomainContext:
+    signer: TokenSigner
+    clock: Clock = system_clock
+    policy: Policy = field(default_factory=Policy)
+    pbx: PbxEndpoint = field(default_factory=PbxEndpoint)
+    public_base_url: str = "http://127.0.0.1:8080"
+    sms: SmsSender = field(default_factory=ConsoleSmsSender)
+    mail: EmailSender = field(default_factory=ConsoleEmailSender)
+
+
+def context_from_settings(
+    settings: ServerSettings,
+    *,
+    clock: Clock = system_clock,
+    sms: SmsSender | None = None,
+    mail: EmailSender | None = None,
+) -> DomainContext:
+    if sms is None:
+        if settings.sms_backend == "http" and settings.sms_http_url:
+            token = settings.sms_http_token.get_secret_value() if settings.sms_http_token else None
+            sms = HttpSmsSender(settings.sms_http_url, token)
+        else:
+            sms = ConsoleSmsSender()
+    if mail is None:
+        if settings.email_backend == "smtp":
+            mail = SmtpEmailSender(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                sender=settings.email_from,
+                username=settings.smtp_username,
+                password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+                starttls=settings.smtp_starttls,
+            )
+        else:
+            mail = ConsoleEmailSender()
+    return DomainContext(
+        signer=TokenSigner(settings.signing_key()),
+        clock=clock,
+        policy=Policy(
+            access_token_ttl=settings.access_token_ttl,
+            refresh_token_ttl=settings.refresh_token_ttl,
+            otp_ttl=settings.otp_ttl,
+            otp_max_attempts=settings.otp_max_attempts,
+            otp_cooldown=settings.otp_cooldown,
+            otp_max_per_hour=settings.otp_max_per_hour,
+            otp_token_ttl=settings.otp_token_ttl,
+            login_max_failures=settings.login_max_failures,
+            lockout_seconds=settings.lockout_seconds,
+            provisioning_token_ttl=settings.provisioning_token_ttl,
+        ),
+        pbx=PbxEndpoint(
+            host=settings.effective_sip_public_host,
+            port=settings.sip_port,
+            tls_port=settings.sip_tls_port,
+            register_expires=settings.register_expires,
+            srtp=settings.srtp,
+        ),
+        public_base_url=settings.effective_public_base_url,
+        sms=sms,
+        mail=mail,
+    )

@@ -1,0 +1,305 @@
+"""The one domain model: tenants, their people, SIP devices, numbers, and what the PBX writes back.
+
+Times are naive UTC `datetime`s (SQLite and PostgreSQL then agree on what comes back).  Secrets that the PBX
+or provisioning must hand out again (device SIP passwords, trunk passwords) are stored; login passwords are
+argon2 hashes; one-time tokens and codes are stored as SHA-256 digests only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    AGENT = "agent"
+
+
+class DeviceKind(StrEnum):
+    DESKTOP = "desktop"
+    MOBILE = "mobile"
+    WEB = "web"
+    IP_PHONE = "ip_phone"
+
+
+class RingMethod(StrEnum):
+    ALL = "all"
+    APP = "app"
+    IP_PHONE = "ip_phone"
+    MOBILE = "mobile"
+
+
+class OtpPurpose(StrEnum):
+    SIGNUP = "signup"
+    RESET = "reset"
+
+
+group_members = Table(
+    "group_members",
+    Base.metadata,
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Company(Base):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sip_domain: Mapped[str] = mapped_column(String(200), unique=True)
+    invite_code: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(16), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default=Role.AGENT)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+    allow_outbound: Mapped[bool] = mapped_column(Boolean, default=True)
+    monthly_minutes: Mapped[int | None] = mapped_column(Integer)  # None = unlimited
+    seconds_used_this_month: Mapped[float] = mapped_column(Float, default=0.0)
+    usage_period: Mapped[str] = mapped_column(String(7), default="")  # "YYYY-MM" the counter belongs to
+
+    auto_answer: Mapped[bool] = mapped_column(Boolean, default=False)
+    auto_answer_delay: Mapped[int] = mapped_column(Integer, default=3)
+    ring_method: Mapped[str] = mapped_column(String(16), default=RingMethod.ALL)
+    mobile_number: Mapped[str | None] = mapped_column(String(16))
+    dnd: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_hotline_id: Mapped[int | None] = mapped_column(ForeignKey("hotlines.id", ondelete="SET NULL"))
+
+    revision: Mapped[int] = mapped_column(Integer, default=1)  # bumped on any provisioning-relevant change
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    company: Mapped[Company] = relationship(lazy="raise")
+    extensions: Mapped[list[Extension]] = relationship(
+        lazy="raise", order_by="Extension.number", cascade="all, delete-orphan", passive_deletes=True
+    )
+    devices: Mapped[list[Device]] = relationship(
+        lazy="raise", order_by="Device.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Group(Base):
+    __tablename__ = "groups"
+    __table_args__ = (UniqueConstraint("company_id", "name", name="uq_groups_company_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    members: Mapped[list[User]] = relationship(secondary=group_members, lazy="raise", order_by="User.id")
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    __table_args__ = (UniqueConstraint("company_id", "sip_username", name="uq_devices_company_username"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    sip_username: Mapped[str] = mapped_column(String(64))
+    # Kept because Linphone XML, the web/IP-phone forms and the activation e-mail hand it out again.
+    sip_password: Mapped[str] = mapped_column(String(128))
+    ha1_md5: Mapped[str] = mapped_column(String(32))
+    ha1_sha256: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Extension(Base):
+    __tablename__ = "extensions"
+    __table_args__ = (UniqueConstraint("company_id", "number", name="uq_extensions_company_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(4))
+
+
+class Hotline(Base):
+    __tablename__ = "hotlines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    carrier: Mapped[str] = mapped_column(String(32), default="")
+    label: Mapped[str] = mapped_column(String(100), default="")
+    trunk_host: Mapped[str] = mapped_column(String(255))
+    trunk_port: Mapped[int] = mapped_column(Integer, default=5060)
+    trunk_transport: Mapped[str] = mapped_column(String(8), default="udp")
+    trunk_username: Mapped[str | None] = mapped_column(String(100))
+    trunk_password: Mapped[str | None] = mapped_column(String(128))
+    trunk_register: Mapped[bool] = mapped_column(Boolean, default=False)
+    inbound_extension: Mapped[str | None] = mapped_column(String(4))
+
+
+class CallRecord(Base):
+    __tablename__ = "call_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(255), unique=True)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    domain: Mapped[str] = mapped_column(String(200))
+    caller: Mapped[str] = mapped_column(String(255))
+    callee: Mapped[str] = mapped_column(String(255))
+    direction: Mapped[str] = mapped_column(String(16))
+    hotline: Mapped[str | None] = mapped_column(String(20))
+    start: Mapped[float] = mapped_column(Float)
+    answer: Mapped[float | None] = mapped_column(Float)
+    end: Mapped[float | None] = mapped_column(Float)
+    disposition: Mapped[str] = mapped_column(String(32))
+    hangup_cause: Mapped[str | None] = mapped_column(String(255))
+    caller_user_id: Mapped[int | None] = mapped_column(Integer)
+    callee_user_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class QueuedMessage(Base):
+    __tablename__ = "queued_messages"
+    __table_args__ = (Index("ix_queued_messages_recipient", "domain", "user_id", "delivered_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    domain: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    from_uri: Mapped[str] = mapped_column(String(512))
+    to_uri: Mapped[str] = mapped_column(String(512))
+    content_type: Mapped[str] = mapped_column(String(128))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    date: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SipBinding(Base):
+    __tablename__ = "sip_bindings"
+    __table_args__ = (UniqueConstraint("aor", "contact", name="uq_sip_bindings_aor_contact"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    aor: Mapped[str] = mapped_column(String(255))
+    contact: Mapped[str] = mapped_column(String(1024))
+    expires_at: Mapped[float] = mapped_column(Float)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    username: Mapped[str] = mapped_column(String(64))
+    device_kind: Mapped[str] = mapped_column(String(16))
+    call_id: Mapped[str] = mapped_column(String(255))
+    cseq: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(255), default="")
+    instance_id: Mapped[str | None] = mapped_column(String(255))
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+
+
+class ProvisioningToken(Base):
+    __tablename__ = "provisioning_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class OtpCode(Base):
+    __tablename__ = "otp_codes"
+    __table_args__ = (Index("ix_otp_codes_phone_purpose", "phone", "purpose", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(String(16))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    consumed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class RefreshToken(Base):
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "CallRecord",
+    "Company",
+    "Device",
+    "DeviceKind",
+    "Extension",
+    "Group",
+    "Hotline",
+    "OtpCode",
+    "OtpPurpose",
+    "ProvisioningToken",
+    "QueuedMessage",
+    "RefreshToken",
+    "RingMethod",
+    "Role",
+    "SipBinding",
+    "User",
+    "group_members",
+]

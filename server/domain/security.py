@@ -1,0 +1,99 @@
+"""Passwords (argon2), SIP HA1 digests, one-time secrets and our small HMAC-signed tokens.
+
+Token format: `base64url(json payload) "." base64url(HMAC-SHA256(key, payload part))`.  The payload carries
+`typ` (what the token is for) and `exp` (POSIX seconds); verification checks both, in constant time.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+# A fixed hash to verify against when the login is unknown, so timing does not reveal which logins exist.
+DUMMY_PASSWORD_HASH = _hasher.hash("not-a-real-password")
+
+
+def ha1(algorithm: str, username: str, realm: str, password: str) -> str:
+    """HA1 = H(username:realm:password) for `algorithm` "md5" or "sha256" (RFC 2617 / RFC 7616)."""
+    return hashlib.new(algorithm, f"{username}:{realm}:{password}".encode()).hexdigest()
+
+
+def digest(secret: str) -> str:
+    """How one-time secrets (refresh tokens, OTP codes, provisioning tokens) are stored."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_otp_code() -> str:
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+def new_sip_password(length: int = 16) -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class BadToken(Exception):
+    """The token is malformed, forged, of the wrong type or expired."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSigner:
+    key: bytes
+
+    def sign(self, typ: str, exp: float, **claims: Any) -> str:
+        payload = _b64(json.dumps({"typ": typ, "exp": int(exp), **claims}, separators=(",", ":")).encode())
+        mac = hmac.new(self.key, payload.encode(), hashlib.sha256).digest()
+        return f"{payload}.{_b64(mac)}"
+
+    def verify(self, token: str, typ: str, now: float) -> dict[str, Any]:
+        try:
+            payload, mac = token.split(".")
+            expected = hmac.new(self.key, payload.encode(), hashlib.sha256).digest()
+            if not hmac.compare_digest(expected, _unb64(mac)):
+                raise BadToken("bad signature")
+            claims = json.loads(_unb64(payload))
+        except BadToken:
+            raise
+        except (ValueError, UnicodeError) as exc:
+            raise BadToken("malformed token") from exc
+        if not isinstance(claims, dict) or claims.get("typ") != typ:
+            raise BadToken("wrong token type")
+        exp = claims.get("exp")
+        if not isinstance(exp, int) or exp <= now:
+            raise BadToken("token expired")
+        return claims

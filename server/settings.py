@@ -1,0 +1,152 @@
+"""Server settings: defaults < config file (TOML) < environment (`SOFTPHONE_SERVER_*`) < explicit overrides.
+
+Nothing here is read at import time; `load_settings()` builds one `ServerSettings` that `create_app()` and the
+runtime receive.  A missing secret key is generated once and kept in the data directory (so a fresh install
+works out of the box and tokens survive restarts); the example placeholder from `config.example.toml` is
+refused outside demo mode.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "secret", ""})
+DEMO_SECRET_KEY = "demo-only-secret-key-not-for-production"
+
+
+class InsecureSettingsError(ValueError):
+    """Raised when a production configuration keeps a placeholder secret."""
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("softphone-server", appauthor=False))
+
+
+class ServerSettings(BaseSettings):
+    """Every knob of `softphone-server`; see `server/config.example.toml` for the commented list."""
+
+    model_config = SettingsConfigDict(env_prefix="SOFTPHONE_SERVER_", extra="ignore")
+
+    demo: bool = False
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None  # default: sqlite+aiosqlite:///<data_dir>/softphone.db
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    public_base_url: str | None = None  # default: http://<http_host>:<http_port>
+
+    sip_host: str = "127.0.0.1"
+    sip_port: int = 5060
+    sip_tls_port: int | None = None
+    sip_public_host: str | None = None  # what clients put in registrar/proxy; default: sip_host
+    media_enabled: bool = True
+
+    secret_key: SecretStr | None = None
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 30 * 24 * 3600
+
+    otp_ttl: int = 300
+    otp_max_attempts: int = 5
+    otp_cooldown: int = 30
+    otp_max_per_hour: int = 5
+    otp_token_ttl: int = 600
+
+    login_max_failures: int = 5
+    lockout_seconds: int = 900
+
+    provisioning_token_ttl: int = 600
+    register_expires: int = 300
+    srtp: Literal["off", "optional", "mandatory"] = "optional"
+
+    sms_backend: Literal["console", "http"] = "console"
+    sms_http_url: str | None = None
+    sms_http_token: SecretStr | None = None
+
+    email_backend: Literal["console", "smtp"] = "console"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    email_from: str = "softphone@localhost"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if settings_cls.model_config.get("toml_file"):
+            sources.append(TomlConfigSettingsSource(settings_cls))
+        return tuple(sources)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> ServerSettings:
+        if self.demo:
+            return self
+        if self.secret_key is not None and self.secret_key.get_secret_value().strip() in PLACEHOLDER_SECRETS:
+            raise InsecureSettingsError(
+                "secret_key is a placeholder; set a long random SOFTPHONE_SERVER_SECRET_KEY "
+                "or remove it to have one generated in the data directory"
+            )
+        if self.sms_backend == "http" and not self.sms_http_url:
+            raise ValueError("sms_backend = 'http' needs sms_http_url")
+        return self
+
+    # --- derived values -------------------------------------------------------------------
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'softphone.db'}"
+
+    @property
+    def effective_public_base_url(self) -> str:
+        return (self.public_base_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
+
+    @property
+    def effective_sip_public_host(self) -> str:
+        return self.sip_public_host or self.sip_host
+
+    def signing_key(self) -> bytes:
+        """The HMAC key for tokens: configured, demo, or generated once under the data directory."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        if self.demo:
+            return DEMO_SECRET_KEY.encode()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> ServerSettings:
+    """Settings from `config_file` (TOML, optional), the environment and `overrides` (highest priority)."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    if config_file is None:
+        return ServerSettings(**clean)
+    if not config_file.is_file():
+        raise FileNotFoundError(f"config file not found: {config_file}")
+    file_bound = type(
+        "FileServerSettings",
+        (ServerSettings,),
+        {"model_config": SettingsConfigDict(**{**ServerSettings.model_config, "toml_file": config_file})},
+    )
+    return file_bound(**clean)

@@ -1,0 +1,196 @@
+"""Fixtures for the server's domain/API tests: a fresh database per test (SQLite file, or PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server.api.app import create_app
+from server.domain.context import DomainContext
+from server.domain.db import create_all, create_engine
+from server.domain.notify import ConsoleEmailSender, ConsoleSmsSender
+from server.settings import ServerSettings
+
+PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class FakeClock:
+    """A settable clock for expiry tests (naive UTC, as the domain stores it)."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 22, 8, 0, 0))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class PostgresCluster:
+    port: int
+    superuser: str
+
+    def url(self, database: str) -> str:
+        return f"postgresql+asyncpg://{self.superuser}@127.0.0.1:{self.port}/{database}"
+
+
+def _run_as_postgres(args: list[str], **kw: object) -> subprocess.CompletedProcess[bytes]:
+    if os.geteuid() == 0:
+        args = ["runuser", "-u", "postgres", "--", *args]
+    return subprocess.run(args, check=True, capture_output=True, timeout=60, **kw)  # type: ignore[call-overload]
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster on a free loopback port, owned by the `postgres` OS user."""
+    if not PG_BIN_DIRS or not (PG_BIN_DIRS[0] / "initdb").exists():
+        pytest.skip("PostgreSQL server binaries are not installed")
+    bindir = PG_BIN_DIRS[0]
+    # Not under pytest's tmp dir: that is private to root and the cluster runs as `postgres`.
+    base = Path(tempfile.mkdtemp(prefix="softphone-pg-"))
+    datadir = base / "data"
+    superuser = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres")
+    _run_as_postgres(
+        [str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", superuser, "-E", "UTF8"]
+    )
+    port = _free_port()
+    opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off -c synchronous_commit=off"
+    _run_as_postgres(
+        [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(datadir),
+            "-o",
+            opts,
+            "-l",
+            str(base / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ]
+    )
+    try:
+        yield PostgresCluster(port=port, superuser=superuser)
+    finally:
+        _run_as_postgres([str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "-w", "stop"])
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _create_database(cluster: PostgresCluster, name: str) -> None:
+    _run_as_postgres(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(cluster.port),
+            "-U",
+            cluster.superuser,
+            "-d",
+            "postgres",
+            "-q",
+            "-c",
+            f'CREATE DATABASE "{name}"',
+        ],
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database for one test."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    _create_database(cluster, name)
+    return cluster.url(name)
+
+
+@dataclass
+class ApiHarness:
+    client: httpx.AsyncClient
+    ctx: DomainContext
+    clock: FakeClock
+    sms: ConsoleSmsSender
+    mail: ConsoleEmailSender
+    settings: ServerSettings
+    sessionmaker: object
+
+
+@pytest.fixture
+async def api(database_url: str, tmp_path: Path) -> AsyncIterator[ApiHarness]:
+    """The API app over a fresh database, an in-process httpx client, a fake clock and captured SMS/e-mail."""
+    settings = ServerSettings(
+        demo=True,
+        data_dir=tmp_path,
+        database_url=database_url,
+        http_port=8080,
+        sip_port=5060,
+        sip_tls_port=5061,
+    )
+    engine = create_engine(database_url)
+    await create_all(engine)
+    clock = FakeClock()
+    sms, mail = ConsoleSmsSender(), ConsoleEmailSender()
+    app = create_app(settings, engine=engine, clock=clock, sms=sms, mail=mail)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver/api/v1") as client:
+        yield ApiHarness(client, app.state.ctx, clock, sms, mail, settings, app.state.sessionmaker)
+    await engine.dispose()
+
+
+def wait_until(predicate: object, timeout: float = 20.0, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(interval)
+    return False
+
+
+@dataclass
+class SeededDemo:
+    creds: object
+    admin_headers: dict[str, str]
+    agent_headers: dict[str, dict[str, str]]  # by extension
+
+
+async def login_headers(client: httpx.AsyncClient, login: str, password: str) -> dict[str, str]:
+    r = await client.post("/auth/login", json={"login": login, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@pytest.fixture
+async def demo(api: ApiHarness) -> SeededDemo:
+    """The demo company seeded through the domain layer, with bearer headers for its admin and agents."""
+    from server.domain.demo import seed_demo
+
+    async with api.sessionmaker() as session:  # type: ignore[operator]
+        creds = await seed_demo(session, ctx=api.ctx)
+    admin = await login_headers(api.client, creds.admin_phone, creds.admin_password)
+    agents = {a.extension: await login_headers(api.client, a.phone, a.password) for a in creds.agents}
+    return SeededDemo(creds, admin, agents)
