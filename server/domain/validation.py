@@ -10,7 +10,8 @@ from server.sip.carriers import is_vn_mobile, normalize_number
 _EXTENSION = re.compile(r"[0-9]{2,4}")
 _SIP_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")
 _HOTLINE = re.compile(r"\+?[0-9]{3,15}")
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?)+")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~\-]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
 _HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]{0,252}")
 
 
@@ -36,7 +37,7 @@ def normalize_email(value: str, *, field: str = "email") -> str:
     """Syntax only (company-internal domains such as demo.local are fine); stored lower-case."""
     value = value.strip()
     if len(value) > 254 or not _EMAIL.fullmatch(value):
-        raise InvalidInput("invalid_email", "not a valid e-mail address", fields={field: "e.g. an@example.com"})
+        raise InvalidInput("invalid_email", "not an e-mail address", fields={field: "e.g. an@example.vn"})
     return value.lower()
 
 

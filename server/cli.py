@@ -1,0 +1,182 @@
+"""`softphone-server`: run the server (optionally with the demo company), create companies, reset passwords,
+migrate the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from server.settings import InsecureSettingsError, ServerSettings, default_data_dir, load_settings
+
+log = logging.getLogger("softphone.server")
+
+
+def _settings(args: argparse.Namespace, **extra: object) -> ServerSettings:
+    overrides: dict[str, object] = {"data_dir": args.data_dir}
+    overrides.update(extra)
+    return load_settings(args.config, **overrides)
+
+
+def _migrate(settings: ServerSettings) -> None:
+    from server.migrations import upgrade
+
+    upgrade(settings.effective_database_url)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from server.runtime import serve
+
+    overrides: dict[str, object] = {"http_port": args.http_port, "sip_port": args.sip_port}
+    if args.demo:
+        overrides["demo"] = True
+        if args.data_dir is None:  # keep demo data away from a real installation's database
+            overrides["data_dir"] = default_data_dir() / "demo"
+    if args.no_media:
+        overrides["media_enabled"] = False
+    settings = _settings(args, **overrides)
+    if settings.demo and (settings.http_host, settings.sip_host) != ("127.0.0.1", "127.0.0.1"):
+        log.warning("demo mode binds loopback only; ignoring configured hosts")
+        settings = settings.model_copy(update={"http_host": "127.0.0.1", "sip_host": "127.0.0.1"})
+    _migrate(settings)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(settings))
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _migrate(settings)
+    print(f"database at head: {settings.effective_database_url.split('@')[-1]}")
+    return 0
+
+
+def _password(given: str | None, prompt: str) -> str:
+    if given:
+        return given
+    return getpass.getpass(prompt)
+
+
+def cmd_create_company(args: argparse.Namespace) -> int:
+    from server.domain.companies import create_company
+    from server.domain.context import context_from_settings
+    from server.domain.db import create_engine, create_sessionmaker
+
+    settings = _settings(args)
+    _migrate(settings)
+    password = _password(args.admin_password, "Admin password: ")
+
+    async def run() -> None:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                company, admin = await create_company(
+                    session,
+                    ctx=context_from_settings(settings),
+                    name=args.name,
+                    sip_domain=args.domain,
+                    admin_full_name=args.admin_name,
+                    admin_phone=args.admin_phone,
+                    admin_password=password,
+                    admin_email=args.admin_email,
+                )
+                print(
+                    f"created company {company.name!r} (id {company.id}, SIP domain {company.sip_domain}, "
+                    f"invite code {company.invite_code}); admin login {admin.phone}"
+                )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_reset_admin_password(args: argparse.Namespace) -> int:
+    from server.domain.companies import reset_admin_password
+    from server.domain.context import context_from_settings
+    from server.domain.db import create_engine, create_sessionmaker
+
+    settings = _settings(args)
+    _migrate(settings)
+    password = _password(args.password, "New password: ")
+
+    async def run() -> None:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                user = await reset_admin_password(
+                    session, ctx=context_from_settings(settings), login=args.login, password=password
+                )
+                print(f"password reset and account unlocked for admin {user.phone}")
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="softphone-server", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, help="TOML config file (see server/config.example.toml)")
+    common.add_argument("--data-dir", type=Path, help="where the SQLite database and generated secrets live")
+    common.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", parents=[common], help="serve HTTP API + SIP on one event loop")
+    run.add_argument(
+        "--demo", action="store_true", help="seed the demo company, print its credentials, loopback only"
+    )
+    run.add_argument("--http-port", type=int)
+    run.add_argument("--sip-port", type=int)
+    run.add_argument("--no-media", action="store_true", help="do not start the media service")
+    run.set_defaults(func=cmd_run)
+
+    create = sub.add_parser("create-company", parents=[common], help="create a company and its first admin")
+    create.add_argument("--name", required=True)
+    create.add_argument("--domain", required=True, help="SIP domain, e.g. acme.example")
+    create.add_argument("--admin-phone", required=True)
+    create.add_argument("--admin-password", help="prompted when omitted")
+    create.add_argument("--admin-name", default="Administrator")
+    create.add_argument("--admin-email")
+    create.set_defaults(func=cmd_create_company)
+
+    reset = sub.add_parser("reset-admin-password", parents=[common], help="set a new password for an admin")
+    reset.add_argument("--login", required=True, help="the admin's phone or e-mail")
+    reset.add_argument("--password", help="prompted when omitted")
+    reset.set_defaults(func=cmd_reset_admin_password)
+
+    migrate = sub.add_parser("migrate", parents=[common], help="upgrade the database schema to the latest")
+    migrate.set_defaults(func=cmd_migrate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from server.domain.errors import DomainError
+
+    try:
+        return int(args.func(args))
+    except (InsecureSettingsError, ValidationError, FileNotFoundError) as exc:
+        print(f"softphone-server: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        print(f"softphone-server: {exc.message}{' (' + detail + ')' if detail else ''}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

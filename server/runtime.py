@@ -1,0 +1,120 @@
+"""One event loop for the whole server: the HTTP API (uvicorn), the SIP service and the media supervisor.
+
+The SIP and media parts are imported lazily: a checkout where they do not exist yet still serves the API, and
+says so in the log.  Shutdown runs in reverse order (HTTP, SIP, media, database).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+
+from server.api.app import create_app
+from server.domain.context import context_from_settings
+from server.domain.db import create_engine, create_sessionmaker
+from server.domain.demo import format_credentials, seed_demo
+from server.domain.pbx_directory import SqlDirectory
+from server.settings import ServerSettings
+
+log = logging.getLogger("softphone.server")
+
+
+@dataclass
+class RunningServer:
+    """What `serve()` started; `stop_callbacks` run in reverse order."""
+
+    http_url: str
+    sip_ports: dict[str, int] = field(default_factory=dict)
+    media_address: tuple[str, int] | None = None
+    stop_callbacks: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+
+
+async def _start_media(settings: ServerSettings, running: RunningServer) -> None:
+    if not settings.media_enabled:
+        log.info("media service disabled by configuration (echo test *43 unavailable)")
+        return
+    try:
+        from server.media.supervisor import MediaSupervisor
+    except ImportError as exc:
+        log.warning("media service not available in this build (%s); echo test *43 unavailable", exc)
+        return
+    supervisor = MediaSupervisor(host=settings.sip_host, recordings_dir=settings.data_dir / "recordings")
+    try:
+        running.media_address = await supervisor.start()
+    except Exception as exc:  # a broken media child must not take the PBX and API down
+        log.error("media service failed to start (%s); continuing without it", exc)
+        with contextlib.suppress(Exception):
+            await supervisor.stop()
+        return
+    running.stop_callbacks.append(supervisor.stop)
+    log.info("media service on %s:%d", *running.media_address)
+
+
+async def _start_sip(settings: ServerSettings, directory: SqlDirectory, running: RunningServer) -> None:
+    try:
+        from server.sip.service import start_sip_service
+    except ImportError as exc:
+        log.warning("SIP service not available in this build (%s); serving the HTTP API only", exc)
+        return
+    service = await start_sip_service(
+        directory=directory,
+        host=settings.sip_host,
+        udp_port=settings.sip_port,
+        tcp_port=settings.sip_port,
+        tls_port=settings.sip_tls_port,
+        media_address=running.media_address,
+    )
+    running.stop_callbacks.append(service.stop)
+    ports = getattr(service, "ports", None)
+    running.sip_ports = dict(ports) if isinstance(ports, dict) else {"udp": settings.sip_port}
+    log.info("SIP service on %s %s", settings.sip_host, running.sip_ports)
+
+
+async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
+    """Run until SIGINT/SIGTERM.  The database must already be migrated."""
+    engine = create_engine(settings.effective_database_url)
+    sessionmaker = create_sessionmaker(engine)
+    ctx = context_from_settings(settings)
+    running = RunningServer(http_url=f"http://{settings.http_host}:{settings.http_port}")
+    try:
+        if settings.demo:
+            async with sessionmaker() as session:
+                creds = await seed_demo(session, ctx=ctx)
+        await _start_media(settings, running)
+        await _start_sip(settings, SqlDirectory(sessionmaker), running)
+        app = create_app(settings, engine=engine, ctx=ctx)
+        config = uvicorn.Config(
+            app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_level="info",
+            access_log=False,
+            lifespan="on",
+        )
+        server = uvicorn.Server(config)
+        if settings.demo:
+            print(
+                format_credentials(
+                    creds,
+                    http_url=running.http_url,
+                    sip_host=settings.effective_sip_public_host,
+                    sip_port=settings.sip_port,
+                ),
+                file=out,
+                flush=True,
+            )
+        await server.serve()
+    finally:
+        for stop in reversed(running.stop_callbacks):
+            try:
+                await asyncio.wait_for(stop(), timeout=10)
+            except Exception as exc:
+                log.warning("error while stopping: %s", exc)
+        await engine.dispose()
