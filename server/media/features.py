@@ -1,0 +1,54 @@
+"""The feature table: which feature answers which dialled number.
+
+A feature is any object with ``on_call(call)``; it answers or rejects the call and attaches
+a :class:`server.media.call.CallSession` to follow its media. One module per feature
+(``echo.py`` today; IVR menus, queues, conference rooms and recording later).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from server.media.call import MediaCall
+
+ECHO_TEST = "*43"
+
+
+class Feature(Protocol):
+    def on_call(self, call: MediaCall) -> None:
+        """Answer or reject ``call``; runs on the service thread, never inside a pjsua2 callback."""
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Answer for numbers no feature owns."""
+
+    code: int = 404
+    reason: str = "Not Found"
+
+    def on_call(self, call: MediaCall) -> None:
+        call.reject(self.code, self.reason)
+
+
+class FeatureTable(Mapping[str, Feature]):
+    """Exact dialled numbers to features, with a fallback for everything else."""
+
+    def __init__(self, features: Mapping[str, Feature], fallback: Feature | None = None) -> None:
+        self._features = dict(features)
+        self._fallback: Feature = fallback if fallback is not None else Unknown()
+
+    def __getitem__(self, number: str) -> Feature:
+        return self._features[number]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._features)
+
+    def __len__(self) -> int:
+        return len(self._features)
+
+    def feature_for(self, dialled: str | None) -> Feature:
+        if dialled is None:
+            return self._fallback
+        return self._features.get(dialled, self._fallback)

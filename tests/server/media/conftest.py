@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from server.media.supervisor import MediaSupervisor
+
+CALLER = Path(__file__).with_name("sip_caller.py")
+
+
+@dataclass
+class CallerRun:
+    """A running sip_caller.py subprocess."""
+
+    proc: asyncio.subprocess.Process
+
+    async def connected(self, timeout: float = 15.0) -> bool:
+        assert self.proc.stdout is not None
+        line = await asyncio.wait_for(self.proc.stdout.readline(), timeout)
+        return line.strip() == b"CONNECTED"
+
+    async def result(self, timeout: float = 30.0) -> dict[str, object]:
+        assert self.proc.stdout is not None
+        out, _ = await asyncio.wait_for(self.proc.communicate(), timeout)
+        lines = [line for line in out.decode().splitlines() if line.startswith("{")]
+        assert lines, f"caller printed no result (exit {self.proc.returncode})"
+        return json.loads(lines[-1])
+
+    async def kill(self) -> None:
+        if self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+            await self.proc.wait()
+
+
+class Callers:
+    def __init__(self) -> None:
+        self.runs: list[CallerRun] = []
+
+    async def start(
+        self, target: str, *, tone: int = 700, record: Path | None = None, seconds: float = 2.5
+    ) -> CallerRun:
+        cmd = [sys.executable, str(CALLER), "--target", target, "--tone", str(tone)]
+        cmd += ["--seconds", str(seconds)]
+        if record is not None:
+            cmd += ["--record", str(record)]
+        proc = await asyncio.create_subprocess_exec(
+            *cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+        )
+        run = CallerRun(proc)
+        self.runs.append(run)
+        return run
+
+    async def call(self, target: str, **kwargs: object) -> dict[str, object]:
+        run = await self.start(target, **kwargs)  # type: ignore[arg-type]
+        return await run.result()
+
+
+@pytest.fixture
+async def callers() -> AsyncIterator[Callers]:
+    pool = Callers()
+    try:
+        yield pool
+    finally:
+        for run in pool.runs:
+            await run.kill()
+
+
+@pytest.fixture
+async def media() -> AsyncIterator[MediaSupervisor]:
+    supervisor = MediaSupervisor(backoff_initial=0.2, backoff_max=2.0)
+    await supervisor.start()
+    try:
+        yield supervisor
+    finally:
+        await supervisor.stop()

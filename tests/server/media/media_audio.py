@@ -1,0 +1,103 @@
+"""Tone analysis for media-service tests: Goertzel levels over short windows of a WAV."""
+
+from __future__ import annotations
+
+import math
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from server.media.supervisor import MediaSupervisor
+
+WINDOW_S = 0.05
+BEEP_HZ = 1000
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    with wave.open(str(path)) as wav:
+        assert wav.getsampwidth() == 2 and wav.getnchannels() == 1
+        frames = wav.readframes(wav.getnframes())
+        return np.frombuffer(frames, dtype=np.int16).astype(np.float64), wav.getframerate()
+
+
+def goertzel(samples: np.ndarray, rate: int, freq: float) -> float:
+    """Amplitude of ``freq`` in ``samples`` (a full-scale sine of amplitude A gives ~A)."""
+    n = len(samples)
+    if n == 0:
+        return 0.0
+    coeff = 2.0 * math.cos(2.0 * math.pi * freq / rate)
+    s1 = s2 = 0.0
+    for x in samples:
+        s1, s2 = x + coeff * s1 - s2, s1
+    power = s1 * s1 + s2 * s2 - coeff * s1 * s2
+    return 2.0 * math.sqrt(max(power, 0.0)) / n
+
+
+@dataclass(frozen=True)
+class Window:
+    start_s: float
+    rms: float
+    levels: dict[int, float]
+
+    def share(self, freq: int) -> float:
+        """How much of the window's energy is ``freq`` (1.0 for a pure tone, ~0 for others)."""
+        peak = self.rms * math.sqrt(2.0)
+        return self.levels[freq] / peak if peak > 0 else 0.0
+
+    def dominated_by(self, freq: int, min_rms: float = 300.0) -> bool:
+        return self.rms >= min_rms and self.share(freq) >= 0.7
+
+
+def windows(path: Path, freqs: tuple[int, ...]) -> list[Window]:
+    samples, rate = read_wav(path)
+    size = int(WINDOW_S * rate)
+    out: list[Window] = []
+    for start in range(0, len(samples) - size + 1, size):
+        chunk = samples[start : start + size]
+        rms = float(np.sqrt(np.mean(chunk**2)))
+        out.append(Window(start / rate, rms, {f: goertzel(chunk, rate, f) for f in freqs}))
+    return out
+
+
+@dataclass(frozen=True)
+class EchoAnalysis:
+    beep_start_s: float | None
+    beep_length_s: float
+    after_beep: list[Window]
+
+    def share_of_windows(self, freq: int) -> float:
+        if not self.after_beep:
+            return 0.0
+        return sum(w.dominated_by(freq) for w in self.after_beep) / len(self.after_beep)
+
+
+def analyse_echo(path: Path, beep_hz: int, tone_hz: int, other_hz: tuple[int, ...] = ()) -> EchoAnalysis:
+    """Find the beep (first run of windows dominated by ``beep_hz``) and what follows it."""
+    ws = windows(path, (beep_hz, tone_hz, *other_hz))
+    first = next((i for i, w in enumerate(ws) if w.dominated_by(beep_hz)), None)
+    if first is None:
+        return EchoAnalysis(None, 0.0, [])
+    end = first
+    while end < len(ws) and ws[end].dominated_by(beep_hz):
+        end += 1
+    settle = int(0.2 / WINDOW_S)  # jitter buffer and codec settle after the switch
+    return EchoAnalysis(ws[first].start_s, (end - first) * WINDOW_S, ws[end + settle :])
+
+
+def echo_uri(media: MediaSupervisor, user: str = "*43") -> str:
+    host, port = media.address
+    return f"sip:{user}@{host}:{port}"
+
+
+def assert_echo(path: Path, tone_hz: int, other_hz: tuple[int, ...] = ()) -> None:
+    """The recording holds the ~0.3 s beep, then only the caller's own ``tone_hz``."""
+    result = analyse_echo(path, BEEP_HZ, tone_hz, other_hz)
+    assert result.beep_start_s is not None, "no 1 kHz beep in the recording"
+    assert result.beep_start_s < 1.0
+    assert 0.2 <= result.beep_length_s <= 0.45
+    assert len(result.after_beep) >= 10, "too little audio after the beep"
+    assert result.share_of_windows(tone_hz) >= 0.8, f"caller's {tone_hz} Hz not echoed"
+    for freq in (BEEP_HZ, *other_hz):
+        assert result.share_of_windows(freq) == 0.0, f"{freq} Hz heard after the beep"

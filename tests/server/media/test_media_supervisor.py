@@ -1,0 +1,97 @@
+"""MediaSupervisor: restart after kill -9 on the same port, clean stop, start failures."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+
+import pytest
+from media_audio import assert_echo, echo_uri
+
+from server.media.service import READY_PREFIX
+from server.media.supervisor import MediaServiceError, MediaSupervisor
+
+pytestmark = [pytest.mark.integration]
+
+
+async def wait_for_new_child(media: MediaSupervisor, old_pid: int, timeout: float) -> float:
+    """Seconds until a different child is listening."""
+    started = time.monotonic()
+    deadline = started + timeout
+    while time.monotonic() < deadline:
+        if media.ready and media.pid not in (None, old_pid):
+            return time.monotonic() - started
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"media service not restarted within {timeout} s")
+
+
+async def test_kill_9_mid_call_restarts_on_same_port_and_echo_works_again(media, callers, tmp_path):
+    address = media.address
+    old_pid = media.pid
+    assert old_pid is not None
+    doomed = await callers.start(echo_uri(media), tone=700, seconds=2.0)
+    assert await doomed.connected()
+
+    os.kill(old_pid, signal.SIGKILL)
+    recovery_s = await wait_for_new_child(media, old_pid, timeout=20.0)
+    print(f"media service back after kill -9 in {recovery_s:.2f} s")
+    assert media.address == address
+    assert media.crashes == 1 and media.restarts == 1
+    await doomed.result()  # the old call ends by itself (its BYE may go unanswered)
+
+    wav = tmp_path / "after-restart.wav"
+    result = await callers.call(echo_uri(media), tone=700, record=wav, seconds=2.0)
+    assert result["connected"] is True
+    assert_echo(wav, 700)
+
+
+async def test_stop_ends_the_child_and_frees_the_port():
+    media = MediaSupervisor()
+    host, port = await media.start()
+    pid = media.pid
+    assert pid is not None
+    await media.stop()
+    assert media.pid is None
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((host, port))  # free again
+
+
+async def test_start_fails_cleanly_when_the_port_is_taken():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        media = MediaSupervisor(port=sock.getsockname()[1], ready_timeout=15.0)
+        with pytest.raises(MediaServiceError):
+            await media.start()
+        assert media.pid is None
+        await media.stop()
+
+
+async def test_service_exits_when_its_stdin_closes():
+    """A killed supervisor closes the child's stdin, so the child cannot linger on the port."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server.media.service",
+        "--port",
+        "0",
+        "--exit-on-stdin-eof",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), 15.0)
+        assert line.decode().startswith(READY_PREFIX)
+        proc.stdin.close()
+        assert await asyncio.wait_for(proc.wait(), 10.0) == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
