@@ -1,0 +1,993 @@
+"""The PBX core: a stateful, record-routing SIP proxy with the registrar, presence agent and
+MESSAGE store-and-forward attached.  No sockets: messages and `now` go in, `Send`s come out.
+
+Theory of operation
+-------------------
+Every message first goes through S1's `TransactionLayer`, which absorbs retransmissions and
+returns actions.  `Deliver`ed requests reach `_on_request`:
+
+* requests with a To tag are in-dialog: we pop our own Route and forward them along the route set
+  (loose routing) or to the Request-URI; ACK for a 2xx is forwarded without a transaction;
+* REGISTER goes to the `Registrar`, SUBSCRIBE/PUBLISH to the `PresenceAgent`, MESSAGE to the relay;
+* INVITE is authenticated (407), routed by `routing.decide` on facts from the Directory, and then
+  forked: one client transaction ("branch") per target.  Provisional responses go upstream; the first
+  2xx goes upstream and CANCELs the other branches; when every branch is final without a 2xx, the
+  best final response goes upstream (6xx first, then 486 > 480 > other 4xx > 5xx).
+
+A `Dialog` is remembered for every answered call (Call-ID + tags, both contacts and flows) so the
+proxy can end a call itself when the monthly quota runs out (BYE to both sides), keep presence's
+"on the phone", and close the CDR when a BYE passes through.
+
+Our own timers (ring timeout, quota cut-off, binding/subscription expiry) live in `_deadlines`;
+`next_timer()` merges them with the transaction layer's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from email.utils import formatdate
+
+from server.sip import routing
+from server.sip.address import Address
+from server.sip.auth import DigestAuthenticator
+from server.sip.carriers import normalize_number
+from server.sip.cdr import CallLog
+from server.sip.directory import CallRecord, Directory, Disposition, Hotline, QueuedMessage, UserRouting
+from server.sip.errors import SipParseError
+from server.sip.flood import FloodGuard, FloodPolicy
+from server.sip.headers import parse_name_addr
+from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_call_id, new_tag
+from server.sip.presence import PresenceAgent, PresenceFacts, Subscription, derive_status
+from server.sip.registrar import Registrar, authenticate, binding_address
+from server.sip.transaction import (
+    Action,
+    Deliver,
+    Send,
+    Terminated,
+    TimerSettings,
+    TransactionError,
+    TransactionKey,
+    TransactionLayer,
+    TransactionTimeout,
+    server_key,
+)
+from server.sip.uri import SipUri, parse_uri
+
+log = logging.getLogger("server.sip.proxy")
+
+DND_REASON = 'SIP;cause=486;text="Do Not Disturb"'
+AUTHENTICATED_METHODS = frozenset({"INVITE", "MESSAGE", "SUBSCRIBE", "PUBLISH"})
+ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, PUBLISH, REFER, INFO"
+
+
+@dataclass(frozen=True, slots=True)
+class ProxySettings:
+    ring_timeout: float = 120.0  # no answer from any branch -> CANCEL them all, 480 upstream
+    housekeeping_interval: float = 5.0  # binding/subscription expiry sweep
+    timers: TimerSettings = field(default_factory=TimerSettings)
+    flood: FloodPolicy = field(default_factory=FloodPolicy)
+    nonce_ttl: float = 300.0
+    auth_algorithms: tuple[str, ...] = ("SHA-256", "MD5")
+
+
+@dataclass(slots=True)
+class Branch:
+    key: TransactionKey
+    request: SipRequest
+    dest: Address
+    final: SipResponse | None = None
+    provisional: bool = False
+    cancel_wanted: bool = False
+    cancelled: bool = False
+
+
+@dataclass(slots=True)
+class ProxyCall:
+    """One forked initial request (INVITE or MESSAGE) and its branches."""
+
+    server_key: TransactionKey
+    request: SipRequest  # as received
+    source: Address
+    branches: dict[TransactionKey, Branch] = field(default_factory=dict)
+    answered: bool = False
+    final_sent: bool = False
+    cancelled: bool = False
+    dnd_seen: bool = False
+    caller_user_id: int | None = None
+    callee_user_id: int | None = None
+    original_from: str | None = None  # restored on responses when we rewrote From for a trunk
+    max_seconds: float | None = None  # quota left for billed_user_id
+    billed_user_id: int | None = None
+    message: QueuedMessage | None = None  # MESSAGE: stored if no device accepts it
+    pending: bool = True  # routing decision not made yet
+    initial: bool = True  # False: an in-dialog request relayed along the route set
+    live_branches: int = 0
+    server_done: bool = False
+
+
+@dataclass(slots=True)
+class Dialog:
+    call_id: str
+    caller_tag: str
+    callee_tag: str
+    caller_uri: str  # From of the INVITE (name-addr without tag)
+    callee_uri: str  # To of the INVITE (without tag)
+    caller_target: SipUri
+    callee_target: SipUri
+    caller_flow: Address
+    callee_flow: Address
+    answered_at: float
+    caller_user_id: int | None
+    callee_user_id: int | None
+    billed_user_id: int | None
+    cutoff_at: float | None
+    caller_cseq: int
+    callee_cseq: int = 0
+
+
+class Proxy:
+    """Sans-IO PBX core.  Drive with `receive` and `on_timer`; collect output with `take_outgoing`."""
+
+    def __init__(
+        self,
+        directory: Directory,
+        *,
+        local: Mapping[str, Address],
+        media_address: Address | None = None,
+        settings: ProxySettings = ProxySettings(),
+        auth_secret: bytes | None = None,
+    ) -> None:
+        self.directory = directory
+        self.local = dict(local)
+        self.media_address = media_address
+        self.settings = settings
+        self.transactions = TransactionLayer(settings.timers)
+        self.auth = DigestAuthenticator(
+            secret=auth_secret, nonce_ttl=settings.nonce_ttl, algorithms=settings.auth_algorithms
+        )
+        exempt = frozenset({media_address.host}) if media_address is not None else frozenset()
+        self.flood = FloodGuard(replace(settings.flood, exempt_hosts=settings.flood.exempt_hosts | exempt))
+        self.registrar = Registrar(directory, self.auth, self.flood)
+        primary = self.local.get("udp") or next(iter(self.local.values()))
+        self.presence = PresenceAgent(local_contact=f"sip:pbx@{_hostport(primary)}")
+        self.calls = CallLog(directory)
+        self._outbox: list[Send] = []
+        self._proxy_calls: dict[TransactionKey, ProxyCall] = {}
+        self._branch_owner: dict[TransactionKey, TransactionKey] = {}
+        self._dialogs: dict[str, Dialog] = {}  # by Call-ID
+        self._uac_callbacks: dict[TransactionKey, QueuedMessage] = {}
+        self._deadlines: dict[str, float] = {}
+        self._delivering: set[str] = set()
+        self._next_housekeeping: float | None = None
+
+    # ------------------------------------------------------------------ driving
+    async def start(self, now: float) -> None:
+        count = await self.registrar.load(now)
+        if count:
+            log.info("registrar: %d bindings restored", count)
+        self._next_housekeeping = now + self.settings.housekeeping_interval
+
+    def take_outgoing(self) -> list[Send]:
+        out, self._outbox = self._outbox, []
+        return out
+
+    def next_timer(self) -> float | None:
+        times = [t for t in (self.transactions.next_timer(), self._next_housekeeping) if t is not None]
+        times += self._deadlines.values()
+        return min(times, default=None)
+
+    async def receive(self, message: SipRequest | SipResponse, source: Address, now: float) -> None:
+        if isinstance(message, SipRequest) and not self.flood.allow(source.host, now):
+            return
+        try:
+            actions = self.transactions.receive(message, source, now)
+        except SipParseError as e:
+            log.info("dropping message from %s: %s", source, e.reason)
+            return
+        await self._run(actions, now)
+
+    async def on_timer(self, now: float) -> None:
+        await self._run(self.transactions.handle_timer(now), now)
+        for name, when in sorted(self._deadlines.items(), key=lambda kv: kv[1]):
+            if when <= now and self._deadlines.get(name) == when:
+                del self._deadlines[name]
+                await self._deadline(name, now)
+        if self._next_housekeeping is not None and now >= self._next_housekeeping:
+            self._next_housekeeping = now + self.settings.housekeeping_interval
+            await self._housekeeping(now)
+
+    # ------------------------------------------------------------------ action loop
+    async def _run(self, actions: list[Action], now: float) -> None:
+        for a in actions:
+            if isinstance(a, Send):
+                self._outbox.append(a)
+        for a in actions:
+            try:
+                if isinstance(a, Deliver):
+                    if isinstance(a.message, SipRequest):
+                        await self._on_request(a.message, a.source, a.transaction, a.cancels, now)
+                    else:
+                        await self._on_response(a.message, a.transaction, now)
+                elif isinstance(a, TransactionTimeout):
+                    await self._on_timeout(a, now)
+                elif isinstance(a, Terminated):
+                    self._on_terminated(a.transaction)
+            except SipParseError as e:
+                log.info("bad message: %s", e.reason)
+                if isinstance(a, Deliver) and isinstance(a.message, SipRequest) and a.transaction is not None:
+                    self._respond(make_response(a.message, 400, e.reason), now)
+
+    def _respond(self, response: SipResponse, now: float) -> None:
+        try:
+            for a in self.transactions.send_response(response, now):
+                if isinstance(a, Send):
+                    self._outbox.append(a)
+        except TransactionError:
+            log.debug("response %d without transaction dropped", response.status)
+
+    def _send_request(self, request: SipRequest, dest: Address, now: float) -> TransactionKey:
+        key, actions = self.transactions.send_request(request, dest, now)
+        for a in actions:
+            if isinstance(a, Send):
+                self._outbox.append(a)
+        return key
+
+    # ------------------------------------------------------------------ requests
+    async def _on_request(
+        self,
+        req: SipRequest,
+        source: Address | None,
+        txn: TransactionKey | None,
+        cancels: TransactionKey | None,
+        now: float,
+    ) -> None:
+        assert source is not None
+        method = req.method
+        if method == "ACK":
+            if txn is None:
+                self._forward_stateless(req, now)
+            return
+        if method == "CANCEL":
+            await self._on_cancel(req, cancels, now)
+            return
+        mf = req.max_forwards
+        if mf is not None and mf <= 0:
+            self._respond(make_response(req, 483), now)
+            return
+        routes = req.routes
+        if routes and self._is_us(routes[0].uri):
+            req.headers.pop_first("Route")
+        if req.to_tag is not None:
+            await self._in_dialog(req, source, now)
+            return
+        if method == "REGISTER":
+            result = await self.registrar.handle(req, source, now)
+            self._respond(result.response, now)
+            if result.credential is not None and (result.added or result.removed):
+                await self._presence_changed(result.credential.user_id, now)
+                if result.added:
+                    await self._deliver_pending(result.credential.domain, result.credential.user_id, now)
+            return
+        if method == "OPTIONS":
+            resp = make_response(req, 200, to_tag=new_tag())
+            resp.headers.add("Allow", ALLOW)
+            self._respond(resp, now)
+            return
+        if method in AUTHENTICATED_METHODS or method == "INVITE":
+            await self._initial(req, source, txn, now)
+            return
+        self._respond(make_response(req, 405 if method == "REFER" else 501, to_tag=new_tag()), now)
+
+    async def _initial(
+        self, req: SipRequest, source: Address, txn: TransactionKey | None, now: float
+    ) -> None:
+        """INVITE/MESSAGE/SUBSCRIBE/PUBLISH outside a dialog."""
+        inbound = await self._inbound_hotline(req, source) if req.method == "INVITE" else None
+        caller: UserRouting | None = None
+        domain: str
+        if inbound is not None:
+            domain, hotline = inbound
+            target = routing.route_inbound_hotline(hotline)
+            if isinstance(target, routing.NotFound):
+                self._respond(make_response(req, 404, target.reason, to_tag=new_tag()), now)
+                return
+            dialed = target.dialed
+        else:
+            realm = req.from_.uri.host.lower()
+            got = await authenticate(
+                req,
+                directory=self.directory,
+                auth=self.auth,
+                flood=self.flood,
+                realm=realm,
+                source=source,
+                now=now,
+                proxy=True,
+            )
+            if isinstance(got, SipResponse):
+                self._respond(got, now)
+                return
+            caller = await self.directory.user_routing(got.user_id)
+            if caller is None:
+                self._respond(make_response(req, 403, "No such user", to_tag=new_tag()), now)
+                return
+            domain = caller.domain
+            dialed = req.uri.user or ""
+        if req.method == "SUBSCRIBE":
+            await self._on_subscribe(req, domain, source, now)
+            return
+        if req.method == "PUBLISH":
+            assert caller is not None
+            self._respond(self.presence.publish(req, caller.user_id, now), now)
+            await self._presence_changed(caller.user_id, now)
+            return
+        if req.method == "MESSAGE":
+            assert caller is not None
+            await self._on_message(req, caller, dialed, source, now)
+            return
+        await self._on_invite(req, source, caller, domain, dialed, inbound is not None, now)
+
+    async def _inbound_hotline(self, req: SipRequest, source: Address) -> tuple[str, Hotline] | None:
+        for number in (req.uri.user, req.to.uri.user):
+            if not number or normalize_number(number) is None:
+                continue
+            found = await self.directory.hotline_by_number(number)
+            if found is not None and found[1].trunk.host == source.host:
+                return found
+        return None
+
+    async def _facts(
+        self,
+        caller: UserRouting | None,
+        domain: str,
+        dialed: str,
+        x_hotline: str | None,
+        inbound: bool,
+        now: float,
+    ) -> routing.RouteFacts:
+        callee: UserRouting | None = None
+        if not routing.is_feature_number(dialed):
+            uid = await self.directory.user_by_extension(domain, dialed)
+            if uid is not None:
+                callee = await self.directory.user_routing(uid)
+        bindings = self.registrar.bindings_of(callee.user_id, now) if callee is not None else ()
+        hotlines = tuple(await self.directory.hotlines(domain))
+        return routing.RouteFacts(
+            caller, dialed, x_hotline, callee, bindings, hotlines, self.media_address is not None, inbound
+        )
+
+    async def _on_invite(
+        self,
+        req: SipRequest,
+        source: Address,
+        caller: UserRouting | None,
+        domain: str,
+        dialed: str,
+        inbound: bool,
+        now: float,
+    ) -> None:
+        key = self._server_key(req)
+        call = ProxyCall(key, req, source, caller_user_id=caller.user_id if caller else None)
+        self._proxy_calls[key] = call
+        facts = await self._facts(caller, domain, dialed, req.headers.get("X-Hotline"), inbound, now)
+        decision = routing.decide(facts)
+        call.pending = False
+        caller_text = caller.extensions[0] if caller and caller.extensions else (req.from_.uri.user or "")
+        direction = "inbound" if inbound else "internal"
+        hotline_number: str | None = None
+        if isinstance(decision, routing.Trunk):
+            direction = (
+                "outbound" if caller is not None and decision.billed_user_id is not None else direction
+            )
+            hotline_number = decision.hotline.number
+        elif isinstance(decision, routing.Media):
+            direction = "feature"
+        callee_uid = decision.user_id if isinstance(decision, routing.Extension | routing.Dnd) else None
+        call.callee_user_id = callee_uid
+        await self.calls.start(
+            CallRecord(
+                call_id=req.call_id,
+                company_id=caller.company_id if caller else None,
+                domain=domain,
+                caller=caller_text,
+                callee=dialed,
+                direction=direction,
+                hotline=hotline_number,
+                start=now,
+                caller_user_id=call.caller_user_id,
+                callee_user_id=callee_uid,
+            )
+        )
+        if call.cancelled:
+            await self._final_upstream(call, make_response(req, 487, to_tag=new_tag()), now)
+            return
+        if isinstance(decision, routing.Dnd):
+            resp = make_response(req, 486, to_tag=new_tag())
+            resp.headers.add("Reason", DND_REASON)
+            call.dnd_seen = True
+            await self._final_upstream(call, resp, now)
+        elif isinstance(decision, routing.Forbidden):
+            resp = make_response(req, 403, decision.reason, to_tag=new_tag())
+            resp.headers.add("Reason", f'SIP;cause=403;text="{decision.reason}"')
+            await self._final_upstream(call, resp, now)
+        elif isinstance(decision, routing.NotFound):
+            await self._final_upstream(call, make_response(req, 404, decision.reason, to_tag=new_tag()), now)
+        elif isinstance(decision, routing.Unavailable):
+            await self._final_upstream(call, make_response(req, 480, decision.reason, to_tag=new_tag()), now)
+        elif isinstance(decision, routing.Extension):
+            targets = []
+            for b in decision.contacts:
+                dest = binding_address(b) or self._resolve(parse_uri(b.contact))
+                targets.append((parse_uri(b.contact), dest))
+            self._fork(call, targets, now)
+        elif isinstance(decision, routing.Trunk):
+            trunk = decision.hotline.trunk
+            uri = SipUri(user=decision.number, host=trunk.host, port=trunk.port)
+            dest = Address(trunk.transport, trunk.host, trunk.port)
+            call.max_seconds = decision.max_seconds
+            call.billed_user_id = decision.billed_user_id
+            call.original_from = req.headers.get("From")
+            frm = req.from_
+            req.headers.set(
+                "From",
+                str(replace(frm, uri=SipUri(user=decision.caller_id, host=trunk.host), display_name=None)),
+            )
+            req.headers.set("P-Asserted-Identity", f"<sip:{decision.caller_id}@{trunk.host}>")
+            log.info(
+                "outbound %s -> %s via hotline %s", caller_text, decision.number, decision.hotline.number
+            )
+            self._fork(call, [(uri, dest)], now)
+        elif isinstance(decision, routing.Media):
+            assert self.media_address is not None
+            m = self.media_address
+            self._fork(call, [(SipUri(user=decision.feature, host=m.host, port=m.port), m)], now)
+
+    def _fork(self, call: ProxyCall, targets: list[tuple[SipUri, Address]], now: float) -> None:
+        for uri, dest in targets:
+            fwd = self._prepare_forward(call.request, uri, dest, record_route=call.request.method == "INVITE")
+            key = self._send_request(fwd, dest, now)
+            call.branches[key] = Branch(key, fwd, dest)
+            call.live_branches += 1
+            self._branch_owner[key] = call.server_key
+        if call.request.method == "INVITE":
+            self._deadlines[f"ring:{call.server_key.branch}:{call.server_key.sent_by}"] = (
+                now + self.settings.ring_timeout
+            )
+
+    def _prepare_forward(
+        self, req: SipRequest, uri: SipUri, dest: Address, *, record_route: bool
+    ) -> SipRequest:
+        fwd = req.copy()
+        fwd.uri = uri
+        mf = req.max_forwards
+        fwd.headers.set("Max-Forwards", str((mf if mf is not None else 70) - 1))
+        fwd.headers.remove("X-Hotline")
+        fwd.headers.remove("Proxy-Authorization")
+        if record_route:
+            fwd.headers.add_first("Record-Route", f"<{self._rr_uri(dest.transport)}>")
+        fwd.headers.add_first("Via", self._via(dest.transport))
+        return fwd
+
+    async def _on_cancel(self, req: SipRequest, cancels: TransactionKey | None, now: float) -> None:
+        if cancels is None:
+            self._respond(make_response(req, 481), now)
+            return
+        self._respond(make_response(req, 200), now)
+        call = self._proxy_calls.get(cancels)
+        if call is None or call.final_sent:
+            return
+        call.cancelled = True
+        await self.calls.update(req.call_id, hangup_cause="caller CANCEL")
+        if call.pending:
+            return
+        self._cancel_branches(call, now, reason=None)
+
+    def _cancel_branches(self, call: ProxyCall, now: float, reason: str | None) -> None:
+        for br in call.branches.values():
+            if br.final is not None or br.cancelled:
+                continue
+            if not br.provisional:
+                br.cancel_wanted = True  # RFC 3261 9.1: wait for a provisional before CANCEL
+                continue
+            self._send_cancel(br, now, reason)
+
+    def _send_cancel(self, br: Branch, now: float, reason: str | None) -> None:
+        br.cancelled = True
+        r = br.request
+        c = SipRequest("CANCEL", r.uri)
+        c.headers.add("Via", r.headers.get("Via") or "")
+        for route in r.headers.get_all("Route"):
+            c.headers.add("Route", route)
+        c.headers.add("Max-Forwards", "70")
+        for name in ("From", "To", "Call-ID"):
+            c.headers.add(name, r.headers.get(name) or "")
+        c.headers.add("CSeq", f"{r.cseq[0]} CANCEL")
+        if reason:
+            c.headers.add("Reason", reason)
+        with contextlib.suppress(TransactionError):
+            self._send_request(c, br.dest, now)
+
+    # ------------------------------------------------------------------ responses
+    async def _on_response(self, resp: SipResponse, txn: TransactionKey | None, now: float) -> None:
+        if txn is None:
+            self._forward_response_stateless(resp)
+            return
+        queued = self._uac_callbacks.get(txn)
+        if queued is not None:
+            if resp.status >= 200:
+                del self._uac_callbacks[txn]
+                self._delivering.discard(queued.message_id)
+                if resp.status < 300:
+                    await self.directory.mark_delivered(queued.message_id)
+                    log.info("message %s delivered from store", queued.message_id)
+            return
+        owner = self._branch_owner.get(txn)
+        if owner is None:
+            return  # our own NOTIFY/BYE/CANCEL: nothing to do with the answer
+        call = self._proxy_calls.get(owner)
+        if call is None:
+            return
+        br = call.branches.get(txn)
+        if br is None:
+            return
+        status = resp.status
+        if status < 200:
+            if status == 100:
+                return
+            br.provisional = True
+            if br.cancel_wanted and not br.cancelled:
+                self._send_cancel(br, now, None)
+            if not call.answered and not call.final_sent and not call.cancelled:
+                if call.initial:
+                    await self.calls.ringing(call.request.call_id)
+                self._relay_upstream(call, resp, now)
+            return
+        if 200 <= status < 300:
+            first = not call.answered
+            br.final = br.final or resp
+            call.answered = True
+            self._relay_upstream(call, resp, now)
+            if first:
+                call.final_sent = True
+                self._drop_deadline(f"ring:{call.server_key.branch}:{call.server_key.sent_by}")
+                for other in call.branches.values():
+                    if other is not br and other.final is None:
+                        if other.provisional:
+                            self._send_cancel(other, now, 'SIP;cause=200;text="Call completed elsewhere"')
+                        else:
+                            other.cancel_wanted = True
+                if call.initial and call.request.method == "INVITE":
+                    await self._answered(call, br, resp, now)
+            return
+        br.final = resp
+        if call.answered or call.final_sent:
+            return
+        if all(b.final is not None for b in call.branches.values()):
+            best = _best_response([b.final for b in call.branches.values() if b.final is not None])
+            if (
+                call.request.method == "MESSAGE"
+                and call.message is not None
+                and best.status in (408, 480, 503)
+            ):
+                await self._store_message(call, now)
+                return
+            out = best.copy()
+            if best.status == 408 and call.cancelled:
+                out = make_response(call.request, 487, to_tag=new_tag())
+            await self._final_upstream(call, out, now)
+
+    def _relay_upstream(self, call: ProxyCall, resp: SipResponse, now: float) -> None:
+        out = resp.copy()
+        out.headers.pop_first("Via")
+        if call.original_from is not None:
+            out.headers.set("From", call.original_from)
+        self._respond(out, now)
+
+    async def _final_upstream(self, call: ProxyCall, resp: SipResponse, now: float) -> None:
+        """Send a final non-2xx upstream (ours, or the best branch response) and close the attempt."""
+        call.final_sent = True
+        self._drop_deadline(f"ring:{call.server_key.branch}:{call.server_key.sent_by}")
+        if resp.headers.get("Via") != call.request.headers.get("Via"):
+            out = resp.copy()
+            out.headers.pop_first("Via")
+        else:
+            out = resp
+        if call.original_from is not None:
+            out.headers.set("From", call.original_from)
+        self._respond(out, now)
+        if call.initial and call.request.method == "INVITE":
+            await self.calls.failed(
+                call.request.call_id,
+                now,
+                resp.status,
+                resp.reason,
+                dnd=call.dnd_seen or "Do Not Disturb" in (resp.headers.get("Reason") or ""),
+            )
+
+    async def _answered(self, call: ProxyCall, br: Branch, resp: SipResponse, now: float) -> None:
+        req = call.request
+        callee_contacts = resp.contacts
+        caller_contacts = req.contacts
+        cutoff = now + call.max_seconds if call.max_seconds is not None else None
+        frm, to = req.from_, resp.to
+        d = Dialog(
+            call_id=req.call_id,
+            caller_tag=frm.tag or "",
+            callee_tag=to.tag or "",
+            caller_uri=str(replace(frm, params={}))
+            if call.original_from is None
+            else str(replace(parse_name_addr(call.original_from), params={})),
+            callee_uri=str(replace(to, params={})),
+            caller_target=caller_contacts[0].uri if caller_contacts else frm.uri,
+            callee_target=callee_contacts[0].uri if callee_contacts else br.request.uri,
+            caller_flow=call.source,
+            callee_flow=br.dest,
+            answered_at=now,
+            caller_user_id=call.caller_user_id,
+            callee_user_id=call.callee_user_id,
+            billed_user_id=call.billed_user_id,
+            cutoff_at=cutoff,
+            caller_cseq=req.cseq[0],
+        )
+        self._dialogs[req.call_id] = d
+        if cutoff is not None:
+            self._deadlines[f"quota:{req.call_id}"] = cutoff
+        await self.calls.answered(req.call_id, now)
+        for uid in (d.caller_user_id, d.callee_user_id):
+            if uid is not None:
+                await self._presence_changed(uid, now)
+
+    async def _on_timeout(self, t: TransactionTimeout, now: float) -> None:
+        queued = self._uac_callbacks.pop(t.transaction, None)
+        if queued is not None:
+            self._delivering.discard(queued.message_id)
+            return
+        owner = self._branch_owner.get(t.transaction)
+        if owner is None:
+            return
+        call = self._proxy_calls.get(owner)
+        if call is None:
+            return
+        br = call.branches.get(t.transaction)
+        if br is None or br.final is not None:
+            return
+        fake = make_response(br.request, 408, "Request Timeout" if t.reason == "timeout" else "Unreachable")
+        await self._on_response(fake, t.transaction, now)
+
+    def _on_terminated(self, key: TransactionKey) -> None:
+        owner = self._branch_owner.pop(key, None)
+        if owner is not None:
+            call = self._proxy_calls.get(owner)
+            if call is not None:
+                call.live_branches -= 1
+                if call.live_branches <= 0 and call.server_done:
+                    del self._proxy_calls[owner]
+            return
+        call = self._proxy_calls.get(key)
+        if call is not None:
+            call.server_done = True
+            call.final_sent = True  # late branch answers have nowhere to go
+            if call.live_branches <= 0:
+                del self._proxy_calls[key]
+
+    # ------------------------------------------------------------------ in-dialog
+    async def _in_dialog(self, req: SipRequest, source: Address, now: float) -> None:
+        routes = req.routes
+        if routes:
+            dest = self._resolve(routes[0].uri)
+        else:
+            if self._is_us(req.uri):
+                if req.method == "NOTIFY" or req.method == "SUBSCRIBE":
+                    await self._in_dialog_to_us(req, source, now)
+                    return
+                self._respond(make_response(req, 481), now)
+                return
+            dest = self._flow_for(req.uri) or self._resolve(req.uri)
+        d = self._dialogs.get(req.call_id)
+        if d is not None:
+            from_tag = req.from_tag
+            if from_tag == d.caller_tag:
+                d.caller_cseq = max(d.caller_cseq, req.cseq[0])
+            elif from_tag == d.callee_tag:
+                d.callee_cseq = max(d.callee_cseq, req.cseq[0])
+            if req.method == "BYE":
+                await self._dialog_ended(d, now, "caller BYE" if from_tag == d.caller_tag else "callee BYE")
+        fwd = self._prepare_forward(req, req.uri, dest, record_route=False)
+        key = self._send_request(fwd, dest, now)
+        relay = ProxyCall(self._server_key(req), req, source, pending=False, initial=False, live_branches=1)
+        relay.branches[key] = Branch(key, fwd, dest)
+        self._proxy_calls[relay.server_key] = relay
+        self._branch_owner[key] = relay.server_key
+
+    async def _in_dialog_to_us(self, req: SipRequest, source: Address, now: float) -> None:
+        if req.method == "SUBSCRIBE":
+            user = await self._user_for_entity(req)
+            if user is None:
+                self._respond(make_response(req, 481), now)
+                return
+            resp, sub = self.presence.subscribe(req, user_id=user, entity="", source=source, now=now)
+            self._respond(resp, now)
+            if sub is not None and resp.status < 300:
+                await self._notify(sub, now)
+            return
+        self._respond(make_response(req, 481), now)
+
+    async def _user_for_entity(self, req: SipRequest) -> int | None:
+        for s in self.presence.subscriptions.values():
+            if s.call_id == req.call_id and s.local_tag == req.to_tag:
+                return s.user_id
+        return None
+
+    def _forward_stateless(self, req: SipRequest, now: float) -> None:
+        routes = req.routes
+        if routes and self._is_us(routes[0].uri):
+            req.headers.pop_first("Route")
+            routes = routes[1:]
+        dest = self._resolve(routes[0].uri) if routes else (self._flow_for(req.uri) or self._resolve(req.uri))
+        fwd = self._prepare_forward(req, req.uri, dest, record_route=False)
+        self._outbox.append(Send(fwd, dest))
+
+    def _forward_response_stateless(self, resp: SipResponse) -> None:
+        vias = resp.vias
+        if len(vias) < 2 or not self._is_us_host(vias[0].host, vias[0].port):
+            return
+        out = resp.copy()
+        out.headers.pop_first("Via")
+        nxt = vias[1]
+        host = nxt.received or nxt.host
+        port = nxt.rport or nxt.port or 5060
+        self._outbox.append(Send(out, Address(nxt.transport.lower(), host, port)))
+
+    async def _dialog_ended(
+        self, d: Dialog, now: float, cause: str, disposition: Disposition | None = None
+    ) -> None:
+        if self._dialogs.pop(d.call_id, None) is None:
+            return
+        self._drop_deadline(f"quota:{d.call_id}")
+        await self.calls.ended(d.call_id, now, cause, disposition)
+        if d.billed_user_id is not None:
+            await self.directory.add_outbound_seconds(d.billed_user_id, max(0.0, now - d.answered_at))
+        for uid in (d.caller_user_id, d.callee_user_id):
+            if uid is not None:
+                await self._presence_changed(uid, now)
+
+    async def _quota_cutoff(self, call_id: str, now: float) -> None:
+        d = self._dialogs.get(call_id)
+        if d is None:
+            return
+        log.info("quota: call %s cut off after %.0f s", call_id, now - d.answered_at)
+        reason = 'SIP;cause=200;text="Monthly outbound minutes used up"'
+        to_caller = self._bye(
+            d.caller_target,
+            f"{d.callee_uri};tag={d.callee_tag}",
+            f"{d.caller_uri};tag={d.caller_tag}",
+            d.call_id,
+            d.callee_cseq + 1000,
+            reason,
+        )
+        to_callee = self._bye(
+            d.callee_target,
+            f"{d.caller_uri};tag={d.caller_tag}",
+            f"{d.callee_uri};tag={d.callee_tag}",
+            d.call_id,
+            d.caller_cseq + 1000,
+            reason,
+        )
+        self._send_request(self._with_via(to_caller, d.caller_flow), d.caller_flow, now)
+        self._send_request(self._with_via(to_callee, d.callee_flow), d.callee_flow, now)
+        await self._dialog_ended(d, now, "quota", Disposition.QUOTA_EXCEEDED)
+
+    @staticmethod
+    def _bye(target: SipUri, from_: str, to: str, call_id: str, cseq: int, reason: str) -> SipRequest:
+        r = SipRequest("BYE", target)
+        r.headers.add("Max-Forwards", "70")
+        r.headers.add("From", from_)
+        r.headers.add("To", to)
+        r.headers.add("Call-ID", call_id)
+        r.headers.add("CSeq", f"{cseq} BYE")
+        r.headers.add("Reason", reason)
+        return r
+
+    # ------------------------------------------------------------------ presence
+    async def _on_subscribe(self, req: SipRequest, domain: str, source: Address, now: float) -> None:
+        event = (req.headers.get("Event") or "").split(";")[0].strip().lower()
+        if event != "presence":
+            self._respond(make_response(req, 489, to_tag=new_tag()), now)
+            return
+        ext = req.uri.user or ""
+        uid = await self.directory.user_by_extension(domain, ext)
+        if uid is None:
+            self._respond(make_response(req, 404, to_tag=new_tag()), now)
+            return
+        entity = f"sip:{ext}@{domain}"
+        resp, sub = self.presence.subscribe(req, user_id=uid, entity=entity, source=source, now=now)
+        self._respond(resp, now)
+        if sub is not None and resp.status < 300:
+            await self._notify(sub, now)
+
+    async def _presence_status(self, user_id: int, now: float) -> tuple[str, str]:
+        u = await self.directory.user_routing(user_id)
+        on_call = any(user_id in (d.caller_user_id, d.callee_user_id) for d in self._dialogs.values())
+        published, note = self.presence.published_state(user_id, now)
+        facts = PresenceFacts(
+            registered=self.registrar.is_registered(user_id, now),
+            dnd=bool(u and u.dnd),
+            on_call=on_call,
+            published=published,
+            note=note,
+        )
+        return derive_status(facts)
+
+    async def _notify(self, sub: Subscription, now: float) -> None:
+        status, note = await self._presence_status(sub.user_id, now)
+        req = self.presence.notify(sub, status, note, now)
+        self._send_request(self._with_via(req, sub.destination), sub.destination, now)
+
+    async def _presence_changed(self, user_id: int, now: float) -> None:
+        watchers = self.presence.watchers_of(user_id)
+        if not watchers:
+            return
+        status = await self._presence_status(user_id, now)
+        for sub in watchers:
+            if sub.last_status != status:
+                await self._notify(sub, now)
+
+    # ------------------------------------------------------------------ MESSAGE
+    async def _on_message(
+        self, req: SipRequest, caller: UserRouting, dialed: str, source: Address, now: float
+    ) -> None:
+        uid = await self.directory.user_by_extension(caller.domain, dialed)
+        if uid is None:
+            self._respond(make_response(req, 404, to_tag=new_tag()), now)
+            return
+        date = req.headers.get("Date") or formatdate(now, usegmt=True)
+        if req.headers.get("Date") is None:
+            req.headers.add("Date", date)
+        queued = QueuedMessage(
+            message_id=secrets.token_hex(8),
+            domain=caller.domain,
+            user_id=uid,
+            from_uri=req.headers.get("From") or "",
+            to_uri=req.headers.get("To") or "",
+            content_type=req.content_type or "text/plain",
+            body=req.body,
+            date=date,
+        )
+        key = self._server_key(req)
+        call = ProxyCall(key, req, source, caller_user_id=caller.user_id, callee_user_id=uid, pending=False)
+        call.message = queued
+        self._proxy_calls[key] = call
+        bindings = self.registrar.bindings_of(uid, now)
+        if not bindings:
+            await self._store_message(call, now)
+            return
+        targets = [
+            (parse_uri(b.contact), binding_address(b) or self._resolve(parse_uri(b.contact)))
+            for b in bindings
+        ]
+        self._fork(call, targets, now)
+
+    async def _store_message(self, call: ProxyCall, now: float) -> None:
+        assert call.message is not None
+        await self.directory.queue_message(call.message)
+        log.info("message %s stored for user %d", call.message.message_id, call.message.user_id)
+        call.final_sent = True
+        self._respond(make_response(call.request, 202, to_tag=new_tag()), now)
+
+    async def _deliver_pending(self, domain: str, user_id: int, now: float) -> None:
+        pending = await self.directory.pending_messages(domain, user_id)
+        bindings = self.registrar.bindings_of(user_id, now)
+        if not pending or not bindings:
+            return
+        b = bindings[0]
+        dest = binding_address(b) or self._resolve(parse_uri(b.contact))
+        for m in pending:
+            if m.message_id in self._delivering:
+                continue
+            self._delivering.add(m.message_id)
+            r = SipRequest("MESSAGE", parse_uri(b.contact))
+            r.headers.add("Max-Forwards", "70")
+            r.headers.add("From", m.from_uri)
+            r.headers.add("To", m.to_uri)
+            r.headers.add("Call-ID", new_call_id())
+            r.headers.add("CSeq", "1 MESSAGE")
+            r.headers.add("Date", m.date)
+            r.headers.add("Content-Type", m.content_type)
+            r.body = m.body
+            key = self._send_request(self._with_via(r, dest), dest, now)
+            self._uac_callbacks[key] = m
+
+    # ------------------------------------------------------------------ timers
+    async def _deadline(self, name: str, now: float) -> None:
+        kind, _, rest = name.partition(":")
+        if kind == "quota":
+            await self._quota_cutoff(rest, now)
+        elif kind == "ring":
+            for call in list(self._proxy_calls.values()):
+                if f"{call.server_key.branch}:{call.server_key.sent_by}" == rest and not call.final_sent:
+                    call.cancelled = True
+                    self._cancel_branches(call, now, 'SIP;cause=480;text="No answer"')
+
+    async def _housekeeping(self, now: float) -> None:
+        gone = await self.registrar.expire(now)
+        for uid in {b.user_id for b in gone}:
+            await self._presence_changed(uid, now)
+        for sub in self.presence.expire(now):
+            status, note = await self._presence_status(sub.user_id, now)
+            req = self.presence.notify(sub, status, note, now)
+            self._send_request(self._with_via(req, sub.destination), sub.destination, now)
+
+    def _drop_deadline(self, name: str) -> None:
+        self._deadlines.pop(name, None)
+
+    # ------------------------------------------------------------------ addressing
+    def _local_for(self, transport: str) -> Address:
+        return self.local.get(transport) or self.local.get("udp") or next(iter(self.local.values()))
+
+    def _via(self, transport: str) -> str:
+        local = self._local_for(transport)
+        return f"SIP/2.0/{local.transport.upper()} {_hostport(local)};branch={new_branch()};rport"
+
+    def _rr_uri(self, transport: str) -> str:
+        local = self._local_for(transport)
+        param = "" if local.transport == "udp" else f";transport={local.transport}"
+        return f"sip:{_hostport(local)}{param};lr"
+
+    def _with_via(self, req: SipRequest, dest: Address) -> SipRequest:
+        req.headers.remove("Via")
+        req.headers.add_first("Via", self._via(dest.transport))
+        return req
+
+    def _is_us(self, uri: SipUri) -> bool:
+        return self._is_us_host(uri.host, uri.port)
+
+    def _is_us_host(self, host: str, port: int | None) -> bool:
+        return any(host == a.host and (port or 5060) == a.port for a in self.local.values())
+
+    def _flow_for(self, uri: SipUri) -> Address | None:
+        contact = str(uri)
+        for b in self.registrar.all_bindings():
+            if b.contact == contact:
+                return binding_address(b)
+        return None
+
+    @staticmethod
+    def _resolve(uri: SipUri) -> Address:
+        transport = uri.transport
+        default = 5061 if transport == "tls" else 5060
+        return Address(transport, uri.host, uri.port or default)
+
+    @staticmethod
+    def _server_key(req: SipRequest) -> TransactionKey:
+        return server_key(req)
+
+
+def _hostport(a: Address) -> str:
+    host = f"[{a.host}]" if ":" in a.host else a.host
+    return f"{host}:{a.port}"
+
+
+def _rank(status: int) -> tuple[int, int]:
+    if status >= 600:
+        return (0, status)
+    if status == 486:
+        return (1, status)
+    if status in (401, 407):
+        return (2, status)
+    if 400 <= status < 500 and status not in (408, 480, 487):
+        return (3, status)
+    if status == 487:
+        return (4, status)
+    if status == 480:
+        return (5, status)
+    if status == 408:
+        return (6, status)
+    return (7, status)
+
+
+def _best_response(finals: list[SipResponse]) -> SipResponse:
+    return min(finals, key=lambda r: _rank(r.status))
