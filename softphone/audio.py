@@ -1,0 +1,594 @@
+"""Sound devices: the pjsua2 <-> sounddevice (PortAudio) bridge, the ringer and device lists.
+
+Theory of operation
+-------------------
+The Linux pjsua2 wheel has no sound-device backend, so the engine runs pjsua2 on its null sound device (whose
+clock thread drives the conference bridge) and connects calls to a :class:`SoundDeviceBridge`, an
+``AudioMediaPort``. Two clocks meet here: pjmedia's conference clock calls ``onFrameReceived`` (audio to play)
+and ``onFrameRequested`` (microphone audio wanted) once per frame (20 ms), while PortAudio calls our stream
+callbacks on its own threads at the sound card's pace. Between them sit two :class:`ByteRing` FIFOs; every
+callback only copies bytes (plus one tiny RMS for the level meters), so neither side can stall the other.
+The FIFOs hold at most one frame plus ``jitter_ms``: when the clocks drift, or a stream starts late and the
+other side has run ahead, the oldest audio is dropped, so latency stays bounded (see bench_audio_latency.py).
+The playback side waits for ``jitter_ms`` of audio after every underrun to absorb pjmedia's 20 ms bursts.
+
+When no device can be opened the bridge still works: ``open()`` returns an ``AudioDeviceProblem`` (never
+raises), the microphone side produces silence and received audio is only metered. Calls connect regardless.
+
+Echo cancellation: pjsua2's canceller (``AudDevManager.setEcOptions`` / ``MediaConfig.ecTailLen``) is
+attached to pjsua's *sound-device* port only; with the null device and this bridge it is not in the audio
+path. On Linux use the audio server's canceller (PulseAudio ``load-module module-echo-cancel`` or PipeWire's
+``libpipewire-module-echo-cancel``) and pick its "echo-cancel" source/sink here; on Windows/macOS the OS voice
+processing of the default communications device does the same. ``SoundDeviceBridge.echo_cancellation_note``
+says this to the UI.
+
+Hot-plug: PortAudio only enumerates devices in ``Pa_Initialize``; rescanning means ``sd._terminate()`` +
+``sd._initialize()``, which is only safe with no stream open. :meth:`SoundDeviceBridge.refresh_devices` closes
+its streams (and the ringer's), rescans, and reopens the same devices by name. :func:`device_fingerprint` is a
+cheap probe (Linux ``/dev/snd``) the engine may poll to know when to refresh.
+
+Threading: ``create``/``open``/``close``/``destroy``/``refresh_devices`` belong to the engine thread (the
+one that owns the pjsua2 Endpoint); frame callbacks run on pjmedia's clock thread, stream callbacks on
+PortAudio's.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Literal
+
+import numpy as np
+import pjsua2 as pj
+
+from softphone.events import AudioDeviceProblem
+from softphone.ringbuffer import ByteRing
+from softphone.tones import Int16Array, ringback, ringtone
+
+log = logging.getLogger(__name__)
+
+DeviceSpec = int | str | None
+Direction = Literal["input", "output"]
+
+ECHO_CANCELLATION_NOTE = (
+    "Echo cancellation comes from the audio system: choose the 'echo-cancel' source and sink "
+    "(PulseAudio module-echo-cancel / PipeWire echo-cancel) or the OS communications device."
+)
+
+
+class DeviceNotFound(LookupError):
+    """No sound device matches the requested name or index."""
+
+
+@dataclass(frozen=True, slots=True)
+class AudioDevice:
+    index: int
+    name: str
+    hostapi: str
+    inputs: int
+    outputs: int
+    default_in: bool
+    default_out: bool
+    default_samplerate: float
+
+
+def load_sounddevice() -> ModuleType | None:
+    """The sounddevice module, or None when the PortAudio library is missing (a device problem)."""
+    try:
+        import sounddevice
+    except OSError as exc:  # libportaudio not installed
+        log.warning("sounddevice unavailable: %s", exc)
+        return None
+    return sounddevice
+
+
+def list_devices(sd: ModuleType | None = None) -> list[AudioDevice]:
+    """Every PortAudio device with its channel counts and whether it is the default input/output."""
+    sd = sd if sd is not None else load_sounddevice()
+    if sd is None:
+        return []
+    try:
+        raw: Any = sd.query_devices()
+        hostapis: Any = sd.query_hostapis()
+        default_in, default_out = _default_indices(sd)
+    except sd.PortAudioError as exc:
+        log.warning("query_devices failed: %s", exc)
+        return []
+    devices = []
+    for d in raw:
+        devices.append(
+            AudioDevice(
+                index=int(d["index"]),
+                name=str(d["name"]),
+                hostapi=str(hostapis[d["hostapi"]]["name"]),
+                inputs=int(d["max_input_channels"]),
+                outputs=int(d["max_output_channels"]),
+                default_in=int(d["index"]) == default_in,
+                default_out=int(d["index"]) == default_out,
+                default_samplerate=float(d["default_samplerate"]),
+            )
+        )
+    return devices
+
+
+def _default_indices(sd: ModuleType) -> tuple[int, int]:
+    dev = sd.default.device
+    return int(dev[0]), int(dev[1])
+
+
+def resolve_device(spec: DeviceSpec, direction: Direction, sd: ModuleType | None = None) -> int:
+    """Index of the device named/numbered by ``spec`` (None = system default) usable for ``direction``.
+
+    Names match exactly first, then case-insensitively as a substring (PortAudio names carry suffixes such as
+    ", ALSA" or "(hw:1,0)" that users do not type).
+    """
+    sd = sd if sd is not None else load_sounddevice()
+    if sd is None:
+        raise DeviceNotFound("PortAudio is not available")
+    devices = list_devices(sd)
+    usable = [d for d in devices if (d.inputs if direction == "input" else d.outputs) > 0]
+    if not usable:
+        raise DeviceNotFound(f"no audio {direction} device found")
+    if spec is None:
+        for d in usable:
+            if d.default_in if direction == "input" else d.default_out:
+                return d.index
+        return usable[0].index
+    if isinstance(spec, int):
+        for d in usable:
+            if d.index == spec:
+                return d.index
+        raise DeviceNotFound(f"no audio {direction} device with index {spec}")
+    for d in usable:
+        if d.name == spec:
+            return d.index
+    lowered = spec.lower()
+    for d in usable:
+        if lowered in d.name.lower():
+            return d.index
+    raise DeviceNotFound(f"no audio {direction} device named {spec!r}")
+
+
+def device_name(index: int | None, sd: ModuleType | None = None) -> str | None:
+    if index is None:
+        return None
+    for d in list_devices(sd):
+        if d.index == index:
+            return d.name
+    return None
+
+
+def rescan_devices(sd: ModuleType) -> None:
+    """Make PortAudio enumerate devices again. Only call with no stream open (use the bridge's refresh)."""
+    sd._terminate()
+    sd._initialize()
+
+
+def device_fingerprint(dev_dir: Path = Path("/dev/snd")) -> tuple[str, ...]:
+    """A cheap value that changes when sound hardware is plugged in or out (Linux); poll it."""
+    try:
+        return tuple(sorted(os.listdir(dev_dir)))
+    except OSError:
+        return ()
+
+
+class MicLevelMeter:
+    """RMS level of recent audio mapped to 0..1 on a dB scale (-60 dBFS -> 0, 0 dBFS -> 1).
+
+    Rises immediately and falls by ``release_db_per_update`` per update, as VU meters do, so the UI can sample
+    ``level`` at any rate. ``update`` is called from audio threads; the float store is atomic under the GIL.
+    """
+
+    def __init__(self, floor_db: float = -60.0, release_db_per_update: float = 1.5) -> None:
+        self._floor_db = floor_db
+        self._release = release_db_per_update
+        self._db = floor_db
+        self.level = 0.0
+
+    def update(self, pcm: bytes | bytearray | memoryview) -> float:
+        x = np.frombuffer(pcm, dtype="<i2")
+        if len(x) == 0:
+            return self.level
+        power = float(np.mean(x.astype(np.float64) ** 2))
+        db = 10.0 * math.log10(power / (32767.0**2)) if power > 0 else self._floor_db
+        db = max(self._floor_db, min(0.0, db))
+        self._db = db if db >= self._db else max(db, self._db - self._release)
+        self.level = (self._db - self._floor_db) / -self._floor_db
+        return self.level
+
+    def reset(self) -> None:
+        self._db = self._floor_db
+        self.level = 0.0
+
+
+class _Loop:
+    """Loops an int16 array for a PortAudio callback (or mixes it into one)."""
+
+    def __init__(self, samples: Int16Array) -> None:
+        self._samples = np.ascontiguousarray(samples, dtype=np.int16)
+        self._pos = 0
+
+    def take(self, n: int) -> Int16Array:
+        out = np.empty(n, dtype=np.int16)
+        filled = 0
+        total = len(self._samples)
+        while filled < n:
+            chunk = min(n - filled, total - self._pos)
+            out[filled : filled + chunk] = self._samples[self._pos : self._pos + chunk]
+            filled += chunk
+            self._pos = (self._pos + chunk) % total
+        return out
+
+
+def _stream_extra_settings(sd: ModuleType, index: int) -> Any:
+    # WASAPI shared mode does not resample by itself; ask it to, so the 16 kHz call rate opens everywhere.
+    try:
+        hostapi = sd.query_hostapis(sd.query_devices(index)["hostapi"])["name"]
+    except (sd.PortAudioError, KeyError, IndexError):
+        return None
+    if "WASAPI" in str(hostapi):
+        return sd.WasapiSettings(auto_convert=True)
+    return None
+
+
+class Ringer:
+    """Plays the ringtone on its own output stream (often another device: loudspeaker, not headset)."""
+
+    def __init__(self, sd: ModuleType | None = None, wav_path: Path | None = None) -> None:
+        self._sd = sd
+        self._wav_path = wav_path
+        self._device: DeviceSpec = None
+        self._stream: Any = None
+
+    @property
+    def device(self) -> DeviceSpec:
+        return self._device
+
+    @property
+    def ringing(self) -> bool:
+        return self._stream is not None
+
+    def set_device(self, device: DeviceSpec) -> None:
+        was_ringing = self.ringing
+        self.stop()
+        self._device = device
+        if was_ringing:
+            self.start()
+
+    def start(self, samples: Callable[[int], Int16Array] | None = None) -> AudioDeviceProblem | None:
+        """Loop the ringtone (``samples(rate)`` or the WAV/generated one). Returns a problem or None."""
+        if self._stream is not None:
+            return None
+        sd = self._sd if self._sd is not None else load_sounddevice()
+        if sd is None:
+            return AudioDeviceProblem("ringer: PortAudio (libportaudio2) is not installed")
+        try:
+            index = resolve_device(self._device, "output", sd)
+            rate = int(sd.query_devices(index)["default_samplerate"]) or 48000
+            tone = samples(rate) if samples is not None else ringtone(rate, self._wav_path)
+            loop = _Loop(tone)
+
+            def callback(outdata: Any, frames: int, _time: Any, _status: Any) -> None:
+                outdata[:] = loop.take(frames).tobytes()
+
+            stream = sd.RawOutputStream(
+                samplerate=rate,
+                channels=1,
+                dtype="int16",
+                device=index,
+                callback=callback,
+                extra_settings=_stream_extra_settings(sd, index),
+            )
+            stream.start()
+        except (DeviceNotFound, sd.PortAudioError, ValueError) as exc:
+            return AudioDeviceProblem(f"ringer: cannot open output device: {exc}")
+        self._stream = stream
+        return None
+
+    def stop(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.stop()
+            stream.close()
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeStats:
+    frames_requested: int
+    frames_received: int
+    mic_overrun_bytes: int
+    mic_underrun_bytes: int
+    speaker_overrun_bytes: int
+    speaker_underrun_bytes: int
+    stream_errors: int
+
+
+class _BridgeCore:
+    """The FIFOs, meters and PortAudio callbacks.
+
+    Kept apart from the pjsua2 port on purpose: sounddevice streams hold their callbacks in reference cycles
+    that only the garbage collector frees, and if those callbacks referenced the port, the port could be
+    destroyed after ``libDestroy`` (pjmedia asserts). Streams reference this object only.
+    """
+
+    def __init__(self, clock_rate: int, frame_ms: int, jitter_ms: int) -> None:
+        bytes_per_ms = clock_rate * 2 // 1000
+        frame_bytes = frame_ms * bytes_per_ms
+        self.jitter_bytes = jitter_ms * bytes_per_ms
+        # Playback waits for one jitter allowance after an underrun and never holds more than one frame on top
+        # of it: anything beyond is latency (the output stream started late, or the clocks drift), so the
+        # oldest audio is dropped.
+        self.prefill = self.jitter_bytes
+        self.spk = ByteRing(4 * frame_bytes + self.jitter_bytes, frame_bytes + self.jitter_bytes)
+        self.mic = ByteRing(4 * frame_bytes + self.jitter_bytes, frame_bytes + 2 * self.jitter_bytes)
+        self.primed = False
+        # Replaced whole (never mutated) from the engine thread; the output callback reads it once per block.
+        self.tone: _Loop | None = None
+        self.mic_meter = MicLevelMeter()
+        self.speaker_meter = MicLevelMeter()
+        self.stream_errors = 0
+
+    def on_input(self, indata: Any, _frames: int, _time: Any, status: Any) -> None:
+        if status:
+            self.stream_errors += 1
+        chunk = bytes(indata)
+        self.mic.write(chunk)
+        self.mic_meter.update(chunk)
+
+    def on_output(self, outdata: Any, frames: int, _time: Any, status: Any) -> None:
+        if status:
+            self.stream_errors += 1
+        out = memoryview(outdata).cast("B")
+        if not self.primed and self.spk.available() >= self.prefill:
+            self.primed = True
+        if self.primed:
+            if self.spk.read_into(out) < len(out):
+                self.primed = False
+        else:
+            out[:] = bytes(len(out))
+        tone = self.tone
+        if tone is not None:
+            mixed = np.frombuffer(out, dtype="<i2").astype(np.int32) + tone.take(frames)
+            out[:] = np.clip(mixed, -32768, 32767).astype("<i2").tobytes()
+
+    def reset(self) -> None:
+        self.mic.clear()
+        self.spk.clear()
+        self.primed = False
+        self.mic_meter.reset()
+
+
+class SoundDeviceBridge(pj.AudioMediaPort):
+    """An ``AudioMediaPort`` whose audio comes from / goes to PortAudio streams; see the module docstring.
+
+    Usage on the engine thread (after ``libStart``, with ``audDevManager().setNullDev()``)::
+
+        bridge = SoundDeviceBridge(clock_rate=ep_cfg.medConfig.clockRate)
+        bridge.create()
+        problem = bridge.open("pulse", "pulse")      # None, or an AudioDeviceProblem to emit
+        call_media.startTransmit(bridge.media); bridge.media.startTransmit(call_media)
+        ...
+        bridge.destroy()   # before libDestroy; then drop the reference
+    """
+
+    echo_cancellation_note = ECHO_CANCELLATION_NOTE
+
+    def __init__(
+        self,
+        *,
+        clock_rate: int = 16000,
+        frame_ms: int = 20,
+        block_ms: int = 10,
+        latency: float | str = "low",
+        jitter_ms: int = 20,
+        sd: ModuleType | None = None,
+        ringtone_wav: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self._sd = sd if sd is not None else load_sounddevice()
+        self.clock_rate = clock_rate
+        self.frame_ms = frame_ms
+        self.frame_bytes = clock_rate * frame_ms // 1000 * 2
+        self._block = clock_rate * block_ms // 1000
+        self._latency = latency
+        self._core = _BridgeCore(clock_rate, frame_ms, jitter_ms)
+        self._in_stream: Any = None
+        self._out_stream: Any = None
+        self._in_spec: DeviceSpec = None
+        self._out_spec: DeviceSpec = None
+        self._created = False
+        self.ringer = Ringer(self._sd, ringtone_wav)
+        self.frames_requested = 0
+        self.frames_received = 0
+
+    # ----------------------------------------------------------------- pjsua2 side (engine thread)
+
+    def create(self, name: str = "sounddevice") -> None:
+        """Create the pjmedia port. Call once, on the thread that owns the Endpoint, after ``libStart``."""
+        fmt = pj.MediaFormatAudio()
+        fmt.init(pj.PJMEDIA_FORMAT_PCM, self.clock_rate, 1, self.frame_ms * 1000, 16)
+        self.createPort(name, fmt)
+        self._created = True
+
+    @property
+    def media(self) -> pj.AudioMedia:
+        """The AudioMedia to connect calls, players and recorders to."""
+        return self
+
+    @property
+    def mic_level(self) -> float:
+        return self.mic_meter.level
+
+    @property
+    def input_open(self) -> bool:
+        return self._in_stream is not None
+
+    @property
+    def output_open(self) -> bool:
+        return self._out_stream is not None
+
+    def onFrameRequested(self, frame: pj.MediaFrame) -> None:
+        # pjmedia clock thread: hand over one frame of microphone audio (silence when there is none).
+        self.frames_requested += 1
+        if self._in_stream is not None:
+            data = self._core.mic.read(self.frame_bytes)
+            # Audio left over beyond one jitter allowance is latency; drop it (clock drift, start-up bursts).
+            self._core.mic.trim(self._core.jitter_bytes)
+        else:
+            data = bytes(self.frame_bytes)
+        frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+        frame.buf = pj.ByteVector(data)
+        frame.size = len(data)
+
+    def onFrameReceived(self, frame: pj.MediaFrame) -> None:
+        # pjmedia clock thread: one frame of what the user should hear.
+        self.frames_received += 1
+        if frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO or frame.size == 0:
+            return
+        data = bytes(frame.buf)
+        self._core.speaker_meter.update(data)
+        if self._out_stream is not None:
+            self._core.spk.write(data)
+
+    @property
+    def mic_meter(self) -> MicLevelMeter:
+        return self._core.mic_meter
+
+    @property
+    def speaker_meter(self) -> MicLevelMeter:
+        return self._core.speaker_meter
+
+    @property
+    def stats(self) -> BridgeStats:
+        core = self._core
+        return BridgeStats(
+            frames_requested=self.frames_requested,
+            frames_received=self.frames_received,
+            mic_overrun_bytes=core.mic.overruns,
+            mic_underrun_bytes=core.mic.underruns,
+            speaker_overrun_bytes=core.spk.overruns,
+            speaker_underrun_bytes=core.spk.underruns,
+            stream_errors=core.stream_errors,
+        )
+
+    # ----------------------------------------------------------------- devices
+
+    def open(
+        self, input_device: DeviceSpec = None, output_device: DeviceSpec = None
+    ) -> AudioDeviceProblem | None:
+        """Open (or reopen) the input and output streams. Never raises: returns a problem to report, or None.
+
+        Each side is opened independently; a missing microphone still lets the user hear, and vice versa.
+        """
+        self.close()
+        self._in_spec, self._out_spec = input_device, output_device
+        sd = self._sd
+        if sd is None:
+            return AudioDeviceProblem("PortAudio (libportaudio2) is not installed: calls will be silent")
+        problems = []
+        try:
+            self._out_stream = self._open_stream(sd, "output", output_device)
+        except (DeviceNotFound, sd.PortAudioError, ValueError) as exc:
+            problems.append(f"speaker: {exc}")
+        try:
+            self._in_stream = self._open_stream(sd, "input", input_device)
+        except (DeviceNotFound, sd.PortAudioError, ValueError) as exc:
+            problems.append(f"microphone: {exc}")
+        if problems:
+            reason = "; ".join(problems) + " — calls still connect, without that audio"
+            log.warning("audio device problem: %s", reason)
+            return AudioDeviceProblem(reason)
+        return None
+
+    def _open_stream(self, sd: ModuleType, direction: Direction, spec: DeviceSpec) -> Any:
+        index = resolve_device(spec, direction, sd)
+        cls = sd.RawInputStream if direction == "input" else sd.RawOutputStream
+        stream = cls(
+            samplerate=self.clock_rate,
+            blocksize=self._block,
+            channels=1,
+            dtype="int16",
+            device=index,
+            latency=self._latency,
+            callback=self._core.on_input if direction == "input" else self._core.on_output,
+            extra_settings=_stream_extra_settings(sd, index),
+        )
+        try:
+            stream.start()
+        except sd.PortAudioError:
+            stream.close()
+            raise
+        log.info("%s stream open on %r (latency %.1f ms)", direction, spec, stream.latency * 1000)
+        return stream
+
+    def stream_latency(self) -> tuple[float | None, float | None]:
+        """(input, output) latency PortAudio reports for the open streams, in seconds."""
+        i = self._in_stream.latency if self._in_stream is not None else None
+        o = self._out_stream.latency if self._out_stream is not None else None
+        return i, o
+
+    def health(self) -> AudioDeviceProblem | None:
+        """A problem when a stream that was opened has stopped (device unplugged); poll it from the engine."""
+        for name, stream in (("microphone", self._in_stream), ("speaker", self._out_stream)):
+            if stream is not None and not stream.active:
+                return AudioDeviceProblem(f"{name} stream stopped (device removed?)")
+        return None
+
+    def close(self) -> None:
+        """Stop and close the streams; the port keeps working (silence)."""
+        for attr in ("_in_stream", "_out_stream"):
+            stream = getattr(self, attr)
+            setattr(self, attr, None)
+            if stream is not None:
+                try:
+                    stream.stop()
+                    stream.close()
+                except Exception as exc:  # a vanished device may fail to close; never propagate
+                    log.warning("closing stream: %s", exc)
+        self._core.reset()
+
+    def list_devices(self) -> list[AudioDevice]:
+        return list_devices(self._sd)
+
+    def refresh_devices(self) -> tuple[list[AudioDevice], AudioDeviceProblem | None]:
+        """Rescan PortAudio (hot-plug) and reopen the same devices by name; returns (devices, problem)."""
+        sd = self._sd
+        if sd is None:
+            return [], AudioDeviceProblem("PortAudio (libportaudio2) is not installed")
+        was_open = self._in_stream is not None or self._out_stream is not None
+        was_ringing = self.ringer.ringing
+        # Indices may shift after a rescan; remember names.
+        in_spec = self._name_of(self._in_spec)
+        out_spec = self._name_of(self._out_spec)
+        self.close()
+        self.ringer.stop()
+        rescan_devices(sd)
+        problem = self.open(in_spec, out_spec) if was_open else None
+        if was_ringing:
+            problem = self.ringer.start() or problem
+        return self.list_devices(), problem
+
+    def _name_of(self, spec: DeviceSpec) -> DeviceSpec:
+        if isinstance(spec, int):
+            return device_name(spec, self._sd) or spec
+        return spec
+
+    # ----------------------------------------------------------------- local tones
+
+    def start_ringback(self, samples: Int16Array | None = None) -> None:
+        """Mix the ringback (default: Vietnamese 425 Hz 1 s on / 4 s off) into the speaker until stopped."""
+        self._core.tone = _Loop(samples if samples is not None else ringback(self.clock_rate))
+
+    def stop_ringback(self) -> None:
+        self._core.tone = None
+
+    def destroy(self) -> None:
+        """Close streams and the ringer. Call before ``libDestroy``, then drop every reference to it."""
+        self.stop_ringback()
+        self.ringer.stop()
+        self.close()

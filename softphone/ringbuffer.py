@@ -1,0 +1,97 @@
+"""A small byte ring buffer between two real-time threads (pjmedia's clock and a PortAudio callback).
+
+Each side only copies bytes under a lock held for a few microseconds, so neither callback can stall the
+other. The buffer is bounded by ``max_fill``: when the producer runs ahead (the two clocks drift, or the
+consumer stopped) the oldest audio is dropped, which keeps latency bounded instead of growing forever.
+"""
+
+from __future__ import annotations
+
+import threading
+
+
+class ByteRing:
+    """Single-producer single-consumer byte FIFO with overwrite-oldest on overflow."""
+
+    def __init__(self, capacity: int, max_fill: int | None = None) -> None:
+        if capacity <= 0:
+            raise ValueError("capacity must be positive")
+        self._buf = bytearray(capacity)
+        self._capacity = capacity
+        self._max_fill = capacity if max_fill is None else min(max_fill, capacity)
+        self._read = 0  # absolute byte counters; position = counter % capacity
+        self._write = 0
+        self._lock = threading.Lock()
+        self.overruns = 0  # bytes dropped because the producer ran ahead
+        self.underruns = 0  # bytes of silence handed out because the consumer ran ahead
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    @property
+    def max_fill(self) -> int:
+        return self._max_fill
+
+    def available(self) -> int:
+        with self._lock:
+            return self._write - self._read
+
+    def clear(self) -> None:
+        with self._lock:
+            self._read = self._write
+
+    def trim(self, keep: int) -> int:
+        """Drop the oldest bytes so that at most ``keep`` remain (latency control); returns bytes dropped."""
+        with self._lock:
+            excess = (self._write - self._read) - keep
+            if excess <= 0:
+                return 0
+            self._read += excess
+            self.overruns += excess
+            return excess
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        """Append ``data``; drops the oldest bytes if the fill would exceed ``max_fill``."""
+        n = len(data)
+        if n == 0:
+            return
+        mv = memoryview(data).cast("B")
+        if n > self._max_fill:
+            mv = mv[n - self._max_fill :]
+            self.overruns += n - self._max_fill
+            n = self._max_fill
+        with self._lock:
+            excess = (self._write - self._read) + n - self._max_fill
+            if excess > 0:
+                self._read += excess
+                self.overruns += excess
+            pos = self._write % self._capacity
+            first = min(n, self._capacity - pos)
+            self._buf[pos : pos + first] = mv[:first]
+            if first < n:
+                self._buf[0 : n - first] = mv[first:]
+            self._write += n
+
+    def read(self, n: int) -> bytes:
+        """Take ``n`` bytes; missing bytes are zeros (silence) and counted as underruns."""
+        out = bytearray(n)
+        self.read_into(out)
+        return bytes(out)
+
+    def read_into(self, out: bytearray | memoryview) -> int:
+        """Fill ``out`` from the FIFO (zero-padding what is missing); returns the real bytes copied."""
+        target = memoryview(out).cast("B")
+        n = len(target)
+        with self._lock:
+            take = min(n, self._write - self._read)
+            pos = self._read % self._capacity
+            first = min(take, self._capacity - pos)
+            target[:first] = self._buf[pos : pos + first]
+            if first < take:
+                target[first:take] = self._buf[0 : take - first]
+            self._read += take
+        if take < n:
+            target[take:] = bytes(n - take)
+            self.underruns += n - take
+        return take
