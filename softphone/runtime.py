@@ -287,14 +287,17 @@ class Runtime:
         self.buddies.clear()
         self.pending_messages.clear()
         gc.collect()
+        registered = [a for a in self.accounts.values() if a.reg_state in ("registered", "registering")]
         for a in self.accounts.values():
             try:
                 a.account.shutdown()
             except pj.Error as exc:
                 log.warning("account shutdown: %s", exc.info())
-        deadline = time.monotonic() + 0.3
-        while time.monotonic() < deadline:
-            ep.libHandleEvents(20)
+        if registered:
+            # Let the un-REGISTERs go out and be answered (libDestroy below no longer receives).
+            deadline = time.monotonic() + 0.5
+            while time.monotonic() < deadline:
+                ep.libHandleEvents(20)
         self.accounts.clear()
         self.calls.clear()
         self.local_sources.clear()
@@ -309,7 +312,8 @@ class Runtime:
             self.bridge = None
         self._graveyard.clear()
         gc.collect()
-        ep.libDestroy()
+        # NO_RX_MSG: we already pumped the un-REGISTERs above; this skips pjsua's fixed 1 s wait.
+        ep.libDestroy(pj.PJSUA_DESTROY_NO_RX_MSG)
         self.ep = None
         del ep
         gc.collect()
@@ -335,7 +339,9 @@ class Runtime:
             cfg.sipConfig.proxies.append(_host_uri(a.proxy) + ";lr" + tp)
         if a.sip_password:
             cfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", a.sip_username, 0, a.sip_password))
-        if a.transport in self.transport_ids:
+        if a.register and a.transport in self.transport_ids:
+            # Registering accounts stick to their transport (the Contact must match); a direct-IP account
+            # lets pjsua pick per target (";transport=tcp" URIs).
             cfg.sipConfig.transportId = self.transport_ids[a.transport]
         cfg.mediaConfig.srtpUse = _SRTP[a.srtp]
         cfg.mediaConfig.srtpSecureSignaling = 0
@@ -447,7 +453,8 @@ class Runtime:
             h.hName = "Reason"
             h.hValue = DND_REASON
             op.txOption.headers.append(h)
-            call.hangup(op)
+            # answer() with a final error code applies txOption to the response; hangup() drops it here.
+            call.answer(op)
             return
         headers = extract_headers(prm.rdata.wholeMsg)
         ringing = pj.CallOpParam()
@@ -839,11 +846,18 @@ class Runtime:
         uri = self.target_uri(self._account(account_id).config, to_uri)
         buddy = self._buddy(account_id, uri)
         message_id = uuid.uuid4().hex
-        self.pending_messages.setdefault((account_id, _bare(uri)), deque()).append(message_id)
+        pending = self.pending_messages.setdefault((account_id, _bare(uri)), deque())
+        pending.append(message_id)
         prm = pj.SendInstantMessageParam()
         prm.content = text
         prm.contentType = "text/plain"
-        buddy.sendInstantMessage(prm)
+        try:
+            buddy.sendInstantMessage(prm)
+        except pj.Error as exc:
+            # Same outcome as a failed transaction: one MessageStatus with an error code.
+            pending.remove(message_id)
+            reason = exc.reason or "Cannot send"
+            self.post(lambda: self.emit(MessageStatus(message_id, 503, reason)))
         return message_id
 
     def on_instant_message(self, acc: PjAccount, prm: pj.OnInstantMessageParam) -> None:
