@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import pjsua2 as pj
@@ -63,6 +64,8 @@ class MediaCall(pj.Call):
         self._pending: list[TimerHandle] = []
         self.answered = False
         self.ended = False
+        self.recording_path: Path | None = None
+        self._recorder: pj.AudioMediaRecorder | None = None
 
     # -- pjsua2 callbacks: post and return ---------------------------------------------
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
@@ -115,6 +118,43 @@ class MediaCall(pj.Call):
                 return self.getAudioMedia(index)
         return None
 
+    def connect_source(self, source: pj.AudioMedia) -> None:
+        """Make the caller hear ``source``; mirrored into the call's recording, if any."""
+        audio = self.audio_media()
+        if audio is None:
+            return
+        source.startTransmit(audio)
+        if self._recorder is not None and source.getPortId() != audio.getPortId():
+            source.startTransmit(self._recorder)
+
+    def disconnect_source(self, source: pj.AudioMedia) -> None:
+        audio = self.audio_media()
+        for sink in (audio, self._recorder):
+            if sink is not None:
+                with contextlib.suppress(pj.Error):  # the source may be gone already
+                    source.stopTransmit(sink)
+
+    def record_caller(self, audio: pj.AudioMedia) -> None:
+        """Start (or, after a re-INVITE, re-attach) the recording of what the caller says.
+
+        What the caller hears joins it through :meth:`connect_source`, so the WAV holds both
+        parties mixed by the conference bridge.
+        """
+        if self.recording_path is None:
+            return
+        if self._recorder is None:
+            self.recording_path.parent.mkdir(parents=True, exist_ok=True)
+            recorder = pj.AudioMediaRecorder()
+            recorder.createRecorder(str(self.recording_path))
+            self._recorder = recorder
+        audio.startTransmit(self._recorder)
+
+    def sip_call_id(self) -> str:
+        try:
+            return str(self.getInfo().callIdString)
+        except pj.Error:
+            return ""
+
     def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
         """Run ``callback`` on the service thread after ``delay`` s unless the call ends first."""
         handle = self._timers.call_later(delay, callback)
@@ -131,3 +171,5 @@ class MediaCall(pj.Call):
         session, self.session = self.session, None
         if session is not None:
             session.ended()
+        # Destroying the recorder writes the final WAV header.
+        self._recorder = None

@@ -47,21 +47,20 @@ class EchoSession:
 
     def media_ready(self, audio: pj.AudioMedia) -> None:
         if self._echoing:
-            audio.startTransmit(audio)  # the port may be new after a re-INVITE
+            self._call.connect_source(audio)  # the port may be new after a re-INVITE
             return
         if not self._started:
             self._started = True
             self._call.call_later(self._beep.lead_in_s, self._start_beep)
 
     def _start_beep(self) -> None:
-        audio = self._call.audio_media()
-        if audio is None:
+        if self._call.audio_media() is None:  # held: try again shortly
             self._call.call_later(self._beep.lead_in_s, self._start_beep)
             return
-        self._tone = self._play_beep(audio)
+        self._tone = self._play_beep()
         self._call.call_later(self._beep.duration_s, self._start_echo)
 
-    def _play_beep(self, audio: pj.AudioMedia) -> pj.ToneGenerator:
+    def _play_beep(self) -> pj.ToneGenerator:
         tone = pj.ToneGenerator()
         tone.createToneGenerator(self._clock_rate, 1)
         desc = pj.ToneDesc()
@@ -72,14 +71,14 @@ class EchoSession:
         tones = pj.ToneDescVector()
         tones.append(desc)
         tone.play(tones, False)
-        tone.startTransmit(audio)
+        self._call.connect_source(tone)
         return tone
 
     def _start_echo(self) -> None:
         self._release_tone()
         audio = self._call.audio_media()
         if audio is not None:
-            audio.startTransmit(audio)
+            self._call.connect_source(audio)
         self._echoing = True
 
     def _release_tone(self) -> None:

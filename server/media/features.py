@@ -2,12 +2,13 @@
 
 A feature is any object with ``on_call(call)``; it answers or rejects the call and attaches
 a :class:`server.media.call.CallSession` to follow its media. One module per feature
-(``echo.py`` today; IVR menus, queues, conference rooms and recording later).
+(``echo.py``, ``conference.py``; IVR menus and queues later).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,10 +34,16 @@ class Unknown:
 
 
 class FeatureTable(Mapping[str, Feature]):
-    """Exact dialled numbers to features, with a fallback for everything else."""
+    """Exact dialled numbers, then number patterns (whole-number regex match), then a fallback."""
 
-    def __init__(self, features: Mapping[str, Feature], fallback: Feature | None = None) -> None:
+    def __init__(
+        self,
+        features: Mapping[str, Feature],
+        patterns: Sequence[tuple[re.Pattern[str], Feature]] = (),
+        fallback: Feature | None = None,
+    ) -> None:
         self._features = dict(features)
+        self._patterns = tuple(patterns)
         self._fallback: Feature = fallback if fallback is not None else Unknown()
 
     def __getitem__(self, number: str) -> Feature:
@@ -51,4 +58,10 @@ class FeatureTable(Mapping[str, Feature]):
     def feature_for(self, dialled: str | None) -> Feature:
         if dialled is None:
             return self._fallback
-        return self._features.get(dialled, self._fallback)
+        exact = self._features.get(dialled)
+        if exact is not None:
+            return exact
+        for pattern, feature in self._patterns:
+            if pattern.fullmatch(dialled):
+                return feature
+        return self._fallback

@@ -28,8 +28,10 @@ from types import FrameType
 import pjsua2 as pj
 
 from server.media.call import CallEnded, CallEvent, MediaActive, MediaCall
+from server.media.conference import ROOM_NUMBER, ConferenceRooms
 from server.media.echo import EchoTest
 from server.media.features import ECHO_TEST, FeatureTable
+from server.media.recording import RecordingPolicy
 from server.media.request_uri import dialled_user
 from server.media.timers import Clock, Timers
 
@@ -70,12 +72,14 @@ class MediaService:
         port: int,
         features: FeatureTable,
         *,
+        recording: RecordingPolicy = RecordingPolicy(),
         clock: Clock = time.monotonic,
         log_level: int = 1,
     ) -> None:
         self.host = host
         self.port = port
         self.features = features
+        self.recording = recording
         self.timers = Timers(clock)
         self._clock = clock
         self._log_level = log_level
@@ -122,6 +126,9 @@ class MediaService:
         acfg.sipConfig.transportId = transport_id
         acfg.mediaConfig.transportConfig.boundAddress = self.host
         acfg.mediaConfig.transportConfig.port = 0
+        # Desktop accounts may insist on SRTP; answer SDES-SRTP offers as well as plain RTP.
+        acfg.mediaConfig.srtpUse = pj.PJMEDIA_SRTP_OPTIONAL
+        acfg.mediaConfig.srtpSecureSignaling = 0
         acfg.natConfig.iceEnabled = False
         acfg.natConfig.sdpNatRewriteUse = 0
         acfg.natConfig.viaRewriteUse = 0
@@ -183,9 +190,10 @@ class MediaService:
                 self._on_invite(event)
             elif isinstance(event, MediaActive):
                 call = self._calls.get(event.call_key)
-                if call is not None and call.session is not None:
-                    audio = call.audio_media()
-                    if audio is not None:
+                audio = call.audio_media() if call is not None else None
+                if call is not None and audio is not None:
+                    call.record_caller(audio)
+                    if call.session is not None:
                         call.session.media_ready(audio)
             elif isinstance(event, CallEnded):
                 ended = self._calls.pop(event.call_key, None)
@@ -207,6 +215,7 @@ class MediaService:
         if self._stopping:
             call.reject(503, "Service Unavailable")
             return
+        call.recording_path = self.recording.path_for(invite.dialled, call.sip_call_id())
         log(f"call {invite.call_id} to {invite.dialled!r}")
         try:
             self.features.feature_for(invite.dialled).on_call(call)
@@ -219,8 +228,11 @@ def log(message: str) -> None:
     print(f"media: {message}", file=sys.stderr, flush=True)
 
 
-def default_features(recordings_dir: Path | None = None) -> FeatureTable:
-    return FeatureTable({ECHO_TEST: EchoTest(clock_rate=CLOCK_RATE)})
+def default_features() -> FeatureTable:
+    return FeatureTable(
+        {ECHO_TEST: EchoTest(clock_rate=CLOCK_RATE)},
+        patterns=[(ROOM_NUMBER, ConferenceRooms())],
+    )
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -229,7 +241,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="SIP UDP port (0: any free port)")
-    parser.add_argument("--recordings-dir", type=Path, default=None)
+    parser.add_argument("--recordings-dir", type=Path, default=None, help="where recorded calls go")
+    parser.add_argument(
+        "--record",
+        default="",
+        help="comma-separated dialled-number prefixes to record (e.g. '*8' for every room); "
+        "needs --recordings-dir",
+    )
     parser.add_argument(
         "--exit-on-stdin-eof",
         action="store_true",
@@ -255,7 +273,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ready_out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     service = MediaService(
-        args.host, args.port, default_features(args.recordings_dir), log_level=args.log_level
+        args.host,
+        args.port,
+        default_features(),
+        recording=RecordingPolicy(args.recordings_dir, tuple(p for p in args.record.split(",") if p)),
+        log_level=args.log_level,
     )
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

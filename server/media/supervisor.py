@@ -22,7 +22,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from server.media.service import READY_PREFIX
@@ -49,6 +49,7 @@ class MediaSupervisor:
         python: str = sys.executable,
         *,
         recordings_dir: Path | None = None,
+        record: Sequence[str] = (),
         log_level: int = 1,
         ready_timeout: float = 20.0,
         stop_timeout: float = 5.0,
@@ -62,6 +63,7 @@ class MediaSupervisor:
         self.port = port
         self._python = python
         self._recordings_dir = recordings_dir
+        self._record = tuple(record)
         self._log_level = log_level
         self._ready_timeout = ready_timeout
         self._stop_timeout = stop_timeout
@@ -133,6 +135,8 @@ class MediaSupervisor:
         ]
         if self._recordings_dir is not None:
             cmd += ["--recordings-dir", str(self._recordings_dir)]
+            if self._record:
+                cmd += ["--record", ",".join(self._record)]
         return cmd
 
     async def _spawn(self) -> None:

@@ -45,10 +45,16 @@ class Callers:
         self.runs: list[CallerRun] = []
 
     async def start(
-        self, target: str, *, tone: int = 700, record: Path | None = None, seconds: float = 2.5
+        self,
+        target: str,
+        *,
+        tone: int = 700,
+        record: Path | None = None,
+        seconds: float = 2.5,
+        srtp: str = "off",
     ) -> CallerRun:
         cmd = [sys.executable, str(CALLER), "--target", target, "--tone", str(tone)]
-        cmd += ["--seconds", str(seconds)]
+        cmd += ["--seconds", str(seconds), "--srtp", srtp]
         if record is not None:
             cmd += ["--record", str(record)]
         proc = await asyncio.create_subprocess_exec(
@@ -76,6 +82,17 @@ async def callers() -> AsyncIterator[Callers]:
 @pytest.fixture
 async def media() -> AsyncIterator[MediaSupervisor]:
     supervisor = MediaSupervisor(backoff_initial=0.2, backoff_max=2.0)
+    await supervisor.start()
+    try:
+        yield supervisor
+    finally:
+        await supervisor.stop()
+
+
+@pytest.fixture
+async def recording_media(tmp_path) -> AsyncIterator[MediaSupervisor]:
+    """A media service that records the echo test and every conference room."""
+    supervisor = MediaSupervisor(recordings_dir=tmp_path / "recordings", record=("*43", "*8"))
     await supervisor.start()
     try:
         yield supervisor

@@ -78,6 +78,7 @@ def main() -> int:
     parser.add_argument("--record", default=None)
     parser.add_argument("--seconds", type=float, default=2.5)
     parser.add_argument("--codec", default="PCMU/8000", help="the only codec offered (prefix of a codec id)")
+    parser.add_argument("--srtp", choices=("off", "mandatory"), default="off")
     parser.add_argument("--timeout", type=float, default=15.0)
     args = parser.parse_args()
 
@@ -114,6 +115,9 @@ def main() -> int:
     acfg.sipConfig.transportId = tid
     acfg.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
     acfg.mediaConfig.transportConfig.port = 0
+    srtp = {"off": pj.PJMEDIA_SRTP_DISABLED, "mandatory": pj.PJMEDIA_SRTP_MANDATORY}[args.srtp]
+    acfg.mediaConfig.srtpUse = srtp
+    acfg.mediaConfig.srtpSecureSignaling = 0
     account = pj.Account()
     account.create(acfg, True)
 
