@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from ui.app_services import MemoryLog, MemorySecrets
+from ui.engine_link import EngineLink
+from ui.viewmodels.app_state import AppViewModel, Profile
+
+from .fakes import FakeEngine
+
+
+@pytest.fixture
+def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop on the test's QApplication (view-models spawn coroutines on it)."""
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(loop)
+    yield loop
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def engine() -> FakeEngine:
+    return FakeEngine()
+
+
+def dispose(obj: object) -> None:
+    """Delete a parentless QObject now: left to the garbage collector it may outlive QApplication."""
+    import shiboken6
+
+    if shiboken6.isValid(obj):
+        shiboken6.delete(obj)
+
+
+@pytest.fixture
+def link(qapp, engine: FakeEngine) -> Iterator[EngineLink]:
+    link = EngineLink()
+    engine.on_event = link.deliver
+    link.attach(engine)
+    yield link
+    dispose(link)
+
+
+@pytest.fixture
+def profile(tmp_path: Path) -> Profile:
+    return Profile(config_dir=tmp_path / "config", data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def app_vm(link: EngineLink, profile: Profile) -> Iterator[AppViewModel]:
+    def no_server(_url: str) -> object:
+        raise AssertionError("no server in this test")
+
+    vm = AppViewModel(
+        link,
+        profile=profile,
+        secrets=MemorySecrets(),
+        call_log=MemoryLog(),
+        chat_log=MemoryLog(),
+        client_factory=no_server,
+    )
+    yield vm
+    vm.shutdown()
+    dispose(vm)

@@ -1,0 +1,209 @@
+"""View-models against a stand-in engine: events in (from another thread), commands out."""
+
+from __future__ import annotations
+
+import pytest
+
+from softphone.events import (
+    CallMediaChanged,
+    CallStateChanged,
+    IncomingCall,
+    MessageReceived,
+    MessageStatus,
+    PresenceChanged,
+    RecordingChanged,
+    RegistrationChanged,
+)
+from ui.viewmodels.app_state import AppViewModel
+from ui.viewmodels.contacts import Colleague
+
+from .fakes import FakeEngine
+
+pytestmark = [pytest.mark.ui, pytest.mark.unit]
+
+
+def add_account(app_vm: AppViewModel, engine: FakeEngine, qtbot) -> str:
+    rec = app_vm.accounts.add_manual(
+        extension="101", password="demo101", domain="demo.local", proxy="127.0.0.1:5060"
+    )
+    assert rec is not None
+    engine.emit(RegistrationChanged(rec.account_id, "registered", 200, "OK"))
+    qtbot.waitUntil(lambda: app_vm.accounts.is_registered(rec.account_id), timeout=2000)
+    return rec.account_id
+
+
+def state(
+    call_id: str, account: str, st: str, direction: str = "outgoing", code: int = 200
+) -> CallStateChanged:
+    return CallStateChanged(call_id, account, st, code, "", direction, "sip:102@demo.local")
+
+
+def test_registration_state_and_reason(app_vm, engine, qtbot) -> None:
+    aid = add_account(app_vm, engine, qtbot)
+    cfg = engine.last("add_account")[0]
+    assert (cfg.sip_username, cfg.sip_password, cfg.proxy) == ("101", "demo101", "127.0.0.1:5060")
+    engine.emit(RegistrationChanged(aid, "failed", 403, "Forbidden"))
+    qtbot.waitUntil(lambda: app_vm.accounts.rows()[0].state == "failed", timeout=2000)
+    assert app_vm.accounts.rows()[0].code == 403
+    # the password went to the secret store, never to the accounts file
+    assert "demo101" not in app_vm.profile.accounts.read_text()
+    app_vm.accounts.set_enabled(aid, False)
+    assert engine.last("remove_account") == (aid,)
+    assert app_vm.accounts.rows()[0].state == "disabled"
+
+
+def test_outgoing_call_hold_mute_dtmf_record(app_vm, engine, qtbot) -> None:
+    aid = add_account(app_vm, engine, qtbot)
+    app_vm.dialer.paste("+84 912-345-678")
+    assert app_vm.dialer.number == "0912345678"
+    assert app_vm.dialer.display_number == "0912 345 678"
+    app_vm.dialer.call()
+    qtbot.waitUntil(lambda: app_vm.calls.has_calls(), timeout=2000)
+    assert engine.last("make_call")[:2] == (aid, "0912345678")
+    cid = app_vm.calls.active_call_id
+    engine.emit(state(cid, aid, "confirmed"))
+    qtbot.waitUntil(lambda: app_vm.calls.active_call().is_connected, timeout=2000)
+    app_vm.calls.toggle_hold()
+    assert engine.last("hold") == (cid,)
+    engine.emit(CallMediaChanged(cid, True, False, False))
+    qtbot.waitUntil(lambda: app_vm.calls.active_call().held_local, timeout=2000)
+    app_vm.calls.toggle_hold()
+    assert engine.last("resume") == (cid,)
+    app_vm.calls.toggle_mute()
+    assert engine.last("set_mute") == (cid, True)
+    app_vm.calls.send_dtmf("5")
+    assert engine.last("send_dtmf")[:2] == (cid, "5")
+    app_vm.calls.toggle_recording()
+    path = engine.last("start_recording")[1]
+    assert path.endswith(".wav") and str(app_vm.profile.recordings) in path
+    engine.emit(RecordingChanged(cid, path, True))
+    qtbot.waitUntil(lambda: app_vm.calls.active_call().recording, timeout=2000)
+    app_vm.calls.refresh_quality()
+    qtbot.waitUntil(lambda: app_vm.calls.active_call().mos == pytest.approx(4.2), timeout=2000)
+    app_vm.calls.hangup()
+    assert engine.last("hangup") == (cid,)
+    engine.emit(state(cid, aid, "disconnected"))
+    qtbot.waitUntil(lambda: not app_vm.calls.has_calls(), timeout=2000)
+    entry = app_vm.history.entries()[0]
+    assert (entry.direction, entry.disposition, entry.recording_path) == ("outgoing", "answered", path)
+
+
+def test_hotline_choice_and_test_call(app_vm, engine, qtbot) -> None:
+    from ui.account_book import HotlineChoice
+
+    aid = add_account(app_vm, engine, qtbot)
+    rec = app_vm.accounts.record(aid).with_(
+        hotlines=(HotlineChoice("02873001234", "Tổng đài", "viettel", True),), adaptive_number=True
+    )
+    app_vm.accounts._replace(rec)  # as a provisioning document would install it
+    assert [o.value for o in app_vm.dialer.hotline_options()] == ["adaptive", "02873001234"]
+    assert app_vm.dialer.hotline == "02873001234"
+    app_vm.dialer.set_hotline("adaptive")
+    app_vm.dialer.call("0912345678")
+    qtbot.waitUntil(lambda: "make_call" in engine.names(), timeout=2000)
+    assert engine.last("make_call") == (aid, "0912345678", "adaptive")
+    app_vm.dialer.set_internal(True)
+    app_vm.dialer.call("102")
+    assert engine.last("make_call") == (aid, "102", None)
+    app_vm.dialer.test_call()
+    assert engine.last("make_call") == (aid, "*43", None)
+
+
+def test_incoming_auto_answer_countdown_and_decline(app_vm, engine, qtbot) -> None:
+    aid = add_account(app_vm, engine, qtbot)
+    app_vm.contacts.set_directory(
+        [Colleague(2, "Trần Thị Bình", ("102",), "sip:102@demo.local", "sip:102@demo.local")]
+    )
+    with qtbot.waitSignal(app_vm.calls.incomingCall, timeout=2000):
+        engine.emit(IncomingCall("in1", aid, "sip:102@demo.local", ""))
+    c = app_vm.calls.call("in1")
+    assert c.name == "Trần Thị Bình" and c.is_ringing_in and c.auto_answer_in is None
+    with qtbot.waitSignal(app_vm.calls.incomingGone, timeout=2000):
+        app_vm.calls.decline("in1")
+    assert engine.last("decline") == ("in1", 486)
+    engine.emit(state("in1", aid, "disconnected", "incoming", 486))
+    qtbot.waitUntil(lambda: not app_vm.calls.has_calls(), timeout=2000)
+    assert app_vm.history.entries()[0].disposition == "missed"
+    assert app_vm.history.missed_badge() == 1
+    app_vm.history.mark_seen()
+    assert app_vm.history.missed_badge() == 0
+
+    app_vm.settings.set_auto_answer(True, 1)
+    engine.emit(IncomingCall("in2", aid, "sip:103@demo.local", "Lê Chi"))
+    qtbot.waitUntil(lambda: app_vm.calls.call("in2") is not None, timeout=2000)
+    assert app_vm.calls.call("in2").auto_answer_in == 1
+    qtbot.waitUntil(lambda: "answer" in engine.names(), timeout=3000)
+    assert engine.last("answer") == ("in2",)
+
+
+def test_second_call_holds_first_then_merge_and_transfers(app_vm, engine, qtbot) -> None:
+    aid = add_account(app_vm, engine, qtbot)
+    app_vm.dialer.call("102")
+    qtbot.waitUntil(lambda: app_vm.calls.has_calls(), timeout=2000)
+    first = app_vm.calls.active_call_id
+    engine.emit(state(first, aid, "confirmed"))
+    qtbot.waitUntil(lambda: app_vm.calls.active_call().is_connected, timeout=2000)
+    app_vm.calls.start_consult("103")
+    qtbot.waitUntil(lambda: len(app_vm.calls.calls()) == 2, timeout=2000)
+    assert engine.last("hold") == (first,)
+    consult = app_vm.calls.active_call_id
+    assert app_vm.calls.call(consult).consult_for == first
+    engine.emit(state(consult, aid, "confirmed"))
+    qtbot.waitUntil(lambda: app_vm.calls.can_merge(), timeout=2000)
+    app_vm.calls.complete_transfer()
+    assert engine.last("attended_transfer") == (first, consult)
+    app_vm.calls.merge_all()
+    qtbot.waitUntil(lambda: all(c.in_conference for c in app_vm.calls.calls()), timeout=2000)
+    assert set(engine.last("merge_conference")[0]) == {first, consult}
+    app_vm.calls.blind_transfer("104", first)
+    assert engine.last("blind_transfer") == (first, "104")
+    app_vm.calls.cancel_consult(consult)
+    assert engine.last("hangup") == (consult,)
+    assert app_vm.calls.active_call_id == first
+
+
+def test_status_dnd_and_presence(app_vm, engine, qtbot) -> None:
+    aid = add_account(app_vm, engine, qtbot)
+    app_vm.status.set_status("dnd")
+    assert engine.last("set_dnd") == (True,)
+    assert engine.last("publish_presence") == (aid, "dnd")
+    assert app_vm.settings.prefs.status == "dnd"
+    app_vm.status.toggle_dnd()
+    assert engine.last("set_dnd") == (False,)
+    app_vm.contacts.set_directory(
+        [Colleague(2, "Bình", ("102",), "sip:102@demo.local", "sip:102@demo.local")]
+    )
+    app_vm.contacts.subscribe_all(aid)
+    assert engine.last("subscribe_presence") == (aid, "sip:102@demo.local")
+    engine.emit(PresenceChanged(aid, "sip:102@demo.local", "busy", ""))
+    qtbot.waitUntil(lambda: app_vm.contacts.colleagues()[0].presence == "busy", timeout=2000)
+
+
+def test_chat_unread_send_status(app_vm, engine, qtbot) -> None:
+    aid = add_account(app_vm, engine, qtbot)
+    with qtbot.waitSignal(app_vm.chat.notify, timeout=2000):
+        engine.emit(MessageReceived(aid, "sip:102@demo.local", "Chào anh", "text/plain", 1000.0))
+    assert app_vm.chat.unread_total() == 1
+    app_vm.chat.open("sip:102@demo.local")
+    assert app_vm.chat.unread_total() == 0
+    assert app_vm.chat.send("Chào em")
+    qtbot.waitUntil(lambda: "send_message" in engine.names(), timeout=2000)
+    assert engine.last("send_message") == (aid, "102", "Chào em")
+    qtbot.waitUntil(lambda: app_vm.chat.messages()[-1].id.startswith("m"), timeout=2000)
+    mid = app_vm.chat.messages()[-1].id
+    engine.emit(MessageStatus(mid, 200, "OK"))
+    qtbot.waitUntil(lambda: app_vm.chat.messages()[-1].status == "sent", timeout=2000)
+
+
+def test_reset_wipes_everything(app_vm, engine, qtbot, qloop) -> None:
+    aid = add_account(app_vm, engine, qtbot)
+    app_vm.contacts.add_personal("Khách", "0912345678")
+    engine.emit(MessageReceived(aid, "sip:102@demo.local", "hi", "text/plain", 1.0))
+    qtbot.waitUntil(lambda: app_vm.chat.unread_total() == 1, timeout=2000)
+    app_vm.reset()
+    assert engine.last("remove_account") == (aid,)
+    assert not app_vm.accounts.has_accounts()
+    assert not app_vm.profile.accounts.exists()
+    assert app_vm.accounts._book.secrets.get(f"sip-password:{aid}") is None
+    assert app_vm.contacts.personal() == [] and app_vm.chat.conversations() == []
+    assert app_vm.session.page == "welcome"

@@ -1,0 +1,183 @@
+"""Entry point of the desktop app (``softphone``): composition root.
+
+Everything is built here and handed down: the engine (its events relayed by EngineLink), the stores, the
+provisioning client factory, the view-models and the windows. Nothing else constructs global state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication
+
+from ui.app_services import MemorySecrets, Services, make_services
+from ui.autostart import set_start_at_login
+from ui.engine_link import EngineLink
+from ui.i18n import Translations
+from ui.links import LaunchRequest, parse_args
+from ui.single_instance import SingleInstance, default_server_name
+from ui.viewmodels.app_state import AppViewModel, Profile
+from ui.views.incoming_window import IncomingCallWindow
+from ui.views.main_window import MainWindow
+from ui.views.tray import Tray
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DesktopApp:
+    """The running app's parts (tests build one with fakes at the engine boundary)."""
+
+    qt: QApplication
+    link: EngineLink
+    vm: AppViewModel
+    window: MainWindow
+    incoming: IncomingCallWindow
+    tray: Tray
+    translations: Translations
+    services: Services
+
+    def quit(self) -> None:
+        self.window.quitting = True
+        self.vm.shutdown()
+        self.tray.hide()
+        self.incoming.close()
+        self.window.close()
+        self.qt.quit()
+
+
+def default_profile(profile_dir: str | None) -> Profile:
+    if profile_dir:
+        base = Path(profile_dir)
+        return Profile(config_dir=base / "config", data_dir=base / "data")
+    import platformdirs
+
+    return Profile(
+        config_dir=Path(platformdirs.user_config_dir("softphone")),
+        data_dir=Path(platformdirs.user_data_dir("softphone")),
+    )
+
+
+def build_app(
+    qt: QApplication,
+    link: EngineLink,
+    services: Services,
+    *,
+    profile: Profile,
+    language: str | None = None,
+    server_url: str | None = None,
+    refresh_interval_ms: int = 300_000,
+) -> DesktopApp:
+    vm = AppViewModel(
+        link,
+        profile=profile,
+        secrets=services.secrets,
+        call_log=services.call_log,
+        chat_log=services.chat_log,
+        client_factory=services.client_factory,
+        speaker_test=services.speaker_test,
+        server_url=server_url,
+        refresh_interval_ms=refresh_interval_ms,
+    )
+    translations = Translations(qt)
+    translations.apply(language or vm.settings.prefs.language)
+    window = MainWindow(vm)
+    incoming = IncomingCallWindow(vm.calls)
+    app_holder: list[DesktopApp] = []
+    tray = Tray(vm.status, on_show=window.bring_to_front, on_quit=lambda: app_holder[0].quit())
+
+    def on_language(lang: str) -> None:
+        translations.apply(lang)
+        tray.retranslate()
+
+    vm.settings.languageChanged.connect(on_language)
+    vm.settings.startAtLoginChanged.connect(lambda on: _safe(set_start_at_login, on))
+    vm.history.playRequested.connect(lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(path)))
+    vm.chat.notify.connect(lambda title, text: window.isActiveWindow() or tray.notify(title, text))
+    if services.ringer is not None:
+        vm.calls.incomingCall.connect(lambda _cid: services.ringer.start())  # type: ignore[union-attr]
+        vm.calls.incomingGone.connect(lambda _cid: vm.calls.ringing_call() is None and services.ringer.stop())  # type: ignore[union-attr]
+    desktop = DesktopApp(qt, link, vm, window, incoming, tray, translations, services)
+    app_holder.append(desktop)
+    return desktop
+
+
+def _safe(fn: Callable[..., Any], *args: Any) -> None:
+    try:
+        fn(*args)
+    except Exception as exc:  # an OS integration failing must not break the app
+        log.warning("%s failed: %s", getattr(fn, "__name__", fn), exc)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    request: LaunchRequest = parse_args(argv)
+    logging.basicConfig(level=os.environ.get("SOFTPHONE_LOG", "INFO"))
+    qt = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    assert isinstance(qt, QApplication)
+    qt.setApplicationName("Softphone")
+    qt.setOrganizationName("Softphone")
+    qt.setQuitOnLastWindowClosed(False)
+
+    single = SingleInstance(default_server_name(request.profile))
+    message = f"call {request.call_target}" if request.call_target else "show"
+    if single.forward(message):
+        return 0
+    single.listen()
+
+    import qasync
+
+    loop = qasync.QEventLoop(qt)
+    asyncio.set_event_loop(loop)
+
+    profile = default_profile(request.profile)
+    link = EngineLink()
+    services = make_services(profile, null_audio=os.environ.get("SOFTPHONE_NULL_AUDIO") == "1")
+    engine = services.engine_factory(link.deliver)
+    link.attach(engine)
+    desktop = build_app(
+        qt, link, services, profile=profile, language=request.language, server_url=request.server_url
+    )
+    if isinstance(services.secrets, MemorySecrets):
+        log.warning("no keyring backend: passwords are kept for this session only")
+    single.messageReceived.connect(desktop.vm.handle_link)
+
+    def engine_started(_r: object) -> None:
+        desktop.vm.start()
+        if request.call_target:
+            desktop.vm.call_number(request.call_target)
+
+    link.call("start", on_done=engine_started)
+    if not (request.start_minimized or desktop.vm.settings.prefs.start_minimized):
+        desktop.window.show()
+
+    try:
+        with loop:
+            loop.run_until_complete(_until_quit(qt))
+    finally:
+        single.close()
+        try:
+            engine.stop().result(timeout=8)
+        except Exception as exc:
+            log.warning("engine stop: %s", exc)
+        services.close()
+    return 0
+
+
+async def _until_quit(qt: QApplication) -> None:
+    done = asyncio.Event()
+    qt.aboutToQuit.connect(done.set)
+    await done.wait()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,131 @@
+"""The dialer: the number being typed, which hotline shows as caller ID, and placing the call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+
+from ui.phone_numbers import format_vn_number, normalize_dial_string
+from ui.viewmodels.accounts import AccountsViewModel
+from ui.viewmodels.calls import CallsViewModel
+
+ADAPTIVE = "adaptive"
+DIAL_CHARS = set("0123456789*#+")
+
+
+@dataclass(frozen=True, slots=True)
+class HotlineOption:
+    value: str | None  # a number, "adaptive", or None = the PBX default
+    label: str
+    number: str
+
+
+class DialerViewModel(QObject):
+    changed = Signal()
+    error = Signal(str)  # "no_account" | "outbound_forbidden"
+
+    def __init__(
+        self, accounts: AccountsViewModel, calls: CallsViewModel, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._accounts = accounts
+        self._calls = calls
+        self._number = ""
+        self._hotline: str | None = None
+        self._internal = False
+        accounts.changed.connect(self._on_accounts_changed)
+
+    @property
+    def number(self) -> str:
+        return self._number
+
+    @property
+    def display_number(self) -> str:
+        return format_vn_number(self._number)
+
+    @property
+    def internal(self) -> bool:
+        return self._internal
+
+    @property
+    def hotline(self) -> str | None:
+        return self._hotline
+
+    def hotline_options(self) -> list[HotlineOption]:
+        """Hotlines of the calling account; "adaptive" first when the company enables it."""
+        record = self._accounts.calling_account()
+        if record is None:
+            return []
+        opts: list[HotlineOption] = []
+        if record.adaptive_number:
+            opts.append(HotlineOption(ADAPTIVE, "", ""))
+        for h in record.hotlines:
+            opts.append(HotlineOption(h.number, h.label, format_vn_number(h.number)))
+        return opts
+
+    def set_number(self, text: str) -> None:
+        n = "".join(ch for ch in text if ch in DIAL_CHARS) if "@" not in text else text.strip()
+        if n != self._number:
+            self._number = n
+            self.changed.emit()
+
+    def press(self, key: str) -> None:
+        if key in DIAL_CHARS:
+            self.set_number(self._number + key)
+
+    def backspace(self) -> None:
+        self.set_number(self._number[:-1])
+
+    def clear(self) -> None:
+        self.set_number("")
+
+    def paste(self, text: str) -> None:
+        self.set_number(normalize_dial_string(text))
+
+    def set_hotline(self, value: str | None) -> None:
+        if value != self._hotline:
+            self._hotline = value
+            self.changed.emit()
+
+    def set_internal(self, internal: bool) -> None:
+        if internal != self._internal:
+            self._internal = internal
+            self.changed.emit()
+
+    def can_call(self) -> bool:
+        return bool(self._number) and self._accounts.calling_account() is not None
+
+    def call(self, target: str | None = None) -> bool:
+        number = normalize_dial_string(target) if target else self._number
+        record = self._accounts.calling_account()
+        if record is None:
+            self.error.emit("no_account")
+            return False
+        if not number:
+            return False
+        external = not self._internal and len(number) > 6
+        if external and not record.outbound_allowed:
+            self.error.emit("outbound_forbidden")
+            return False
+        hotline = self._hotline if external else None
+        self._calls.dial(record.account_id, number, hotline)
+        if target is None:
+            self.clear()
+        return True
+
+    def test_call(self) -> bool:
+        record = self._accounts.calling_account()
+        if record is None:
+            self.error.emit("no_account")
+            return False
+        self._calls.dial(record.account_id, record.echo_test or "*43")
+        return True
+
+    def _on_accounts_changed(self) -> None:
+        values = [o.value for o in self.hotline_options()]
+        if self._hotline not in values:
+            record = self._accounts.calling_account()
+            default = next((h.number for h in record.hotlines if h.default), None) if record else None
+            self._hotline = default if default in values else (values[0] if values else None)
+            self.changed.emit()

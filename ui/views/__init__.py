@@ -1,0 +1,1 @@
+"""Qt Widgets views: layout and bindings only; behaviour lives in ui.viewmodels."""

@@ -1,0 +1,256 @@
+"""The main window: sidebar pages, status selector, registration state, in-call view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.viewmodels.app_state import AppViewModel
+from ui.viewmodels.status import STATUSES
+from ui.views.call_view import CallView
+from ui.views.chat_view import ChatView
+from ui.views.common import STYLE_SHEET, icon, presence_icon
+from ui.views.contacts_view import ContactsView
+from ui.views.dialer_view import DialerView
+from ui.views.history_view import HistoryView
+from ui.views.mobile_dialog import MobileProvisioningDialog
+from ui.views.onboarding_view import OnboardingView
+from ui.views.settings_view import AddExtensionDialog, SettingsView
+from ui.views.texts import registration_text, status_text
+
+PAGES = ("phone", "history", "contacts", "chat", "settings")
+ICONS = {
+    "phone": "phone",
+    "history": "history",
+    "contacts": "contacts",
+    "chat": "chat",
+    "settings": "settings",
+}
+
+
+class MainWindow(QMainWindow):
+    closedToTray = Signal()
+
+    def __init__(self, app: AppViewModel, *, keep_in_tray: bool = True) -> None:
+        super().__init__()
+        self.app = app
+        self.keep_in_tray = keep_in_tray
+        self.quitting = False
+        self.setWindowIcon(icon("app"))
+        self.setStyleSheet(STYLE_SHEET)
+        self.resize(860, 640)
+        self.setMinimumSize(QSize(720, 560))
+
+        root = QStackedWidget(self)
+        self.setCentralWidget(root)
+        self.root = root
+        self.onboarding = OnboardingView(
+            app.session, on_manual_account=self._add_extension, on_skip=lambda: app.session.go("ready")
+        )
+        root.addWidget(self.onboarding)
+
+        main = QWidget()
+        h = QHBoxLayout(main)
+        h.setContentsMargins(0, 0, 0, 0)
+        h.setSpacing(0)
+        self.sidebar = QListWidget(main)
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFixedWidth(170)
+        self.sidebar.setIconSize(QSize(20, 20))
+        for name in PAGES:
+            it = QListWidgetItem(icon(ICONS[name]), "")
+            it.setData(Qt.ItemDataRole.UserRole, name)
+            self.sidebar.addItem(it)
+        self.sidebar.currentRowChanged.connect(self._on_sidebar)
+        h.addWidget(self.sidebar)
+
+        right = QWidget(main)
+        v = QVBoxLayout(right)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.setSpacing(0)
+        top = QFrame(right)
+        top.setObjectName("topBar")
+        t = QHBoxLayout(top)
+        t.setContentsMargins(16, 8, 16, 8)
+        self.registration = QLabel(top)
+        self.registration.setObjectName("subtitle")
+        self.status_label = QLabel(top)
+        self.status = QComboBox(top)
+        for s in STATUSES:
+            self.status.addItem(presence_icon(s), "", s)
+        self.status.activated.connect(lambda i: app.status.set_status(self.status.itemData(i)))
+        t.addWidget(self.registration, 1)
+        t.addWidget(self.status_label)
+        t.addWidget(self.status)
+        v.addWidget(top)
+
+        self.pages = QStackedWidget(right)
+        self.phone = QStackedWidget()
+        self.dialer = DialerView(app.dialer)
+        self.call_view = CallView(app.calls, app.contacts.colleagues)
+        self.phone.addWidget(self.dialer)
+        self.phone.addWidget(self.call_view)
+        self.history = HistoryView(app.history)
+        self.contacts = ContactsView(app.contacts)
+        self.chat = ChatView(app.chat, app.contacts.colleagues)
+        self.settings = SettingsView(
+            app.accounts,
+            app.settings,
+            on_sign_in=self._sign_in,
+            on_provision_mobile=self._provision_mobile,
+            on_reset=app.reset,
+        )
+        for w in (self.phone, self.history, self.contacts, self.chat, self.settings):
+            self.pages.addWidget(w)
+        v.addWidget(self.pages, 1)
+        h.addWidget(right, 1)
+        root.addWidget(main)
+        self.main = main
+
+        QShortcut(QKeySequence("Ctrl+Shift+A"), self, self._answer)
+        QShortcut(QKeySequence("Ctrl+Shift+H"), self, lambda: app.calls.hangup())
+        QShortcut(QKeySequence("Ctrl+Shift+D"), self, app.status.toggle_dnd)
+
+        app.session.changed.connect(self._sync_root)
+        app.accounts.changed.connect(self._sync_registration)
+        app.status.changed.connect(self._sync_status)
+        app.calls.changed.connect(self._sync_phone)
+        app.history.changed.connect(self._sync_badges)
+        app.chat.changed.connect(self._sync_badges)
+        app.pageRequested.connect(self.show_page)
+        app.showRequested.connect(self.bring_to_front)
+        self.sidebar.setCurrentRow(0)
+        self.retranslate()
+        self._sync_root()
+
+    # ------------------------------------------------------------------ navigation
+
+    def show_page(self, name: str) -> None:
+        if name in PAGES:
+            if self.app.session.page != "ready" and self.app.accounts.has_accounts():
+                self.app.session.go("ready")
+            self.sidebar.setCurrentRow(PAGES.index(name))
+
+    def current_page(self) -> str:
+        return PAGES[self.pages.currentIndex()]
+
+    def _on_sidebar(self, row: int) -> None:
+        if row < 0:
+            return
+        self.pages.setCurrentIndex(row)
+        if PAGES[row] == "history":
+            self.app.history.mark_seen()
+        self._sync_badges()
+
+    def bring_to_front(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def _answer(self) -> None:
+        ringing = self.app.calls.ringing_call()
+        if ringing is not None:
+            self.app.calls.answer(ringing.call_id)
+
+    def _sign_in(self) -> None:
+        self.app.session.go("login")
+
+    def _add_extension(self) -> None:
+        d = AddExtensionDialog(self)
+        if (
+            d.exec()
+            and self.app.accounts.add_manual(
+                extension=d.extension.text(),
+                password=d.password.text(),
+                domain=d.domain.text(),
+                proxy=d.proxy.text(),
+                transport=d.transport.currentData(),
+            )
+            is not None
+        ):
+            self.app.session.go("ready")
+
+    def _provision_mobile(self) -> None:
+        MobileProvisioningDialog(self.app.session, self).exec()
+
+    # ------------------------------------------------------------------ binding
+
+    def _sync_root(self) -> None:
+        self.root.setCurrentWidget(self.onboarding if self.app.session.page != "ready" else self.main)
+
+    def _sync_phone(self) -> None:
+        self.phone.setCurrentWidget(self.call_view if self.app.calls.has_calls() else self.dialer)
+        self._sync_status()
+
+    def _sync_registration(self) -> None:
+        rows = self.app.accounts.rows()
+        if not rows:
+            self.registration.setText(self.tr("No account — open Settings to add one"))
+            return
+        parts = [
+            f"{r.record.extension or r.record.sip_username}: {registration_text(r.state, r.code, r.reason)}"
+            for r in rows
+        ]
+        self.registration.setText("   ".join(parts))
+
+    def _sync_status(self) -> None:
+        self.status.setCurrentIndex(max(0, self.status.findData(self.app.status.status)))
+        title = self.tr("Softphone")
+        if self.app.status.dnd:
+            title += " — " + status_text("dnd")
+        self.setWindowTitle(title)
+
+    def _sync_badges(self) -> None:
+        missed = self.app.history.missed_badge()
+        unread = self.app.chat.unread_total()
+        names = self._page_names()
+        for i, name in enumerate(PAGES):
+            text = names[name]
+            if name == "history" and missed:
+                text += f"  ({missed})"
+            if name == "chat" and unread:
+                text += f"  ({unread})"
+            self.sidebar.item(i).setText(text)
+
+    def _page_names(self) -> dict[str, str]:
+        return {
+            "phone": self.tr("Phone"),
+            "history": self.tr("History"),
+            "contacts": self.tr("Contacts"),
+            "chat": self.tr("Chat"),
+            "settings": self.tr("Settings"),
+        }
+
+    def retranslate(self) -> None:
+        self.status_label.setText(self.tr("My status:"))
+        for i, s in enumerate(STATUSES):
+            self.status.setItemText(i, status_text(s))
+        self._sync_badges()
+        self._sync_registration()
+        self._sync_status()
+        self._sync_phone()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.keep_in_tray and not self.quitting:
+            event.ignore()
+            self.hide()
+            self.closedToTray.emit()
+            return
+        super().closeEvent(event)
