@@ -1,0 +1,124 @@
+"""Ring buffer, tone generation/detection and level meter: pure logic, no devices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from softphone.audio import MicLevelMeter, device_fingerprint
+from softphone.ringbuffer import ByteRing
+from softphone.tones import (
+    VN_RINGBACK,
+    busy_tone,
+    dominant_frequency,
+    goertzel,
+    read_wav_mono,
+    resample,
+    ringback,
+    ringtone,
+    rms,
+    sine,
+    tone_ratio,
+    write_wav_mono,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def test_ring_fifo_order_and_wraparound() -> None:
+    ring = ByteRing(10)
+    for i in range(20):
+        ring.write(bytes([i, i + 100]))
+        assert ring.read(2) == bytes([i, i + 100])
+    assert ring.available() == 0
+    assert ring.underruns == 0 and ring.overruns == 0
+
+
+def test_ring_underrun_pads_with_silence() -> None:
+    ring = ByteRing(16)
+    ring.write(b"\x01\x02\x03")
+    out = bytearray(6)
+    assert ring.read_into(out) == 3
+    assert bytes(out) == b"\x01\x02\x03\x00\x00\x00"
+    assert ring.underruns == 3
+
+
+def test_ring_overflow_drops_oldest_and_bounds_fill() -> None:
+    ring = ByteRing(64, max_fill=8)
+    ring.write(bytes(range(6)))
+    ring.write(bytes(range(6, 12)))
+    assert ring.available() == 8
+    assert ring.read(8) == bytes(range(4, 12))
+    assert ring.overruns == 4
+    ring.write(bytes(range(20)))  # larger than max_fill at once: keeps the newest 8
+    assert ring.read(8) == bytes(range(12, 20))
+
+
+def test_ring_trim_keeps_newest() -> None:
+    ring = ByteRing(32)
+    ring.write(bytes(range(10)))
+    assert ring.trim(4) == 6
+    assert ring.read(4) == bytes(range(6, 10))
+    assert ring.trim(4) == 0
+
+
+def test_goertzel_and_dominant_frequency_find_the_tone() -> None:
+    x = sine(16000, 1000, 0.5, 0.5)
+    assert dominant_frequency(x, 16000) == pytest.approx(1000, abs=2)
+    assert tone_ratio(x, 16000, 1000) > 0.99
+    assert tone_ratio(x, 16000, 1500) < 0.01
+    assert goertzel(x, 16000, 1000) == pytest.approx((0.5 * 32767) ** 2 / 4, rel=0.01)
+    # bytes in, same answer
+    assert dominant_frequency(x.astype("<i2").tobytes(), 16000) == pytest.approx(1000, abs=2)
+    mix = sine(8000, 425, 1.0, 0.2) + sine(8000, 1300, 1.0, 0.4)
+    assert dominant_frequency(mix, 8000) == pytest.approx(1300, abs=2)
+    assert dominant_frequency(np.zeros(800), 8000) == 0.0
+
+
+def test_vietnamese_ringback_cadence() -> None:
+    rate = 8000
+    period = ringback(rate)
+    assert len(period) == rate * 5  # 1 s on + 4 s off
+    on, off = period[: rate], period[rate:]
+    assert dominant_frequency(on, rate) == pytest.approx(425, abs=2)
+    assert not np.any(off)
+    assert VN_RINGBACK.on_ms == 1000 and VN_RINGBACK.off_ms == 4000
+    busy = busy_tone(rate)
+    assert len(busy) == rate and dominant_frequency(busy[: rate // 2], rate) == pytest.approx(425, abs=3)
+
+
+def test_ringtone_from_wav_is_resampled(tmp_path: Path) -> None:
+    wav = tmp_path / "ring.wav"
+    write_wav_mono(wav, sine(8000, 600, 0.5), 8000)
+    samples, rate = read_wav_mono(wav)
+    assert rate == 8000 and len(samples) == 4000
+    rt = ringtone(48000, wav)
+    assert len(rt) == 24000
+    assert dominant_frequency(rt, 48000) == pytest.approx(600, abs=3)
+    generated = ringtone(16000, tmp_path / "missing.wav")
+    trill = dominant_frequency(generated[:16000], 16000)
+    assert trill in (pytest.approx(440, abs=5), pytest.approx(480, abs=5))
+    assert len(resample(sine(16000, 300, 1.0), 16000, 8000)) == 8000
+
+
+def test_level_meter_maps_db_to_unit_range() -> None:
+    meter = MicLevelMeter()
+    assert meter.update(np.zeros(320, dtype="<i2").tobytes()) == 0.0
+    loud = sine(16000, 1000, 0.02, 1.0).tobytes()  # -3 dBFS RMS
+    assert meter.update(loud) == pytest.approx(0.95, abs=0.01)
+    quiet = sine(16000, 1000, 0.02, 0.01).tobytes()  # -43 dBFS: falls gradually, not at once
+    after_one = meter.update(quiet)
+    assert 0.9 < after_one < 0.95
+    for _ in range(100):
+        level = meter.update(quiet)
+    assert level == pytest.approx((60 - 43) / 60, abs=0.02)
+    assert rms(sine(16000, 1000, 0.1, 1.0)) == pytest.approx(0.707, abs=0.01)
+
+
+def test_device_fingerprint_changes_with_directory(tmp_path: Path) -> None:
+    before = device_fingerprint(tmp_path)
+    (tmp_path / "pcmC1D0p").touch()
+    assert device_fingerprint(tmp_path) != before
+    assert device_fingerprint(tmp_path / "absent") == ()
