@@ -1,0 +1,141 @@
+"""SecretStore against a real Secret Service (gnome-keyring in a private D-Bus session) and without any."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import keyring.backends.chainer
+import keyring.backends.fail
+import keyring.backends.null
+import pytest
+
+from softphone.secrets import NoKeyringError, SecretStore, is_secure_backend
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SESSION_BODY = textwrap.dedent(
+    """
+    import json
+    from softphone.secrets import SecretStore
+    store = SecretStore(service="softphone-test")
+    out = {"backend": store.backend_name}
+    store.set("sip:101@demo.local", "mật khẩu-101")
+    store.set("api:refresh_token", "r" * 300)
+    out["get"] = store.get("sip:101@demo.local")
+    out["long"] = len(store.get("api:refresh_token") or "")
+    # a second store object (as after an app restart) sees the same secret
+    out["again"] = SecretStore(service="softphone-test").get("sip:101@demo.local")
+    out["other_service"] = SecretStore(service="someone-else").get("sip:101@demo.local")
+    out["deleted"] = store.delete("sip:101@demo.local")
+    out["after_delete"] = store.get("sip:101@demo.local")
+    out["delete_missing"] = store.delete("sip:never@demo.local")
+    print("RESULT " + json.dumps(out))
+    """
+)
+
+
+def _session_env(home: Path) -> dict[str, str]:
+    dropped = ("DBUS_", "GNOME_KEYRING", "PYTHON_KEYRING")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
+    runtime = home / "runtime"
+    runtime.mkdir(parents=True, exist_ok=True)
+    runtime.chmod(0o700)
+    env.update(
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_RUNTIME_DIR=str(runtime),
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(
+    not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")),
+    reason="dbus and gnome-keyring not installed",
+)
+def test_secrets_round_trip_through_gnome_keyring(tmp_path: Path) -> None:
+    body = tmp_path / "body.py"
+    body.write_text(SESSION_BODY)
+    # --unlock reads the login keyring's password on stdin and creates that keyring on first use.
+    script = (
+        "printf 'known-password' | gnome-keyring-daemon --unlock --components=secrets >/dev/null\n"
+        f"exec {sys.executable} {body}\n"
+    )
+    proc = subprocess.run(
+        ["dbus-run-session", "--", "bash", "-c", script],
+        env=_session_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, f"stdout: {proc.stdout[-2000:]} stderr: {proc.stderr[-2000:]}"
+    out = json.loads(lines[0].removeprefix("RESULT "))
+    assert out["backend"] == "keyring.backends.SecretService.Keyring"
+    assert out["get"] == "mật khẩu-101"
+    assert out["long"] == 300
+    assert out["again"] == "mật khẩu-101"
+    assert out["other_service"] is None
+    assert out["deleted"] is True
+    assert out["after_delete"] is None
+    assert out["delete_missing"] is False
+    # The secret went to the keyring's own storage, not to a file of ours in plain text.
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path.name != "body.py":
+            assert b"m\xe1\xba\xadt kh\xe1\xba\xa9u-101" not in path.read_bytes(), path
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "backend",
+    [
+        keyring.backends.fail.Keyring(),
+        keyring.backends.null.Keyring(),
+        keyring.backends.chainer.ChainerBackend(),
+    ],
+    ids=["fail", "null", "empty-chain"],
+)
+def test_refuses_non_secure_backends(backend: keyring.backend.KeyringBackend) -> None:
+    assert not is_secure_backend(backend)
+    with pytest.raises(NoKeyringError, match="never stores passwords in plain text"):
+        SecretStore(backend=backend)
+
+
+@pytest.mark.unit
+def test_refuses_a_plaintext_file_backend() -> None:
+    class PlaintextKeyring(keyring.backend.KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return None
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            raise AssertionError("must never be called")
+
+        def delete_password(self, service: str, username: str) -> None:
+            return None
+
+    with pytest.raises(NoKeyringError):
+        SecretStore(backend=PlaintextKeyring())
+
+
+@pytest.mark.integration
+def test_without_a_session_bus_the_default_store_raises(tmp_path: Path) -> None:
+    # A fresh process with no D-Bus session and no configured backend: keyring falls back to its fail backend.
+    code = (
+        "from softphone.secrets import SecretStore, NoKeyringError\n"
+        "try:\n    SecretStore()\nexcept NoKeyringError as e:\n    print('REFUSED', e)\n"
+        "else:\n    print('ACCEPTED')\n"
+    )
+    env = _session_env(tmp_path)
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert "REFUSED" in proc.stdout, proc.stdout + proc.stderr
+    assert "Secret Service" in proc.stdout
