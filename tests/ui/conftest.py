@@ -13,7 +13,7 @@ from ui.app_services import MemoryLog, MemorySecrets
 from ui.engine_link import EngineLink
 from ui.viewmodels.app_state import AppViewModel, Profile
 
-from .fakes import FakeEngine
+from ui_fakes import FakeEngine
 
 
 @pytest.fixture

@@ -102,6 +102,7 @@ class ChatView(QWidget):
         while self.messages_layout.count() > 1:
             w = self.messages_layout.takeAt(0).widget()
             if w is not None:
+                w.hide()
                 w.deleteLater()
         has = self.vm.current is not None
         self.peer.setText(

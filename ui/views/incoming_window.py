@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ui.phone_numbers import format_vn_number
 from ui.viewmodels.calls import CallsViewModel
-from ui.views.common import round_button
+from ui.views.common import STYLE_SHEET, round_button
 
 
 class IncomingCallWindow(QWidget):
@@ -21,6 +21,7 @@ class IncomingCallWindow(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
         self.setFixedSize(340, 170)
+        self.setStyleSheet(STYLE_SHEET)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         frame = QFrame(self)

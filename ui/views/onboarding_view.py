@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -105,8 +106,11 @@ class OnboardingView(QWidget):
         self.server.editingFinished.connect(lambda: vm.set_server_url(self.server.text()))
         self.server_label = QLabel(w)
         self.server_label.setObjectName("subtitle")
-        for x in (self.to_login, self.to_register, self.manual, self.server_label, self.server):
+        for x in (self.to_login, self.to_register, self.manual):
             wl.addWidget(x)
+        wl.addSpacing(12)
+        wl.addWidget(self.server_label)
+        wl.addWidget(self.server)
         self.pages: dict[str, QWidget] = {"welcome": w}
 
         # login
@@ -208,7 +212,12 @@ class OnboardingView(QWidget):
 
     def refresh(self) -> None:
         page = self.vm.page if self.vm.page in self.pages else "welcome"
+        # The stack takes the height of its current page only, so short pages are not padded.
+        for name, widget in self.pages.items():
+            policy = QSizePolicy.Policy.Preferred if name == page else QSizePolicy.Policy.Ignored
+            widget.setSizePolicy(policy, policy)
         self.stack.setCurrentWidget(self.pages[page])
+        self.stack.adjustSize()
         busy = self.vm.busy or self.vm.activating_device is not None
         self.progress.setVisible(busy)
         for b in (self.do_login, self.send_code, self.verify, self.create, self.activate):
@@ -242,10 +251,11 @@ class OnboardingView(QWidget):
         self.heading.setText(h)
         self.explain.setText(e)
         self.accounts.clear()
+        ext = self.tr("ext.")
         for a in self.vm.server_accounts:
             done = self.tr(" (active on this computer)") if self.vm.is_activated(a) else ""
             it = QListWidgetItem(
-                f"{a.display_name} · {self.tr('ext.')} {a.extension}\n{a.company_name} · {a.sip_domain}{done}"
+                f"{a.display_name} · {ext} {a.extension}\n{a.company_name} · {a.sip_domain}{done}"
             )
             it.setData(Qt.ItemDataRole.UserRole, a.device_id)
             self.accounts.addItem(it)

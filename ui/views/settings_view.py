@@ -109,11 +109,15 @@ class SettingsView(QWidget):
         self.remove.clicked.connect(self._remove_account)
         self.mobile = QPushButton(acc)
         self.mobile.clicked.connect(on_provision_mobile)
-        for w in (self.sign_in, self.add_ext, self.toggle, self.remove):
+        for w in (self.sign_in, self.add_ext, self.mobile):
             row.addWidget(w)
         row.addStretch(1)
-        row.addWidget(self.mobile)
         a.addLayout(row)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.toggle)
+        row2.addWidget(self.remove)
+        row2.addStretch(1)
+        a.addLayout(row2)
         self.tabs.addTab(acc, "")
 
         # audio

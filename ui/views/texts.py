@@ -5,19 +5,15 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("Texts", text)
-
-
 def status_text(status: str) -> str:
     return {
-        "available": _t("Available"),
-        "away": _t("Away"),
-        "busy": _t("Busy"),
-        "dnd": _t("Do not disturb"),
-        "on_the_phone": _t("On the phone"),
-        "offline": _t("Offline"),
-    }.get(status, _t("Unknown"))
+        "available": QCoreApplication.translate("Texts", "Available"),
+        "away": QCoreApplication.translate("Texts", "Away"),
+        "busy": QCoreApplication.translate("Texts", "Busy"),
+        "dnd": QCoreApplication.translate("Texts", "Do not disturb"),
+        "on_the_phone": QCoreApplication.translate("Texts", "On the phone"),
+        "offline": QCoreApplication.translate("Texts", "Offline"),
+    }.get(status, QCoreApplication.translate("Texts", "Unknown"))
 
 
 STATUS_COLORS = {
@@ -33,19 +29,19 @@ STATUS_COLORS = {
 
 def registration_text(state: str, code: int = 0, reason: str = "") -> str:
     base = {
-        "registering": _t("Connecting…"),
-        "registered": _t("Registered"),
-        "unregistered": _t("Not registered"),
-        "failed": _t("Registration failed"),
-        "disabled": _t("Deactivated"),
+        "registering": QCoreApplication.translate("Texts", "Connecting…"),
+        "registered": QCoreApplication.translate("Texts", "Registered"),
+        "unregistered": QCoreApplication.translate("Texts", "Not registered"),
+        "failed": QCoreApplication.translate("Texts", "Registration failed"),
+        "disabled": QCoreApplication.translate("Texts", "Deactivated"),
     }.get(state, state)
     if state == "failed":
         detail = {
-            401: _t("wrong password"),
-            403: _t("wrong password"),
-            404: _t("unknown extension"),
-            408: _t("server not reachable"),
-            503: _t("server not reachable"),
+            401: QCoreApplication.translate("Texts", "wrong password"),
+            403: QCoreApplication.translate("Texts", "wrong password"),
+            404: QCoreApplication.translate("Texts", "unknown extension"),
+            408: QCoreApplication.translate("Texts", "server not reachable"),
+            503: QCoreApplication.translate("Texts", "server not reachable"),
         }.get(code, reason)
         if detail:
             return f"{base}: {detail}" + (f" ({code})" if code else "")
@@ -54,57 +50,71 @@ def registration_text(state: str, code: int = 0, reason: str = "") -> str:
 
 def call_state_text(state: str, direction: str = "outgoing") -> str:
     return {
-        "calling": _t("Calling…"),
-        "ringing": _t("Incoming call") if direction == "incoming" else _t("Ringing…"),
-        "early": _t("Ringing…"),
-        "connecting": _t("Connecting…"),
-        "confirmed": _t("In call"),
-        "disconnected": _t("Call ended"),
+        "calling": QCoreApplication.translate("Texts", "Calling…"),
+        "ringing": QCoreApplication.translate("Texts", "Incoming call")
+        if direction == "incoming"
+        else QCoreApplication.translate("Texts", "Ringing…"),
+        "early": QCoreApplication.translate("Texts", "Ringing…"),
+        "connecting": QCoreApplication.translate("Texts", "Connecting…"),
+        "confirmed": QCoreApplication.translate("Texts", "In call"),
+        "disconnected": QCoreApplication.translate("Texts", "Call ended"),
     }.get(state, state)
 
 
 def error_text(code: str, detail: str = "") -> str:
     text = {
         "": "",
-        "network": _t("Cannot reach the server. Check the network and the server address."),
-        "invalid_credentials": _t("Wrong phone/e-mail or password."),
-        "invalid_phone": _t("This phone number is not valid."),
-        "invalid_code": _t("The code is wrong or has expired."),
-        "invalid_otp": _t("The code is wrong or has expired."),
-        "otp_expired": _t("The code is wrong or has expired."),
-        "rate_limited": _t("Too many attempts. Please wait a minute and try again."),
-        "phone_taken": _t("This phone number already has an account. Please log in."),
-        "weak_password": _t("The password needs at least 8 characters."),
-        "missing_fields": _t("Please fill in all required fields."),
-        "session_expired": _t("Your session has expired. Please log in again."),
-        "not_signed_in": _t("Please log in first."),
-        "no_account": _t("No SIP account is active. Add or activate one in Settings."),
-        "outbound_forbidden": _t("Your account is not allowed to call outside numbers."),
-        "missing": _t("Please fill in all required fields."),
-        "unexpected": _t("Something went wrong."),
+        "network": QCoreApplication.translate(
+            "Texts", "Cannot reach the server. Check the network and the server address."
+        ),
+        "invalid_credentials": QCoreApplication.translate("Texts", "Wrong phone/e-mail or password."),
+        "invalid_phone": QCoreApplication.translate("Texts", "This phone number is not valid."),
+        "invalid_code": QCoreApplication.translate("Texts", "The code is wrong or has expired."),
+        "invalid_otp": QCoreApplication.translate("Texts", "The code is wrong or has expired."),
+        "otp_expired": QCoreApplication.translate("Texts", "The code is wrong or has expired."),
+        "rate_limited": QCoreApplication.translate(
+            "Texts", "Too many attempts. Please wait a minute and try again."
+        ),
+        "phone_taken": QCoreApplication.translate(
+            "Texts", "This phone number already has an account. Please log in."
+        ),
+        "weak_password": QCoreApplication.translate("Texts", "The password needs at least 8 characters."),
+        "missing_fields": QCoreApplication.translate("Texts", "Please fill in all required fields."),
+        "session_expired": QCoreApplication.translate(
+            "Texts", "Your session has expired. Please log in again."
+        ),
+        "not_signed_in": QCoreApplication.translate("Texts", "Please log in first."),
+        "no_account": QCoreApplication.translate(
+            "Texts", "No SIP account is active. Add or activate one in Settings."
+        ),
+        "outbound_forbidden": QCoreApplication.translate(
+            "Texts", "Your account is not allowed to call outside numbers."
+        ),
+        "missing": QCoreApplication.translate("Texts", "Please fill in all required fields."),
+        "unexpected": QCoreApplication.translate("Texts", "Something went wrong."),
     }.get(code)
     if text is None:
-        return detail or _t("Something went wrong.") + f" ({code})"
+        return detail or QCoreApplication.translate("Texts", "Something went wrong.") + f" ({code})"
     return text
 
 
 def disposition_text(disposition: str) -> str:
     return {
-        "answered": _t("Answered"),
-        "missed": _t("Missed"),
-        "declined": _t("Declined"),
-        "busy": _t("Busy"),
-        "failed": _t("Failed"),
-        "cancelled": _t("Cancelled"),
+        "answered": QCoreApplication.translate("Texts", "Answered"),
+        "missed": QCoreApplication.translate("Texts", "Missed"),
+        "declined": QCoreApplication.translate("Texts", "Declined"),
+        "busy": QCoreApplication.translate("Texts", "Busy"),
+        "failed": QCoreApplication.translate("Texts", "Failed"),
+        "cancelled": QCoreApplication.translate("Texts", "Cancelled"),
     }.get(disposition, disposition)
 
 
 def ring_method_text(method: str) -> str:
     return {
-        "all": _t("All my devices"),
-        "app": _t("This app only"),
-        "ip_phone": _t("My IP phone"),
-        "mobile": _t("My mobile"),
+        "all": QCoreApplication.translate("Texts", "All my devices"),
+        "app": QCoreApplication.translate("Texts", "This app only"),
+        "ip_phone": QCoreApplication.translate("Texts", "My IP phone"),
+        "mobile": QCoreApplication.translate("Texts", "My mobile"),
     }.get(method, method)
 
 
@@ -118,9 +128,9 @@ def quality_text(mos: float | None) -> str:
     if mos is None:
         return ""
     if mos >= 4.0:
-        return _t("Quality: excellent")
+        return QCoreApplication.translate("Texts", "Quality: excellent")
     if mos >= 3.6:
-        return _t("Quality: good")
+        return QCoreApplication.translate("Texts", "Quality: good")
     if mos >= 3.1:
-        return _t("Quality: fair")
-    return _t("Quality: poor")
+        return QCoreApplication.translate("Texts", "Quality: fair")
+    return QCoreApplication.translate("Texts", "Quality: poor")

@@ -17,7 +17,7 @@ from softphone.events import (
 from ui.viewmodels.app_state import AppViewModel
 from ui.viewmodels.contacts import Colleague
 
-from .fakes import FakeEngine
+from ui_fakes import FakeEngine
 
 pytestmark = [pytest.mark.ui, pytest.mark.unit]
 

@@ -1,0 +1,1134 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="vi_VN">
+<context>
+    <name>AddContactDialog</name>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="32" />
+        <source>New contact</source>
+        <translation>Liên hệ mới</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="37" />
+        <source>Name</source>
+        <translation>Tên</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="38" />
+        <source>Number</source>
+        <translation>Số</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="39" />
+        <source>Company</source>
+        <translation>Công ty</translation>
+    </message>
+</context>
+<context>
+    <name>AddExtensionDialog</name>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="46" />
+        <source>Add SIP extension</source>
+        <translation>Thêm máy nhánh SIP</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="53" />
+        <source>optional, e.g. sip.example.com:5060</source>
+        <translation>không bắt buộc, ví dụ sip.example.com:5060</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="57" />
+        <source>Extension</source>
+        <translation>Máy nhánh</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="58" />
+        <source>Password</source>
+        <translation>Mật khẩu</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="59" />
+        <source>Domain</source>
+        <translation>Tên miền</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="60" />
+        <source>Proxy</source>
+        <translation>Proxy</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="61" />
+        <source>Transport</source>
+        <translation>Giao thức truyền</translation>
+    </message>
+</context>
+<context>
+    <name>CallView</name>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="196" />
+        <source>Transfer call</source>
+        <translation>Chuyển cuộc gọi</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="197" />
+        <source>Transfer now</source>
+        <translation>Chuyển ngay</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="197" />
+        <source>Talk first</source>
+        <translation>Trao đổi trước</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="207" />
+        <source>Add a call</source>
+        <translation>Thêm cuộc gọi</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="207" />
+        <source>Call</source>
+        <translation>Gọi</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="219" />
+        <source> (on hold)</source>
+        <translation> (đang giữ máy)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="220" />
+        <source> · conference</source>
+        <translation> · hội nghị</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="243" />
+        <source> · on hold</source>
+        <translation> · đang giữ máy</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="245" />
+        <source> · held by the other side</source>
+        <translation> · bên kia đang giữ máy</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/views/call_view.py" line="249" />
+        <source>auto-answer in %n s</source>
+        <translation><numerusform>tự trả lời sau %n giây</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="251" />
+        <source>transferring…</source>
+        <translation>đang chuyển…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="253" />
+        <source>transfer failed</source>
+        <translation>chuyển không thành công</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="261" />
+        <source>Talking to %1 before transferring %2.</source>
+        <translation>Đang trao đổi với %1 trước khi chuyển %2.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="277" />
+        <source>Calls</source>
+        <translation>Cuộc gọi</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="278" />
+        <source>Mute</source>
+        <translation>Tắt tiếng</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="279" />
+        <source>Hold</source>
+        <translation>Giữ máy</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="280" />
+        <source>Keypad</source>
+        <translation>Bàn phím</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="281" />
+        <source>Transfer</source>
+        <translation>Chuyển</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="282" />
+        <source>Add call</source>
+        <translation>Thêm cuộc gọi</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="283" />
+        <source>Conference</source>
+        <translation>Hội nghị</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="284" />
+        <source>Record</source>
+        <translation>Ghi âm</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="285" />
+        <source>● REC</source>
+        <translation>● ĐANG GHI</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="286" />
+        <source>Complete transfer</source>
+        <translation>Hoàn tất chuyển</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="287" />
+        <source>Cancel</source>
+        <translation>Hủy</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="288" />
+        <source>Hang up (Ctrl+Shift+H)</source>
+        <translation>Gác máy (Ctrl+Shift+H)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="289" />
+        <source>Answer (Ctrl+Shift+A)</source>
+        <translation>Trả lời (Ctrl+Shift+A)</translation>
+    </message>
+</context>
+<context>
+    <name>ChatView</name>
+    <message>
+        <location filename="../../ui/views/chat_view.py" line="77" />
+        <location filename="../../ui/views/chat_view.py" line="133" />
+        <source>New conversation</source>
+        <translation>Cuộc trò chuyện mới</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/chat_view.py" line="77" />
+        <location filename="../../ui/views/chat_view.py" line="132" />
+        <source>Chat</source>
+        <translation>Tin nhắn</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/chat_view.py" line="108" />
+        <source>Pick a conversation or start a new one.</source>
+        <translation>Chọn một cuộc trò chuyện hoặc bắt đầu cuộc mới.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/chat_view.py" line="114" />
+        <source>sending…</source>
+        <translation>đang gửi…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/chat_view.py" line="114" />
+        <source>not delivered</source>
+        <translation>chưa gửi được</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/chat_view.py" line="134" />
+        <source>Type a message</source>
+        <translation>Nhập tin nhắn</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/chat_view.py" line="135" />
+        <source>Send</source>
+        <translation>Gửi</translation>
+    </message>
+</context>
+<context>
+    <name>ContactsView</name>
+    <message numerus="yes">
+        <location filename="../../ui/views/contacts_view.py" line="88" />
+        <source>%n contact(s) imported.</source>
+        <translation><numerusform>Đã nhập %n liên hệ.</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="89" />
+        <source>Import failed: %1</source>
+        <translation>Nhập không thành công: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="112" />
+        <source>Import contacts</source>
+        <translation>Nhập danh bạ</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="112" />
+        <source>Contacts (*.csv *.xlsx)</source>
+        <translation>Danh bạ (*.csv *.xlsx)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="126" />
+        <source>Colleagues</source>
+        <translation>Đồng nghiệp</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="127" />
+        <source>My contacts</source>
+        <translation>Liên hệ của tôi</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="147" />
+        <source>Contacts</source>
+        <translation>Danh bạ</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="148" />
+        <source>Search name or number</source>
+        <translation>Tìm theo tên hoặc số</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="149" />
+        <source>New contact</source>
+        <translation>Liên hệ mới</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="150" />
+        <source>Import CSV / Excel…</source>
+        <translation>Nhập CSV / Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="151" />
+        <source>Name</source>
+        <translation>Tên</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="151" />
+        <source>Number</source>
+        <translation>Số</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="151" />
+        <source>Status</source>
+        <translation>Trạng thái</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="152" />
+        <source>Chat</source>
+        <translation>Tin nhắn</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="153" />
+        <source>Call</source>
+        <translation>Gọi</translation>
+    </message>
+</context>
+<context>
+    <name>DialerView</name>
+    <message>
+        <location filename="../../ui/views/dialer_view.py" line="176" />
+        <source>Adaptive number (matches the callee's carrier)</source>
+        <translation>Số thích ứng (theo nhà mạng người nghe)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/dialer_view.py" line="194" />
+        <source>Dial</source>
+        <translation>Quay số</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/dialer_view.py" line="195" />
+        <source>Number or extension</source>
+        <translation>Số điện thoại hoặc máy nhánh</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/dialer_view.py" line="196" />
+        <source>Delete last digit</source>
+        <translation>Xóa số cuối</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/dialer_view.py" line="197" />
+        <source>Call out</source>
+        <translation>Gọi ra ngoài</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/dialer_view.py" line="198" />
+        <source>Internal call</source>
+        <translation>Gọi nội bộ</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/dialer_view.py" line="199" />
+        <source>Show caller ID:</source>
+        <translation>Hiển thị số gọi đi:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/dialer_view.py" line="200" />
+        <source>Call (Enter)</source>
+        <translation>Gọi (Enter)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/dialer_view.py" line="201" />
+        <source>Test call (echo test *43)</source>
+        <translation>Gọi thử (kiểm tra tiếng vọng *43)</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryView</name>
+    <message>
+        <location filename="../../ui/views/history_view.py" line="116" />
+        <source>No calls yet.</source>
+        <translation>Chưa có cuộc gọi nào.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/history_view.py" line="120" />
+        <source>History</source>
+        <translation>Lịch sử</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/history_view.py" line="122" />
+        <source>All</source>
+        <translation>Tất cả</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/history_view.py" line="123" />
+        <source>Missed</source>
+        <translation>Gọi nhỡ</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/history_view.py" line="124" />
+        <source>Incoming</source>
+        <translation>Gọi đến</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/history_view.py" line="125" />
+        <source>Outgoing</source>
+        <translation>Gọi đi</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/history_view.py" line="129" />
+        <source>Search name or number</source>
+        <translation>Tìm theo tên hoặc số</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/history_view.py" line="131" />
+        <source>Name</source>
+        <translation>Tên</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/history_view.py" line="131" />
+        <source>Number</source>
+        <translation>Số</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/history_view.py" line="131" />
+        <source>Time</source>
+        <translation>Thời gian</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/history_view.py" line="131" />
+        <source>Result</source>
+        <translation>Kết quả</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/history_view.py" line="133" />
+        <source>Call back</source>
+        <translation>Gọi lại</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/history_view.py" line="134" />
+        <source>Play recording</source>
+        <translation>Nghe ghi âm</translation>
+    </message>
+</context>
+<context>
+    <name>IncomingCallWindow</name>
+    <message numerus="yes">
+        <location filename="../../ui/views/incoming_window.py" line="95" />
+        <source>Answering automatically in %n s</source>
+        <translation><numerusform>Tự động trả lời sau %n giây</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/incoming_window.py" line="100" />
+        <source>Incoming call</source>
+        <translation>Cuộc gọi đến</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/incoming_window.py" line="101" />
+        <source>Answer (Ctrl+Shift+A)</source>
+        <translation>Trả lời (Ctrl+Shift+A)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/incoming_window.py" line="102" />
+        <source>Decline (Esc)</source>
+        <translation>Từ chối (Esc)</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../ui/views/main_window.py" line="200" />
+        <source>No account — open Settings to add one</source>
+        <translation>Chưa có tài khoản — mở Cài đặt để thêm</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/main_window.py" line="210" />
+        <source>Softphone</source>
+        <translation>Softphone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/main_window.py" line="229" />
+        <source>Phone</source>
+        <translation>Điện thoại</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/main_window.py" line="230" />
+        <source>History</source>
+        <translation>Lịch sử</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/main_window.py" line="231" />
+        <source>Contacts</source>
+        <translation>Danh bạ</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/main_window.py" line="232" />
+        <source>Chat</source>
+        <translation>Tin nhắn</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/main_window.py" line="233" />
+        <source>Settings</source>
+        <translation>Cài đặt</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/main_window.py" line="237" />
+        <source>My status:</source>
+        <translation>Trạng thái của tôi:</translation>
+    </message>
+</context>
+<context>
+    <name>MobileProvisioningDialog</name>
+    <message>
+        <location filename="../../ui/views/mobile_dialog.py" line="18" />
+        <source>Provision my mobile</source>
+        <translation>Cài đặt cho điện thoại di động</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/mobile_dialog.py" line="22" />
+        <source>Open the softphone app on your mobile and scan this code. The code works once and expires soon.</source>
+        <translation>Mở ứng dụng softphone trên điện thoại di động và quét mã này. Mã chỉ dùng được một lần và sẽ sớm hết hạn.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/mobile_dialog.py" line="29" />
+        <source>Loading…</source>
+        <translation>Đang tải…</translation>
+    </message>
+</context>
+<context>
+    <name>OnboardingView</name>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="219" />
+        <source>Welcome</source>
+        <translation>Xin chào</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="220" />
+        <source>Sign in to your company's phone system to start calling.</source>
+        <translation>Đăng nhập tổng đài của công ty để bắt đầu gọi.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="223" />
+        <location filename="../../ui/views/onboarding_view.py" line="261" />
+        <location filename="../../ui/views/onboarding_view.py" line="267" />
+        <source>Log in</source>
+        <translation>Đăng nhập</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="224" />
+        <source>Use the phone number or e-mail and the password of your account.</source>
+        <translation>Dùng số điện thoại hoặc e-mail và mật khẩu tài khoản của bạn.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="227" />
+        <location filename="../../ui/views/onboarding_view.py" line="262" />
+        <source>Create an account</source>
+        <translation>Tạo tài khoản</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="228" />
+        <source>We will send a code by SMS to this number.</source>
+        <translation>Chúng tôi sẽ gửi mã qua SMS đến số này.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="231" />
+        <source>Enter the code</source>
+        <translation>Nhập mã xác nhận</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="232" />
+        <source>Type the code we sent by SMS to %1.</source>
+        <translation>Nhập mã đã gửi qua SMS đến %1.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="234" />
+        <source>About you</source>
+        <translation>Thông tin của bạn</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="234" />
+        <source>Choose a password (at least 8 characters).</source>
+        <translation>Chọn mật khẩu (ít nhất 8 ký tự).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="235" />
+        <source>My accounts</source>
+        <translation>Tài khoản của tôi</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="235" />
+        <source>Choose the extension to use on this computer.</source>
+        <translation>Chọn máy nhánh dùng trên máy tính này.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="239" />
+        <source>Your session has expired. Please log in again.</source>
+        <translation>Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="241" />
+        <source>Installing your configuration and connecting…</source>
+        <translation>Đang cài đặt cấu hình và kết nối…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="245" />
+        <source>ext.</source>
+        <translation>máy nhánh</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="247" />
+        <source> (active on this computer)</source>
+        <translation> (đang dùng trên máy này)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="254" />
+        <source>Your administrator has not given you an extension yet.</source>
+        <translation>Quản trị viên chưa cấp máy nhánh cho bạn.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="263" />
+        <source>I have a SIP extension (enter it by hand)</source>
+        <translation>Tôi có máy nhánh SIP (nhập thủ công)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="264" />
+        <source>Server address</source>
+        <translation>Địa chỉ máy chủ</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="265" />
+        <source>Phone or e-mail</source>
+        <translation>Số điện thoại hoặc e-mail</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="266" />
+        <location filename="../../ui/views/onboarding_view.py" line="278" />
+        <source>Password</source>
+        <translation>Mật khẩu</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="268" />
+        <location filename="../../ui/views/onboarding_view.py" line="271" />
+        <source>Back</source>
+        <translation>Quay lại</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="269" />
+        <source>Mobile number</source>
+        <translation>Số di động</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="270" />
+        <source>Send code</source>
+        <translation>Gửi mã</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="272" />
+        <source>Code</source>
+        <translation>Mã</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="273" />
+        <source>Continue</source>
+        <translation>Tiếp tục</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="274" />
+        <source>Send again</source>
+        <translation>Gửi lại mã</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="275" />
+        <source>Full name</source>
+        <translation>Họ và tên</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="276" />
+        <source>Company</source>
+        <translation>Công ty</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="277" />
+        <source>E-mail (optional)</source>
+        <translation>E-mail (không bắt buộc)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="279" />
+        <source>Create account</source>
+        <translation>Tạo tài khoản</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="280" />
+        <source>Activate on this computer</source>
+        <translation>Kích hoạt trên máy này</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/onboarding_view.py" line="281" />
+        <source>Not now</source>
+        <translation>Để sau</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsView</name>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="232" />
+        <source>Remove account</source>
+        <translation>Xóa tài khoản</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="232" />
+        <source>Remove this account from this computer?</source>
+        <translation>Xóa tài khoản này khỏi máy tính?</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="240" />
+        <source>Enter your mobile number as 84xxxxxxxxx.</source>
+        <translation>Nhập số di động dạng 84xxxxxxxxx.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="245" />
+        <source>Reset application</source>
+        <translation>Đặt lại ứng dụng</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="247" />
+        <source>This removes every account, saved password, contact and the call and chat history from this computer. Continue?</source>
+        <translation>Thao tác này xóa mọi tài khoản, mật khẩu đã lưu, danh bạ, lịch sử cuộc gọi và tin nhắn khỏi máy tính này. Tiếp tục?</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="263" />
+        <source>Deactivate</source>
+        <translation>Tạm ngừng</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="263" />
+        <source>Activate</source>
+        <translation>Kích hoạt</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="280" />
+        <source>No account yet. Log in to your company or add a SIP extension.</source>
+        <translation>Chưa có tài khoản. Đăng nhập tổng đài công ty hoặc thêm máy nhánh SIP.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="294" />
+        <source>System default</source>
+        <translation>Mặc định của hệ thống</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="322" />
+        <source>Settings</source>
+        <translation>Cài đặt</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="324" />
+        <source>Accounts</source>
+        <translation>Tài khoản</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="324" />
+        <source>Audio</source>
+        <translation>Âm thanh</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="324" />
+        <source>Calls</source>
+        <translation>Cuộc gọi</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="324" />
+        <source>General</source>
+        <translation>Chung</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="327" />
+        <source>Log in to my company…</source>
+        <translation>Đăng nhập tổng đài công ty…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="328" />
+        <source>Add SIP extension…</source>
+        <translation>Thêm máy nhánh SIP…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="329" />
+        <source>Remove</source>
+        <translation>Xóa</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="330" />
+        <source>Provision my mobile…</source>
+        <translation>Cài đặt cho di động…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="331" />
+        <source>Microphone</source>
+        <translation>Micrô</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="332" />
+        <source>Microphone level</source>
+        <translation>Mức micrô</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="333" />
+        <source>Speaker / headset</source>
+        <translation>Loa / tai nghe</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="334" />
+        <source>Ringtone plays on</source>
+        <translation>Phát chuông trên</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="335" />
+        <source>Test speaker</source>
+        <translation>Thử loa</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="336" />
+        <source>Where my calls ring</source>
+        <translation>Nơi đổ chuông cuộc gọi</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="337" />
+        <source>Ring</source>
+        <translation>Đổ chuông</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="338" />
+        <source>My mobile number</source>
+        <translation>Số di động của tôi</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="339" />
+        <source>Save</source>
+        <translation>Lưu</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="340" />
+        <source>Auto-answer</source>
+        <translation>Tự động trả lời</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="341" />
+        <source>Answer incoming calls automatically after (seconds):</source>
+        <translation>Tự động trả lời cuộc gọi đến sau (giây):</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="342" />
+        <source>Language</source>
+        <translation>Ngôn ngữ</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="343" />
+        <source>Start minimized in the tray</source>
+        <translation>Khởi động thu nhỏ xuống khay hệ thống</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="344" />
+        <source>Start when I log in to the computer</source>
+        <translation>Tự khởi động khi đăng nhập máy tính</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="345" />
+        <source>Reset application…</source>
+        <translation>Đặt lại ứng dụng…</translation>
+    </message>
+</context>
+<context>
+    <name>TargetDialog</name>
+    <message>
+        <location filename="../../ui/views/call_view.py" line="50" />
+        <source>Number or extension</source>
+        <translation>Số điện thoại hoặc máy nhánh</translation>
+    </message>
+</context>
+<context>
+    <name>Texts</name>
+    <message>
+        <location filename="../../ui/views/texts.py" line="10" />
+        <source>Available</source>
+        <translation>Sẵn sàng</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="11" />
+        <source>Away</source>
+        <translation>Vắng mặt</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="12" />
+        <location filename="../../ui/views/texts.py" line="106" />
+        <source>Busy</source>
+        <translation>Bận</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="13" />
+        <source>Do not disturb</source>
+        <translation>Không làm phiền</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="14" />
+        <source>On the phone</source>
+        <translation>Đang nghe máy</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="15" />
+        <source>Offline</source>
+        <translation>Ngoại tuyến</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="16" />
+        <source>Unknown</source>
+        <translation>Không rõ</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="32" />
+        <location filename="../../ui/views/texts.py" line="58" />
+        <source>Connecting…</source>
+        <translation>Đang kết nối…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="33" />
+        <source>Registered</source>
+        <translation>Đã đăng ký</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="34" />
+        <source>Not registered</source>
+        <translation>Chưa đăng ký</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="35" />
+        <source>Registration failed</source>
+        <translation>Đăng ký thất bại</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="36" />
+        <source>Deactivated</source>
+        <translation>Đã tạm ngừng</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="40" />
+        <location filename="../../ui/views/texts.py" line="41" />
+        <source>wrong password</source>
+        <translation>sai mật khẩu</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="42" />
+        <source>unknown extension</source>
+        <translation>máy nhánh không tồn tại</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="43" />
+        <location filename="../../ui/views/texts.py" line="44" />
+        <source>server not reachable</source>
+        <translation>không kết nối được máy chủ</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="53" />
+        <source>Calling…</source>
+        <translation>Đang gọi…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="54" />
+        <source>Incoming call</source>
+        <translation>Cuộc gọi đến</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="56" />
+        <location filename="../../ui/views/texts.py" line="57" />
+        <source>Ringing…</source>
+        <translation>Đang đổ chuông…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="59" />
+        <source>In call</source>
+        <translation>Đang đàm thoại</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="60" />
+        <source>Call ended</source>
+        <translation>Cuộc gọi đã kết thúc</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="67" />
+        <source>Cannot reach the server. Check the network and the server address.</source>
+        <translation>Không kết nối được máy chủ. Hãy kiểm tra mạng và địa chỉ máy chủ.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="70" />
+        <source>Wrong phone/e-mail or password.</source>
+        <translation>Sai số điện thoại/e-mail hoặc mật khẩu.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="71" />
+        <source>This phone number is not valid.</source>
+        <translation>Số điện thoại không hợp lệ.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="72" />
+        <location filename="../../ui/views/texts.py" line="73" />
+        <location filename="../../ui/views/texts.py" line="74" />
+        <source>The code is wrong or has expired.</source>
+        <translation>Mã không đúng hoặc đã hết hạn.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="75" />
+        <source>Too many attempts. Please wait a minute and try again.</source>
+        <translation>Thử quá nhiều lần. Vui lòng đợi một phút rồi thử lại.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="78" />
+        <source>This phone number already has an account. Please log in.</source>
+        <translation>Số điện thoại này đã có tài khoản. Vui lòng đăng nhập.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="81" />
+        <source>The password needs at least 8 characters.</source>
+        <translation>Mật khẩu cần ít nhất 8 ký tự.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="82" />
+        <location filename="../../ui/views/texts.py" line="93" />
+        <source>Please fill in all required fields.</source>
+        <translation>Vui lòng điền đủ các trường bắt buộc.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="83" />
+        <source>Your session has expired. Please log in again.</source>
+        <translation>Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="86" />
+        <source>Please log in first.</source>
+        <translation>Vui lòng đăng nhập trước.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="87" />
+        <source>No SIP account is active. Add or activate one in Settings.</source>
+        <translation>Chưa có tài khoản SIP nào hoạt động. Hãy thêm hoặc kích hoạt trong Cài đặt.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="90" />
+        <source>Your account is not allowed to call outside numbers.</source>
+        <translation>Tài khoản của bạn không được phép gọi ra ngoài.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="94" />
+        <location filename="../../ui/views/texts.py" line="97" />
+        <source>Something went wrong.</source>
+        <translation>Đã xảy ra lỗi.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="103" />
+        <source>Answered</source>
+        <translation>Đã nghe</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="104" />
+        <source>Missed</source>
+        <translation>Gọi nhỡ</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="105" />
+        <source>Declined</source>
+        <translation>Đã từ chối</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="107" />
+        <source>Failed</source>
+        <translation>Không thành công</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="108" />
+        <source>Cancelled</source>
+        <translation>Đã hủy</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="114" />
+        <source>All my devices</source>
+        <translation>Tất cả thiết bị của tôi</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="115" />
+        <source>This app only</source>
+        <translation>Chỉ ứng dụng này</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="116" />
+        <source>My IP phone</source>
+        <translation>Điện thoại IP của tôi</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="117" />
+        <source>My mobile</source>
+        <translation>Di động của tôi</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="131" />
+        <source>Quality: excellent</source>
+        <translation>Chất lượng: rất tốt</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="133" />
+        <source>Quality: good</source>
+        <translation>Chất lượng: tốt</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="135" />
+        <source>Quality: fair</source>
+        <translation>Chất lượng: trung bình</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/texts.py" line="136" />
+        <source>Quality: poor</source>
+        <translation>Chất lượng: kém</translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message>
+        <location filename="../../ui/views/tray.py" line="69" />
+        <source>Softphone — %1</source>
+        <translation>Softphone — %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/tray.py" line="72" />
+        <source>Show Softphone</source>
+        <translation>Mở Softphone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/tray.py" line="73" />
+        <source>Do not disturb</source>
+        <translation>Không làm phiền</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/tray.py" line="74" />
+        <source>Status</source>
+        <translation>Trạng thái</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/tray.py" line="77" />
+        <source>Quit</source>
+        <translation>Thoát</translation>
+    </message>
+</context>
+</TS>
