@@ -9,11 +9,11 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from ui_fakes import FakeEngine
+
 from ui.app_services import MemoryLog, MemorySecrets
 from ui.engine_link import EngineLink
 from ui.viewmodels.app_state import AppViewModel, Profile
-
-from ui_fakes import FakeEngine
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from ui_fakes import FakeEngine
 
 from softphone.events import (
     CallMediaChanged,
@@ -16,8 +17,6 @@ from softphone.events import (
 )
 from ui.viewmodels.app_state import AppViewModel
 from ui.viewmodels.contacts import Colleague
-
-from ui_fakes import FakeEngine
 
 pytestmark = [pytest.mark.ui, pytest.mark.unit]
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QWidget
+from ui_fakes import FakeEngine
 
 from softphone.events import (
     CallMediaChanged,
@@ -29,8 +30,6 @@ from ui.viewmodels.app_state import Profile
 from ui.viewmodels.contacts import Colleague
 from ui.viewmodels.history import CallEntry
 from ui.viewmodels.session import ServerAccount
-
-from ui_fakes import FakeEngine
 
 PAGES = ("phone", "history", "contacts", "chat", "settings")
 
