@@ -350,14 +350,14 @@ def _parse_name_addr_cached(text: str) -> NameAddr:
         params = parse_params(tail[1:], "address")
         return NameAddr(uri=uri, display_name=display, params=params)
     # addr-spec: parameters after the URI belong to the header field, not the URI (RFC 3261 20.10).
-    if any(ch in rest for ch in " \t"):
-        raise SipParseError(400, "Whitespace in address without <>")
     at = rest.find("@")
     semi = rest.find(";", at + 1 if at >= 0 else 0)
     if semi >= 0:
-        uri_text, param_text = rest[:semi], rest[semi + 1 :]
+        uri_text, param_text = rest[:semi].rstrip(), rest[semi + 1 :]
     else:
         uri_text, param_text = rest, ""
+    if any(ch in uri_text for ch in " \t"):
+        raise SipParseError(400, "Whitespace in address without <>")
     if "?" in uri_text:
         raise SipParseError(400, "URI headers need <> in a header field")
     return NameAddr(uri=parse_uri(uri_text), params=parse_params(param_text, "address"))

@@ -83,6 +83,8 @@ def _parse(data: bytes, max_size: int) -> SipMessage:
         exc.headers, exc.is_request, exc.method = headers, is_request, method
         raise
     try:
+        if request_parts is not None and start_line.rsplit(" ", 1)[-1].upper() != "SIP/2.0":
+            raise SipParseError(505, "Version not supported")
         body = _apply_content_length(headers, body)
         if request_parts is not None:
             method, uri_text = request_parts
@@ -108,9 +110,7 @@ def _parse_request_line(line: str) -> tuple[str, str]:
     method, uri_text, version = parts
     if not is_token(method):
         raise SipParseError(400, "Invalid method")
-    if version.upper() != "SIP/2.0":
-        if version.upper().startswith("SIP/"):
-            raise SipParseError(505, "Version not supported", is_request=True, method=method)
+    if version.upper() != "SIP/2.0" and not version.upper().startswith("SIP/"):
         raise SipParseError(400, "Malformed request line")
     if not uri_text:
         raise SipParseError(400, "Empty Request-URI")
@@ -140,9 +140,9 @@ def _parse_header_lines(lines: list[str], headers: Headers) -> None:
             logical.append(line)
         if len(logical[-1]) > MAX_LINE:
             raise SipParseError(400, "Header line too long")
-    if len(logical) > MAX_HEADERS:
-        raise SipParseError(400, "Too many headers")
     for entry in logical:
+        if len(headers) >= MAX_HEADERS:
+            raise SipParseError(400, "Too many headers")
         name, colon, value = entry.partition(":")
         name = name.rstrip(" \t")
         if not colon or not is_token(name):
@@ -232,8 +232,14 @@ def make_error_response(error: SipParseError) -> SipResponse | None:
         for value in vias:
             parse_via(value)
         for name in ("From", "To", "Call-ID", "CSeq"):
-            if not headers.get(name):
+            if not headers.get(name) or len(headers.get_all(name)) != 1:
                 return None
+        # Only answer if the answer itself is well-formed: the peer must be able to match it.
+        parse_name_addr(headers.get("From") or "")
+        parse_name_addr(headers.get("To") or "")
+        parse_cseq(headers.get("CSeq") or "")
+        if any(ch.isspace() for ch in headers.get("Call-ID") or " "):
+            return None
         salvage = Headers()
         for value in vias:
             salvage.add("Via", value)
@@ -271,8 +277,10 @@ class StreamFramer:
             stripped = 0
             while stripped < len(self._buffer) and self._buffer[stripped] in (0x0D, 0x0A):
                 stripped += 1
+            if stripped == len(self._buffer) and stripped < 4:
+                return out  # maybe the start of a double-CRLF ping; wait for the rest
             if stripped:
-                if bytes(self._buffer[:stripped]).count(b"\r\n\r\n") or stripped >= 4:
+                if stripped >= 4:
                     self.pings += 1
                 del self._buffer[:stripped]
             if not self._buffer:

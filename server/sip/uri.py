@@ -20,7 +20,7 @@ SCHEMES = ("sip", "sips", "tel")
 _USER_RE = re.compile(r"^[A-Za-z0-9\-_.!~*'()&=+$,;?/%]+$")
 _PASSWORD_RE = re.compile(r"^[A-Za-z0-9\-_.!~*'()&=+$,%]*$")
 _TEL_RE = re.compile(r"^[0-9A-Fa-f*#+\-.()pPwW]+$")
-_HEADER_PART_RE = re.compile(r"^[A-Za-z0-9\-_.!~*'()\[\]/?:+$%@]*$")
+_HEADER_PART_RE = re.compile(r"^[A-Za-z0-9\-_.!~*'()\[\]/?:+$%]*$")
 
 
 def _frozen_map(value: Mapping[str, str | None] | None) -> Mapping[str, str | None]:
@@ -126,8 +126,9 @@ def _parse_uri_cached(text: str) -> SipUri:
 def _parse_sip_uri(scheme: str, rest: str) -> SipUri:
     user: str | None = None
     password: str | None = None
+    # '@' is not allowed unescaped in URI headers or params (RFC 3261 25.1), so the first one ends userinfo.
     at = rest.find("@")
-    if at >= 0 and "?" not in rest[:at]:
+    if at >= 0:
         userinfo, rest = rest[:at], rest[at + 1 :]
         user_text, colon, pw = userinfo.partition(":")
         if not user_text or not _USER_RE.match(user_text):

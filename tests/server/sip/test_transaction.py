@@ -227,7 +227,7 @@ def test_cancel_matches_invite_server_transaction() -> None:
     assert delivered[0].cancels == invite_key
     assert delivered[0].transaction != invite_key
     stray = request("CANCEL")
-    assert [a for a in layer.receive(stray, UDP_PEER, 0.6) if isinstance(a, Deliver)][0].cancels is None
+    assert next(a for a in layer.receive(stray, UDP_PEER, 0.6) if isinstance(a, Deliver)).cancels is None
 
 
 def test_stray_response_and_unknown_response_target() -> None:
