@@ -581,24 +581,25 @@ class Proxy:
             await self._final_upstream(call, out, now)
 
     def _relay_upstream(self, call: ProxyCall, resp: SipResponse, now: float) -> None:
+        self._respond(self._upstream_copy(call, resp), now)
+
+    @staticmethod
+    def _upstream_copy(call: ProxyCall, resp: SipResponse) -> SipResponse:
+        """The response as the caller must see it: the caller's own Via stack (robust against
+        downstream UAs that mangle Vias, e.g. a 487 copied from our CANCEL) and its own From."""
         out = resp.copy()
-        out.headers.pop_first("Via")
+        out.headers.remove("Via")
+        for via in reversed(call.request.headers.get_all("Via")):
+            out.headers.add_first("Via", via)
         if call.original_from is not None:
             out.headers.set("From", call.original_from)
-        self._respond(out, now)
+        return out
 
     async def _final_upstream(self, call: ProxyCall, resp: SipResponse, now: float) -> None:
         """Send a final non-2xx upstream (ours, or the best branch response) and close the attempt."""
         call.final_sent = True
         self._drop_deadline(f"ring:{call.server_key.branch}:{call.server_key.sent_by}")
-        if resp.headers.get("Via") != call.request.headers.get("Via"):
-            out = resp.copy()
-            out.headers.pop_first("Via")
-        else:
-            out = resp
-        if call.original_from is not None:
-            out.headers.set("From", call.original_from)
-        self._respond(out, now)
+        self._respond(self._upstream_copy(call, resp), now)
         if call.initial and call.request.method == "INVITE":
             await self.calls.failed(
                 call.request.call_id,

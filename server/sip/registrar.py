@@ -21,6 +21,7 @@ from server.sip.directory import Binding, Directory, SipCredential
 from server.sip.errors import SipParseError
 from server.sip.flood import FloodGuard
 from server.sip.message import SipRequest, SipResponse, make_response, new_tag
+from server.sip.uri import parse_uri
 
 log = logging.getLogger("server.sip.registrar")
 
@@ -261,11 +262,24 @@ def http_date(now: float) -> str:
 
 
 def binding_address(b: Binding) -> Address | None:
-    """Where to send requests for a binding: the flow its REGISTER came from (works behind NAT)."""
+    """Where to send requests for a binding.
+
+    Over TCP/TLS, and over UDP when the Contact names another host than the REGISTER came from (the
+    client is behind NAT), that is the flow the REGISTER came from; otherwise the Contact itself.
+    """
     transport, _, rest = b.source.partition(":")
     host, _, port = rest.rpartition(":")
     if not transport or not host or not port.isdigit():
         return None
-    return Address(transport, host.strip("[]"), int(port))
+    flow = Address(transport, host.strip("[]"), int(port))
+    if transport != "udp":
+        return flow
+    try:
+        contact = parse_uri(b.contact)
+    except SipParseError:
+        return flow
+    if contact.host.strip("[]") == flow.host and contact.transport == "udp":
+        return Address("udp", flow.host, contact.port or 5060)
+    return flow
 
 
