@@ -791,17 +791,18 @@ class Runtime:
         return links
 
     def _reroute(self) -> None:
+        """Make the bridge carry exactly the desired links (diffed against the links we made)."""
         want: dict[tuple[int, int], tuple[Any, Any]] = {}
         for src, dst in self._desired_links():
             want[(src.getPortId(), dst.getPortId())] = (src, dst)
         for k in [k for k in self._links if k not in want]:
+            log.debug("audio link %s -> %s off", *k)
             src, dst = self._links.pop(k)
-            try:
+            with contextlib.suppress(pj.Error):
                 src.stopTransmit(dst)
-            except pj.Error as exc:
-                log.debug("stopTransmit %s: %s", k, exc.info())
         for k, (src, dst) in want.items():
             if k not in self._links:
+                log.debug("audio link %s -> %s on", *k)
                 try:
                     src.startTransmit(dst)
                     self._links[k] = (src, dst)
@@ -809,12 +810,10 @@ class Runtime:
                     log.warning("startTransmit %s: %s", k, exc.info())
 
     def _purge_port(self, port: int) -> None:
-        if port < 0:
-            return
-        for k in [k for k in self._links if port in k]:
-            src, dst = self._links.pop(k)
-            with contextlib.suppress(pj.Error):  # the call's port may already be gone from the bridge
-                src.stopTransmit(dst)
+        """Forget links of a port pjsua removed (its links went with it); never stop them by hand, since
+        the number may already belong to another port."""
+        if port >= 0:
+            self._links = {k: v for k, v in self._links.items() if port not in k}
 
     def _drop_all_links(self) -> None:
         for src, dst in self._links.values():
