@@ -25,6 +25,7 @@ from server.domain.clock import Clock, system_clock
 from server.domain.context import DomainContext, context_from_settings
 from server.domain.db import create_engine, create_sessionmaker
 from server.domain.notify import EmailSender, SmsSender
+from server.domain.security import Passwords
 from server.settings import ServerSettings
 
 API_PREFIX = "/api/v1"
@@ -38,6 +39,7 @@ def create_app(
     sms: SmsSender | None = None,
     mail: EmailSender | None = None,
     ctx: DomainContext | None = None,
+    passwords: Passwords | None = None,
 ) -> FastAPI:
     """The API app.  Pass `engine` to share one with the PBX directory (it is then not disposed here)."""
     owns_engine = engine is None
@@ -60,7 +62,9 @@ def create_app(
     app.state.settings = settings
     app.state.engine = db_engine
     app.state.sessionmaker = create_sessionmaker(db_engine)
-    app.state.ctx = ctx or context_from_settings(settings, clock=clock, sms=sms, mail=mail)
+    app.state.ctx = ctx or context_from_settings(
+        settings, clock=clock, sms=sms, mail=mail, passwords=passwords
+    )
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)

@@ -23,13 +23,10 @@ from server.domain.errors import Conflict, Forbidden, Gone, InvalidInput, Locked
 from server.domain.models import Company, OtpCode, OtpPurpose, RefreshToken, Role, User
 from server.domain.people import create_user, next_free_extension
 from server.domain.security import (
-    DUMMY_PASSWORD_HASH,
     BadToken,
     digest,
-    hash_password,
     new_otp_code,
     new_token,
-    verify_password,
 )
 from server.domain.validation import check_password, normalize_email, normalize_phone
 
@@ -191,11 +188,11 @@ async def login(session: AsyncSession, *, ctx: DomainContext, login: str, passwo
     now = ctx.clock()
     user = await _user_by_login(session, login)
     if user is None:
-        verify_password(DUMMY_PASSWORD_HASH, password)
+        ctx.passwords.burn(password)
         raise Unauthorized("invalid_credentials", "wrong login or password")
     if user.locked_until is not None and user.locked_until > now:
         raise Locked("account_locked", "too many failed logins; try again later")
-    if not verify_password(user.password_hash, password):
+    if not ctx.passwords.verify(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= ctx.policy.login_max_failures:
             user.failed_logins = 0
@@ -297,7 +294,7 @@ async def reset_password(session: AsyncSession, *, ctx: DomainContext, otp_token
     if user is None:
         raise Unauthorized("invalid_otp_token", "no account for this phone number")
     now = ctx.clock()
-    user.password_hash = hash_password(password)
+    user.password_hash = ctx.passwords.hash(password)
     user.failed_logins = 0
     user.locked_until = None
     await session.execute(

@@ -13,7 +13,6 @@ from server.domain.context import DomainContext
 from server.domain.errors import Conflict, InvalidInput, NotFound
 from server.domain.models import Company, Role, User
 from server.domain.people import commit_or_conflict, create_user
-from server.domain.security import hash_password
 from server.domain.validation import check_password, normalize_email, normalize_phone
 
 _DOMAIN = re.compile(
@@ -115,7 +114,7 @@ async def reset_admin_password(
         user = await session.scalar(select(User).where(User.phone == normalize_phone(login, field="login")))
     if user is None or user.role != Role.ADMIN:
         raise NotFound("admin")
-    user.password_hash = hash_password(password)
+    user.password_hash = ctx.passwords.hash(password)
     user.failed_logins = 0
     user.locked_until = None
     user.active = True

@@ -16,7 +16,7 @@ from server.domain.notify import (
     SmsSender,
     SmtpEmailSender,
 )
-from server.domain.security import TokenSigner
+from server.domain.security import Passwords, TokenSigner
 from server.settings import ServerSettings
 
 
@@ -54,6 +54,7 @@ class DomainContext:
     public_base_url: str = "http://127.0.0.1:8080"
     sms: SmsSender = field(default_factory=ConsoleSmsSender)
     mail: EmailSender = field(default_factory=ConsoleEmailSender)
+    passwords: Passwords = field(default_factory=Passwords)
 
 
 def context_from_settings(
@@ -62,6 +63,7 @@ def context_from_settings(
     clock: Clock = system_clock,
     sms: SmsSender | None = None,
     mail: EmailSender | None = None,
+    passwords: Passwords | None = None,
 ) -> DomainContext:
     if sms is None:
         if settings.sms_backend == "http" and settings.sms_http_url:
@@ -106,4 +108,5 @@ def context_from_settings(
         public_base_url=settings.effective_public_base_url,
         sms=sms,
         mail=mail,
+        passwords=passwords or Passwords(),
     )

@@ -19,7 +19,7 @@ from server.domain.clock import period_of
 from server.domain.context import DomainContext
 from server.domain.errors import Conflict, InvalidInput, NotFound
 from server.domain.models import Company, Device, DeviceKind, Extension, Hotline, RingMethod, Role, User
-from server.domain.security import ha1, hash_password, new_sip_password
+from server.domain.security import ha1, new_sip_password
 from server.domain.validation import (
     check_extension,
     check_password,
@@ -168,7 +168,7 @@ async def create_user(
         phone=phone,
         email=email,
         role=Role(role).value,
-        password_hash=hash_password(password),
+        password_hash=ctx.passwords.hash(password),
         active=True,
         failed_logins=0,
         allow_outbound=True,
@@ -240,7 +240,7 @@ async def update_user(
         user.locked_until = None
         user.failed_logins = 0
     if changes.get("password") is not None:
-        user.password_hash = hash_password(check_password(changes["password"]))
+        user.password_hash = ctx.passwords.hash(check_password(changes["password"]))
     if changes.get("allow_outbound") is not None:
         user.allow_outbound = bool(changes["allow_outbound"])
     if "monthly_minutes" in changes:

@@ -18,22 +18,31 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_hasher = PasswordHasher()
 
+class Passwords:
+    """argon2id login-password hashing; tests inject `Passwords.fast()` (same code path, cheap parameters)."""
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        self._hasher = hasher or PasswordHasher()
+        # Verified against when the login is unknown, so timing does not reveal which logins exist.
+        self._dummy = self._hasher.hash("not-a-real-password")
 
+    @classmethod
+    def fast(cls) -> Passwords:
+        return cls(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
 
+    def verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
-# A fixed hash to verify against when the login is unknown, so timing does not reveal which logins exist.
-DUMMY_PASSWORD_HASH = _hasher.hash("not-a-real-password")
+    def burn(self, password: str) -> None:
+        """Spend the time of one verification (unknown login)."""
+        self.verify(self._dummy, password)
 
 
 def ha1(algorithm: str, username: str, realm: str, password: str) -> str:

@@ -21,6 +21,7 @@ from server.api.app import create_app
 from server.domain.context import DomainContext
 from server.domain.db import create_all, create_engine
 from server.domain.notify import ConsoleEmailSender, ConsoleSmsSender
+from server.domain.security import Passwords
 from server.settings import ServerSettings
 
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
@@ -155,7 +156,7 @@ async def api(database_url: str, tmp_path: Path) -> AsyncIterator[ApiHarness]:
     await create_all(engine)
     clock = FakeClock()
     sms, mail = ConsoleSmsSender(), ConsoleEmailSender()
-    app = create_app(settings, engine=engine, clock=clock, sms=sms, mail=mail)
+    app = create_app(settings, engine=engine, clock=clock, sms=sms, mail=mail, passwords=Passwords.fast())
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver/api/v1") as client:
         yield ApiHarness(client, app.state.ctx, clock, sms, mail, settings, app.state.sessionmaker)
@@ -194,3 +195,9 @@ async def demo(api: ApiHarness) -> SeededDemo:
     admin = await login_headers(api.client, creds.admin_phone, creds.admin_password)
     agents = {a.extension: await login_headers(api.client, a.phone, a.password) for a in creds.agents}
     return SeededDemo(creds, admin, agents)
+
+
+@pytest.fixture
+def login() -> object:
+    """`await login(client, phone_or_email, password)` -> bearer headers."""
+    return login_headers

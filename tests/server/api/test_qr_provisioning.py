@@ -1,0 +1,120 @@
+"""Mobile QR provisioning: one-time expiring token, Linphone XML, JSON, 400/404/410, PNG/SVG."""
+
+from __future__ import annotations
+
+import hashlib
+import xml.etree.ElementTree as ET
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+NS = "{http://www.linphone.org/xsds/lpconfig.xsd}"
+LINPHONE = {"X-Linphone-Provisioning": "1", "User-Agent": "LinphoneAndroid/5.2"}
+
+
+async def grant(api, headers) -> dict:
+    r = await api.client.post("/me/mobile-provisioning", headers=headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def path_of(url: str) -> str:
+    return url.split("/api/v1", 1)[1]
+
+
+def lpconfig(xml_text: str) -> dict[str, dict[str, str]]:
+    root = ET.fromstring(xml_text)
+    assert root.tag == f"{NS}config"
+    return {
+        s.get("name"): {e.get("name"): e.text or "" for e in s.findall(f"{NS}entry")}
+        for s in root.findall(f"{NS}section")
+    }
+
+
+async def test_linphone_gets_xml_once(api, demo) -> None:
+    g = await grant(api, demo.agent_headers["101"])
+    assert g["url"] == f"http://127.0.0.1:8080/api/v1/provisioning/{g['token']}"
+    assert g["qr_png_url"].endswith("/qr.png") and g["qr_svg_url"].endswith("/qr.svg")
+    url = path_of(g["url"])
+    # A link preview (no header, no JSON) is refused and does not burn the token.
+    r = await api.client.get(url)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "provisioning_client_required"
+    r = await api.client.get(url, headers=LINPHONE)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
+    assert r.text.startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    sections = lpconfig(r.text)
+    proxy, auth = sections["proxy_0"], sections["auth_info_0"]
+    assert proxy["reg_proxy"] == "<sip:127.0.0.1:5060;transport=udp>"
+    assert (
+        proxy["reg_expires"] == "300" and proxy["reg_sendregister"] == "1" and proxy["realm"] == "demo.local"
+    )
+    username = auth["username"]
+    assert proxy["reg_identity"] == f'"Nguyễn Văn An" <sip:{username}@demo.local>'
+    assert username.startswith("u101-mobile")
+    assert auth["realm"] == auth["domain"] == "demo.local" and auth["algorithm"] == "MD5"
+    assert "passwd" not in auth
+    # The HA1 really is md5(username:realm:password) of the device the JSON document describes.
+    users = (await api.client.get("/admin/users", headers=demo.admin_headers)).json()
+    device = next(d for u in users for d in u["devices"] if d["sip_username"] == username)
+    web = (
+        await api.client.get(
+            f"/admin/devices/{device['id']}/credentials?form=web", headers=demo.admin_headers
+        )
+    ).json()
+    password = web["values"]["sip_password"]
+    assert auth["ha1"] == hashlib.md5(f"{username}:demo.local:{password}".encode()).hexdigest()
+    # Used: 404.
+    assert (await api.client.get(url, headers=LINPHONE)).status_code == 404
+
+
+async def test_app_gets_json_document(api, demo) -> None:
+    g = await grant(api, demo.agent_headers["102"])
+    r = await api.client.get(path_of(g["url"]), headers={"Accept": "application/json"})
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["account"]["extension"] == "102" and doc["account"]["sip_username"].startswith("u102-mobile")
+    assert (
+        await api.client.get(path_of(g["url"]), headers={"Accept": "application/json"})
+    ).status_code == 404
+
+
+async def test_expired_token_is_410(api, demo) -> None:
+    g = await grant(api, demo.agent_headers["101"])
+    api.clock.advance(601)
+    r = await api.client.get(path_of(g["url"]), headers=LINPHONE)
+    assert r.status_code == 410 and r.json()["error"]["code"] == "provisioning_token_expired"
+
+
+async def test_unknown_token_is_404(api) -> None:
+    assert (await api.client.get("/provisioning/nope", headers=LINPHONE)).status_code == 404
+
+
+async def test_second_grant_reuses_the_mobile_device(api, demo) -> None:
+    a = await grant(api, demo.agent_headers["103"])
+    b = await grant(api, demo.agent_headers["103"])
+    assert a["token"] != b["token"]
+    accounts = (await api.client.get("/me/accounts", headers=demo.agent_headers["103"])).json()
+    assert sorted(x["device_kind"] for x in accounts) == ["desktop", "mobile"]
+
+
+async def test_qr_images(api, demo) -> None:
+    g = await grant(api, demo.agent_headers["101"])
+    png = await api.client.get(path_of(g["qr_png_url"]))
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    svg = await api.client.get(path_of(g["qr_svg_url"]))
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    assert b"<svg" in svg.content
+    # Rendering the QR does not burn the token.
+    assert (await api.client.get(path_of(g["url"]), headers=LINPHONE)).status_code == 200
+    assert (await api.client.get("/provisioning/unknown/qr.png")).status_code == 404
+
+
+async def test_admin_creates_grant_for_agent(api, demo) -> None:
+    users = (await api.client.get("/admin/users", headers=demo.admin_headers)).json()
+    agent = next(u for u in users if u["phone"] == "84901000102")
+    r = await api.client.post(f"/admin/users/{agent['id']}/mobile-provisioning", headers=demo.admin_headers)
+    assert r.status_code == 201
+    r = await api.client.get(path_of(r.json()["url"]), headers=LINPHONE)
+    assert r.status_code == 200 and "u102-mobile" in r.text
