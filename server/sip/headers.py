@@ -214,6 +214,15 @@ class Headers:
                 return
         self._items.append((key, canon, str(value)))
 
+    def replace_first(self, name: str, value: str) -> None:
+        """Replace the first field of this name in place (e.g. the top Via after adding ``received``)."""
+        canon, key = self._key(name)
+        for i, (k, _, _) in enumerate(self._items):
+            if k == key:
+                self._items[i] = (key, canon, str(value))
+                return
+        self._items.append((key, canon, str(value)))
+
     def remove(self, name: str) -> None:
         """Remove every field of this name (no error if absent)."""
         key = canonical_name(name).lower()
