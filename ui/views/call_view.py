@@ -157,7 +157,11 @@ class CallView(QWidget):
             (self.mute, self.hold, self.keypad_button, self.record, self.transfer, self.add, self.merge)
         ):
             grid.addWidget(w, i // 4, i % 4)
-        outer.addLayout(grid)
+        centered = QHBoxLayout()
+        centered.addStretch(1)
+        centered.addLayout(grid)
+        centered.addStretch(1)
+        outer.addLayout(centered)
 
         self.keypad = Keypad(lambda k: vm.send_dtmf(k), self)
         self.keypad.setVisible(False)

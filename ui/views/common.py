@@ -39,7 +39,7 @@ def action_button(icon_name: str, parent: QWidget | None = None, *, checkable: b
     b.setIconSize(QSize(22, 22))
     b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
     b.setCheckable(checkable)
-    b.setMinimumSize(84, 64)
+    b.setFixedSize(124, 64)
     b.setObjectName("callAction")
     return b
 
