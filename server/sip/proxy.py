@@ -915,7 +915,10 @@ class Proxy:
 
     async def _housekeeping(self, now: float) -> None:
         gone = await self.registrar.expire(now)
-        for uid in {b.user_id for b in gone}:
+        changed = {b.user_id for b in gone}
+        # DND and other settings change in the domain without telling us: re-read for watched users.
+        changed |= {s.user_id for s in self.presence.subscriptions.values()}
+        for uid in changed:
             await self._presence_changed(uid, now)
         for sub in self.presence.expire(now):
             status, note = await self._presence_status(sub.user_id, now)

@@ -1,0 +1,57 @@
+"""A PBX (start_sip_service + InMemoryDirectory) on its own event loop thread, for tests whose peers
+are driven with blocking calls (softphone-cli subprocesses)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from server.sip.memory_directory import InMemoryDirectory
+from server.sip.proxy import ProxySettings
+from server.sip.service import SipService, start_sip_service
+
+
+class PbxThread:
+    def __init__(
+        self,
+        directory: InMemoryDirectory,
+        *,
+        media_address: tuple[str, int] | None = None,
+        settings: ProxySettings | None = None,
+        udp_port: int = 0,
+    ) -> None:
+        self.directory = directory
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="pbx", daemon=True)
+        self._thread.start()
+        self.service: SipService = self.call(
+            start_sip_service(
+                directory=directory,
+                udp_port=udp_port,
+                tcp_port=0,
+                media_address=media_address,
+                settings=settings,
+            )
+        )
+        self.port = self.service.ports["udp"]
+
+    def call(self, coro: Any, timeout: float = 10.0) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def run(self, fn: Callable[[], Any]) -> Any:
+        """Run `fn` on the PBX loop thread (to read or change state without races)."""
+
+        async def wrapper() -> Any:
+            return fn()
+
+        return self.call(wrapper())
+
+    def stop(self) -> None:
+        try:
+            self.call(self.service.stop())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(10)
+            self.loop.close()

@@ -1,0 +1,184 @@
+"""The PBX with real pjsua2 endpoints (softphone-cli subprocesses) on loopback:
+forking to two devices, DND, MESSAGE online/offline, presence NOTIFY, blind transfer, outbound trunk."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pbx_thread import PbxThread
+
+from server.sip.directory import DeviceKind, Disposition, Hotline, Trunk
+from server.sip.memory_directory import InMemoryDirectory
+from softphone.testing import CliPeer, free_port
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+DOMAIN = "demo.local"
+
+
+@pytest.fixture
+def pbx() -> Iterator[PbxThread]:
+    d = InMemoryDirectory()
+    for ext in ("101", "102", "103"):
+        d.add_user(int(ext), ext, default_hotline="02873000001")
+        d.add_device(int(ext), ext, f"demo{ext}")
+    d.add_device(102, "102b", "demo102b", device_kind=DeviceKind.IP_PHONE)
+    p = PbxThread(d)
+    yield p
+    p.stop()
+
+
+@pytest.fixture
+def peers() -> Iterator[Callable[..., CliPeer]]:
+    started: list[CliPeer] = []
+
+    def start(pbx: PbxThread, user: str, *extra: str) -> CliPeer:
+        peer = CliPeer(
+            [
+                "--account",
+                f"{user}:demo{user}@{DOMAIN}",
+                "--registrar",
+                f"127.0.0.1:{pbx.port}",
+                "--proxy",
+                f"127.0.0.1:{pbx.port}",
+                "--listen-port",
+                str(free_port()),
+                *extra,
+            ],
+            name=user,
+        )
+        started.append(peer)
+        peer.wait_for(lambda e: e["event"] == "RegistrationChanged" and e["state"] == "registered", 20)
+        return peer
+
+    yield start
+    for p in started:
+        p.quit(10)
+        p.kill()
+
+
+def wait_until(pred: Callable[[], bool], timeout: float = 10.0) -> None:
+    end = time.monotonic() + timeout
+    while not pred():
+        assert time.monotonic() < end, "condition not met in time"
+        time.sleep(0.05)
+
+
+def incoming(peer: CliPeer, start: int = 0) -> str:
+    return peer.wait_for(lambda e: e["event"] == "IncomingCall", 15, start)["call_id"]
+
+
+def test_fork_to_two_devices_answer_on_one(pbx: PbxThread, peers: Callable[..., CliPeer]) -> None:
+    a, b1, b2 = peers(pbx, "101"), peers(pbx, "102"), peers(pbx, "102b")
+    call = a.command("make_call", account_id="main", target="102")
+    c1, c2 = incoming(b1), incoming(b2)
+    b2.command("answer", call_id=c2)
+    a.wait_state("confirmed", call)
+    b2.wait_state("confirmed", c2)
+    b1.wait_state("disconnected", c1)
+    a.command("hangup", call_id=call)
+    b2.wait_state("disconnected", c2)
+    wait_until(lambda: any(r.disposition is Disposition.COMPLETED for r in pbx.directory.calls.values()))
+
+
+def test_dnd_rejects_with_486(pbx: PbxThread, peers: Callable[..., CliPeer]) -> None:
+    a, b = peers(pbx, "101"), peers(pbx, "102")
+    pbx.run(lambda: pbx.directory.set_user(102, dnd=True))
+    call = a.command("make_call", account_id="main", target="102")
+    ev = a.wait_state("disconnected", call)
+    assert ev["code"] == 486
+    assert b.find(lambda e: e["event"] == "IncomingCall") is None
+
+
+def test_message_online_and_offline(pbx: PbxThread, peers: Callable[..., CliPeer]) -> None:
+    a, b = peers(pbx, "101"), peers(pbx, "102")
+    a.command("send_message", account_id="main", to_uri=f"sip:102@{DOMAIN}", text="hello online")
+    got = b.wait_for(lambda e: e["event"] == "MessageReceived", 15)
+    assert got["text"] == "hello online"
+    a.command("send_message", account_id="main", to_uri=f"sip:103@{DOMAIN}", text="hello later")
+    st = a.wait_for(lambda e: e["event"] == "MessageStatus" and e["code"] == 202, 15)
+    assert st
+    c = peers(pbx, "103")
+    got = c.wait_for(lambda e: e["event"] == "MessageReceived", 15)
+    assert got["text"] == "hello later"
+    wait_until(lambda: len(pbx.directory.delivered) == 1)
+
+
+def test_presence_notify_follows_registration(pbx: PbxThread, peers: Callable[..., CliPeer]) -> None:
+    a = peers(pbx, "101")
+    a.command("subscribe_presence", account_id="main", uri=f"sip:103@{DOMAIN}")
+    a.wait_for(lambda e: e["event"] == "PresenceChanged" and e["status"] == "offline", 15)
+    mark = a.mark()
+    peers(pbx, "103")
+    a.wait_for(lambda e: e["event"] == "PresenceChanged" and e["status"] == "available", 15, mark)
+    mark = a.mark()
+    pbx.run(lambda: pbx.directory.set_user(103, dnd=True))  # as the admin console would
+    a.wait_for(
+        lambda e: e["event"] == "PresenceChanged" and e["status"] in ("dnd", "busy"), 15, mark
+    )
+
+
+def test_blind_transfer(pbx: PbxThread, peers: Callable[..., CliPeer]) -> None:
+    a, b, c = peers(pbx, "101"), peers(pbx, "102"), peers(pbx, "103")
+    call = a.command("make_call", account_id="main", target="102")
+    cb = incoming(b)
+    b.command("answer", call_id=cb)
+    a.wait_state("confirmed", call)
+    mark = c.mark()
+    b.command("blind_transfer", call_id=cb, target=f"sip:103@{DOMAIN}")
+    cc = incoming(c, mark)
+    c.command("answer", call_id=cc)
+    c.wait_state("confirmed", cc)
+    b.wait_state("disconnected", cb)
+    c.command("hangup", call_id=cc)
+
+
+def test_outbound_through_simulated_carrier_trunk(pbx: PbxThread, peers: Callable[..., CliPeer]) -> None:
+    if shutil.which("sipp") is None:
+        pytest.skip("sipp not installed")
+    trunk_port = free_port()
+    pbx.run(
+        lambda: pbx.directory.add_hotline(
+            DOMAIN, Hotline("02873000001", "viettel", Trunk("127.0.0.1", trunk_port))
+        )
+    )
+    a = peers(pbx, "101")
+    scenario = Path(__file__).parents[2] / "interop" / "sipp" / "uas_answer.xml"
+    trunk = subprocess.Popen(
+        [
+            "sipp",
+            f"127.0.0.1:{pbx.port}",
+            "-sf",
+            str(scenario),
+            "-m",
+            "1",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(trunk_port),
+            "-nostdin",
+            "-timeout",
+            "20",
+            "-timeout_error",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.3)
+        call = a.command("make_call", account_id="main", target="0961234567", hotline="adaptive")
+        a.wait_state("confirmed", call, timeout=15)
+        a.command("hangup", call_id=call)
+        assert trunk.wait(20) == 0
+    finally:
+        if trunk.poll() is None:
+            trunk.kill()
+            trunk.wait(5)
+    wait_until(lambda: any(r.direction == "outbound" and r.end for r in pbx.directory.calls.values()))
+    rec = next(r for r in pbx.directory.calls.values() if r.direction == "outbound")
+    assert rec.hotline == "02873000001" and rec.callee == "0961234567"
