@@ -24,8 +24,10 @@ class PjCall(pj.Call):
         self.runtime.on_call_media_state(self)
 
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
-        digit = prm.digit
-        self.runtime.post(lambda: self.runtime.on_dtmf(self.key, digit))
+        # Runs on the media thread: hand over plain values only (a queued closure holding this Call
+        # could outlive libDestroy, and deleting a Call after that aborts).
+        runtime, key, digit = self.runtime, self.key, prm.digit
+        runtime.post(lambda: runtime.on_dtmf(key, digit))
 
     def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:
         self.runtime.on_transfer_request(self, prm)

@@ -264,15 +264,44 @@ class Runtime:
         heapq.heappush(self._timers, (self.clock() + delay_s, next(self._seq), fn))
 
     def shutdown(self) -> None:
-        """Ordered teardown; see the engine module docstring."""
+        """Ordered teardown; see the engine module docstring.
+
+        Every step lives in its own method so that no local variable of this frame still holds a pjsua2
+        object when ``libDestroy`` runs (a Call deleted after libDestroy aborts the process).
+        """
         ep = self.ep
         if ep is None:
             return
         self._timers.clear()
+        self._stop_recordings()
+        self._hang_up_all(ep)
+        self.conference.clear()
+        self._drop_all_links()
+        self.buddies.clear()
+        self.pending_messages.clear()
+        gc.collect()
+        self._shut_down_accounts(ep)
+        self.calls.clear()
+        self.local_sources.clear()
+        self.monitor = None
+        self.mic = self.speaker = None
+        self._close_bridge()
+        self._graveyard.clear()
+        gc.collect()
+        # NO_RX_MSG: we already pumped the un-REGISTERs above; this skips pjsua's fixed 1 s wait.
+        ep.libDestroy(pj.PJSUA_DESTROY_NO_RX_MSG)
+        self.ep = None
+        del ep
+        gc.collect()
+        self._log_writer = None
+
+    def _stop_recordings(self) -> None:
         for e in list(self.calls.values()):
             self._close_recording(e)
         if self.monitor is not None:
             self.monitor.close()
+
+    def _hang_up_all(self, ep: pj.Endpoint) -> None:
         try:
             ep.hangupAllCalls()
         except pj.Error as exc:
@@ -282,12 +311,9 @@ class Runtime:
             ep.libHandleEvents(20)
         if self.calls:
             log.warning("%d call(s) did not disconnect before teardown", len(self.calls))
-        self.conference.clear()
-        self._drop_all_links()
-        self.buddies.clear()
-        self.pending_messages.clear()
-        gc.collect()
-        registered = [a for a in self.accounts.values() if a.reg_state in ("registered", "registering")]
+
+    def _shut_down_accounts(self, ep: pj.Endpoint) -> None:
+        registered = any(a.reg_state in ("registered", "registering") for a in self.accounts.values())
         for a in self.accounts.values():
             try:
                 a.account.shutdown()
@@ -299,10 +325,8 @@ class Runtime:
             while time.monotonic() < deadline:
                 ep.libHandleEvents(20)
         self.accounts.clear()
-        self.calls.clear()
-        self.local_sources.clear()
-        self.monitor = None
-        self.mic = self.speaker = None
+
+    def _close_bridge(self) -> None:
         if self.bridge is not None:
             try:
                 self.bridge.close()
@@ -310,14 +334,6 @@ class Runtime:
             except Exception:
                 log.exception("closing the sound device bridge")
             self.bridge = None
-        self._graveyard.clear()
-        gc.collect()
-        # NO_RX_MSG: we already pumped the un-REGISTERs above; this skips pjsua's fixed 1 s wait.
-        ep.libDestroy(pj.PJSUA_DESTROY_NO_RX_MSG)
-        self.ep = None
-        del ep
-        gc.collect()
-        self._log_writer = None
 
     # ------------------------------------------------------------------ accounts
 
@@ -635,9 +651,10 @@ class Runtime:
         final = bool(prm.finalNotify)
         self.emit(TransferProgress(call.key, code, prm.reason, final))
         prm.cont = True
-        if final and code // 100 == 2 and call.key in self.calls:
+        key = call.key
+        if final and code // 100 == 2 and key in self.calls:
             # The transferee reached the target: our leg is done (RFC 5589 section 6).
-            self.post(lambda: self._hangup_quietly(call.key))
+            self.post(lambda: self._hangup_quietly(key))
 
     def _hangup_quietly(self, key: str) -> None:
         if key in self.calls:
