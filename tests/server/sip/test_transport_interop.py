@@ -1,0 +1,144 @@
+"""Interop smoke test: sipp's built-in UAC calls a tiny UAS built only from the SIP core
+(``SipEndpoint`` = transport + transaction layer + loop timer), over UDP and TCP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from server.sip.endpoint import EndpointEvent, SipEndpoint
+from server.sip.message import SipRequest, make_response, new_tag
+from server.sip.transaction import Deliver
+
+pytestmark = [
+    pytest.mark.interop,
+    pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp not installed"),
+]
+
+SDP = (
+    b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    b"m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+)
+
+
+class TinyUas:
+    """Answers INVITE with 180 + 200, BYE/OPTIONS with 200; counts what it saw."""
+
+    def __init__(self) -> None:
+        self.endpoint = SipEndpoint(self.on_event)
+        self.counts: dict[str, int] = {}
+
+    def on_event(self, event: EndpointEvent) -> None:
+        if not isinstance(event, Deliver) or not isinstance(event.message, SipRequest):
+            return
+        req = event.message
+        self.counts[req.method] = self.counts.get(req.method, 0) + 1
+        if event.transaction is None:
+            return  # ACK for our 2xx
+        if req.method == "INVITE":
+            tag = new_tag()
+            self.endpoint.send_response(make_response(req, 180, to_tag=tag))
+            ok = make_response(req, 200, to_tag=tag)
+            ok.headers.add("Contact", f"<sip:uas@127.0.0.1:{event.source.port if event.source else 5060}>")
+            ok.headers.add("Content-Type", "application/sdp")
+            ok.body = SDP
+            self.endpoint.send_response(ok)
+        else:
+            self.endpoint.send_response(make_response(req, 200, to_tag=new_tag()))
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def run_sipp(args: list[str], timeout: float = 30.0) -> tuple[int, str]:
+    with tempfile.TemporaryDirectory(prefix="sipp-core-") as tmp:
+        proc = await asyncio.create_subprocess_exec(
+            "sipp", *args, "-nostdin", "-timeout", f"{timeout:.0f}", "-timeout_error",
+            "-trace_err", "-error_file", str(Path(tmp) / "err.log"),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=tmp,
+        )  # fmt: skip
+        try:
+            out, _ = await asyncio.wait_for(proc.communicate(), timeout + 10)
+        except TimeoutError:
+            proc.kill()
+            out, _ = await proc.communicate()
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+        errors = (
+            (Path(tmp) / "err.log").read_text(errors="replace") if (Path(tmp) / "err.log").exists() else ""
+        )
+        return (proc.returncode if proc.returncode is not None else -9), out.decode(errors="replace") + errors
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+async def test_sipp_uac_calls_core_uas(transport: str) -> None:
+    uas = TinyUas()
+    await uas.endpoint.start("127.0.0.1", udp_port=0, tcp_port=0)
+    try:
+        port = uas.endpoint.ports[transport]
+        kind = socket.SOCK_DGRAM if transport == "udp" else socket.SOCK_STREAM
+        calls = 10
+        code, output = await run_sipp(
+            [
+                f"127.0.0.1:{port}", "-sn", "uac", "-t", "u1" if transport == "udp" else "t1",
+                "-i", "127.0.0.1", "-p", str(free_port(kind)), "-mp", str(free_port()),
+                "-m", str(calls), "-r", "20", "-l", "5", "-d", "100",
+            ]
+        )  # fmt: skip
+        assert code == 0, output[-3000:]
+        assert uas.counts.get("INVITE") == calls
+        assert uas.counts.get("ACK") == calls
+        assert uas.counts.get("BYE") == calls
+        assert len(uas.endpoint.transactions) <= 2 * calls  # only Accepted/Completed leftovers, timing out
+    finally:
+        await uas.endpoint.stop()
+
+
+async def test_sipp_options_ping_over_udp() -> None:
+    uas = TinyUas()
+    await uas.endpoint.start("127.0.0.1", udp_port=0, tcp_port=None)
+    try:
+        with tempfile.NamedTemporaryFile("w", suffix=".xml", delete=False) as handle:
+            handle.write(OPTIONS_SCENARIO)
+            scenario = handle.name
+        code, output = await run_sipp(
+            [
+                f"127.0.0.1:{uas.endpoint.ports['udp']}", "-sf", scenario, "-i", "127.0.0.1",
+                "-p", str(free_port()), "-mp", str(free_port()), "-m", "3",
+            ]
+        )  # fmt: skip
+        Path(scenario).unlink()
+        assert code == 0, output[-3000:]
+        assert uas.counts.get("OPTIONS") == 3
+    finally:
+        await uas.endpoint.stop()
+
+
+OPTIONS_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="options ping">
+  <send retrans="500">
+    <![CDATA[
+      OPTIONS sip:ping@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+      From: <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag[call_number]
+      To: <sip:ping@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 OPTIONS
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200" />
+</scenario>
+"""
