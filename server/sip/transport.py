@@ -63,7 +63,7 @@ class _Datagram(asyncio.DatagramProtocol):
         # The selector loop's datagram transport does not subclass asyncio.DatagramTransport.
         self.transport = cast(asyncio.DatagramTransport, transport)
 
-    def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:  # type: ignore[override]
+    def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
         if not data.strip(b"\r\n\x00 "):
             return  # keep-alive
         source = Address("udp", str(addr[0]), int(str(addr[1])))
