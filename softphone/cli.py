@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--proxy", help="outbound proxy host[:port]")
     p.add_argument("--transport", choices=("udp", "tcp", "tls"), default="udp")
     p.add_argument("--srtp", choices=("off", "optional", "mandatory"), default="off")
+    p.add_argument("--sound-device", action="store_true", help="use real sound devices (default: null audio)")
+    p.add_argument("--audio-input", help="microphone (PortAudio index or name) with --sound-device")
+    p.add_argument("--audio-output", help="speaker (PortAudio index or name) with --sound-device")
     p.add_argument("--codec", action="append", default=[], help="preferred codec, e.g. G722/16000 (repeat)")
     p.add_argument("--call", metavar="URI", help="call this URI (or number in the account domain)")
     p.add_argument("--hotline", help="send X-Hotline with the call (a number or 'adaptive')")
@@ -102,6 +105,10 @@ def parse_account(spec: str, args: argparse.Namespace) -> AccountConfig:
     )
 
 
+def _device(spec: str | None) -> int | str | None:
+    return int(spec) if spec is not None and spec.isdigit() else spec
+
+
 def event_json(event: Any) -> str:
     d = dataclasses.asdict(event) if dataclasses.is_dataclass(event) else dict(event)
     d = {"event": type(event).__name__ if dataclasses.is_dataclass(event) else d.pop("event"), **d}
@@ -117,7 +124,8 @@ class CliSession:
         transports: tuple[Any, ...] = ("udp", "tcp") + (("tls",) if args.transport == "tls" else ())
         config = EngineConfig(
             user_agent="softphone-cli/0.1", log_level=args.log_level, sip_port=args.listen_port,
-            bind_address=args.bind, transports=transports,
+            bind_address=args.bind, transports=transports, null_audio=not args.sound_device,
+            audio_input=_device(args.audio_input), audio_output=_device(args.audio_output),
         )
         if args.codec:
             config = dataclasses.replace(config, codecs=tuple(args.codec))

@@ -29,6 +29,10 @@ class EngineConfig:
     # Codec priority, best first; codecs not listed keep pjsua2's default priority.
     codecs: tuple[str, ...] = ("G722/16000", "PCMU/8000", "PCMA/8000")
     echo_cancel: bool = True
+    # Devices for the sounddevice bridge (index or name; None = system default); unused with null_audio.
+    audio_input: int | str | None = None
+    audio_output: int | str | None = None
+    audio_ringer: int | str | None = None
     max_calls: int = 8
     # Seconds to wait for calls to disconnect during stop().
     shutdown_timeout_s: float = 3.0

@@ -385,19 +385,18 @@ class Engine:
     # ------------------------------------------------------------------ audio devices
 
     def set_audio_devices(
-        self, input: int | None, output: int | None, ringer: int | None
+        self, input: int | str | None, output: int | str | None, ringer: int | str | None
     ) -> concurrent.futures.Future[None]:
-        def run(rt: Runtime) -> None:
-            if rt.bridge is None:
-                raise EngineError("no sound device bridge (null audio)")
-            rt.bridge.open(input, output)
-            if ringer is not None and hasattr(rt.bridge, "set_ringer"):
-                rt.bridge.set_ringer(ringer)
-
-        return self._submit(run)
+        """Choose microphone, speaker and ringer (index or name; None = default). Problems arrive as
+        AudioDeviceProblem events; fails with EngineError when the engine runs with null audio."""
+        return self._submit(lambda rt: rt.set_audio_devices(input, output, ringer))
 
     def list_audio_devices(self) -> concurrent.futures.Future[list[Any]]:
+        """softphone.audio.AudioDevice values (empty without PortAudio)."""
+
         def run(rt: Runtime) -> list[Any]:
+            if rt.bridge is not None:
+                return list(rt.bridge.list_devices())
             try:
                 from softphone import audio as audio_mod
             except ImportError:

@@ -31,6 +31,7 @@ from softphone.call_quality import estimate_mos
 from softphone.config import AccountConfig, EngineConfig
 from softphone.events import (
     AudioDeviceProblem,
+    AudioDevicesChanged,
     CallDirection,
     CallMediaChanged,
     CallState,
@@ -41,6 +42,7 @@ from softphone.events import (
     IncomingCall,
     MessageReceived,
     MessageStatus,
+    MicLevel,
     PresenceChanged,
     RecordingChanged,
     RegistrationChanged,
@@ -157,6 +159,12 @@ class Runtime:
         self.mic: pj.AudioMedia | None = None
         self.speaker: pj.AudioMedia | None = None
         self.bridge: Any = None
+        self._device_fingerprint: tuple[str, ...] = ()
+        self._last_audio_problem: Any = None
+        self._last_mic_level = -1.0
+        self._next_audio_poll = 0.0
+        self._ringing = False
+        self._ringback = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -222,27 +230,88 @@ class Runtime:
     def _open_audio(self) -> None:
         assert self.ep is not None
         adm = self.ep.audDevManager()
-        adm.setNullDev()
+        adm.setNullDev()  # its clock thread drives the conference bridge
         if not self.config.null_audio:
             try:
-                from softphone import audio as audio_mod  # E2's sounddevice bridge
+                from softphone import audio as audio_mod  # the sounddevice bridge (softphone/audio.py)
 
-                self.bridge = audio_mod.SoundDeviceBridge.create(True)
-                self.bridge.open(None, None)
-                self.mic = self.bridge.media
-                self.speaker = self.bridge.media
+                self.bridge = audio_mod.SoundDeviceBridge.create(True, clock_rate=CLOCK_RATE)
+                self.bridge.set_ringer(self.config.audio_ringer)
+                problem = self.bridge.open(self.config.audio_input, self.config.audio_output)
+                if problem is not None:
+                    self.emit(problem)
+                self.mic = self.speaker = self.bridge.media
+                self._device_fingerprint = audio_mod.device_fingerprint()
                 return
-            except Exception as exc:  # no device / no backend: calls still connect on the null device
+            except Exception as exc:  # no PortAudio at all: calls still connect on the null device
                 log.warning("sound device bridge unavailable: %s", exc)
                 self.bridge = None
                 self.emit(AudioDeviceProblem(f"no audio device: {exc}"))
         self.mic = adm.getCaptureDevMedia()
         self.speaker = adm.getPlaybackDevMedia()
 
+    def _poll_audio(self) -> None:
+        """Mic level while in a call, stream health and hot-plug (engine thread, a few times a second)."""
+        bridge = self.bridge
+        if bridge is None:
+            return
+        from softphone import audio as audio_mod
+
+        if any(e.media is not None for e in self.calls.values()):
+            level = round(float(bridge.mic_level), 2)
+            if level != self._last_mic_level:
+                self._last_mic_level = level
+                self.emit(MicLevel(level))
+        problem = bridge.health()
+        if problem is not None and problem != self._last_audio_problem:
+            self.emit(problem)
+        self._last_audio_problem = problem
+        fingerprint = audio_mod.device_fingerprint()
+        if fingerprint != self._device_fingerprint:
+            self._device_fingerprint = fingerprint
+            devices, problem = bridge.refresh_devices()
+            self.emit(AudioDevicesChanged(tuple(devices)))
+            if problem is not None:
+                self.emit(problem)
+
+    def _update_tones(self) -> None:
+        """Ringtone while a call rings in, ringback while ours rings out (bridge only)."""
+        bridge = self.bridge
+        if bridge is None:
+            return
+        ringing_in = any(e.direction == "incoming" and e.state == "ringing" for e in self.calls.values())
+        ringing_out = any(e.direction == "outgoing" and e.state == "ringing" for e in self.calls.values())
+        if ringing_in and not self._ringing:
+            problem = bridge.start_ringing()
+            if problem is not None:
+                self.emit(problem)
+        elif not ringing_in and self._ringing:
+            bridge.stop_ringing()
+        self._ringing = ringing_in
+        if ringing_out != self._ringback:
+            if ringing_out:
+                bridge.start_ringback()
+            else:
+                bridge.stop_ringback()
+            self._ringback = ringing_out
+
+    def set_audio_devices(
+        self, input_dev: int | str | None, output: int | str | None, ringer: int | str | None
+    ) -> None:
+        if self.bridge is None:
+            raise EngineError("no sound device bridge (the engine runs with null audio)")
+        self.bridge.set_ringer(ringer)
+        problem = self.bridge.open(input_dev, output)
+        if problem is not None:
+            self.emit(problem)
+
     def pump(self, ms: int) -> None:
         assert self.ep is not None
         self.ep.libHandleEvents(ms)
         now = self.clock()
+        if self.bridge is not None and now >= self._next_audio_poll:
+            self._next_audio_poll = now + 0.2
+            self._guard(self._poll_audio)
         while self._timers and self._timers[0][0] <= now:
             _, _, fn = heapq.heappop(self._timers)
             self._guard(fn)
@@ -477,6 +546,8 @@ class Runtime:
         ringing.statusCode = 180
         call.answer(ringing)
         self.emit(IncomingCall(key, acc.account_id, uri, name, headers))
+        if self.auto_answer != 0.0:
+            self._update_tones()
         if self.auto_answer is not None:
             delay = self.auto_answer
             self.schedule(delay, lambda: self._auto_answer(key))
@@ -561,6 +632,7 @@ class Runtime:
         if state == "confirmed" and e.confirmed_at is None:
             e.confirmed_at = self.clock()
         e.state = state
+        self._update_tones()
         duration = self.clock() - e.confirmed_at if e.confirmed_at is not None else 0.0
         self.emit(
             CallStateChanged(
@@ -575,6 +647,7 @@ class Runtime:
             self._purge_port(e.media_port)
             e.media_port = -1
             self.calls.pop(e.key, None)
+            self._update_tones()
             self._reroute()
             # pjsua still runs code on this Call after the callback returns: drop it on the next pump.
             self._graveyard.append(e)
