@@ -201,3 +201,80 @@ async def demo(api: ApiHarness) -> SeededDemo:
 def login() -> object:
     """`await login(client, phone_or_email, password)` -> bearer headers."""
     return login_headers
+
+
+@dataclass
+class DemoServer:
+    """A real `softphone-server run --demo` in a subprocess on free loopback ports (one per test module)."""
+
+    process: subprocess.Popen[str]
+    http_port: int
+    sip_port: int
+    output: list[str]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def text(self) -> str:
+        return "".join(self.output)
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    import sys
+    import threading
+
+    data_dir = tmp_path_factory.mktemp("demo-server")
+    http_port, sip_port = _free_port(), _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {k: v for k, v in env.items() if not k.startswith("SOFTPHONE_SERVER_")}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "run",
+            "--demo",
+            "--no-media",
+            "--data-dir",
+            str(data_dir),
+            "--http-port",
+            str(http_port),
+            "--sip-port",
+            str(sip_port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    output: list[str] = []
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    server = DemoServer(process, http_port, sip_port, output)
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            return True
+        try:
+            return httpx.get(f"{server.base_url}/api/v1/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        assert wait_until(healthy, timeout=60), server.text()
+        assert process.poll() is None, server.text()
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
