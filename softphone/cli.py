@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--registrar", help="registrar host[:port] (default: the account domain)")
     p.add_argument("--proxy", help="outbound proxy host[:port]")
     p.add_argument("--transport", choices=("udp", "tcp", "tls"), default="udp")
+    p.add_argument("--tls-port", type=int, default=0, help="local SIP TLS port (0 = any) with TLS enabled")
+    p.add_argument("--tls-cert", help="PEM certificate for the TLS listener (enables TLS)")
+    p.add_argument("--tls-key", help="PEM private key for --tls-cert")
     p.add_argument("--srtp", choices=("off", "optional", "mandatory"), default="off")
     p.add_argument("--sound-device", action="store_true", help="use real sound devices (default: null audio)")
     p.add_argument("--audio-input", help="microphone (PortAudio index or name) with --sound-device")
@@ -121,10 +124,12 @@ class CliSession:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-        transports: tuple[Any, ...] = ("udp", "tcp") + (("tls",) if args.transport == "tls" else ())
+        tls = args.transport == "tls" or bool(args.tls_cert)
+        transports: tuple[Any, ...] = ("udp", "tcp", "tls") if tls else ("udp", "tcp")
         config = EngineConfig(
             user_agent="softphone-cli/0.1", log_level=args.log_level, sip_port=args.listen_port,
             bind_address=args.bind, transports=transports, null_audio=not args.sound_device,
+            tls_port=args.tls_port, tls_cert_file=args.tls_cert or "", tls_key_file=args.tls_key or "",
             audio_input=_device(args.audio_input), audio_output=_device(args.audio_output),
         )
         if args.codec:
@@ -170,8 +175,12 @@ class CliSession:
             self.engine.publish_presence(self.account_id, a.presence).result(10)
         for uri in a.subscribe:
             self.engine.subscribe_presence(self.account_id, uri).result(10)
+        tls_port = None
+        if "tls" in self.engine.config.transports:
+            tls_port = self.engine.local_sip_port("tls").result(10)
         self.emit_json(
-            event="Ready", sip_port=port, uri=f"sip:{a.user}@{a.bind}:{port}", account_id=self.account_id
+            event="Ready", sip_port=port, tls_port=tls_port, uri=f"sip:{a.user}@{a.bind}:{port}",
+            account_id=self.account_id,
         )
         if a.commands:
             threading.Thread(target=self._read_stdin, name="cli-stdin", daemon=True).start()

@@ -149,6 +149,7 @@ class CallStats:
     jitter_ms: float
     rtt_ms: float
     mos: float  # estimated from the E-model (ITU-T G.107 simplified), 1..4.5
+    srtp_active: bool = False
 
 
 EngineEvent = (

@@ -705,6 +705,7 @@ class Runtime:
             jitter_ms=round(jitter_ms, 2),
             rtt_ms=round(rtt_ms, 2),
             mos=estimate_mos(si.codecName, rtt_ms, jitter_ms, loss_pct),
+            srtp_active=_srtp_active(e.call),
         )
 
     # ------------------------------------------------------------------ transfer
@@ -984,6 +985,14 @@ class Runtime:
             return
         self.presence_seen[key] = (status, note)
         self.emit(PresenceChanged(b.account_id, b.uri, status, note))
+
+
+def _srtp_active(call: pj.Call) -> bool:
+    # pjsua2 exposes SRTP state only in the call dump ("SRTP status: Active Crypto-suite: ...").
+    try:
+        return "SRTP status: Active" in call.dump(True, "")
+    except pj.Error:
+        return False
 
 
 def _bare(uri: str) -> str:
