@@ -133,6 +133,8 @@ class AppViewModel(QObject):
         self.accounts.register_all()
         self.status.apply()
         self.settings.refresh_devices()
+        if self.accounts.has_accounts():
+            self.session.resume()
 
     def shutdown(self) -> None:
         self.session.shutdown()

@@ -70,6 +70,7 @@ class SessionViewModel(QObject):
         self._runner = TaskRunner(self._on_task_error)
         self.page = "ready" if accounts.has_accounts() else "welcome"
         self.busy = False
+        self._busy_calls = 0
         self.error = ""  # error code, translated by the view
         self.error_detail = ""
         self.relogin = False
@@ -116,8 +117,11 @@ class SessionViewModel(QObject):
             setattr(self, k, v)
         self.changed.emit()
 
-    async def _server(self, call: Callable[[], Awaitable[T]]) -> T | None:
-        self._set(busy=True, error="", error_detail="")
+    async def _server(self, call: Callable[[], Awaitable[T]], *, quiet: bool = False) -> T | None:
+        """Run one API call. ``quiet`` calls (background refreshes) neither show progress nor errors."""
+        if not quiet:
+            self._busy_calls += 1
+            self._set(busy=True, error="", error_detail="")
         try:
             return await call()
         except Exception as exc:
@@ -126,6 +130,8 @@ class SessionViewModel(QObject):
             if status == 401 and self.user is not None:
                 self._set(relogin=True, page="login", error="session_expired")
                 self._refresh.stop()
+            elif quiet:
+                log.warning("background server call failed: %s", exc)
             elif status is not None:
                 self._set(error=str(code or f"http_{status}"), error_detail=str(field_of(exc, "message", "")))
             else:
@@ -133,7 +139,9 @@ class SessionViewModel(QObject):
                 self._set(error="network", error_detail=str(exc))
             return None
         finally:
-            self._set(busy=False)
+            if not quiet:
+                self._busy_calls -= 1
+                self._set(busy=self._busy_calls > 0)
 
     def _on_task_error(self, exc: BaseException) -> None:
         self._set(busy=False, error="unexpected", error_detail=str(exc))
@@ -219,6 +227,25 @@ class SessionViewModel(QObject):
         self._runner.spawn(self.load_directory_async())
         return True
 
+    def resume(self) -> None:
+        """At start-up: if the keyring still holds tokens, continue the session quietly."""
+        self._runner.spawn(self.resume_async())
+
+    async def resume_async(self) -> bool:
+        if not getattr(self.client, "logged_in", False):
+            return False
+        try:
+            me = await self.client.me()
+        except Exception as exc:  # expired or offline: the agent can still call; login is offered later
+            log.info("session not resumed: %s", exc)
+            return False
+        self.user = me
+        self._refresh.start()
+        await self.load_directory_async()
+        await self.refresh_provisioning_async()
+        self.changed.emit()
+        return True
+
     def logout(self) -> None:
         self._runner.spawn(self.logout_async())
 
@@ -286,7 +313,7 @@ class SessionViewModel(QObject):
             if record.source != "provisioned" or record.device_id is None:
                 continue
             device_id = record.device_id
-            doc = await self._server(lambda d=device_id: self.client.provisioning(d))
+            doc = await self._server(lambda d=device_id: self.client.provisioning(d), quiet=True)
             if doc is not None and int(field_of(doc, "revision", 0)) != record.revision:
                 self._accounts.install_provisioned(doc, device_id=device_id, company_name=record.company_name)
                 changed += 1
@@ -302,7 +329,7 @@ class SessionViewModel(QObject):
     async def load_directory_async(self) -> None:
         if self.user is None:
             return
-        raw = await self._server(self.client.directory)
+        raw = await self._server(self.client.directory, quiet=True)
         if raw is None:
             return
         colleagues = [
@@ -310,10 +337,11 @@ class SessionViewModel(QObject):
                 user_id=int(field_of(c, "user_id", 0)),
                 full_name=str(field_of(c, "full_name", "")),
                 extensions=tuple(str(e) for e in field_of(c, "extensions", ()) or ()),
-                sip_uri=str(field_of(c, "sip_uri", "")),
+                sip_uri=str(field_of(c, "sip_uri", "") or ""),
                 presence_uri=str(field_of(c, "presence_uri", "") or ""),
             )
             for c in raw
+            if field_of(c, "sip_uri", None)
         ]
         own = self._accounts.calling_account()
         self._contacts.set_directory(colleagues, own_extension=own.extension if own else None)
@@ -323,7 +351,7 @@ class SessionViewModel(QObject):
     def push_settings(self, **settings: Any) -> None:
         """PATCH /me/settings (dnd, auto_answer, auto_answer_delay, ring_method, mobile_number)."""
         if self.user is not None:
-            self._runner.spawn(self._server(lambda: self.client.update_settings(**settings)))
+            self._runner.spawn(self._server(lambda: self.client.update_settings(**settings), quiet=True))
 
     async def mobile_qr_async(self) -> bytes | None:
         """PNG bytes of the QR code that provisions the agent's mobile app."""
