@@ -149,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if isinstance(services.secrets, MemorySecrets):
         log.warning("no keyring backend: passwords are kept for this session only")
+    single.messageReceived.connect(lambda m: log.info("request from another launch: %s", m))
     single.messageReceived.connect(desktop.vm.handle_link)
 
     def engine_started(_r: object) -> None:

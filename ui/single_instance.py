@@ -61,10 +61,13 @@ class SingleInstance(QObject):
     def _on_new_connection(self) -> None:
         assert self._server is not None
         while (sock := self._server.nextPendingConnection()) is not None:
-            sock.readyRead.connect(lambda s=sock: self._read(s))
-            sock.disconnected.connect(sock.deleteLater)
-            if sock.bytesAvailable():
-                self._read(sock)
+            # The sender writes one short line right after connecting: read it here, then let go of the socket
+            # (no per-socket slots that could outlive it).
+            if not sock.canReadLine():
+                sock.waitForReadyRead(_TIMEOUT_MS)
+            self._read(sock)
+            sock.abort()
+            sock.deleteLater()
 
     def _read(self, sock: QLocalSocket) -> None:
         while sock.canReadLine():
