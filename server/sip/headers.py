@@ -164,11 +164,15 @@ SINGLE_HEADERS: frozenset[str] = frozenset(
 
 def canonical_name(name: str) -> str:
     """Canonical spelling of a header name: compact forms expanded, known names in RFC capitalisation."""
+    return _name_key(name)[0]
+
+
+@lru_cache(maxsize=2048)
+def _name_key(name: str) -> tuple[str, str]:
     lower = name.lower()
     full = COMPACT_FORMS.get(lower)
-    if full is not None:
-        return full
-    return _CANONICAL.get(lower, name)
+    canon = full if full is not None else _CANONICAL.get(lower, name)
+    return canon, canon.lower()
 
 
 class Headers:
@@ -185,10 +189,7 @@ class Headers:
         for name, value in items:
             self.add(name, value)
 
-    @staticmethod
-    def _key(name: str) -> tuple[str, str]:
-        canon = canonical_name(name)
-        return canon, canon.lower()
+    _key = staticmethod(_name_key)
 
     def add(self, name: str, value: str) -> None:
         """Append a field at the end."""
@@ -225,12 +226,12 @@ class Headers:
 
     def remove(self, name: str) -> None:
         """Remove every field of this name (no error if absent)."""
-        key = canonical_name(name).lower()
+        key = _name_key(name)[1]
         self._items = [it for it in self._items if it[0] != key]
 
     def pop_first(self, name: str) -> str | None:
         """Remove and return the first field of this name (e.g. a proxy popping its own Route)."""
-        key = canonical_name(name).lower()
+        key = _name_key(name)[1]
         for i, (k, _, v) in enumerate(self._items):
             if k == key:
                 del self._items[i]
@@ -238,7 +239,7 @@ class Headers:
         return None
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        key = canonical_name(name).lower()
+        key = _name_key(name)[1]
         for k, _, v in self._items:
             if k == key:
                 return v
@@ -246,7 +247,7 @@ class Headers:
 
     def get_all(self, name: str) -> list[str]:
         """Every value of this name in order; list headers combined with commas are split."""
-        key = canonical_name(name).lower()
+        key = _name_key(name)[1]
         out: list[str] = []
         for k, _, v in self._items:
             if k == key:
@@ -259,7 +260,7 @@ class Headers:
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
             return False
-        key = canonical_name(name).lower()
+        key = _name_key(name)[1]
         return any(k == key for k, _, _ in self._items)
 
     def __iter__(self) -> Iterator[tuple[str, str]]:

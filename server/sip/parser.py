@@ -179,12 +179,17 @@ def _apply_content_length(headers: Headers, body: bytes) -> bytes:
 
 def _validate(message: SipMessage) -> None:
     headers = message.headers
+    seen: dict[str, int] = {}
+    for name, _ in headers:
+        key = name.lower()
+        seen[key] = seen.get(key, 0) + 1
     for key in SINGLE_HEADERS:
-        values = headers.get_all(key)
-        if len(values) > 1 and not (key == "content-length" and len(set(values)) == 1):
-            raise SipParseError(400, f"Duplicate {canonical_name(key)} header")
+        if seen.get(key, 0) > 1:
+            values = headers.get_all(key)
+            if not (key == "content-length" and len(set(values)) == 1):
+                raise SipParseError(400, f"Duplicate {canonical_name(key)} header")
     for name in ("Via", "From", "To", "Call-ID", "CSeq"):
-        if name not in headers:
+        if name.lower() not in seen:
             raise SipParseError(400, f"Missing {name} header")
     for value in headers.get_all("Via"):
         parse_via(value)
