@@ -14,6 +14,9 @@ import pjsua2 as pj
 
 from server.media.call import MediaCall
 
+BEEP_END_POLL_S = 0.02
+BEEP_END_POLLS = 100
+
 
 @dataclass(frozen=True)
 class Beep:
@@ -58,7 +61,16 @@ class EchoSession:
             self._call.call_later(self._beep.lead_in_s, self._start_beep)
             return
         self._tone = self._play_beep()
-        self._call.call_later(self._beep.duration_s, self._start_echo)
+        self._call.call_later(self._beep.duration_s, lambda: self._await_beep_end(BEEP_END_POLLS))
+
+    def _await_beep_end(self, polls_left: int) -> None:
+        # The bridge's media clock, not the wall clock, plays the beep: under CPU load it
+        # lags, so wait until the generator says it is done (bounded) before echoing.
+        tone = self._tone
+        if tone is not None and polls_left > 0 and tone.isBusy():
+            self._call.call_later(BEEP_END_POLL_S, lambda: self._await_beep_end(polls_left - 1))
+            return
+        self._start_echo()
 
     def _play_beep(self) -> pj.ToneGenerator:
         tone = pj.ToneGenerator()

@@ -71,7 +71,7 @@ async def test_echo_call_recording_holds_beep_and_caller(recording_media, caller
     (path,) = await finished_wavs(tmp_path / "recordings", 1)
     assert "star43" in path.name
     freqs = (BEEP_HZ, 700)
-    assert windows_with(path, freqs, (BEEP_HZ,)) >= 3, "the beep the caller heard is not recorded"
+    assert windows_with(path, freqs, (BEEP_HZ,), share=0.25) >= 2, "the beep the caller heard is not recorded"
     assert windows_with(path, freqs, (700,)) >= 10, "what the caller said is not recorded"
 
 
