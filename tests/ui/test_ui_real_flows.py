@@ -8,6 +8,7 @@ records the call (the WAV must contain 440 Hz), chats both ways, rejects a call 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -91,31 +92,45 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         log.close()
 
 
-@pytest.fixture
-def agent102(demo_server: dict[str, int]) -> Iterator[CliPeer]:
-    sip = demo_server["sip"]
+def start_agent(sip_port: int, ext: str, tone: float) -> CliPeer:
     peer = CliPeer(
         [
             "--account",
-            "102:demo102@demo.local",
+            f"{ext}:demo{ext}@demo.local",
             "--registrar",
-            f"127.0.0.1:{sip}",
+            f"127.0.0.1:{sip_port}",
             "--proxy",
-            f"127.0.0.1:{sip}",
+            f"127.0.0.1:{sip_port}",
             "--wait",
             "--auto-answer",
             "0.3",
             "--tone",
-            "440",
+            str(tone),
         ],
-        name="agent102",
+        name=f"agent{ext}",
     )
     try:
         peer.wait_for(lambda e: e["event"] == "RegistrationChanged" and e["state"] == "registered", 30)
-        yield peer
-    finally:
-        peer.quit()
+    except BaseException:
         peer.kill()
+        raise
+    return peer
+
+
+@pytest.fixture
+def agent102(demo_server: dict[str, int]) -> Iterator[CliPeer]:
+    peer = start_agent(demo_server["sip"], "102", 440.0)
+    yield peer
+    peer.quit()
+    peer.kill()
+
+
+@pytest.fixture
+def agent103(demo_server: dict[str, int]) -> Iterator[CliPeer]:
+    peer = start_agent(demo_server["sip"], "103", 880.0)
+    yield peer
+    peer.quit()
+    peer.kill()
 
 
 @pytest.fixture
@@ -165,25 +180,29 @@ def desktop(qapp, qloop, demo_server, tmp_path: Path):
         app.tray.hide()
 
 
-def test_login_activate_call_record_chat_dnd_reset(desktop, agent102: CliPeer, qloop, qtbot) -> None:
-    app = desktop
+def sign_in_and_activate(app, qloop, qtbot) -> str:
+    """Welcome -> Log in (widgets) -> My accounts -> Activate -> registered; returns the account id."""
     w = app.window
     onboarding = w.onboarding
     assert app.vm.session.page == "welcome"
-
-    # log in through the widgets, with the phone number typed the way people type it
     qtbot.mouseClick(onboarding.to_login, Qt.MouseButton.LeftButton)
     qtbot.keyClicks(onboarding.login, "0901 000 101")
     qtbot.keyClicks(onboarding.password, "agent101")
     qtbot.mouseClick(onboarding.do_login, Qt.MouseButton.LeftButton)
     run_until(qloop, lambda: app.vm.session.page == "accounts", 20, "accounts page after login")
     assert [a.extension for a in app.vm.session.server_accounts] == ["101"]
-
     run_until(qloop, onboarding.activate.isEnabled, 10, "activate button enabled")
     qtbot.mouseClick(onboarding.activate, Qt.MouseButton.LeftButton)
     run_until(qloop, lambda: app.vm.session.page == "ready", 20, "activation")
     account_id = app.vm.accounts.records()[0].account_id
     run_until(qloop, lambda: app.vm.accounts.is_registered(account_id), 20, "registered")
+    return account_id
+
+
+def test_login_activate_call_record_chat_dnd_reset(desktop, agent102: CliPeer, qloop, qtbot) -> None:
+    app = desktop
+    w = app.window
+    sign_in_and_activate(app, qloop, qtbot)  # the phone number typed the way people type it
     assert w.root.currentWidget() is w.main
     assert "101: Registered" in w.registration.text()
     run_until(qloop, lambda: any(r.number == "102" for r in app.vm.contacts.colleagues()), 10, "directory")
@@ -229,3 +248,86 @@ def test_login_activate_call_record_chat_dnd_reset(desktop, agent102: CliPeer, q
     app.vm.reset()
     run_until(qloop, lambda: app.vm.session.page == "welcome", 10, "welcome after reset")
     assert not app.vm.accounts.has_accounts() and app.vm.history.entries() == []
+
+
+def hang_up_everything(*peers: CliPeer) -> None:
+    for peer in peers:
+        live = {
+            e["call_id"]
+            for e in peer.events
+            if e["event"] == "CallStateChanged" and e["state"] == "confirmed"
+        }
+        ended = {
+            e["call_id"]
+            for e in peer.events
+            if e["event"] == "CallStateChanged" and e["state"] == "disconnected"
+        }
+        for cid in live - ended:
+            with contextlib.suppress(RuntimeError):  # ended meanwhile
+                peer.command("hangup", call_id=cid)
+
+
+def connected_calls(app) -> list:
+    return [c for c in app.vm.calls.calls() if c.is_connected]
+
+
+def test_hold_dtmf_transfers_and_conference(
+    desktop, agent102: CliPeer, agent103: CliPeer, qloop, qtbot, tmp_path: Path
+) -> None:
+    app = desktop
+    w = app.window
+    sign_in_and_activate(app, qloop, qtbot)
+    calls = app.vm.calls
+
+    # hold / resume and DTMF from the in-call keypad
+    app.vm.call_number("102")
+    run_until(qloop, lambda: len(connected_calls(app)) == 1, 20, "102 answered")
+    mark = agent102.mark()
+    qtbot.mouseClick(w.call_view.hold, Qt.MouseButton.LeftButton)
+    run_until(qloop, lambda: calls.active_call().held_local, 10, "held")
+    agent102.wait_for(lambda e: e["event"] == "CallMediaChanged" and e["held_remote"], 10, start=mark)
+    qtbot.mouseClick(w.call_view.hold, Qt.MouseButton.LeftButton)
+    run_until(qloop, lambda: not calls.active_call().held_local, 10, "resumed")
+    qtbot.mouseClick(w.call_view.keypad_button, Qt.MouseButton.LeftButton)
+    five = next(b for b in w.call_view.keypad.findChildren(type(w.call_view.hangup)) if b.text() == "5")
+    qtbot.mouseClick(five, Qt.MouseButton.LeftButton)
+    agent102.wait_for(lambda e: e["event"] == "DtmfReceived" and e["digit"] == "5", 10, start=mark)
+
+    # blind transfer 102 -> 103: our leg ends, 103 gets a call
+    mark103 = agent103.mark()
+    calls.blind_transfer("103")
+    run_until(qloop, lambda: not calls.has_calls(), 20, "our leg ends after the blind transfer")
+    agent103.wait_state("confirmed", timeout=20, start=mark103)
+    hang_up_everything(agent102, agent103)
+    run_for(qloop, 1.0)
+
+    # attended transfer: call 102, consult 103, complete
+    mark102, mark103 = agent102.mark(), agent103.mark()
+    app.vm.call_number("102")
+    run_until(qloop, lambda: len(connected_calls(app)) == 1, 20, "102 answered again")
+    calls.start_consult("103")
+    run_until(qloop, lambda: len(connected_calls(app)) == 2, 20, "103 answered the consultation")
+    consult = calls.active_call()
+    assert consult.consult_for is not None and not w.call_view.banner.isHidden()
+    qtbot.mouseClick(w.call_view.complete, Qt.MouseButton.LeftButton)
+    run_until(qloop, lambda: not calls.has_calls(), 20, "both our legs end after the attended transfer")
+    agent102.wait_for(lambda e: e["event"] == "TransferRequested", 20, start=mark102)
+    hang_up_everything(agent102, agent103)
+
+    # conference: 102 + 103 merged; our recording hears both tones
+    run_for(qloop, 1.0)
+    app.vm.call_number("102")
+    run_until(qloop, lambda: len(connected_calls(app)) == 1, 20, "102 answered (conference)")
+    calls.add_call("103")
+    run_until(qloop, lambda: len(connected_calls(app)) == 2, 20, "103 answered (conference)")
+    qtbot.mouseClick(w.call_view.merge, Qt.MouseButton.LeftButton)
+    run_until(qloop, lambda: all(c.in_conference for c in connected_calls(app)), 10, "merged")
+    calls.toggle_recording()
+    run_until(qloop, lambda: calls.active_call().recording, 10, "recording the conference")
+    run_for(qloop, 2.5)
+    path = calls.active_call().recording_path
+    for c in list(calls.calls()):
+        calls.hangup(c.call_id)
+    run_until(qloop, lambda: not calls.has_calls(), 20, "conference ended")
+    levels = tone_levels(path, [440.0, 880.0, 1500.0])
+    assert levels[440.0] > 10 * levels[1500.0] and levels[880.0] > 10 * levels[1500.0], levels
