@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from server.sip.address import Address
+from server.sip.endpoint import SipEndpoint
 from server.sip.headers import Headers
 from server.sip.message import SipMessage, SipRequest, SipResponse, make_response, new_branch, new_tag
 from server.sip.parser import StreamFramer, parse_message
 from server.sip.tls import client_context, ensure_self_signed
+from server.sip.transaction import Terminated, TimerSettings, TransactionTimeout
 from server.sip.transport import SipTransportLayer
 from server.sip.uri import parse_uri
 
@@ -239,3 +241,31 @@ async def test_tls_rejects_untrusted_server(tmp_path: Path) -> None:
                     break
                 await asyncio.sleep(0.05)
             assert client.errors and server.queue.empty()
+
+
+async def test_endpoint_retransmits_over_udp_and_times_out_on_the_loop_clock() -> None:
+    """SipEndpoint drives Timer E/F from loop.time(): a silent peer sees retransmissions, the TU a timeout."""
+    events: asyncio.Queue[object] = asyncio.Queue()
+    endpoint = SipEndpoint(events.put_nowait, settings=TimerSettings(t1=0.05, t2=0.2, t4=0.25))
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    silent.setblocking(False)
+    await endpoint.start("127.0.0.1", udp_port=0, tcp_port=None)
+    try:
+        dest = Address("udp", "127.0.0.1", silent.getsockname()[1])
+        req = options("udp", "127.0.0.1", endpoint.ports["udp"])
+        key = endpoint.send_request(req, dest)
+        timeout = await asyncio.wait_for(events.get(), TIMEOUT)
+        assert isinstance(timeout, TransactionTimeout) and timeout.transaction == key
+        assert isinstance(await asyncio.wait_for(events.get(), TIMEOUT), Terminated)
+        copies = 0
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                silent.recv(65535)
+                copies += 1
+        # 0, 0.05, 0.15, 0.35, 0.55, ... until 64*T1 = 3.2 s: at least the first few retransmissions arrived.
+        assert copies >= 5
+        assert len(endpoint.transactions) == 0
+    finally:
+        silent.close()
+        await endpoint.stop()

@@ -1,5 +1,6 @@
-"""Interop smoke test: sipp's built-in UAC calls a tiny UAS built only from the SIP core
-(``SipEndpoint`` = transport + transaction layer + loop timer), over UDP and TCP."""
+"""Interop smoke tests against sipp: its built-in UAC calls a tiny UAS built only from the SIP core
+(``SipEndpoint`` = transport + transaction layer + loop timer) over UDP and TCP, and a core UAC using the
+``Dialog`` helper calls sipp's built-in UAS."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from server.sip.address import Address
+from server.sip.dialog import Dialog, target_address
 from server.sip.endpoint import EndpointEvent, SipEndpoint
-from server.sip.message import SipRequest, make_response, new_tag
-from server.sip.transaction import Deliver
+from server.sip.headers import Headers
+from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_call_id, new_tag
+from server.sip.transaction import Deliver, TransactionTimeout
+from server.sip.uri import parse_uri
 
 pytestmark = [
     pytest.mark.interop,
@@ -142,3 +147,71 @@ OPTIONS_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
   <recv response="200" />
 </scenario>
 """
+
+
+class TinyUac:
+    """Calls out with the core's client transactions and Dialog helper: INVITE, ACK for 2xx, BYE."""
+
+    def __init__(self) -> None:
+        self.endpoint = SipEndpoint(self.on_event)
+        self.events: asyncio.Queue[EndpointEvent] = asyncio.Queue()
+
+    def on_event(self, event: EndpointEvent) -> None:
+        self.events.put_nowait(event)
+
+    async def final_response(self, method: str) -> SipResponse:
+        while True:
+            event = await asyncio.wait_for(self.events.get(), 15)
+            if isinstance(event, TransactionTimeout):
+                raise AssertionError(f"{method} timed out")
+            message = event.message if isinstance(event, Deliver) else None
+            if isinstance(message, SipResponse) and message.cseq[1] == method and message.status >= 200:
+                return message
+
+
+async def test_core_uac_calls_sipp_uas_over_udp() -> None:
+    uac = TinyUac()
+    await uac.endpoint.start("127.0.0.1", udp_port=0, tcp_port=None)
+    sipp_port = free_port()
+    with tempfile.TemporaryDirectory(prefix="sipp-uas-") as tmp:
+        proc = await asyncio.create_subprocess_exec(
+            "sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(sipp_port), "-mp", str(free_port()),
+            "-m", "1", "-nostdin", "-timeout", "30", "-timeout_error",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=tmp,
+        )  # fmt: skip
+        try:
+            local = uac.endpoint.transport.local_address("udp")
+            dest = Address("udp", "127.0.0.1", sipp_port)
+            invite = SipRequest(
+                "INVITE",
+                parse_uri(f"sip:service@127.0.0.1:{sipp_port}"),
+                Headers(
+                    [
+                        ("Via", f"SIP/2.0/UDP 127.0.0.1:{local.port};branch={new_branch()};rport"),
+                        ("Max-Forwards", "70"),
+                        ("From", f"<sip:core@127.0.0.1:{local.port}>;tag={new_tag()}"),
+                        ("To", f"<sip:service@127.0.0.1:{sipp_port}>"),
+                        ("Call-ID", new_call_id("127.0.0.1")),
+                        ("CSeq", "1 INVITE"),
+                        ("Contact", f"<sip:core@127.0.0.1:{local.port}>"),
+                        ("Content-Type", "application/sdp"),
+                    ]
+                ),
+                SDP,
+            )
+            # sipp's UAS may still be binding its socket: Timer A retransmits until it answers.
+            uac.endpoint.send_request(invite, dest)
+            ok = await uac.final_response("INVITE")
+            assert ok.status == 200
+            dialog = Dialog.from_uac(invite, ok)
+            uac.endpoint.send_stateless(dialog.create_ack(1, local), target_address(dialog.remote_target))
+            bye = dialog.create_request("BYE", local)
+            uac.endpoint.send_request(bye, target_address(dialog.next_hop(bye)))
+            assert (await uac.final_response("BYE")).status == 200
+            out, _ = await asyncio.wait_for(proc.communicate(), 30)
+            assert proc.returncode == 0, out.decode(errors="replace")[-3000:]
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+            await uac.endpoint.stop()
