@@ -1,0 +1,262 @@
+"""Activation endpoint under an open-loop load of 200 req/s, on SQLite and PostgreSQL.
+
+For each backend a real `softphone-server run --demo --no-media` runs in a subprocess (argon2 and all); an
+async httpx client fires `POST /api/v1/me/accounts/{device}/activate` for the three demo agents at a fixed
+rate for a bounded time.  Latency is measured from each request's *scheduled* send time, so a server that
+falls behind is charged for the queueing it causes (no coordinated omission).  The peer measured in the same
+run is `GET /api/v1/health` at the same rate: the HTTP stack's own floor, to read activation against.
+
+Run: ``.venv/bin/python bench/bench_activation.py [--rate 200] [--seconds 10] [--backends sqlite,postgres]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+AGENTS = (("84901000101", "agent101"), ("84901000102", "agent102"), ("84901000103", "agent103"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def as_postgres(args: list[str]) -> None:
+    if os.geteuid() == 0:
+        args = ["runuser", "-u", "postgres", "--", *args]
+    subprocess.run(args, check=True, capture_output=True, timeout=60)
+
+
+class PostgresCluster:
+    """A throwaway cluster in a temp dir on a free port (trust auth, loopback only)."""
+
+    def __init__(self) -> None:
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+        if not bins:
+            raise RuntimeError("PostgreSQL server binaries not installed")
+        self.bin = bins[0]
+        self.base = Path(tempfile.mkdtemp(prefix="bench-pg-"))
+        self.port = free_port()
+        self.user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
+
+    def __enter__(self) -> str:
+        if os.geteuid() == 0:
+            shutil.chown(self.base, "postgres")
+        data = self.base / "data"
+        as_postgres([str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", self.user, "-E", "UTF8"])
+        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} -c max_connections=100"
+        as_postgres(
+            [
+                str(self.bin / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                opts,
+                "-l",
+                str(self.base / "log"),
+                "-w",
+                "start",
+            ]
+        )
+        as_postgres(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                self.user,
+                "-d",
+                "postgres",
+                "-qc",
+                "CREATE DATABASE bench",
+            ]
+        )
+        return f"postgresql+asyncpg://{self.user}@127.0.0.1:{self.port}/bench"
+
+    def __exit__(self, *exc: object) -> None:
+        as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.base / "data"), "-m", "fast", "-w", "stop"])
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+class DemoServer:
+    def __init__(self, database_url: str | None) -> None:
+        self.data_dir = Path(tempfile.mkdtemp(prefix="bench-activation-"))
+        self.http_port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTPHONE_SERVER_")}
+        if database_url:
+            env["SOFTPHONE_SERVER_DATABASE_URL"] = database_url
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "server.cli",
+                "run",
+                "--demo",
+                "--no-media",
+                "--data-dir",
+                str(self.data_dir),
+                "--http-port",
+                str(self.http_port),
+                "--sip-port",
+                str(free_port()),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.base = f"http://127.0.0.1:{self.http_port}/api/v1"
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("server exited")
+            try:
+                if httpx.get(f"{self.base}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError("server did not come up")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+@dataclass
+class Result:
+    label: str
+    sent: int
+    ok: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    def pct(self, p: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def open_loop(
+    client: httpx.AsyncClient,
+    label: str,
+    requests: list[tuple[str, str, dict[str, str]]],
+    rate: float,
+    seconds: float,
+) -> Result:
+    total = int(rate * seconds)
+    latencies: list[float] = []
+    errors = 0
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.05
+
+    async def one(i: int) -> None:
+        nonlocal errors
+        scheduled = start + i / rate
+        await asyncio.sleep(max(0.0, scheduled - loop.time()))
+        method, url, headers = requests[i % len(requests)]
+        try:
+            r = await client.request(method, url, headers=headers)
+            if r.status_code != 200:
+                errors += 1
+                return
+        except httpx.HTTPError:
+            errors += 1
+            return
+        latencies.append((loop.time() - scheduled) * 1000)
+
+    await asyncio.gather(*(one(i) for i in range(total)))
+    return Result(label, total, len(latencies), errors, loop.time() - start, latencies)
+
+
+async def bench_backend(name: str, database_url: str | None, rate: float, seconds: float) -> list[Result]:
+    server = DemoServer(database_url)
+    try:
+        await asyncio.to_thread(server.wait_ready)
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        async with httpx.AsyncClient(base_url=server.base, timeout=10, limits=limits) as client:
+            activations = []
+            for phone, password in AGENTS:
+                r = await client.post("/auth/login", json={"login": phone, "password": password})
+                r.raise_for_status()
+                headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+                device = (await client.get("/me/accounts", headers=headers)).json()[0]["device_id"]
+                activations.append(("POST", f"/me/accounts/{device}/activate", headers))
+            health = [("GET", "/health", {})]
+            await open_loop(client, "warm-up", activations, rate, 1.0)
+            peer = await open_loop(client, f"{name}: GET /health (peer)", health, rate, seconds)
+            act = await open_loop(client, f"{name}: POST activate", activations, rate, seconds)
+            return [peer, act]
+    finally:
+        server.stop()
+
+
+def print_table(results: list[Result], rate: float) -> None:
+    header = (
+        f"{'run':<32} {'sent':>6} {'ok':>6} {'err':>4} {'req/s':>7} "
+        f"{'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+    )
+    print(f"\nopen loop at {rate:.0f} req/s; latency from scheduled send time")
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r.label:<32} {r.sent:>6} {r.ok:>6} {r.errors:>4} {r.ok / r.seconds:>7.1f} {r.pct(50):>8.2f} "
+            f"{r.pct(90):>8.2f} {r.pct(99):>8.2f} {max(r.latencies_ms, default=float('nan')):>8.2f}"
+        )
+    for i in range(0, len(results) - 1, 2):
+        peer, act = results[i], results[i + 1]
+        print(f"{act.label}: p99 = {act.pct(99) / peer.pct(99):.1f}x the /health peer p99")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    args = parser.parse_args()
+    results: list[Result] = []
+    for backend in args.backends.split(","):
+        if backend == "sqlite":
+            results += asyncio.run(bench_backend("sqlite", None, args.rate, args.seconds))
+        elif backend == "postgres":
+            try:
+                cluster = PostgresCluster()
+            except RuntimeError as exc:
+                print(f"postgres skipped: {exc}")
+                continue
+            with cluster as url:
+                results += asyncio.run(bench_backend("postgres", url, args.rate, args.seconds))
+    print_table(results, args.rate)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
