@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from server.domain.clock import to_posix
 from server.domain.companies import create_company, domain_for_name
@@ -161,7 +161,7 @@ async def authenticate(session: AsyncSession, *, ctx: DomainContext, access_toke
     except BadToken as exc:
         raise Unauthorized("invalid_token", "missing, invalid or expired access token") from exc
     user = await session.scalar(
-        select(User).where(User.id == claims.get("sub")).options(selectinload(User.company))
+        select(User).where(User.id == claims.get("sub")).options(joinedload(User.company))
     )
     if user is None or user.company_id != claims.get("cid") or not user.active:
         raise Unauthorized("invalid_token", "the account no longer exists or is disabled")
