@@ -353,7 +353,7 @@ def _parse_name_addr_cached(text: str) -> NameAddr:
         gt = rest.find(">")
         if gt < 0:
             raise SipParseError(400, "Missing > in address")
-        uri = parse_uri(rest[1:gt])
+        uri = parse_uri(rest[1:gt], other_schemes=True)
         tail = rest[gt + 1 :].strip()
         if tail and not tail.startswith(";"):
             raise SipParseError(400, "Garbage after address")

@@ -20,6 +20,7 @@ SCHEMES = ("sip", "sips", "tel")
 _USER_RE = re.compile(r"^[A-Za-z0-9\-_.!~*'()&=+$,;?/%]+$")
 _PASSWORD_RE = re.compile(r"^[A-Za-z0-9\-_.!~*'()&=+$,%]*$")
 _TEL_RE = re.compile(r"^[0-9A-Fa-f*#+\-.()pPwW]+$")
+_SCHEME_RE = re.compile(r"^[a-z][a-z0-9+\-.]*$")
 _HEADER_PART_RE = re.compile(r"^[A-Za-z0-9\-_.!~*'()\[\]/?:+$%]*$")
 
 
@@ -40,6 +41,7 @@ class SipUri:
     params: Mapping[str, str | None] = field(default_factory=dict)
     headers: Mapping[str, str | None] = field(default_factory=dict)
     password: str | None = None
+    opaque: str | None = None  # everything after "scheme:" for other absolute URIs (e.g. urn:, isbn:)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", _frozen_map(self.params))
@@ -49,6 +51,8 @@ class SipUri:
         return hash(str(self))
 
     def __str__(self) -> str:
+        if self.opaque is not None:
+            return f"{self.scheme}:{self.opaque}"
         if self.scheme == "tel":
             return f"tel:{self.user or ''}{format_params(self.params)}"
         out = [self.scheme, ":"]
@@ -79,6 +83,8 @@ class SipUri:
 
     def aor(self) -> str:
         """Address-of-record: ``scheme:user@host`` with host lower-cased and no port, params or headers."""
+        if self.opaque is not None:
+            return str(self)
         if self.scheme == "tel":
             return f"tel:{self.user}"
         scheme = "sip" if self.scheme == "sips" else self.scheme
@@ -98,23 +104,26 @@ class SipUri:
         return replace(self, headers={})
 
 
-def parse_uri(text: str) -> SipUri:
-    """Parse a sip:, sips: or tel: URI. Unknown schemes raise SipParseError(416)."""
-    return _parse_uri_cached(text.strip())
+def parse_uri(text: str, *, other_schemes: bool = False) -> SipUri:
+    """Parse a sip:, sips: or tel: URI. Other schemes raise SipParseError(416) unless ``other_schemes``,
+    which keeps them opaque (a To header may carry any absolute URI, RFC 4475 3.3.13)."""
+    return _parse_uri_cached(text.strip(), other_schemes)
 
 
 @lru_cache(maxsize=4096)
-def _parse_uri_cached(text: str) -> SipUri:
+def _parse_uri_cached(text: str, other_schemes: bool) -> SipUri:
     scheme, colon, rest = text.partition(":")
     if not colon or not scheme:
         raise SipParseError(400, "URI without scheme")
     scheme = scheme.lower()
-    if scheme not in SCHEMES:
-        if re.match(r"^[a-z][a-z0-9+\-.]*$", scheme):
-            raise SipParseError(416, f"Unsupported URI scheme {scheme}")
-        raise SipParseError(400, "Invalid URI scheme")
     if any(ch in rest for ch in ' \t\r\n<>"'):
         raise SipParseError(400, "Invalid character in URI")
+    if scheme not in SCHEMES:
+        if not _SCHEME_RE.match(scheme):
+            raise SipParseError(400, "Invalid URI scheme")
+        if other_schemes and rest:
+            return SipUri(scheme=scheme, opaque=rest)
+        raise SipParseError(416, f"Unsupported URI scheme {scheme}")
     if scheme == "tel":
         number, _, param_text = rest.partition(";")
         if not number or not _TEL_RE.match(number):
