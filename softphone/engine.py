@@ -44,8 +44,11 @@ T = TypeVar("T")
 DtmfMethod = Literal["rfc4733", "info"]
 
 # How long one libHandleEvents call may block waiting for SIP/timer activity. Commands are checked between
-# calls, so this bounds command latency.
-_PUMP_MS = 10
+# calls, so this bounds command latency: short while calls or commands are active, longer when idle
+# (idle process: 1.2 % vs 0.7 % of a core, mostly the null sound clock).
+_PUMP_MS = 5
+_IDLE_PUMP_MS = 25
+_IDLE_AFTER_S = 2.0
 
 
 class EngineNotRunning(RuntimeError):
@@ -193,10 +196,12 @@ class Engine:
         self._emit(EngineStateChanged("running"))
         started.set_result(None)
         stop: _Stop | None = None
+        last_command = time.monotonic()
         while stop is None:
             try:
                 while True:
                     cmd = self._commands.get_nowait()
+                    last_command = time.monotonic()
                     if isinstance(cmd, _Stop):
                         stop = cmd
                         break
@@ -204,8 +209,9 @@ class Engine:
             except queue.Empty:
                 pass
             if stop is None:
+                busy = rt.calls or time.monotonic() - last_command < _IDLE_AFTER_S
                 try:
-                    rt.pump(_PUMP_MS)
+                    rt.pump(_PUMP_MS if busy else _IDLE_PUMP_MS)
                 except Exception:
                     log.exception("engine pump failed")
         self._emit(EngineStateChanged("stopping"))

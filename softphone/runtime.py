@@ -58,6 +58,8 @@ log = logging.getLogger("softphone.engine")
 
 DND_REASON = 'SIP;cause=486;text="Do Not Disturb"'
 CLOCK_RATE = 16000
+_CALL_RATE_MAX = 16
+_CALL_RATE_WINDOW_S = 0.6
 _TRANSPORT_TYPES = {
     "udp": pj.PJSIP_TRANSPORT_UDP,
     "tcp": pj.PJSIP_TRANSPORT_TCP,
@@ -165,6 +167,7 @@ class Runtime:
         self._next_audio_poll = 0.0
         self._ringing = False
         self._ringback = False
+        self._recent_calls: deque[float] = deque()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -504,6 +507,14 @@ class Runtime:
 
     def make_call(self, account_id: str, target: str, hotline: str | None) -> str:
         entry = self._account(account_id)
+        # pjlib frees a closed socket's ioqueue slot only ~500 ms later and aborts (assert) when its 64 slots
+        # run out; each call holds two media sockets. No person dials this fast; scripts get an error.
+        now = self.clock()
+        while self._recent_calls and now - self._recent_calls[0] > _CALL_RATE_WINDOW_S:
+            self._recent_calls.popleft()
+        if len(self._recent_calls) >= _CALL_RATE_MAX:
+            raise EngineError(f"more than {_CALL_RATE_MAX} calls in {_CALL_RATE_WINDOW_S} s; slow down")
+        self._recent_calls.append(now)
         uri = self.target_uri(entry.config, target)
         key = self._new_key()
         call = PjCall(self, entry.account, key)
@@ -546,8 +557,10 @@ class Runtime:
         ringing.statusCode = 180
         call.answer(ringing)
         self.emit(IncomingCall(key, acc.account_id, uri, name, headers))
-        if self.auto_answer != 0.0:
-            self._update_tones()
+        if self.auto_answer == 0.0:
+            self.answer(key)
+            return
+        self._update_tones()
         if self.auto_answer is not None:
             delay = self.auto_answer
             self.schedule(delay, lambda: self._auto_answer(key))

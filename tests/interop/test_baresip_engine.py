@@ -36,6 +36,8 @@ class Baresip:
         self.root = root
         self.sip_port = free_port()
         self.ctrl_port = free_port()
+        while self.ctrl_port == self.sip_port:
+            self.ctrl_port = free_port()
         self.events: list[dict[str, Any]] = []
         self._cond = threading.Condition()
         root.mkdir(parents=True, exist_ok=True)
@@ -169,7 +171,14 @@ def peers() -> Iterator[Callable[..., CliPeer]]:
 
 @pytest.fixture
 def baresip(tmp_path: Path) -> Iterator[Baresip]:
-    b = Baresip(tmp_path / "baresip")
+    # A port picked free can be taken by another process before baresip binds it: retry with new ports.
+    for attempt in range(3):
+        try:
+            b = Baresip(tmp_path / f"baresip{attempt}")
+            break
+        except RuntimeError:
+            if attempt == 2:
+                raise
     yield b
     b.stop()
 
