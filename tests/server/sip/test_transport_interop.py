@@ -1,13 +1,15 @@
-"""Interop smoke tests against sipp: its built-in UAC calls a tiny UAS built only from the SIP core
-(``SipEndpoint`` = transport + transaction layer + loop timer) over UDP and TCP, and a core UAC using the
-``Dialog`` helper calls sipp's built-in UAS."""
+"""Interop smoke tests with third-party stacks: sipp's built-in UAC calls a tiny UAS built only from the SIP
+core (``SipEndpoint`` = transport + transaction layer + loop timer) over UDP and TCP; a core UAC using the
+``Dialog`` helper calls sipp's built-in UAS; pjsua2 registers and calls over TLS with our self-signed cert."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import shutil
 import socket
+import sys
 import tempfile
 from pathlib import Path
 
@@ -21,10 +23,8 @@ from server.sip.message import SipRequest, SipResponse, make_response, new_branc
 from server.sip.transaction import Deliver, TransactionTimeout
 from server.sip.uri import parse_uri
 
-pytestmark = [
-    pytest.mark.interop,
-    pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp not installed"),
-]
+pytestmark = pytest.mark.interop
+needs_sipp = pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp not installed")
 
 SDP = (
     b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -50,7 +50,10 @@ class TinyUas:
             tag = new_tag()
             self.endpoint.send_response(make_response(req, 180, to_tag=tag))
             ok = make_response(req, 200, to_tag=tag)
-            ok.headers.add("Contact", f"<sip:uas@127.0.0.1:{event.source.port if event.source else 5060}>")
+            transport = event.source.transport if event.source else "udp"
+            ok.headers.add(
+                "Contact", f"<sip:uas@127.0.0.1:{self.endpoint.ports[transport]};transport={transport}>"
+            )
             ok.headers.add("Content-Type", "application/sdp")
             ok.body = SDP
             self.endpoint.send_response(ok)
@@ -85,6 +88,7 @@ async def run_sipp(args: list[str], timeout: float = 30.0) -> tuple[int, str]:
         return (proc.returncode if proc.returncode is not None else -9), out.decode(errors="replace") + errors
 
 
+@needs_sipp
 @pytest.mark.parametrize("transport", ["udp", "tcp"])
 async def test_sipp_uac_calls_core_uas(transport: str) -> None:
     uas = TinyUas()
@@ -109,6 +113,7 @@ async def test_sipp_uac_calls_core_uas(transport: str) -> None:
         await uas.endpoint.stop()
 
 
+@needs_sipp
 async def test_sipp_options_ping_over_udp() -> None:
     uas = TinyUas()
     await uas.endpoint.start("127.0.0.1", udp_port=0, tcp_port=None)
@@ -169,6 +174,7 @@ class TinyUac:
                 return message
 
 
+@needs_sipp
 async def test_core_uac_calls_sipp_uas_over_udp() -> None:
     uac = TinyUac()
     await uac.endpoint.start("127.0.0.1", udp_port=0, tcp_port=None)
@@ -215,3 +221,45 @@ async def test_core_uac_calls_sipp_uas_over_udp() -> None:
                 proc.kill()
             await proc.wait()
             await uac.endpoint.stop()
+
+
+class TinyRegistrarUas(TinyUas):
+    """TinyUas that also accepts REGISTER, echoing the Contact with an expiry."""
+
+    def on_event(self, event: EndpointEvent) -> None:
+        if isinstance(event, Deliver) and isinstance(event.message, SipRequest):
+            req = event.message
+            if req.method == "REGISTER" and event.transaction is not None:
+                self.counts["REGISTER"] = self.counts.get("REGISTER", 0) + 1
+                ok = make_response(req, 200, to_tag=new_tag())
+                for contact in req.contacts:
+                    ok.headers.add("Contact", str(contact.with_param("expires", "300")))
+                self.endpoint.send_response(ok)
+                return
+        super().on_event(event)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pjsua2") is None, reason="pjsua2 not installed")
+async def test_pjsua2_registers_and_calls_over_tls_with_self_signed_certificate(tmp_path: Path) -> None:
+    uas = TinyRegistrarUas()
+    await uas.endpoint.start("127.0.0.1", udp_port=None, tcp_port=None, tls_port=0, tls_dir=tmp_path)
+    try:
+        assert uas.endpoint.transport.tls_cert is not None
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, str(Path(__file__).parent / "pjsua_tls_client.py"),
+            "127.0.0.1", str(uas.endpoint.ports["tls"]), str(uas.endpoint.transport.tls_cert),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            out, _ = await asyncio.wait_for(proc.communicate(), 60)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+        text = out.decode(errors="replace")
+        assert proc.returncode == 0, text[-3000:]
+        assert "RESULT register=200" in text and "RESULT disconnected=1" in text
+        assert uas.counts.get("REGISTER", 0) >= 1
+        assert uas.counts.get("INVITE") == 1 and uas.counts.get("ACK") == 1 and uas.counts.get("BYE") == 1
+    finally:
+        await uas.endpoint.stop()
