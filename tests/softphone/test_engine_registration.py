@@ -33,6 +33,7 @@ class TinyRegistrar:
         self.expires = expires
         self.bindings: dict[str, str] = {}  # user -> contact
         self.registers: list[tuple[str, int]] = []  # (user, expires asked) of accepted REGISTERs
+        self.routes: list[str] = []  # Route header of each REGISTER (set when sent via an outbound proxy)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._socks: list[socket.socket] = []
@@ -144,6 +145,7 @@ class TinyRegistrar:
             return reply(200, "OK", [])
         if method != "REGISTER":
             return reply(405, "Method Not Allowed", [])
+        self.routes.append(get.get("route", ""))
         user = re.search(r"sip:([^@>;]+)@", get.get("to", ""))
         username = user.group(1) if user else ""
         auth = get.get("authorization", "")
@@ -237,3 +239,13 @@ def test_reregisters_after_registrar_restart(peers, registrar: TinyRegistrar) ->
     mark = p.mark()
     registered(p, "a1", start=mark, timeout=20)
     assert "101" in registrar.bindings
+
+
+def test_register_through_outbound_proxy(peers, registrar: TinyRegistrar) -> None:
+    # The domain does not resolve: only the outbound proxy (our registrar) can carry the REGISTER.
+    acc = account("p1", "101", "pw101", registrar.port, registrar=None, proxy=f"127.0.0.1:{registrar.port}")
+    acc["sip_domain"] = "pbx.invalid"
+    p = peers("agent")
+    p.command("add_account", account=acc)
+    assert registered(p, "p1")["code"] == 200
+    assert f"127.0.0.1:{registrar.port}" in registrar.routes[-1] and ";lr" in registrar.routes[-1]
