@@ -30,6 +30,8 @@ from server.sip.tls import ensure_self_signed, server_context
 
 log = logging.getLogger(__name__)
 
+MAX_WRITE_BUFFER = 1 << 20
+
 MessageHandler = Callable[[SipMessage, Address], None]
 ErrorHandler = Callable[[SipMessage, Address, Exception], None]
 
@@ -86,17 +88,24 @@ class _Stream(asyncio.Protocol):
         self.framer = StreamFramer()
         self.transport: asyncio.Transport | None = None
         self.peer: Address | None = None
-        self.closed = asyncio.get_running_loop().create_future()
+        self.loop = asyncio.get_running_loop()
+        self.closed = self.loop.create_future()
+        self.last_activity = self.loop.time()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         peer = transport.get_extra_info("peername")
         self.peer = Address(self.name, str(peer[0]), int(peer[1]))
+        if self.layer.connection_count() >= self.layer.max_connections:
+            log.warning("refusing %s: %d connections open", self.peer, self.layer.connection_count())
+            transport.abort()
+            return
         self.layer._register(self)
 
     def data_received(self, data: bytes) -> None:
         assert self.peer is not None
+        self.last_activity = self.loop.time()
         pings = self.framer.pings
         for item in self.framer.feed(data):
             if isinstance(item, SipParseError):
@@ -113,7 +122,12 @@ class _Stream(asyncio.Protocol):
 
     def write(self, data: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():
+            self.last_activity = self.loop.time()
             self.transport.write(data)
+            if self.transport.get_write_buffer_size() > MAX_WRITE_BUFFER:
+                # A peer that stops reading must not make us buffer without bound.
+                log.warning("closing %s: peer is not reading", self.peer)
+                self.transport.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.layer._unregister(self)
@@ -134,7 +148,11 @@ class SipTransportLayer:
         *,
         on_send_error: ErrorHandler | None = None,
         tls_client_context: ssl.SSLContext | None = None,
+        idle_timeout: float | None = 900.0,
+        max_connections: int = 10_000,
     ) -> None:
+        """``idle_timeout``: close stream connections with no traffic either way for that long (clients keep
+        theirs alive with CRLF pings and re-registrations); ``max_connections`` caps open streams."""
         self.on_message = on_message
         self.on_send_error = on_send_error
         self.tls_client_context = tls_client_context
@@ -146,6 +164,9 @@ class SipTransportLayer:
         self._connections: dict[Address, _Stream] = {}
         self._connecting: dict[Address, list[bytes]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self.idle_timeout = idle_timeout
+        self.max_connections = max_connections
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def start(
         self,
@@ -182,6 +203,18 @@ class SipTransportLayer:
             server = await loop.create_server(lambda: _Stream(self, "tls"), host, tls_port, ssl=context)
             self._servers.append(server)
             self.ports["tls"] = int(server.sockets[0].getsockname()[1])
+        if self.idle_timeout is not None and (tcp_port is not None or tls_port is not None):
+            self._sweeper = loop.create_task(self._sweep_idle(self.idle_timeout))
+
+    async def _sweep_idle(self, idle_timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(max(0.05, min(30.0, idle_timeout / 4)))
+            cutoff = loop.time() - idle_timeout
+            for conn in {id(c): c for c in self._connections.values()}.values():
+                if conn.last_activity < cutoff and conn.transport is not None:
+                    log.info("closing idle connection %s", conn.peer)
+                    conn.transport.close()
 
     def local_address(self, transport: str) -> Address:
         """Our listening address for ``transport`` (for Via sent-by, Contact and Record-Route)."""
@@ -273,6 +306,11 @@ class SipTransportLayer:
             log.exception("SIP message handler failed for %s from %s", message, source)
 
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
         for server in self._servers:
             server.close()
         for conn in list({id(c): c for c in self._connections.values()}.values()):

@@ -269,3 +269,64 @@ async def test_endpoint_retransmits_over_udp_and_times_out_on_the_loop_clock() -
     finally:
         silent.close()
         await endpoint.stop()
+
+
+async def test_idle_stream_connections_are_closed() -> None:
+    async with running(Endpoint(idle_timeout=0.3), udp_port=None) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.layer.ports["tcp"])
+        try:
+            writer.write(options("tcp", "127.0.0.1", 1).to_bytes())
+            await server.next()
+            assert server.layer.connection_count() == 1
+            assert await asyncio.wait_for(reader.read(100), TIMEOUT) == b""  # closed by the server
+            for _ in range(100):
+                if server.layer.connection_count() == 0:
+                    break
+                await asyncio.sleep(0.02)
+            assert server.layer.connection_count() == 0
+        finally:
+            writer.close()
+
+
+async def test_connection_cap_refuses_extra_connections() -> None:
+    async with running(Endpoint(max_connections=1), udp_port=None) as server:
+        _, first = await asyncio.open_connection("127.0.0.1", server.layer.ports["tcp"])
+        reader2, second = await asyncio.open_connection("127.0.0.1", server.layer.ports["tcp"])
+        try:
+            first.write(options("tcp", "127.0.0.1", 1).to_bytes())
+            await server.next()
+            with contextlib.suppress(ConnectionError):
+                assert await asyncio.wait_for(reader2.read(100), TIMEOUT) == b""
+            assert server.layer.connection_count() == 1
+        finally:
+            first.close()
+            second.close()
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
+            sock.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback")
+async def test_ipv6_udp_and_tcp() -> None:
+    server = Endpoint(answer=True)
+    await server.layer.start("::1", udp_port=0, tcp_port=0)
+    client = Endpoint()
+    await client.layer.start("::1", udp_port=0, tcp_port=0)
+    try:
+        for transport in ("udp", "tcp"):
+            req = options(transport, "[::1]", client.layer.ports[transport])
+            client.layer.send(req, Address(transport, "::1", server.layer.ports[transport]))
+            got, source = await server.next()
+            assert source.host == "::1" and got.via.host == "::1"
+            assert (got.via.received, got.via.rport) == ("::1", source.port)
+            resp, _ = await client.next()
+            assert isinstance(resp, SipResponse) and resp.call_id == req.call_id
+    finally:
+        await client.layer.stop()
+        await server.layer.stop()
