@@ -1,0 +1,75 @@
+"""The engine with real sound devices (``softphone-cli --sound-device``) against a private PulseAudio server
+with null sinks (tests/softphone/audio_env.py): microphone -> peer, peer -> speaker, ringback, mic level."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from audio_env import PulseServer, pulse_available, read_raw, start_pulse, stop_pulse
+
+from softphone.testing import CliPeer, tone_levels
+from softphone.tones import sine
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not pulse_available(), reason="pulseaudio + pulseaudio-utils not installed"),
+]
+
+RATE = 16000
+
+
+@pytest.fixture(scope="module")
+def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
+    server = start_pulse(tmp_path_factory.mktemp("pulse-engine"))
+    try:
+        yield server
+    finally:
+        stop_pulse(server)
+
+
+def band_level(samples: np.ndarray, freq: float, rate: int = RATE) -> float:
+    """Share of the clip's energy within ±15 Hz of ``freq``."""
+    x = samples.astype(np.float64)
+    if len(x) < rate // 10:
+        return 0.0
+    spec = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
+    hz = rate / len(x)
+    c, w = round(freq / hz), max(2, round(15 / hz))
+    return float(spec[max(0, c - w): c + w + 1].sum() / (spec.sum() or 1.0))
+
+
+def test_microphone_and_speaker_through_the_engine(peers, pulse: PulseServer, tmp_path: Path) -> None:
+    b = peers("bob", "--tone", "1100", "--auto-answer=2.5")
+    speaker = tmp_path / "speaker.raw"
+    rec = pulse.start_recording("speaker.monitor", speaker)
+    player = pulse.play_tone_into("mic", sine(RATE, 650, 30, 0.3))
+    a = CliPeer(["--user", "alice", "--sound-device"], name="alice", env=pulse.env)
+    try:
+        assert a.find(lambda e: e["event"] == "AudioDeviceProblem") is None
+        time.sleep(1.0)  # let the freshly opened PulseAudio streams start flowing
+        call = a.command("make_call", account_id="local", target=b.uri)
+        ringing = a.wait_state("ringing", call)
+        t_ring = time.monotonic()
+        a.wait_state("confirmed", call, start=a.events.index(ringing))
+        ring_s = time.monotonic() - t_ring
+        b.command("start_monitor", path=str(tmp_path / "b.wav"))
+        time.sleep(1.5)
+        b.command("stop_monitor")
+        a.wait_for(lambda e: e["event"] == "MicLevel" and e["level"] > 0.1)
+        a.command("hangup", call_id=call)
+        a.wait_state("disconnected", call)
+    finally:
+        a.quit()
+        a.kill()
+        pulse.stop_helper(rec)
+        pulse.stop_helper(player)
+    assert tone_levels(tmp_path / "b.wav", [650])[650] > 0.3  # microphone -> engine -> RTP -> bob
+    out = read_raw(speaker)
+    assert band_level(out, 1100) > 0.3  # bob -> RTP -> engine -> speaker
+    # ringback (425 Hz) played on the speaker while bob's phone rang, before his tone took over
+    chunks = [out[i: i + RATE // 4] for i in range(0, len(out) - RATE // 4, RATE // 4)]
+    assert ring_s > 2.0 and max(band_level(c, 425) for c in chunks) > 0.5
