@@ -64,6 +64,8 @@ def split_quoted(text: str, sep: str, *, angle: bool = True) -> list[str]:
     """Split on ``sep`` outside quoted strings (backslash escapes honoured) and, if ``angle``, outside <>."""
     if sep not in text:
         return [text]
+    if '"' not in text and (not angle or "<" not in text):
+        return text.split(sep)
     parts: list[str] = []
     start = 0
     in_quotes = False
