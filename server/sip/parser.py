@@ -257,6 +257,18 @@ def make_error_response(error: SipParseError) -> SipResponse | None:
         return None
 
 
+def _salvaged(error: SipParseError, head: bytes) -> SipParseError:
+    """Attach the header fields of a badly framed message so the transport can still answer it."""
+    try:
+        message = parse_message(_CONTENT_LENGTH_RE.sub(b"X-Ignored: 0", head) + b"\r\n\r\n")
+    except SipParseError as inner:
+        error.headers, error.is_request, error.method = inner.headers, inner.is_request, inner.method
+        return error
+    if isinstance(message, SipRequest):
+        error.headers, error.is_request, error.method = message.headers, True, message.method
+    return error
+
+
 class StreamFramer:
     """Cuts a TCP/TLS byte stream into whole messages by Content-Length.
 
@@ -296,21 +308,25 @@ class StreamFramer:
             head = bytes(self._buffer[: match.start()])
             lengths = _CONTENT_LENGTH_RE.findall(head)
             if not lengths:
-                return self._fail(out, SipParseError(400, "Missing Content-Length on stream transport"))
+                return self._fail(out, SipParseError(400, "Missing Content-Length on stream transport"), head)
             if len(set(lengths)) > 1:
-                return self._fail(out, SipParseError(400, "Conflicting Content-Length headers"))
+                return self._fail(out, SipParseError(400, "Conflicting Content-Length headers"), head)
             text = lengths[0]
             if not text.isdigit() or len(text) > 9:
-                return self._fail(out, SipParseError(400, "Invalid Content-Length"))
+                return self._fail(out, SipParseError(400, "Invalid Content-Length"), head)
             total = match.end() + int(text)
             if total > self._max_size:
-                return self._fail(out, SipParseError(513, "Message too large"))
+                return self._fail(out, SipParseError(513, "Message too large"), head)
             if len(self._buffer) < total:
                 return out
             out.append(bytes(self._buffer[:total]))
             del self._buffer[:total]
 
-    def _fail(self, out: list[bytes | SipParseError], error: SipParseError) -> list[bytes | SipParseError]:
+    def _fail(
+        self, out: list[bytes | SipParseError], error: SipParseError, head: bytes | None = None
+    ) -> list[bytes | SipParseError]:
+        if head is not None:
+            error = _salvaged(error, head)
         self._broken = True
         self._buffer.clear()
         out.append(error)

@@ -110,8 +110,11 @@ class _Stream(asyncio.Protocol):
         for item in self.framer.feed(data):
             if isinstance(item, SipParseError):
                 log.warning("closing %s: %s", self.peer, item.reason)
+                response = make_error_response(item)
+                if response is not None:
+                    self.write(response.to_bytes())
                 if self.transport is not None:
-                    self.transport.close()
+                    self.transport.close()  # flushes the answer first
                 return
             self.layer._incoming(item, self.peer, self._reply)
         if self.framer.pings > pings and self.transport is not None:

@@ -221,6 +221,8 @@ def test_framer_requires_content_length_and_stops_after_error() -> None:
     out = framer.feed(INVITE.replace(b"Content-Length: 4\r\n", b""))
     assert len(out) == 1 and isinstance(out[0], SipParseError)
     assert framer.feed(INVITE) == []
+    answer = make_error_response(out[0])  # the header block was salvaged for the answer
+    assert answer is not None and answer.status == 400 and answer.call_id == parse_message(INVITE).call_id
 
 
 def test_framer_compact_content_length_and_size_limit() -> None:

@@ -171,7 +171,14 @@ async def test_tcp_broken_framing_closes_connection() -> None:
             no_length = options("tcp", "127.0.0.1", 1).to_bytes().replace(b"Content-Length: 0\r\n", b"")
             writer.write(no_length)
             await writer.drain()
-            assert await asyncio.wait_for(reader.read(100), TIMEOUT) == b""  # EOF: server closed
+            answer = b""
+            while chunk := await asyncio.wait_for(reader.read(65535), TIMEOUT):
+                answer += chunk
+            # Answered with the reason, then EOF: the server closed the stream it can no longer frame.
+            resp = parse_message(answer)
+            assert isinstance(resp, SipResponse)
+            assert (resp.status, resp.reason) == (400, "Missing Content-Length on stream transport")
+            assert server.queue.empty()
         finally:
             writer.close()
 
