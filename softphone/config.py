@@ -33,6 +33,8 @@ class EngineConfig:
     audio_input: int | str | None = None
     audio_output: int | str | None = None
     audio_ringer: int | str | None = None
+    # The engine plays the ringtone (ringer device) and ringback (speaker) itself; False leaves it to the app.
+    ring_tones: bool = True
     max_calls: int = 8
     # Seconds to wait for calls to disconnect during stop().
     shutdown_timeout_s: float = 3.0

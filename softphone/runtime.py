@@ -280,7 +280,7 @@ class Runtime:
     def _update_tones(self) -> None:
         """Ringtone while a call rings in, ringback while ours rings out (bridge only)."""
         bridge = self.bridge
-        if bridge is None:
+        if bridge is None or not self.config.ring_tones:
             return
         ringing_in = any(e.direction == "incoming" and e.state == "ringing" for e in self.calls.values())
         ringing_out = any(e.direction == "outgoing" and e.state == "ringing" for e in self.calls.values())
