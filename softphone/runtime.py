@@ -423,8 +423,11 @@ class Runtime:
         reg.firstRetryIntervalSec = a.reg_first_retry_s
         reg.randomRetryIntervalSec = 1
         reg.dropCallsOnFail = False
-        if a.proxy:
-            cfg.sipConfig.proxies.append(_host_uri(a.proxy) + ";lr" + tp)
+        # Without an explicit proxy, a registrar other than the domain also routes calls, MESSAGEs and
+        # SUBSCRIBEs: the SIP domain of a PBX (demo.local) usually does not resolve.
+        proxy = a.proxy or (a.registrar if a.register and a.registrar else None)
+        if proxy:
+            cfg.sipConfig.proxies.append(_host_uri(proxy) + ";lr" + tp)
         if a.sip_password:
             cfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", a.sip_username, 0, a.sip_password))
         if a.register and a.transport in self.transport_ids:

@@ -37,7 +37,8 @@ def test_recording_has_both_parties(peers, tmp_path: Path) -> None:
 def test_recording_survives_kill_9(peers, tmp_path: Path) -> None:
     b = peers("bob", "--tone", str(B_HZ), "--auto-answer")
     path = tmp_path / "killed.wav"
-    victim = CliPeer(["--user", "alice", "--tone", str(A_HZ), "--call", b.uri, "--record", str(path)], "alice")
+    args = ["--user", "alice", "--tone", str(A_HZ), "--call", b.uri, "--record", str(path)]
+    victim = CliPeer(args, "alice")
     try:
         victim.wait_for(lambda e: e["event"] == "RecordingChanged" and e["recording"])
         time.sleep(2.0)

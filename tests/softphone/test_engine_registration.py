@@ -204,6 +204,7 @@ def test_several_accounts_add_modify_remove(peers, registrar: TinyRegistrar) -> 
     assert registered(p, "a1")["code"] == 200
     assert registered(p, "a2")["code"] == 200
     assert set(registrar.bindings) == {"101", "102"}
+    assert f"127.0.0.1:{registrar.port}" in registrar.routes[0]  # the registrar doubles as outbound proxy
     assert "transport=tcp" in registrar.bindings["102"].lower()
 
     mark = p.mark()
