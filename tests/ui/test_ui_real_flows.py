@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -28,27 +30,27 @@ pytestmark = [pytest.mark.ui, pytest.mark.integration, pytest.mark.slow]
 BIN = Path(sys.executable).parent
 
 
-def run_until(
-    loop: asyncio.AbstractEventLoop, pred: Callable[[], bool], timeout: float = 20.0, what: str = ""
-) -> None:
-    """Run the qasync loop (Qt events + coroutines) until ``pred()`` holds."""
-
-    async def wait() -> None:
-        deadline = time.monotonic() + timeout
-        while not pred():
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"not reached in {timeout}s: {what}")
-            await asyncio.sleep(0.05)
-
-    loop.run_until_complete(wait())
+async def until(pred: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
+    """Let the app run (Qt events and coroutines on the qasync loop) until ``pred()`` holds."""
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not reached in {timeout}s: {what}")
+        await asyncio.sleep(0.05)
 
 
-def run_for(loop: asyncio.AbstractEventLoop, seconds: float) -> None:
-    loop.run_until_complete(asyncio.sleep(seconds))
+def on_qt_loop(test: Callable[..., Any]) -> Callable[..., Any]:
+    """Run an async test body on the qasync loop (the app's coroutines need a running loop, as in main())."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return kwargs["qloop"].run_until_complete(test(*args, **kwargs))
+
+    return run
 
 
 @pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, int]]:
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     data = tmp_path_factory.mktemp("server")
     http_port, sip_port = free_port(), free_port()
     log = open(data / "server.log", "wb")  # noqa: SIM115 - closed in teardown
@@ -79,7 +81,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError((data / "server.log").read_text()[-3000:])
             time.sleep(0.2)
-        yield {"http": http_port, "sip": sip_port}
+        yield {"http": http_port, "sip": sip_port, "log": data / "server.log"}
     finally:
         with_group = os.getpgid(proc.pid) if proc.poll() is None else None
         if with_group is not None:
@@ -118,7 +120,7 @@ def start_agent(sip_port: int, ext: str, tone: float) -> CliPeer:
 
 
 @pytest.fixture
-def agent102(demo_server: dict[str, int]) -> Iterator[CliPeer]:
+def agent102(demo_server: dict[str, Any]) -> Iterator[CliPeer]:
     peer = start_agent(demo_server["sip"], "102", 440.0)
     yield peer
     peer.quit()
@@ -126,7 +128,7 @@ def agent102(demo_server: dict[str, int]) -> Iterator[CliPeer]:
 
 
 @pytest.fixture
-def agent103(demo_server: dict[str, int]) -> Iterator[CliPeer]:
+def agent103(demo_server: dict[str, Any]) -> Iterator[CliPeer]:
     peer = start_agent(demo_server["sip"], "103", 880.0)
     yield peer
     peer.quit()
@@ -180,7 +182,7 @@ def desktop(qapp, qloop, demo_server, tmp_path: Path):
         app.tray.hide()
 
 
-def sign_in_and_activate(app, qloop, qtbot) -> str:
+async def sign_in_and_activate(app, qtbot) -> str:
     """Welcome -> Log in (widgets) -> My accounts -> Activate -> registered; returns the account id."""
     w = app.window
     onboarding = w.onboarding
@@ -189,39 +191,60 @@ def sign_in_and_activate(app, qloop, qtbot) -> str:
     qtbot.keyClicks(onboarding.login, "0901 000 101")
     qtbot.keyClicks(onboarding.password, "agent101")
     qtbot.mouseClick(onboarding.do_login, Qt.MouseButton.LeftButton)
-    run_until(qloop, lambda: app.vm.session.page == "accounts", 20, "accounts page after login")
+    await until(lambda: app.vm.session.page == "accounts", 20, "accounts page after login")
     assert [a.extension for a in app.vm.session.server_accounts] == ["101"]
-    run_until(qloop, onboarding.activate.isEnabled, 10, "activate button enabled")
+    await until(onboarding.activate.isEnabled, 10, "activate button enabled")
     qtbot.mouseClick(onboarding.activate, Qt.MouseButton.LeftButton)
-    run_until(qloop, lambda: app.vm.session.page == "ready", 20, "activation")
+    await until(lambda: app.vm.session.page == "ready", 20, "activation")
     account_id = app.vm.accounts.records()[0].account_id
-    run_until(qloop, lambda: app.vm.accounts.is_registered(account_id), 20, "registered")
+    await until(lambda: app.vm.accounts.is_registered(account_id), 20, "registered")
     return account_id
 
 
-def test_login_activate_call_record_chat_dnd_reset(desktop, agent102: CliPeer, qloop, qtbot) -> None:
+@on_qt_loop
+async def test_login_activate_call_record_chat_dnd_reset(desktop, agent102: CliPeer, qloop, qtbot) -> None:
     app = desktop
     w = app.window
-    sign_in_and_activate(app, qloop, qtbot)  # the phone number typed the way people type it
+    # a colleague writes while we are offline: the PBX keeps it until we register
+    await asyncio.to_thread(
+        agent102.command,
+        "send_message",
+        account_id="main",
+        to_uri="sip:101@demo.local",
+        text="Tin nhắn lúc offline",
+    )
+    await sign_in_and_activate(app, qtbot)  # the phone number typed the way people type it
+    await until(
+        lambda: any(c.last_text == "Tin nhắn lúc offline" for c in app.vm.chat.conversations()),
+        20,
+        "offline message delivered on login",
+    )
+    assert app.vm.chat.unread_total() == 1
     assert w.root.currentWidget() is w.main
     assert "101: Registered" in w.registration.text()
-    run_until(qloop, lambda: any(r.number == "102" for r in app.vm.contacts.colleagues()), 10, "directory")
+    await until(lambda: any(r.number == "102" for r in app.vm.contacts.colleagues()), 10, "directory")
 
     # call 102 from the dialer: typed digits, call button
     w.show_page("phone")
     qtbot.keyClicks(w.dialer.number, "102")
     qtbot.mouseClick(w.dialer.call_button, Qt.MouseButton.LeftButton)
-    run_until(qloop, lambda: (c := app.vm.calls.active_call()) is not None and c.is_connected, 20, "answered")
+    await until(lambda: (c := app.vm.calls.active_call()) is not None and c.is_connected, 20, "answered")
     call = app.vm.calls.active_call()
     assert call.name == "Trần Thị Bình"
+    # live presence: the PBX reports 102 on the phone while we talk to them
+    await until(
+        lambda: app.vm.contacts.presence_of("sip:102@demo.local") in ("on_the_phone", "busy"),
+        15,
+        f"102 shown on the phone ({app.vm.contacts.presence_of('sip:102@demo.local')})",
+    )
     assert w.phone.currentWidget() is w.call_view
 
     qtbot.mouseClick(w.call_view.record, Qt.MouseButton.LeftButton)
-    run_until(qloop, lambda: app.vm.calls.active_call().recording, 10, "recording")
+    await until(lambda: app.vm.calls.active_call().recording, 10, "recording")
     assert not w.call_view.recording.isHidden()
-    run_for(qloop, 2.5)
+    await asyncio.sleep(2.5)
     qtbot.mouseClick(w.call_view.hangup, Qt.MouseButton.LeftButton)
-    run_until(qloop, lambda: not app.vm.calls.has_calls(), 20, "hung up")
+    await until(lambda: not app.vm.calls.has_calls(), 20, "hung up")
     entry = app.vm.history.entries()[0]
     assert (entry.direction, entry.disposition, entry.number) == ("outgoing", "answered", "102")
     assert entry.recording_path and Path(entry.recording_path).exists()
@@ -231,22 +254,26 @@ def test_login_activate_call_record_chat_dnd_reset(desktop, agent102: CliPeer, q
     # chat both ways
     app.vm.chat.open("sip:102@demo.local")
     assert app.vm.chat.send("Xin chào Bình")
-    agent102.wait_for(lambda e: e["event"] == "MessageReceived" and e["text"] == "Xin chào Bình", 15)
-    agent102.command("send_message", account_id="main", to_uri="sip:101@demo.local", text="Chào anh An")
-    run_until(qloop, lambda: any(m.text == "Chào anh An" for m in app.vm.chat.messages()), 15, "chat reply")
+    await asyncio.to_thread(
+        agent102.wait_for, lambda e: e["event"] == "MessageReceived" and e["text"] == "Xin chào Bình", 15
+    )
+    await asyncio.to_thread(
+        agent102.command, "send_message", account_id="main", to_uri="sip:101@demo.local", text="Chào anh An"
+    )
+    await until(lambda: any(m.text == "Chào anh An" for m in app.vm.chat.messages()), 15, "chat reply")
 
     # DND: a call from 102 is rejected with 486
     app.vm.status.set_status("dnd")
-    run_for(qloop, 0.5)
+    await asyncio.sleep(0.5)
     mark = agent102.mark()
-    agent102.command("make_call", account_id="main", target="101")
-    ended = agent102.wait_state("disconnected", timeout=15, start=mark)
+    await asyncio.to_thread(agent102.command, "make_call", account_id="main", target="101")
+    ended = await asyncio.to_thread(agent102.wait_state, "disconnected", timeout=15, start=mark)
     assert ended["code"] == 486
     assert not app.vm.calls.has_calls()
 
     # reset wipes accounts and history
     app.vm.reset()
-    run_until(qloop, lambda: app.vm.session.page == "welcome", 10, "welcome after reset")
+    await until(lambda: app.vm.session.page == "welcome", 10, "welcome after reset")
     assert not app.vm.accounts.has_accounts() and app.vm.history.entries() == []
 
 
@@ -271,63 +298,148 @@ def connected_calls(app) -> list:
     return [c for c in app.vm.calls.calls() if c.is_connected]
 
 
-def test_hold_dtmf_transfers_and_conference(
+@on_qt_loop
+async def test_hold_dtmf_transfers_and_conference(
     desktop, agent102: CliPeer, agent103: CliPeer, qloop, qtbot, tmp_path: Path
 ) -> None:
     app = desktop
     w = app.window
-    sign_in_and_activate(app, qloop, qtbot)
+    await sign_in_and_activate(app, qtbot)
     calls = app.vm.calls
 
     # hold / resume and DTMF from the in-call keypad
     app.vm.call_number("102")
-    run_until(qloop, lambda: len(connected_calls(app)) == 1, 20, "102 answered")
+    await until(lambda: len(connected_calls(app)) == 1, 20, "102 answered")
     mark = agent102.mark()
     qtbot.mouseClick(w.call_view.hold, Qt.MouseButton.LeftButton)
-    run_until(qloop, lambda: calls.active_call().held_local, 10, "held")
-    agent102.wait_for(lambda e: e["event"] == "CallMediaChanged" and e["held_remote"], 10, start=mark)
+    await until(lambda: calls.active_call().held_local, 10, "held")
+    await asyncio.to_thread(
+        agent102.wait_for, lambda e: e["event"] == "CallMediaChanged" and e["held_remote"], 10, start=mark
+    )
     qtbot.mouseClick(w.call_view.hold, Qt.MouseButton.LeftButton)
-    run_until(qloop, lambda: not calls.active_call().held_local, 10, "resumed")
+    await until(lambda: not calls.active_call().held_local, 10, "resumed")
     qtbot.mouseClick(w.call_view.keypad_button, Qt.MouseButton.LeftButton)
     five = next(b for b in w.call_view.keypad.findChildren(type(w.call_view.hangup)) if b.text() == "5")
     qtbot.mouseClick(five, Qt.MouseButton.LeftButton)
-    agent102.wait_for(lambda e: e["event"] == "DtmfReceived" and e["digit"] == "5", 10, start=mark)
+    await asyncio.to_thread(
+        agent102.wait_for, lambda e: e["event"] == "DtmfReceived" and e["digit"] == "5", 10, start=mark
+    )
 
     # blind transfer 102 -> 103: our leg ends, 103 gets a call
     mark103 = agent103.mark()
     calls.blind_transfer("103")
-    run_until(qloop, lambda: not calls.has_calls(), 20, "our leg ends after the blind transfer")
-    agent103.wait_state("confirmed", timeout=20, start=mark103)
-    hang_up_everything(agent102, agent103)
-    run_for(qloop, 1.0)
+    await until(lambda: not calls.has_calls(), 20, "our leg ends after the blind transfer")
+    await asyncio.to_thread(agent103.wait_state, "confirmed", timeout=20, start=mark103)
+    await asyncio.to_thread(hang_up_everything, agent102, agent103)
+    await asyncio.sleep(1.0)
 
     # attended transfer: call 102, consult 103, complete
     mark102, mark103 = agent102.mark(), agent103.mark()
     app.vm.call_number("102")
-    run_until(qloop, lambda: len(connected_calls(app)) == 1, 20, "102 answered again")
+    await until(lambda: len(connected_calls(app)) == 1, 20, "102 answered again")
     calls.start_consult("103")
-    run_until(qloop, lambda: len(connected_calls(app)) == 2, 20, "103 answered the consultation")
+    await until(lambda: len(connected_calls(app)) == 2, 20, "103 answered the consultation")
     consult = calls.active_call()
     assert consult.consult_for is not None and not w.call_view.banner.isHidden()
     qtbot.mouseClick(w.call_view.complete, Qt.MouseButton.LeftButton)
-    run_until(qloop, lambda: not calls.has_calls(), 20, "both our legs end after the attended transfer")
-    agent102.wait_for(lambda e: e["event"] == "TransferRequested", 20, start=mark102)
-    hang_up_everything(agent102, agent103)
+    await until(lambda: not calls.has_calls(), 20, "both our legs end after the attended transfer")
+    await asyncio.to_thread(agent102.wait_for, lambda e: e["event"] == "TransferRequested", 20, start=mark102)
+    await asyncio.to_thread(hang_up_everything, agent102, agent103)
 
     # conference: 102 + 103 merged; our recording hears both tones
-    run_for(qloop, 1.0)
+    await asyncio.sleep(1.0)
     app.vm.call_number("102")
-    run_until(qloop, lambda: len(connected_calls(app)) == 1, 20, "102 answered (conference)")
+    await until(lambda: len(connected_calls(app)) == 1, 20, "102 answered (conference)")
     calls.add_call("103")
-    run_until(qloop, lambda: len(connected_calls(app)) == 2, 20, "103 answered (conference)")
+    await until(lambda: len(connected_calls(app)) == 2, 20, "103 answered (conference)")
     qtbot.mouseClick(w.call_view.merge, Qt.MouseButton.LeftButton)
-    run_until(qloop, lambda: all(c.in_conference for c in connected_calls(app)), 10, "merged")
+    await until(lambda: all(c.in_conference for c in connected_calls(app)), 10, "merged")
     calls.toggle_recording()
-    run_until(qloop, lambda: calls.active_call().recording, 10, "recording the conference")
-    run_for(qloop, 2.5)
+    await until(lambda: calls.active_call().recording, 10, "recording the conference")
+    await asyncio.sleep(2.5)
     path = calls.active_call().recording_path
     for c in list(calls.calls()):
         calls.hangup(c.call_id)
-    run_until(qloop, lambda: not calls.has_calls(), 20, "conference ended")
+    await until(lambda: not calls.has_calls(), 20, "conference ended")
     levels = tone_levels(path, [440.0, 880.0, 1500.0])
     assert levels[440.0] > 10 * levels[1500.0] and levels[880.0] > 10 * levels[1500.0], levels
+
+
+def api(demo_server: dict[str, Any]) -> str:
+    return f"http://127.0.0.1:{demo_server['http']}/api/v1"
+
+
+@on_qt_loop
+async def test_register_with_sms_code(desktop, demo_server, qloop, qtbot) -> None:
+    import re
+
+    app = desktop
+    onboarding = app.window.onboarding
+    qtbot.mouseClick(onboarding.to_register, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(onboarding.phone, "0912 777 001")
+    qtbot.mouseClick(onboarding.send_code, Qt.MouseButton.LeftButton)
+    await until(lambda: app.vm.session.page == "register_code", 20, "code page")
+    log_path: Path = demo_server["log"]
+    code = ""
+
+    def sms_arrived() -> bool:
+        nonlocal code
+        found = re.findall(r"SMS to 84912777001: .*?(\d{4,8})", log_path.read_text(errors="replace"))
+        code = found[-1] if found else ""
+        return bool(code)
+
+    await until(sms_arrived, 10, "SMS in the console sender's log")
+    qtbot.keyClicks(onboarding.code, code)
+    qtbot.mouseClick(onboarding.verify, Qt.MouseButton.LeftButton)
+    await until(lambda: app.vm.session.page == "register_details", 20, "details page")
+    # (QTest cannot synthesise key events for Vietnamese letters: set them like an input method would)
+    onboarding.full_name.setText("Đặng Thu Hà")
+    onboarding.company.setText("Công ty Hà Thu")
+    qtbot.keyClicks(onboarding.new_password, "matkhau-2026")
+    qtbot.mouseClick(onboarding.create, Qt.MouseButton.LeftButton)
+    await until(lambda: app.vm.session.page == "accounts", 20, "my accounts after sign-up")
+    assert app.vm.session.user.full_name == "Đặng Thu Hà"
+
+
+@on_qt_loop
+async def test_relogin_after_token_expiry_and_config_refresh(desktop, demo_server, qloop, qtbot) -> None:
+    app = desktop
+    account_id = await sign_in_and_activate(app, qtbot)
+    assert app.vm.accounts.record(account_id).outbound_allowed
+
+    # the admin forbids outside calls: the next refresh sees a new revision and re-installs the account
+    admin = httpx.post(
+        f"{api(demo_server)}/auth/login", json={"login": "84901000100", "password": "admin1234"}
+    )
+    headers = {"Authorization": f"Bearer {admin.json()['access_token']}"}
+    users = httpx.get(f"{api(demo_server)}/admin/users", headers=headers).json()
+    an = next(u for u in users if u["phone"] == "84901000101")
+    before = app.vm.accounts.record(account_id).revision
+    r = httpx.patch(
+        f"{api(demo_server)}/admin/users/{an['id']}", json={"allow_outbound": False}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    assert await app.vm.session.refresh_provisioning_async() == 1
+    record = app.vm.accounts.record(account_id)
+    assert record.revision > before and not record.outbound_allowed
+    with qtbot.waitSignal(app.vm.dialer.error, timeout=2000) as err:
+        app.vm.dialer.call("0912345678")
+    assert err.args == ["outbound_forbidden"]
+    await until(lambda: app.vm.accounts.is_registered(account_id), 20, "still registered after modify")
+
+    # the session ends on the server (refresh token revoked, access token stale): back to the login page
+    secrets = app.services.secrets
+    key = f"api:{api(demo_server)}"
+    refresh = secrets.get(f"{key}:refresh_token")
+    httpx.post(f"{api(demo_server)}/auth/logout", json={"refresh_token": refresh})
+    secrets.set(f"{key}:access_token", "stale")
+    await app.vm.session.refresh_provisioning_async()
+    assert app.vm.session.page == "login" and app.vm.session.relogin
+    assert app.window.root.currentWidget() is app.window.onboarding
+    assert app.window.onboarding.password.text() == ""  # never left filled in
+    app.window.onboarding.login.clear()
+    qtbot.keyClicks(app.window.onboarding.login, "agent101@demo.local")
+    qtbot.keyClicks(app.window.onboarding.password, "agent101")
+    qtbot.mouseClick(app.window.onboarding.do_login, Qt.MouseButton.LeftButton)
+    await until(lambda: app.vm.session.page == "ready", 20, "back to work after re-login")
+    assert app.vm.accounts.is_registered(account_id)

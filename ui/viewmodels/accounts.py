@@ -205,7 +205,8 @@ class AccountsViewModel(QObject):
         self.changed.emit()
 
     def _add_to_engine(self, record: AccountRecord, *, modify: bool = False) -> None:
-        self._reg[record.account_id] = ("registering", 0, "")
+        if not modify:  # a modified account keeps its state until the engine reports a new one
+            self._reg[record.account_id] = ("registering", 0, "")
         config = record.to_account_config(self._book.password(record.account_id))
         self._link.call("modify_account" if modify else "add_account", config)
         self.changed.emit()

@@ -218,6 +218,10 @@ class OnboardingView(QWidget):
             widget.setSizePolicy(policy, policy)
         self.stack.setCurrentWidget(self.pages[page])
         self.stack.adjustSize()
+        if page != "login":
+            self.password.clear()
+        if page != "register_details":
+            self.new_password.clear()
         busy = self.vm.busy or self.vm.activating_device is not None
         self.progress.setVisible(busy)
         for b in (self.do_login, self.send_code, self.verify, self.create, self.activate):
