@@ -8,8 +8,10 @@ command queue** (not the Qt main thread pumping ``libHandleEvents`` from a QTime
 * the engine stays Qt-free and the CLI, tests and the desktop app drive it the same way;
 * a slow pjsua2 operation (DNS, TLS handshake, teardown pumping) never freezes the UI;
 * pjsua runs with ``threadCnt = 0`` so *every* SIP callback is delivered inside our own
-  ``libHandleEvents`` call, on the engine thread: no pjsua2 worker threads and no locks around our state.
-  Only the conference-bridge clock thread runs media port callbacks (kept tiny; see recording.py).
+  ``libHandleEvents`` call, on the engine thread: no SIP worker threads and no locks around our state.
+  Two pjmedia threads remain: the conference-bridge clock runs media port callbacks (kept tiny; see
+  recording.py and audio.py) and the media worker reports RTP DTMF digits, which are re-posted to the
+  command queue as plain values.
 
 Public methods are thread-safe: they enqueue a command and return a ``concurrent.futures.Future`` resolved
 on the engine thread (``await asyncio.wrap_future(f)`` from asyncio, ``f.result(timeout)`` elsewhere).

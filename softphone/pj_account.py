@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import pjsua2 as pj
 
+from softphone.pj_call import guarded
+
 if TYPE_CHECKING:
     from softphone.runtime import Runtime
 
@@ -17,19 +19,19 @@ class PjAccount(pj.Account):
         self.account_id = account_id
 
     def onRegStarted(self, prm: pj.OnRegStartedParam) -> None:
-        self.runtime.on_reg_started(self, bool(prm.renew))
+        guarded(self.runtime.on_reg_started, self, bool(prm.renew))
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:
-        self.runtime.on_reg_state(self, prm.code, prm.reason, prm.expiration)
+        guarded(self.runtime.on_reg_state, self, prm.code, prm.reason, prm.expiration)
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
-        self.runtime.on_incoming_call(self, prm)
+        guarded(self.runtime.on_incoming_call, self, prm)
 
     def onInstantMessage(self, prm: pj.OnInstantMessageParam) -> None:
-        self.runtime.on_instant_message(self, prm)
+        guarded(self.runtime.on_instant_message, self, prm)
 
     def onInstantMessageStatus(self, prm: pj.OnInstantMessageStatusParam) -> None:
-        self.runtime.on_instant_message_status(self, prm)
+        guarded(self.runtime.on_instant_message_status, self, prm)
 
 
 class PjBuddy(pj.Buddy):
@@ -40,4 +42,4 @@ class PjBuddy(pj.Buddy):
         self.uri = uri
 
     def onBuddyState(self) -> None:
-        self.runtime.on_buddy_state(self)
+        guarded(self.runtime.on_buddy_state, self)

@@ -3,12 +3,24 @@ for DTMF, which the runtime re-queues)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pjsua2 as pj
 
 if TYPE_CHECKING:
     from softphone.runtime import Runtime
+
+log = logging.getLogger("softphone.engine")
+
+
+def guarded(fn: Callable[..., Any], *args: Any) -> None:
+    """Run a callback body; an exception escaping a SWIG director would abort the process."""
+    try:
+        fn(*args)
+    except Exception:
+        log.exception("pjsua2 callback %s failed", getattr(fn, "__name__", fn))
 
 
 class PjCall(pj.Call):
@@ -18,10 +30,10 @@ class PjCall(pj.Call):
         self.key = call_key
 
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
-        self.runtime.on_call_state(self)
+        guarded(self.runtime.on_call_state, self)
 
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
-        self.runtime.on_call_media_state(self)
+        guarded(self.runtime.on_call_media_state, self)
 
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         # Runs on the media thread: hand over plain values only (a queued closure holding this Call
@@ -30,10 +42,10 @@ class PjCall(pj.Call):
         runtime.post(lambda: runtime.on_dtmf(key, digit))
 
     def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:
-        self.runtime.on_transfer_request(self, prm)
+        guarded(self.runtime.on_transfer_request, self, prm)
 
     def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:
-        self.runtime.on_transfer_status(self, prm)
+        guarded(self.runtime.on_transfer_status, self, prm)
 
     def onCallReplaced(self, prm: pj.OnCallReplacedParam) -> None:
-        self.runtime.on_call_replaced(self, prm)
+        guarded(self.runtime.on_call_replaced, self, prm)
