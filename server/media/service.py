@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import os
 import signal
 import sys
@@ -48,7 +49,8 @@ class IncomingInvite:
 
 class _StderrLog(pj.LogWriter):
     def write(self, entry: pj.LogEntry) -> None:
-        sys.stderr.write(entry.msg if entry.msg.endswith("\n") else entry.msg + "\n")
+        with contextlib.suppress(OSError, ValueError):  # stderr gone with a dead supervisor
+            sys.stderr.write(entry.msg if entry.msg.endswith("\n") else entry.msg + "\n")
 
 
 class _FeatureAccount(pj.Account):
@@ -225,7 +227,10 @@ class MediaService:
 
 
 def log(message: str) -> None:
-    print(f"media: {message}", file=sys.stderr, flush=True)
+    # Logging must never stop the service: after a supervisor dies, stderr is a broken pipe
+    # and the shutdown that follows still has to run.
+    with contextlib.suppress(OSError, ValueError):
+        print(f"media: {message}", file=sys.stderr, flush=True)
 
 
 def default_features() -> FeatureTable:
@@ -262,8 +267,8 @@ def _stop_on_eof(service: MediaService) -> None:
     # interpreter shutdown abort on that reader's lock.
     while os.read(0, 4096):
         pass
-    log("stdin closed; stopping")
     service.request_stop()
+    log("stdin closed; stopping")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -79,6 +79,10 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=2.5)
     parser.add_argument("--codec", default="PCMU/8000", help="the only codec offered (prefix of a codec id)")
     parser.add_argument("--srtp", choices=("off", "mandatory"), default="off")
+    parser.add_argument("--proxy", default=None, help="outbound proxy URI, e.g. sip:127.0.0.1:5060")
+    parser.add_argument("--username", default=None, help="digest user (with --password, --domain)")
+    parser.add_argument("--password", default="")
+    parser.add_argument("--domain", default="127.0.0.1")
     parser.add_argument("--timeout", type=float, default=15.0)
     args = parser.parse_args()
 
@@ -111,7 +115,11 @@ def main() -> int:
     ep.libStart()
 
     acfg = pj.AccountConfig()
-    acfg.idUri = f"sip:caller@127.0.0.1:{port}"
+    acfg.idUri = f"sip:{args.username}@{args.domain}" if args.username else f"sip:caller@127.0.0.1:{port}"
+    if args.proxy:
+        acfg.sipConfig.proxies.append(args.proxy)
+    if args.username:
+        acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", args.username, 0, args.password))
     acfg.sipConfig.transportId = tid
     acfg.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
     acfg.mediaConfig.transportConfig.port = 0

@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import socket
+import subprocess
 import sys
 import time
 
@@ -72,26 +73,24 @@ async def test_start_fails_cleanly_when_the_port_is_taken():
         await media.stop()
 
 
-async def test_service_exits_when_its_stdin_closes():
-    """A killed supervisor closes the child's stdin, so the child cannot linger on the port."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server.media.service",
-        "--port",
-        "0",
-        "--exit-on-stdin-eof",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
+def test_service_exits_when_its_supervisor_is_gone():
+    """A dead supervisor closes the child's stdin and leaves its stdout/stderr as broken pipes:
+    the child must still stop, so it cannot linger on the port."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server.media.service", "--port", "0", "--exit-on-stdin-eof"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
-        assert proc.stdout is not None and proc.stdin is not None
-        line = await asyncio.wait_for(proc.stdout.readline(), 15.0)
-        assert line.decode().startswith(READY_PREFIX)
+        assert proc.stdout is not None and proc.stderr is not None and proc.stdin is not None
+        ready = proc.stdout.readline()
+        assert ready.decode().startswith(READY_PREFIX)
+        proc.stdout.close()
+        proc.stderr.close()
         proc.stdin.close()
-        assert await asyncio.wait_for(proc.wait(), 10.0) == 0
+        proc.wait(timeout=10.0)
     finally:
-        if proc.returncode is None:
+        if proc.poll() is None:
             proc.kill()
-            await proc.wait()
+            proc.wait()
