@@ -111,3 +111,49 @@ def test_presence_subscribe_and_publish(peers) -> None:
     b.command("publish_presence", account_id="local", status="away", note="lunch")
     ev = a.wait_for(lambda e: e["event"] == "PresenceChanged" and e["status"] == "away", start=mark)
     assert ev["note"] == "lunch"
+
+
+def test_dtmf_falls_back_to_sip_info_without_telephone_event(peers) -> None:
+    """A raw SIP peer offers only PCMU (no telephone-event): RFC 4733 DTMF must go out as SIP INFO."""
+    b = peers("bob", "--auto-answer")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        s.settimeout(10)
+        lport = s.getsockname()[1]
+        sdp = (
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            "m=audio 40002 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+        )
+        call_id = f"{uuid.uuid4().hex}@127.0.0.1"
+        head = (
+            f"Via: SIP/2.0/UDP 127.0.0.1:{lport};branch=z9hG4bK{uuid.uuid4().hex[:12]};rport\r\n"
+            f"From: <sip:raw@127.0.0.1:{lport}>;tag=raw2\r\n"
+            f"To: <sip:bob@127.0.0.1:{b.port}>\r\nCall-ID: {call_id}\r\n"
+        )
+        s.sendto(
+            (
+                f"INVITE sip:bob@127.0.0.1:{b.port} SIP/2.0\r\n{head}CSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+                f"Contact: <sip:raw@127.0.0.1:{lport}>\r\nContent-Type: application/sdp\r\n"
+                f"Content-Length: {len(sdp)}\r\n\r\n{sdp}"
+            ).encode(),
+            ("127.0.0.1", b.port),
+        )
+        to = ""
+        while True:
+            text = s.recvfrom(65535)[0].decode()
+            if text.startswith("SIP/2.0 200"):
+                to = next(line for line in text.split("\r\n") if line.lower().startswith("to:"))
+                break
+        ack_head = head.replace(f"To: <sip:bob@127.0.0.1:{b.port}>\r\n", to + "\r\n")
+        ack = f"ACK sip:bob@127.0.0.1:{b.port} SIP/2.0\r\n{ack_head}CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n"
+        s.sendto(ack.encode(), ("127.0.0.1", b.port))
+        call = b.wait_state("confirmed")["call_id"]
+        b.command("send_dtmf", call_id=call, digits="7", method="rfc4733")
+        deadline = time.monotonic() + 10
+        info = ""
+        while time.monotonic() < deadline and not info:
+            text = s.recvfrom(65535)[0].decode()
+            if text.startswith("INFO "):
+                info = text
+        assert "application/dtmf-relay" in info.lower() and "Signal=7" in info
+        b.command("hangup", call_id=call)
