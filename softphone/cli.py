@@ -113,9 +113,11 @@ def _device(spec: str | None) -> int | str | None:
 
 
 def event_json(event: Any) -> str:
-    d = dataclasses.asdict(event) if dataclasses.is_dataclass(event) else dict(event)
-    d = {"event": type(event).__name__ if dataclasses.is_dataclass(event) else d.pop("event"), **d}
-    return json.dumps(d, default=str)
+    """One engine event as a JSON line: ``{"event": "<class name>", **fields}``."""
+    if dataclasses.is_dataclass(event) and not isinstance(event, type):
+        return json.dumps({"event": type(event).__name__, **dataclasses.asdict(event)}, default=str)
+    d = dict(event)
+    return json.dumps({"event": d.pop("event"), **d}, default=str)
 
 
 class CliSession:

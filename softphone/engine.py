@@ -70,7 +70,7 @@ class Engine:
         self._config = config
         self._on_event = on_event
         self._clock = clock
-        self._commands: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._commands: queue.SimpleQueue[Callable[[], None] | _Stop] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._runtime: Runtime | None = None  # only touched on the engine thread
         self._accounts: dict[str, AccountConfig] = {}  # re-added by restart()
