@@ -46,7 +46,7 @@ COMMANDS = frozenset(
         "merge_conference", "split_conference", "start_recording", "stop_recording", "start_monitor",
         "stop_monitor", "play_wav", "play_tone", "stop_playback", "set_local_source", "call_stats",
         "call_duration", "set_dnd", "set_auto_answer", "send_message", "subscribe_presence",
-        "unsubscribe_presence", "publish_presence", "local_sip_port", "restart",
+        "unsubscribe_presence", "publish_presence", "local_sip_port", "restart", "handle_network_change",
     }
 )
 _COMMAND_TIMEOUT_S = 15.0

@@ -267,6 +267,11 @@ class Engine:
 
         return self._submit(run)
 
+    def handle_network_change(self) -> concurrent.futures.Future[None]:
+        """Call when the network changed (new IP, Wi-Fi switch, resume): re-registers every account and
+        refreshes calls now instead of waiting for the next registration refresh."""
+        return self._submit(lambda rt: rt.handle_network_change())
+
     # ------------------------------------------------------------------ calls
 
     def make_call(

@@ -469,6 +469,13 @@ class Runtime:
         del self.accounts[account_id]
         self._graveyard.append(entry)
 
+    def handle_network_change(self) -> None:
+        """The OS reported a new network: re-create listeners, re-register, refresh calls (pjsua)."""
+        assert self.ep is not None
+        prm = pj.IpChangeParam()
+        prm.restartListener = False  # we bind loopback/fixed addresses; only re-register and update calls
+        self.ep.handleIpChange(prm)
+
     def _account(self, account_id: str) -> AccountEntry:
         try:
             return self.accounts[account_id]

@@ -250,3 +250,15 @@ def test_register_through_outbound_proxy(peers, registrar: TinyRegistrar) -> Non
     p.command("add_account", account=acc)
     assert registered(p, "p1")["code"] == 200
     assert f"127.0.0.1:{registrar.port}" in registrar.routes[-1] and ";lr" in registrar.routes[-1]
+
+
+def test_network_change_re_registers_at_once(peers, registrar: TinyRegistrar) -> None:
+    p = peers("agent")
+    p.command("add_account", account=account("a1", "101", "pw101", registrar.port))
+    registered(p, "a1")
+    before = len(registrar.registers)
+    p.command("handle_network_change")
+    deadline = time.monotonic() + 10
+    while len(registrar.registers) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(registrar.registers) > before
