@@ -100,3 +100,37 @@ def test_fifty_start_stop_cycles_with_a_call(peers) -> None:
     result = run_cycles(b.uri, cycles=50, timeout=120)
     assert result["leaked"] == []
     assert result["seconds"] < 60, result
+
+
+FAILED_START = textwrap.dedent(
+    """
+    import socket
+    from softphone.config import EngineConfig
+    from softphone.engine import Engine, EngineError
+    from softphone.events import EngineStateChanged
+
+    busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    busy.bind(("127.0.0.1", 0))
+    events = []
+    engine = Engine(EngineConfig(sip_port=busy.getsockname()[1], log_level=0), events.append)
+    try:
+        engine.start().result(10)
+        raise SystemExit("start should fail while the port is taken")
+    except EngineError as exc:
+        assert "in use" in str(exc), exc
+    assert [e.state for e in events if isinstance(e, EngineStateChanged)] == ["starting", "failed"]
+    assert not engine.is_running
+    busy.close()
+    engine.start().result(10)   # the same Engine starts once the port is free
+    engine.stop().result(10)
+    print("ok")
+    """
+)
+
+
+@pytest.mark.integration
+def test_failed_start_is_reported_and_recoverable() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", FAILED_START], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-3000:]
