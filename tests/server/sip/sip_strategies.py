@@ -71,7 +71,7 @@ def vias(draw: st.DrawFn) -> Via:
     p = {"branch": "z9hG4bK" + draw(st.text(alphabet=ALNUM, min_size=1, max_size=12))}
     if draw(st.booleans()):
         p["rport"] = draw(st.one_of(st.none(), st.integers(1, 65535).map(str)))
-    p.update(draw(params))
+    p.update({k: v for k, v in draw(params).items() if k not in ("branch", "rport", "received")})
     return Via(
         transport=draw(st.sampled_from(["UDP", "TCP", "TLS", "WS"])),
         host=draw(hosts),
