@@ -50,6 +50,7 @@ class FakeClock:
 class PostgresCluster:
     port: int
     superuser: str
+    template_ready: bool = False
 
     def url(self, database: str) -> str:
         return f"postgresql+asyncpg://{self.superuser}@127.0.0.1:{self.port}/{database}"
@@ -120,13 +121,46 @@ def _create_database(cluster: PostgresCluster, name: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty database for one test."""
-    if request.param == "sqlite":
+    if backend == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
     cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
     name = f"t_{uuid.uuid4().hex[:12]}"
     _create_database(cluster, name)
+    return cluster.url(name)
+
+
+async def _schema_database(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database with the schema: SQLite built per test, PostgreSQL cloned from a template."""
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        engine = create_engine(url)
+        await create_all(engine)
+        await engine.dispose()
+        return url
+    import asyncpg
+
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    admin = await asyncpg.connect(
+        host="127.0.0.1", port=cluster.port, user=cluster.superuser, database="postgres"
+    )
+    try:
+        if not cluster.template_ready:
+            await admin.execute('CREATE DATABASE "schema_template"')
+            engine = create_engine(cluster.url("schema_template"))
+            await create_all(engine)
+            await engine.dispose()
+            cluster.template_ready = True
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "schema_template"')
+    finally:
+        await admin.close()
     return cluster.url(name)
 
 
@@ -142,8 +176,9 @@ class ApiHarness:
 
 
 @pytest.fixture
-async def api(database_url: str, tmp_path: Path) -> AsyncIterator[ApiHarness]:
+async def api(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ApiHarness]:
     """The API app over a fresh database, an in-process httpx client, a fake clock and captured SMS/e-mail."""
+    database_url = await _schema_database(backend, request, tmp_path)
     settings = ServerSettings(
         demo=True,
         data_dir=tmp_path,
@@ -153,7 +188,6 @@ async def api(database_url: str, tmp_path: Path) -> AsyncIterator[ApiHarness]:
         sip_tls_port=5061,
     )
     engine = create_engine(database_url)
-    await create_all(engine)
     clock = FakeClock()
     sms, mail = ConsoleSmsSender(), ConsoleEmailSender()
     app = create_app(settings, engine=engine, clock=clock, sms=sms, mail=mail, passwords=Passwords.fast())
