@@ -262,6 +262,33 @@ async def test_login_activate_call_record_chat_dnd_reset(desktop, agent102: CliP
     )
     await until(lambda: any(m.text == "Chào anh An" for m in app.vm.chat.messages()), 15, "chat reply")
 
+    # 102 calls us: the notification window names the caller from the directory; answer from it
+    mark = agent102.mark()
+    await asyncio.to_thread(agent102.command, "make_call", account_id="main", target="101")
+    await until(
+        lambda: app.incoming.call_id is not None and not app.incoming.isHidden(), 15, "incoming window"
+    )
+    assert app.incoming.name.text() == "Trần Thị Bình"
+    qtbot.mouseClick(app.incoming.answer, Qt.MouseButton.LeftButton)
+    await until(
+        lambda: len([c for c in app.vm.calls.calls() if c.is_connected]) == 1, 15, "answered incoming"
+    )
+    await asyncio.to_thread(agent102.wait_state, "confirmed", timeout=10, start=mark)
+    assert app.incoming.isHidden()
+    qtbot.mouseClick(w.call_view.hangup, Qt.MouseButton.LeftButton)
+    await until(lambda: not app.vm.calls.has_calls(), 15, "hung up incoming")
+
+    # auto-answer after a 1 s countdown
+    app.vm.settings.set_auto_answer(True, 1)
+    mark = agent102.mark()
+    await asyncio.to_thread(agent102.command, "make_call", account_id="main", target="101")
+    await until(lambda: app.vm.calls.ringing_call() is not None, 15, "ringing")
+    assert "1" in app.incoming.countdown.text()
+    await asyncio.to_thread(agent102.wait_state, "confirmed", timeout=10, start=mark)
+    app.vm.calls.hangup()
+    await until(lambda: not app.vm.calls.has_calls(), 15, "hung up auto-answered call")
+    app.vm.settings.set_auto_answer(False)
+
     # DND: a call from 102 is rejected with 486
     app.vm.status.set_status("dnd")
     await asyncio.sleep(0.5)
@@ -402,7 +429,7 @@ async def test_register_with_sms_code(desktop, demo_server, qloop, qtbot) -> Non
 
 
 @on_qt_loop
-async def test_relogin_after_token_expiry_and_config_refresh(desktop, demo_server, qloop, qtbot) -> None:
+async def test_config_refresh_settings_mobile_qr_and_relogin(desktop, demo_server, qloop, qtbot) -> None:
     app = desktop
     account_id = await sign_in_and_activate(app, qtbot)
     assert app.vm.accounts.record(account_id).outbound_allowed
@@ -427,9 +454,29 @@ async def test_relogin_after_token_expiry_and_config_refresh(desktop, demo_serve
     assert err.args == ["outbound_forbidden"]
     await until(lambda: app.vm.accounts.is_registered(account_id), 20, "still registered after modify")
 
+    # ring method self-setting reaches the server
+    assert app.vm.settings.set_ring_method("mobile", "0912 345 678")
+    key = f"api:{api(demo_server)}"
+    mine = {"Authorization": f"Bearer {app.services.secrets.get(f'{key}:access_token')}"}
+
+    def server_settings() -> dict[str, Any]:
+        return httpx.get(f"{api(demo_server)}/me/settings", headers=mine).json()
+
+    await until(
+        lambda: server_settings().get("ring_method") == "mobile", 10, "ring method saved on the server"
+    )
+    assert server_settings()["mobile_number"] == "84912345678"
+
+    # "Provision my mobile" shows the server's one-time QR code
+    from ui.views.mobile_dialog import MobileProvisioningDialog
+
+    dialog = MobileProvisioningDialog(app.vm.session)
+    await until(lambda: dialog.qr.pixmap() is not None and not dialog.qr.pixmap().isNull(), 15, "QR shown")
+    assert dialog.qr.pixmap().width() >= 200
+    dialog.close()
+
     # the session ends on the server (refresh token revoked, access token stale): back to the login page
     secrets = app.services.secrets
-    key = f"api:{api(demo_server)}"
     refresh = secrets.get(f"{key}:refresh_token")
     httpx.post(f"{api(demo_server)}/auth/logout", json={"refresh_token": refresh})
     secrets.set(f"{key}:access_token", "stale")

@@ -124,6 +124,7 @@ class AppViewModel(QObject):
         self.settings.serverSettingsChanged.connect(lambda fields: self.session.push_settings(**fields))
         self.status.changed.connect(lambda: self.settings.remember(status=self.status.status))
         self.session.activated.connect(lambda _aid: self.pageRequested.emit("phone"))
+        self.session.provisioned.connect(self._apply_server_settings)
         link.eventReceived.connect(self._on_event)
 
     # ------------------------------------------------------------------ lifecycle
@@ -150,6 +151,19 @@ class AppViewModel(QObject):
         self.showRequested.emit()
         if message.startswith("call "):
             self.call_number(message[5:].strip())
+
+    def _apply_server_settings(self, doc: Any) -> None:
+        """Settings an admin may set for the agent (auto-answer, ring method, DND) follow the server."""
+        auto = getattr(doc, "auto_answer", None)
+        if auto is not None:
+            delay = int(getattr(auto, "delay", 3))
+            self.settings.remember(auto_answer=bool(auto.enabled), auto_answer_delay=delay)
+            self.calls.set_auto_answer(delay if auto.enabled else None)
+        ring = getattr(doc, "ring_method", None)
+        if ring:
+            self.settings.remember(ring_method=ring, mobile_number=getattr(doc, "mobile_number", None) or "")
+        if bool(getattr(doc, "dnd", False)) != self.status.dnd:
+            self.status.set_status("dnd" if getattr(doc, "dnd", False) else "available")
 
     def _open_chat(self, uri: str, _name: str) -> None:
         self.chat.open(uri)

@@ -49,6 +49,7 @@ class ServerAccount:
 class SessionViewModel(QObject):
     changed = Signal()
     activated = Signal(str)  # account_id
+    provisioned = Signal(object)  # a ProvisioningDocument just installed (server-side settings to apply)
     signedOut = Signal()
 
     def __init__(
@@ -292,6 +293,7 @@ class SessionViewModel(QObject):
                 return None
             company = next((a.company_name for a in self.server_accounts if a.device_id == device_id), "")
             record = self._accounts.install_provisioned(doc, device_id=device_id, company_name=company)
+            self.provisioned.emit(doc)
         finally:
             self._set(activating_device=None)
         self.go("ready")
@@ -316,6 +318,7 @@ class SessionViewModel(QObject):
             doc = await self._server(lambda d=device_id: self.client.provisioning(d), quiet=True)
             if doc is not None and int(field_of(doc, "revision", 0)) != record.revision:
                 self._accounts.install_provisioned(doc, device_id=device_id, company_name=record.company_name)
+                self.provisioned.emit(doc)
                 changed += 1
         if changed:
             await self.load_directory_async()
