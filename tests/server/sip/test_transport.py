@@ -337,3 +337,37 @@ async def test_ipv6_udp_and_tcp() -> None:
     finally:
         await client.layer.stop()
         await server.layer.stop()
+
+
+async def test_garbage_on_the_wire_and_failing_handler_do_not_stop_the_transport() -> None:
+    calls: list[str] = []
+
+    def explode(msg: SipMessage, source: Address) -> None:
+        calls.append(msg.call_id)
+        if len(calls) == 1:
+            raise RuntimeError("handler bug")
+
+    layer = SipTransportLayer(explode)
+    await layer.start("127.0.0.1", udp_port=0, tcp_port=0)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        port = layer.ports["udp"]
+        for junk in (b"\x00" * 10, bytes(range(256)), b"INVITE\r\n\r\n", b"SIP/2.0 200\r\n\r\n", b"\r\n\r\n"):
+            sock.sendto(junk, ("127.0.0.1", port))
+        first = options("udp", "127.0.0.1", 1)
+        second = options("udp", "127.0.0.1", 1)
+        sock.sendto(first.to_bytes(), ("127.0.0.1", port))
+        sock.sendto(second.to_bytes(), ("127.0.0.1", port))
+        _, writer = await asyncio.open_connection("127.0.0.1", layer.ports["tcp"])
+        third = options("tcp", "127.0.0.1", 1)
+        writer.write(third.to_bytes())
+        await writer.drain()
+        for _ in range(200):
+            if len(calls) == 3:
+                break
+            await asyncio.sleep(0.02)
+        assert sorted(calls) == sorted([first.call_id, second.call_id, third.call_id])
+        writer.close()
+    finally:
+        sock.close()
+        await layer.stop()
