@@ -13,11 +13,13 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QWidget
 from ui_fakes import FakeEngine
 
+from softphone.audio import AudioDevice
 from softphone.events import (
     CallMediaChanged,
     CallStateChanged,
     IncomingCall,
     MessageReceived,
+    MicLevel,
     PresenceChanged,
     RecordingChanged,
     RegistrationChanged,
@@ -43,6 +45,10 @@ def pump(app: QApplication, seconds: float = 0.15) -> None:
 
 def build(qt: QApplication, tmp: Path, language: str) -> tuple[DesktopApp, FakeEngine]:
     engine = FakeEngine()
+    engine.devices = [
+        AudioDevice(0, "Built-in Audio Analog Stereo", "ALSA", 2, 2, True, True, 48000.0),
+        AudioDevice(1, "Jabra EVOLVE 20 MS", "ALSA", 1, 2, False, False, 16000.0),
+    ]
     link = EngineLink()
     engine.on_event = link.deliver
     link.attach(engine)
@@ -111,6 +117,8 @@ def populate(app: DesktopApp, engine: FakeEngine, qt: QApplication) -> str:
         )
     )
     engine.emit(RegistrationChanged(rec.account_id, "registered", 200, "OK"))
+    vm.settings.refresh_devices()
+    engine.emit(MicLevel(0.55))
     vm.contacts.set_directory(
         [
             Colleague(2, "Trần Thị Bình", ("102",), "sip:102@demo.local", "sip:102@demo.local"),

@@ -31,6 +31,15 @@ from ui.viewmodels.settings import RING_METHODS, SettingsViewModel
 from ui.views.common import presence_icon
 from ui.views.texts import registration_text, ring_method_text
 
+
+def _left(widget: QWidget) -> QHBoxLayout:
+    """A row holding ``widget`` at its natural width (form rows would stretch a button across the page)."""
+    row = QHBoxLayout()
+    row.addWidget(widget)
+    row.addStretch(1)
+    return row
+
+
 REG_COLORS = {
     "registered": "available",
     "registering": "away",
@@ -141,7 +150,7 @@ class SettingsView(QWidget):
         f.addRow(self.lbl_input, self.input)
         f.addRow(self.lbl_level, self.level)
         f.addRow(self.lbl_output, self.output)
-        f.addRow("", self.speaker_test)
+        f.addRow("", _left(self.speaker_test))
         f.addRow(self.lbl_ringer, self.ringer)
         f.addRow(self.device_problem)
         self.tabs.addTab(audio, "")
@@ -161,7 +170,8 @@ class SettingsView(QWidget):
         self.lbl_ring, self.lbl_mobile = QLabel(self.ring_box), QLabel(self.ring_box)
         rf.addRow(self.lbl_ring, self.ring_method)
         rf.addRow(self.lbl_mobile, self.mobile_number)
-        rf.addRow(self.ring_error, self.ring_save)
+        rf.addRow("", _left(self.ring_save))
+        rf.addRow(self.ring_error)
         c.addWidget(self.ring_box)
         self.auto_box = QGroupBox(calls)
         af = QHBoxLayout(self.auto_box)
@@ -197,7 +207,7 @@ class SettingsView(QWidget):
         g.addRow(self.lbl_language, self.language)
         g.addRow("", self.start_minimized)
         g.addRow("", self.start_at_login)
-        g.addRow("", self.reset)
+        g.addRow("", _left(self.reset))
         self.tabs.addTab(general, "")
 
         accounts.changed.connect(self.refresh_accounts)
