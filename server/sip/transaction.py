@@ -431,6 +431,28 @@ def build_ack(request: SipRequest, response: SipResponse) -> SipRequest:
     return SipRequest(method="ACK", uri=request.uri, headers=headers)
 
 
+def build_cancel(invite: SipRequest, reason: str | None = None) -> SipRequest:
+    """CANCEL for a pending INVITE (RFC 3261 9.1): same Request-URI, Call-ID, From, To, CSeq number, top Via
+    (so the same branch) and Route set. Send it only once the INVITE got a provisional response; ``reason``
+    becomes a Reason header (RFC 3326), e.g. ``SIP;cause=200;text="Call completed elsewhere"``."""
+    headers = Headers()
+    top_via = invite.headers.get("Via")
+    if top_via is not None:
+        headers.add("Via", top_via)
+    for route in invite.headers.get_all("Route"):
+        headers.add("Route", route)
+    headers.add("Max-Forwards", "70")
+    for name in ("From", "To"):
+        value = invite.headers.get(name)
+        if value is not None:
+            headers.add(name, value)
+    headers.add("Call-ID", invite.call_id)
+    headers.add("CSeq", f"{invite.cseq[0]} CANCEL")
+    if reason:
+        headers.add("Reason", reason)
+    return SipRequest(method="CANCEL", uri=invite.uri, headers=headers)
+
+
 def client_key(message: SipMessage) -> TransactionKey:
     """Key of the client transaction a request creates or a response belongs to (17.1.3)."""
     method = message.cseq[1]

@@ -16,6 +16,7 @@ from server.sip.transaction import (
     TransactionError,
     TransactionLayer,
     TransactionTimeout,
+    build_cancel,
 )
 from server.sip.uri import parse_uri
 
@@ -280,3 +281,24 @@ def test_2xx_response_objects_are_not_mutated() -> None:
     before = resp.to_bytes()
     layer.send_response(resp, 0.0)
     assert resp.to_bytes() == before
+
+
+def test_build_cancel_matches_the_invite_and_runs_its_own_transaction() -> None:
+    layer = TransactionLayer()
+    invite = request("INVITE")
+    invite.headers.add("Route", "<sip:proxy.example.com;lr>")
+    invite_key, _ = layer.send_request(invite, UDP_PEER, 0.0)
+    layer.receive(make_response(invite, 180, to_tag="r"), UDP_PEER, 0.1)
+    cancel = build_cancel(invite, 'SIP;cause=200;text="Call completed elsewhere"')
+    assert cancel.uri == invite.uri and cancel.cseq == (1, "CANCEL")
+    assert cancel.via == invite.via and cancel.call_id == invite.call_id
+    assert cancel.from_ == invite.from_ and cancel.to == invite.to and cancel.to_tag is None
+    assert [str(r) for r in cancel.routes] == ["<sip:proxy.example.com;lr>"]
+    assert cancel.headers.get("Reason") == 'SIP;cause=200;text="Call completed elsewhere"'
+    cancel_key, actions = layer.send_request(cancel, UDP_PEER, 0.2)
+    assert cancel_key != invite_key and sends(actions) == [cancel]
+    # The server side sees the CANCEL matching its INVITE transaction (RFC 3261 9.2).
+    server = TransactionLayer()
+    server_invite_key = server.receive(invite, UDP_PEER, 0.0)[1].transaction
+    delivered = [a for a in server.receive(cancel, UDP_PEER, 0.3) if isinstance(a, Deliver)]
+    assert delivered[0].cancels == server_invite_key
