@@ -25,7 +25,7 @@ from server.sip.headers import (
     parse_via,
 )
 from server.sip.message import SipMessage, SipRequest, SipResponse, make_response
-from server.sip.uri import parse_uri
+from server.sip.uri import SipUri, parse_uri
 
 MAX_MESSAGE_SIZE = 65535
 MAX_HEADERS = 200
@@ -34,7 +34,7 @@ MAX_LINE = 8192
 _HEADER_LINE = re.compile(r"([!%'*+\-.0-9A-Z_`a-z~]+)[ \t]*:[ \t]*(.*?)[ \t]*\Z", re.DOTALL)
 _HEADER_END = re.compile(rb"\r\n\r\n|\n\n|\r\n\n|\n\r\n")
 _CONTENT_LENGTH_RE = re.compile(
-    rb"^(?:content-length|l)[ \t]*:[ \t]*(\S*)[ \t]*$", re.IGNORECASE | re.MULTILINE
+    rb"^(?:content-length|l)[ \t]*:[ \t]*(\S*)[ \t]*\r?$", re.IGNORECASE | re.MULTILINE
 )
 
 
@@ -248,8 +248,6 @@ def make_error_response(error: SipParseError) -> SipResponse | None:
             salvage.add("Via", value)
         for name in ("From", "To", "Call-ID", "CSeq"):
             salvage.add(name, headers.get(name) or "")
-        from server.sip.uri import SipUri
-
         request = SipRequest(method=error.method or "UNKNOWN", uri=SipUri(host="invalid"), headers=salvage)
         reason = error.reason.replace("\r", " ").replace("\n", " ")
         return make_response(request, error.status_hint, reason)

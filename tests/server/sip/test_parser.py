@@ -225,6 +225,18 @@ def test_framer_requires_content_length_and_stops_after_error() -> None:
     assert answer is not None and answer.status == 400 and answer.call_id == parse_message(INVITE).call_id
 
 
+def test_framer_finds_content_length_anywhere_in_the_header() -> None:
+    moved = INVITE.replace(b"Content-Length: 4\r\n", b"").replace(
+        b"Max-Forwards: 70\r\n", b"Max-Forwards: 70\r\nContent-Length:   4  \r\n"
+    )
+    compact = moved.replace(b"Content-Length:   4  ", b"l:4")
+    lf_only = moved.replace(b"\r\n", b"\n").replace(b"v=0\n", b"v=0\n")
+    for message in (moved, compact, lf_only):
+        framer = StreamFramer()
+        assert framer.feed(message + message) == [message, message]
+        assert parse_message(message).body == b"v=0\n"
+
+
 def test_framer_compact_content_length_and_size_limit() -> None:
     framer = StreamFramer()
     assert framer.feed(INVITE.replace(b"Content-Length: 4", b"l:4")) == [
