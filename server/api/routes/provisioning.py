@@ -44,6 +44,16 @@ async def redeem(
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
+@router.get("/{token}/lpconfig.xml", responses={200: {"content": {"application/xml": {}}}})
+async def redeem_lpconfig(token: Token, session: SessionDep, ctx: ContextDep) -> Response:
+    """Linphone XML without the header check: for Linphone builds that do not send
+    `X-Linphone-Provisioning` (e.g. Debian's linphonec 5.1), set as `[misc] config-uri` by hand.
+    Same one-time and expiry rules; never put this URL in a QR code or a chat message."""
+    user, device = await provisioning.redeem(session, ctx=ctx, token=token, for_linphone=True, for_app=False)
+    xml = await provisioning.linphone_xml(session, ctx=ctx, user=user, device=device)
+    return Response(xml, media_type="application/xml", headers={"Cache-Control": "no-store"})
+
+
 @router.get("/{token}/qr.png", responses={200: {"content": {"image/png": {}}}})
 async def qr_png(token: Token, session: SessionDep, ctx: ContextDep) -> Response:
     url = await provisioning.qr_target(session, ctx=ctx, token=token)

@@ -118,3 +118,14 @@ async def test_admin_creates_grant_for_agent(api, demo) -> None:
     assert r.status_code == 201
     r = await api.client.get(path_of(r.json()["url"]), headers=LINPHONE)
     assert r.status_code == 200 and "u102-mobile" in r.text
+
+
+async def test_explicit_lpconfig_url_for_linphone_without_the_header(api, demo) -> None:
+    g = await grant(api, demo.agent_headers["101"])
+    r = await api.client.get(path_of(g["url"]) + "/lpconfig.xml")
+    assert r.status_code == 200 and "auth_info_0" in r.text
+    assert (await api.client.get(path_of(g["url"]) + "/lpconfig.xml")).status_code == 404
+    assert (await api.client.get(path_of(g["url"]), headers=LINPHONE)).status_code == 404
+    g = await grant(api, demo.agent_headers["101"])
+    api.clock.advance(601)
+    assert (await api.client.get(path_of(g["url"]) + "/lpconfig.xml")).status_code == 410
