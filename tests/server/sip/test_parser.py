@@ -313,3 +313,61 @@ def test_fuzz_mutated_messages_only_raise_parse_errors(data: st.DataObject) -> N
     again = parse_message(msg.to_bytes())
     assert again.to_bytes() == msg.to_bytes()
     _ = (msg.vias, msg.from_, msg.to, msg.cseq, msg.call_id, msg.contacts, msg.routes, msg.record_routes)
+
+
+_COMPACT = {
+    b"Via": b"v",
+    b"From": b"f",
+    b"To": b"t",
+    b"Call-ID": b"i",
+    b"Contact": b"m",
+    b"Content-Length": b"l",
+}
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(sip_messages(), st.data())
+def test_equivalent_wire_spellings_parse_to_the_same_message(
+    message: SipRequest | SipResponse, data: st.DataObject
+) -> None:
+    """Header order, compact names, case, spacing, folding and chunking must not change what is parsed."""
+    head, _, body = message.to_bytes().partition(b"\r\n\r\n")
+    start, *lines = head.split(b"\r\n")
+    order = data.draw(st.permutations(range(len(lines))))
+    # Reordering different header names is allowed; same-name fields must keep their relative order.
+    names = [line.split(b":", 1)[0] for line in lines]
+    reordered: list[bytes] = []
+    for name in dict.fromkeys(names[i] for i in order):
+        reordered += [line for line in lines if line.split(b":", 1)[0] == name]
+    spelled = []
+    for line in reordered:
+        name, _, value = line.partition(b": ")
+        if name in _COMPACT and data.draw(st.booleans()):
+            name = _COMPACT[name]
+        elif data.draw(st.booleans()):
+            name = name.lower()
+        sep = data.draw(st.sampled_from([b": ", b":", b" :  ", b"\t:\t"]))
+        if b" " in value and data.draw(st.booleans()):
+            first, _, rest = value.partition(b" ")
+            value = first + b"\r\n " + rest  # fold at a space (LWS)
+        spelled.append(name + sep + value)
+    wire = b"\r\n".join([start, *spelled]) + b"\r\n\r\n" + body
+    parsed = parse_message(wire)
+    assert parsed.to_bytes() == parse_message(message.to_bytes()).to_bytes() or (
+        (parsed.vias, parsed.from_, parsed.to, parsed.cseq, parsed.call_id, parsed.contacts, parsed.body)
+        == (
+            message.vias,
+            message.from_,
+            message.to,
+            message.cseq,
+            message.call_id,
+            message.contacts,
+            message.body,
+        )
+    )
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(wire)), max_size=5)))
+    framer = StreamFramer()
+    out: list[bytes | SipParseError] = []
+    for a, b in zip([0, *cuts], [*cuts, len(wire)], strict=True):
+        out += framer.feed(wire[a:b])
+    assert out == [wire]
