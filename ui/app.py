@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
@@ -158,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             desktop.vm.call_number(request.call_target)
 
     link.call("start", on_done=engine_started)
+    _quit_on_signals(desktop)
     if not (request.start_minimized or desktop.vm.settings.prefs.start_minimized):
         desktop.window.show()
 
@@ -172,6 +174,16 @@ def main(argv: list[str] | None = None) -> int:
             log.warning("engine stop: %s", exc)
         services.close()
     return 0
+
+
+def _quit_on_signals(desktop: DesktopApp) -> None:
+    """Ctrl+C / SIGTERM end the app cleanly (engine stopped, accounts unregistered)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: desktop.quit())
+    # Python runs signal handlers only when it gets control: give it a moment now and then.
+    ticker = QTimer(desktop.qt)
+    ticker.timeout.connect(lambda: None)
+    ticker.start(300)
 
 
 async def _until_quit(qt: QApplication) -> None:
