@@ -105,6 +105,7 @@ def build_app(
     vm.history.playRequested.connect(lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(path)))
     vm.chat.notify.connect(lambda title, text: window.isActiveWindow() or tray.notify(title, text))
     if services.ringer is not None:
+        vm.settings.ringerDeviceChanged.connect(services.ringer.set_device)
         vm.calls.incomingCall.connect(lambda _cid: services.ringer.start())  # type: ignore[union-attr]
         vm.calls.incomingGone.connect(lambda _cid: vm.calls.ringing_call() is None and services.ringer.stop())  # type: ignore[union-attr]
     desktop = DesktopApp(qt, link, vm, window, incoming, tray, translations, services)

@@ -26,37 +26,37 @@
 <context>
     <name>AddExtensionDialog</name>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="46" />
+        <location filename="../../ui/views/settings_view.py" line="55" />
         <source>Add SIP extension</source>
         <translation>Thêm máy nhánh SIP</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="53" />
+        <location filename="../../ui/views/settings_view.py" line="62" />
         <source>optional, e.g. sip.example.com:5060</source>
         <translation>không bắt buộc, ví dụ sip.example.com:5060</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="57" />
+        <location filename="../../ui/views/settings_view.py" line="66" />
         <source>Extension</source>
         <translation>Máy nhánh</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="58" />
+        <location filename="../../ui/views/settings_view.py" line="67" />
         <source>Password</source>
         <translation>Mật khẩu</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="59" />
+        <location filename="../../ui/views/settings_view.py" line="68" />
         <source>Domain</source>
         <translation>Tên miền</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="60" />
+        <location filename="../../ui/views/settings_view.py" line="69" />
         <source>Proxy</source>
         <translation>Proxy</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="61" />
+        <location filename="../../ui/views/settings_view.py" line="70" />
         <source>Transport</source>
         <translation>Giao thức truyền</translation>
     </message>
@@ -64,132 +64,134 @@
 <context>
     <name>CallView</name>
     <message>
-        <location filename="../../ui/views/call_view.py" line="196" />
+        <location filename="../../ui/views/call_view.py" line="200" />
         <source>Transfer call</source>
         <translation>Chuyển cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="197" />
+        <location filename="../../ui/views/call_view.py" line="201" />
         <source>Transfer now</source>
         <translation>Chuyển ngay</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="197" />
+        <location filename="../../ui/views/call_view.py" line="201" />
         <source>Talk first</source>
         <translation>Trao đổi trước</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="207" />
+        <location filename="../../ui/views/call_view.py" line="211" />
         <source>Add a call</source>
         <translation>Thêm cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="207" />
+        <location filename="../../ui/views/call_view.py" line="211" />
         <source>Call</source>
         <translation>Gọi</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="219" />
+        <location filename="../../ui/views/call_view.py" line="230" />
         <source> (on hold)</source>
         <translation> (đang giữ máy)</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="220" />
+        <location filename="../../ui/views/call_view.py" line="231" />
         <source> · conference</source>
         <translation> · hội nghị</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="243" />
+        <location filename="../../ui/views/call_view.py" line="254" />
         <source> · on hold</source>
         <translation> · đang giữ máy</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="245" />
+        <location filename="../../ui/views/call_view.py" line="256" />
         <source> · held by the other side</source>
         <translation> · bên kia đang giữ máy</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/views/call_view.py" line="249" />
+        <location filename="../../ui/views/call_view.py" line="260" />
         <source>auto-answer in %n s</source>
-        <translation><numerusform>tự trả lời sau %n giây</numerusform></translation>
+        <translation>
+            <numerusform>tự trả lời sau %n giây</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="251" />
+        <location filename="../../ui/views/call_view.py" line="262" />
         <source>transferring…</source>
         <translation>đang chuyển…</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="253" />
+        <location filename="../../ui/views/call_view.py" line="264" />
         <source>transfer failed</source>
         <translation>chuyển không thành công</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="261" />
+        <location filename="../../ui/views/call_view.py" line="272" />
         <source>Talking to %1 before transferring %2.</source>
         <translation>Đang trao đổi với %1 trước khi chuyển %2.</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="277" />
+        <location filename="../../ui/views/call_view.py" line="288" />
         <source>Calls</source>
         <translation>Cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="278" />
+        <location filename="../../ui/views/call_view.py" line="289" />
         <source>Mute</source>
         <translation>Tắt tiếng</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="279" />
+        <location filename="../../ui/views/call_view.py" line="290" />
         <source>Hold</source>
         <translation>Giữ máy</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="280" />
+        <location filename="../../ui/views/call_view.py" line="291" />
         <source>Keypad</source>
         <translation>Bàn phím</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="281" />
+        <location filename="../../ui/views/call_view.py" line="292" />
         <source>Transfer</source>
         <translation>Chuyển</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="282" />
+        <location filename="../../ui/views/call_view.py" line="293" />
         <source>Add call</source>
         <translation>Thêm cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="283" />
+        <location filename="../../ui/views/call_view.py" line="294" />
         <source>Conference</source>
         <translation>Hội nghị</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="284" />
+        <location filename="../../ui/views/call_view.py" line="295" />
         <source>Record</source>
         <translation>Ghi âm</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="285" />
+        <location filename="../../ui/views/call_view.py" line="296" />
         <source>● REC</source>
         <translation>● ĐANG GHI</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="286" />
+        <location filename="../../ui/views/call_view.py" line="297" />
         <source>Complete transfer</source>
         <translation>Hoàn tất chuyển</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="287" />
+        <location filename="../../ui/views/call_view.py" line="298" />
         <source>Cancel</source>
         <translation>Hủy</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="288" />
+        <location filename="../../ui/views/call_view.py" line="299" />
         <source>Hang up (Ctrl+Shift+H)</source>
         <translation>Gác máy (Ctrl+Shift+H)</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="289" />
+        <location filename="../../ui/views/call_view.py" line="300" />
         <source>Answer (Ctrl+Shift+A)</source>
         <translation>Trả lời (Ctrl+Shift+A)</translation>
     </message>
@@ -198,38 +200,38 @@
     <name>ChatView</name>
     <message>
         <location filename="../../ui/views/chat_view.py" line="77" />
-        <location filename="../../ui/views/chat_view.py" line="133" />
+        <location filename="../../ui/views/chat_view.py" line="134" />
         <source>New conversation</source>
         <translation>Cuộc trò chuyện mới</translation>
     </message>
     <message>
         <location filename="../../ui/views/chat_view.py" line="77" />
-        <location filename="../../ui/views/chat_view.py" line="132" />
+        <location filename="../../ui/views/chat_view.py" line="133" />
         <source>Chat</source>
         <translation>Tin nhắn</translation>
     </message>
     <message>
-        <location filename="../../ui/views/chat_view.py" line="108" />
+        <location filename="../../ui/views/chat_view.py" line="109" />
         <source>Pick a conversation or start a new one.</source>
         <translation>Chọn một cuộc trò chuyện hoặc bắt đầu cuộc mới.</translation>
     </message>
     <message>
-        <location filename="../../ui/views/chat_view.py" line="114" />
+        <location filename="../../ui/views/chat_view.py" line="115" />
         <source>sending…</source>
         <translation>đang gửi…</translation>
     </message>
     <message>
-        <location filename="../../ui/views/chat_view.py" line="114" />
+        <location filename="../../ui/views/chat_view.py" line="115" />
         <source>not delivered</source>
         <translation>chưa gửi được</translation>
     </message>
     <message>
-        <location filename="../../ui/views/chat_view.py" line="134" />
+        <location filename="../../ui/views/chat_view.py" line="135" />
         <source>Type a message</source>
         <translation>Nhập tin nhắn</translation>
     </message>
     <message>
-        <location filename="../../ui/views/chat_view.py" line="135" />
+        <location filename="../../ui/views/chat_view.py" line="136" />
         <source>Send</source>
         <translation>Gửi</translation>
     </message>
@@ -239,7 +241,9 @@
     <message numerus="yes">
         <location filename="../../ui/views/contacts_view.py" line="88" />
         <source>%n contact(s) imported.</source>
-        <translation><numerusform>Đã nhập %n liên hệ.</numerusform></translation>
+        <translation>
+            <numerusform>Đã nhập %n liên hệ.</numerusform>
+        </translation>
     </message>
     <message>
         <location filename="../../ui/views/contacts_view.py" line="89" />
@@ -433,7 +437,9 @@
     <message numerus="yes">
         <location filename="../../ui/views/incoming_window.py" line="95" />
         <source>Answering automatically in %n s</source>
-        <translation><numerusform>Tự động trả lời sau %n giây</numerusform></translation>
+        <translation>
+            <numerusform>Tự động trả lời sau %n giây</numerusform>
+        </translation>
     </message>
     <message>
         <location filename="../../ui/views/incoming_window.py" line="100" />
@@ -515,172 +521,172 @@
 <context>
     <name>OnboardingView</name>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="219" />
+        <location filename="../../ui/views/onboarding_view.py" line="232" />
         <source>Welcome</source>
         <translation>Xin chào</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="220" />
+        <location filename="../../ui/views/onboarding_view.py" line="233" />
         <source>Sign in to your company's phone system to start calling.</source>
         <translation>Đăng nhập tổng đài của công ty để bắt đầu gọi.</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="223" />
-        <location filename="../../ui/views/onboarding_view.py" line="261" />
-        <location filename="../../ui/views/onboarding_view.py" line="267" />
+        <location filename="../../ui/views/onboarding_view.py" line="236" />
+        <location filename="../../ui/views/onboarding_view.py" line="274" />
+        <location filename="../../ui/views/onboarding_view.py" line="280" />
         <source>Log in</source>
         <translation>Đăng nhập</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="224" />
+        <location filename="../../ui/views/onboarding_view.py" line="237" />
         <source>Use the phone number or e-mail and the password of your account.</source>
         <translation>Dùng số điện thoại hoặc e-mail và mật khẩu tài khoản của bạn.</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="227" />
-        <location filename="../../ui/views/onboarding_view.py" line="262" />
+        <location filename="../../ui/views/onboarding_view.py" line="240" />
+        <location filename="../../ui/views/onboarding_view.py" line="275" />
         <source>Create an account</source>
         <translation>Tạo tài khoản</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="228" />
+        <location filename="../../ui/views/onboarding_view.py" line="241" />
         <source>We will send a code by SMS to this number.</source>
         <translation>Chúng tôi sẽ gửi mã qua SMS đến số này.</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="231" />
+        <location filename="../../ui/views/onboarding_view.py" line="244" />
         <source>Enter the code</source>
         <translation>Nhập mã xác nhận</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="232" />
+        <location filename="../../ui/views/onboarding_view.py" line="245" />
         <source>Type the code we sent by SMS to %1.</source>
         <translation>Nhập mã đã gửi qua SMS đến %1.</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="234" />
+        <location filename="../../ui/views/onboarding_view.py" line="247" />
         <source>About you</source>
         <translation>Thông tin của bạn</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="234" />
+        <location filename="../../ui/views/onboarding_view.py" line="247" />
         <source>Choose a password (at least 8 characters).</source>
         <translation>Chọn mật khẩu (ít nhất 8 ký tự).</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="235" />
+        <location filename="../../ui/views/onboarding_view.py" line="248" />
         <source>My accounts</source>
         <translation>Tài khoản của tôi</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="235" />
+        <location filename="../../ui/views/onboarding_view.py" line="248" />
         <source>Choose the extension to use on this computer.</source>
         <translation>Chọn máy nhánh dùng trên máy tính này.</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="239" />
+        <location filename="../../ui/views/onboarding_view.py" line="252" />
         <source>Your session has expired. Please log in again.</source>
         <translation>Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="241" />
+        <location filename="../../ui/views/onboarding_view.py" line="254" />
         <source>Installing your configuration and connecting…</source>
         <translation>Đang cài đặt cấu hình và kết nối…</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="245" />
+        <location filename="../../ui/views/onboarding_view.py" line="258" />
         <source>ext.</source>
         <translation>máy nhánh</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="247" />
+        <location filename="../../ui/views/onboarding_view.py" line="260" />
         <source> (active on this computer)</source>
         <translation> (đang dùng trên máy này)</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="254" />
+        <location filename="../../ui/views/onboarding_view.py" line="267" />
         <source>Your administrator has not given you an extension yet.</source>
         <translation>Quản trị viên chưa cấp máy nhánh cho bạn.</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="263" />
+        <location filename="../../ui/views/onboarding_view.py" line="276" />
         <source>I have a SIP extension (enter it by hand)</source>
         <translation>Tôi có máy nhánh SIP (nhập thủ công)</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="264" />
+        <location filename="../../ui/views/onboarding_view.py" line="277" />
         <source>Server address</source>
         <translation>Địa chỉ máy chủ</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="265" />
+        <location filename="../../ui/views/onboarding_view.py" line="278" />
         <source>Phone or e-mail</source>
         <translation>Số điện thoại hoặc e-mail</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="266" />
-        <location filename="../../ui/views/onboarding_view.py" line="278" />
+        <location filename="../../ui/views/onboarding_view.py" line="279" />
+        <location filename="../../ui/views/onboarding_view.py" line="291" />
         <source>Password</source>
         <translation>Mật khẩu</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="268" />
-        <location filename="../../ui/views/onboarding_view.py" line="271" />
+        <location filename="../../ui/views/onboarding_view.py" line="281" />
+        <location filename="../../ui/views/onboarding_view.py" line="284" />
         <source>Back</source>
         <translation>Quay lại</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="269" />
+        <location filename="../../ui/views/onboarding_view.py" line="282" />
         <source>Mobile number</source>
         <translation>Số di động</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="270" />
+        <location filename="../../ui/views/onboarding_view.py" line="283" />
         <source>Send code</source>
         <translation>Gửi mã</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="272" />
+        <location filename="../../ui/views/onboarding_view.py" line="285" />
         <source>Code</source>
         <translation>Mã</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="273" />
+        <location filename="../../ui/views/onboarding_view.py" line="286" />
         <source>Continue</source>
         <translation>Tiếp tục</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="274" />
+        <location filename="../../ui/views/onboarding_view.py" line="287" />
         <source>Send again</source>
         <translation>Gửi lại mã</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="275" />
+        <location filename="../../ui/views/onboarding_view.py" line="288" />
         <source>Full name</source>
         <translation>Họ và tên</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="276" />
+        <location filename="../../ui/views/onboarding_view.py" line="289" />
         <source>Company</source>
         <translation>Công ty</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="277" />
+        <location filename="../../ui/views/onboarding_view.py" line="290" />
         <source>E-mail (optional)</source>
         <translation>E-mail (không bắt buộc)</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="279" />
+        <location filename="../../ui/views/onboarding_view.py" line="292" />
         <source>Create account</source>
         <translation>Tạo tài khoản</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="280" />
+        <location filename="../../ui/views/onboarding_view.py" line="293" />
         <source>Activate on this computer</source>
         <translation>Kích hoạt trên máy này</translation>
     </message>
     <message>
-        <location filename="../../ui/views/onboarding_view.py" line="281" />
+        <location filename="../../ui/views/onboarding_view.py" line="294" />
         <source>Not now</source>
         <translation>Để sau</translation>
     </message>
@@ -688,167 +694,182 @@
 <context>
     <name>SettingsView</name>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="232" />
+        <location filename="../../ui/views/settings_view.py" line="244" />
+        <source>Edit SIP extension</source>
+        <translation>Sửa máy nhánh SIP</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="247" />
+        <source>unchanged</source>
+        <translation>giữ nguyên</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="271" />
         <source>Remove account</source>
         <translation>Xóa tài khoản</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="232" />
+        <location filename="../../ui/views/settings_view.py" line="271" />
         <source>Remove this account from this computer?</source>
         <translation>Xóa tài khoản này khỏi máy tính?</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="240" />
+        <location filename="../../ui/views/settings_view.py" line="279" />
         <source>Enter your mobile number as 84xxxxxxxxx.</source>
         <translation>Nhập số di động dạng 84xxxxxxxxx.</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="245" />
+        <location filename="../../ui/views/settings_view.py" line="284" />
         <source>Reset application</source>
         <translation>Đặt lại ứng dụng</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="247" />
+        <location filename="../../ui/views/settings_view.py" line="286" />
         <source>This removes every account, saved password, contact and the call and chat history from this computer. Continue?</source>
         <translation>Thao tác này xóa mọi tài khoản, mật khẩu đã lưu, danh bạ, lịch sử cuộc gọi và tin nhắn khỏi máy tính này. Tiếp tục?</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="263" />
+        <location filename="../../ui/views/settings_view.py" line="303" />
         <source>Deactivate</source>
         <translation>Tạm ngừng</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="263" />
+        <location filename="../../ui/views/settings_view.py" line="303" />
         <source>Activate</source>
         <translation>Kích hoạt</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="280" />
+        <location filename="../../ui/views/settings_view.py" line="320" />
         <source>No account yet. Log in to your company or add a SIP extension.</source>
         <translation>Chưa có tài khoản. Đăng nhập tổng đài công ty hoặc thêm máy nhánh SIP.</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="294" />
+        <location filename="../../ui/views/settings_view.py" line="334" />
         <source>System default</source>
         <translation>Mặc định của hệ thống</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="322" />
+        <location filename="../../ui/views/settings_view.py" line="362" />
         <source>Settings</source>
         <translation>Cài đặt</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="324" />
+        <location filename="../../ui/views/settings_view.py" line="364" />
         <source>Accounts</source>
         <translation>Tài khoản</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="324" />
+        <location filename="../../ui/views/settings_view.py" line="364" />
         <source>Audio</source>
         <translation>Âm thanh</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="324" />
+        <location filename="../../ui/views/settings_view.py" line="364" />
         <source>Calls</source>
         <translation>Cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="324" />
+        <location filename="../../ui/views/settings_view.py" line="364" />
         <source>General</source>
         <translation>Chung</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="327" />
+        <location filename="../../ui/views/settings_view.py" line="367" />
         <source>Log in to my company…</source>
         <translation>Đăng nhập tổng đài công ty…</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="328" />
+        <location filename="../../ui/views/settings_view.py" line="368" />
         <source>Add SIP extension…</source>
         <translation>Thêm máy nhánh SIP…</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="329" />
+        <location filename="../../ui/views/settings_view.py" line="369" />
         <source>Remove</source>
         <translation>Xóa</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="330" />
+        <location filename="../../ui/views/settings_view.py" line="370" />
+        <source>Edit…</source>
+        <translation>Sửa…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/settings_view.py" line="371" />
         <source>Provision my mobile…</source>
         <translation>Cài đặt cho di động…</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="331" />
+        <location filename="../../ui/views/settings_view.py" line="372" />
         <source>Microphone</source>
         <translation>Micrô</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="332" />
+        <location filename="../../ui/views/settings_view.py" line="373" />
         <source>Microphone level</source>
         <translation>Mức micrô</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="333" />
+        <location filename="../../ui/views/settings_view.py" line="374" />
         <source>Speaker / headset</source>
         <translation>Loa / tai nghe</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="334" />
+        <location filename="../../ui/views/settings_view.py" line="375" />
         <source>Ringtone plays on</source>
         <translation>Phát chuông trên</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="335" />
+        <location filename="../../ui/views/settings_view.py" line="376" />
         <source>Test speaker</source>
         <translation>Thử loa</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="336" />
+        <location filename="../../ui/views/settings_view.py" line="377" />
         <source>Where my calls ring</source>
         <translation>Nơi đổ chuông cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="337" />
+        <location filename="../../ui/views/settings_view.py" line="378" />
         <source>Ring</source>
         <translation>Đổ chuông</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="338" />
+        <location filename="../../ui/views/settings_view.py" line="379" />
         <source>My mobile number</source>
         <translation>Số di động của tôi</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="339" />
+        <location filename="../../ui/views/settings_view.py" line="380" />
         <source>Save</source>
         <translation>Lưu</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="340" />
+        <location filename="../../ui/views/settings_view.py" line="381" />
         <source>Auto-answer</source>
         <translation>Tự động trả lời</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="341" />
+        <location filename="../../ui/views/settings_view.py" line="382" />
         <source>Answer incoming calls automatically after (seconds):</source>
         <translation>Tự động trả lời cuộc gọi đến sau (giây):</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="342" />
+        <location filename="../../ui/views/settings_view.py" line="383" />
         <source>Language</source>
         <translation>Ngôn ngữ</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="343" />
+        <location filename="../../ui/views/settings_view.py" line="384" />
         <source>Start minimized in the tray</source>
         <translation>Khởi động thu nhỏ xuống khay hệ thống</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="344" />
+        <location filename="../../ui/views/settings_view.py" line="385" />
         <source>Start when I log in to the computer</source>
         <translation>Tự khởi động khi đăng nhập máy tính</translation>
     </message>
     <message>
-        <location filename="../../ui/views/settings_view.py" line="345" />
+        <location filename="../../ui/views/settings_view.py" line="386" />
         <source>Reset application…</source>
         <translation>Đặt lại ứng dụng…</translation>
     </message>

@@ -206,3 +206,24 @@ def test_reset_wipes_everything(app_vm, engine, qtbot, qloop) -> None:
     assert app_vm.accounts._book.secrets.get(f"sip-password:{aid}") is None
     assert app_vm.contacts.personal() == [] and app_vm.chat.conversations() == []
     assert app_vm.session.page == "welcome"
+
+
+def test_edit_manual_account_keeps_password_unless_given(app_vm, engine, qtbot) -> None:
+    aid = add_account(app_vm, engine, qtbot)
+    rec = app_vm.accounts.update_manual(aid, domain="demo.local", proxy="10.0.0.1:5070", transport="tcp")
+    assert rec is not None and (rec.proxy, rec.transport) == ("10.0.0.1:5070", "tcp")
+    cfg = engine.last("modify_account")[0]
+    assert (cfg.proxy, cfg.transport, cfg.sip_password) == ("10.0.0.1:5070", "tcp", "demo101")
+    app_vm.accounts.update_manual(aid, password="new-secret", domain="demo.local")
+    assert engine.last("modify_account")[0].sip_password == "new-secret"
+    assert app_vm.accounts.rows()[0].state == "registered"  # unchanged until the engine reports
+
+
+def test_start_at_login_writes_an_autostart_entry(tmp_path) -> None:
+    from ui.autostart import autostart_path, set_start_at_login
+
+    set_start_at_login(True, command="/opt/softphone/softphone", config_home=tmp_path)
+    entry = autostart_path(tmp_path).read_text()
+    assert "Exec=/opt/softphone/softphone --minimized" in entry
+    set_start_at_login(False, config_home=tmp_path)
+    assert not autostart_path(tmp_path).exists()

@@ -109,6 +109,34 @@ class AccountsViewModel(QObject):
         self._add_to_engine(record, modify=False)
         return record
 
+    def update_manual(
+        self,
+        account_id: str,
+        *,
+        password: str = "",
+        domain: str,
+        proxy: str = "",
+        transport: str = "udp",
+        display_name: str = "",
+    ) -> AccountRecord | None:
+        """Edit a hand-entered account; an empty password keeps the saved one."""
+        old = self.record(account_id)
+        if old is None or old.source != "manual" or not domain.strip():
+            self.error.emit("missing")
+            return None
+        record = old.with_(
+            sip_domain=domain.strip(),
+            proxy=proxy.strip() or None,
+            transport=transport,
+            display_name=display_name.strip() or old.display_name,
+        )
+        if password:
+            self._book.set_password(account_id, password)
+        self._replace(record)
+        if record.enabled:
+            self._add_to_engine(record, modify=True)
+        return record
+
     def install_provisioned(
         self, doc: Any, *, device_id: int | None, company_name: str = ""
     ) -> AccountRecord:

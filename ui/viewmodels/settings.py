@@ -22,6 +22,7 @@ class SettingsViewModel(QObject):
     autoAnswerChanged = Signal(object)  # delay in seconds or None
     serverSettingsChanged = Signal(dict)  # fields for PATCH /me/settings
     startAtLoginChanged = Signal(bool)
+    ringerDeviceChanged = Signal(object)  # device index or None (system default)
 
     def __init__(
         self,
@@ -72,6 +73,7 @@ class SettingsViewModel(QObject):
             self._index(self.prefs.output_device),
             self._index(self.prefs.ringer_device),
         )
+        self.ringerDeviceChanged.emit(self._index(self.prefs.ringer_device))
 
     def test_speaker(self) -> None:
         if self._speaker_test is not None:

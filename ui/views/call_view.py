@@ -212,6 +212,13 @@ class CallView(QWidget):
         if d.exec() and d.choice:
             self.vm.add_call(d.target)
 
+    def keyPressEvent(self, event) -> None:
+        text = event.text()
+        if text and text in "0123456789*#":
+            self.vm.send_dtmf(text)
+            return
+        super().keyPressEvent(event)
+
     # ------------------------------------------------------------------ binding
 
     def _call_line(self, c: CallItem) -> str:

@@ -112,6 +112,8 @@ class SettingsView(QWidget):
         self.sign_in.clicked.connect(on_sign_in)
         self.add_ext = QPushButton(acc)
         self.add_ext.clicked.connect(self._add_extension)
+        self.edit = QPushButton(acc)
+        self.edit.clicked.connect(self._edit_account)
         self.toggle = QPushButton(acc)
         self.toggle.clicked.connect(self._toggle_account)
         self.remove = QPushButton(acc)
@@ -123,6 +125,7 @@ class SettingsView(QWidget):
         row.addStretch(1)
         a.addLayout(row)
         row2 = QHBoxLayout()
+        row2.addWidget(self.edit)
         row2.addWidget(self.toggle)
         row2.addWidget(self.remove)
         row2.addStretch(1)
@@ -232,6 +235,28 @@ class SettingsView(QWidget):
                 transport=d.transport.currentData(),
             )
 
+    def _edit_account(self) -> None:
+        aid = self._selected_account()
+        rec = self.accounts.record(aid) if aid else None
+        if rec is None or rec.source != "manual":
+            return
+        d = AddExtensionDialog(self)
+        d.setWindowTitle(self.tr("Edit SIP extension"))
+        d.extension.setText(rec.sip_username)
+        d.extension.setEnabled(False)
+        d.password.setPlaceholderText(self.tr("unchanged"))
+        d.domain.setText(rec.sip_domain)
+        d.proxy.setText(rec.proxy or "")
+        d.transport.setCurrentIndex(max(0, d.transport.findData(rec.transport)))
+        if d.exec():
+            self.accounts.update_manual(
+                rec.account_id,
+                password=d.password.text(),
+                domain=d.domain.text(),
+                proxy=d.proxy.text(),
+                transport=d.transport.currentData(),
+            )
+
     def _toggle_account(self) -> None:
         aid = self._selected_account()
         rec = self.accounts.record(aid) if aid else None
@@ -273,6 +298,7 @@ class SettingsView(QWidget):
         aid = self._selected_account()
         rec = self.accounts.record(aid) if aid else None
         self.toggle.setEnabled(rec is not None)
+        self.edit.setEnabled(rec is not None and rec.source == "manual")
         self.remove.setEnabled(rec is not None)
         self.toggle.setText(self.tr("Deactivate") if rec is None or rec.enabled else self.tr("Activate"))
 
@@ -341,6 +367,7 @@ class SettingsView(QWidget):
         self.sign_in.setText(self.tr("Log in to my company…"))
         self.add_ext.setText(self.tr("Add SIP extension…"))
         self.remove.setText(self.tr("Remove"))
+        self.edit.setText(self.tr("Edit…"))
         self.mobile.setText(self.tr("Provision my mobile…"))
         self.lbl_input.setText(self.tr("Microphone"))
         self.lbl_level.setText(self.tr("Microphone level"))
