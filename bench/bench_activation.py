@@ -163,34 +163,52 @@ class Result:
 
 
 async def open_loop(
-    client: httpx.AsyncClient,
+    base: str,
     label: str,
     requests: list[tuple[str, str, dict[str, str]]],
     rate: float,
     seconds: float,
+    workers: int = 32,
 ) -> Result:
+    """A pacer enqueues request i at `start + i/rate`; `workers` keep-alive connections drain the queue.
+
+    One client per worker keeps httpx's pool trivial (a single shared pool with hundreds of in-flight
+    requests costs the client more CPU than the server spends)."""
     total = int(rate * seconds)
     latencies: list[float] = []
     errors = 0
     loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
     start = loop.time() + 0.05
 
-    async def one(i: int) -> None:
-        nonlocal errors
-        scheduled = start + i / rate
-        await asyncio.sleep(max(0.0, scheduled - loop.time()))
-        method, url, headers = requests[i % len(requests)]
-        try:
-            r = await client.request(method, url, headers=headers)
-            if r.status_code != 200:
-                errors += 1
-                return
-        except httpx.HTTPError:
-            errors += 1
-            return
-        latencies.append((loop.time() - scheduled) * 1000)
+    async def pacer() -> None:
+        for i in range(total):
+            scheduled = start + i / rate
+            delay = scheduled - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            queue.put_nowait((i, scheduled))
+        for _ in range(workers):
+            queue.put_nowait(None)
 
-    await asyncio.gather(*(one(i) for i in range(total)))
+    async def worker() -> None:
+        nonlocal errors
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        async with httpx.AsyncClient(base_url=base, timeout=10, limits=limits) as client:
+            while (item := await queue.get()) is not None:
+                i, scheduled = item
+                method, url, headers = requests[i % len(requests)]
+                try:
+                    r = await client.request(method, url, headers=headers)
+                    ok = r.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    latencies.append((loop.time() - scheduled) * 1000)
+                else:
+                    errors += 1
+
+    await asyncio.gather(pacer(), *(worker() for _ in range(workers)))
     return Result(label, total, len(latencies), errors, loop.time() - start, latencies)
 
 
@@ -198,8 +216,7 @@ async def bench_backend(name: str, database_url: str | None, rate: float, second
     server = DemoServer(database_url)
     try:
         await asyncio.to_thread(server.wait_ready)
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-        async with httpx.AsyncClient(base_url=server.base, timeout=10, limits=limits) as client:
+        async with httpx.AsyncClient(base_url=server.base, timeout=10) as client:
             activations = []
             for phone, password in AGENTS:
                 r = await client.post("/auth/login", json={"login": phone, "password": password})
@@ -208,10 +225,10 @@ async def bench_backend(name: str, database_url: str | None, rate: float, second
                 device = (await client.get("/me/accounts", headers=headers)).json()[0]["device_id"]
                 activations.append(("POST", f"/me/accounts/{device}/activate", headers))
             health = [("GET", "/health", {})]
-            await open_loop(client, "warm-up", activations, rate, 1.0)
-            peer = await open_loop(client, f"{name}: GET /health (peer)", health, rate, seconds)
-            act = await open_loop(client, f"{name}: POST activate", activations, rate, seconds)
-            return [peer, act]
+        await open_loop(server.base, "warm-up", activations, rate, 1.0)
+        peer = await open_loop(server.base, f"{name}: GET /health (peer)", health, rate, seconds)
+        act = await open_loop(server.base, f"{name}: POST activate", activations, rate, seconds)
+        return [peer, act]
     finally:
         server.stop()
 

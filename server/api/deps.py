@@ -22,7 +22,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_context(request: Request) -> DomainContext:
+async def get_context(request: Request) -> DomainContext:
+    # async on purpose: FastAPI runs plain `def` dependencies in a thread pool, a thread hop per request.
     ctx: DomainContext = request.app.state.ctx
     return ctx
 
