@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import ssl
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,7 @@ from server.sip.tls import ensure_self_signed, server_context
 log = logging.getLogger(__name__)
 
 MAX_WRITE_BUFFER = 1 << 20
+UDP_SOCKET_BUFFER = 4 << 20
 
 MessageHandler = Callable[[SipMessage, Address], None]
 ErrorHandler = Callable[[SipMessage, Address, Exception], None]
@@ -192,6 +194,13 @@ class SipTransportLayer:
             )
             self._udp = protocol
             self.ports["udp"] = int(transport.get_extra_info("sockname")[1])
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                # Bursts (a REGISTER storm, a benchmark) must queue in the kernel, not be dropped, while
+                # the loop is busy; the kernel caps this at net.core.rmem_max / wmem_max.
+                for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+                    with contextlib.suppress(OSError):
+                        sock.setsockopt(socket.SOL_SOCKET, option, UDP_SOCKET_BUFFER)
         if tcp_port is not None:
             server = await loop.create_server(lambda: _Stream(self, "tcp"), host, tcp_port)
             self._servers.append(server)

@@ -20,7 +20,7 @@ from server.sip.dialog import Dialog, target_address
 from server.sip.endpoint import EndpointEvent, SipEndpoint
 from server.sip.headers import Headers
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_call_id, new_tag
-from server.sip.transaction import Deliver, TransactionTimeout
+from server.sip.transaction import Deliver, TransactionError, TransactionTimeout
 from server.sip.uri import parse_uri
 
 pytestmark = pytest.mark.interop
@@ -33,11 +33,31 @@ SDP = (
 
 
 class TinyUas:
-    """Answers INVITE with 180 + 200, BYE/OPTIONS with 200; counts what it saw."""
+    """Answers INVITE with 180 + 200, BYE/OPTIONS with 200; counts what it saw.
+
+    Like any UAS core (RFC 3261 13.3.1.4) it retransmits its 2xx over UDP until the ACK arrives, so a
+    datagram lost on a loaded machine does not fail the call."""
 
     def __init__(self) -> None:
         self.endpoint = SipEndpoint(self.on_event)
         self.counts: dict[str, int] = {}
+        self._unacked: dict[str, asyncio.TimerHandle] = {}
+
+    async def stop(self) -> None:
+        for handle in self._unacked.values():
+            handle.cancel()
+        self._unacked.clear()
+        await self.endpoint.stop()
+
+    def _retransmit(self, ok: SipResponse, interval: float, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        if loop.time() >= deadline:
+            self._unacked.pop(ok.call_id, None)
+            return
+        with contextlib.suppress(TransactionError):
+            self.endpoint.send_response(ok)
+        nxt = min(interval * 2, 4.0)
+        self._unacked[ok.call_id] = loop.call_later(interval, self._retransmit, ok, nxt, deadline)
 
     def on_event(self, event: EndpointEvent) -> None:
         if not isinstance(event, Deliver) or not isinstance(event.message, SipRequest):
@@ -45,7 +65,10 @@ class TinyUas:
         req = event.message
         self.counts[req.method] = self.counts.get(req.method, 0) + 1
         if event.transaction is None:
-            return  # ACK for our 2xx
+            pending = self._unacked.pop(req.call_id, None)  # ACK for our 2xx
+            if pending is not None:
+                pending.cancel()
+            return
         if req.method == "INVITE":
             tag = new_tag()
             self.endpoint.send_response(make_response(req, 180, to_tag=tag))
@@ -57,6 +80,9 @@ class TinyUas:
             ok.headers.add("Content-Type", "application/sdp")
             ok.body = SDP
             self.endpoint.send_response(ok)
+            if transport == "udp":
+                loop = asyncio.get_running_loop()
+                self._unacked[req.call_id] = loop.call_later(0.5, self._retransmit, ok, 1.0, loop.time() + 32)
         else:
             self.endpoint.send_response(make_response(req, 200, to_tag=new_tag()))
 
@@ -110,7 +136,7 @@ async def test_sipp_uac_calls_core_uas(transport: str) -> None:
         assert uas.counts.get("BYE") == calls
         assert len(uas.endpoint.transactions) <= 2 * calls  # only Accepted/Completed leftovers, timing out
     finally:
-        await uas.endpoint.stop()
+        await uas.stop()
 
 
 @needs_sipp
@@ -131,7 +157,7 @@ async def test_sipp_options_ping_over_udp() -> None:
         assert code == 0, output[-3000:]
         assert uas.counts.get("OPTIONS") == 3
     finally:
-        await uas.endpoint.stop()
+        await uas.stop()
 
 
 OPTIONS_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
@@ -262,4 +288,4 @@ async def test_pjsua2_registers_and_calls_over_tls_with_self_signed_certificate(
         assert uas.counts.get("REGISTER", 0) >= 1
         assert uas.counts.get("INVITE") == 1 and uas.counts.get("ACK") == 1 and uas.counts.get("BYE") == 1
     finally:
-        await uas.endpoint.stop()
+        await uas.stop()
