@@ -251,6 +251,15 @@ async def test_login_activate_call_record_chat_dnd_reset(desktop, agent102: CliP
     levels = tone_levels(entry.recording_path, [440.0, 1000.0])
     assert levels[440.0] > 10 * max(levels[1000.0], 1e-9), levels
 
+    # the test-call button reaches the PBX's echo service
+    qtbot.mouseClick(w.dialer.test_call, Qt.MouseButton.LeftButton)
+    await until(
+        lambda: (c := app.vm.calls.active_call()) is not None and c.is_connected, 20, "echo test answered"
+    )
+    assert app.vm.calls.active_call().number == "*43"
+    app.vm.calls.hangup()
+    await until(lambda: not app.vm.calls.has_calls(), 15, "echo test ended")
+
     # chat both ways
     app.vm.chat.open("sip:102@demo.local")
     assert app.vm.chat.send("Xin chào Bình")

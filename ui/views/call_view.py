@@ -91,7 +91,6 @@ class CallView(QWidget):
         self.calls_title.setObjectName("subtitle")
         outer.addWidget(self.calls_title)
         self.call_list = QListWidget(self)
-        self.call_list.setMaximumHeight(110)
         self.call_list.itemClicked.connect(lambda it: vm.switch_to(it.data(Qt.ItemDataRole.UserRole)))
         outer.addWidget(self.call_list)
 
@@ -242,6 +241,8 @@ class CallView(QWidget):
             if active is not None and c.call_id == active.call_id:
                 it.setSelected(True)
         several = len(calls) > 1
+        rows = max(1, min(len(calls), 4))
+        self.call_list.setFixedHeight(rows * max(self.call_list.sizeHintForRow(0), 18) + 6)
         self.call_list.setVisible(several)
         self.calls_title.setVisible(several)
         if active is None:

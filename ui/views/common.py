@@ -17,8 +17,20 @@ def resources_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "resources"
 
 
-def icon(name: str) -> QIcon:
-    return QIcon(str(resources_dir() / "icons" / f"{name}.svg"))
+ICON_INK = "#37474f"
+
+
+def icon(name: str, color: str | None = None) -> QIcon:
+    """An icon from resources/icons; ``color`` repaints its ink (light icons for the dark sidebar)."""
+    path = resources_dir() / "icons" / f"{name}.svg"
+    if color is None:
+        return QIcon(str(path))
+    svg = path.read_text(encoding="utf-8").replace(ICON_INK, color)
+    pm = QPixmap()
+    pm.loadFromData(svg.encode(), "SVG")
+    return QIcon(
+        pm.scaled(48, 48, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    )
 
 
 def dot_pixmap(color: str, size: int = 12) -> QPixmap:

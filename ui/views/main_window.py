@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setFixedWidth(170)
         self.sidebar.setIconSize(QSize(20, 20))
         for name in PAGES:
-            it = QListWidgetItem(icon(ICONS[name]), "")
+            it = QListWidgetItem(icon(ICONS[name], "#cbd2d9"), "")
             it.setData(Qt.ItemDataRole.UserRole, name)
             self.sidebar.addItem(it)
         self.sidebar.currentRowChanged.connect(self._on_sidebar)
