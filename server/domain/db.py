@@ -23,7 +23,7 @@ def create_engine(url: str) -> AsyncEngine:
     else:
         kwargs["pool_size"] = 10
         kwargs["max_overflow"] = 20
-        kwargs["pool_pre_ping"] = True
+        kwargs["pool_recycle"] = 1800
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
 

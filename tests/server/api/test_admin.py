@@ -257,3 +257,12 @@ async def test_audit_log_records_changes_without_secrets(api, demo) -> None:
     assert "a-new-password" not in str(entries)
     assert "demo101" not in str(entries)
     assert {e["entity"] for e in entries} >= {"company", "user", "hotline"}
+
+
+async def test_admin_cannot_lock_themselves_out(api, demo) -> None:
+    me = (await api.client.get("/me", headers=demo.admin_headers)).json()
+    for patch in ({"role": "agent"}, {"active": False}):
+        r = await api.client.patch(f"/admin/users/{me['id']}", json=patch, headers=demo.admin_headers)
+        assert r.status_code == 409 and r.json()["error"]["code"] == "cannot_demote_self"
+    r = await api.client.delete(f"/admin/users/{me['id']}", headers=demo.admin_headers)
+    assert r.status_code == 409
