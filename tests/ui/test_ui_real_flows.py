@@ -202,7 +202,9 @@ async def sign_in_and_activate(app, qtbot) -> str:
 
 
 @on_qt_loop
-async def test_login_activate_call_record_chat_dnd_reset(desktop, agent102: CliPeer, qloop, qtbot) -> None:
+async def test_login_activate_call_record_chat_dnd_reset(
+    desktop, agent102: CliPeer, demo_server, qloop, qtbot
+) -> None:
     app = desktop
     w = app.window
     # a colleague writes while we are offline: the PBX keeps it until we register
@@ -307,10 +309,16 @@ async def test_login_activate_call_record_chat_dnd_reset(desktop, agent102: CliP
     assert ended["code"] == 486
     assert not app.vm.calls.has_calls()
 
-    # reset wipes accounts and history
+    # reset wipes accounts, keyring entries (SIP password, API tokens), history and chats
+    secrets = app.services.secrets
+    token_key = f"api:http://127.0.0.1:{demo_server['http']}/api/v1:refresh_token"
+    assert secrets.get("sip-password:101@demo.local") and secrets.get(token_key)
     app.vm.reset()
     await until(lambda: app.vm.session.page == "welcome", 10, "welcome after reset")
+    await until(lambda: secrets.get(token_key) is None, 10, "API tokens forgotten")
+    assert secrets.get("sip-password:101@demo.local") is None
     assert not app.vm.accounts.has_accounts() and app.vm.history.entries() == []
+    assert app.vm.chat.conversations() == [] and app.services.call_log.list_calls() == []
 
 
 def hang_up_everything(*peers: CliPeer) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from softphone.events import EngineStateChanged, RegistrationChanged
+from softphone.events import RegistrationChanged
 from ui.account_book import AccountBook, AccountRecord, HotlineChoice
 from ui.engine_link import EngineLink
 
@@ -217,8 +217,6 @@ class AccountsViewModel(QObject):
         if isinstance(event, RegistrationChanged):
             self._reg[event.account_id] = (event.state, event.code, event.reason)
             self.changed.emit()
-        elif isinstance(event, EngineStateChanged) and event.state == "running" and not self._reg:
-            pass
 
     # ------------------------------------------------------------------ helpers
 

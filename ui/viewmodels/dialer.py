@@ -104,6 +104,7 @@ class DialerViewModel(QObject):
             return False
         if not number:
             return False
+        # Extensions and feature codes are short; anything longer leaves the company (caller ID applies).
         external = not self._internal and len(number) > 6
         if external and not record.outbound_allowed:
             self.error.emit("outbound_forbidden")

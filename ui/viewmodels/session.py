@@ -159,7 +159,7 @@ class SessionViewModel(QObject):
         if not login or not password:
             self._set(error="missing_fields")
             return False
-        if await self._server(lambda: self.client.login(login, password)) is None and self.error:
+        if await self._server(lambda: self.client.login(login, password)) is None:
             return False
         return await self._after_sign_in()
 
