@@ -185,10 +185,13 @@ class CliPeer:
             return -9
 
     def kill(self) -> None:
+        """Kill if still running; the stderr log is kept only when the process did not exit cleanly."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
         self._stderr.close()
+        if self.proc.returncode == 0 and not os.environ.get("SOFTPHONE_KEEP_LOGS"):
+            self.stderr_path.unlink(missing_ok=True)
 
     def stderr_tail(self, n: int = 3000) -> str:
         try:
