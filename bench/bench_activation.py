@@ -212,6 +212,37 @@ async def open_loop(
     return Result(label, total, len(latencies), errors, loop.time() - start, latencies)
 
 
+async def closed_loop(
+    base: str, label: str, requests: list[tuple[str, str, dict[str, str]]], seconds: float, workers: int = 8
+) -> Result:
+    """Capacity: `workers` connections send back-to-back for `seconds`; what the server sustains."""
+    latencies: list[float] = []
+    errors = 0
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    stop = start + seconds
+
+    async def worker(offset: int) -> None:
+        nonlocal errors
+        i = offset
+        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+            while loop.time() < stop:
+                method, url, headers = requests[i % len(requests)]
+                i += 1
+                sent = loop.time()
+                try:
+                    ok = (await client.request(method, url, headers=headers)).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    latencies.append((loop.time() - sent) * 1000)
+                else:
+                    errors += 1
+
+    await asyncio.gather(*(worker(n) for n in range(workers)))
+    return Result(label, len(latencies) + errors, len(latencies), errors, loop.time() - start, latencies)
+
+
 async def bench_backend(name: str, database_url: str | None, rate: float, seconds: float) -> list[Result]:
     server = DemoServer(database_url)
     try:
@@ -228,7 +259,10 @@ async def bench_backend(name: str, database_url: str | None, rate: float, second
         await open_loop(server.base, "warm-up", activations, rate, 1.0)
         peer = await open_loop(server.base, f"{name}: GET /health (peer)", health, rate, seconds)
         act = await open_loop(server.base, f"{name}: POST activate", activations, rate, seconds)
-        return [peer, act]
+        capacity = await closed_loop(
+            server.base, f"{name}: activate, capacity", activations, min(seconds, 5.0)
+        )
+        return [peer, act, capacity]
     finally:
         server.stop()
 
@@ -238,7 +272,7 @@ def print_table(results: list[Result], rate: float) -> None:
         f"{'run':<32} {'sent':>6} {'ok':>6} {'err':>4} {'req/s':>7} "
         f"{'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}"
     )
-    print(f"\nopen loop at {rate:.0f} req/s; latency from scheduled send time")
+    print(f"\nopen loop at {rate:.0f} req/s (capacity rows: closed loop); latency from scheduled send time")
     print(header)
     print("-" * len(header))
     for r in results:
@@ -246,9 +280,10 @@ def print_table(results: list[Result], rate: float) -> None:
             f"{r.label:<32} {r.sent:>6} {r.ok:>6} {r.errors:>4} {r.ok / r.seconds:>7.1f} {r.pct(50):>8.2f} "
             f"{r.pct(90):>8.2f} {r.pct(99):>8.2f} {max(r.latencies_ms, default=float('nan')):>8.2f}"
         )
-    for i in range(0, len(results) - 1, 2):
-        peer, act = results[i], results[i + 1]
+    for i in range(0, len(results) - 2, 3):
+        peer, act, capacity = results[i], results[i + 1], results[i + 2]
         print(f"{act.label}: p99 = {act.pct(99) / peer.pct(99):.1f}x the /health peer p99")
+        print(f"{capacity.label}: {capacity.ok / capacity.seconds:.0f} req/s back-to-back on 8 connections")
 
 
 def main() -> int:
@@ -260,6 +295,7 @@ def main() -> int:
     parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
     results: list[Result] = []
+    load_before = os.getloadavg()
     for backend in args.backends.split(","):
         if backend == "sqlite":
             results += asyncio.run(bench_backend("sqlite", None, args.rate, args.seconds))
@@ -271,6 +307,7 @@ def main() -> int:
                 continue
             with cluster as url:
                 results += asyncio.run(bench_backend("postgres", url, args.rate, args.seconds))
+    print(f"load average before/after: {load_before} / {os.getloadavg()} on {os.cpu_count()} CPUs")
     print_table(results, args.rate)
     return 0
 
