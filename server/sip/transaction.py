@@ -29,8 +29,9 @@ INVITE), keeps one heap of deadlines for all of them, and returns actions for th
 * ``TransactionTimeout(transaction, request, reason)`` -- Timer B/F/H fired or the transport failed.
 * ``Terminated(transaction)`` -- the transaction is gone; its key may be reused.
 
-Deliberate choices: the IST sends "100 Trying" itself as soon as it is created (RFC 3261 17.2.1 allows doing
-it at once instead of after 200 ms, and it removes a timer); a 2xx to INVITE moves both INVITE machines to
+Deliberate choices: the IST sends "100 Trying" itself 200 ms after it is created unless the TU has answered
+by then (RFC 3261 17.2.1), or at once if the client retransmits first -- a TU that answers quickly (a 407
+challenge, a busy callee) costs no extra datagram; a 2xx to INVITE moves both INVITE machines to
 Accepted (RFC 6026) so 2xx retransmissions reach the TU (client) or the wire (server) and stray ACKs are not
 answered. The non-2xx ACK is built by the ICT from the original request (17.1.1.3).
 """
@@ -87,14 +88,17 @@ class Event(Enum):
     TIMER_K = auto()
     TIMER_L = auto()
     TIMER_M = auto()
+    TIMER_TRYING = auto()  # IST: the 200 ms after which 100 Trying goes out if the TU is silent (17.2.1)
 
 
 class Effect(Enum):
     SEND_REQUEST = auto()  # (re)transmit the client request
     SEND_ACK = auto()  # ICT: (re)send the ACK for the non-2xx final response
-    SEND_TRYING = auto()  # IST: 100 Trying on creation
+    SEND_TRYING = auto()  # IST: 100 Trying when the TU stays silent for 200 ms
+    STOP_TRYING = auto()  # IST: the TU (or the retransmission answer) made the pending 100 unnecessary
     SEND_RESPONSE = auto()  # server: transmit the TU's response and remember it
     RESEND_RESPONSE = auto()  # server: retransmit the last response, if any
+    RESEND_OR_TRYING = auto()  # IST: retransmit the last response, or send 100 Trying if there is none yet
     DELIVER = auto()  # pass the message to the TU
     TIMEOUT = auto()  # tell the TU the transaction failed
     BACKOFF = auto()  # re-arm the timer that fired at twice its interval (Timer A)
@@ -138,9 +142,10 @@ TRANSITIONS: dict[tuple[Kind, State, Event], tuple[State, tuple[Effect, ...]]] =
     (NICT, S.PROCEEDING, E.RECV_ERROR): (S.COMPLETED, (F.DELIVER,)),
     (NICT, S.COMPLETED, E.TIMER_K): (S.TERMINATED, ()),
     # INVITE server (17.2.1, RFC 6026 7.1)
-    (IST, S.INIT, E.START): (S.PROCEEDING, (F.SEND_TRYING, F.DELIVER)),
-    (IST, S.PROCEEDING, E.RECV_REQUEST): (S.PROCEEDING, (F.RESEND_RESPONSE,)),
-    (IST, S.PROCEEDING, E.TU_1XX): (S.PROCEEDING, (F.SEND_RESPONSE,)),
+    (IST, S.INIT, E.START): (S.PROCEEDING, (F.DELIVER,)),
+    (IST, S.PROCEEDING, E.TIMER_TRYING): (S.PROCEEDING, (F.SEND_TRYING,)),
+    (IST, S.PROCEEDING, E.RECV_REQUEST): (S.PROCEEDING, (F.STOP_TRYING, F.RESEND_OR_TRYING)),
+    (IST, S.PROCEEDING, E.TU_1XX): (S.PROCEEDING, (F.STOP_TRYING, F.SEND_RESPONSE)),
     (IST, S.PROCEEDING, E.TU_2XX): (S.ACCEPTED, (F.SEND_RESPONSE,)),
     (IST, S.PROCEEDING, E.TU_ERROR): (S.COMPLETED, (F.SEND_RESPONSE,)),
     (IST, S.PROCEEDING, E.TRANSPORT_ERROR): (S.TERMINATED, (F.TIMEOUT,)),
@@ -177,6 +182,7 @@ class Interval(Enum):
     WAIT_32S = auto()  # Timer D: >= 32 s on unreliable transports
     T4_OR_ZERO = auto()  # Timers I, K
     T1_X64_OR_ZERO = auto()  # Timer J
+    TRYING = auto()  # 200 ms before an IST sends 100 Trying on its own
 
 
 # (timer event, interval, only on unreliable transports)
@@ -186,6 +192,7 @@ ENTRY_TIMERS: dict[tuple[Kind, State], tuple[tuple[Event, Interval, bool], ...]]
     (ICT, S.ACCEPTED): ((E.TIMER_M, Interval.T1_X64, False),),
     (NICT, S.TRYING): ((E.TIMER_E, Interval.T1, True), (E.TIMER_F, Interval.T1_X64, False)),
     (NICT, S.COMPLETED): ((E.TIMER_K, Interval.T4_OR_ZERO, False),),
+    (IST, S.PROCEEDING): ((E.TIMER_TRYING, Interval.TRYING, False),),
     (IST, S.ACCEPTED): ((E.TIMER_L, Interval.T1_X64, False),),
     (IST, S.COMPLETED): ((E.TIMER_G, Interval.T1, True), (E.TIMER_H, Interval.T1_X64, False)),
     (IST, S.CONFIRMED): ((E.TIMER_I, Interval.T4_OR_ZERO, False),),
@@ -206,6 +213,7 @@ class TimerSettings:
     t1: float = 0.5
     t2: float = 4.0
     t4: float = 5.0
+    trying: float = 0.2
 
     def interval(self, interval: Interval, reliable: bool) -> float:
         if interval is Interval.T1:
@@ -214,6 +222,8 @@ class TimerSettings:
             return self.t4
         if interval is Interval.T1_X64:
             return 64 * self.t1
+        if interval is Interval.TRYING:
+            return self.trying
         if interval is Interval.WAIT_32S:
             return 0.0 if reliable else max(32.0, 64 * self.t1)
         if interval is Interval.T4_OR_ZERO:
@@ -380,15 +390,17 @@ class Transaction:
                 self._ack = build_ack(self.request, message)
             if self._ack is not None:
                 actions.append(Send(self._ack, self.peer))
-        elif effect is F.SEND_TRYING:
+        elif effect is F.SEND_TRYING or (effect is F.RESEND_OR_TRYING and self.last_response is None):
             trying = make_response(self.request, 100)
             self.last_response = trying
             actions.append(Send(trying, self.peer))
+        elif effect is F.STOP_TRYING:
+            self._timers.pop(E.TIMER_TRYING, None)
         elif effect is F.SEND_RESPONSE:
             assert isinstance(message, SipResponse)
             self.last_response = message
             actions.append(Send(message, self.peer))
-        elif effect is F.RESEND_RESPONSE:
+        elif effect is F.RESEND_RESPONSE or effect is F.RESEND_OR_TRYING:
             if self.last_response is not None:
                 actions.append(Send(self.last_response, self.peer))
         elif effect is F.DELIVER:

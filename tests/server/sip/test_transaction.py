@@ -148,14 +148,43 @@ def test_invite_client_2xx_goes_to_accepted_and_delivers_retransmissions() -> No
     assert run_until(layer, 40) == [(pytest.approx(32.3), Terminated(key))]
 
 
-def test_invite_server_sends_trying_absorbs_retransmit_and_retransmits_final_with_timer_g() -> None:
+def test_invite_server_sends_100_after_200ms_of_tu_silence() -> None:
     layer = TransactionLayer()
     req = request("INVITE")
     actions = layer.receive(req, UDP_PEER, now=0.0)
-    assert [type(a) for a in actions] == [Send, Deliver]
-    assert sends(actions)[0].status == 100
-    key = actions[1].transaction
-    assert [sends(layer.receive(req, UDP_PEER, 0.1))[0].status] == [100]  # retransmission -> last provisional
+    assert [type(a) for a in actions] == [Deliver]
+    assert layer.next_timer() == pytest.approx(0.2)
+    trying = sends(layer.handle_timer(0.2))
+    assert [r.status for r in trying] == [100]
+    assert sends(layer.receive(req, UDP_PEER, 0.6)) == trying  # a retransmission gets the last provisional
+
+
+def test_invite_server_skips_100_when_tu_answers_fast_or_client_retransmits_first() -> None:
+    layer = TransactionLayer()
+    req = request("INVITE")
+    layer.receive(req, UDP_PEER, now=0.0)
+    challenge = make_response(req, 407, to_tag="s")
+    assert sends(layer.send_response(challenge, 0.01)) == [challenge]  # no 100 ever
+    assert all(r.status != 100 for _, a in run_until(layer, 40) if isinstance(a, Send) for r in [a.message])
+
+    req2 = request("INVITE")
+    layer.receive(req2, UDP_PEER, now=0.0)
+    ringing = make_response(req2, 180, to_tag="s")
+    assert sends(layer.send_response(ringing, 0.05)) == [ringing]
+    assert sends(layer.handle_timer(0.25)) == []  # the pending 100 was dropped: 180 already went out
+
+    req3 = request("INVITE")
+    layer.receive(req3, UDP_PEER, now=0.0)
+    assert [r.status for r in sends(layer.receive(req3, UDP_PEER, 0.1))] == [100]  # retransmitted early
+    assert sends(layer.handle_timer(0.25)) == []
+
+
+def test_invite_server_absorbs_retransmit_and_retransmits_final_with_timer_g() -> None:
+    layer = TransactionLayer()
+    req = request("INVITE")
+    actions = layer.receive(req, UDP_PEER, now=0.0)
+    key = actions[0].transaction
+    assert [sends(layer.receive(req, UDP_PEER, 0.1))[0].status] == [100]  # retransmission -> 100 at once
     ringing = make_response(req, 180, to_tag="s")
     assert sends(layer.send_response(ringing, 0.2)) == [ringing]
     assert sends(layer.receive(req, UDP_PEER, 0.3)) == [ringing]
@@ -173,7 +202,7 @@ def test_invite_server_sends_trying_absorbs_retransmit_and_retransmits_final_wit
 def test_invite_server_ack_confirms_then_timer_i() -> None:
     layer = TransactionLayer()
     req = request("INVITE")
-    key = layer.receive(req, UDP_PEER, now=0.0)[1].transaction
+    key = layer.receive(req, UDP_PEER, now=0.0)[0].transaction
     busy = make_response(req, 486, to_tag="s")
     layer.send_response(busy, 0.1)
     ack = request("ACK", branch=req.via.branch)
@@ -189,7 +218,7 @@ def test_invite_server_ack_confirms_then_timer_i() -> None:
 def test_invite_server_2xx_is_accepted_and_ack_for_2xx_reaches_tu() -> None:
     layer = TransactionLayer()
     req = request("INVITE")
-    key = layer.receive(req, UDP_PEER, now=0.0)[1].transaction
+    key = layer.receive(req, UDP_PEER, now=0.0)[0].transaction
     ok = make_response(req, 200, to_tag="s")
     assert sends(layer.send_response(ok, 0.1)) == [ok]
     assert layer.get(key).state is State.ACCEPTED
@@ -220,7 +249,7 @@ def test_non_invite_server_timer_j_and_reliable_terminates_at_once() -> None:
 def test_cancel_matches_invite_server_transaction() -> None:
     layer = TransactionLayer()
     invite = request("INVITE")
-    invite_key = layer.receive(invite, UDP_PEER, 0.0)[1].transaction
+    invite_key = layer.receive(invite, UDP_PEER, 0.0)[0].transaction
     cancel = request("CANCEL", branch=invite.via.branch)
     cancel.headers.set("From", invite.headers.get("From") or "")
     actions = layer.receive(cancel, UDP_PEER, 0.5)
@@ -299,6 +328,6 @@ def test_build_cancel_matches_the_invite_and_runs_its_own_transaction() -> None:
     assert cancel_key != invite_key and sends(actions) == [cancel]
     # The server side sees the CANCEL matching its INVITE transaction (RFC 3261 9.2).
     server = TransactionLayer()
-    server_invite_key = server.receive(invite, UDP_PEER, 0.0)[1].transaction
+    server_invite_key = server.receive(invite, UDP_PEER, 0.0)[0].transaction
     delivered = [a for a in server.receive(cancel, UDP_PEER, 0.3) if isinstance(a, Deliver)]
     assert delivered[0].cancels == server_invite_key
