@@ -97,6 +97,20 @@ def parse_digest(value: str) -> DigestResponse | None:
         return None
 
 
+def select_digest(header_values: list[str], realm: str) -> DigestResponse | AuthResult:
+    """The Digest credentials for `realm` among a request's credentials headers, or the outcome
+    (MISSING: none for our realm; MALFORMED: unparseable)."""
+    for value in header_values:
+        d = parse_digest(value)
+        if d is None:
+            if value.strip().lower().startswith("digest"):
+                return AuthResult(AuthOutcome.MALFORMED, reason="malformed Digest credentials")
+            continue
+        if d.realm == realm:
+            return d
+    return AuthResult(AuthOutcome.MISSING)
+
+
 def _h(alg: str, data: str) -> str:
     return hashlib.new(ALGORITHMS[alg], data.encode()).hexdigest()
 
@@ -154,19 +168,15 @@ class DigestAuthenticator:
         now: float,
     ) -> AuthResult:
         """Check the credentials headers of a request against `credential` (None: unknown user)."""
-        digest: DigestResponse | None = None
-        for value in header_values:
-            d = parse_digest(value)
-            if d is None:
-                if value.strip().lower().startswith("digest"):
-                    return AuthResult(AuthOutcome.MALFORMED, reason="malformed Digest credentials")
-                continue
-            if d.realm == realm:
-                digest = d
-                break
-        if digest is None:
-            return AuthResult(AuthOutcome.MISSING)
-        d = digest
+        found = select_digest(header_values, realm)
+        if isinstance(found, AuthResult):
+            return found
+        return self.verify_digest(found, method=method, credential=credential, now=now, realm=realm)
+
+    def verify_digest(
+        self, d: DigestResponse, *, realm: str, method: str, credential: SipCredential | None, now: float
+    ) -> AuthResult:
+        """`verify` for credentials already picked by `select_digest`."""
         if d.algorithm not in self._algorithms:
             return AuthResult(AuthOutcome.INVALID, d.username, f"unsupported algorithm {d.algorithm}")
         if d.qop != "auth" or not d.nc or not d.cnonce:

@@ -163,6 +163,10 @@ class Proxy:
         self._deadlines: dict[str, float] = {}
         self._delivering: set[str] = set()
         self._next_housekeeping: float | None = None
+        # INVITE server transactions by (Call-ID, CSeq, From tag) -> top Via, to match ACKs that
+        # carry a fresh branch (sipp does that for the ACK of a 407) to the INVITE they acknowledge.
+        self._invite_vias: dict[tuple[str, int, str], str] = {}
+        self._invite_ids: dict[TransactionKey, tuple[str, int, str]] = {}
 
     # ------------------------------------------------------------------ driving
     async def start(self, now: float) -> None:
@@ -249,11 +253,15 @@ class Proxy:
         method = req.method
         if method == "ACK":
             if txn is None:
-                self._forward_stateless(req, now)
+                await self._stray_ack(req, source, now)
             return
         if method == "CANCEL":
             await self._on_cancel(req, cancels, now)
             return
+        if method == "INVITE" and txn is not None and req.to_tag is None:
+            ident = (req.call_id, req.cseq[0], req.from_tag or "")
+            self._invite_vias[ident] = req.headers.get("Via") or ""
+            self._invite_ids[txn] = ident
         mf = req.max_forwards
         if mf is not None and mf <= 0:
             self._respond(make_response(req, 483), now)
@@ -660,6 +668,9 @@ class Proxy:
         await self._on_response(fake, t.transaction, now)
 
     def _on_terminated(self, key: TransactionKey) -> None:
+        ident = self._invite_ids.pop(key, None)
+        if ident is not None:
+            self._invite_vias.pop(ident, None)
         owner = self._branch_owner.pop(key, None)
         if owner is not None:
             call = self._proxy_calls.get(owner)
@@ -722,6 +733,20 @@ class Proxy:
             if s.call_id == req.call_id and s.local_tag == req.to_tag:
                 return s.user_id
         return None
+
+    async def _stray_ack(self, req: SipRequest, source: Address, now: float) -> None:
+        """An ACK outside any transaction: the ACK of a 2xx (forward along the route set), or an ACK of
+        our non-2xx whose branch does not match the INVITE's (re-matched by Call-ID, CSeq, From tag)."""
+        routes = req.routes
+        if routes and self._is_us(routes[0].uri):
+            self._forward_stateless(req, now)
+            return
+        via = self._invite_vias.get((req.call_id, req.cseq[0], req.from_tag or ""))
+        if via is not None and via != req.headers.get("Via"):
+            fixed = req.copy()
+            fixed.headers.set("Via", via)
+            await self._run(self.transactions.receive(fixed, source, now), now)
+        # anything else has no route through us: drop it
 
     def _forward_stateless(self, req: SipRequest, now: float) -> None:
         routes = req.routes

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from email.utils import formatdate
 
 from server.sip.address import Address
-from server.sip.auth import AuthOutcome, DigestAuthenticator, parse_digest
+from server.sip.auth import AuthOutcome, AuthResult, DigestAuthenticator, select_digest
 from server.sip.directory import Binding, Directory, SipCredential
 from server.sip.errors import SipParseError
 from server.sip.flood import FloodGuard
@@ -64,12 +64,15 @@ async def authenticate(
 ) -> SipCredential | SipResponse:
     """The credential of an authenticated request, or the response to send (challenge, 403, 400)."""
     header = "Proxy-Authorization" if proxy else "Authorization"
-    values = request.headers.get_all(header)
-    username = _claimed_username(values)
-    if username is not None and flood.locked_out(source.host, username, now):
-        return make_response(request, 403, "Too many failed attempts", to_tag=new_tag())
-    credential = await directory.sip_credential(realm, username) if username is not None else None
-    result = auth.verify(values, realm=realm, method=request.method, credential=credential, now=now)
+    found = select_digest(request.headers.get_all(header), realm)
+    if isinstance(found, AuthResult):
+        result = found
+        credential = None
+    else:
+        if flood.locked_out(source.host, found.username, now):
+            return make_response(request, 403, "Too many failed attempts", to_tag=new_tag())
+        credential = await directory.sip_credential(realm, found.username)
+        result = auth.verify_digest(found, realm=realm, method=request.method, credential=credential, now=now)
     if result.outcome is AuthOutcome.OK and credential is not None:
         flood.auth_succeeded(source.host, credential.username)
         return credential
@@ -81,14 +84,6 @@ async def authenticate(
     return challenge_response(
         request, auth, realm, now, proxy=proxy, stale=result.outcome is AuthOutcome.STALE
     )
-
-
-def _claimed_username(values: list[str]) -> str | None:
-    for v in values:
-        d = parse_digest(v)
-        if d is not None:
-            return d.username
-    return None
 
 
 class Registrar:
@@ -281,5 +276,3 @@ def binding_address(b: Binding) -> Address | None:
     if contact.host.strip("[]") == flow.host and contact.transport == "udp":
         return Address("udp", flow.host, contact.port or 5060)
     return flow
-
-

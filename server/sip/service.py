@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from server.sip.transaction import Send
 log = logging.getLogger("server.sip.service")
 
 _QUEUE_LIMIT = 10_000  # beyond this, datagrams are dropped (overload protection)
+_UDP_BUFFER = 4 * 1024 * 1024
 
 
 class _Udp(asyncio.DatagramProtocol):
@@ -71,9 +73,9 @@ class SipService:
             data, source = item
             try:
                 await self._process(data, source)
+                self._flush()
             except Exception:
                 log.exception("error processing message from %s", source)
-            self._flush()
 
     async def _process(self, data: bytes, source: Address) -> None:
         if data.strip(b"\r\n") == b"":
@@ -93,14 +95,17 @@ class SipService:
         self._timer_at = None
         try:
             await self.proxy.on_timer(time.time())
+            self._flush()
         except Exception:
             log.exception("error in timer")
-        self._flush()
 
     # ----------------------------------------------------------------- output
     def _flush(self) -> None:
         for s in self.proxy.take_outgoing():
-            self._send(s)
+            try:
+                self._send(s)
+            except (OSError, ValueError) as e:  # unresolvable host, family mismatch, closed socket
+                log.info("cannot send to %s: %s", s.dest, e)
         self._arm_timer()
 
     def _arm_timer(self) -> None:
@@ -219,6 +224,11 @@ async def start_sip_service(
         holder["s"]._on_data(data, source)
 
     udp_transport, _ = await loop.create_datagram_endpoint(lambda: _Udp(on_data), local_addr=(host, udp_port))
+    sock = udp_transport.get_extra_info("socket")
+    if sock is not None:
+        # Bursts (a few hundred INVITEs at once) must queue in the kernel, not be dropped.
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _UDP_BUFFER)
     bound_udp = int(udp_transport.get_extra_info("sockname")[1])
     ports = {"udp": bound_udp}
     local = {"udp": Address("udp", host, bound_udp)}

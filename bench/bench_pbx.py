@@ -1,0 +1,360 @@
+"""REGISTER/s with digest auth and calls/s through our PBX and Kamailio 5.6, measured in the same run.
+
+Both servers get the same sipp scenarios (tests/interop/sipp), the same users and passwords, MD5 digest
+with qop=auth (sipp 3.6 answers nothing else), loopback UDP, no flood limits:
+
+* register: REGISTER -> 401 -> REGISTER with credentials -> 200, users taken in turn from a users file;
+* call: INVITE -> 407 -> ACK -> INVITE with credentials -> 100/180/200 -> ACK -> 100 ms -> BYE -> 200,
+  answered by a sipp UAS registered as the callee.
+
+Our PBX runs in its own process (this file with --serve), with uvloop when installed.  Kamailio runs
+bench/kamailio/kamailio.cfg (registrar + record-routing proxy with auth) with `--kamailio-children` UDP
+workers.  Rates are completed transactions per wall-clock second with a bounded number of
+concurrent sipp calls; runs with failures are reported as such.
+
+Run:  .venv/bin/python bench/bench_pbx.py [--registers 3000] [--calls 1000] [--concurrency 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "tests" / "interop" / "sipp"
+KAMAILIO_CFG = ROOT / "bench" / "kamailio" / "kamailio.cfg"
+KAMAILIO_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
+DOMAIN = "demo.local"
+CALLEE = "2000"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def users(n: int) -> list[str]:
+    return [f"{1000 + i}" for i in range(n)]
+
+
+# ---------------------------------------------------------------------------------------------- our PBX
+def serve(port: int, n_users: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from server.sip.flood import FloodPolicy
+    from server.sip.memory_directory import InMemoryDirectory
+    from server.sip.proxy import ProxySettings
+    from server.sip.service import start_sip_service
+
+    async def main() -> None:
+        d = InMemoryDirectory()
+        for i, u in enumerate([*users(n_users), CALLEE]):
+            d.add_user(i + 1, u)
+            d.add_device(i + 1, u, f"demo{u}")
+        settings = ProxySettings(
+            auth_algorithms=("MD5",), flood=FloodPolicy(exempt_hosts=frozenset({"127.0.0.1"}))
+        )
+        service = await start_sip_service(directory=d, udp_port=port, tcp_port=None, settings=settings)
+        print("ready", service.ports["udp"], flush=True)
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
+        await service.stop()
+
+    try:
+        import uvloop
+
+        uvloop.run(main())
+    except ImportError:
+        asyncio.run(main())
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    proc: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def start_ours(n_users: int) -> Server:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(port), "--users", str(n_users)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().decode()
+    if not line.startswith("ready"):
+        proc.kill()
+        raise RuntimeError("our PBX did not start")
+    return Server("ours", port, proc)
+
+
+def start_kamailio(children: int, workdir: Path) -> Server | None:
+    binary = shutil.which("kamailio") or "/usr/sbin/kamailio"
+    if not Path(binary).exists():
+        return None
+    port = free_port()
+    cfg = workdir / "kamailio.cfg"
+    cfg.write_text(KAMAILIO_CFG.read_text().replace("@PORT@", str(port)).replace("@CHILDREN@", str(children)))
+    proc = subprocess.Popen(
+        [
+            binary,
+            "-f",
+            str(cfg),
+            "-DD",
+            "-E",
+            "-L",
+            KAMAILIO_MODULES,
+            "-m",
+            "128",
+            "-M",
+            "16",
+            "-P",
+            str(workdir / "kamailio.pid"),
+            "-Y",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if _options_ping(port):
+            return Server("kamailio", port, proc)
+        time.sleep(0.1)
+    proc.kill()
+    return None
+
+
+def _options_ping(port: int) -> bool:
+    msg = (
+        f"OPTIONS sip:{DOMAIN} SIP/2.0\r\n"
+        f"Via: SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bKping{time.time_ns()}\r\n"
+        f"From: <sip:ping@{DOMAIN}>;tag=p\r\nTo: <sip:{DOMAIN}>\r\nCall-ID: ping{time.time_ns()}\r\n"
+        "CSeq: 1 OPTIONS\r\nMax-Forwards: 1\r\nContent-Length: 0\r\n\r\n"
+    ).encode()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.3)
+        try:
+            s.sendto(msg, ("127.0.0.1", port))
+            s.recvfrom(4096)
+            return True
+        except OSError:
+            return False
+
+
+# ---------------------------------------------------------------------------------------------- sipp
+@dataclass
+class Run:
+    ok: int
+    failed: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds > 0 else 0.0
+
+
+def sipp(
+    port: int,
+    scenario: str,
+    rows: list[str],
+    *,
+    calls: int,
+    concurrency: int,
+    rate: float,
+    workdir: Path,
+    local_port: int | None = None,
+    timeout: float = 120,
+    background: bool = False,
+) -> Run | subprocess.Popen[bytes]:
+    inf = workdir / f"{scenario}-{time.time_ns()}.csv"
+    inf.write_text("SEQUENTIAL\n" + "\n".join(rows) + "\n")
+    args = [
+        "sipp",
+        f"127.0.0.1:{port}",
+        "-sf",
+        str(SCENARIOS / scenario),
+        "-inf",
+        str(inf),
+        "-m",
+        str(calls),
+        "-l",
+        str(concurrency),
+        "-r",
+        f"{rate:g}",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(local_port or free_port()),
+        "-nostdin",
+        "-timeout",
+        f"{timeout:.0f}",
+        "-timeout_error",
+        "-buff_size",
+        str(4 << 20),
+        "-recv_timeout",
+        "4000",
+        "-max_recv_loops",
+        "10000",
+        "-cid_str",
+        f"%u-%p-{os.urandom(3).hex()}@%s",
+        "-trace_err",
+        "-error_file",
+        str(workdir / f"{scenario}.err"),
+    ]
+    if background:
+        return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
+    start = time.monotonic()
+    out = subprocess.run(args, capture_output=True, cwd=workdir, timeout=timeout + 30).stdout.decode(
+        errors="replace"
+    )
+    seconds = time.monotonic() - start
+    err = workdir / f"{scenario}.err"
+    if os.environ.get("BENCH_DEBUG"):
+        print(out[-2500:], file=sys.stderr)
+        if err.exists():
+            print(err.read_text(errors="replace")[:3000], file=sys.stderr)
+    return Run(_counter(out, "Successful call"), _counter(out, "Failed call"), seconds)
+
+
+def _counter(screen: str, name: str) -> int:
+    found = re.findall(rf"{name}\s*\|\s*\d+\s*\|\s*(\d+)", screen)
+    return int(found[-1]) if found else 0
+
+
+def bench_register(port: int, n: int, count: int, concurrency: int, workdir: Path) -> Run:
+    rows = [f"{u};[authentication username={u} password=demo{u}];{DOMAIN}" for u in users(n)]
+    result = sipp(
+        port, "register_auth.xml", rows, calls=count, concurrency=concurrency, rate=100000, workdir=workdir
+    )
+    assert isinstance(result, Run)
+    return result
+
+
+def bench_calls(port: int, n: int, count: int, concurrency: int, workdir: Path) -> Run:
+    uas_port = free_port()
+    reg = sipp(
+        port,
+        "register_contact.xml",
+        [f"{CALLEE};[authentication username={CALLEE} password=demo{CALLEE}];{DOMAIN};{uas_port}"],
+        calls=1,
+        concurrency=1,
+        rate=10,
+        workdir=workdir,
+    )
+    assert isinstance(reg, Run)
+    if reg.ok != 1:
+        return Run(0, count, 0.0)
+    uas = sipp(
+        port,
+        "uas_answer_200.xml",
+        ["x"],
+        calls=count,
+        concurrency=5000,
+        rate=100000,
+        workdir=workdir,
+        local_port=uas_port,
+        background=True,
+    )
+    assert isinstance(uas, subprocess.Popen)
+    try:
+        time.sleep(0.3)
+        rows = [f"{u};[authentication username={u} password=demo{u}];{DOMAIN};{CALLEE}" for u in users(n)]
+        result = sipp(
+            port, "uac_call.xml", rows, calls=count, concurrency=concurrency, rate=100000, workdir=workdir
+        )
+        assert isinstance(result, Run)
+        return result
+    finally:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            uas.wait(10)
+        if uas.poll() is None:
+            uas.kill()
+            uas.wait(5)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--users", type=int, default=200)
+    p.add_argument("--registers", type=int, default=3000)
+    p.add_argument("--calls", type=int, default=1000)
+    p.add_argument("--concurrency", type=int, default=50, help="concurrent REGISTER transactions")
+    p.add_argument("--call-concurrency", type=int, default=60, help="concurrent calls (each holds 100 ms)")
+    p.add_argument("--kamailio-children", type=int, default=2)
+    args = p.parse_args()
+    if args.serve is not None:
+        serve(args.serve, args.users)
+        return 0
+    if shutil.which("sipp") is None:
+        print("sipp is not installed")
+        return 2
+    results: dict[str, dict[str, Run]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-pbx-") as tmp:
+        work = Path(tmp)
+        servers: list[Server] = []
+        try:
+            ours = start_ours(args.users)
+            servers.append(ours)
+            kam = start_kamailio(args.kamailio_children, work)
+            if kam is not None:
+                servers.append(kam)
+            else:
+                print("kamailio not available: measuring our PBX only")
+            for s in servers:
+                results[s.name] = {
+                    "REGISTER/s (digest)": bench_register(
+                        s.port, args.users, args.registers, args.concurrency, work
+                    ),
+                    "calls/s (407, 200, ACK, BYE)": bench_calls(
+                        s.port, args.users, args.calls, args.call_concurrency, work
+                    ),
+                }
+        finally:
+            for s in servers:
+                s.stop()
+    print(
+        f"\nPBX benchmark: loopback UDP, MD5 digest, {args.concurrency} concurrent REGISTERs, "
+        f"{args.call_concurrency} concurrent calls, {os.cpu_count()} CPUs; "
+        f"Kamailio children={args.kamailio_children}"
+    )
+    header = f"{'test':32} {'ours /s':>10} {'failed':>7} {'kamailio /s':>12} {'failed':>7} {'ours/kam':>9}"
+    print(header)
+    print("-" * len(header))
+    for test in results["ours"]:
+        o = results["ours"][test]
+        k = results.get("kamailio", {}).get(test)
+        kam_cols = (
+            f"{k.rate:12.0f} {k.failed:7d} {o.rate / k.rate if k.rate else 0:9.2f}" if k else f"{'-':>12}"
+        )
+        print(f"{test:32} {o.rate:10.0f} {o.failed:7d} {kam_cols}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
