@@ -162,17 +162,29 @@ SINGLE_HEADERS: frozenset[str] = frozenset(
 )
 
 
+# Memoised parsers only keep short texts: long unique values from a hostile peer must not fill memory.
+CACHEABLE_LENGTH = 256
+
+
 def canonical_name(name: str) -> str:
     """Canonical spelling of a header name: compact forms expanded, known names in RFC capitalisation."""
     return _name_key(name)[0]
 
 
-@lru_cache(maxsize=2048)
 def _name_key(name: str) -> tuple[str, str]:
+    if len(name) > 64:
+        return _name_key_uncached(name)
+    return _name_key_cached(name)
+
+
+def _name_key_uncached(name: str) -> tuple[str, str]:
     lower = name.lower()
     full = COMPACT_FORMS.get(lower)
     canon = full if full is not None else _CANONICAL.get(lower, name)
     return canon, canon.lower()
+
+
+_name_key_cached = lru_cache(maxsize=1024)(_name_key_uncached)
 
 
 class Headers:
@@ -324,11 +336,13 @@ class NameAddr:
 
 def parse_name_addr(text: str) -> NameAddr:
     """Parse name-addr or addr-spec with header parameters; raises SipParseError(400)."""
-    return _parse_name_addr_cached(text.strip())
+    text = text.strip()
+    if len(text) > CACHEABLE_LENGTH:
+        return _parse_name_addr(text)
+    return _parse_name_addr_cached(text)
 
 
-@lru_cache(maxsize=4096)
-def _parse_name_addr_cached(text: str) -> NameAddr:
+def _parse_name_addr(text: str) -> NameAddr:
     if not text:
         raise SipParseError(400, "Empty address")
     display: str | None = None
@@ -438,11 +452,13 @@ class Via:
 
 
 def parse_via(text: str) -> Via:
-    return _parse_via_cached(text.strip())
+    text = text.strip()
+    if len(text) > CACHEABLE_LENGTH:
+        return _parse_via(text)
+    return _parse_via_cached(text)
 
 
-@lru_cache(maxsize=4096)
-def _parse_via_cached(text: str) -> Via:
+def _parse_via(text: str) -> Via:
     slash1 = text.find("/")
     slash2 = text.find("/", slash1 + 1)
     if slash1 < 0 or slash2 < 0:
@@ -480,3 +496,7 @@ def parse_cseq(text: str) -> tuple[int, str]:
     if not is_token(parts[1]):
         raise SipParseError(400, "Malformed CSeq method")
     return number, parts[1]
+
+
+_parse_name_addr_cached = lru_cache(maxsize=2048)(_parse_name_addr)
+_parse_via_cached = lru_cache(maxsize=2048)(_parse_via)

@@ -107,11 +107,13 @@ class SipUri:
 def parse_uri(text: str, *, other_schemes: bool = False) -> SipUri:
     """Parse a sip:, sips: or tel: URI. Other schemes raise SipParseError(416) unless ``other_schemes``,
     which keeps them opaque (a To header may carry any absolute URI, RFC 4475 3.3.13)."""
-    return _parse_uri_cached(text.strip(), other_schemes)
+    text = text.strip()
+    if len(text) > 256:  # long unique texts from a hostile peer must not fill the cache
+        return _parse_uri(text, other_schemes)
+    return _parse_uri_cached(text, other_schemes)
 
 
-@lru_cache(maxsize=4096)
-def _parse_uri_cached(text: str, other_schemes: bool) -> SipUri:
+def _parse_uri(text: str, other_schemes: bool) -> SipUri:
     scheme, colon, rest = text.partition(":")
     if not colon or not scheme:
         raise SipParseError(400, "URI without scheme")
@@ -166,3 +168,6 @@ def _parse_sip_uri(scheme: str, rest: str) -> SipUri:
     return SipUri(
         scheme=scheme, user=user, password=password, host=host, port=port, params=params, headers=headers
     )
+
+
+_parse_uri_cached = lru_cache(maxsize=2048)(_parse_uri)
