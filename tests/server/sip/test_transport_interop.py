@@ -201,6 +201,7 @@ class TinyUac:
 
 
 @needs_sipp
+@pytest.mark.slow  # sipp's UAS lingers 4 s after the BYE
 async def test_core_uac_calls_sipp_uas_over_udp() -> None:
     uac = TinyUac()
     await uac.endpoint.start("127.0.0.1", udp_port=0, tcp_port=None)
