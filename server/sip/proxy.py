@@ -39,7 +39,7 @@ from server.sip.cdr import CallLog
 from server.sip.directory import CallRecord, Directory, Disposition, Hotline, QueuedMessage, UserRouting
 from server.sip.errors import SipParseError
 from server.sip.flood import FloodGuard, FloodPolicy
-from server.sip.headers import parse_name_addr
+from server.sip.headers import NameAddr, parse_name_addr
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_call_id, new_tag
 from server.sip.presence import PresenceAgent, PresenceFacts, Subscription, derive_status
 from server.sip.registrar import Registrar, authenticate, binding_address
@@ -266,9 +266,7 @@ class Proxy:
         if mf is not None and mf <= 0:
             self._respond(make_response(req, 483), now)
             return
-        routes = req.routes
-        if routes and self._is_us(routes[0].uri):
-            req.headers.pop_first("Route")
+        self._pop_own_routes(req)
         if req.to_tag is not None:
             await self._in_dialog(req, source, now)
             return
@@ -456,7 +454,13 @@ class Proxy:
 
     def _fork(self, call: ProxyCall, targets: list[tuple[SipUri, Address]], now: float) -> None:
         for uri, dest in targets:
-            fwd = self._prepare_forward(call.request, uri, dest, record_route=call.request.method == "INVITE")
+            fwd = self._prepare_forward(
+                call.request,
+                uri,
+                dest,
+                record_route=call.request.method == "INVITE",
+                inbound=call.source.transport,
+            )
             key = self._send_request(fwd, dest, now)
             call.branches[key] = Branch(key, fwd, dest)
             call.live_branches += 1
@@ -466,8 +470,16 @@ class Proxy:
                 now + self.settings.ring_timeout
             )
 
+    def _pop_own_routes(self, req: SipRequest) -> list[NameAddr]:
+        """Remove our Route entries (one, or two when we double-record-routed); return the rest."""
+        routes = req.routes
+        while routes and self._is_us(routes[0].uri):
+            req.headers.pop_first("Route")
+            routes = routes[1:]
+        return routes
+
     def _prepare_forward(
-        self, req: SipRequest, uri: SipUri, dest: Address, *, record_route: bool
+        self, req: SipRequest, uri: SipUri, dest: Address, *, record_route: bool, inbound: str | None = None
     ) -> SipRequest:
         fwd = req.copy()
         fwd.uri = uri
@@ -476,6 +488,10 @@ class Proxy:
         fwd.headers.remove("X-Hotline")
         fwd.headers.remove("Proxy-Authorization")
         if record_route:
+            # RFC 5658 double Record-Route when the two sides use different transports: each side
+            # then reaches us on its own transport.
+            if inbound is not None and inbound != dest.transport and inbound in self.local:
+                fwd.headers.add_first("Record-Route", f"<{self._rr_uri(inbound)}>")
             fwd.headers.add_first("Record-Route", f"<{self._rr_uri(dest.transport)}>")
         fwd.headers.add_first("Via", self._via(dest.transport))
         return fwd
@@ -749,10 +765,7 @@ class Proxy:
         # anything else has no route through us: drop it
 
     def _forward_stateless(self, req: SipRequest, now: float) -> None:
-        routes = req.routes
-        if routes and self._is_us(routes[0].uri):
-            req.headers.pop_first("Route")
-            routes = routes[1:]
+        routes = self._pop_own_routes(req)
         dest = self._resolve(routes[0].uri) if routes else (self._flow_for(req.uri) or self._resolve(req.uri))
         fwd = self._prepare_forward(req, req.uri, dest, record_route=False)
         self._outbox.append(Send(fwd, dest))

@@ -21,6 +21,7 @@ class PbxThread:
         media_address: tuple[str, int] | None = None,
         settings: ProxySettings | None = None,
         udp_port: int = 0,
+        tls_dir: str | None = None,
     ) -> None:
         self.directory = directory
         self.loop = asyncio.new_event_loop()
@@ -33,6 +34,8 @@ class PbxThread:
                 tcp_port=0,
                 media_address=media_address,
                 settings=settings,
+                tls_port=0 if tls_dir else None,
+                tls_dir=tls_dir,
             )
         )
         self.port = self.service.ports["udp"]

@@ -22,13 +22,13 @@ DOMAIN = "demo.local"
 
 
 @pytest.fixture
-def pbx() -> Iterator[PbxThread]:
+def pbx(tmp_path: Path) -> Iterator[PbxThread]:
     d = InMemoryDirectory()
     for ext in ("101", "102", "103"):
         d.add_user(int(ext), ext, default_hotline="02873000001")
         d.add_device(int(ext), ext, f"demo{ext}")
     d.add_device(102, "102b", "demo102b", device_kind=DeviceKind.IP_PHONE)
-    p = PbxThread(d)
+    p = PbxThread(d, tls_dir=str(tmp_path / "tls"))
     yield p
     p.stop()
 
@@ -37,17 +37,20 @@ def pbx() -> Iterator[PbxThread]:
 def peers() -> Iterator[Callable[..., CliPeer]]:
     started: list[CliPeer] = []
 
-    def start(pbx: PbxThread, user: str, *extra: str) -> CliPeer:
+    def start(pbx: PbxThread, user: str, *extra: str, transport: str = "udp") -> CliPeer:
+        port = pbx.service.ports[transport]
         peer = CliPeer(
             [
                 "--account",
                 f"{user}:demo{user}@{DOMAIN}",
                 "--registrar",
-                f"127.0.0.1:{pbx.port}",
+                f"127.0.0.1:{port}",
                 "--proxy",
-                f"127.0.0.1:{pbx.port}",
+                f"127.0.0.1:{port}",
                 "--listen-port",
                 str(free_port()),
+                "--transport",
+                transport,
                 *extra,
             ],
             name=user,
@@ -118,9 +121,7 @@ def test_presence_notify_follows_registration(pbx: PbxThread, peers: Callable[..
     a.wait_for(lambda e: e["event"] == "PresenceChanged" and e["status"] == "available", 15, mark)
     mark = a.mark()
     pbx.run(lambda: pbx.directory.set_user(103, dnd=True))  # as the admin console would
-    a.wait_for(
-        lambda e: e["event"] == "PresenceChanged" and e["status"] in ("dnd", "busy"), 15, mark
-    )
+    a.wait_for(lambda e: e["event"] == "PresenceChanged" and e["status"] in ("dnd", "busy"), 15, mark)
 
 
 def test_blind_transfer(pbx: PbxThread, peers: Callable[..., CliPeer]) -> None:
@@ -182,3 +183,17 @@ def test_outbound_through_simulated_carrier_trunk(pbx: PbxThread, peers: Callabl
     wait_until(lambda: any(r.direction == "outbound" and r.end for r in pbx.directory.calls.values()))
     rec = next(r for r in pbx.directory.calls.values() if r.direction == "outbound")
     assert rec.hotline == "02873000001" and rec.callee == "0961234567"
+
+
+@pytest.mark.parametrize("transport", ["tcp", "tls"])
+def test_call_between_stream_and_udp_clients(
+    pbx: PbxThread, peers: Callable[..., CliPeer], transport: str
+) -> None:
+    a, b = peers(pbx, "101", transport=transport), peers(pbx, "102")
+    call = a.command("make_call", account_id="main", target="102")
+    cb = incoming(b)
+    b.command("answer", call_id=cb)
+    a.wait_state("confirmed", call)
+    b.command("hangup", call_id=cb)
+    a.wait_state("disconnected", call)
+    assert any(x.source.startswith(transport) for x in pbx.directory.bindings.values())
