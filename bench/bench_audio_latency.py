@@ -150,8 +150,9 @@ def main() -> int:
         del echo
 
         for block_ms, latency, jitter in ((10, "low", 20), (10, "low", 10), (20, "low", 20), (5, "low", 10)):
-            bridge = SoundDeviceBridge(clock_rate=RATE, block_ms=block_ms, latency=latency, jitter_ms=jitter)
-            bridge.create()
+            bridge = SoundDeviceBridge.create(
+                True, clock_rate=RATE, block_ms=block_ms, latency=latency, jitter_ms=jitter
+            )
             problem = bridge.open("pulse", "pulse")
             if problem is not None:
                 print("device problem:", problem.reason)

@@ -306,6 +306,7 @@ class BridgeStats:
     speaker_overrun_bytes: int
     speaker_underrun_bytes: int
     stream_errors: int
+    mic_starved_frames: int
 
 
 class _BridgeCore:
@@ -332,6 +333,7 @@ class _BridgeCore:
         self.mic_meter = MicLevelMeter()
         self.speaker_meter = MicLevelMeter()
         self.stream_errors = 0
+        self.mic_starved_frames = 0
 
     def on_input(self, indata: Any, _frames: int, _time: Any, status: Any) -> None:
         if status:
@@ -368,8 +370,7 @@ class SoundDeviceBridge(pj.AudioMediaPort):
 
     Usage on the engine thread (after ``libStart``, with ``audDevManager().setNullDev()``)::
 
-        bridge = SoundDeviceBridge(clock_rate=ep_cfg.medConfig.clockRate)
-        bridge.create()
+        bridge = SoundDeviceBridge.create(True, clock_rate=ep_cfg.medConfig.clockRate)
         problem = bridge.open("pulse", "pulse")      # None, or an AudioDeviceProblem to emit
         call_media.startTransmit(bridge.media); bridge.media.startTransmit(call_media)
         ...
@@ -408,8 +409,23 @@ class SoundDeviceBridge(pj.AudioMediaPort):
 
     # ----------------------------------------------------------------- pjsua2 side (engine thread)
 
-    def create(self, name: str = "sounddevice") -> None:
-        """Create the pjmedia port. Call once, on the thread that owns the Endpoint, after ``libStart``."""
+    @classmethod
+    def create(
+        cls, ep_thread_only: bool = True, *, name: str = "sounddevice", **options: Any
+    ) -> SoundDeviceBridge:
+        """Construct a bridge and create its pjmedia port (``options`` go to the constructor).
+
+        ``ep_thread_only`` documents the contract rather than changing behaviour: like every pjsua2 call this
+        must run on the thread that owns the Endpoint, after ``libStart``.
+        """
+        bridge = cls(**options)
+        bridge.create_port(name)
+        return bridge
+
+    def create_port(self, name: str = "sounddevice") -> None:
+        """Create the pjmedia port (once, on the Endpoint's thread, after ``libStart``)."""
+        if self._created:
+            return
         fmt = pj.MediaFormatAudio()
         fmt.init(pj.PJMEDIA_FORMAT_PCM, self.clock_rate, 1, self.frame_ms * 1000, 16)
         self.createPort(name, fmt)
@@ -435,12 +451,17 @@ class SoundDeviceBridge(pj.AudioMediaPort):
     def onFrameRequested(self, frame: pj.MediaFrame) -> None:
         # pjmedia clock thread: hand over one frame of microphone audio (silence when there is none).
         self.frames_requested += 1
-        if self._in_stream is not None:
-            data = self._core.mic.read(self.frame_bytes)
+        mic = self._core.mic
+        if self._in_stream is not None and mic.available() >= self.frame_bytes:
+            data = mic.read(self.frame_bytes)
             # Audio left over beyond one jitter allowance is latency; drop it (clock drift, start-up bursts).
-            self._core.mic.trim(self._core.jitter_bytes)
+            mic.trim(self._core.jitter_bytes)
         else:
+            # Whole silent frames rather than part-audio-part-zeros: a late capture block then shifts the
+            # audio by one frame instead of chopping every frame (which encoders turn into a 50 Hz buzz).
             data = bytes(self.frame_bytes)
+            if self._in_stream is not None:
+                self._core.mic_starved_frames += 1
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
         frame.buf = pj.ByteVector(data)
         frame.size = len(data)
@@ -474,6 +495,7 @@ class SoundDeviceBridge(pj.AudioMediaPort):
             speaker_overrun_bytes=core.spk.overruns,
             speaker_underrun_bytes=core.spk.underruns,
             stream_errors=core.stream_errors,
+            mic_starved_frames=core.mic_starved_frames,
         )
 
     # ----------------------------------------------------------------- devices
@@ -551,6 +573,16 @@ class SoundDeviceBridge(pj.AudioMediaPort):
                 except Exception as exc:  # a vanished device may fail to close; never propagate
                     log.warning("closing stream: %s", exc)
         self._core.reset()
+
+    def set_ringer(self, device: DeviceSpec) -> None:
+        """Choose the ringer's output device (index or name; None = system default)."""
+        self.ringer.set_device(device)
+
+    def start_ringing(self) -> AudioDeviceProblem | None:
+        return self.ringer.start()
+
+    def stop_ringing(self) -> None:
+        self.ringer.stop()
 
     def list_devices(self) -> list[AudioDevice]:
         return list_devices(self._sd)

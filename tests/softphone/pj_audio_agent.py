@@ -6,8 +6,9 @@ Roles (JSON lines on stdout report progress and results):
   ``--record``.
 * ``bridge``: null sound device + ``softphone.audio.SoundDeviceBridge`` opened on real PortAudio devices.
   With ``--call URI`` it calls the peer and connects the call to the bridge (microphone -> call, call ->
-  speaker). Without, it plays ``--tone-hz`` into the bridge (-> speaker) and records the bridge's
-  microphone to ``--record`` for ``--talk`` seconds.
+  speaker). Without, it plays ``--tone-hz`` (or, with ``--ringback``, the ringback tone) into the bridge
+  (-> speaker) and records the bridge's microphone to ``--record`` for ``--talk`` seconds.
+  ``--refresh-at S`` rescans the devices (hot-plug refresh) S seconds into the talk.
 """
 
 from __future__ import annotations
@@ -137,8 +138,7 @@ class Agent:
             self.pump(0.3)
             emit(event="done")
             return 0
-        bridge = SoundDeviceBridge(clock_rate=16000)
-        bridge.create()
+        bridge = SoundDeviceBridge.create(True, clock_rate=16000)
         self.bridge = bridge
         problem = bridge.open(args.input, args.output)
         emit(
@@ -159,6 +159,8 @@ class Agent:
             if self.confirmed_at is None:
                 emit(event="result", ok=False, reason="call not confirmed")
                 return 1
+        elif args.ringback:
+            bridge.start_ringback()
         else:
             tg = tone_generator(args.tone_hz, 16000)
             self.keep.append(tg)
@@ -168,9 +170,29 @@ class Agent:
                 rec.createRecorder(args.record)
                 self.keep.append(rec)
                 bridge.media.startTransmit(rec)
-        deadline = time.monotonic() + args.talk
+        started = time.monotonic()
+        deadline = started + args.talk
+        refreshed = False
         while time.monotonic() < deadline:
             self.ep.libHandleEvents(10)
+            if args.refresh_at and not refreshed and time.monotonic() - started >= args.refresh_at:
+                refreshed = True
+                devices, problem = bridge.refresh_devices()
+                if args.tone_after_refresh:
+                    # A new frequency marks what was played after the refresh.
+                    for old in [k for k in self.keep if isinstance(k, pj.ToneGenerator)]:
+                        old.stopTransmit(bridge.media)
+                    tg = tone_generator(args.tone_after_refresh, 16000)
+                    self.keep.append(tg)
+                    tg.startTransmit(bridge.media)
+                emit(
+                    event="refreshed",
+                    at=time.monotonic() - started,
+                    problem=problem.reason if problem else None,
+                    devices=[d.name for d in devices],
+                    input_open=bridge.input_open,
+                    output_open=bridge.output_open,
+                )
             max_mic = max(max_mic, bridge.mic_level)
             max_spk = max(max_spk, bridge.speaker_meter.level)
         if args.call:
@@ -208,6 +230,9 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=float, default=60.0)
     parser.add_argument("--input", default=None)
     parser.add_argument("--output", default=None)
+    parser.add_argument("--ringback", action="store_true")
+    parser.add_argument("--refresh-at", type=float, default=0.0)
+    parser.add_argument("--tone-after-refresh", type=float, default=0.0)
     args = parser.parse_args()
     agent = Agent(args)
     try:

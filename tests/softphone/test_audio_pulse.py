@@ -202,3 +202,37 @@ def test_without_a_device_the_problem_is_reported_and_calls_still_connect(tmp_pa
     assert result["frames_requested"] > 50
     heard, _rate = read_wav_mono(peer_wav)
     assert len(heard) > 0 and np.max(np.abs(heard[heard.size // 4 :])) < 200
+
+
+def test_ringback_cadence_plays_on_the_speaker(pulse: PulseServer, tmp_path: Path) -> None:
+    speaker = tmp_path / "speaker.raw"
+    rec = pulse.start_recording("speaker.monitor", speaker)
+    proc = agent(pulse.env, "--role", "bridge", "--ringback", "--talk", "11")
+    events = events_of(proc)
+    pulse.stop_helper(rec)
+    assert first(events, "opened")["problem"] is None
+    samples = read_raw(speaker)
+    assert_tone(samples, RATE, 425, seconds=0.25)
+    # Bursts separated by silence. Only roughly: under CPU load the recorder (parec) can drop audio, which
+    # shortens pauses; the exact 1 s / 4 s cadence is checked sample-exactly in test_audio_unit.py.
+    loud_at = np.flatnonzero(np.abs(samples) > 2000)
+    assert len(loud_at) > 0
+    longest_pause_between_bursts = int(np.max(np.diff(loud_at), initial=0))
+    assert longest_pause_between_bursts > RATE, "ringback must pause between bursts"
+
+
+def test_hot_plug_refresh_reopens_the_devices_and_audio_continues(pulse: PulseServer, tmp_path: Path) -> None:
+    speaker = tmp_path / "speaker.raw"
+    rec = pulse.start_recording("speaker.monitor", speaker)
+    proc = agent(
+        pulse.env, "--role", "bridge", "--tone-hz", "800", "--talk", "7", "--refresh-at", "3",
+        "--tone-after-refresh", "1200", "--input", "pulse", "--output", "pulse",
+    )
+    events = events_of(proc)
+    pulse.stop_helper(rec)
+    refreshed = first(events, "refreshed")
+    assert refreshed["problem"] is None and "pulse" in refreshed["devices"]
+    assert refreshed["input_open"] and refreshed["output_open"]
+    samples = read_raw(speaker)
+    assert_tone(samples, RATE, 800, seconds=0.25)  # before the refresh
+    assert_tone(samples, RATE, 1200)  # the agent switched to 1200 Hz only once the refresh had returned
