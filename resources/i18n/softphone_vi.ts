@@ -64,134 +64,134 @@
 <context>
     <name>CallView</name>
     <message>
-        <location filename="../../ui/views/call_view.py" line="200" />
+        <location filename="../../ui/views/call_view.py" line="199" />
         <source>Transfer call</source>
         <translation>Chuyển cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="201" />
+        <location filename="../../ui/views/call_view.py" line="200" />
         <source>Transfer now</source>
         <translation>Chuyển ngay</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="201" />
+        <location filename="../../ui/views/call_view.py" line="200" />
         <source>Talk first</source>
         <translation>Trao đổi trước</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="211" />
+        <location filename="../../ui/views/call_view.py" line="210" />
         <source>Add a call</source>
         <translation>Thêm cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="211" />
+        <location filename="../../ui/views/call_view.py" line="210" />
         <source>Call</source>
         <translation>Gọi</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="230" />
+        <location filename="../../ui/views/call_view.py" line="229" />
         <source> (on hold)</source>
         <translation> (đang giữ máy)</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="231" />
+        <location filename="../../ui/views/call_view.py" line="230" />
         <source> · conference</source>
         <translation> · hội nghị</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="254" />
+        <location filename="../../ui/views/call_view.py" line="255" />
         <source> · on hold</source>
         <translation> · đang giữ máy</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="256" />
+        <location filename="../../ui/views/call_view.py" line="257" />
         <source> · held by the other side</source>
         <translation> · bên kia đang giữ máy</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/views/call_view.py" line="260" />
+        <location filename="../../ui/views/call_view.py" line="261" />
         <source>auto-answer in %n s</source>
         <translation>
             <numerusform>tự trả lời sau %n giây</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="262" />
+        <location filename="../../ui/views/call_view.py" line="263" />
         <source>transferring…</source>
         <translation>đang chuyển…</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="264" />
+        <location filename="../../ui/views/call_view.py" line="265" />
         <source>transfer failed</source>
         <translation>chuyển không thành công</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="272" />
+        <location filename="../../ui/views/call_view.py" line="273" />
         <source>Talking to %1 before transferring %2.</source>
         <translation>Đang trao đổi với %1 trước khi chuyển %2.</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="288" />
+        <location filename="../../ui/views/call_view.py" line="289" />
         <source>Calls</source>
         <translation>Cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="289" />
+        <location filename="../../ui/views/call_view.py" line="290" />
         <source>Mute</source>
         <translation>Tắt tiếng</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="290" />
+        <location filename="../../ui/views/call_view.py" line="291" />
         <source>Hold</source>
         <translation>Giữ máy</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="291" />
+        <location filename="../../ui/views/call_view.py" line="292" />
         <source>Keypad</source>
         <translation>Bàn phím</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="292" />
+        <location filename="../../ui/views/call_view.py" line="293" />
         <source>Transfer</source>
         <translation>Chuyển</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="293" />
+        <location filename="../../ui/views/call_view.py" line="294" />
         <source>Add call</source>
         <translation>Thêm cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="294" />
+        <location filename="../../ui/views/call_view.py" line="295" />
         <source>Conference</source>
         <translation>Hội nghị</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="295" />
+        <location filename="../../ui/views/call_view.py" line="296" />
         <source>Record</source>
         <translation>Ghi âm</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="296" />
+        <location filename="../../ui/views/call_view.py" line="297" />
         <source>● REC</source>
         <translation>● ĐANG GHI</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="297" />
+        <location filename="../../ui/views/call_view.py" line="298" />
         <source>Complete transfer</source>
         <translation>Hoàn tất chuyển</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="298" />
+        <location filename="../../ui/views/call_view.py" line="299" />
         <source>Cancel</source>
         <translation>Hủy</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="299" />
+        <location filename="../../ui/views/call_view.py" line="300" />
         <source>Hang up (Ctrl+Shift+H)</source>
         <translation>Gác máy (Ctrl+Shift+H)</translation>
     </message>
     <message>
-        <location filename="../../ui/views/call_view.py" line="300" />
+        <location filename="../../ui/views/call_view.py" line="301" />
         <source>Answer (Ctrl+Shift+A)</source>
         <translation>Trả lời (Ctrl+Shift+A)</translation>
     </message>
@@ -239,79 +239,84 @@
 <context>
     <name>ContactsView</name>
     <message numerus="yes">
-        <location filename="../../ui/views/contacts_view.py" line="88" />
+        <location filename="../../ui/views/contacts_view.py" line="91" />
         <source>%n contact(s) imported.</source>
         <translation>
             <numerusform>Đã nhập %n liên hệ.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/views/contacts_view.py" line="89" />
+        <location filename="../../ui/views/contacts_view.py" line="92" />
         <source>Import failed: %1</source>
         <translation>Nhập không thành công: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/views/contacts_view.py" line="112" />
+        <location filename="../../ui/views/contacts_view.py" line="120" />
         <source>Import contacts</source>
         <translation>Nhập danh bạ</translation>
     </message>
     <message>
-        <location filename="../../ui/views/contacts_view.py" line="112" />
+        <location filename="../../ui/views/contacts_view.py" line="120" />
         <source>Contacts (*.csv *.xlsx)</source>
         <translation>Danh bạ (*.csv *.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../ui/views/contacts_view.py" line="126" />
+        <location filename="../../ui/views/contacts_view.py" line="135" />
         <source>Colleagues</source>
         <translation>Đồng nghiệp</translation>
     </message>
     <message>
-        <location filename="../../ui/views/contacts_view.py" line="127" />
+        <location filename="../../ui/views/contacts_view.py" line="136" />
         <source>My contacts</source>
         <translation>Liên hệ của tôi</translation>
     </message>
     <message>
-        <location filename="../../ui/views/contacts_view.py" line="147" />
+        <location filename="../../ui/views/contacts_view.py" line="156" />
         <source>Contacts</source>
         <translation>Danh bạ</translation>
     </message>
     <message>
-        <location filename="../../ui/views/contacts_view.py" line="148" />
+        <location filename="../../ui/views/contacts_view.py" line="157" />
         <source>Search name or number</source>
         <translation>Tìm theo tên hoặc số</translation>
     </message>
     <message>
-        <location filename="../../ui/views/contacts_view.py" line="149" />
+        <location filename="../../ui/views/contacts_view.py" line="158" />
         <source>New contact</source>
         <translation>Liên hệ mới</translation>
     </message>
     <message>
-        <location filename="../../ui/views/contacts_view.py" line="150" />
+        <location filename="../../ui/views/contacts_view.py" line="159" />
         <source>Import CSV / Excel…</source>
         <translation>Nhập CSV / Excel…</translation>
     </message>
     <message>
-        <location filename="../../ui/views/contacts_view.py" line="151" />
+        <location filename="../../ui/views/contacts_view.py" line="160" />
         <source>Name</source>
         <translation>Tên</translation>
     </message>
     <message>
-        <location filename="../../ui/views/contacts_view.py" line="151" />
+        <location filename="../../ui/views/contacts_view.py" line="160" />
         <source>Number</source>
         <translation>Số</translation>
     </message>
     <message>
-        <location filename="../../ui/views/contacts_view.py" line="151" />
+        <location filename="../../ui/views/contacts_view.py" line="160" />
         <source>Status</source>
         <translation>Trạng thái</translation>
     </message>
     <message>
-        <location filename="../../ui/views/contacts_view.py" line="152" />
+        <location filename="../../ui/views/contacts_view.py" line="161" />
         <source>Chat</source>
         <translation>Tin nhắn</translation>
     </message>
     <message>
-        <location filename="../../ui/views/contacts_view.py" line="153" />
+        <location filename="../../ui/views/contacts_view.py" line="162" />
+        <source>Delete</source>
+        <translation>Xóa</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/contacts_view.py" line="163" />
         <source>Call</source>
         <translation>Gọi</translation>
     </message>
@@ -319,47 +324,52 @@
 <context>
     <name>DialerView</name>
     <message>
-        <location filename="../../ui/views/dialer_view.py" line="176" />
+        <location filename="../../ui/views/dialer_view.py" line="195" />
         <source>Adaptive number (matches the callee's carrier)</source>
         <translation>Số thích ứng (theo nhà mạng người nghe)</translation>
     </message>
     <message>
-        <location filename="../../ui/views/dialer_view.py" line="194" />
+        <location filename="../../ui/views/dialer_view.py" line="213" />
         <source>Dial</source>
         <translation>Quay số</translation>
     </message>
     <message>
-        <location filename="../../ui/views/dialer_view.py" line="195" />
+        <location filename="../../ui/views/dialer_view.py" line="214" />
         <source>Number or extension</source>
         <translation>Số điện thoại hoặc máy nhánh</translation>
     </message>
     <message>
-        <location filename="../../ui/views/dialer_view.py" line="196" />
+        <location filename="../../ui/views/dialer_view.py" line="215" />
         <source>Delete last digit</source>
         <translation>Xóa số cuối</translation>
     </message>
     <message>
-        <location filename="../../ui/views/dialer_view.py" line="197" />
+        <location filename="../../ui/views/dialer_view.py" line="216" />
         <source>Call out</source>
         <translation>Gọi ra ngoài</translation>
     </message>
     <message>
-        <location filename="../../ui/views/dialer_view.py" line="198" />
+        <location filename="../../ui/views/dialer_view.py" line="217" />
         <source>Internal call</source>
         <translation>Gọi nội bộ</translation>
     </message>
     <message>
-        <location filename="../../ui/views/dialer_view.py" line="199" />
+        <location filename="../../ui/views/dialer_view.py" line="218" />
         <source>Show caller ID:</source>
         <translation>Hiển thị số gọi đi:</translation>
     </message>
     <message>
-        <location filename="../../ui/views/dialer_view.py" line="200" />
+        <location filename="../../ui/views/dialer_view.py" line="219" />
+        <source>Call from:</source>
+        <translation>Gọi từ:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/dialer_view.py" line="220" />
         <source>Call (Enter)</source>
         <translation>Gọi (Enter)</translation>
     </message>
     <message>
-        <location filename="../../ui/views/dialer_view.py" line="201" />
+        <location filename="../../ui/views/dialer_view.py" line="221" />
         <source>Test call (echo test *43)</source>
         <translation>Gọi thử (kiểm tra tiếng vọng *43)</translation>
     </message>
@@ -461,41 +471,46 @@
     <name>MainWindow</name>
     <message>
         <location filename="../../ui/views/main_window.py" line="200" />
+        <source>The phone engine stopped: %1</source>
+        <translation>Bộ xử lý cuộc gọi đã dừng: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/main_window.py" line="205" />
         <source>No account — open Settings to add one</source>
         <translation>Chưa có tài khoản — mở Cài đặt để thêm</translation>
     </message>
     <message>
-        <location filename="../../ui/views/main_window.py" line="210" />
+        <location filename="../../ui/views/main_window.py" line="215" />
         <source>Softphone</source>
         <translation>Softphone</translation>
     </message>
     <message>
-        <location filename="../../ui/views/main_window.py" line="229" />
+        <location filename="../../ui/views/main_window.py" line="234" />
         <source>Phone</source>
         <translation>Điện thoại</translation>
     </message>
     <message>
-        <location filename="../../ui/views/main_window.py" line="230" />
+        <location filename="../../ui/views/main_window.py" line="235" />
         <source>History</source>
         <translation>Lịch sử</translation>
     </message>
     <message>
-        <location filename="../../ui/views/main_window.py" line="231" />
+        <location filename="../../ui/views/main_window.py" line="236" />
         <source>Contacts</source>
         <translation>Danh bạ</translation>
     </message>
     <message>
-        <location filename="../../ui/views/main_window.py" line="232" />
+        <location filename="../../ui/views/main_window.py" line="237" />
         <source>Chat</source>
         <translation>Tin nhắn</translation>
     </message>
     <message>
-        <location filename="../../ui/views/main_window.py" line="233" />
+        <location filename="../../ui/views/main_window.py" line="238" />
         <source>Settings</source>
         <translation>Cài đặt</translation>
     </message>
     <message>
-        <location filename="../../ui/views/main_window.py" line="237" />
+        <location filename="../../ui/views/main_window.py" line="242" />
         <source>My status:</source>
         <translation>Trạng thái của tôi:</translation>
     </message>

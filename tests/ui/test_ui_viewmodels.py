@@ -227,3 +227,22 @@ def test_start_at_login_writes_an_autostart_entry(tmp_path) -> None:
     assert "Exec=/opt/softphone/softphone --minimized" in entry
     set_start_at_login(False, config_home=tmp_path)
     assert not autostart_path(tmp_path).exists()
+
+
+def test_dialer_picks_the_calling_account(app_vm, engine, qtbot) -> None:
+    first = add_account(app_vm, engine, qtbot)
+    second = app_vm.accounts.add_manual(extension="201", password="x", domain="other.example")
+    assert [a for a, _ in app_vm.dialer.account_choices()] == [first, second.account_id]
+    assert app_vm.dialer.account_id == first  # registered first
+    app_vm.dialer.set_account(second.account_id)
+    app_vm.dialer.call("555")
+    assert engine.last("make_call")[:2] == (second.account_id, "555")
+    app_vm.accounts.set_enabled(second.account_id, False)
+    assert app_vm.dialer.account_id == first  # a deactivated choice falls back
+
+
+def test_engine_failure_is_reported(app_vm, engine, qtbot) -> None:
+    from softphone.events import EngineStateChanged
+
+    engine.emit(EngineStateChanged("failed", "no SIP transport"))
+    qtbot.waitUntil(lambda: app_vm.accounts.engine_problem == "no SIP transport", timeout=2000)

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from softphone.events import RegistrationChanged
+from softphone.events import EngineStateChanged, RegistrationChanged
 from ui.account_book import AccountBook, AccountRecord, HotlineChoice
 from ui.engine_link import EngineLink
 
@@ -34,6 +34,7 @@ class AccountsViewModel(QObject):
         self._book = book
         self._records: list[AccountRecord] = book.load()
         self._reg: dict[str, tuple[str, int, str]] = {}
+        self.engine_problem = ""  # why the phone engine stopped, if it did
         link.eventReceived.connect(self.handle)
 
     # ------------------------------------------------------------------ state
@@ -216,6 +217,9 @@ class AccountsViewModel(QObject):
     def handle(self, event: object) -> None:
         if isinstance(event, RegistrationChanged):
             self._reg[event.account_id] = (event.state, event.code, event.reason)
+            self.changed.emit()
+        elif isinstance(event, EngineStateChanged):
+            self.engine_problem = event.reason if event.state == "failed" else ""
             self.changed.emit()
 
     # ------------------------------------------------------------------ helpers

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
+from ui.account_book import AccountRecord
 from ui.phone_numbers import format_vn_number, normalize_dial_string
 from ui.viewmodels.accounts import AccountsViewModel
 from ui.viewmodels.calls import CallsViewModel
@@ -34,6 +35,7 @@ class DialerViewModel(QObject):
         self._number = ""
         self._hotline: str | None = None
         self._internal = False
+        self._account_id: str | None = None  # None: the default calling account
         accounts.changed.connect(self._on_accounts_changed)
 
     @property
@@ -52,9 +54,33 @@ class DialerViewModel(QObject):
     def hotline(self) -> str | None:
         return self._hotline
 
+    def account_choices(self) -> list[tuple[str, str]]:
+        """(account_id, label) of every enabled account; the view shows a picker when there are several."""
+        return [
+            (r.account_id, f"{r.display_name} ({r.extension or r.sip_username}@{r.sip_domain})")
+            for r in self._accounts.records()
+            if r.enabled
+        ]
+
+    @property
+    def account_id(self) -> str | None:
+        record = self._record()
+        return record.account_id if record else None
+
+    def set_account(self, account_id: str | None) -> None:
+        if account_id != self._account_id:
+            self._account_id = account_id
+            self._hotline = None
+            self._on_accounts_changed()
+            self.changed.emit()
+
+    def _record(self) -> AccountRecord | None:
+        chosen = self._accounts.record(self._account_id) if self._account_id else None
+        return chosen if chosen is not None and chosen.enabled else self._accounts.calling_account()
+
     def hotline_options(self) -> list[HotlineOption]:
         """Hotlines of the calling account; "adaptive" first when the company enables it."""
-        record = self._accounts.calling_account()
+        record = self._record()
         if record is None:
             return []
         opts: list[HotlineOption] = []
@@ -94,11 +120,11 @@ class DialerViewModel(QObject):
             self.changed.emit()
 
     def can_call(self) -> bool:
-        return bool(self._number) and self._accounts.calling_account() is not None
+        return bool(self._number) and self._record() is not None
 
     def call(self, target: str | None = None) -> bool:
         number = normalize_dial_string(target) if target else self._number
-        record = self._accounts.calling_account()
+        record = self._record()
         if record is None:
             self.error.emit("no_account")
             return False
@@ -116,7 +142,7 @@ class DialerViewModel(QObject):
         return True
 
     def test_call(self) -> bool:
-        record = self._accounts.calling_account()
+        record = self._record()
         if record is None:
             self.error.emit("no_account")
             return False
@@ -126,7 +152,7 @@ class DialerViewModel(QObject):
     def _on_accounts_changed(self) -> None:
         values = [o.value for o in self.hotline_options()]
         if self._hotline not in values:
-            record = self._accounts.calling_account()
+            record = self._record()
             default = next((h.number for h in record.hotlines if h.default), None) if record else None
             self._hotline = default if default in values else (values[0] if values else None)
             self.changed.emit()

@@ -74,12 +74,15 @@ class ContactsView(QWidget):
         actions = QHBoxLayout()
         self.status = QLabel(self)
         self.status.setObjectName("subtitle")
+        self.delete = QPushButton(self)
+        self.delete.clicked.connect(self._delete)
         self.chat = QPushButton(self)
         self.chat.clicked.connect(lambda: self._chat(self.tree.currentItem()))
         self.call = QPushButton(self)
         self.call.setObjectName("primary")
         self.call.clicked.connect(lambda: self._call(self.tree.currentItem()))
         actions.addWidget(self.status, 1)
+        actions.addWidget(self.delete)
         actions.addWidget(self.chat)
         actions.addWidget(self.call)
         lay.addLayout(actions)
@@ -102,6 +105,11 @@ class ContactsView(QWidget):
         if row is not None:
             self.vm.chat(row)
 
+    def _delete(self) -> None:
+        row = self._row(self.tree.currentItem())
+        if row is not None and row.kind == "personal":
+            self.vm.remove_personal(row.number)
+
     def _add(self) -> None:
         d = AddContactDialog(self)
         if d.exec():
@@ -118,6 +126,7 @@ class ContactsView(QWidget):
         row = self._row(self.tree.currentItem())
         self.call.setEnabled(row is not None)
         self.chat.setEnabled(row is not None and row.kind == "colleague")
+        self.delete.setVisible(row is not None and row.kind == "personal")
 
     def refresh(self) -> None:
         current = self._row(self.tree.currentItem())
@@ -150,6 +159,7 @@ class ContactsView(QWidget):
         self.import_button.setText(self.tr("Import CSV / Excel…"))
         self.tree.setHeaderLabels([self.tr("Name"), self.tr("Number"), self.tr("Status")])
         self.chat.setText(self.tr("Chat"))
+        self.delete.setText(self.tr("Delete"))
         self.call.setText(self.tr("Call"))
         self.refresh()
 

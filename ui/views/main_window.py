@@ -195,6 +195,11 @@ class MainWindow(QMainWindow):
         self._sync_status()
 
     def _sync_registration(self) -> None:
+        if self.app.accounts.engine_problem:
+            self.registration.setText(
+                self.tr("The phone engine stopped: %1").replace("%1", self.app.accounts.engine_problem)
+            )
+            return
         rows = self.app.accounts.rows()
         if not rows:
             self.registration.setText(self.tr("No account — open Settings to add one"))
