@@ -93,6 +93,8 @@ class SipService:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
         await self.transports.stop()
+        for _ in range(3):  # transports close their sockets on the next loop iterations
+            await asyncio.sleep(0)
 
 
 async def start_sip_service(

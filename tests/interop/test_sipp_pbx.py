@@ -117,3 +117,25 @@ async def test_cancel(pbx: tuple[SipService, InMemoryDirectory]) -> None:
     uac_rc, uas_rc, errors = await _call(service, "uas_ring.xml", "uac_cancel.xml")
     assert (uac_rc, uas_rc) == (0, 0), errors
     await wait_for(lambda: any(c.disposition is Disposition.CANCELLED for c in d.calls.values()))
+
+
+async def test_restart_keeps_bindings(pbx: tuple[SipService, InMemoryDirectory]) -> None:
+    """Stop the PBX after the callee registered, start a new one on the same port: the call still works."""
+    service, d = pbx
+    port = service.ports["udp"]
+    uas_port = free_udp_port()
+    await register_uas(service, uas_port)
+    await service.stop()
+    restarted = await start_sip_service(
+        directory=d, udp_port=port, tcp_port=None, settings=ProxySettings(auth_algorithms=("MD5",))
+    )
+    try:
+        uas_task = asyncio.ensure_future(run_sipp(target(restarted), "uas_answer.xml", local_port=uas_port))
+        await asyncio.sleep(0.3)
+        uac = await run_sipp(
+            target(restarted), "uac_call.xml", local_port=free_udp_port(), rows=[caller_row()]
+        )
+        uas = await uas_task
+        assert (uac.returncode, uas.returncode) == (0, 0), uac.errors + uas.errors
+    finally:
+        await restarted.stop()
