@@ -18,7 +18,7 @@ async def test_echo_returns_beep_then_callers_own_tone(media, callers, tmp_path)
 
 async def test_echo_over_mandatory_srtp(media, callers, tmp_path):
     wav = tmp_path / "srtp.wav"
-    result = await callers.call(echo_uri(media), tone=700, record=wav, seconds=2.0, srtp="mandatory")
+    result = await callers.call(echo_uri(media), tone=700, record=wav, seconds=2.5, srtp="mandatory")
     assert result["connected"] is True
     assert_echo(wav, 700)
 

@@ -51,8 +51,9 @@ async def test_room_members_hear_each_other_but_not_themselves(recording_media, 
 
     for own, wav in zip(tones, wavs, strict=True):
         others = tuple(hz for hz in tones if hz != own)
-        # 0.5 s of all three together is plenty even if the callers joined staggered.
-        assert windows_with(wav, tones, others) >= 10, f"member {own} Hz does not hear {others}"
+        # 0.3 s of all three together is plenty, even if the callers joined staggered and a
+        # loaded machine made the media clock skip.
+        assert windows_with(wav, tones, others) >= 6, f"member {own} Hz does not hear {others}"
         assert all(w.share(own) < 0.15 for w in windows(wav, tones)), f"member {own} Hz hears itself"
     # Another room is another room: the lone caller hears nothing at all.
     assert all(w.rms < 300 for w in windows(tmp_path / "alone.wav", tones))
@@ -62,7 +63,7 @@ async def test_room_members_hear_each_other_but_not_themselves(recording_media, 
     mixes = [p for p in recorded if "star801" in p.name]
     assert len(mixes) == 3
     for path in mixes:
-        assert windows_with(path, tones, tones, share=0.25) >= 10, f"{path.name} is not the room mix"
+        assert windows_with(path, tones, tones, share=0.25) >= 6, f"{path.name} is not the room mix"
 
 
 async def test_echo_call_recording_holds_beep_and_caller(recording_media, callers, tmp_path):
@@ -72,7 +73,7 @@ async def test_echo_call_recording_holds_beep_and_caller(recording_media, caller
     assert "star43" in path.name
     freqs = (BEEP_HZ, 700)
     assert windows_with(path, freqs, (BEEP_HZ,), share=0.25) >= 2, "the beep the caller heard is not recorded"
-    assert windows_with(path, freqs, (700,)) >= 10, "what the caller said is not recorded"
+    assert windows_with(path, freqs, (700,)) >= 5, "what the caller said is not recorded"
 
 
 async def test_unrecorded_numbers_leave_no_file(media, callers, tmp_path):
