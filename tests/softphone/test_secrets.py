@@ -93,6 +93,65 @@ def test_secrets_round_trip_through_gnome_keyring(tmp_path: Path) -> None:
             assert b"m\xe1\xba\xadt kh\xe1\xba\xa9u-101" not in path.read_bytes(), path
 
 
+CLIENT_BODY = textwrap.dedent(
+    """
+    import asyncio, json
+    import httpx
+    from fastapi import FastAPI
+    from softphone.provisioning import ProvisioningClient
+    from softphone.secrets import SecretStore
+
+    app = FastAPI()
+
+    @app.post("/api/v1/auth/login")
+    async def login(body: dict) -> dict:
+        return {"access_token": "acc-1", "refresh_token": "ref-1", "token_type": "bearer", "expires_in": 900}
+
+    async def main() -> None:
+        transport = httpx.ASGITransport(app=app)
+        base = "http://testserver/api/v1"
+        async with ProvisioningClient(base, SecretStore(), transport=transport) as api:
+            await api.login("0912345678", "pw")
+        # a new client (the app restarted) finds the tokens in the keyring
+        async with ProvisioningClient(base, SecretStore(), transport=transport) as again:
+            print("RESULT " + json.dumps({"logged_in": again.logged_in, "refresh": again.refresh_token}))
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(
+    not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")),
+    reason="dbus and gnome-keyring not installed",
+)
+def test_provisioning_tokens_live_in_the_keyring(tmp_path: Path) -> None:
+    body = tmp_path / "client.py"
+    body.write_text(CLIENT_BODY)
+    script = (
+        "printf 'known-password' | gnome-keyring-daemon --unlock --components=secrets >/dev/null\n"
+        f"{sys.executable} {body} || exit 1\n"
+        # what the OS keyring itself holds, read with libsecret's own tool when installed
+        "command -v secret-tool >/dev/null && "
+        "echo SECRET_TOOL $(secret-tool lookup service softphone username "
+        "'api:http://testserver/api/v1:refresh_token')\n"
+        "exit 0\n"
+    )
+    proc = subprocess.run(
+        ["dbus-run-session", "--", "bash", "-c", script],
+        env=_session_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, f"stdout: {proc.stdout[-2000:]} stderr: {proc.stderr[-2000:]}"
+    assert json.loads(lines[0].removeprefix("RESULT ")) == {"logged_in": True, "refresh": "ref-1"}
+    if shutil.which("secret-tool"):
+        assert "SECRET_TOOL ref-1" in proc.stdout
+
+
 @pytest.mark.unit
 @pytest.mark.parametrize(
     "backend",
