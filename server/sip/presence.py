@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 from server.sip.address import Address
 from server.sip.headers import NameAddr
@@ -94,7 +94,7 @@ def status_from_pidf(body: bytes) -> tuple[str, str]:
     """What a client PUBLISHed: (status, note).  Unknown content reads as available."""
     basic = _BASIC.search(body)
     note_m = _NOTE.search(body)
-    note = note_m.group(1).decode("utf-8", "replace").strip() if note_m else ""
+    note = unescape(note_m.group(1).decode("utf-8", "replace").strip()) if note_m else ""
     if basic and basic.group(1).lower() == b"closed":
         return "offline", note
     acts = _ACTIVITY.search(body)
