@@ -507,3 +507,48 @@ async def test_config_refresh_settings_mobile_qr_and_relogin(desktop, demo_serve
     qtbot.mouseClick(app.window.onboarding.do_login, Qt.MouseButton.LeftButton)
     await until(lambda: app.vm.session.page == "ready", 20, "back to work after re-login")
     assert app.vm.accounts.is_registered(account_id)
+
+
+@on_qt_loop
+async def test_outbound_call_shows_the_chosen_hotline(desktop, demo_server, qloop, qtbot) -> None:
+    """The hotline picked in the dialer (or 'adaptive') is the caller ID the carrier trunk receives."""
+    app = desktop
+    carrier_port = free_port()
+    admin = httpx.post(
+        f"{api(demo_server)}/auth/login", json={"login": "84901000100", "password": "admin1234"}
+    )
+    headers = {"Authorization": f"Bearer {admin.json()['access_token']}"}
+    for h in httpx.get(f"{api(demo_server)}/admin/hotlines", headers=headers).json():
+        r = httpx.patch(
+            f"{api(demo_server)}/admin/hotlines/{h['id']}", json={"trunk_port": carrier_port}, headers=headers
+        )
+        assert r.status_code == 200, r.text
+    carrier = CliPeer(
+        ["--listen-port", str(carrier_port), "--user", "carrier", "--wait", "--auto-answer", "0.2"],
+        name="carrier",
+    )
+    try:
+        await sign_in_and_activate(app, qtbot)
+        d = app.window.dialer
+        assert d.hotline.count() == 3  # adaptive + two company hotlines
+        for choice, number, shown in (
+            ("02873005678", "0912345678", "02873005678"),
+            ("adaptive", "0961234567", "02873001234"),
+        ):  # 096: Viettel -> Viettel line
+            d.hotline.setCurrentIndex(d.hotline.findData(choice))
+            d.hotline.activated.emit(d.hotline.currentIndex())
+            assert app.vm.dialer.hotline == choice
+            mark = carrier.mark()
+            app.vm.dialer.set_number(number)
+            qtbot.mouseClick(d.call_button, Qt.MouseButton.LeftButton)
+            incoming = await asyncio.to_thread(
+                carrier.wait_for, lambda e: e["event"] == "IncomingCall", 20, start=mark
+            )
+            assert shown in incoming["remote_uri"], incoming
+            assert "x-hotline" not in {k.lower() for k in incoming.get("headers", {})}
+            await until(lambda: app.vm.calls.has_calls(), 10, "call listed")
+            app.vm.calls.hangup()
+            await until(lambda: not app.vm.calls.has_calls(), 20, "hung up")
+    finally:
+        carrier.quit()
+        carrier.kill()
