@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from server.api.app import create_app
-from server.domain.context import DomainContext
-from server.domain.db import create_all, create_engine
+from server.domain.context import DomainContext, context_from_settings
+from server.domain.db import create_all, create_engine, create_sessionmaker
 from server.domain.notify import ConsoleEmailSender, ConsoleSmsSender
 from server.domain.security import Passwords
 from server.settings import ServerSettings
@@ -50,7 +50,7 @@ class FakeClock:
 class PostgresCluster:
     port: int
     superuser: str
-    template_ready: bool = False
+    templates: set[str] = field(default_factory=set)
 
     def url(self, database: str) -> str:
         return f"postgresql+asyncpg://{self.superuser}@127.0.0.1:{self.port}/{database}"
@@ -136,29 +136,57 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
     return cluster.url(name)
 
 
-async def _schema_database(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh database with the schema: SQLite built per test, PostgreSQL cloned from a template."""
-    if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
-        engine = create_engine(url)
+_SQLITE_TEMPLATES: dict[bool, Path] = {}
+
+
+async def _build(url: str, *, seeded: bool) -> None:
+    """Schema (and, if `seeded`, the demo company as the `demo` fixture's clock and hasher would make it)."""
+    from server.domain.demo import seed_demo
+
+    engine = create_engine(url)
+    try:
         await create_all(engine)
+        if seeded:
+            settings = ServerSettings(demo=True, http_port=8080, sip_port=5060, sip_tls_port=5061)
+            ctx = context_from_settings(settings, clock=FakeClock(), passwords=Passwords.fast())
+            async with create_sessionmaker(engine)() as session:
+                await seed_demo(session, ctx=ctx)
+    finally:
         await engine.dispose()
-        return url
+
+
+async def _fresh_database(
+    backend: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    tmp_factory: pytest.TempPathFactory,
+    *,
+    seeded: bool,
+) -> str:
+    """A fresh database for one test, copied from a per-session template (schema, or schema + demo)."""
+    if backend == "sqlite":
+        template = _SQLITE_TEMPLATES.get(seeded)
+        if template is None:
+            template = tmp_factory.mktemp("sqlite-template") / "template.db"
+            await _build(f"sqlite+aiosqlite:///{template}", seeded=seeded)
+            _SQLITE_TEMPLATES[seeded] = template
+        target = tmp_path / "test.db"
+        shutil.copyfile(template, target)
+        return f"sqlite+aiosqlite:///{target}"
     import asyncpg
 
     cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    template_name = "seeded_template" if seeded else "schema_template"
     admin = await asyncpg.connect(
         host="127.0.0.1", port=cluster.port, user=cluster.superuser, database="postgres"
     )
     try:
-        if not cluster.template_ready:
-            await admin.execute('CREATE DATABASE "schema_template"')
-            engine = create_engine(cluster.url("schema_template"))
-            await create_all(engine)
-            await engine.dispose()
-            cluster.template_ready = True
+        if template_name not in cluster.templates:
+            await admin.execute(f'CREATE DATABASE "{template_name}"')
+            await _build(cluster.url(template_name), seeded=seeded)
+            cluster.templates.add(template_name)
         name = f"t_{uuid.uuid4().hex[:12]}"
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "schema_template"')
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
     finally:
         await admin.close()
     return cluster.url(name)
@@ -176,9 +204,14 @@ class ApiHarness:
 
 
 @pytest.fixture
-async def api(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ApiHarness]:
-    """The API app over a fresh database, an in-process httpx client, a fake clock and captured SMS/e-mail."""
-    database_url = await _schema_database(backend, request, tmp_path)
+async def api(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[ApiHarness]:
+    """The API app over a fresh database, an in-process httpx client, a fake clock and captured SMS/e-mail.
+
+    Tests that also use `demo` get a database that already holds the demo company."""
+    seeded = "demo" in request.fixturenames
+    database_url = await _fresh_database(backend, request, tmp_path, tmp_path_factory, seeded=seeded)
     settings = ServerSettings(
         demo=True,
         data_dir=tmp_path,
@@ -221,7 +254,7 @@ async def login_headers(client: httpx.AsyncClient, login: str, password: str) ->
 
 @pytest.fixture
 async def demo(api: ApiHarness) -> SeededDemo:
-    """The demo company seeded through the domain layer, with bearer headers for its admin and agents."""
+    """The demo company (seeded through the domain layer into the template), bearer headers for its people."""
     from server.domain.demo import seed_demo
 
     async with api.sessionmaker() as session:  # type: ignore[operator]
