@@ -9,6 +9,9 @@ of the child never touches the SIP service or the API, which run in this process
 
 The child gets a pipe as stdin and stops when it reads EOF, so it cannot outlive a
 supervisor that was killed without a chance to call :meth:`stop`.
+
+Recording is opt-in: with ``recordings_dir`` set, calls whose dialled number starts with
+one of the ``record`` prefixes (``("*8",)`` = every conference room) are written there as WAV.
 """
 
 from __future__ import annotations
@@ -229,7 +232,7 @@ class MediaSupervisor:
                 backoff = self._backoff_initial
             tail = "\n".join(self._stderr_tail)
             logger.error(
-                "media service pid %d exited with %s; restarting in %.1f s. Last output:\n%s",
+                "media service pid %d exited with %s; restarting in %.2f s. Last output:\n%s",
                 proc.pid,
                 code,
                 backoff,
@@ -242,7 +245,7 @@ class MediaSupervisor:
                 try:
                     await self._spawn()
                 except MediaServiceError as exc:
-                    logger.error("%s; retrying in %.1f s", exc, backoff)
+                    logger.error("%s; retrying in %.2f s", exc, backoff)
                     continue
                 self.restarts += 1
                 break

@@ -94,3 +94,47 @@ def test_service_exits_when_its_supervisor_is_gone():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+async def test_stop_mid_call_hangs_up_the_caller(callers):
+    media = MediaSupervisor()
+    await media.start()
+    try:
+        caller = await callers.start(echo_uri(media), tone=700, seconds=20.0)
+        assert await caller.connected()
+    finally:
+        await media.stop()
+    result = await caller.result(timeout=15.0)
+    # The ordered teardown sent a BYE: the caller's call ended long before its 20 s.
+    assert result["recorded_s"] < 10.0
+
+
+CRASHING_CHILD = """#!{python}
+import sys, time
+port = sys.argv[sys.argv.index("--port") + 1]
+print("MEDIA READY " + port, flush=True)
+time.sleep(0.05)
+sys.exit(3)
+"""
+
+
+async def test_crash_loop_backs_off_exponentially_up_to_the_cap(tmp_path, caplog):
+    fake = tmp_path / "fake-python"
+    fake.write_text(CRASHING_CHILD.format(python=sys.executable))
+    fake.chmod(0o755)
+    media = MediaSupervisor(python=str(fake), backoff_initial=0.05, backoff_max=0.2)
+    caplog.set_level("ERROR", logger="server.media")
+    try:
+        await media.start()
+        deadline = time.monotonic() + 20.0
+        while media.crashes < 5 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    finally:
+        await media.stop()
+    delays = [
+        float(r.getMessage().split("restarting in ")[1].split(" s")[0])
+        for r in caplog.records
+        if "restarting in" in r.getMessage()
+    ]
+    assert delays[:4] == [0.05, 0.1, 0.2, 0.2]
+    assert all("exited with 3" in r.getMessage() for r in caplog.records if "restarting in" in r.getMessage())

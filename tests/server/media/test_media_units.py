@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from server.media.features import FeatureTable, Unknown
+from server.media.recording import RecordingPolicy, safe_name
 from server.media.request_uri import dialled_user, uri_user
 from server.media.timers import Timers
 
@@ -95,3 +99,28 @@ def test_timer_scheduled_from_a_timer_waits_for_the_next_turn():
     assert ran == []
     timers.run_due()
     assert ran == [2]
+
+
+def test_feature_table_patterns_after_exact_numbers():
+    room, echo = Unknown(code=201), Unknown(code=202)
+    table = FeatureTable({"*800": echo}, patterns=[(re.compile(r"\*8\d\d"), room)])
+    assert table.feature_for("*800") is echo
+    assert table.feature_for("*801") is room
+    assert table.feature_for("*8010") == Unknown()
+
+
+def test_recording_policy_is_opt_in_by_prefix(tmp_path):
+    fixed = datetime(2026, 11, 22, 8, 30, 5, tzinfo=timezone(timedelta(hours=7)))
+    policy = RecordingPolicy(tmp_path, ("*8",), now=lambda: fixed)
+    assert policy.path_for("*43", "abc") is None
+    assert policy.path_for(None, "abc") is None
+    path = policy.path_for("*801", "a8f/..\\\\x@host")
+    assert path == tmp_path / "20261122T013005Z_star801_a8f_.._x_host.wav"
+    assert RecordingPolicy(None, ("*8",)).path_for("*801", "abc") is None
+    assert RecordingPolicy(tmp_path, ()).path_for("*801", "abc") is None
+
+
+def test_safe_name_never_escapes_the_directory():
+    assert "/" not in safe_name("../../etc/passwd")
+    assert not safe_name("../..").startswith(".")
+    assert safe_name("") == "unknown"
