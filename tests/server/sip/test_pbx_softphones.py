@@ -197,3 +197,28 @@ def test_call_between_stream_and_udp_clients(
     b.command("hangup", call_id=cb)
     a.wait_state("disconnected", call)
     assert any(x.source.startswith(transport) for x in pbx.directory.bindings.values())
+
+
+def test_attended_transfer_with_replaces(pbx: PbxThread, peers: Callable[..., CliPeer]) -> None:
+    a, b, c = peers(pbx, "101"), peers(pbx, "102"), peers(pbx, "103")
+    ab = a.command("make_call", account_id="main", target="102")
+    b_in = incoming(b)
+    b.command("answer", call_id=b_in)
+    a.wait_state("confirmed", ab)
+    a.command("hold", call_id=ab)
+    ac = a.command("make_call", account_id="main", target="103")
+    c_in = incoming(c)
+    c.command("answer", call_id=c_in)
+    a.wait_state("confirmed", ac)
+    mark_b = b.mark()
+    a.command("attended_transfer", call_id=ab, consult_call_id=ac)
+    # b calls c with Replaces through the PBX; c's call with a is replaced by the one with b
+    b.wait_for(
+        lambda e: e["event"] == "CallStateChanged" and e["state"] == "confirmed" and e["call_id"] != b_in,
+        20,
+        mark_b,
+    )
+    a.wait_state("disconnected", ab, timeout=20)
+    a.wait_state("disconnected", ac, timeout=20)
+    history = pbx.run(lambda: list(pbx.directory.call_history))
+    assert any(r.caller == "102" and r.callee == "103" and r.answer for r in history)
