@@ -169,6 +169,34 @@ class ServerProcess:
             con.close()
 
 
+def rx_packets(peer: CliPeer, call_id: str) -> int:
+    return int(peer.command("call_stats", call_id=call_id)["rx_packets"])
+
+
+def wait_audio_flowing(peer: CliPeer, call_id: str, packets: int = 100, timeout: float = 20.0) -> None:
+    """Wait until ``packets`` more RTP packets arrived on the call (20 ms each: 100 = 2 s of audio)."""
+    start = rx_packets(peer, call_id)
+    got = wait_until(lambda: rx_packets(peer, call_id) - start >= packets, timeout, 0.2)
+    assert got, f"{peer.name}: RTP stalled at {rx_packets(peer, call_id) - start} new packets"
+
+
+def call(caller: CliPeer, target: str, timeout: float = 20.0) -> str:
+    mark = caller.mark()
+    call_id = caller.command("make_call", account_id="main", target=target)
+    caller.wait_state("confirmed", call_id, timeout=timeout, start=mark)
+    return str(call_id)
+
+
+def hangup(peer: CliPeer, call_id: str) -> None:
+    mark = peer.mark()
+    peer.command("hangup", call_id=call_id)
+    peer.wait_state("disconnected", call_id, timeout=15, start=mark)
+
+
+def heard(peer: CliPeer, path: Path) -> None:
+    peer.command("start_monitor", path=str(path))
+
+
 class Agents:
     """`softphone-cli` agents registered with demo SIP credentials; all killed at teardown."""
 

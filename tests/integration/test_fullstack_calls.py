@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fullstack_audio import describe, first_window_with, seconds_of_tone
-from fullstack_support import Agents, ServerProcess, wait_until
+from fullstack_support import Agents, ServerProcess, call, hangup, heard, wait_audio_flowing, wait_until
 
 from softphone.testing import CliPeer
 
@@ -22,40 +22,12 @@ TONE_103 = 660.0
 BEEP = 1000.0
 
 
-def _rx_packets(peer: CliPeer, call_id: str) -> int:
-    return int(peer.command("call_stats", call_id=call_id)["rx_packets"])
-
-
-def _wait_audio_flowing(peer: CliPeer, call_id: str, packets: int = 100, timeout: float = 20.0) -> None:
-    """Wait until ``packets`` more RTP packets arrived on the call (20 ms each: 100 = 2 s of audio)."""
-    start = _rx_packets(peer, call_id)
-    got = wait_until(lambda: _rx_packets(peer, call_id) - start >= packets, timeout, 0.2)
-    assert got, f"{peer.name}: RTP stalled at {_rx_packets(peer, call_id) - start} new packets"
-
-
-def _call(caller: CliPeer, target: str, timeout: float = 20.0) -> str:
-    mark = caller.mark()
-    call_id = caller.command("make_call", account_id="main", target=target)
-    caller.wait_state("confirmed", call_id, timeout=timeout, start=mark)
-    return str(call_id)
-
-
-def _hangup(peer: CliPeer, call_id: str) -> None:
-    mark = peer.mark()
-    peer.command("hangup", call_id=call_id)
-    peer.wait_state("disconnected", call_id, timeout=15, start=mark)
-
-
-def _heard(peer: CliPeer, path: Path) -> None:
-    peer.command("start_monitor", path=str(path))
-
-
 def _echo_test(peer: CliPeer, tone: float, path: Path) -> None:
     """Dial *43: the caller hears the 1 kHz beep first, then its own tone coming back."""
-    _heard(peer, path)
-    call_id = _call(peer, "*43")
-    _wait_audio_flowing(peer, call_id, packets=125)
-    _hangup(peer, call_id)
+    heard(peer, path)
+    call_id = call(peer, "*43")
+    wait_audio_flowing(peer, call_id, packets=125)
+    hangup(peer, call_id)
     peer.command("stop_monitor")
     picture = describe(path, (BEEP, tone))
     beep_at = first_window_with(path, BEEP)
@@ -73,13 +45,13 @@ def test_agents_call_each_other_through_the_pbx(
     a102 = agents.start(
         shared_server, "102", "--tone", str(TONE_102), "--auto-answer=0", "--record", str(rec102)
     )
-    _heard(a101, tmp_path / "heard101.wav")
-    _heard(a102, tmp_path / "heard102.wav")
-    call_id = _call(a101, "102")
+    heard(a101, tmp_path / "heard101.wav")
+    heard(a102, tmp_path / "heard102.wav")
+    call_id = call(a101, "102")
     incoming = a102.wait_for(lambda e: e["event"] == "IncomingCall", 10)
     assert "101" in incoming["remote_uri"]
-    _wait_audio_flowing(a101, call_id)
-    _hangup(a101, call_id)
+    wait_audio_flowing(a101, call_id)
+    hangup(a101, call_id)
     a102.wait_state("disconnected", timeout=15)
     a101.command("stop_monitor")
     a102.command("stop_monitor")
@@ -111,8 +83,8 @@ def test_media_crash_leaves_calls_up_and_is_restarted(
     a101 = agents.start(shared_server, "101", "--tone", str(TONE_101))
     a102 = agents.start(shared_server, "102", "--tone", str(TONE_102), "--auto-answer=0")
     a103 = agents.start(shared_server, "103", "--tone", str(TONE_103))
-    call_id = _call(a101, "102")
-    _wait_audio_flowing(a101, call_id, packets=25)
+    call_id = call(a101, "102")
+    wait_audio_flowing(a101, call_id, packets=25)
     mark101, mark102 = a101.mark(), a102.mark()
 
     old_pid = shared_server.media_pid()
@@ -122,9 +94,9 @@ def test_media_crash_leaves_calls_up_and_is_restarted(
 
     # The 101<->102 call does not notice: RTP keeps coming and what 101 hears is still 102's tone.
     after = tmp_path / "heard101-after-kill.wav"
-    _heard(a101, after)
-    _wait_audio_flowing(a101, call_id, packets=100)
-    _wait_audio_flowing(a102, a102.wait_state("confirmed")["call_id"], packets=50)
+    heard(a101, after)
+    wait_audio_flowing(a101, call_id, packets=100)
+    wait_audio_flowing(a102, a102.wait_state("confirmed")["call_id"], packets=50)
     a101.command("stop_monitor")
     assert seconds_of_tone(after, TONE_102) >= 1.0, describe(after, (TONE_101, TONE_102))
     for peer, mark in ((a101, mark101), (a102, mark102)):
@@ -139,5 +111,5 @@ def test_media_crash_leaves_calls_up_and_is_restarted(
     ), shared_server.text()
     restarted_in = time.monotonic() - killed_at
     _echo_test(a103, TONE_103, tmp_path / "echo103.wav")
-    _hangup(a101, call_id)
+    hangup(a101, call_id)
     print(f"media restarted {restarted_in:.1f} s after SIGKILL")
