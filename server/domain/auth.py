@@ -100,12 +100,19 @@ async def verify_otp(
         )
     if otp.expires_at <= now:
         raise Gone("otp_expired", "the code has expired", fields={"code": "expired"})
-    if otp.attempts >= ctx.policy.otp_max_attempts:
+    # Count the attempt atomically before comparing, so parallel guesses cannot exceed the cap.
+    counted = await session.execute(
+        update(OtpCode)
+        .where(OtpCode.id == otp.id, OtpCode.attempts < ctx.policy.otp_max_attempts)
+        .values(attempts=OtpCode.attempts + 1)
+        .returning(OtpCode.attempts)
+    )
+    attempts = counted.scalar()
+    await session.commit()
+    if attempts is None:
         raise RateLimited("otp_attempts_exceeded", "too many wrong codes; request a new one")
     if not secrets.compare_digest(otp.code_hash, digest(f"{phone}:{code.strip()}")):
-        otp.attempts += 1
-        await session.commit()
-        left = ctx.policy.otp_max_attempts - otp.attempts
+        left = ctx.policy.otp_max_attempts - attempts
         if left <= 0:
             raise RateLimited("otp_attempts_exceeded", "too many wrong codes; request a new one")
         raise InvalidInput("otp_invalid", "wrong code", fields={"code": f"wrong code, {left} attempts left"})
@@ -193,10 +200,21 @@ async def login(session: AsyncSession, *, ctx: DomainContext, login: str, passwo
     if user.locked_until is not None and user.locked_until > now:
         raise Locked("account_locked", "too many failed logins; try again later")
     if not ctx.passwords.verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= ctx.policy.login_max_failures:
-            user.failed_logins = 0
-            user.locked_until = now + timedelta(seconds=ctx.policy.lockout_seconds)
+        # Atomic increment: parallel wrong guesses all count.
+        failures = (
+            await session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(failed_logins=User.failed_logins + 1)
+                .returning(User.failed_logins)
+            )
+        ).scalar_one()
+        if failures >= ctx.policy.login_max_failures:
+            await session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(failed_logins=0, locked_until=now + timedelta(seconds=ctx.policy.lockout_seconds))
+            )
             await session.commit()
             raise Locked("account_locked", "too many failed logins; try again later")
         await session.commit()

@@ -240,3 +240,17 @@ async def test_reset_for_unknown_phone_sends_nothing_but_answers_the_same(api) -
     r = await api.client.post("/auth/otp", json={"phone": "0987654321", "purpose": "reset"})
     assert r.status_code == 202
     assert not api.sms.sent
+
+
+async def test_parallel_wrong_logins_all_count(api, demo) -> None:
+    import asyncio
+
+    results = await asyncio.gather(
+        *(
+            api.client.post("/auth/login", json={"login": "84901000103", "password": "wrong-pass"})
+            for _ in range(8)
+        )
+    )
+    assert 423 in [r.status_code for r in results]
+    r = await api.client.post("/auth/login", json={"login": "84901000103", "password": "agent103"})
+    assert r.status_code == 423
