@@ -403,6 +403,7 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         self._in_spec: DeviceSpec = None
         self._out_spec: DeviceSpec = None
         self._created = False
+        self._wanted = False  # open() was asked for (even if it failed) and close() was not
         self.ringer = Ringer(self._sd, ringtone_wav)
         self.frames_requested = 0
         self.frames_received = 0
@@ -507,8 +508,9 @@ class SoundDeviceBridge(pj.AudioMediaPort):
 
         Each side is opened independently; a missing microphone still lets the user hear, and vice versa.
         """
-        self.close()
+        self._close_streams()
         self._in_spec, self._out_spec = input_device, output_device
+        self._wanted = True
         sd = self._sd
         if sd is None:
             return AudioDeviceProblem("PortAudio (libportaudio2) is not installed: calls will be silent")
@@ -563,6 +565,10 @@ class SoundDeviceBridge(pj.AudioMediaPort):
 
     def close(self) -> None:
         """Stop and close the streams; the port keeps working (silence)."""
+        self._wanted = False
+        self._close_streams()
+
+    def _close_streams(self) -> None:
         for attr in ("_in_stream", "_out_stream"):
             stream = getattr(self, attr)
             setattr(self, attr, None)
@@ -592,15 +598,18 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         sd = self._sd
         if sd is None:
             return [], AudioDeviceProblem("PortAudio (libportaudio2) is not installed")
-        was_open = self._in_stream is not None or self._out_stream is not None
+        # Reopen if streams were wanted, even if they failed to open (the device may have just appeared).
+        wanted = self._wanted
         was_ringing = self.ringer.ringing
         # Indices may shift after a rescan; remember names.
         in_spec = self._name_of(self._in_spec)
         out_spec = self._name_of(self._out_spec)
-        self.close()
+        ringer_spec = self._name_of(self.ringer.device)
+        self._close_streams()
         self.ringer.stop()
         rescan_devices(sd)
-        problem = self.open(in_spec, out_spec) if was_open else None
+        self.ringer.set_device(ringer_spec)
+        problem = self.open(in_spec, out_spec) if wanted else None
         if was_ringing:
             problem = self.ringer.start() or problem
         return self.list_devices(), problem

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from audio_env import PulseServer, pulse_available, read_raw, start_pulse, stop_pulse
 
-from softphone.audio import Ringer, list_devices, load_sounddevice, rescan_devices
+from softphone.audio import Ringer, SoundDeviceBridge, list_devices, load_sounddevice, rescan_devices
 from softphone.tones import dominant_frequency, read_wav_mono, sine, tone_ratio
 
 pytestmark = [
@@ -125,6 +125,37 @@ def test_ringer_tone_reaches_the_output_device_after_rescan(
         pulse.stop_helper(rec)
         assert_tone(read_raw(recording), RATE, 900)
     finally:
+        monkeypatch.undo()
+        rescan_devices(sd)
+
+
+def test_a_device_that_appears_later_is_opened_by_refresh(
+    pulse: PulseServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sd = load_sounddevice()
+    assert sd is not None
+    # No audio server reachable: no device at all.
+    monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path / 'nothing-here'}")
+    rescan_devices(sd)
+    bridge = SoundDeviceBridge(sd=sd)  # the port itself is not needed to open streams
+    try:
+        problem = bridge.open("pulse", "pulse")
+        assert problem is not None and "microphone" in problem.reason and "speaker" in problem.reason
+        assert not bridge.input_open and not bridge.output_open
+        # The "headset is plugged in": the server becomes reachable; a refresh finds and opens it.
+        for key in ("PULSE_SERVER", "PULSE_RUNTIME_PATH", "XDG_RUNTIME_DIR", "HOME"):
+            monkeypatch.setenv(key, pulse.env[key])
+        player = pulse.play_tone_into("mic", sine(RATE, 700, 20, 0.3))
+        devices, problem = bridge.refresh_devices()
+        assert problem is None and "pulse" in [d.name for d in devices]
+        assert bridge.input_open and bridge.output_open
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and bridge.mic_level < 0.5:
+            time.sleep(0.05)
+        pulse.stop_helper(player)
+        assert bridge.mic_level > 0.5  # -10 dBFS tone -> ~0.83 on the meter
+    finally:
+        bridge.destroy()
         monkeypatch.undo()
         rescan_devices(sd)
 
