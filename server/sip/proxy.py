@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from email.utils import formatdate
 
@@ -36,7 +36,15 @@ from server.sip.address import Address
 from server.sip.auth import DigestAuthenticator
 from server.sip.carriers import normalize_number
 from server.sip.cdr import CallLog
-from server.sip.directory import CallRecord, Directory, Disposition, Hotline, QueuedMessage, UserRouting
+from server.sip.directory import (
+    CallRecord,
+    Directory,
+    Disposition,
+    Hotline,
+    QueuedMessage,
+    Trunk,
+    UserRouting,
+)
 from server.sip.errors import SipParseError
 from server.sip.flood import FloodGuard, FloodPolicy
 from server.sip.headers import NameAddr, parse_name_addr
@@ -55,6 +63,7 @@ from server.sip.transaction import (
     TransactionTimeout,
     server_key,
 )
+from server.sip.trunks import TrunkRegistration, authorize, trunk_key
 from server.sip.uri import SipUri, parse_uri
 
 log = logging.getLogger("server.sip.proxy")
@@ -105,6 +114,8 @@ class ProxyCall:
     message: QueuedMessage | None = None  # MESSAGE: stored if no device accepts it
     pending: bool = True  # routing decision not made yet
     initial: bool = True  # False: an in-dialog request relayed along the route set
+    trunk: Trunk | None = None  # set for calls out through a carrier trunk
+    cseq_offset: int = 0  # 1 once we re-sent the INVITE with the trunk's credentials
     live_branches: int = 0
     server_done: bool = False
 
@@ -127,6 +138,7 @@ class Dialog:
     cutoff_at: float | None
     caller_cseq: int
     callee_cseq: int = 0
+    cseq_offset: int = 0  # added to caller -> callee in-dialog CSeqs (trunk re-sent the INVITE)
 
 
 class Proxy:
@@ -159,7 +171,10 @@ class Proxy:
         self._proxy_calls: dict[TransactionKey, ProxyCall] = {}
         self._branch_owner: dict[TransactionKey, TransactionKey] = {}
         self._dialogs: dict[str, Dialog] = {}  # by Call-ID
-        self._uac_callbacks: dict[TransactionKey, QueuedMessage] = {}
+        # our own requests (stored MESSAGE delivery, trunk REGISTER) -> what to do with the answer
+        self._uac_callbacks: dict[TransactionKey, Callable[[SipResponse | None, float], Awaitable[None]]] = {}
+        self._trunk_regs: dict[tuple[str, int, str], TrunkRegistration] = {}
+        self._next_trunk_scan = 0.0
         self._deadlines: dict[str, float] = {}
         self._delivering: set[str] = set()
         self._next_housekeeping: float | None = None
@@ -436,6 +451,7 @@ class Proxy:
             dest = Address(trunk.transport, trunk.host, trunk.port)
             call.max_seconds = decision.max_seconds
             call.billed_user_id = decision.billed_user_id
+            call.trunk = trunk
             call.original_from = req.headers.get("From")
             frm = req.from_
             req.headers.set(
@@ -540,14 +556,11 @@ class Proxy:
         if txn is None:
             self._forward_response_stateless(resp)
             return
-        queued = self._uac_callbacks.get(txn)
-        if queued is not None:
+        callback = self._uac_callbacks.get(txn)
+        if callback is not None:
             if resp.status >= 200:
                 del self._uac_callbacks[txn]
-                self._delivering.discard(queued.message_id)
-                if resp.status < 300:
-                    await self.directory.mark_delivered(queued.message_id)
-                    log.info("message %s delivered from store", queued.message_id)
+                await callback(resp, now)
             return
         owner = self._branch_owner.get(txn)
         if owner is None:
@@ -590,6 +603,15 @@ class Proxy:
         br.final = resp
         if call.answered or call.final_sent:
             return
+        if call.trunk is not None and status in (401, 407) and call.cseq_offset == 0:
+            again = authorize(br.request, resp, call.trunk)
+            if again is not None:
+                call.cseq_offset = 1
+                key = self._send_request(again, br.dest, now)
+                call.branches[key] = Branch(key, again, br.dest)
+                call.live_branches += 1
+                self._branch_owner[key] = call.server_key
+                return
         if all(b.final is not None for b in call.branches.values()):
             best = _best_response([b.final for b in call.branches.values() if b.final is not None])
             if (
@@ -615,6 +637,7 @@ class Proxy:
         out.headers.remove("Via")
         for via in reversed(call.request.headers.get_all("Via")):
             out.headers.add_first("Via", via)
+        out.headers.set("CSeq", call.request.headers.get("CSeq") or "")
         if call.original_from is not None:
             out.headers.set("From", call.original_from)
         return out
@@ -657,6 +680,7 @@ class Proxy:
             billed_user_id=call.billed_user_id,
             cutoff_at=cutoff,
             caller_cseq=req.cseq[0],
+            cseq_offset=call.cseq_offset,
         )
         self._dialogs[req.call_id] = d
         if cutoff is not None:
@@ -667,9 +691,9 @@ class Proxy:
                 await self._presence_changed(uid, now)
 
     async def _on_timeout(self, t: TransactionTimeout, now: float) -> None:
-        queued = self._uac_callbacks.pop(t.transaction, None)
-        if queued is not None:
-            self._delivering.discard(queued.message_id)
+        callback = self._uac_callbacks.pop(t.transaction, None)
+        if callback is not None:
+            await callback(None, now)
             return
         owner = self._branch_owner.get(t.transaction)
         if owner is None:
@@ -725,6 +749,8 @@ class Proxy:
             if req.method == "BYE":
                 await self._dialog_ended(d, now, "caller BYE" if from_tag == d.caller_tag else "callee BYE")
         fwd = self._prepare_forward(req, req.uri, dest, record_route=False)
+        if d is not None and d.cseq_offset and req.from_tag == d.caller_tag:
+            fwd.headers.set("CSeq", f"{req.cseq[0] + d.cseq_offset} {req.method}")
         key = self._send_request(fwd, dest, now)
         relay = ProxyCall(self._server_key(req), req, source, pending=False, initial=False, live_branches=1)
         relay.branches[key] = Branch(key, fwd, dest)
@@ -768,6 +794,9 @@ class Proxy:
         routes = self._pop_own_routes(req)
         dest = self._resolve(routes[0].uri) if routes else (self._flow_for(req.uri) or self._resolve(req.uri))
         fwd = self._prepare_forward(req, req.uri, dest, record_route=False)
+        d = self._dialogs.get(req.call_id)
+        if d is not None and d.cseq_offset and req.from_tag == d.caller_tag:
+            fwd.headers.set("CSeq", f"{req.cseq[0] + d.cseq_offset} {req.method}")
         self._outbox.append(Send(fwd, dest))
 
     def _forward_response_stateless(self, resp: SipResponse) -> None:
@@ -938,7 +967,16 @@ class Proxy:
             r.headers.add("Content-Type", m.content_type)
             r.body = m.body
             key = self._send_request(self._with_via(r, dest), dest, now)
-            self._uac_callbacks[key] = m
+            self._uac_callbacks[key] = self._delivery_callback(m)
+
+    def _delivery_callback(self, m: QueuedMessage) -> Callable[[SipResponse | None, float], Awaitable[None]]:
+        async def done(resp: SipResponse | None, now: float) -> None:
+            self._delivering.discard(m.message_id)
+            if resp is not None and resp.status < 300:
+                await self.directory.mark_delivered(m.message_id)
+                log.info("message %s delivered from store", m.message_id)
+
+        return done
 
     # ------------------------------------------------------------------ timers
     async def _deadline(self, name: str, now: float) -> None:
@@ -951,7 +989,42 @@ class Proxy:
                     call.cancelled = True
                     self._cancel_branches(call, now, 'SIP;cause=480;text="No answer"')
 
+    async def _trunk_registrations(self, now: float) -> None:
+        """Register to the carrier trunks that want it (found through the domains we serve)."""
+        if now >= self._next_trunk_scan:
+            self._next_trunk_scan = now + 30.0
+            domains = {b.aor.rpartition("@")[2] for b in self.registrar.all_bindings()}
+            wanted: dict[tuple[str, int, str], Trunk] = {}
+            for domain in domains:
+                for h in await self.directory.hotlines(domain):
+                    if h.trunk.register and h.trunk.username:
+                        wanted[trunk_key(h.trunk)] = h.trunk
+            for key in list(self._trunk_regs):
+                if key not in wanted:
+                    del self._trunk_regs[key]
+            for key, trunk in wanted.items():
+                if key not in self._trunk_regs or self._trunk_regs[key].trunk != trunk:
+                    self._trunk_regs[key] = TrunkRegistration(trunk)
+        for reg in self._trunk_regs.values():
+            if not reg.in_flight and now >= reg.refresh_at:
+                dest = Address(reg.trunk.transport, reg.trunk.host, reg.trunk.port)
+                local = self._local_for(dest.transport)
+                req = reg.register(f"sip:{reg.trunk.username}@{_hostport(local)}", dest.transport)
+                self._send_trunk_register(reg, self._with_via(req, dest), dest, now)
+
+    def _send_trunk_register(
+        self, reg: TrunkRegistration, req: SipRequest, dest: Address, now: float
+    ) -> None:
+        async def answered(resp: SipResponse | None, when: float) -> None:
+            again = reg.on_response(req, resp, when)
+            if again is not None:
+                self._send_trunk_register(reg, again, dest, when)
+
+        key = self._send_request(req, dest, now)
+        self._uac_callbacks[key] = answered
+
     async def _housekeeping(self, now: float) -> None:
+        await self._trunk_registrations(now)
         gone = await self.registrar.expire(now)
         changed = {b.user_id for b in gone}
         # DND and other settings change in the domain without telling us: re-read for watched users.

@@ -6,6 +6,7 @@ import pytest
 from pbx_fakes import PBX, FakeClock, FakeUA, Net, in_dialog
 
 from server.sip.address import Address
+from server.sip.auth import DigestAuthenticator
 from server.sip.directory import DeviceKind, Disposition, Hotline, Trunk
 from server.sip.memory_directory import InMemoryDirectory
 from server.sip.message import SipRequest, SipResponse, make_response
@@ -397,3 +398,81 @@ def _uri(text: str):  # type: ignore[no-untyped-def]
     from server.sip.uri import parse_uri
 
     return parse_uri(text)
+
+
+AUTH_TRUNK = Trunk("127.0.0.3", 5090, username="pbxuser", password="trunkpw", register=True)
+AUTH_LINE = Hotline("02873000009", "", AUTH_TRUNK)
+AUTH_TRUNK_ADDR = Address("udp", "127.0.0.3", 5090)
+
+
+def verify_on_trunk(req: SipRequest, header: str) -> None:
+    from server.sip.auth import AuthOutcome, ha1_for
+    from server.sip.directory import SipCredential
+
+    cred = SipCredential(
+        0, 0, "carrier", "pbxuser", "trunkpw", ha1_for("MD5", "pbxuser", "carrier", "trunkpw"), None
+    )
+    result = TRUNK_AUTH.verify(
+        req.headers.get_all(header), realm="carrier", method=req.method, credential=cred, now=w_clock_now[0]
+    )
+    assert result.outcome is AuthOutcome.OK, result
+
+
+def challenge(req: SipRequest, status: int) -> SipResponse:
+    resp = make_response(req, status, to_tag="trunkchal")
+    name = "Proxy-Authenticate" if status == 407 else "WWW-Authenticate"
+    resp.headers.add(name, TRUNK_AUTH.challenges("carrier", w_clock_now[0])[0])
+    return resp
+
+
+TRUNK_AUTH = DigestAuthenticator(algorithms=("MD5",))  # the simulated carrier's authenticator
+w_clock_now = [0.0]
+
+
+async def test_trunk_challenge_answered_with_credentials_and_cseq_kept_consistent(w: World) -> None:
+    w.dir.add_hotline("demo.local", AUTH_LINE)
+    w_clock_now[0] = w.clock.now
+    await w.call(w.a, "0961234567", headers=[("X-Hotline", AUTH_LINE.number)])
+    invite_from_a = w.a.last_sent("INVITE")
+    box = w.net.inbox(AUTH_TRUNK_ADDR)
+    first = only(box, "INVITE")
+    await w.net.deliver(challenge(first, 407), AUTH_TRUNK_ADDR)
+    assert only(box, "ACK").cseq == (first.cseq[0], "ACK")
+    second = only(box, "INVITE")
+    assert second.cseq[0] == first.cseq[0] + 1 and second.branch != first.branch
+    verify_on_trunk(second, "Proxy-Authorization")
+    assert not w.a.responses("INVITE")  # the caller never sees the trunk's challenge
+    ok = make_response(second, 200, to_tag="trunk2")
+    ok.headers.add("Contact", "<sip:84961234567@127.0.0.3:5090>")
+    await w.net.deliver(ok, AUTH_TRUNK_ADDR)
+    (ok_at_a,) = w.a.responses("INVITE")
+    assert ok_at_a.status == 200 and ok_at_a.cseq == invite_from_a.cseq
+    await w.a.ack_2xx(invite_from_a, ok_at_a)
+    assert only(box, "ACK").cseq == (second.cseq[0], "ACK")
+    bye = in_dialog(w.a, "BYE", ok_at_a, invite_from_a, uac=True, cseq=invite_from_a.cseq[0] + 1)
+    await w.a.send(bye)
+    bye_at_trunk = only(box, "BYE")
+    assert bye_at_trunk.cseq[0] == bye.cseq[0] + 1
+    await w.net.deliver(make_response(bye_at_trunk, 200), AUTH_TRUNK_ADDR)
+    (r,) = w.a.responses("BYE")
+    assert r.status == 200 and r.cseq == bye.cseq
+
+
+async def test_pbx_registers_to_trunk_with_digest_and_refreshes(w: World) -> None:
+    w.dir.add_hotline("demo.local", AUTH_LINE)
+    w_clock_now[0] = w.clock.now
+    await w.net.advance(6)
+    box = w.net.inbox(AUTH_TRUNK_ADDR)
+    reg = first(box, "REGISTER")  # (and its UDP retransmissions)
+    assert reg.to.uri.user == "pbxuser" and reg.uri.host == "127.0.0.3"
+    await w.net.deliver(challenge(reg, 401), AUTH_TRUNK_ADDR)
+    reg2 = only(box, "REGISTER")
+    verify_on_trunk(reg2, "Authorization")
+    ok = make_response(reg2, 200, to_tag="r")
+    ok.headers.add("Contact", f"{reg2.headers.get('Contact')};expires=100")
+    await w.net.deliver(ok, AUTH_TRUNK_ADDR)
+    await w.net.advance(60)
+    assert not [m for m in box if isinstance(m, SipRequest)]
+    await w.net.advance(30)
+    refresh = first(box, "REGISTER")
+    assert refresh.call_id == reg.call_id and refresh.cseq[0] > reg2.cseq[0]
