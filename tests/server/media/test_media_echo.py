@@ -23,6 +23,7 @@ async def test_echo_over_mandatory_srtp(media, callers, tmp_path):
     assert_echo(wav, 700)
 
 
+@pytest.mark.slow
 async def test_two_concurrent_callers_each_hear_their_own_tone(media, callers, tmp_path):
     low, high = tmp_path / "low.wav", tmp_path / "high.wav"
     first = await callers.start(echo_uri(media), tone=700, record=low, seconds=3.0)

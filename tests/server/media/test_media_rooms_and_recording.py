@@ -36,6 +36,7 @@ def windows_with(path: Path, freqs: tuple[int, ...], present: tuple[int, ...], s
     return sum(w.rms >= 300 and all(w.share(f) >= share for f in present) for w in windows(path, freqs))
 
 
+@pytest.mark.slow
 async def test_room_members_hear_each_other_but_not_themselves(recording_media, callers, tmp_path):
     tones = (700, 1300, 1900)
     wavs = [tmp_path / f"member-{hz}.wav" for hz in tones]

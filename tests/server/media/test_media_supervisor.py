@@ -30,6 +30,7 @@ async def wait_for_new_child(media: MediaSupervisor, old_pid: int, timeout: floa
     raise AssertionError(f"media service not restarted within {timeout} s")
 
 
+@pytest.mark.slow
 async def test_kill_9_mid_call_restarts_on_same_port_and_echo_works_again(media, callers, tmp_path):
     address = media.address
     old_pid = media.pid
