@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import segno
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.context import DomainContext, PbxEndpoint
@@ -96,14 +96,23 @@ async def redeem(
         raise NotFound("provisioning token")
     if row.expires_at <= now:
         raise Gone("provisioning_token_expired", "this QR code has expired; create a new one")
-    row.used_at = now
     device = await session.get(Device, row.device_id)
     assert device is not None
     user = await session.get(User, device.user_id)
     assert user is not None
     if not device.enabled or not user.active:
         raise NotFound("provisioning token")
+    # Burn atomically: of two simultaneous fetches exactly one gets the credentials.
+    burnt = await session.execute(
+        update(ProvisioningToken)
+        .where(ProvisioningToken.id == row.id, ProvisioningToken.used_at.is_(None))
+        .values(used_at=now)
+        .returning(ProvisioningToken.id)
+    )
+    won = burnt.scalar() is not None
     await session.commit()
+    if not won:
+        raise NotFound("provisioning token")
     return user, device
 
 

@@ -129,3 +129,11 @@ async def test_explicit_lpconfig_url_for_linphone_without_the_header(api, demo) 
     g = await grant(api, demo.agent_headers["101"])
     api.clock.advance(601)
     assert (await api.client.get(path_of(g["url"]) + "/lpconfig.xml")).status_code == 410
+
+
+async def test_simultaneous_fetches_burn_the_token_once(api, demo) -> None:
+    import asyncio
+
+    g = await grant(api, demo.agent_headers["101"])
+    results = await asyncio.gather(*(api.client.get(path_of(g["url"]), headers=LINPHONE) for _ in range(6)))
+    assert sorted(r.status_code for r in results) == [200, 404, 404, 404, 404, 404]
