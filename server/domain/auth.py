@@ -139,7 +139,15 @@ async def _consume_otp_token(
         or otp.consumed_at is not None
     ):
         raise Unauthorized("invalid_otp_token", "the verification was already used; start again")
-    otp.consumed_at = now
+    # Conditional update: a concurrent sign-up with the same token finds no row left to consume.
+    consumed = await session.execute(
+        update(OtpCode)
+        .where(OtpCode.id == otp.id, OtpCode.consumed_at.is_(None))
+        .values(consumed_at=now)
+        .returning(OtpCode.id)
+    )
+    if consumed.scalar() is None:
+        raise Unauthorized("invalid_otp_token", "the verification was already used; start again")
     return otp
 
 
@@ -234,7 +242,16 @@ async def refresh(session: AsyncSession, *, ctx: DomainContext, refresh_token: s
     user = await session.get(User, row.user_id)
     if user is None or not user.active:
         raise Unauthorized("invalid_refresh_token", "sign in again")
-    row.revoked_at = now
+    # Rotate atomically: two refreshes racing with one token yield one new pair.
+    revoked = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == row.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .returning(RefreshToken.id)
+    )
+    if revoked.scalar() is None:
+        await session.rollback()
+        raise Unauthorized("invalid_refresh_token", "sign in again")
     return await issue_tokens(session, ctx=ctx, user=user)
 
 

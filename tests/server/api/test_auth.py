@@ -254,3 +254,15 @@ async def test_parallel_wrong_logins_all_count(api, demo) -> None:
     assert 423 in [r.status_code for r in results]
     r = await api.client.post("/auth/login", json={"login": "84901000103", "password": "agent103"})
     assert r.status_code == 423
+
+
+async def test_racing_refreshes_with_one_token_yield_one_pair(api, demo) -> None:
+    import asyncio
+
+    tokens = (
+        await api.client.post("/auth/login", json={"login": "84901000101", "password": "agent101"})
+    ).json()
+    results = await asyncio.gather(
+        *(api.client.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]}) for _ in range(5))
+    )
+    assert sorted(r.status_code for r in results) == [200, 401, 401, 401, 401]
