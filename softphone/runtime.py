@@ -685,8 +685,12 @@ class Runtime:
         for mi in ci.media:
             if mi.type != pj.PJMEDIA_TYPE_AUDIO:
                 continue
-            if mi.status in (pj.PJSUA_CALL_MEDIA_ACTIVE, pj.PJSUA_CALL_MEDIA_REMOTE_HOLD):
-                media = call.getAudioMedia(mi.index)
+            if mi.status in (
+                pj.PJSUA_CALL_MEDIA_ACTIVE, pj.PJSUA_CALL_MEDIA_REMOTE_HOLD, pj.PJSUA_CALL_MEDIA_LOCAL_HOLD
+            ):
+                # Keep the port while held locally: _reroute must be able to stop its links.
+                with contextlib.suppress(pj.Error):
+                    media = call.getAudioMedia(mi.index)
             held_local = mi.status == pj.PJSUA_CALL_MEDIA_LOCAL_HOLD
             held_remote = mi.status == pj.PJSUA_CALL_MEDIA_REMOTE_HOLD
             break
@@ -695,7 +699,10 @@ class Runtime:
             self._purge_port(e.media_port)
         e.media, e.media_port = media, new_port
         e.held_local, e.held_remote = held_local, held_remote
-        self._reroute()
+        # pjsua may re-create the stream (re-INVITE, codec lock, hold) and with it the bridge port under the
+        # same slot number, dropping its links: connect this port's links again even if we made them before
+        # (connecting a connected pair is harmless).
+        self._reroute(refresh_port=new_port)
         self._emit_media(e)
 
     def _emit_media(self, e: CallEntry) -> None:
@@ -904,8 +911,9 @@ class Runtime:
             links.extend((a.media, b.media) for b in conf if b is not a)
         return links
 
-    def _reroute(self) -> None:
-        """Make the bridge carry exactly the desired links (diffed against the links we made)."""
+    def _reroute(self, refresh_port: int = -1) -> None:
+        """Make the bridge carry exactly the desired links (diffed against the links we made); links of
+        ``refresh_port`` are (re)connected even when we made them before."""
         want: dict[tuple[int, int], tuple[Any, Any]] = {}
         for src, dst in self._desired_links():
             want[(src.getPortId(), dst.getPortId())] = (src, dst)
@@ -915,7 +923,7 @@ class Runtime:
             with contextlib.suppress(pj.Error):
                 src.stopTransmit(dst)
         for k, (src, dst) in want.items():
-            if k not in self._links:
+            if k not in self._links or refresh_port in k:
                 log.debug("audio link %s -> %s on", *k)
                 try:
                     src.startTransmit(dst)

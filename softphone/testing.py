@@ -155,6 +155,31 @@ class CliPeer:
             start,
         )
 
+    def heard(
+        self,
+        path: str | Path,
+        freqs: Sequence[float],
+        seconds: float = 1.2,
+        expect: dict[float, float] | None = None,
+        attempts: int = 3,
+    ) -> dict[float, float]:
+        """Record what this peer hears for ``seconds`` and return the level of each frequency.
+
+        With ``expect`` ({freq: minimum level}) a fresh window is recorded, up to ``attempts`` times, until
+        the levels reach it: under load, media can start a moment after the call is confirmed.
+        """
+        path = Path(path)
+        levels: dict[float, float] = {}
+        for i in range(attempts if expect else 1):
+            window = path if i == 0 else path.with_name(f"{path.stem}-{i}{path.suffix}")
+            self.command("start_monitor", path=str(window))
+            time.sleep(seconds)
+            self.command("stop_monitor")
+            levels = tone_levels(window, freqs, skip_s=0.2)
+            if expect is None or all(levels[f] > v for f, v in expect.items()):
+                break
+        return levels
+
     def mark(self) -> int:
         with self._cond:
             return len(self.events)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,7 +16,9 @@ def peers() -> Iterator[Callable[..., CliPeer]]:
     started: list[CliPeer] = []
 
     def start(name: str, *args: str) -> CliPeer:
-        peer = CliPeer(["--user", name, *args], name=name)
+        # SOFTPHONE_PEER_ARGS="--log-level 4" (with SOFTPHONE_KEEP_LOGS=1) to debug a failing test.
+        extra = os.environ.get("SOFTPHONE_PEER_ARGS", "").split()
+        peer = CliPeer(["--user", name, *extra, *args], name=name)
         started.append(peer)
         return peer
 
