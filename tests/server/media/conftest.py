@@ -52,11 +52,14 @@ class Callers:
         record: Path | None = None,
         seconds: float = 2.5,
         srtp: str = "off",
+        hold_after: float | None = None,
     ) -> CallerRun:
         cmd = [sys.executable, str(CALLER), "--target", target, "--tone", str(tone)]
         cmd += ["--seconds", str(seconds), "--srtp", srtp]
         if record is not None:
             cmd += ["--record", str(record)]
+        if hold_after is not None:
+            cmd += ["--hold-after", str(hold_after)]
         proc = await asyncio.create_subprocess_exec(
             *cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
         )

@@ -27,6 +27,7 @@ class Caller(pj.Call):
         self.disconnected = False
         self.code = 0
         self.reason = ""
+        self.media_changes = 0
 
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
         info = self.getInfo()
@@ -41,10 +42,22 @@ class Caller(pj.Call):
         self.media_active = any(
             m.type == pj.PJMEDIA_TYPE_AUDIO and m.status == pj.PJSUA_CALL_MEDIA_ACTIVE for m in info.media
         )
+        self.media_changes += 1
 
 
-def _talk(ep: pj.Endpoint, call: Caller, tone_hz: int, record: str | None, seconds: float) -> float:
-    """Send a continuous tone and record the call for ``seconds``; every port dies on return."""
+def _talk(
+    ep: pj.Endpoint,
+    call: Caller,
+    tone_hz: int,
+    record: str | None,
+    seconds: float,
+    hold_after: float | None = None,
+) -> float:
+    """Send a continuous tone and record the call for ``seconds``; every port dies on return.
+
+    With ``hold_after``, the call is put on hold after that many seconds and resumed 0.5 s later
+    (two re-INVITEs); the tone and the recorder follow the call's audio port across them.
+    """
     audio = call.getAudioMedia(-1)
     tone = pj.ToneGenerator()
     tone.createToneGenerator(CLOCK_RATE, 1)
@@ -63,8 +76,26 @@ def _talk(ep: pj.Endpoint, call: Caller, tone_hz: int, record: str | None, secon
         recorder.createRecorder(record)
         audio.startTransmit(recorder)
     started = time.monotonic()
+    held_at: float | None = None
+    resumed = False
+    seen_changes = call.media_changes
     while not call.disconnected and time.monotonic() < started + seconds:
         ep.libHandleEvents(10)
+        now = time.monotonic()
+        if hold_after is not None and held_at is None and now >= started + hold_after:
+            call.setHold(pj.CallOpParam(True))
+            held_at = now
+        elif held_at is not None and not resumed and now >= held_at + 0.5:
+            prm = pj.CallOpParam(True)
+            prm.opt.flag = pj.PJSUA_CALL_UNHOLD
+            call.reinvite(prm)
+            resumed = True
+        if call.media_changes != seen_changes and call.media_active:
+            seen_changes = call.media_changes
+            audio = call.getAudioMedia(-1)
+            tone.startTransmit(audio)
+            if recorder is not None:
+                audio.startTransmit(recorder)
     elapsed = time.monotonic() - started
     del recorder  # closes the WAV
     del tone
@@ -77,6 +108,7 @@ def main() -> int:
     parser.add_argument("--tone", type=int, default=700)
     parser.add_argument("--record", default=None)
     parser.add_argument("--seconds", type=float, default=2.5)
+    parser.add_argument("--hold-after", type=float, default=None, help="hold, then resume 0.5 s later")
     parser.add_argument("--codec", default="PCMU/8000", help="the only codec offered (prefix of a codec id)")
     parser.add_argument("--srtp", choices=("off", "mandatory"), default="off")
     parser.add_argument("--proxy", default=None, help="outbound proxy URI, e.g. sip:127.0.0.1:5060")
@@ -142,9 +174,8 @@ def main() -> int:
         result["connected"] = True
         result_out.write("CONNECTED\n")
         result_out.flush()
-        result["recorded_s"] = _talk(
-            ep, call, args.tone, args.record, min(args.seconds, deadline - time.monotonic())
-        )
+        talk_s = min(args.seconds, deadline - time.monotonic())
+        result["recorded_s"] = _talk(ep, call, args.tone, args.record, talk_s, args.hold_after)
         if not call.disconnected:
             call.hangup(pj.CallOpParam())
     hang_deadline = time.monotonic() + 3.0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from media_audio import assert_echo, echo_uri
+from media_audio import BEEP_HZ, assert_echo, echo_uri, windows
 
 pytestmark = [pytest.mark.integration]
 
@@ -38,3 +38,14 @@ async def test_unknown_number_is_404(media, callers):
     result = await callers.call(echo_uri(media, "5999"), seconds=0.5)
     assert result["connected"] is False
     assert result["code"] == 404
+
+
+async def test_echo_survives_hold_and_resume(media, callers, tmp_path):
+    """Two re-INVITEs (sendonly, then sendrecv) must leave the echo connected."""
+    wav = tmp_path / "hold.wav"
+    result = await callers.call(echo_uri(media), tone=700, record=wav, seconds=3.5, hold_after=1.0)
+    assert result["connected"] is True
+    resumed = [w for w in windows(wav, (700, BEEP_HZ)) if w.start_s >= 2.0]  # resumed at ~1.5 s
+    assert len(resumed) >= 6
+    assert sum(w.dominated_by(700) for w in resumed) >= 0.7 * len(resumed)
+    assert not any(w.dominated_by(BEEP_HZ) for w in resumed)
