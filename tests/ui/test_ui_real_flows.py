@@ -518,6 +518,17 @@ async def test_outbound_call_shows_the_chosen_hotline(desktop, demo_server, qloo
         f"{api(demo_server)}/auth/login", json={"login": "84901000100", "password": "admin1234"}
     )
     headers = {"Authorization": f"Bearer {admin.json()['access_token']}"}
+    an = next(
+        u
+        for u in httpx.get(f"{api(demo_server)}/admin/users", headers=headers).json()
+        if u["phone"] == "84901000101"
+    )
+    assert (
+        httpx.patch(
+            f"{api(demo_server)}/admin/users/{an['id']}", json={"allow_outbound": True}, headers=headers
+        ).status_code
+        == 200
+    )  # other tests of this module may have forbidden it
     for h in httpx.get(f"{api(demo_server)}/admin/hotlines", headers=headers).json():
         r = httpx.patch(
             f"{api(demo_server)}/admin/hotlines/{h['id']}", json={"trunk_port": carrier_port}, headers=headers

@@ -25,6 +25,7 @@ from ui.viewmodels.contacts import Colleague, ContactsViewModel
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+DESKTOP_KINDS = ("desktop", "web", "")
 PAGES = ("welcome", "login", "register_phone", "register_code", "register_details", "accounts", "ready")
 
 
@@ -278,6 +279,8 @@ class SessionViewModel(QObject):
                 sip_username=str(field_of(a, "sip_username", "")),
             )
             for a in raw
+            # mobile apps and desk phones have their own devices (QR / phone provisioning), not this app's
+            if str(field_of(a, "device_kind", "desktop")) in DESKTOP_KINDS
         ]
         self.changed.emit()
         return self.server_accounts
