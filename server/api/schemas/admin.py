@@ -177,5 +177,22 @@ class AuditPublic(BaseModel):
     created_at: datetime
 
 
+class CallPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    call_id: str
+    caller: str
+    callee: str
+    direction: str
+    hotline: str | None
+    start: float
+    answer: float | None
+    end: float | None
+    disposition: str
+    hangup_cause: str | None
+    caller_user_id: int | None
+    callee_user_id: int | None
+
+
 class CompanyInvite(BaseModel):
     invite_code: str

@@ -161,3 +161,43 @@ async def test_bindings_persist(directory) -> None:
     assert len(loaded) == 1 and loaded[0].cseq == 2 and loaded[0].expires_at == 3000.0
     await directory.delete_binding(b.aor, b.contact)
     assert await directory.load_bindings() == []
+
+
+async def test_call_records_are_listed_for_the_company_admin(api, demo, directory) -> None:
+    uid = await directory.user_by_extension("demo.local", "101")
+    cred = await directory.sip_credential("demo.local", "101")
+    for n in range(3):
+        await directory.record_call(
+            d.CallRecord(
+                call_id=f"c{n}",
+                company_id=cred.company_id,
+                domain="demo.local",
+                caller="101",
+                callee="0961234567",
+                direction="outbound",
+                hotline="02873001234",
+                start=1000.0 + n,
+                end=1010.0 + n,
+                disposition=d.Disposition.COMPLETED,
+                caller_user_id=uid,
+            )
+        )
+    await directory.record_call(
+        d.CallRecord(
+            call_id="other",
+            company_id=None,
+            domain="x.local",
+            caller="a",
+            callee="b",
+            direction="internal",
+            hotline=None,
+            start=1.0,
+        )
+    )
+    r = await api.client.get("/admin/calls?limit=2", headers=demo.admin_headers)
+    assert r.status_code == 200
+    page = r.json()
+    assert [c["call_id"] for c in page] == ["c2", "c1"] and page[0]["disposition"] == "completed"
+    r = await api.client.get(f"/admin/calls?before_id={page[-1]['id']}", headers=demo.admin_headers)
+    assert [c["call_id"] for c in r.json()] == ["c0"]
+    assert (await api.client.get("/admin/calls", headers=demo.agent_headers["101"])).status_code == 403
