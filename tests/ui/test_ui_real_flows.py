@@ -49,49 +49,67 @@ def on_qt_loop(test: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """The server runs in its own session (pgid == pid): stop it and its media child, even if it died."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # a media child that outlived its parent
+
+
+def _start_server(data: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]] | None:
+    http_port, sip_port = free_port(), free_port()
+    log_path = data / f"server-{http_port}.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [
+                str(BIN / "softphone-server"),
+                "run",
+                "--demo",
+                "--data-dir",
+                str(data),
+                "--http-port",
+                str(http_port),
+                "--sip-port",
+                str(sip_port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(f"http://127.0.0.1:{http_port}/api/v1/health", timeout=1).status_code == 200:
+                return proc, {"http": http_port, "sip": sip_port, "log": log_path}
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    _stop_group(proc)
+    return None
+
+
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     data = tmp_path_factory.mktemp("server")
-    http_port, sip_port = free_port(), free_port()
-    log = open(data / "server.log", "wb")  # noqa: SIM115 - closed in teardown
-    proc = subprocess.Popen(
-        [
-            str(BIN / "softphone-server"),
-            "run",
-            "--demo",
-            "--data-dir",
-            str(data),
-            "--http-port",
-            str(http_port),
-            "--sip-port",
-            str(sip_port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    for _attempt in range(3):  # a free port can be taken by someone else between probe and bind
+        started = _start_server(data)
+        if started is not None:
+            break
+    else:
+        logs = "\n".join(p.read_text(errors="replace")[-1500:] for p in data.glob("server-*.log"))
+        raise RuntimeError(f"softphone-server did not start:\n{logs}")
+    proc, info = started
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{http_port}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((data / "server.log").read_text()[-3000:])
-            time.sleep(0.2)
-        yield {"http": http_port, "sip": sip_port, "log": data / "server.log"}
+        yield info
     finally:
-        with_group = os.getpgid(proc.pid) if proc.poll() is None else None
-        if with_group is not None:
-            os.killpg(with_group, signal.SIGTERM)  # our own session: the server and its media child
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-        log.close()
+        _stop_group(proc)
 
 
 def start_agent(sip_port: int, ext: str, tone: float) -> CliPeer:
