@@ -77,6 +77,7 @@ ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, MESSAGE, SUBSCRIBE, NOTIFY
 class ProxySettings:
     ring_timeout: float = 120.0  # no answer from any branch -> CANCEL them all, 480 upstream
     housekeeping_interval: float = 5.0  # binding/subscription expiry sweep
+    max_dialog_age: float = 12 * 3600.0  # a call whose BYE we never saw is closed (CDR, presence) after this
     timers: TimerSettings = field(default_factory=TimerSettings)
     flood: FloodPolicy = field(default_factory=FloodPolicy)
     nonce_ttl: float = 300.0
@@ -139,6 +140,7 @@ class Dialog:
     caller_cseq: int
     callee_cseq: int = 0
     cseq_offset: int = 0  # added to caller -> callee in-dialog CSeqs (trunk re-sent the INVITE)
+    other_callee_tags: set[str] = field(default_factory=set)  # 2xx from a second forked branch
 
 
 class Proxy:
@@ -174,6 +176,9 @@ class Proxy:
         # our own requests (stored MESSAGE delivery, trunk REGISTER) -> what to do with the answer
         self._uac_callbacks: dict[TransactionKey, Callable[[SipResponse | None, float], Awaitable[None]]] = {}
         self._trunk_regs: dict[tuple[str, int, str], TrunkRegistration] = {}
+        # Call-ID -> {INVITE server transaction: caller's From tag} while an initial INVITE is pending;
+        # with `_dialogs` this decides which in-dialog requests we relay (never strangers' "dialogs").
+        self._early: dict[str, dict[TransactionKey, str]] = {}
         self._next_trunk_scan = 0.0
         self._deadlines: dict[str, float] = {}
         self._delivering: set[str] = set()
@@ -394,6 +399,7 @@ class Proxy:
         key = self._server_key(req)
         call = ProxyCall(key, req, source, caller_user_id=caller.user_id if caller else None)
         self._proxy_calls[key] = call
+        self._early.setdefault(req.call_id, {})[key] = req.from_tag or ""
         facts = await self._facts(caller, domain, dialed, req.headers.get("X-Hotline"), inbound, now)
         decision = routing.decide(facts)
         call.pending = False
@@ -585,6 +591,9 @@ class Proxy:
             return
         if 200 <= status < 300:
             first = not call.answered
+            d = self._dialogs.get(call.request.call_id)
+            if not first and d is not None and resp.to_tag and resp.to_tag != d.callee_tag:
+                d.other_callee_tags.add(resp.to_tag)
             br.final = br.final or resp
             call.answered = True
             self._relay_upstream(call, resp, now)
@@ -721,14 +730,32 @@ class Proxy:
             return
         call = self._proxy_calls.get(key)
         if call is not None:
+            early = self._early.get(call.request.call_id)
+            if early is not None:
+                early.pop(key, None)
+                if not early:
+                    del self._early[call.request.call_id]
             call.server_done = True
             call.final_sent = True  # late branch answers have nowhere to go
             if call.live_branches <= 0:
                 del self._proxy_calls[key]
 
     # ------------------------------------------------------------------ in-dialog
+    def _dialog_allowed(self, req: SipRequest) -> bool:
+        """Only requests of dialogs we set up are relayed: no open relay towards the carrier trunks."""
+        tags = {req.from_tag, req.to_tag}
+        d = self._dialogs.get(req.call_id)
+        if d is not None and d.caller_tag in tags and tags & ({d.callee_tag} | d.other_callee_tags):
+            return True
+        early = self._early.get(req.call_id)
+        return early is not None and any(tag in tags for tag in early.values())
+
     async def _in_dialog(self, req: SipRequest, source: Address, now: float) -> None:
         routes = req.routes
+        if (routes or not self._is_us(req.uri)) and not self._dialog_allowed(req):
+            log.info("%s for unknown dialog %s from %s refused", req.method, req.call_id, source)
+            self._respond(make_response(req, 481), now)
+            return
         if routes:
             dest = self._resolve(routes[0].uri)
         else:
@@ -781,7 +808,8 @@ class Proxy:
         our non-2xx whose branch does not match the INVITE's (re-matched by Call-ID, CSeq, From tag)."""
         routes = req.routes
         if routes and self._is_us(routes[0].uri):
-            self._forward_stateless(req, now)
+            if self._dialog_allowed(req):
+                self._forward_stateless(req, now)
             return
         via = self._invite_vias.get((req.call_id, req.cseq[0], req.from_tag or ""))
         if via is not None and via != req.headers.get("Via"):
@@ -1025,6 +1053,8 @@ class Proxy:
 
     async def _housekeeping(self, now: float) -> None:
         await self._trunk_registrations(now)
+        for d in [d for d in self._dialogs.values() if now - d.answered_at > self.settings.max_dialog_age]:
+            await self._dialog_ended(d, now, "no BYE seen")
         gone = await self.registrar.expire(now)
         changed = {b.user_id for b in gone}
         # DND and other settings change in the domain without telling us: re-read for watched users.

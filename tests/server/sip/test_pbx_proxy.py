@@ -476,3 +476,21 @@ async def test_pbx_registers_to_trunk_with_digest_and_refreshes(w: World) -> Non
     await w.net.advance(30)
     refresh = first(box, "REGISTER")
     assert refresh.call_id == reg.call_id and refresh.cseq[0] > reg2.cseq[0]
+
+
+async def test_no_open_relay_for_forged_in_dialog_requests(w: World) -> None:
+    """A request with a To tag for a dialog we never set up is not relayed (toll-fraud guard)."""
+    stranger = FakeUA(w.net, "999", "x", 5199)
+    forged = stranger.build(
+        "INVITE",
+        "sip:84961234567@127.0.0.2:5090",
+        to="<sip:84961234567@127.0.0.2>;tag=abc",
+        headers=[("Route", "<sip:127.0.0.1:5060;lr>"), ("Route", "<sip:127.0.0.2:5090;lr>")],
+    )
+    await stranger.send(forged)
+    assert statuses(stranger, "INVITE") == [481]
+    assert not w.trunk_inbox()
+    bye = stranger.build("BYE", "sip:102@127.0.0.1:5102", to="<sip:102@demo.local>;tag=zzz")
+    await stranger.send(bye)
+    assert statuses(stranger, "BYE") == [481]
+    assert not w.b.inbox
