@@ -125,7 +125,9 @@ class AppViewModel(QObject):
         self.status.changed.connect(lambda: self.settings.remember(status=self.status.status))
         self.session.activated.connect(lambda _aid: self.pageRequested.emit("phone"))
         # the server that provisioned us is the one to refresh from on the next start
-        self.session.activated.connect(lambda _aid: self.settings.remember(server_url=self.session.server_url))
+        self.session.activated.connect(
+            lambda _aid: self.settings.remember(server_url=self.session.server_url)
+        )
         self.session.provisioned.connect(self._apply_server_settings)
         link.eventReceived.connect(self._on_event)
 
