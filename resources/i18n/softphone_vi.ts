@@ -377,67 +377,72 @@
 <context>
     <name>HistoryView</name>
     <message>
-        <location filename="../../ui/views/history_view.py" line="116" />
+        <location filename="../../ui/views/history_view.py" line="106" />
+        <source>recorded</source>
+        <translation>có ghi âm</translation>
+    </message>
+    <message>
+        <location filename="../../ui/views/history_view.py" line="117" />
         <source>No calls yet.</source>
         <translation>Chưa có cuộc gọi nào.</translation>
     </message>
     <message>
-        <location filename="../../ui/views/history_view.py" line="120" />
+        <location filename="../../ui/views/history_view.py" line="121" />
         <source>History</source>
         <translation>Lịch sử</translation>
     </message>
     <message>
-        <location filename="../../ui/views/history_view.py" line="122" />
+        <location filename="../../ui/views/history_view.py" line="123" />
         <source>All</source>
         <translation>Tất cả</translation>
     </message>
     <message>
-        <location filename="../../ui/views/history_view.py" line="123" />
+        <location filename="../../ui/views/history_view.py" line="124" />
         <source>Missed</source>
         <translation>Gọi nhỡ</translation>
     </message>
     <message>
-        <location filename="../../ui/views/history_view.py" line="124" />
+        <location filename="../../ui/views/history_view.py" line="125" />
         <source>Incoming</source>
         <translation>Gọi đến</translation>
     </message>
     <message>
-        <location filename="../../ui/views/history_view.py" line="125" />
+        <location filename="../../ui/views/history_view.py" line="126" />
         <source>Outgoing</source>
         <translation>Gọi đi</translation>
     </message>
     <message>
-        <location filename="../../ui/views/history_view.py" line="129" />
+        <location filename="../../ui/views/history_view.py" line="130" />
         <source>Search name or number</source>
         <translation>Tìm theo tên hoặc số</translation>
     </message>
     <message>
-        <location filename="../../ui/views/history_view.py" line="131" />
+        <location filename="../../ui/views/history_view.py" line="132" />
         <source>Name</source>
         <translation>Tên</translation>
     </message>
     <message>
-        <location filename="../../ui/views/history_view.py" line="131" />
+        <location filename="../../ui/views/history_view.py" line="132" />
         <source>Number</source>
         <translation>Số</translation>
     </message>
     <message>
-        <location filename="../../ui/views/history_view.py" line="131" />
+        <location filename="../../ui/views/history_view.py" line="132" />
         <source>Time</source>
         <translation>Thời gian</translation>
     </message>
     <message>
-        <location filename="../../ui/views/history_view.py" line="131" />
+        <location filename="../../ui/views/history_view.py" line="132" />
         <source>Result</source>
         <translation>Kết quả</translation>
     </message>
     <message>
-        <location filename="../../ui/views/history_view.py" line="133" />
+        <location filename="../../ui/views/history_view.py" line="134" />
         <source>Call back</source>
         <translation>Gọi lại</translation>
     </message>
     <message>
-        <location filename="../../ui/views/history_view.py" line="134" />
+        <location filename="../../ui/views/history_view.py" line="135" />
         <source>Play recording</source>
         <translation>Nghe ghi âm</translation>
     </message>

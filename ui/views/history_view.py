@@ -45,6 +45,7 @@ class HistoryView(QWidget):
         bar.addStretch(1)
         self.search = QLineEdit(self)
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(240)
         self.search.textChanged.connect(vm.set_search)
         bar.addWidget(self.search)
         lay.addLayout(bar)
@@ -102,7 +103,7 @@ class HistoryView(QWidget):
             if e.duration:
                 detail += f" · {duration_text(e.duration)}"
             if e.recording_path:
-                detail += " · ●"
+                detail += " · " + self.tr("recorded")
             it = QTreeWidgetItem(
                 [arrow, who, format_vn_number(e.number) if e.remote_name else "", when, detail]
             )
