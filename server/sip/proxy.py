@@ -61,6 +61,7 @@ from server.sip.transaction import (
     TransactionKey,
     TransactionLayer,
     TransactionTimeout,
+    client_key,
     server_key,
 )
 from server.sip.trunks import TrunkRegistration, authorize, trunk_key
@@ -213,6 +214,12 @@ class Proxy:
             log.info("dropping message from %s: %s", source, e.reason)
             return
         await self._run(actions, now)
+
+    async def send_failed(self, message: SipRequest | SipResponse, now: float) -> None:
+        """The transport could not deliver `message` (no connection): fail its transaction now
+        instead of after Timer B/F, so forking moves on and the caller hears about it."""
+        if isinstance(message, SipRequest) and message.method != "ACK":
+            await self._run(self.transactions.transport_error(client_key(message), now), now)
 
     async def on_timer(self, now: float) -> None:
         await self._run(self.transactions.handle_timer(now), now)

@@ -33,7 +33,9 @@ class SipService:
     proxy: Proxy
     transports: SipTransportLayer
     ports: dict[str, int]
-    _queue: asyncio.Queue[tuple[SipMessage, Address] | None] = field(default_factory=asyncio.Queue)
+    _queue: asyncio.Queue[tuple[SipMessage, Address] | tuple[SipMessage] | None] = field(
+        default_factory=asyncio.Queue
+    )
     _worker: asyncio.Task[None] | None = None
     _timer: asyncio.TimerHandle | None = None
     _timer_at: float | None = None
@@ -55,11 +57,17 @@ class SipService:
                 if item is None:  # the timer fired
                     self._timer, self._timer_at = None, None
                     await self.proxy.on_timer(time.time())
+                elif len(item) == 1:  # a stream connection for this request could not be opened
+                    await self.proxy.send_failed(item[0], time.time())
                 else:
                     await self.proxy.receive(item[0], item[1], time.time())
                 self._flush()
             except Exception:
-                log.exception("error handling %s", "timer" if item is None else f"message from {item[1]}")
+                log.exception("error handling %s", "timer" if item is None else f"message {item}")
+
+    def _on_send_error(self, message: SipMessage, dest: Address, exc: Exception) -> None:
+        log.info("cannot reach %s: %s", dest, exc)
+        self._queue.put_nowait((message,))
 
     def _flush(self) -> None:
         for s in self.proxy.take_outgoing():
@@ -117,7 +125,10 @@ async def start_sip_service(
     `tls_dir` (default: the user data dir of softphone-server).
     """
     holder: list[SipService] = []
-    layer = SipTransportLayer(lambda m, s: holder[0]._on_message(m, s))
+    layer = SipTransportLayer(
+        lambda m, s: holder[0]._on_message(m, s),
+        on_send_error=lambda m, d, e: holder[0]._on_send_error(m, d, e),
+    )
     if tls_port is not None and tls_dir is None and (tls_cert is None or tls_key is None):
         tls_dir = Path(platformdirs.user_data_dir("softphone-server")) / "tls"
     await layer.start(host, udp_port, tcp_port, tls_port, tls_dir, tls_cert=tls_cert, tls_key=tls_key)

@@ -222,3 +222,15 @@ def test_attended_transfer_with_replaces(pbx: PbxThread, peers: Callable[..., Cl
     a.wait_state("disconnected", ac, timeout=20)
     history = pbx.run(lambda: list(pbx.directory.call_history))
     assert any(r.caller == "102" and r.callee == "103" and r.answer for r in history)
+
+
+def test_dead_tcp_device_fails_fast(pbx: PbxThread, peers: Callable[..., CliPeer]) -> None:
+    """A device that vanished without un-registering (its TCP flow is gone): the call fails at once,
+    not after the 32 s transaction timeout."""
+    a, b = peers(pbx, "101"), peers(pbx, "102", transport="tcp")
+    b.kill()
+    started = time.monotonic()
+    call = a.command("make_call", account_id="main", target="102")
+    ev = a.wait_state("disconnected", call, timeout=20)
+    assert ev["code"] in (408, 480, 503), ev
+    assert time.monotonic() - started < 10
