@@ -8,6 +8,8 @@ code never runs inside a pjsua2 callback and may freely create media ports or ha
 from __future__ import annotations
 
 import contextlib
+import sys
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,8 +158,20 @@ class MediaCall(pj.Call):
             return ""
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
-        """Run ``callback`` on the service thread after ``delay`` s unless the call ends first."""
-        handle = self._timers.call_later(delay, callback)
+        """Run ``callback`` on the service thread after ``delay`` s unless the call ends first.
+
+        A callback that raises ends this call only (logged), never the service.
+        """
+
+        def guarded() -> None:
+            try:
+                callback()
+            except Exception:
+                with contextlib.suppress(OSError):
+                    traceback.print_exc(file=sys.stderr)
+                self.end()
+
+        handle = self._timers.call_later(delay, guarded)
         self._pending = [h for h in self._pending if not h.cancelled]
         self._pending.append(handle)
         return handle

@@ -21,6 +21,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,20 +189,38 @@ class MediaService:
     def _dispatch(self) -> None:
         while self._inbox:
             event = self._inbox.popleft()
-            if isinstance(event, IncomingInvite):
-                self._on_invite(event)
-            elif isinstance(event, MediaActive):
-                call = self._calls.get(event.call_key)
-                audio = call.audio_media() if call is not None else None
-                if call is not None and audio is not None:
+            call = self._calls.get(event.call_id if isinstance(event, IncomingInvite) else event.call_key)
+            try:
+                self._handle(event)
+            except Exception:
+                # One call's failure (a feature bug, a recorder that cannot write) must not take
+                # the process, and every other call, down with it.
+                log(f"handling {event} failed:\n{traceback.format_exc()}")
+                if call is not None and not isinstance(event, CallEnded):
+                    call.end()
+
+    def _handle(self, event: IncomingInvite | CallEvent) -> None:
+        if isinstance(event, IncomingInvite):
+            self._on_invite(event)
+        elif isinstance(event, MediaActive):
+            call = self._calls.get(event.call_key)
+            audio = call.audio_media() if call is not None else None
+            if call is not None and audio is not None:
+                try:
                     call.record_caller(audio)
-                    if call.session is not None:
-                        call.session.media_ready(audio)
-            elif isinstance(event, CallEnded):
-                ended = self._calls.pop(event.call_key, None)
-                if ended is not None:
-                    ended.finish()
-                    log(f"call {event.call_key} to {ended.dialled!r} ended: {event.code} {event.reason}")
+                except (pj.Error, OSError) as exc:
+                    reason = exc.info() if isinstance(exc, pj.Error) else str(exc)
+                    log(
+                        f"call {call.key}: recording to {call.recording_path} failed, not recording: {reason}"
+                    )
+                    call.recording_path = None
+                if call.session is not None:
+                    call.session.media_ready(audio)
+        elif isinstance(event, CallEnded):
+            ended = self._calls.pop(event.call_key, None)
+            if ended is not None:
+                log(f"call {event.call_key} to {ended.dialled!r} ended: {event.code} {event.reason}")
+                ended.finish()
 
     def _adopt_call(self, call_id: int, dialled: str | None) -> None:
         """Inside onIncomingCall: create and keep the Call, leave the rest to the loop."""

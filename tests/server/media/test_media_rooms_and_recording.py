@@ -8,7 +8,9 @@ import wave
 from pathlib import Path
 
 import pytest
-from media_audio import BEEP_HZ, echo_uri, windows
+from media_audio import BEEP_HZ, assert_echo, echo_uri, windows
+
+from server.media.supervisor import MediaSupervisor
 
 pytestmark = [pytest.mark.integration]
 
@@ -81,3 +83,18 @@ async def test_unrecorded_numbers_leave_no_file(media, callers, tmp_path):
     result = await callers.call(echo_uri(media), tone=700, seconds=1.0)
     assert result["connected"] is True
     assert not list(tmp_path.rglob("*.wav"))
+
+
+async def test_a_recording_that_cannot_be_written_does_not_break_the_call(callers, tmp_path):
+    not_a_dir = tmp_path / "recordings"
+    not_a_dir.write_text("a file where the directory should be")
+    media = MediaSupervisor(recordings_dir=not_a_dir, record=("*43",))
+    await media.start()
+    try:
+        wav = tmp_path / "heard.wav"
+        result = await callers.call(echo_uri(media), tone=700, record=wav, seconds=2.0)
+        assert result["connected"] is True
+        assert_echo(wav, 700)
+        assert media.crashes == 0
+    finally:
+        await media.stop()
