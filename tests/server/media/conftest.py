@@ -53,6 +53,10 @@ class Callers:
         seconds: float = 2.5,
         srtp: str = "off",
         hold_after: float | None = None,
+        proxy: str | None = None,
+        username: str | None = None,
+        password: str = "",
+        domain: str = "127.0.0.1",
     ) -> CallerRun:
         cmd = [sys.executable, str(CALLER), "--target", target, "--tone", str(tone)]
         cmd += ["--seconds", str(seconds), "--srtp", srtp]
@@ -60,6 +64,10 @@ class Callers:
             cmd += ["--record", str(record)]
         if hold_after is not None:
             cmd += ["--hold-after", str(hold_after)]
+        if proxy is not None:
+            cmd += ["--proxy", proxy]
+        if username is not None:
+            cmd += ["--username", username, "--password", password, "--domain", domain]
         proc = await asyncio.create_subprocess_exec(
             *cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
         )
