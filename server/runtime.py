@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
+from sqlalchemy import func, select
 
 from server.api.app import create_app
 from server.domain.context import context_from_settings
 from server.domain.db import create_engine, create_sessionmaker
 from server.domain.demo import format_credentials, seed_demo
+from server.domain.models import Company
 from server.domain.pbx_directory import SqlDirectory
 from server.settings import ServerSettings
 
@@ -84,9 +86,14 @@ async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
     ctx = context_from_settings(settings)
     running = RunningServer(http_url=f"http://{settings.http_host}:{settings.http_port}")
     try:
-        if settings.demo:
-            async with sessionmaker() as session:
+        async with sessionmaker() as session:
+            if settings.demo:
                 creds = await seed_demo(session, ctx=ctx)
+            elif await session.scalar(select(func.count(Company.id))) == 0:
+                log.warning(
+                    "no company yet: create one with `softphone-server create-company --name ... "
+                    "--domain ... --admin-phone ...` (or try `softphone-server run --demo`)"
+                )
         await _start_media(settings, running)
         await _start_sip(settings, SqlDirectory(sessionmaker), running)
         app = create_app(settings, engine=engine, ctx=ctx)
