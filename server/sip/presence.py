@@ -21,6 +21,11 @@ from server.sip.message import SipRequest, SipResponse, make_response, new_branc
 from server.sip.uri import SipUri
 
 PIDF = "application/pidf+xml"
+DIALOG_INFO = "application/dialog-info+xml"
+EVENTS = ("presence", "dialog")
+
+# (dialog id, "early" | "confirmed", "initiator" | "recipient")
+DialogState = tuple[str, str, str]
 
 # status -> (basic, rpid activity or None, default note)
 _STATUS: dict[str, tuple[str, str | None, str]] = {
@@ -75,6 +80,19 @@ def pidf_document(entity: str, status: str, note: str = "") -> bytes:
     ).encode()
 
 
+def dialog_info_document(entity: str, version: int, dialogs: tuple[DialogState, ...]) -> bytes:
+    """RFC 4235 full state: no <dialog> element means the line is idle."""
+    items = "".join(
+        f'<dialog id="{escape(did)}" direction="{direction}"><state>{state}</state></dialog>'
+        for did, state, direction in dialogs
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="{version}" state="full" '
+        f'entity="{escape(entity)}">{items}</dialog-info>'
+    ).encode()
+
+
 _BASIC = re.compile(rb"<(?:\w+:)?basic>\s*(open|closed)\s*</(?:\w+:)?basic>", re.I)
 _ACTIVITY = re.compile(rb"<(?:\w+:)?activities>(.*?)</(?:\w+:)?activities>", re.I | re.S)
 _NOTE = re.compile(rb"<(?:\w+:)?note[^>]*>(.*?)</(?:\w+:)?note>", re.I | re.S)
@@ -122,7 +140,9 @@ class Subscription:
     destination: Address  # where the watcher's SUBSCRIBE came from
     expires_at: float
     cseq: int = 0
-    last_status: tuple[str, str] | None = None
+    last_status: object = None  # what the last NOTIFY said (compared to skip identical NOTIFYs)
+    event: str = "presence"  # or "dialog" (RFC 4235, busy lamp fields)
+    version: int = 0
 
 
 @dataclass(slots=True)
@@ -160,7 +180,14 @@ class PresenceAgent:
         return resp
 
     def subscribe(
-        self, request: SipRequest, *, user_id: int, entity: str, source: Address, now: float
+        self,
+        request: SipRequest,
+        *,
+        user_id: int,
+        entity: str,
+        source: Address,
+        now: float,
+        event: str = "presence",
     ) -> tuple[SipResponse, Subscription | None]:
         """Create, refresh or end a subscription.  The caller sends a NOTIFY right after a 2xx."""
         requested = request.expires if request.expires is not None else 3600
@@ -197,6 +224,7 @@ class PresenceAgent:
                 route_set=tuple(request.headers.get_all("Record-Route")),
                 destination=source,
                 expires_at=now + expires,
+                event=event,
             )
             if expires > 0:
                 self.subscriptions[sub.id] = sub
@@ -208,10 +236,11 @@ class PresenceAgent:
             self._drop(sub)
         return resp, sub
 
-    def notify(self, sub: Subscription, status: str, note: str, now: float) -> SipRequest:
-        """The NOTIFY for `sub` carrying `status`; terminated when the subscription is over."""
+    def notify(self, sub: Subscription, state: object, now: float) -> SipRequest:
+        """The NOTIFY for `sub` carrying `state` ((status, note) for presence, DialogStates for dialog);
+        terminated when the subscription is over."""
         sub.cseq += 1
-        sub.last_status = (status, note)
+        sub.last_status = state
         left = int(sub.expires_at - now)
         req = SipRequest("NOTIFY", sub.remote_target)
         h = req.headers
@@ -224,13 +253,19 @@ class PresenceAgent:
         h.add("Call-ID", sub.call_id)
         h.add("CSeq", f"{sub.cseq} NOTIFY")
         h.add("Contact", f"<{self.local_contact}>")
-        h.add("Event", "presence")
+        h.add("Event", sub.event)
         if left > 0 and sub.id in self.subscriptions:
             h.add("Subscription-State", f"active;expires={left}")
         else:
             h.add("Subscription-State", "terminated;reason=timeout")
-        h.add("Content-Type", PIDF)
-        req.body = pidf_document(sub.entity, status, note)
+        if sub.event == "dialog":
+            h.add("Content-Type", DIALOG_INFO)
+            req.body = dialog_info_document(sub.entity, sub.version, state)  # type: ignore[arg-type]
+            sub.version += 1
+        else:
+            status, note = state  # type: ignore[misc]
+            h.add("Content-Type", PIDF)
+            req.body = pidf_document(sub.entity, status, note)
         return req
 
     def watchers_of(self, user_id: int) -> list[Subscription]:

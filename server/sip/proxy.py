@@ -49,7 +49,14 @@ from server.sip.errors import SipParseError
 from server.sip.flood import FloodGuard, FloodPolicy
 from server.sip.headers import NameAddr, parse_name_addr
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_call_id, new_tag
-from server.sip.presence import PresenceAgent, PresenceFacts, Subscription, derive_status
+from server.sip.presence import (
+    EVENTS,
+    DialogState,
+    PresenceAgent,
+    PresenceFacts,
+    Subscription,
+    derive_status,
+)
 from server.sip.registrar import Registrar, authenticate, binding_address
 from server.sip.transaction import (
     Action,
@@ -458,6 +465,7 @@ class Proxy:
                 dest = binding_address(b) or self._resolve(parse_uri(b.contact))
                 targets.append((parse_uri(b.contact), dest))
             self._fork(call, targets, now)
+            await self._presence_changed(decision.user_id, now)
         elif isinstance(decision, routing.Trunk):
             trunk = decision.hotline.trunk
             uri = SipUri(user=decision.number, host=trunk.host, port=trunk.port)
@@ -664,6 +672,8 @@ class Proxy:
         self._drop_deadline(f"ring:{call.server_key.branch}:{call.server_key.sent_by}")
         self._respond(self._upstream_copy(call, resp), now)
         if call.initial and call.request.method == "INVITE":
+            if call.callee_user_id is not None:
+                await self._presence_changed(call.callee_user_id, now)
             await self.calls.failed(
                 call.request.call_id,
                 now,
@@ -898,7 +908,7 @@ class Proxy:
     # ------------------------------------------------------------------ presence
     async def _on_subscribe(self, req: SipRequest, domain: str, source: Address, now: float) -> None:
         event = (req.headers.get("Event") or "").split(";")[0].strip().lower()
-        if event != "presence":
+        if event not in EVENTS:
             self._respond(make_response(req, 489, to_tag=new_tag()), now)
             return
         ext = req.uri.user or ""
@@ -907,10 +917,34 @@ class Proxy:
             self._respond(make_response(req, 404, to_tag=new_tag()), now)
             return
         entity = f"sip:{ext}@{domain}"
-        resp, sub = self.presence.subscribe(req, user_id=uid, entity=entity, source=source, now=now)
+        resp, sub = self.presence.subscribe(
+            req, user_id=uid, entity=entity, source=source, now=now, event=event
+        )
         self._respond(resp, now)
         if sub is not None and resp.status < 300:
             await self._notify(sub, now)
+
+    def _dialog_states(self, user_id: int) -> tuple[DialogState, ...]:
+        """The user's calls as RFC 4235 sees them: ringing (early) and connected (confirmed)."""
+        out: list[DialogState] = []
+        for d in self._dialogs.values():
+            if user_id == d.caller_user_id:
+                out.append((d.call_id, "confirmed", "initiator"))
+            elif user_id == d.callee_user_id:
+                out.append((d.call_id, "confirmed", "recipient"))
+        for c in self._proxy_calls.values():
+            if not c.initial or c.request.method != "INVITE" or c.final_sent or c.answered or c.pending:
+                continue
+            if user_id == c.callee_user_id:
+                out.append((c.request.call_id, "early", "recipient"))
+            elif user_id == c.caller_user_id:
+                out.append((c.request.call_id, "early", "initiator"))
+        return tuple(sorted(set(out)))
+
+    async def _state_for(self, sub: Subscription, now: float) -> object:
+        if sub.event == "dialog":
+            return self._dialog_states(sub.user_id)
+        return await self._presence_status(sub.user_id, now)
 
     async def _presence_status(self, user_id: int, now: float) -> tuple[str, str]:
         u = await self.directory.user_routing(user_id)
@@ -925,19 +959,17 @@ class Proxy:
         )
         return derive_status(facts)
 
-    async def _notify(self, sub: Subscription, now: float) -> None:
-        status, note = await self._presence_status(sub.user_id, now)
-        req = self.presence.notify(sub, status, note, now)
+    async def _notify(self, sub: Subscription, now: float, state: object = None) -> None:
+        if state is None:
+            state = await self._state_for(sub, now)
+        req = self.presence.notify(sub, state, now)
         self._send_request(self._with_via(req, sub.destination), sub.destination, now)
 
     async def _presence_changed(self, user_id: int, now: float) -> None:
-        watchers = self.presence.watchers_of(user_id)
-        if not watchers:
-            return
-        status = await self._presence_status(user_id, now)
-        for sub in watchers:
-            if sub.last_status != status:
-                await self._notify(sub, now)
+        for sub in self.presence.watchers_of(user_id):
+            state = await self._state_for(sub, now)
+            if sub.last_status != state:
+                await self._notify(sub, now, state)
 
     # ------------------------------------------------------------------ MESSAGE
     async def _on_message(
@@ -1069,9 +1101,7 @@ class Proxy:
         for uid in changed:
             await self._presence_changed(uid, now)
         for sub in self.presence.expire(now):
-            status, note = await self._presence_status(sub.user_id, now)
-            req = self.presence.notify(sub, status, note, now)
-            self._send_request(self._with_via(req, sub.destination), sub.destination, now)
+            await self._notify(sub, now)
 
     def _drop_deadline(self, name: str) -> None:
         self._deadlines.pop(name, None)

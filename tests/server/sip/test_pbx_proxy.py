@@ -494,3 +494,27 @@ async def test_no_open_relay_for_forged_in_dialog_requests(w: World) -> None:
     await stranger.send(bye)
     assert statuses(stranger, "BYE") == [481]
     assert not w.b.inbox
+
+
+async def test_dialog_event_for_busy_lamp_fields(w: World) -> None:
+    sub = w.c.build("SUBSCRIBE", "sip:102@demo.local", headers=[("Event", "dialog"), ("Expires", "600")])
+    r = await w.c.send_auth(sub)
+    assert r is not None and r.status == 202
+
+    async def next_state() -> bytes:
+        n = next(m for m in w.c.inbox if isinstance(m, SipRequest) and m.method == "NOTIFY")
+        w.c.inbox.remove(n)
+        assert n.headers.get("Event") == "dialog"
+        assert n.headers.get("Content-Type") == "application/dialog-info+xml"
+        await reply(w.c, n, 200)
+        return n.body
+
+    idle = await next_state()
+    assert b"<dialog-info" in idle and b"<dialog " not in idle
+    invite, at_app, ok = await answered_call(w)
+    assert b"<state>early</state>" in await next_state()
+    assert b"<state>confirmed</state>" in await next_state()
+    await w.a.ack_2xx(invite, ok)
+    await w.b.send(in_dialog(w.b, "BYE", ok, at_app, uac=False))
+    await reply(w.a, only(w.a, "BYE"), 200)
+    assert b"<dialog " not in await next_state()
