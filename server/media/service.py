@@ -284,8 +284,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def _stop_on_eof(service: MediaService) -> None:
     # os.read, not sys.stdin: a daemon thread blocked inside a buffered reader would make
     # interpreter shutdown abort on that reader's lock.
-    while os.read(0, 4096):
-        pass
+    with contextlib.suppress(OSError):
+        while os.read(0, 4096):
+            pass
     service.request_stop()
     log("stdin closed; stopping")
 
