@@ -46,12 +46,16 @@ def test_every_ui_string_has_a_vietnamese_translation(tmp_path: Path) -> None:
 
 @pytest.mark.ui
 def test_vietnamese_is_applied_live(qapp, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QDialogButtonBox
+
     from ui.i18n import Translations
     from ui.views.texts import status_text
 
     t = Translations(qapp)
     assert t.apply("vi")
     assert status_text("dnd") == "Không làm phiền"
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "Hủy"  # Qt ships no qtbase_vi
     t.apply("en")
     assert status_text("dnd") == "Do not disturb"
 
