@@ -178,20 +178,24 @@ class Engine:
     def _main(self, started: concurrent.futures.Future[None]) -> None:
         self._emit(EngineStateChanged("starting"))
         rt = Runtime(self._config, self._emit, self._post, self._clock)
+        failure = ""
         try:
             rt.start()
             for acc in list(self._accounts.values()):
                 rt.add_account(acc)
             rt.dnd = self._dnd
             rt.set_auto_answer(*self._auto_answer)
-        except BaseException as exc:
-            log.exception("engine start failed")
+        except Exception as exc:
+            log.warning("engine start failed: %s", exc)
+            failure = str(_translate(exc))
+        if failure:
+            # Torn down only now that the exception (whose traceback holds pjsua2 objects) is gone.
             with contextlib.suppress(Exception):
                 rt.shutdown()
             with self._lock:
                 self._running = False
-            self._emit(EngineStateChanged("failed", str(exc)))
-            started.set_exception(_translate(exc))
+            self._emit(EngineStateChanged("failed", failure))
+            started.set_exception(EngineError(failure))
             self._fail_pending()
             return
         self._runtime = rt

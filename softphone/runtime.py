@@ -172,6 +172,23 @@ class Runtime:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
+        """Create and start the Endpoint; on failure tear down what exists and raise EngineError.
+
+        The failure is re-raised only after teardown, from a fresh exception: the original traceback holds
+        the frame that holds the Endpoint, and a second Endpoint cannot be created while it lives.
+        """
+        try:
+            self._start()
+            return
+        except pj.Error as exc:
+            message = f"{exc.title}: {exc.reason} ({exc.status})"
+        except Exception as exc:
+            log.exception("engine start failed")
+            message = f"{type(exc).__name__}: {exc}"
+        self.shutdown()
+        raise EngineError(message)
+
+    def _start(self) -> None:
         cfg = self.config
         ep = pj.Endpoint()
         self.ep = ep
