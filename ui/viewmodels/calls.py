@@ -24,7 +24,7 @@ from softphone.events import (
     TransferProgress,
 )
 from ui.engine_link import EngineLink
-from ui.phone_numbers import user_part
+from ui.phone_numbers import format_vn_number, user_part
 
 NameResolver = Callable[[str], str | None]
 ENDED = "disconnected"
@@ -65,7 +65,8 @@ class CallItem:
 
     @property
     def title(self) -> str:
-        return self.name or self.number
+        """What to call the other party on screen: their name, else the number grouped (0912 345 678)."""
+        return self.name or format_vn_number(self.number)
 
 
 class CallsViewModel(QObject):
