@@ -28,6 +28,14 @@ from softphone.testing import CliPeer, free_port, tone_levels
 pytestmark = [pytest.mark.ui, pytest.mark.integration, pytest.mark.slow]
 
 BIN = Path(sys.executable).parent
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def snapshot(widget, name: str) -> None:
+    """Keep what the real app showed at this step (offscreen rendering) next to the Xvfb screenshots."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    widget.resize(900, 660)
+    widget.grab().save(str(SHOTS / f"real-{name}.png"))
 
 
 async def until(pred: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
@@ -242,6 +250,7 @@ async def test_login_activate_call_record_chat_dnd_reset(
     assert app.vm.chat.unread_total() == 1
     assert w.root.currentWidget() is w.main
     assert "101: Registered" in w.registration.text()
+    snapshot(w, "registered")
     await until(lambda: any(r.number == "102" for r in app.vm.contacts.colleagues()), 10, "directory")
 
     # call 102 from the dialer: typed digits, call button
@@ -251,6 +260,7 @@ async def test_login_activate_call_record_chat_dnd_reset(
     await until(lambda: (c := app.vm.calls.active_call()) is not None and c.is_connected, 20, "answered")
     call = app.vm.calls.active_call()
     assert call.name == "Trần Thị Bình"
+    snapshot(w, "in-call-with-102")
     # live presence: the PBX reports 102 on the phone while we talk to them
     await until(
         lambda: app.vm.contacts.presence_of("sip:102@demo.local") in ("on_the_phone", "busy"),
