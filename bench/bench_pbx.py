@@ -298,6 +298,78 @@ def bench_calls(port: int, n: int, count: int, concurrency: int, workdir: Path) 
             uas.wait(5)
 
 
+def find_sippy(explicit: str | None) -> str | None:
+    """The sippy B2BUA (`b2bua_simple`). sippy ships a top-level `tests` package that shadows ours, so it
+    lives in its own venv: --sippy PATH, $SIPPY_B2BUA, or ~/.cache/softphone-bench/sippy-venv
+    (create it with: python -m venv ~/.cache/softphone-bench/sippy-venv && <venv>/bin/pip install sippy)."""
+    candidates = [
+        explicit,
+        os.environ.get("SIPPY_B2BUA"),
+        str(Path.home() / ".cache" / "softphone-bench" / "sippy-venv" / "bin" / "b2bua_simple"),
+    ]
+    return next((c for c in candidates if c and Path(c).exists()), None)
+
+
+def bench_sippy_calls(b2bua: str, n: int, count: int, concurrency: int, workdir: Path) -> Run:
+    """sippy's simple B2BUA relays every call to one next hop (our sipp UAS); it has no registrar and no
+    auth, so its scenario is the call without the 407 round trip (less work than ours)."""
+    uas_port, port = free_port(), free_port()
+    uas = sipp(
+        port,
+        "uas_answer_200.xml",
+        ["x"],
+        calls=count,
+        concurrency=5000,
+        rate=100000,
+        workdir=workdir,
+        local_port=uas_port,
+        background=True,
+    )
+    assert isinstance(uas, subprocess.Popen)
+    b2b = subprocess.Popen(
+        [
+            b2bua,
+            "-f",
+            "-l",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-n",
+            f"127.0.0.1:{uas_port}",
+            "-L",
+            str(workdir / "sippy.log"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = Server("sippy", port, b2b)
+    try:
+        deadline = time.monotonic() + 15
+        while not _options_ping(port):
+            if time.monotonic() > deadline or b2b.poll() is not None:
+                return Run(0, count, 0.0)
+            time.sleep(0.2)
+        rows = [f"{u};-;{DOMAIN};{CALLEE}" for u in users(n)]
+        result = sipp(
+            port,
+            "uac_call_noauth.xml",
+            rows,
+            calls=count,
+            concurrency=concurrency,
+            rate=100000,
+            workdir=workdir,
+        )
+        assert isinstance(result, Run)
+        return result
+    finally:
+        server.stop()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            uas.wait(10)
+        if uas.poll() is None:
+            uas.kill()
+            uas.wait(5)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--serve", type=int, help=argparse.SUPPRESS)
@@ -307,6 +379,7 @@ def main() -> int:
     p.add_argument("--concurrency", type=int, default=50, help="concurrent REGISTER transactions")
     p.add_argument("--call-concurrency", type=int, default=60, help="concurrent calls (each holds 100 ms)")
     p.add_argument("--kamailio-children", type=int, default=2)
+    p.add_argument("--sippy", help="path of sippy's b2bua_simple (see find_sippy)")
     args = p.parse_args()
     if args.serve is not None:
         serve(args.serve, args.users)
@@ -335,6 +408,12 @@ def main() -> int:
                         s.port, args.users, args.calls, args.call_concurrency, work
                     ),
                 }
+            b2bua = find_sippy(args.sippy)
+            sippy_run = (
+                bench_sippy_calls(b2bua, args.users, args.calls, args.call_concurrency, work)
+                if b2bua
+                else None
+            )
         finally:
             for s in servers:
                 s.stop()
@@ -353,6 +432,15 @@ def main() -> int:
             f"{k.rate:12.0f} {k.failed:7d} {o.rate / k.rate if k.rate else 0:9.2f}" if k else f"{'-':>12}"
         )
         print(f"{test:32} {o.rate:10.0f} {o.failed:7d} {kam_cols}")
+    calls = results["ours"]["calls/s (407, 200, ACK, BYE)"]
+    if sippy_run is None:
+        print("sippy B2BUA: not found (see --sippy); not measured")
+    else:
+        ratio = calls.rate / sippy_run.rate if sippy_run.rate else 0.0
+        print(
+            f"sippy B2BUA calls/s (no auth): {sippy_run.rate:.0f} ({sippy_run.failed} failed); "
+            f"ours with auth / sippy = {ratio:.2f}"
+        )
     return 0
 
 
