@@ -168,8 +168,11 @@ class PresenceAgent:
         """Store what the user's client PUBLISHed (RFC 3903, simplified: one state per user)."""
         expires = request.expires if request.expires is not None else 3600
         if expires == 0 or not request.body:
+            old = self.published.get(user_id)
             if expires == 0:
                 self.published.pop(user_id, None)
+            elif old is not None:  # a refresh (SIP-If-Match, no body) keeps the state alive
+                self.published[user_id] = (old[0], old[1], now + min(expires, self.max_expires))
             resp = make_response(request, 200, to_tag=new_tag())
         else:
             status, note = status_from_pidf(request.body)

@@ -1008,6 +1008,10 @@ class Proxy:
 
     async def _store_message(self, call: ProxyCall, now: float) -> None:
         assert call.message is not None
+        if "im-iscomposing" in call.message.content_type:  # typing indicators are not worth keeping
+            call.final_sent = True
+            self._respond(make_response(call.request, 480, to_tag=new_tag()), now)
+            return
         await self.directory.queue_message(call.message)
         log.info("message %s stored for user %d", call.message.message_id, call.message.user_id)
         call.final_sent = True

@@ -518,3 +518,13 @@ async def test_dialog_event_for_busy_lamp_fields(w: World) -> None:
     await w.b.send(in_dialog(w.b, "BYE", ok, at_app, uac=False))
     await reply(w.a, only(w.a, "BYE"), 200)
     assert b"<dialog " not in await next_state()
+
+
+async def test_typing_indicator_to_offline_user_is_not_stored(w: World) -> None:
+    await w.c.register(expires=0)
+    msg = w.a.build(
+        "MESSAGE", "sip:103@demo.local", body=b"<isComposing/>", content_type="application/im-iscomposing+xml"
+    )
+    r = await w.a.send_auth(msg)
+    assert r is not None and r.status == 480
+    assert not w.dir.messages
