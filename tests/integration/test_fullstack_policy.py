@@ -10,7 +10,8 @@ from softphone.testing import CliPeer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-MOBILE_NUMBER = "0912345678"  # a Viettel mobile: not an extension, so it would leave through a trunk
+MOBIFONE_NUMBER = "0901234567"  # not an extension: leaves through a hotline's carrier trunk
+MOBIFONE_HOTLINE = "02873005678"  # the demo hotline on Mobifone (the default one is on Viettel)
 
 
 def _failed_call(caller: CliPeer, target: str) -> dict[str, object]:
@@ -36,19 +37,44 @@ def test_dnd_set_through_the_api_rejects_calls_with_486(shared_server: ServerPro
     hangup(a101, call(a101, "102"))
 
 
-def test_outbound_call_without_permission_is_refused_with_403(
+def test_outbound_through_the_carrier_trunk_only_with_permission(
     shared_server: ServerProcess, agents: Agents
 ) -> None:
+    # A stand-in carrier gateway: a plain SIP endpoint both demo hotlines' trunks now point at.
+    carrier = CliPeer(["--user", "carrier", "--wait", "--auto-answer=0", "--tone", "1200"], name="carrier")
+    agents.peers.append(carrier)
+    admin = shared_server.admin_headers()
+    hotlines = httpx.get(f"{shared_server.api}/admin/hotlines", headers=admin, timeout=15)
+    assert hotlines.status_code == 200, hotlines.text
+    for h in hotlines.json():
+        r = httpx.patch(
+            f"{shared_server.api}/admin/hotlines/{h['id']}",
+            json={"trunk_host": "127.0.0.1", "trunk_port": carrier.port},
+            headers=admin,
+            timeout=15,
+        )
+        assert r.status_code == 200, r.text
+
+    # Allowed: the call leaves through the trunk showing the hotline on the callee's carrier (adaptive).
+    a101 = agents.start(shared_server, "101")
+    mark = a101.mark()
+    call_id = a101.command("make_call", account_id="main", target=MOBIFONE_NUMBER, hotline="adaptive")
+    a101.wait_state("confirmed", call_id, timeout=20, start=mark)
+    incoming = carrier.wait_for(lambda e: e["event"] == "IncomingCall", 10)
+    assert MOBIFONE_HOTLINE in incoming["remote_uri"], incoming
+    hangup(a101, call_id)
+
+    # Revoked by the admin API: 403 from the PBX, and the carrier never sees the call.
     me = httpx.get(f"{shared_server.api}/me", headers=shared_server.agent_headers("101"), timeout=15)
     assert me.status_code == 200, me.text
     user_url = f"{shared_server.api}/admin/users/{me.json()['id']}"
-    admin = shared_server.admin_headers()
     r = httpx.patch(user_url, json={"allow_outbound": False}, headers=admin, timeout=15)
     assert r.status_code == 200 and r.json()["allow_outbound"] is False, r.text
     try:
-        a101 = agents.start(shared_server, "101")
-        ended = _failed_call(a101, MOBILE_NUMBER)
-        assert ended["code"] == 403, ended
+        carrier_mark = carrier.mark()
+        ended = _failed_call(a101, MOBIFONE_NUMBER)
+        assert (ended["code"], ended["reason"]) == (403, "Outbound calls not permitted"), ended
+        assert carrier.find(lambda e: e["event"] == "IncomingCall", carrier_mark) is None
         # Calls between extensions are not outbound: still allowed.
         agents.start(shared_server, "102", "--auto-answer=0")
         hangup(a101, call(a101, "102"))
