@@ -113,7 +113,10 @@ def test_server_sigkill_and_restart_keeps_bindings_cdrs_and_queued_messages(
     assert server.query(binding_sql) == binding, "102's binding was refreshed, so the test proves nothing"
 
     # The CDR from before the crash is still there, next to the new one.
-    assert wait_until(lambda: len([c for c in _cdrs(server) if c[2] is not None]) >= 2, 10), _cdrs(server)
+    def both_completed() -> bool:
+        return [c[4] for c in _cdrs(server) if c[:2] == ("101", "102")] == ["completed", "completed"]
+
+    assert wait_until(both_completed, 10), _cdrs(server)
     assert answered[0] in _cdrs(server)
 
     # 103 comes online: the MESSAGE queued before the crash is delivered, once.
