@@ -9,9 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from fullstack_support import Agents, ServerProcess
-
-from softphone.testing import free_port
+from fullstack_support import Agents, ServerProcess, launch_server
 
 
 @pytest.fixture
@@ -22,10 +20,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[[], ServerProcess]]:
     def start() -> ServerProcess:
         data = tmp_path / f"server{len(started)}"
         data.mkdir()
-        server = ServerProcess(data, free_port(), free_port())
-        started.append(server)
-        server.start()
-        return server
+        return launch_server(data, started)
 
     yield start
     for server in started:
@@ -35,12 +30,12 @@ def start_server(tmp_path: Path) -> Iterator[Callable[[], ServerProcess]]:
 @pytest.fixture(scope="module")
 def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One demo server for the tests of a module that do not disturb it."""
-    server = ServerProcess(tmp_path_factory.mktemp("shared-server"), free_port(), free_port())
+    started: list[ServerProcess] = []
     try:
-        server.start()
-        yield server
+        yield launch_server(tmp_path_factory.mktemp("shared-server"), started)
     finally:
-        server.stop()
+        for server in started:
+            server.stop()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import psutil
 
-from softphone.testing import CliPeer
+from softphone.testing import CliPeer, free_port
 
 DEMO_DOMAIN = "demo.local"
 AGENT_LOGIN = {"101": "84901000101", "102": "84901000102", "103": "84901000103"}
@@ -195,6 +195,25 @@ def hangup(peer: CliPeer, call_id: str) -> None:
 
 def heard(peer: CliPeer, path: Path) -> None:
     peer.command("start_monitor", path=str(path))
+
+
+def launch_server(data_dir: Path, started: list[ServerProcess], attempts: int = 3) -> ServerProcess:
+    """A demo server on fresh free ports; other processes on this machine may grab a port first, so retry."""
+    for attempt in range(attempts):
+        http_port = free_port()
+        sip_port = free_port()
+        while sip_port == http_port:
+            sip_port = free_port()
+        server = ServerProcess(data_dir, http_port, sip_port)
+        started.append(server)
+        try:
+            server.start()
+            return server
+        except AssertionError:
+            server.stop()
+            if attempt == attempts - 1 or "in use" not in server.text().lower():
+                raise
+    raise AssertionError("unreachable")
 
 
 class Agents:
