@@ -26,12 +26,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from email.utils import formatdate
 
-from server.sip import routing
+from server.sip import messages, routing
 from server.sip.address import Address
 from server.sip.auth import DigestAuthenticator
 from server.sip.carriers import normalize_number
@@ -48,7 +46,7 @@ from server.sip.directory import (
 from server.sip.errors import SipParseError
 from server.sip.flood import FloodGuard, FloodPolicy
 from server.sip.headers import NameAddr, parse_name_addr
-from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_call_id, new_tag
+from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
 from server.sip.presence import (
     EVENTS,
     DialogState,
@@ -641,7 +639,7 @@ class Proxy:
             if (
                 call.request.method == "MESSAGE"
                 and call.message is not None
-                and best.status in (408, 480, 503)
+                and best.status in messages.UNREACHABLE
             ):
                 await self._store_message(call, now)
                 return
@@ -979,19 +977,7 @@ class Proxy:
         if uid is None:
             self._respond(make_response(req, 404, to_tag=new_tag()), now)
             return
-        date = req.headers.get("Date") or formatdate(now, usegmt=True)
-        if req.headers.get("Date") is None:
-            req.headers.add("Date", date)
-        queued = QueuedMessage(
-            message_id=secrets.token_hex(8),
-            domain=caller.domain,
-            user_id=uid,
-            from_uri=req.headers.get("From") or "",
-            to_uri=req.headers.get("To") or "",
-            content_type=req.content_type or "text/plain",
-            body=req.body,
-            date=date,
-        )
+        queued = messages.queued_from_request(req, domain=caller.domain, user_id=uid, now=now)
         key = self._server_key(req)
         call = ProxyCall(key, req, source, caller_user_id=caller.user_id, callee_user_id=uid, pending=False)
         call.message = queued
@@ -1008,7 +994,7 @@ class Proxy:
 
     async def _store_message(self, call: ProxyCall, now: float) -> None:
         assert call.message is not None
-        if "im-iscomposing" in call.message.content_type:  # typing indicators are not worth keeping
+        if not messages.worth_storing(call.message.content_type):
             call.final_sent = True
             self._respond(make_response(call.request, 480, to_tag=new_tag()), now)
             return
@@ -1028,15 +1014,7 @@ class Proxy:
             if m.message_id in self._delivering:
                 continue
             self._delivering.add(m.message_id)
-            r = SipRequest("MESSAGE", parse_uri(b.contact))
-            r.headers.add("Max-Forwards", "70")
-            r.headers.add("From", m.from_uri)
-            r.headers.add("To", m.to_uri)
-            r.headers.add("Call-ID", new_call_id())
-            r.headers.add("CSeq", "1 MESSAGE")
-            r.headers.add("Date", m.date)
-            r.headers.add("Content-Type", m.content_type)
-            r.body = m.body
+            r = messages.delivery_request(m, parse_uri(b.contact))
             key = self._send_request(self._with_via(r, dest), dest, now)
             self._uac_callbacks[key] = self._delivery_callback(m)
 
