@@ -27,6 +27,8 @@ from enum import StrEnum
 from server.sip.directory import SipCredential
 
 ALGORITHMS: dict[str, str] = {"MD5": "md5", "SHA-256": "sha256"}
+# User-Agent substrings of clients that pick the first *supported* challenge (RFC 8760): SHA-256 first.
+STRONG_FIRST_AGENTS = ("softphone", "pjsip", "pjsua", "linphone")
 
 
 class AuthOutcome(StrEnum):
@@ -133,10 +135,12 @@ class DigestAuthenticator:
         secret: bytes | None = None,
         nonce_ttl: float = 300.0,
         algorithms: tuple[str, ...] = ("SHA-256", "MD5"),
+        strong_first_agents: tuple[str, ...] = STRONG_FIRST_AGENTS,
     ) -> None:
         self._secret = secret or os.urandom(32)
         self._ttl = nonce_ttl
         self._algorithms = algorithms
+        self._strong_first_agents = tuple(a.lower() for a in strong_first_agents)
         self._opaque = hashlib.sha256(self._secret + b"opaque").hexdigest()[:16]
         self._nc_seen: dict[str, tuple[float, int]] = {}  # nonce -> (issued_at, highest nc)
         self._last_prune = 0.0
@@ -147,14 +151,31 @@ class DigestAuthenticator:
         body = struct.pack(">d", now) + os.urandom(8)
         return base64.urlsafe_b64encode(body + self._mac(body)).decode().rstrip("=")
 
-    def challenges(self, realm: str, now: float, *, stale: bool = False) -> list[str]:
-        """WWW-/Proxy-Authenticate values, strongest algorithm first (RFC 8760 §2.4)."""
+    def challenge_order(self, user_agent: str | None) -> tuple[str, ...]:
+        """Algorithms in the order to offer them to this client.
+
+        RFC 8760 §2.4 wants the strongest first and clients to pick the first they support, but
+        deployed clients do not: sipp 3.6 takes the first challenge and fails on SHA-256, baresip 1.0
+        fails when any challenge is SHA-256, so do older desk phones.  So SHA-256 (first) and MD5 go
+        to clients known to choose correctly (our app and other pjsip/linphone stacks); everyone else
+        gets MD5 only.  The choice depends on the User-Agent, never on the user, so unknown users
+        still get the same challenge as known ones.
+        """
+        ua = (user_agent or "").lower()
+        if "MD5" in self._algorithms and not any(a in ua for a in self._strong_first_agents):
+            return ("MD5",)
+        return self._algorithms
+
+    def challenges(
+        self, realm: str, now: float, *, stale: bool = False, user_agent: str | None = None
+    ) -> list[str]:
+        """WWW-/Proxy-Authenticate values, in `challenge_order` for the client's User-Agent."""
         nonce = self.new_nonce(now)
         stale_param = ", stale=true" if stale else ""
         return [
             f'Digest realm="{realm}", nonce="{nonce}", opaque="{self._opaque}", '
             f'algorithm={alg}, qop="auth"{stale_param}'
-            for alg in self._algorithms
+            for alg in self.challenge_order(user_agent)
         ]
 
     # --- verification ----------------------------------------------------------------

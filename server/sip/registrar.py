@@ -46,7 +46,7 @@ def challenge_response(
     status = 407 if proxy else 401
     resp = make_response(request, status, to_tag=new_tag())
     name = "Proxy-Authenticate" if proxy else "WWW-Authenticate"
-    for value in auth.challenges(realm, now, stale=stale):
+    for value in auth.challenges(realm, now, stale=stale, user_agent=request.headers.get("User-Agent")):
         resp.headers.add(name, value)
     return resp
 

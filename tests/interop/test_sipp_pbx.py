@@ -10,7 +10,6 @@ from sipp_runner import SIPP, auth_field, free_udp_port, run_sipp
 
 from server.sip.directory import Disposition
 from server.sip.memory_directory import InMemoryDirectory
-from server.sip.proxy import ProxySettings
 from server.sip.service import SipService, start_sip_service
 
 pytestmark = [
@@ -27,10 +26,8 @@ async def pbx() -> tuple[SipService, InMemoryDirectory]:
     for ext in ("101", "102"):
         d.add_user(int(ext), ext)
         d.add_device(int(ext), ext, f"demo{ext}")
-    # sipp 3.6 only answers MD5 challenges, and takes the first one it sees.
-    service = await start_sip_service(
-        directory=d, udp_port=0, tcp_port=None, settings=ProxySettings(auth_algorithms=("MD5",))
-    )
+    # Default settings: sipp 3.6 (which answers MD5 only) gets an MD5-only challenge by its User-Agent.
+    service = await start_sip_service(directory=d, udp_port=0, tcp_port=None)
     yield service, d
     await service.stop()
 
@@ -126,9 +123,7 @@ async def test_restart_keeps_bindings(pbx: tuple[SipService, InMemoryDirectory])
     uas_port = free_udp_port()
     await register_uas(service, uas_port)
     await service.stop()
-    restarted = await start_sip_service(
-        directory=d, udp_port=port, tcp_port=None, settings=ProxySettings(auth_algorithms=("MD5",))
-    )
+    restarted = await start_sip_service(directory=d, udp_port=port, tcp_port=None)
     try:
         uas_task = asyncio.ensure_future(run_sipp(target(restarted), "uas_answer.xml", local_port=uas_port))
         await asyncio.sleep(0.3)

@@ -25,28 +25,34 @@ def answer(challenge: str, *, password: str = "demo101", nc: int = 1, username: 
 @pytest.mark.parametrize("index", [0, 1], ids=["sha256", "md5"])
 def test_both_algorithms_accepted(cred: SipCredential, index: int) -> None:
     auth = DigestAuthenticator()
-    challenge = auth.challenges(REALM, 1000.0)[index]
+    challenge = auth.challenges(REALM, 1000.0, user_agent="Softphone/0.1")[index]
     r = auth.verify([answer(challenge)], realm=REALM, method="REGISTER", credential=cred, now=1001.0)
     assert r.outcome is AuthOutcome.OK
     assert r.username == "101"
 
 
-def test_challenge_lists_sha256_first_with_qop_auth() -> None:
-    values = DigestAuthenticator().challenges(REALM, 0.0)
+def test_challenge_lists_sha256_first_for_rfc8760_clients() -> None:
+    values = DigestAuthenticator().challenges(REALM, 0.0, user_agent="Softphone-Desktop/0.1")
     assert "algorithm=SHA-256" in values[0] and "algorithm=MD5" in values[1]
     assert all('qop="auth"' in v and f'realm="{REALM}"' in v for v in values)
 
 
+@pytest.mark.parametrize("agent", [None, "SIPp/3.6", "baresip v1.0.0 (x86_64/linux)", "Yealink SIP-T46S"])
+def test_other_clients_get_md5_only(agent: str | None) -> None:
+    values = DigestAuthenticator().challenges(REALM, 0.0, user_agent=agent)
+    assert len(values) == 1 and "algorithm=MD5" in values[0]
+
+
 def test_wrong_password_invalid(cred: SipCredential) -> None:
     auth = DigestAuthenticator()
-    ch = auth.challenges(REALM, 0.0)[1]
+    ch = auth.challenges(REALM, 0.0)[0]
     r = auth.verify([answer(ch, password="nope")], realm=REALM, method="REGISTER", credential=cred, now=1.0)
     assert r.outcome is AuthOutcome.INVALID
 
 
 def test_unknown_user_gets_same_outcome_as_wrong_password() -> None:
     auth = DigestAuthenticator()
-    ch = auth.challenges(REALM, 0.0)[1]
+    ch = auth.challenges(REALM, 0.0)[0]
     r = auth.verify([answer(ch, username="999")], realm=REALM, method="REGISTER", credential=None, now=1.0)
     assert r.outcome is AuthOutcome.INVALID
 
@@ -87,7 +93,7 @@ def test_missing_and_foreign_realm(cred: SipCredential) -> None:
 
 def test_qop_required(cred: SipCredential) -> None:
     auth = DigestAuthenticator()
-    ch = auth.challenges(REALM, 0.0)[1].replace(', qop="auth"', "")
+    ch = auth.challenges(REALM, 0.0)[0].replace(', qop="auth"', "")
     r = auth.verify([answer(ch)], realm=REALM, method="REGISTER", credential=cred, now=1.0)
     assert r.outcome is AuthOutcome.INVALID
 

@@ -95,7 +95,7 @@ async def reply(ua: FakeUA, req: SipRequest, status: int) -> None:
 
 
 async def test_invite_gets_407_with_both_algorithms(w: World) -> None:
-    inv = w.a.build("INVITE", "sip:102@demo.local")
+    inv = w.a.build("INVITE", "sip:102@demo.local", headers=[("User-Agent", "Softphone/0.1")])
     await w.a.send(inv)
     (r,) = w.a.responses("INVITE")
     assert r.status == 407
