@@ -46,16 +46,6 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
     return data, rate
 
 
-def goertzel_power(samples: np.ndarray, rate: int, freq: float) -> float:
-    """Normalised power of ``freq`` in ``samples`` (≈ amplitude²/4 for a pure sine); one DFT bin."""
-    n = len(samples)
-    if n == 0:
-        return 0.0
-    k = round(n * freq / rate)
-    basis = np.exp(-2j * np.pi * k * np.arange(n) / n)
-    return float(abs(np.dot(samples, basis)) ** 2 / (n * n))
-
-
 def tone_levels(
     path: str | Path, freqs: Sequence[float], skip_s: float = 0.3, max_s: float = 4.0
 ) -> dict[float, float]:

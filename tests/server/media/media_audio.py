@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from server.media.supervisor import MediaSupervisor
+from softphone.tones import goertzel
 
 WINDOW_S = 0.05
 BEEP_HZ = 1000
@@ -22,17 +23,10 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
         return np.frombuffer(frames, dtype=np.int16).astype(np.float64), wav.getframerate()
 
 
-def goertzel(samples: np.ndarray, rate: int, freq: float) -> float:
+def amplitude(samples: np.ndarray, rate: int, freq: float) -> float:
     """Amplitude of ``freq`` in ``samples`` (a full-scale sine of amplitude A gives ~A)."""
-    n = len(samples)
-    if n == 0:
-        return 0.0
-    coeff = 2.0 * math.cos(2.0 * math.pi * freq / rate)
-    s1 = s2 = 0.0
-    for x in samples:
-        s1, s2 = x + coeff * s1 - s2, s1
-    power = s1 * s1 + s2 * s2 - coeff * s1 * s2
-    return 2.0 * math.sqrt(max(power, 0.0)) / n
+    # tones.goertzel is |X(freq)|²/N², so a sine of amplitude A gives A²/4.
+    return 2.0 * math.sqrt(goertzel(samples, rate, freq))
 
 
 @dataclass(frozen=True)
@@ -57,7 +51,7 @@ def windows(path: Path, freqs: tuple[int, ...]) -> list[Window]:
     for start in range(0, len(samples) - size + 1, size):
         chunk = samples[start : start + size]
         rms = float(np.sqrt(np.mean(chunk**2)))
-        out.append(Window(start / rate, rms, {f: goertzel(chunk, rate, f) for f in freqs}))
+        out.append(Window(start / rate, rms, {f: amplitude(chunk, rate, f) for f in freqs}))
     return out
 
 
