@@ -458,6 +458,9 @@ class Proxy:
         elif isinstance(decision, routing.Unavailable):
             await self._final_upstream(call, make_response(req, 480, decision.reason, to_tag=new_tag()), now)
         elif isinstance(decision, routing.Extension):
+            if facts.callee is not None and facts.callee.auto_answer:
+                # Understood by pjsip-based and most desk phones: answer without ringing.
+                req.headers.set("Call-Info", f"<{self._rr_uri('udp').removesuffix(';lr')}>;answer-after=0")
             targets = []
             for b in decision.contacts:
                 dest = binding_address(b) or self._resolve(parse_uri(b.contact))

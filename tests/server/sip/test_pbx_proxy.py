@@ -528,3 +528,11 @@ async def test_typing_indicator_to_offline_user_is_not_stored(w: World) -> None:
     r = await w.a.send_auth(msg)
     assert r is not None and r.status == 480
     assert not w.dir.messages
+
+
+async def test_auto_answer_users_get_call_info_answer_after(w: World) -> None:
+    w.dir.set_user(3, auto_answer=True)
+    await w.call(w.a, "103")
+    assert "answer-after=0" in (only(w.c, "INVITE").headers.get("Call-Info") or "")
+    await w.call(w.a, "102")
+    assert only(w.b, "INVITE").headers.get("Call-Info") is None

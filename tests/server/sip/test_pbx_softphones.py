@@ -14,6 +14,7 @@ from pbx_thread import PbxThread
 
 from server.sip.directory import DeviceKind, Disposition, Hotline, Trunk
 from server.sip.memory_directory import InMemoryDirectory
+from server.sip.proxy import ProxySettings
 from softphone.testing import CliPeer, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -28,7 +29,8 @@ def pbx(tmp_path: Path) -> Iterator[PbxThread]:
         d.add_user(int(ext), ext, default_hotline="02873000001")
         d.add_device(int(ext), ext, f"demo{ext}")
     d.add_device(102, "102b", "demo102b", device_kind=DeviceKind.IP_PHONE)
-    p = PbxThread(d, tls_dir=str(tmp_path / "tls"))
+    # a short housekeeping period: DND changes made in the directory reach watchers within a second
+    p = PbxThread(d, tls_dir=str(tmp_path / "tls"), settings=ProxySettings(housekeeping_interval=1.0))
     yield p
     p.stop()
 
