@@ -153,4 +153,4 @@ def test_call_up_across_a_server_restart_can_still_be_hung_up(
         bye = a102.find(lambda e: e["event"] == "CallStateChanged" and e["state"] == "disconnected", mark102)
         return bye is not None
 
-    assert wait_until(ended, 10), "102 never got 101's BYE: its call is still up"
+    assert wait_until(ended, 6), "102 never got 101's BYE: its call is still up"
