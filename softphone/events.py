@@ -89,7 +89,9 @@ class MessageReceived:
     from_uri: str
     text: str
     content_type: str
-    date: float  # UNIX time when the engine received it
+    # UNIX time the sender wrote it: the SIP ``Date`` header when present (kept by the PBX's store-and-forward
+    # for messages delivered after the recipient comes online), else when the engine received it.
+    date: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ difference. Nothing else calls ``startTransmit``/``stopTransmit``.
 from __future__ import annotations
 
 import contextlib
+import datetime
+import email.utils
 import gc
 import heapq
 import itertools
@@ -120,6 +122,22 @@ def extract_headers(whole_msg: str, prefix: str = "x-") -> dict[str, str]:
         if sep and name.strip().lower().startswith(prefix):
             out[name.strip().lower()] = value.strip()
     return out
+
+
+def sip_date(whole_msg: str) -> float | None:
+    """UNIX time of the ``Date`` header (RFC 3261 §20.17, an RFC 1123 date); None if absent or bad."""
+    head = whole_msg.split("\r\n\r\n", 1)[0]
+    for line in head.split("\r\n")[1:]:
+        name, sep, value = line.partition(":")
+        if sep and name.strip().lower() == "date":
+            try:
+                when = email.utils.parsedate_to_datetime(value.strip())
+            except (TypeError, ValueError, IndexError):
+                return None
+            if when.tzinfo is None:  # "-0000" means UTC with an unknown source zone
+                when = when.replace(tzinfo=datetime.UTC)
+            return when.timestamp()
+    return None
 
 
 def _host_uri(host_or_uri: str) -> str:
@@ -1000,7 +1018,10 @@ class Runtime:
 
     def on_instant_message(self, acc: PjAccount, prm: pj.OnInstantMessageParam) -> None:
         sender = split_name_addr(prm.fromUri)[1]
-        self.emit(MessageReceived(acc.account_id, sender, prm.msgBody, prm.contentType, time.time()))
+        # The sender's Date, not ours: the PBX may deliver a stored message hours after it was sent.
+        sent = sip_date(prm.rdata.wholeMsg)
+        date = sent if sent is not None else time.time()
+        self.emit(MessageReceived(acc.account_id, sender, prm.msgBody, prm.contentType, date))
 
     def on_instant_message_status(self, acc: PjAccount, prm: pj.OnInstantMessageStatusParam) -> None:
         q = self.pending_messages.get((acc.account_id, _bare(prm.toUri)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import socket
 import time
 import uuid
@@ -47,6 +48,48 @@ def raw_invite(port: int, timeout: float = 10.0) -> list[str]:
             if code >= 200:
                 break
         return responses
+
+
+def raw_message(port: int, text: str, date: str | None, timeout: float = 10.0) -> str:
+    """Send a bare SIP MESSAGE over UDP (with ``Date: date`` if given) and return the final response."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        s.settimeout(timeout)
+        lport = s.getsockname()[1]
+        body = text.encode()
+        msg = (
+            f"MESSAGE sip:bob@127.0.0.1:{port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.1:{lport};branch=z9hG4bK{uuid.uuid4().hex[:12]};rport\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:raw@127.0.0.1:{lport}>;tag=raw2\r\n"
+            f"To: <sip:bob@127.0.0.1:{port}>\r\n"
+            f"Call-ID: {uuid.uuid4().hex}@127.0.0.1\r\n"
+            "CSeq: 1 MESSAGE\r\n"
+            + (f"Date: {date}\r\n" if date is not None else "")
+            + "Content-Type: text/plain\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        s.sendto(msg, ("127.0.0.1", port))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text_in = s.recvfrom(65535)[0].decode(errors="replace")
+            if int(text_in.split(" ", 2)[1]) >= 200:
+                return text_in
+        raise TimeoutError("no final response to MESSAGE")
+
+
+def test_received_message_carries_the_senders_date(peers) -> None:
+    b = peers("bob")
+    # Stored by the PBX and delivered a day later: the sender's Date, not the delivery time, is the date.
+    sent = "Sat, 21 Nov 2026 02:30:15 GMT"
+    assert raw_message(b.port, "written yesterday", sent).startswith("SIP/2.0 200")
+    got = b.wait_for(lambda e: e["event"] == "MessageReceived" and e["text"] == "written yesterday")
+    assert got["date"] == email.utils.parsedate_to_datetime(sent).timestamp() == 1795228215.0
+
+    before = time.time()
+    assert raw_message(b.port, "no date", None).startswith("SIP/2.0 200")
+    got = b.wait_for(lambda e: e["event"] == "MessageReceived" and e["text"] == "no date")
+    assert before - 1 <= got["date"] <= time.time() + 1
 
 
 def test_dnd_rejects_with_486_and_reason(peers) -> None:

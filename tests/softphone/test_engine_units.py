@@ -16,7 +16,7 @@ from softphone import presence
 from softphone.call_quality import estimate_mos, mos_from_r, r_factor
 from softphone.cli import build_parser, parse_account
 from softphone.recording import CrashSafeWavWriter
-from softphone.runtime import extract_headers, split_name_addr
+from softphone.runtime import extract_headers, sip_date, split_name_addr
 
 pytestmark = [pytest.mark.unit]
 
@@ -104,3 +104,13 @@ def test_cli_account_and_flags() -> None:
     assert acc.registrar == "127.0.0.1:5060" and args.auto_answer == 0.0 and args.tone == 440.0
     assert build_parser().parse_args(["--auto-answer=2.5"]).auto_answer == 2.5
     assert build_parser().parse_args([]).auto_answer is None
+
+
+def test_sip_date_parses_rfc1123_dates_and_rejects_garbage() -> None:
+    def msg(date_line: str) -> str:
+        return f"MESSAGE sip:a@b SIP/2.0\r\nFrom: <sip:x@y>\r\n{date_line}Content-Length: 0\r\n\r\nDate: body"
+
+    assert sip_date(msg("Date: Sat, 13 Nov 2010 23:29:00 GMT\r\n")) == 1289690940.0
+    assert sip_date(msg("date:Sat, 13 Nov 2010 23:29:00 -0000\r\n")) == 1289690940.0
+    assert sip_date(msg("")) is None  # the body's "Date:" is not a header
+    assert sip_date(msg("Date: yesterday\r\n")) is None
