@@ -141,16 +141,15 @@ def test_blind_transfer(pbx: PbxThread, peers: Callable[..., CliPeer]) -> None:
     c.command("hangup", call_id=cc)
 
 
-def test_outbound_through_simulated_carrier_trunk(pbx: PbxThread, peers: Callable[..., CliPeer]) -> None:
-    if shutil.which("sipp") is None:
-        pytest.skip("sipp not installed")
+def start_trunk(pbx: PbxThread) -> tuple[int, subprocess.Popen[bytes]]:
+    """A simulated carrier: sipp answering one call (200, then waits for ACK and BYE) on a free port,
+    configured as the trunk of hotline 02873000001."""
     trunk_port = free_port()
     pbx.run(
         lambda: pbx.directory.add_hotline(
             DOMAIN, Hotline("02873000001", "viettel", Trunk("127.0.0.1", trunk_port))
         )
     )
-    a = peers(pbx, "101")
     scenario = Path(__file__).parents[2] / "interop" / "sipp" / "uas_answer.xml"
     trunk = subprocess.Popen(
         [
@@ -172,8 +171,16 @@ def test_outbound_through_simulated_carrier_trunk(pbx: PbxThread, peers: Callabl
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    time.sleep(0.3)
+    return trunk_port, trunk
+
+
+def test_outbound_through_simulated_carrier_trunk(pbx: PbxThread, peers: Callable[..., CliPeer]) -> None:
+    if shutil.which("sipp") is None:
+        pytest.skip("sipp not installed")
+    a = peers(pbx, "101")
+    _, trunk = start_trunk(pbx)
     try:
-        time.sleep(0.3)
         call = a.command("make_call", account_id="main", target="0961234567", hotline="adaptive")
         a.wait_state("confirmed", call, timeout=15)
         a.command("hangup", call_id=call)
@@ -236,3 +243,31 @@ def test_dead_tcp_device_fails_fast(pbx: PbxThread, peers: Callable[..., CliPeer
     ev = a.wait_state("disconnected", call, timeout=20)
     assert ev["code"] in (408, 480, 503), ev
     assert time.monotonic() - started < 10
+
+
+def test_quota_cut_off_ends_the_call_on_both_sides(pbx: PbxThread, peers: Callable[..., CliPeer]) -> None:
+    if shutil.which("sipp") is None:
+        pytest.skip("sipp not installed")
+    pbx.run(lambda: pbx.directory.set_user(101, monthly_minutes=1, minutes_used=1 - 3 / 60))  # 3 s left
+    a = peers(pbx, "101")
+    _, trunk = start_trunk(pbx)
+    try:
+        call = a.command("make_call", account_id="main", target="0961234567")
+        a.wait_state("confirmed", call, timeout=15)
+        answered = time.monotonic()
+        a.wait_state("disconnected", call, timeout=15)  # the PBX's BYE
+        assert 2.0 < time.monotonic() - answered < 10.0
+        assert trunk.wait(20) == 0  # the carrier got its BYE too (the scenario waits for it)
+    finally:
+        if trunk.poll() is None:
+            trunk.kill()
+            trunk.wait(5)
+    seconds = pbx.run(lambda: pbx.directory.outbound_seconds.get(101, 0.0))
+    assert 2.0 < seconds < 10.0
+    rec = next(r for r in pbx.run(lambda: list(pbx.directory.calls.values())) if r.direction == "outbound")
+    assert rec.disposition.value == "quota_exceeded"
+    assert a.command("make_call", account_id="main", target="0961234567")  # refused now: 403
+    ev = a.wait_for(
+        lambda e: e["event"] == "CallStateChanged" and e["state"] == "disconnected" and e["code"] == 403, 15
+    )
+    assert ev
