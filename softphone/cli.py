@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--account", help="register user:password@domain")
     p.add_argument("--registrar", help="registrar host[:port] (default: the account domain)")
     p.add_argument("--proxy", help="outbound proxy host[:port]")
+    p.add_argument(
+        "--register-expires", type=int, default=300, metavar="SECONDS",
+        help="registration lifetime asked of the registrar (default 300)",
+    )
     p.add_argument("--transport", choices=("udp", "tcp", "tls"), default="udp")
     p.add_argument("--tls-port", type=int, default=0, help="local SIP TLS port (0 = any) with TLS enabled")
     p.add_argument("--tls-cert", help="PEM certificate for the TLS listener (enables TLS)")
@@ -104,7 +108,7 @@ def parse_account(spec: str, args: argparse.Namespace) -> AccountConfig:
     return AccountConfig(
         account_id="main", display_name=user, sip_username=user, sip_password=password, sip_domain=domain,
         registrar=args.registrar, proxy=args.proxy, transport=args.transport, srtp=args.srtp,
-        reg_retry_interval_s=5, reg_first_retry_s=1,
+        register_expires=args.register_expires, reg_retry_interval_s=5, reg_first_retry_s=1,
     )
 
 

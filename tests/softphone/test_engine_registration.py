@@ -262,3 +262,12 @@ def test_network_change_re_registers_at_once(peers, registrar: TinyRegistrar) ->
     while len(registrar.registers) == before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(registrar.registers) > before
+
+
+def test_cli_register_expires_flag(peers, registrar: TinyRegistrar) -> None:
+    p = peers(
+        "agent", "--account", f"101:pw101@{REALM}", "--registrar", f"127.0.0.1:{registrar.port}",
+        "--register-expires", "45",
+    )
+    assert registered(p, "main")["code"] == 200
+    assert registrar.registers[-1] == ("101", 45)

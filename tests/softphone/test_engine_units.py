@@ -104,6 +104,9 @@ def test_cli_account_and_flags() -> None:
     assert acc.registrar == "127.0.0.1:5060" and args.auto_answer == 0.0 and args.tone == 440.0
     assert build_parser().parse_args(["--auto-answer=2.5"]).auto_answer == 2.5
     assert build_parser().parse_args([]).auto_answer is None
+    assert acc.register_expires == 300
+    args = build_parser().parse_args([*argv, "--register-expires", "90"])
+    assert parse_account(args.account, args).register_expires == 90
 
 
 def test_sip_date_parses_rfc1123_dates_and_rejects_garbage() -> None:
