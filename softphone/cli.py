@@ -47,6 +47,7 @@ COMMANDS = frozenset(
         "stop_monitor", "play_wav", "play_tone", "stop_playback", "set_local_source", "call_stats",
         "call_duration", "set_dnd", "set_auto_answer", "send_message", "subscribe_presence",
         "unsubscribe_presence", "publish_presence", "local_sip_port", "restart", "handle_network_change",
+        "set_audio_devices", "list_audio_devices", "set_mic_meter",
     }
 )
 _COMMAND_TIMEOUT_S = 15.0

@@ -76,6 +76,7 @@ class Engine:
         self._accounts: dict[str, AccountConfig] = {}  # re-added by restart()
         self._dnd = False
         self._auto_answer: tuple[bool, float] = (False, 0.0)
+        self._mic_meter = False
         self._lock = threading.Lock()
         self._running = False
 
@@ -185,6 +186,7 @@ class Engine:
                 rt.add_account(acc)
             rt.dnd = self._dnd
             rt.set_auto_answer(*self._auto_answer)
+            rt.mic_meter_wanted = self._mic_meter
         except Exception as exc:
             log.warning("engine start failed: %s", exc)
             failure = str(_translate(exc))
@@ -407,6 +409,16 @@ class Engine:
         """Choose microphone, speaker and ringer (index or name; None = default). Problems arrive as
         AudioDeviceProblem events; fails with EngineError when the engine runs with null audio."""
         return self._submit(lambda rt: rt.set_audio_devices(input, output, ringer))
+
+    def set_mic_meter(self, enabled: bool) -> concurrent.futures.Future[None]:
+        """MicLevel events (~10 Hz) even without a call, e.g. for a settings page meter. During calls they
+        come regardless; either way only while a microphone is open on the sound device bridge."""
+        self._mic_meter = enabled
+
+        def run(rt: Runtime) -> None:
+            rt.mic_meter_wanted = enabled
+
+        return self._submit(run)
 
     def list_audio_devices(self) -> concurrent.futures.Future[list[Any]]:
         """softphone.audio.AudioDevice values (empty without PortAudio)."""

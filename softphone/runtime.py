@@ -181,8 +181,10 @@ class Runtime:
         self.bridge: Any = None
         self._device_fingerprint: tuple[str, ...] = ()
         self._last_audio_problem: Any = None
+        self.mic_meter_wanted = False  # a settings page shows the mic meter outside calls
         self._last_mic_level = -1.0
         self._next_audio_poll = 0.0
+        self._next_mic_poll = 0.0
         self._ringing = False
         self._ringback = False
         self._recent_calls: deque[float] = deque()
@@ -288,18 +290,29 @@ class Runtime:
         self.mic = adm.getCaptureDevMedia()
         self.speaker = adm.getPlaybackDevMedia()
 
+    def _poll_mic_level(self) -> None:
+        """MicLevel (changes only) while a microphone is open and a call or the settings meter wants it."""
+        bridge = self.bridge
+        wanted = bridge is not None and bridge.input_open and (
+            self.mic_meter_wanted or any(e.media is not None for e in self.calls.values())
+        )
+        if not wanted:
+            if self._last_mic_level > 0:
+                self.emit(MicLevel(0.0))  # the meter drops to rest instead of freezing at its last value
+            self._last_mic_level = -1.0
+            return
+        level = round(float(bridge.mic_level), 2)
+        if level != self._last_mic_level:
+            self._last_mic_level = level
+            self.emit(MicLevel(level))
+
     def _poll_audio(self) -> None:
-        """Mic level while in a call, stream health and hot-plug (engine thread, a few times a second)."""
+        """Stream health and hot-plug (engine thread, a few times a second)."""
         bridge = self.bridge
         if bridge is None:
             return
         from softphone import audio as audio_mod
 
-        if any(e.media is not None for e in self.calls.values()):
-            level = round(float(bridge.mic_level), 2)
-            if level != self._last_mic_level:
-                self._last_mic_level = level
-                self.emit(MicLevel(level))
         problem = bridge.health()
         if problem is not None and problem != self._last_audio_problem:
             self.emit(problem)
@@ -347,9 +360,13 @@ class Runtime:
         assert self.ep is not None
         self.ep.libHandleEvents(ms)
         now = self.clock()
-        if self.bridge is not None and now >= self._next_audio_poll:
-            self._next_audio_poll = now + 0.2
-            self._guard(self._poll_audio)
+        if self.bridge is not None:
+            if now >= self._next_mic_poll:
+                self._next_mic_poll = now + 0.1
+                self._guard(self._poll_mic_level)
+            if now >= self._next_audio_poll:
+                self._next_audio_poll = now + 0.2
+                self._guard(self._poll_audio)
         while self._timers and self._timers[0][0] <= now:
             _, _, fn = heapq.heappop(self._timers)
             self._guard(fn)

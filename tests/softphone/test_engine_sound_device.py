@@ -71,3 +71,56 @@ def test_microphone_and_speaker_through_the_engine(peers, pulse: PulseServer, tm
     assert max(band_level(c, 1100) for c in chunks) > 0.5  # bob -> RTP -> engine -> speaker
     # ringback (425 Hz) played on the speaker while bob's phone rang, before his tone took over
     assert ring_s > 2.0 and max(band_level(c, 425) for c in chunks) > 0.5
+
+
+def mic_levels(peer: CliPeer, start: int) -> list[float]:
+    return [e["level"] for e in peer.events[start:] if e["event"] == "MicLevel"]
+
+
+def test_mic_meter_outside_calls_follows_the_microphone(pulse: PulseServer) -> None:
+    """Settings-page meter: MicLevel only while enabled, high with a tone in the mic, low in silence."""
+    player = pulse.play_tone_into("mic", sine(RATE, 650, 30, 0.3))
+    a = CliPeer(["--user", "alice", "--sound-device"], name="alice", env=pulse.env)
+    try:
+        time.sleep(0.5)
+        assert mic_levels(a, 0) == []  # no call, meter off: no polling, no events
+        mark = a.mark()
+        a.command("set_mic_meter", enabled=True)
+        a.wait_for(lambda e: e["event"] == "MicLevel" and e["level"] > 0.5, start=mark)
+        mark = a.mark()
+        a.command("set_mic_meter", enabled=False)
+        a.wait_for(lambda e: e["event"] == "MicLevel" and e["level"] == 0.0, start=mark)  # meter at rest
+        quiet = a.mark()
+        time.sleep(0.5)
+        assert mic_levels(a, quiet) == []  # the tone still plays, but nobody wants the meter
+        pulse.stop_helper(player)
+        mark = a.mark()
+        a.command("set_mic_meter", enabled=True)
+        a.wait_for(lambda e: e["event"] == "MicLevel" and e["level"] < 0.1, start=mark)
+    finally:
+        a.quit()
+        a.kill()
+        pulse.stop_helper(player)
+
+
+def test_device_problem_is_reported_and_meter_needs_an_open_microphone(pulse: PulseServer) -> None:
+    player = pulse.play_tone_into("mic", sine(RATE, 650, 30, 0.3))
+    a = CliPeer(["--user", "alice", "--sound-device", "--audio-input", "no-such-mic"], name="alice",
+                env=pulse.env)
+    try:
+        problem = a.wait_for(lambda e: e["event"] == "AudioDeviceProblem")
+        assert "microphone" in problem["reason"] and "no-such-mic" in problem["reason"]
+        a.command("set_mic_meter", enabled=True)
+        mark = a.mark()
+        time.sleep(0.5)
+        assert mic_levels(a, mark) == []  # no microphone open: nothing to meter
+        a.command("set_audio_devices", input=None, output=None, ringer=None)  # back to the default mic
+        a.wait_for(lambda e: e["event"] == "MicLevel" and e["level"] > 0.5, start=mark)
+        mark = a.mark()
+        a.command("set_audio_devices", input="still-no-such-mic", output=None, ringer=None)
+        problem = a.wait_for(lambda e: e["event"] == "AudioDeviceProblem", start=mark)
+        assert "still-no-such-mic" in problem["reason"]
+    finally:
+        a.quit()
+        a.kill()
+        pulse.stop_helper(player)
