@@ -21,8 +21,11 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from server.domain.policy import Policy
+
 PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "secret", ""})
 DEMO_SECRET_KEY = "demo-only-secret-key-not-for-production"
+_POLICY = Policy()
 
 
 class InsecureSettingsError(ValueError):
@@ -53,19 +56,19 @@ class ServerSettings(BaseSettings):
     media_enabled: bool = True
 
     secret_key: SecretStr | None = None
-    access_token_ttl: int = 900
-    refresh_token_ttl: int = 30 * 24 * 3600
+    access_token_ttl: int = _POLICY.access_token_ttl
+    refresh_token_ttl: int = _POLICY.refresh_token_ttl
 
-    otp_ttl: int = 300
-    otp_max_attempts: int = 5
-    otp_cooldown: int = 30
-    otp_max_per_hour: int = 5
-    otp_token_ttl: int = 600
+    otp_ttl: int = _POLICY.otp_ttl
+    otp_max_attempts: int = _POLICY.otp_max_attempts
+    otp_cooldown: int = _POLICY.otp_cooldown
+    otp_max_per_hour: int = _POLICY.otp_max_per_hour
+    otp_token_ttl: int = _POLICY.otp_token_ttl
 
-    login_max_failures: int = 5
-    lockout_seconds: int = 900
+    login_max_failures: int = _POLICY.login_max_failures
+    lockout_seconds: int = _POLICY.lockout_seconds
 
-    provisioning_token_ttl: int = 600
+    provisioning_token_ttl: int = _POLICY.provisioning_token_ttl
     register_expires: int = 300
     srtp: Literal["off", "optional", "mandatory"] = "optional"
 

@@ -55,6 +55,32 @@ def record(
     )
 
 
+async def commit_deletion(
+    session: AsyncSession,
+    row: object,
+    *,
+    ctx: DomainContext,
+    company_id: int,
+    actor_id: int | None,
+    entity: str,
+    entity_id: int | None,
+    detail: Mapping[str, Any],
+) -> None:
+    """Delete ``row`` and commit it together with its "delete" entry."""
+    record(
+        session,
+        ctx=ctx,
+        company_id=company_id,
+        actor_id=actor_id,
+        action="delete",
+        entity=entity,
+        entity_id=entity_id,
+        detail=detail,
+    )
+    await session.delete(row)
+    await session.commit()
+
+
 async def list_entries(
     session: AsyncSession, *, company_id: int, limit: int = 100, before_id: int | None = None
 ) -> list[AuditEntry]:

@@ -12,7 +12,8 @@ from server.domain import audit
 from server.domain.context import DomainContext
 from server.domain.errors import Conflict, InvalidInput, NotFound
 from server.domain.models import Company, Role, User
-from server.domain.people import commit_or_conflict, create_user
+from server.domain.people import create_user
+from server.domain.uniqueness import commit_or_conflict, ensure_free
 from server.domain.validation import check_password, normalize_email, normalize_phone
 
 _DOMAIN = re.compile(
@@ -61,8 +62,11 @@ async def create_company(
     if not name:
         raise InvalidInput("invalid_name", "company name is required", fields={"company_name": "required"})
     sip_domain = check_sip_domain(sip_domain)
-    if await session.scalar(select(Company.id).where(Company.sip_domain == sip_domain)) is not None:
-        raise Conflict("duplicate_domain", "SIP domain already used", fields={"sip_domain": "taken"})
+    await ensure_free(
+        session,
+        select(Company.id).where(Company.sip_domain == sip_domain),
+        Conflict("duplicate_domain", "SIP domain already used", fields={"sip_domain": "taken"}),
+    )
     company = Company(
         name=name, sip_domain=sip_domain, invite_code=secrets.token_urlsafe(9), created_at=ctx.clock()
     )
@@ -91,7 +95,7 @@ async def create_company(
         detail={"name": name, "sip_domain": sip_domain},
     )
     await commit_or_conflict(
-        session, code="duplicate", message="domain, phone or e-mail taken", fields={"sip_domain": "conflict"}
+        session, Conflict("duplicate", "domain, phone or e-mail taken", fields={"sip_domain": "conflict"})
     )
     return company, admin
 

@@ -5,7 +5,7 @@ Built once per app from `ServerSettings` (`context_from_settings`); tests build 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from server.domain.clock import Clock, system_clock
 from server.domain.notify import (
@@ -16,22 +16,9 @@ from server.domain.notify import (
     SmsSender,
     SmtpEmailSender,
 )
+from server.domain.policy import Policy
 from server.domain.security import Passwords, TokenSigner
 from server.settings import ServerSettings
-
-
-@dataclass(frozen=True, slots=True)
-class Policy:
-    access_token_ttl: int = 900
-    refresh_token_ttl: int = 30 * 24 * 3600
-    otp_ttl: int = 300
-    otp_max_attempts: int = 5
-    otp_cooldown: int = 30
-    otp_max_per_hour: int = 5
-    otp_token_ttl: int = 600
-    login_max_failures: int = 5
-    lockout_seconds: int = 900
-    provisioning_token_ttl: int = 600
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,18 +73,7 @@ def context_from_settings(
     return DomainContext(
         signer=TokenSigner(settings.signing_key()),
         clock=clock,
-        policy=Policy(
-            access_token_ttl=settings.access_token_ttl,
-            refresh_token_ttl=settings.refresh_token_ttl,
-            otp_ttl=settings.otp_ttl,
-            otp_max_attempts=settings.otp_max_attempts,
-            otp_cooldown=settings.otp_cooldown,
-            otp_max_per_hour=settings.otp_max_per_hour,
-            otp_token_ttl=settings.otp_token_ttl,
-            login_max_failures=settings.login_max_failures,
-            lockout_seconds=settings.lockout_seconds,
-            provisioning_token_ttl=settings.provisioning_token_ttl,
-        ),
+        policy=Policy(**{f.name: getattr(settings, f.name) for f in fields(Policy)}),
         pbx=PbxEndpoint(
             host=settings.effective_sip_public_host,
             port=settings.sip_port,

@@ -10,9 +10,10 @@ from sqlalchemy.orm import selectinload
 
 from server.domain import audit
 from server.domain.context import DomainContext
-from server.domain.errors import Conflict, InvalidInput, NotFound
+from server.domain.errors import Conflict, InvalidInput
 from server.domain.models import Group, User
-from server.domain.people import commit_or_conflict
+from server.domain.tenancy import get_in_company
+from server.domain.uniqueness import commit_or_conflict, ensure_free
 
 
 async def list_groups(session: AsyncSession, *, company_id: int) -> list[Group]:
@@ -26,15 +27,15 @@ async def list_groups(session: AsyncSession, *, company_id: int) -> list[Group]:
 
 
 async def get_group(session: AsyncSession, *, company_id: int, group_id: int) -> Group:
-    group = await session.scalar(
-        select(Group)
-        .where(Group.id == group_id, Group.company_id == company_id)
-        .options(selectinload(Group.members))
-        .execution_options(populate_existing=True)
+    return await get_in_company(
+        session,
+        Group,
+        company_id=company_id,
+        row_id=group_id,
+        entity="group",
+        options=(selectinload(Group.members),),
+        populate_existing=True,
     )
-    if group is None:
-        raise NotFound("group")
-    return group
 
 
 async def _members(session: AsyncSession, *, company_id: int, user_ids: Iterable[int]) -> list[User]:
@@ -60,8 +61,9 @@ async def _ensure_free_name(
     q = select(Group.id).where(Group.company_id == company_id, Group.name == name)
     if except_id is not None:
         q = q.where(Group.id != except_id)
-    if await session.scalar(q) is not None:
-        raise Conflict("duplicate_group", "a group with this name exists", fields={"name": "taken"})
+    await ensure_free(
+        session, q, Conflict("duplicate_group", "a group with this name exists", fields={"name": "taken"})
+    )
     return name
 
 
@@ -90,7 +92,7 @@ async def create_group(
         detail={"name": name, "member_ids": [u.id for u in members]},
     )
     await commit_or_conflict(
-        session, code="duplicate_group", message="group name taken", fields={"name": "taken"}
+        session, Conflict("duplicate_group", "group name taken", fields={"name": "taken"})
     )
     return await get_group(session, company_id=company_id, group_id=group.id)
 
@@ -121,7 +123,7 @@ async def update_group(
         detail={"name": group.name, "member_ids": [u.id for u in group.members]},
     )
     await commit_or_conflict(
-        session, code="duplicate_group", message="group name taken", fields={"name": "taken"}
+        session, Conflict("duplicate_group", "group name taken", fields={"name": "taken"})
     )
     return await get_group(session, company_id=company_id, group_id=group.id)
 
@@ -130,15 +132,13 @@ async def delete_group(
     session: AsyncSession, *, ctx: DomainContext, company_id: int, group_id: int, actor_id: int | None
 ) -> None:
     group = await get_group(session, company_id=company_id, group_id=group_id)
-    audit.record(
+    await audit.commit_deletion(
         session,
+        group,
         ctx=ctx,
         company_id=company_id,
         actor_id=actor_id,
-        action="delete",
         entity="group",
         entity_id=group.id,
         detail={"name": group.name},
     )
-    await session.delete(group)
-    await session.commit()

@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain import audit
 from server.domain.context import DomainContext
-from server.domain.errors import Conflict, InvalidInput, NotFound
+from server.domain.errors import Conflict, InvalidInput
 from server.domain.models import Extension, Hotline
-from server.domain.people import bump_revision, commit_or_conflict
+from server.domain.people import bump_revision
+from server.domain.tenancy import get_in_company
+from server.domain.uniqueness import commit_or_conflict, ensure_free
 from server.domain.validation import check_extension, check_host, check_hotline_number
 
 TRUNK_FIELDS = (
@@ -32,12 +34,11 @@ async def list_hotlines(session: AsyncSession, *, company_id: int) -> list[Hotli
 
 
 async def get_hotline(session: AsyncSession, *, company_id: int, hotline_id: int) -> Hotline:
-    hotline = await session.scalar(
-        select(Hotline).where(Hotline.id == hotline_id, Hotline.company_id == company_id)
-    )
-    if hotline is None:
-        raise NotFound("hotline")
-    return hotline
+    return await get_in_company(session, Hotline, company_id=company_id, row_id=hotline_id, entity="hotline")
+
+
+def _number_taken() -> Conflict:
+    return Conflict("duplicate_hotline", "this number is already a hotline", fields={"number": "taken"})
 
 
 async def _check_inbound(session: AsyncSession, *, company_id: int, extension: str | None) -> str | None:
@@ -72,8 +73,7 @@ async def create_hotline(
     actor_id: int | None,
 ) -> Hotline:
     number = check_hotline_number(values["number"])
-    if await session.scalar(select(Hotline.id).where(Hotline.number == number)) is not None:
-        raise Conflict("duplicate_hotline", "this number is already a hotline", fields={"number": "taken"})
+    await ensure_free(session, select(Hotline.id).where(Hotline.number == number), _number_taken())
     check_host(values["trunk_host"])
     hotline = Hotline(
         company_id=company_id,
@@ -101,12 +101,7 @@ async def create_hotline(
         entity_id=hotline.id,
         detail=dict(values),
     )
-    await commit_or_conflict(
-        session,
-        code="duplicate_hotline",
-        message="this number is already a hotline",
-        fields={"number": "taken"},
-    )
+    await commit_or_conflict(session, _number_taken())
     return hotline
 
 
@@ -147,15 +142,13 @@ async def delete_hotline(
 ) -> None:
     hotline = await get_hotline(session, company_id=company_id, hotline_id=hotline_id)
     await bump_revision(session, company_id=company_id)
-    audit.record(
+    await audit.commit_deletion(
         session,
+        hotline,
         ctx=ctx,
         company_id=company_id,
         actor_id=actor_id,
-        action="delete",
         entity="hotline",
         entity_id=hotline.id,
         detail={"number": hotline.number},
     )
-    await session.delete(hotline)
-    await session.commit()

@@ -5,6 +5,8 @@ Each call opens its own short session, so the SIP core never holds a transaction
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -58,6 +60,21 @@ class SqlDirectory:
     ) -> None:
         self._sessions = sessionmaker
         self._clock = clock
+
+    async def _upsert(self, model: type[m.Base], key: dict[str, Any], values: dict[str, Any]) -> None:
+        """Insert the row with ``key`` or update it with ``values``, in its own transaction."""
+        for _ in range(3):
+            try:
+                async with self._sessions() as s, s.begin():
+                    row = await s.scalar(select(model).filter_by(**key))
+                    if row is None:
+                        s.add(model(**key, **values))
+                    else:
+                        for name, value in values.items():
+                            setattr(row, name, value)
+                return
+            except IntegrityError:
+                continue  # a concurrent first write of the same key won: update it instead
 
     async def sip_credential(self, domain: str, username: str) -> d.SipCredential | None:
         async with self._sessions() as s:
@@ -187,18 +204,7 @@ class SqlDirectory:
             "caller_user_id": cdr.caller_user_id,
             "callee_user_id": cdr.callee_user_id,
         }
-        for _ in range(3):
-            try:
-                async with self._sessions() as s, s.begin():
-                    row = await s.scalar(select(m.CallRecord).where(m.CallRecord.call_id == cdr.call_id))
-                    if row is None:
-                        s.add(m.CallRecord(call_id=cdr.call_id, **values))
-                    else:
-                        for key, value in values.items():
-                            setattr(row, key, value)
-                return
-            except IntegrityError:
-                continue  # a concurrent first write of the same call won: update it instead
+        await self._upsert(m.CallRecord, {"call_id": cdr.call_id}, values)
 
     async def call_records(self, *, company_id: int | None = None) -> list[d.CallRecord]:
         """Read back CDRs (tests, reports); not part of the protocol."""
@@ -291,22 +297,7 @@ class SqlDirectory:
             "instance_id": b.instance_id,
             "user_agent": b.user_agent[:255],
         }
-        for _ in range(3):
-            try:
-                async with self._sessions() as s, s.begin():
-                    row = await s.scalar(
-                        select(m.SipBinding).where(
-                            m.SipBinding.aor == b.aor, m.SipBinding.contact == b.contact
-                        )
-                    )
-                    if row is None:
-                        s.add(m.SipBinding(aor=b.aor, contact=b.contact, **values))
-                    else:
-                        for key, value in values.items():
-                            setattr(row, key, value)
-                return
-            except IntegrityError:
-                continue
+        await self._upsert(m.SipBinding, {"aor": b.aor, "contact": b.contact}, values)
 
     async def delete_binding(self, aor: str, contact: str) -> None:
         async with self._sessions() as s, s.begin():

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +19,8 @@ from server.domain.context import DomainContext
 from server.domain.errors import Conflict, InvalidInput, NotFound
 from server.domain.models import Company, Device, DeviceKind, Extension, Hotline, RingMethod, Role, User
 from server.domain.security import ha1, new_sip_password
+from server.domain.tenancy import get_in_company
+from server.domain.uniqueness import commit_or_conflict, ensure_free
 from server.domain.validation import (
     check_extension,
     check_password,
@@ -31,24 +32,10 @@ from server.domain.validation import (
 USER_DETAILS = (selectinload(User.extensions), selectinload(User.devices), selectinload(User.company))
 
 
-async def commit_or_conflict(
-    session: AsyncSession, *, code: str, message: str, fields: dict[str, str]
-) -> None:
-    """Commit; a unique-constraint race lost to a concurrent writer becomes a 409 instead of a 500."""
-    try:
-        await session.commit()
-    except IntegrityError as exc:
-        await session.rollback()
-        raise Conflict(code, message, fields=fields) from exc
-
-
 async def get_user(session: AsyncSession, *, company_id: int, user_id: int) -> User:
-    user = await session.scalar(
-        select(User).where(User.id == user_id, User.company_id == company_id).options(*USER_DETAILS)
+    return await get_in_company(
+        session, User, company_id=company_id, row_id=user_id, entity="user", options=USER_DETAILS
     )
-    if user is None:
-        raise NotFound("user")
-    return user
 
 
 async def list_users(session: AsyncSession, *, company_id: int) -> list[User]:
@@ -71,28 +58,33 @@ async def bump_revision(
 async def _ensure_unique_login(
     session: AsyncSession, *, phone: str | None, email: str | None, except_user: int | None = None
 ) -> None:
+    others = select(User.id) if except_user is None else select(User.id).where(User.id != except_user)
     if phone is not None:
-        q = select(User.id).where(User.phone == phone)
-        if except_user is not None:
-            q = q.where(User.id != except_user)
-        if await session.scalar(q) is not None:
-            raise Conflict("duplicate_phone", "phone number already registered", fields={"phone": "taken"})
+        await ensure_free(
+            session,
+            others.where(User.phone == phone),
+            Conflict("duplicate_phone", "phone number already registered", fields={"phone": "taken"}),
+        )
     if email is not None:
-        q = select(User.id).where(User.email == email)
-        if except_user is not None:
-            q = q.where(User.id != except_user)
-        if await session.scalar(q) is not None:
-            raise Conflict("duplicate_email", "e-mail already registered", fields={"email": "taken"})
+        await ensure_free(
+            session,
+            others.where(User.email == email),
+            Conflict("duplicate_email", "e-mail already registered", fields={"email": "taken"}),
+        )
+
+
+def _extension_taken(number: str) -> Conflict:
+    return Conflict(
+        "duplicate_extension", f"extension {number} is already in use", fields={"extension": "taken"}
+    )
 
 
 async def _ensure_free_extension(session: AsyncSession, *, company_id: int, number: str) -> None:
-    taken = await session.scalar(
-        select(Extension.id).where(Extension.company_id == company_id, Extension.number == number)
+    await ensure_free(
+        session,
+        select(Extension.id).where(Extension.company_id == company_id, Extension.number == number),
+        _extension_taken(number),
     )
-    if taken is not None:
-        raise Conflict(
-            "duplicate_extension", f"extension {number} is already in use", fields={"extension": "taken"}
-        )
 
 
 async def next_free_extension(session: AsyncSession, *, company_id: int, start: int = 101) -> str:
@@ -200,10 +192,7 @@ async def create_user(
     )
     if commit:
         await commit_or_conflict(
-            session,
-            code="duplicate",
-            message="phone, e-mail or extension taken",
-            fields={"phone": "conflict"},
+            session, Conflict("duplicate", "phone, e-mail or extension taken", fields={"phone": "conflict"})
         )
     return await get_user(session, company_id=company.id, user_id=user.id)
 
@@ -277,7 +266,7 @@ async def update_user(
         entity_id=user.id,
         detail=changes,
     )
-    await commit_or_conflict(session, code="duplicate", message="phone or e-mail taken", fields={})
+    await commit_or_conflict(session, Conflict("duplicate", "phone or e-mail taken"))
     return await get_user(session, company_id=company_id, user_id=user.id)
 
 
@@ -287,18 +276,16 @@ async def delete_user(
     user = await get_user(session, company_id=company_id, user_id=user_id)
     if user.id == actor_id:
         raise Conflict("cannot_delete_self", "an admin cannot delete their own account")
-    audit.record(
+    await audit.commit_deletion(
         session,
+        user,
         ctx=ctx,
         company_id=company_id,
         actor_id=actor_id,
-        action="delete",
         entity="user",
         entity_id=user.id,
         detail={"full_name": user.full_name, "phone": user.phone},
     )
-    await session.delete(user)
-    await session.commit()
 
 
 # --- extensions ------------------------------------------------------------------------------
@@ -327,12 +314,7 @@ async def add_extension(
         entity_id=user.id,
         detail={"user_id": user.id, "number": number},
     )
-    await commit_or_conflict(
-        session,
-        code="duplicate_extension",
-        message=f"extension {number} is already in use",
-        fields={"extension": "taken"},
-    )
+    await commit_or_conflict(session, _extension_taken(number))
     return extension
 
 
@@ -349,19 +331,17 @@ async def remove_extension(
     extension = next((e for e in user.extensions if e.number == number), None)
     if extension is None:
         raise NotFound("extension")
-    await session.delete(extension)
     user.revision += 1
-    audit.record(
+    await audit.commit_deletion(
         session,
+        extension,
         ctx=ctx,
         company_id=company_id,
         actor_id=actor_id,
-        action="delete",
         entity="extension",
         entity_id=user.id,
         detail={"user_id": user.id, "number": number},
     )
-    await session.commit()
 
 
 # --- devices ---------------------------------------------------------------------------------
@@ -387,6 +367,10 @@ async def _free_sip_username(session: AsyncSession, *, company_id: int, base: st
     raise Conflict("no_free_sip_username", "no free SIP username")
 
 
+def _sip_username_taken() -> Conflict:
+    return Conflict("duplicate_sip_username", "SIP username taken", fields={"sip_username": "taken"})
+
+
 async def new_device(
     session: AsyncSession,
     *,
@@ -409,11 +393,11 @@ async def new_device(
         )
     else:
         check_sip_username(sip_username)
-        taken = await session.scalar(
-            select(Device.id).where(Device.company_id == company.id, Device.sip_username == sip_username)
+        await ensure_free(
+            session,
+            select(Device.id).where(Device.company_id == company.id, Device.sip_username == sip_username),
+            _sip_username_taken(),
         )
-        if taken is not None:
-            raise Conflict("duplicate_sip_username", "SIP username taken", fields={"sip_username": "taken"})
     device = Device(
         company_id=company.id,
         user_id=user.id,
@@ -430,12 +414,7 @@ async def new_device(
 
 
 async def get_device(session: AsyncSession, *, company_id: int, device_id: int) -> Device:
-    device = await session.scalar(
-        select(Device).where(Device.id == device_id, Device.company_id == company_id)
-    )
-    if device is None:
-        raise NotFound("device")
-    return device
+    return await get_in_company(session, Device, company_id=company_id, row_id=device_id, entity="device")
 
 
 async def add_device(
@@ -474,9 +453,7 @@ async def add_device(
         entity_id=device.id,
         detail={"user_id": user.id, "kind": device.kind, "sip_username": device.sip_username},
     )
-    await commit_or_conflict(
-        session, code="duplicate_sip_username", message="SIP username taken", fields={"sip_username": "taken"}
-    )
+    await commit_or_conflict(session, _sip_username_taken())
     return device
 
 
@@ -531,18 +508,16 @@ async def delete_device(
 ) -> None:
     device = await get_device(session, company_id=company_id, device_id=device_id)
     await bump_revision(session, user_ids=[device.user_id], company_id=company_id)
-    audit.record(
+    await audit.commit_deletion(
         session,
+        device,
         ctx=ctx,
         company_id=company_id,
         actor_id=actor_id,
-        action="delete",
         entity="device",
         entity_id=device.id,
         detail={"user_id": device.user_id, "sip_username": device.sip_username},
     )
-    await session.delete(device)
-    await session.commit()
 
 
 async def count_admins(session: AsyncSession, *, company_id: int) -> int:
