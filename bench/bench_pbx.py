@@ -86,15 +86,23 @@ class Server:
     name: str
     port: int
     proc: subprocess.Popen[bytes]
+    group: bool = False  # the server forks workers in its own process group (Kamailio)
 
     def stop(self) -> None:
+        if self.group:
+            # the workers must go too, not only the main process
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
         if self.proc.poll() is None:
             self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            if self.group:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.kill()
+            self.proc.wait(5)
 
 
 def start_ours(n_users: int) -> Server:
@@ -144,9 +152,9 @@ def start_kamailio(children: int, workdir: Path) -> Server | None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if _options_ping(port):
-            return Server("kamailio", port, proc)
+            return Server("kamailio", port, proc, group=True)
         time.sleep(0.1)
-    proc.kill()
+    Server("kamailio", port, proc, group=True).stop()
     return None
 
 
