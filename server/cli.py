@@ -9,12 +9,18 @@ import contextlib
 import getpass
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from server.settings import InsecureSettingsError, ServerSettings, default_data_dir, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from server.domain.context import DomainContext
 
 log = logging.getLogger("softphone.server")
 
@@ -29,6 +35,24 @@ def _migrate(settings: ServerSettings) -> None:
     from server.migrations import upgrade
 
     upgrade(settings.effective_database_url)
+
+
+def _in_session(
+    settings: ServerSettings, work: Callable[[AsyncSession, DomainContext], Awaitable[None]]
+) -> None:
+    """Run ``work`` in one session on the configured database, then dispose of the engine."""
+    from server.domain.context import context_from_settings
+    from server.domain.db import create_engine, create_sessionmaker
+
+    async def run() -> None:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                await work(session, context_from_settings(settings))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -66,59 +90,43 @@ def _password(given: str | None, prompt: str) -> str:
 
 def cmd_create_company(args: argparse.Namespace) -> int:
     from server.domain.companies import create_company
-    from server.domain.context import context_from_settings
-    from server.domain.db import create_engine, create_sessionmaker
 
     settings = _settings(args)
     _migrate(settings)
     password = _password(args.admin_password, "Admin password: ")
 
-    async def run() -> None:
-        engine = create_engine(settings.effective_database_url)
-        try:
-            async with create_sessionmaker(engine)() as session:
-                company, admin = await create_company(
-                    session,
-                    ctx=context_from_settings(settings),
-                    name=args.name,
-                    sip_domain=args.domain,
-                    admin_full_name=args.admin_name,
-                    admin_phone=args.admin_phone,
-                    admin_password=password,
-                    admin_email=args.admin_email,
-                )
-                print(
-                    f"created company {company.name!r} (id {company.id}, SIP domain {company.sip_domain}, "
-                    f"invite code {company.invite_code}); admin login {admin.phone}"
-                )
-        finally:
-            await engine.dispose()
+    async def work(session: AsyncSession, ctx: DomainContext) -> None:
+        company, admin = await create_company(
+            session,
+            ctx=ctx,
+            name=args.name,
+            sip_domain=args.domain,
+            admin_full_name=args.admin_name,
+            admin_phone=args.admin_phone,
+            admin_password=password,
+            admin_email=args.admin_email,
+        )
+        print(
+            f"created company {company.name!r} (id {company.id}, SIP domain {company.sip_domain}, "
+            f"invite code {company.invite_code}); admin login {admin.phone}"
+        )
 
-    asyncio.run(run())
+    _in_session(settings, work)
     return 0
 
 
 def cmd_reset_admin_password(args: argparse.Namespace) -> int:
     from server.domain.companies import reset_admin_password
-    from server.domain.context import context_from_settings
-    from server.domain.db import create_engine, create_sessionmaker
 
     settings = _settings(args)
     _migrate(settings)
     password = _password(args.password, "New password: ")
 
-    async def run() -> None:
-        engine = create_engine(settings.effective_database_url)
-        try:
-            async with create_sessionmaker(engine)() as session:
-                user = await reset_admin_password(
-                    session, ctx=context_from_settings(settings), login=args.login, password=password
-                )
-                print(f"password reset and account unlocked for admin {user.phone}")
-        finally:
-            await engine.dispose()
+    async def work(session: AsyncSession, ctx: DomainContext) -> None:
+        user = await reset_admin_password(session, ctx=ctx, login=args.login, password=password)
+        print(f"password reset and account unlocked for admin {user.phone}")
 
-    asyncio.run(run())
+    _in_session(settings, work)
     return 0
 
 
