@@ -16,11 +16,22 @@ When no device can be opened the bridge still works: ``open()`` returns an ``Aud
 raises), the microphone side produces silence and received audio is only metered. Calls connect regardless.
 
 Echo cancellation: pjsua2's canceller (``AudDevManager.setEcOptions`` / ``MediaConfig.ecTailLen``) is
-attached to pjsua's *sound-device* port only; with the null device and this bridge it is not in the audio
-path. On Linux use the audio server's canceller (PulseAudio ``load-module module-echo-cancel`` or PipeWire's
-``libpipewire-module-echo-cancel``) and pick its "echo-cancel" source/sink here; on Windows/macOS the OS voice
-processing of the default communications device does the same. ``SoundDeviceBridge.echo_cancellation_note``
-says this to the UI.
+attached to pjsua's *sound-device* port only; with the null device and this bridge it never runs. So the
+bridge cancels echo itself with libspeexdsp (:mod:`softphone.echo_canceller`): the output callback also copies
+every block it plays into a :class:`PlaybackHistory`, and the input callback queues the microphone in a
+``capture`` FIFO. On pjmedia's clock thread ``onFrameRequested`` moves every captured frame, in order (the
+adaptive filter needs an unbroken stream), through the canceller into the usual mic FIFO. Each mic frame is
+paired with the audio handed to the speaker when that frame was handed to us (stream positions: the offset
+between the two streams' byte counts, resynchronised only when an xrun moves it), so the reference leads the
+echo by the output + acoustic + input latency. speexdsp's adaptive filter (tail ``echo_tail_ms``, default
+200 ms: it must cover that latency) and residual echo suppressor clean the frame before pjsua2 gets it.
+That is one ctypes call pair per 20 ms frame on pjmedia's clock thread (~0.1-0.3 ms, ``echo_stats``
+measures it); the PortAudio callbacks still only copy bytes. ``SoundDeviceBridge.create(...,
+echo_cancellation=False)`` turns it off. Without libspeexdsp (Debian ``libspeexdsp1``; a PyInstaller build
+must carry it next to the executable on macOS/Windows) the bridge works without it and
+:meth:`SoundDeviceBridge.health` reports "echo cancellation unavailable: libspeexdsp not found". The audio
+server's canceller (PulseAudio ``module-echo-cancel``, PipeWire ``echo-cancel``, the OS communications
+device) remains an alternative; do not stack both.
 
 Hot-plug: PortAudio only enumerates devices in ``Pa_Initialize``; rescanning means ``sd._terminate()`` +
 ``sd._initialize()``, which is only safe with no stream open. :meth:`SoundDeviceBridge.refresh_devices` closes
@@ -37,7 +48,10 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Callable
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -46,6 +60,14 @@ from typing import Any, Literal
 import numpy as np
 import pjsua2 as pj
 
+from softphone.echo_canceller import (
+    DEFAULT_TAIL_MS,
+    UNAVAILABLE_REASON,
+    EchoCanceller,
+    EchoCancellerUnavailable,
+    PlaybackHistory,
+    load_speexdsp,
+)
 from softphone.events import AudioDeviceProblem
 from softphone.ringbuffer import ByteRing
 from softphone.tones import Int16Array, ringback, ringtone
@@ -53,11 +75,12 @@ from softphone.tones import Int16Array, ringback, ringtone
 log = logging.getLogger(__name__)
 
 DeviceSpec = int | str | None
+_ECHO_RESYNC_MS = 15
 Direction = Literal["input", "output"]
 
 ECHO_CANCELLATION_NOTE = (
-    "Echo cancellation comes from the audio system: choose the 'echo-cancel' source and sink "
-    "(PulseAudio module-echo-cancel / PipeWire echo-cancel) or the OS communications device."
+    "Echo cancellation runs in the app (speexdsp). If libspeexdsp is missing, use the audio system's: "
+    "the 'echo-cancel' source and sink (PulseAudio / PipeWire) or the OS communications device."
 )
 
 
@@ -309,6 +332,16 @@ class BridgeStats:
     mic_starved_frames: int
 
 
+@dataclass(frozen=True, slots=True)
+class EchoStats:
+    """Echo canceller state and its cost on pjmedia's clock thread."""
+
+    state: Literal["on", "off", "unavailable"]
+    frames: int
+    mean_us: float
+    max_us: float
+
+
 class _BridgeCore:
     """The FIFOs, meters and PortAudio callbacks.
 
@@ -319,6 +352,8 @@ class _BridgeCore:
 
     def __init__(self, clock_rate: int, frame_ms: int, jitter_ms: int) -> None:
         bytes_per_ms = clock_rate * 2 // 1000
+        # What the speaker played, for the echo canceller's reference (1 s: far more than any sane latency).
+        self.played = PlaybackHistory(1000 * bytes_per_ms)
         frame_bytes = frame_ms * bytes_per_ms
         self.jitter_bytes = jitter_ms * bytes_per_ms
         # Playback waits for one jitter allowance after an underrun and never holds more than one frame on top
@@ -327,6 +362,11 @@ class _BridgeCore:
         self.prefill = self.jitter_bytes
         self.spk = ByteRing(4 * frame_bytes + self.jitter_bytes, frame_bytes + self.jitter_bytes)
         self.mic = ByteRing(4 * frame_bytes + self.jitter_bytes, frame_bytes + 2 * self.jitter_bytes)
+        # With echo cancellation the input callback fills ``capture`` instead, and the clock thread moves
+        # every captured frame, in order, through the canceller into ``mic``: the adaptive filter must see
+        # one unbroken stream, not the frames that survive ``mic``'s latency trimming.
+        self.capture = ByteRing(15 * frame_bytes)
+        self.cancel_echo = False
         self.primed = False
         # Replaced whole (never mutated) from the engine thread; the output callback reads it once per block.
         self.tone: _Loop | None = None
@@ -339,7 +379,7 @@ class _BridgeCore:
         if status:
             self.stream_errors += 1
         chunk = bytes(indata)
-        self.mic.write(chunk)
+        (self.capture if self.cancel_echo else self.mic).write(chunk)
         self.mic_meter.update(chunk)
 
     def on_output(self, outdata: Any, frames: int, _time: Any, status: Any) -> None:
@@ -357,10 +397,13 @@ class _BridgeCore:
         if tone is not None:
             mixed = np.frombuffer(out, dtype="<i2").astype(np.int32) + tone.take(frames)
             out[:] = np.clip(mixed, -32768, 32767).astype("<i2").tobytes()
+        self.played.write(out)
 
     def reset(self) -> None:
         self.mic.clear()
+        self.capture.clear()
         self.spk.clear()
+        self.played.clear()
         self.primed = False
         self.mic_meter.reset()
 
@@ -375,6 +418,9 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         call_media.startTransmit(bridge.media); bridge.media.startTransmit(call_media)
         ...
         bridge.destroy()   # before libDestroy; then drop the reference
+
+    Echo cancellation is on by default (``echo_cancellation=False`` turns it off, ``echo_tail_ms`` sets the
+    filter tail); ``echo_stats`` gives its state and cost, ``health()`` says when libspeexdsp is missing.
     """
 
     echo_cancellation_note = ECHO_CANCELLATION_NOTE
@@ -389,6 +435,9 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         jitter_ms: int = 20,
         sd: ModuleType | None = None,
         ringtone_wav: Path | None = None,
+        echo_cancellation: bool = True,
+        echo_tail_ms: int = DEFAULT_TAIL_MS,
+        speexdsp_names: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
         self._sd = sd if sd is not None else load_sounddevice()
@@ -407,6 +456,32 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         self.ringer = Ringer(self._sd, ringtone_wav)
         self.frames_requested = 0
         self.frames_received = 0
+        self.echo_cancellation = echo_cancellation
+        self.echo_tail_ms = echo_tail_ms
+        # Alignment: mic stream position c is cleaned with the played stream from position c - offset, the
+        # offset being (captured - played) at one instant: the reference is then what was handed to the
+        # speaker when the mic frame was handed to us, and it leads the echo by the output + acoustic + input
+        # latency (which the filter tail must cover). Callbacks arrive in bursts, so the offset is the maximum
+        # over the last second (a smaller one would ask for audio not played yet); it only changes when that
+        # moves by more than ``_ECHO_RESYNC_MS`` (an xrun slipped one stream): every change means re-learning.
+        self._echo_offset: int | None = None
+        self._echo_realign = False
+        self._echo_estimates: deque[int] = deque(maxlen=1000 // frame_ms)
+        self.echo_resyncs = 0
+        self._aec: EchoCanceller | None = None
+        self._aec_lock = threading.Lock()  # clock thread processes, engine thread resets/closes
+        self._aec_reset = False
+        self._aec_ns = 0
+        self._aec_max_ns = 0
+        if echo_cancellation:
+            try:
+                lib = load_speexdsp(speexdsp_names)
+                if lib is None:
+                    raise EchoCancellerUnavailable(UNAVAILABLE_REASON)
+                self._aec = EchoCanceller(clock_rate * frame_ms // 1000, clock_rate, echo_tail_ms, lib=lib)
+                self._core.cancel_echo = True
+            except EchoCancellerUnavailable as exc:
+                log.warning("%s", exc)
 
     # ----------------------------------------------------------------- pjsua2 side (engine thread)
 
@@ -452,6 +527,8 @@ class SoundDeviceBridge(pj.AudioMediaPort):
     def onFrameRequested(self, frame: pj.MediaFrame) -> None:
         # pjmedia clock thread: hand over one frame of microphone audio (silence when there is none).
         self.frames_requested += 1
+        if self._core.cancel_echo:
+            self._drain_capture()
         mic = self._core.mic
         if self._in_stream is not None and mic.available() >= self.frame_bytes:
             data = mic.read(self.frame_bytes)
@@ -466,6 +543,68 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
         frame.buf = pj.ByteVector(data)
         frame.size = len(data)
+
+    def _drain_capture(self) -> None:
+        capture = self._core.capture
+        while capture.available() >= self.frame_bytes:
+            start = capture.read_position
+            frame = capture.read(self.frame_bytes)
+            if self._out_stream is not None:
+                frame = self._cancel_echo(frame, start, capture.read_position + capture.available())
+            self._core.mic.write(frame)
+
+    def _echo_reference(self, frame_start: int, captured: int) -> bytes:
+        played = self._core.played
+        estimates = self._echo_estimates
+        if self._echo_realign:
+            self._echo_realign = False
+            self._aec_reset = True
+            self._echo_offset = None
+            estimates.clear()
+        estimates.append(captured - played.written)
+        wanted = max(estimates)
+        offset = self._echo_offset
+        if offset is None or abs(wanted - offset) > _ECHO_RESYNC_MS * self.clock_rate * 2 // 1000:
+            if offset is not None:
+                # The echo path moved: what the filter learnt is now wrong and would add echo, not remove it.
+                self.echo_resyncs += 1
+                self._aec_reset = True
+            offset = self._echo_offset = wanted - wanted % 2
+        return played.read_at(frame_start - offset, self.frame_bytes)
+
+    def _cancel_echo(self, mic_frame: bytes, frame_start: int, captured: int) -> bytes:
+        with self._aec_lock:
+            aec = self._aec
+            if aec is None:
+                return mic_frame
+            started = time.perf_counter_ns()
+            try:
+                reference = self._echo_reference(frame_start, captured)
+                if self._aec_reset:
+                    self._aec_reset = False
+                    aec.reset()
+                cleaned = aec.process(mic_frame, reference)
+            except Exception:  # never let the clock thread die; fall back to the raw microphone
+                log.exception("echo canceller failed; disabled")
+                self._aec = None
+                self._core.cancel_echo = False
+                aec.close()
+                return mic_frame
+            elapsed = time.perf_counter_ns() - started
+        self._aec_ns += elapsed
+        self._aec_max_ns = max(self._aec_max_ns, elapsed)
+        return cleaned
+
+    @property
+    def echo_stats(self) -> EchoStats:
+        aec = self._aec
+        if aec is not None:
+            state: Literal["on", "off", "unavailable"] = "on"
+        else:
+            state = "unavailable" if self.echo_cancellation else "off"
+        frames = aec.frames if aec is not None else 0
+        mean = self._aec_ns / frames / 1000 if frames else 0.0
+        return EchoStats(state=state, frames=frames, mean_us=mean, max_us=self._aec_max_ns / 1000)
 
     def onFrameReceived(self, frame: pj.MediaFrame) -> None:
         # pjmedia clock thread: one frame of what the user should hear.
@@ -561,6 +700,8 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         for name, stream in (("microphone", self._in_stream), ("speaker", self._out_stream)):
             if stream is not None and not stream.active:
                 return AudioDeviceProblem(f"{name} stream stopped (device removed?)")
+        if self.echo_cancellation and self._aec is None:
+            return AudioDeviceProblem(UNAVAILABLE_REASON)
         return None
 
     def close(self) -> None:
@@ -579,6 +720,9 @@ class SoundDeviceBridge(pj.AudioMediaPort):
                 except Exception as exc:  # a vanished device may fail to close; never propagate
                     log.warning("closing stream: %s", exc)
         self._core.reset()
+        # Other devices, another acoustic path: realign and learn it again (on the clock thread, which owns
+        # the alignment state).
+        self._echo_realign = True
 
     def set_ringer(self, device: DeviceSpec) -> None:
         """Choose the ringer's output device (index or name; None = system default)."""
@@ -633,3 +777,7 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         self.stop_ringback()
         self.ringer.stop()
         self.close()
+        with self._aec_lock:
+            aec, self._aec = self._aec, None
+        if aec is not None:
+            aec.close()

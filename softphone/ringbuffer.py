@@ -33,6 +33,12 @@ class ByteRing:
     def max_fill(self) -> int:
         return self._max_fill
 
+    @property
+    def read_position(self) -> int:
+        """Bytes consumed or dropped since creation: the stream position of the next byte to be read."""
+        with self._lock:
+            return self._read
+
     def available(self) -> int:
         with self._lock:
             return self._write - self._read

@@ -9,6 +9,7 @@ Roles (JSON lines on stdout report progress and results):
   speaker). Without, it plays ``--tone-hz`` (or, with ``--ringback``, the ringback tone) into the bridge
   (-> speaker) and records the bridge's microphone to ``--record`` for ``--talk`` seconds.
   ``--refresh-at S`` rescans the devices (hot-plug refresh) S seconds into the talk.
+  ``--echo-cancellation off`` turns the bridge's echo canceller off (``--echo-tail-ms`` sets its tail).
 """
 
 from __future__ import annotations
@@ -138,7 +139,12 @@ class Agent:
             self.pump(0.3)
             emit(event="done")
             return 0
-        bridge = SoundDeviceBridge.create(True, clock_rate=16000)
+        bridge = SoundDeviceBridge.create(
+            True,
+            clock_rate=16000,
+            echo_cancellation=args.echo_cancellation == "on",
+            echo_tail_ms=args.echo_tail_ms,
+        )
         self.bridge = bridge
         problem = bridge.open(args.input, args.output)
         emit(
@@ -207,6 +213,13 @@ class Agent:
             frames_received=bridge.frames_received,
             mic_underruns=bridge.stats.mic_underrun_bytes,
             speaker_underruns=bridge.stats.speaker_underrun_bytes,
+            echo_state=bridge.echo_stats.state,
+            echo_frames=bridge.echo_stats.frames,
+            echo_mean_us=bridge.echo_stats.mean_us,
+            echo_max_us=bridge.echo_stats.max_us,
+            echo_resyncs=bridge.echo_resyncs,
+            stream_errors=bridge.stats.stream_errors,
+            health=(lambda p: p.reason if p else None)(bridge.health()),
         )
         return 0
 
@@ -233,6 +246,8 @@ def main() -> int:
     parser.add_argument("--ringback", action="store_true")
     parser.add_argument("--refresh-at", type=float, default=0.0)
     parser.add_argument("--tone-after-refresh", type=float, default=0.0)
+    parser.add_argument("--echo-cancellation", choices=["on", "off"], default="on")
+    parser.add_argument("--echo-tail-ms", type=int, default=200)
     args = parser.parse_args()
     agent = Agent(args)
     try:
