@@ -15,24 +15,19 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from server.cli import demo_command
+from softphone.testing import free_port, wait_http_ok
+
 ROOT = Path(__file__).resolve().parents[1]
 AGENTS = (("84901000101", "agent101"), ("84901000102", "agent102"), ("84901000103", "agent103"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def as_postgres(args: list[str]) -> None:
@@ -102,20 +97,7 @@ class DemoServer:
         if database_url:
             env["SOFTPHONE_SERVER_DATABASE_URL"] = database_url
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "server.cli",
-                "run",
-                "--demo",
-                "--no-media",
-                "--data-dir",
-                str(self.data_dir),
-                "--http-port",
-                str(self.http_port),
-                "--sip-port",
-                str(free_port()),
-            ],
+            demo_command(self.data_dir, http_port=self.http_port, sip_port=free_port(), media=False),
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -124,17 +106,7 @@ class DemoServer:
         self.base = f"http://127.0.0.1:{self.http_port}/api/v1"
 
     def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("server exited")
-            try:
-                if httpx.get(f"{self.base}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError("server did not come up")
+        wait_http_ok(f"{self.base}/health", process=self.process, timeout=timeout)
 
     def stop(self) -> None:
         self.process.terminate()

@@ -37,6 +37,13 @@ def _migrate(settings: ServerSettings) -> None:
     upgrade(settings.effective_database_url)
 
 
+def demo_command(data_dir: Path, *, http_port: int, sip_port: int, media: bool = True) -> list[str]:
+    """The argv of a loopback demo server (`run --demo`), as tests and benchmarks start it."""
+    argv = [sys.executable, "-m", "server.cli", "run", "--demo", "--data-dir", str(data_dir)]
+    argv += ["--http-port", str(http_port), "--sip-port", str(sip_port)]
+    return argv if media else [*argv, "--no-media"]
+
+
 def _in_session(
     settings: ServerSettings, work: Callable[[AsyncSession, DomainContext], Awaitable[None]]
 ) -> None:

@@ -1,4 +1,5 @@
-"""Helpers to drive ``softphone-cli`` peers in subprocesses and check audio content (tests, bench)."""
+"""Helpers for tests and benchmarks: free ports, waiting for a server to answer, ``softphone-cli`` peers in
+subprocesses, and checking audio content."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 
 Event = dict[str, Any]
@@ -32,6 +34,21 @@ def free_port() -> int:
                     continue
                 return int(port)
     raise RuntimeError("no free port")
+
+
+def wait_http_ok(url: str, *, process: subprocess.Popen[Any] | None = None, timeout: float = 60.0) -> None:
+    """Poll ``url`` until it answers 200; raise if ``process`` exits first or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with code {process.returncode} before {url} answered")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer 200 within {timeout} s")
 
 
 def read_wav(path: str | Path) -> tuple[np.ndarray, int]:

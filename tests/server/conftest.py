@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
+import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,19 +18,15 @@ import httpx
 import pytest
 
 from server.api.app import create_app
+from server.cli import demo_command
 from server.domain.context import DomainContext, context_from_settings
 from server.domain.db import create_all, create_engine, create_sessionmaker
 from server.domain.notify import ConsoleEmailSender, ConsoleSmsSender
 from server.domain.security import Passwords
 from server.settings import ServerSettings
+from softphone.testing import free_port, wait_http_ok
 
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -77,7 +73,7 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
     _run_as_postgres(
         [str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", superuser, "-E", "UTF8"]
     )
-    port = _free_port()
+    port = free_port()
     opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off -c synchronous_commit=off"
     _run_as_postgres(
         [
@@ -230,15 +226,6 @@ async def api(
     await engine.dispose()
 
 
-def wait_until(predicate: object, timeout: float = 20.0, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(interval)
-    return False
-
-
 @dataclass
 class SeededDemo:
     creds: object
@@ -272,7 +259,7 @@ def login() -> object:
 
 @dataclass
 class DemoServer:
-    """A real `softphone-server run --demo` in a subprocess on free loopback ports (one per test module)."""
+    """A real `softphone-server run --demo` in a subprocess on free loopback ports."""
 
     process: subprocess.Popen[str]
     http_port: int
@@ -287,30 +274,14 @@ class DemoServer:
         return "".join(self.output)
 
 
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    import sys
-    import threading
-
-    data_dir = tmp_path_factory.mktemp("demo-server")
-    http_port, sip_port = _free_port(), _free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env = {k: v for k, v in env.items() if not k.startswith("SOFTPHONE_SERVER_")}
+@contextlib.contextmanager
+def run_demo_server(data_dir: Path, *, media: bool) -> Iterator[DemoServer]:
+    """Start the demo server, collect its output, and stop it (SIGTERM, then SIGKILL) on exit."""
+    http_port, sip_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTPHONE_SERVER_")}
+    env["PYTHONUNBUFFERED"] = "1"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "server.cli",
-            "run",
-            "--demo",
-            "--no-media",
-            "--data-dir",
-            str(data_dir),
-            "--http-port",
-            str(http_port),
-            "--sip-port",
-            str(sip_port),
-        ],
+        demo_command(data_dir, http_port=http_port, sip_port=sip_port, media=media),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -324,20 +295,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
             output.append(line)
 
     threading.Thread(target=pump, daemon=True).start()
-    server = DemoServer(process, http_port, sip_port, output)
-
-    def healthy() -> bool:
-        if process.poll() is not None:
-            return True
-        try:
-            return httpx.get(f"{server.base_url}/api/v1/health", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
     try:
-        assert wait_until(healthy, timeout=60), server.text()
-        assert process.poll() is None, server.text()
-        yield server
+        yield DemoServer(process, http_port, sip_port, output)
     finally:
         process.terminate()
         try:
@@ -345,3 +304,21 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """The demo server without media, answering HTTP (one per test module)."""
+    with run_demo_server(tmp_path_factory.mktemp("demo-server"), media=False) as server:
+        try:
+            wait_http_ok(f"{server.base_url}/api/v1/health", process=server.process, timeout=60)
+        except (RuntimeError, TimeoutError) as exc:
+            raise AssertionError(f"{exc}\n{server.text()}") from exc
+        yield server
+
+
+@pytest.fixture
+def start_demo_server(tmp_path: Path) -> Iterator[Callable[[bool], DemoServer]]:
+    """`start_demo_server(media)` -> a demo server for this test, not yet waited for; stopped after it."""
+    with contextlib.ExitStack() as stack:
+        yield lambda media: stack.enter_context(run_demo_server(tmp_path / "data", media=media))

@@ -8,14 +8,11 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import subprocess
-import sys
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import pytest
 from media_audio import assert_echo
@@ -23,20 +20,6 @@ from media_audio import assert_echo
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 MEDIA_UP = re.compile(r"media service pid (\d+) listening on 127\.0\.0\.1:(\d+)")
-
-
-def free_port_both() -> int:
-    """A port free for both UDP and TCP (the PBX binds SIP on both)."""
-    for _ in range(50):
-        with socket.socket() as tcp, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            tcp.bind(("127.0.0.1", 0))
-            port = int(tcp.getsockname()[1])
-            try:
-                udp.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
 
 
 @dataclass
@@ -60,30 +43,9 @@ class Pbx:
 
 
 @pytest.fixture
-def pbx(tmp_path: Path) -> Iterator[Pbx]:
-    sip_port, http_port = free_port_both(), free_port_both()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTPHONE_SERVER_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    cmd = [sys.executable, "-m", "server.cli", "run", "--demo", "--data-dir", str(tmp_path / "data")]
-    cmd += ["--http-port", str(http_port), "--sip-port", str(sip_port)]
-    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    output: list[str] = []
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            output.append(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    try:
-        yield Pbx(process, sip_port, output)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+def pbx(start_demo_server: Callable[[bool], Any]) -> Pbx:
+    server = start_demo_server(True)  # with its media service
+    return Pbx(server.process, server.sip_port, server.output)
 
 
 def through_pbx(pbx: Pbx) -> dict[str, object]:
