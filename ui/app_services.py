@@ -42,6 +42,7 @@ class MemoryLog:
     def __init__(self) -> None:
         self.calls: list[CallEntry] = []
         self.chats: list[ChatMessage] = []
+        self.read: set[str] = set()  # ids of incoming messages the agent has seen
 
     def add_call(self, entry: CallEntry) -> None:
         self.calls = [entry, *[c for c in self.calls if c.id != entry.id]]
@@ -60,9 +61,20 @@ class MemoryLog:
     def list_chats(self) -> list[ChatMessage]:
         return list(self.chats)
 
+    def unread_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for m in self.chats:
+            if m.direction == "incoming" and m.id not in self.read:
+                counts[m.peer] = counts.get(m.peer, 0) + 1
+        return counts
+
+    def mark_read(self, peer: str) -> None:
+        self.read |= {m.id for m in self.chats if m.peer == peer}
+
     def clear(self) -> None:
         self.calls.clear()
         self.chats.clear()
+        self.read.clear()
 
 
 @dataclass

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ui.phone_numbers import user_part
 from ui.viewmodels.chat import ChatMessage
 from ui.viewmodels.history import CallEntry
 
@@ -87,6 +88,19 @@ class StoreLog:
                     )
                 )
         return out
+
+    def unread_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for conv in self._store.conversations():
+            if conv.unread:
+                peer = user_part(conv.peer_uri)
+                counts[peer] = counts.get(peer, 0) + conv.unread
+        return counts
+
+    def mark_read(self, peer: str) -> None:
+        for conv in self._store.conversations():
+            if conv.unread and user_part(conv.peer_uri) == peer:
+                self._store.mark_read(conv.account_id, conv.peer_uri)
 
     def clear(self) -> None:
         self._store.clear_calls()

@@ -24,6 +24,7 @@ class Preferences:
     status: str = "available"
     last_hotline: str = ""
     welcomed: bool = False
+    missed_seen_at: float = 0.0  # missed calls after this time count in the history badge
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_(self, **changes: object) -> Preferences:

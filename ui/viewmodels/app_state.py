@@ -91,7 +91,12 @@ class AppViewModel(QObject):
         )
         self.calls.set_auto_answer(prefs.auto_answer_delay if prefs.auto_answer else None)
         self.dialer = DialerViewModel(self.accounts, self.calls, parent=self)
-        self.history = HistoryViewModel(call_log, parent=self)
+        self.history = HistoryViewModel(
+            call_log,
+            seen_until=prefs.missed_seen_at,
+            on_seen=lambda at: self.settings.remember(missed_seen_at=at),
+            parent=self,
+        )
         self.chat = ChatViewModel(
             link,
             chat_log,

@@ -33,6 +33,8 @@ class ChatLog(Protocol):
     def add_chat(self, message: ChatMessage) -> None: ...
     def update_chat_status(self, message_id: str, status: str) -> None: ...
     def list_chats(self) -> list[ChatMessage]: ...
+    def unread_counts(self) -> dict[str, int]: ...  # by peer (user part of the URI)
+    def mark_read(self, peer: str) -> None: ...
     def clear(self) -> None: ...
 
 
@@ -67,7 +69,7 @@ class ChatViewModel(QObject):
         self._resolve = resolve_name
         self._clock = clock
         self._messages: list[ChatMessage] = log.list_chats()
-        self._unread: dict[str, int] = {}
+        self._unread: dict[str, int] = {p: n for p, n in log.unread_counts().items() if n > 0}
         self._current: str | None = None
         self._visible = False
         self._pending = 0
@@ -108,15 +110,19 @@ class ChatViewModel(QObject):
 
     def open(self, peer: str) -> None:
         self._current = user_part(peer)
-        self._unread.pop(self._current, None)
+        self._read(self._current)
         self.changed.emit()
 
     def set_visible(self, visible: bool) -> None:
         """Whether the chat page is on screen (messages to the open conversation are then read)."""
         self._visible = visible
         if visible and self._current:
-            self._unread.pop(self._current, None)
+            self._read(self._current)
             self.changed.emit()
+
+    def _read(self, peer: str) -> None:
+        if self._unread.pop(peer, 0):
+            self._log.mark_read(peer)
 
     def send(self, text: str) -> bool:
         text = text.strip()
@@ -162,7 +168,9 @@ class ChatViewModel(QObject):
             )
             self._messages.append(msg)
             self._log.add_chat(msg)
-            if not (self._visible and self._current == msg.peer):
+            if self._visible and self._current == msg.peer:
+                self._log.mark_read(msg.peer)
+            else:
                 self._unread[msg.peer] = self._unread.get(msg.peer, 0) + 1
                 self.notify.emit(self._resolve(msg.peer) or msg.peer, event.text)
             self.changed.emit()

@@ -61,15 +61,23 @@ class HistoryViewModel(QObject):
     playRequested = Signal(str)  # path of a recording
 
     def __init__(
-        self, log: CallLog, *, clock: Callable[[], float] = time.time, parent: QObject | None = None
+        self,
+        log: CallLog,
+        *,
+        seen_until: float = 0.0,
+        on_seen: Callable[[float], None] = lambda _t: None,
+        clock: Callable[[], float] = time.time,
+        parent: QObject | None = None,
     ) -> None:
+        """``seen_until``: when the agent last looked at history (kept across restarts by ``on_seen``)."""
         super().__init__(parent)
         self._log = log
         self._clock = clock
         self._filter = "all"
         self._search = ""
         self._entries = log.list_calls()
-        self._seen_until = clock()
+        self._seen_until = seen_until
+        self._on_seen = on_seen
 
     @property
     def filter(self) -> str:
@@ -107,6 +115,7 @@ class HistoryViewModel(QObject):
 
     def mark_seen(self) -> None:
         self._seen_until = self._clock()
+        self._on_seen(self._seen_until)
         self.changed.emit()
 
     def record(self, call: CallItem) -> None:
