@@ -6,8 +6,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
+from ui.resources import RESOURCES_DIR
+
 LANGUAGES = ("vi", "en")
-I18N_DIR = Path(__file__).resolve().parent.parent / "resources" / "i18n"
+I18N_DIR = RESOURCES_DIR / "i18n"
 
 
 class Translations:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TS = ROOT / "resources" / "i18n" / "softphone_vi.ts"
-QM = ROOT / "resources" / "i18n" / "softphone_vi.qm"
+TS = ROOT / "ui" / "resources" / "i18n" / "softphone_vi.ts"
+QM = ROOT / "ui" / "resources" / "i18n" / "softphone_vi.qm"
 BIN = Path(sys.executable).parent
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 
