@@ -61,6 +61,7 @@ async def _start_media(settings: ServerSettings, running: RunningServer) -> None
 
 async def _start_sip(settings: ServerSettings, directory: SqlDirectory, running: RunningServer) -> None:
     try:
+        from server.sip.proxy import ProxySettings
         from server.sip.service import start_sip_service
     except ImportError as exc:
         log.warning("SIP service not available in this build (%s); serving the HTTP API only", exc)
@@ -72,6 +73,7 @@ async def _start_sip(settings: ServerSettings, directory: SqlDirectory, running:
         tcp_port=settings.sip_port,
         tls_port=settings.sip_tls_port,
         media_address=running.media_address,
+        settings=ProxySettings(route_key=settings.signing_key()),
     )
     running.stop_callbacks.append(service.stop)
     ports = getattr(service, "ports", None)

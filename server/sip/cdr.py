@@ -3,6 +3,10 @@
 `CallLog` keeps the current record of each running attempt and turns proxy events (ringing,
 answered, final response, BYE, cut-off) into new frozen records for `Directory.record_call`,
 which upserts by call id, so a crash loses at most the state change in flight.
+
+After a restart `restore` reads a running call's record back so its BYE can close it.  Reading is not
+part of the `Directory` protocol yet: a directory offering `call_record(call_id)` is asked directly, one
+offering only `call_records()` (SqlDirectory) is scanned; with neither the CDR keeps no end.
 """
 
 from __future__ import annotations
@@ -50,6 +54,28 @@ class CallLog:
             await self._directory.record_call(rec)
         except Exception:  # a CDR write failure must never break call handling
             log.exception("cdr: writing %s failed", rec.call_id)
+
+    async def restore(self, call_id: str) -> CallRecord | None:
+        """The stored record of a call answered before a restart and not ended yet, adopted as running."""
+        rec = self.records.get(call_id)
+        if rec is not None:
+            return rec
+        try:
+            one = getattr(self._directory, "call_record", None)
+            if one is not None:
+                rec = await one(call_id)
+            else:
+                many = getattr(self._directory, "call_records", None)
+                if many is None:
+                    return None
+                rec = next((r for r in await many() if r.call_id == call_id), None)
+        except Exception:
+            log.exception("cdr: reading %s back failed", call_id)
+            return None
+        if not isinstance(rec, CallRecord) or rec.end is not None:
+            return None
+        self.records[call_id] = rec
+        return rec
 
     async def start(self, rec: CallRecord) -> None:
         await self._write(rec)

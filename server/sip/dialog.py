@@ -9,12 +9,18 @@ Three ways to get one:
   (ending a call when a quota runs out): the two half-dialogs "toward the caller" and "toward the callee",
   each using only the Record-Route entries on its side of the proxy's own entry.
 
+``route_token``/``verify_route_token`` make and check the proof a proxy puts in its Record-Route so that it
+can still relay a dialog's requests after a restart (the dialog itself was only in memory).
+
 ``create_request`` applies RFC 3261 12.2.1.1 (loose routing; strict-routing next hops are handled by moving
 the remote target to the end of the Route set) and ``next_hop``/``target_address`` say where to send it.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -215,3 +221,51 @@ def proxy_legs(
         local_cseq=0,
     )
     return toward_caller, toward_callee
+
+
+# --------------------------------------------------------------------------- stateless dialog proof
+# A record-routing proxy that restarts loses its dialogs.  So that it can still relay their in-dialog
+# requests without becoming an open relay, it puts a MAC in its own Record-Route URI: the route set of
+# every dialog it set up then carries a proof, bound to the Call-ID and the caller's From tag (the only
+# tag known when the INVITE is forwarded), that it set that dialog up.  The issue time bounds replay.
+
+ROUTE_TOKEN_PARAM = "dlg"
+_MAC_BYTES = 10
+
+
+def route_token_key(secret: bytes) -> bytes:
+    """The MAC key, separated from other uses of the server's persisted secret."""
+    return hmac.new(secret, b"softphone-server sip record-route v1", hashlib.sha256).digest()
+
+
+def _mac(key: bytes, call_id: str, tag: str, issued: int) -> str:
+    msg = b"\0".join((call_id.encode(), tag.encode(), str(issued).encode()))
+    digest = hmac.new(key, msg, hashlib.sha256).digest()[:_MAC_BYTES]
+    return base64.b32encode(digest).decode().rstrip("=").lower()
+
+
+def route_token(key: bytes, call_id: str, caller_tag: str, now: float) -> str:
+    """Our Record-Route's ``dlg`` value for the dialog of ``call_id`` started by ``caller_tag``."""
+    issued = int(now)
+    return f"{issued:x}-{_mac(key, call_id, caller_tag, issued)}"
+
+
+def verify_route_token(
+    key: bytes, token: str, call_id: str, tags: Sequence[str | None], now: float, max_age: float
+) -> str | None:
+    """The tag among ``tags`` (From and To of a request) that ``token`` vouches for as the caller's, if any.
+
+    None when the token is malformed, older than ``max_age`` or issued for another Call-ID or caller."""
+    issued_hex, dash, mac = token.lower().partition("-")
+    if not dash:
+        return None
+    try:
+        issued = int(issued_hex, 16)
+    except ValueError:
+        return None
+    if not 0 <= now - issued <= max_age + 60:
+        return None
+    for tag in tags:
+        if tag and hmac.compare_digest(mac, _mac(key, call_id, tag, issued)):
+            return tag
+    return None

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -34,6 +35,7 @@ from server.sip.address import Address
 from server.sip.auth import DigestAuthenticator
 from server.sip.carriers import normalize_number
 from server.sip.cdr import CallLog
+from server.sip.dialog import ROUTE_TOKEN_PARAM, route_token, route_token_key, verify_route_token
 from server.sip.directory import (
     CallRecord,
     Directory,
@@ -76,6 +78,7 @@ log = logging.getLogger("server.sip.proxy")
 
 DND_REASON = 'SIP;cause=486;text="Do Not Disturb"'
 AUTHENTICATED_METHODS = frozenset({"INVITE", "MESSAGE", "SUBSCRIBE", "PUBLISH"})
+_ENDED_MEMORY = 10_000  # Call-IDs of ended dialogs kept so their Record-Route proof cannot revive them
 ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, PUBLISH, REFER, INFO"
 
 
@@ -88,6 +91,9 @@ class ProxySettings:
     flood: FloodPolicy = field(default_factory=FloodPolicy)
     nonce_ttl: float = 300.0
     auth_algorithms: tuple[str, ...] = ("SHA-256", "MD5")
+    # The server's persisted secret: keys the dialog proof in our Record-Route, so in-dialog requests of
+    # calls set up before a restart are still relayed.  None: a per-process key (nothing survives a restart).
+    route_key: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(slots=True)
@@ -179,6 +185,9 @@ class Proxy:
         self._proxy_calls: dict[TransactionKey, ProxyCall] = {}
         self._branch_owner: dict[TransactionKey, TransactionKey] = {}
         self._dialogs: dict[str, Dialog] = {}  # by Call-ID
+        self._route_key = route_token_key(settings.route_key or secrets.token_bytes(32))
+        # Call-IDs of dialogs ended here: their Record-Route proof must not bring them back (bounded).
+        self._ended: dict[str, None] = {}
         # our own requests (stored MESSAGE delivery, trunk REGISTER) -> what to do with the answer
         self._uac_callbacks: dict[TransactionKey, Callable[[SipResponse | None, float], Awaitable[None]]] = {}
         self._trunk_regs: dict[tuple[str, int, str], TrunkRegistration] = {}
@@ -298,9 +307,10 @@ class Proxy:
         if mf is not None and mf <= 0:
             self._respond(make_response(req, 483), now)
             return
+        tokens = self._own_route_tokens(req) if req.to_tag is not None else []
         self._pop_own_routes(req)
         if req.to_tag is not None:
-            await self._in_dialog(req, source, now)
+            await self._in_dialog(req, source, tokens, now)
             return
         if method == "REGISTER":
             result = await self.registrar.handle(req, source, now)
@@ -491,13 +501,16 @@ class Proxy:
             self._fork(call, [(SipUri(user=decision.feature, host=m.host, port=m.port), m)], now)
 
     def _fork(self, call: ProxyCall, targets: list[tuple[SipUri, Address]], now: float) -> None:
+        invite = call.request.method == "INVITE"
+        token = route_token(self._route_key, call.request.call_id, call.request.from_tag or "", now)
         for uri, dest in targets:
             fwd = self._prepare_forward(
                 call.request,
                 uri,
                 dest,
-                record_route=call.request.method == "INVITE",
+                record_route=invite,
                 inbound=call.source.transport,
+                token=token if invite else None,
             )
             key = self._send_request(fwd, dest, now)
             call.branches[key] = Branch(key, fwd, dest)
@@ -516,8 +529,26 @@ class Proxy:
             routes = routes[1:]
         return routes
 
+    def _own_route_tokens(self, req: SipRequest) -> list[str]:
+        """The dialog proofs in our Route entries on top of `req` (before they are popped)."""
+        out: list[str] = []
+        for route in req.routes:
+            if not self._is_us(route.uri):
+                break
+            token = route.uri.params.get(ROUTE_TOKEN_PARAM)
+            if token:
+                out.append(token)
+        return out
+
     def _prepare_forward(
-        self, req: SipRequest, uri: SipUri, dest: Address, *, record_route: bool, inbound: str | None = None
+        self,
+        req: SipRequest,
+        uri: SipUri,
+        dest: Address,
+        *,
+        record_route: bool,
+        inbound: str | None = None,
+        token: str | None = None,
     ) -> SipRequest:
         fwd = req.copy()
         fwd.uri = uri
@@ -526,11 +557,12 @@ class Proxy:
         fwd.headers.remove("X-Hotline")
         fwd.headers.remove("Proxy-Authorization")
         if record_route:
+            proof = f";{ROUTE_TOKEN_PARAM}={token}" if token else ""
             # RFC 5658 double Record-Route when the two sides use different transports: each side
             # then reaches us on its own transport.
             if inbound is not None and inbound != dest.transport and inbound in self.local:
-                fwd.headers.add_first("Record-Route", f"<{self._rr_uri(inbound)}>")
-            fwd.headers.add_first("Record-Route", f"<{self._rr_uri(dest.transport)}>")
+                fwd.headers.add_first("Record-Route", f"<{self._rr_uri(inbound)}{proof}>")
+            fwd.headers.add_first("Record-Route", f"<{self._rr_uri(dest.transport)}{proof}>")
         fwd.headers.add_first("Via", self._via(dest.transport))
         return fwd
 
@@ -768,12 +800,77 @@ class Proxy:
         early = self._early.get(req.call_id)
         return early is not None and any(tag in tags for tag in early.values())
 
-    async def _in_dialog(self, req: SipRequest, source: Address, now: float) -> None:
-        routes = req.routes
-        if (routes or not self._is_us(req.uri)) and not self._dialog_allowed(req):
-            log.info("%s for unknown dialog %s from %s refused", req.method, req.call_id, source)
-            self._respond(make_response(req, 481), now)
+    def _vouched_caller_tag(self, req: SipRequest, tokens: list[str], now: float) -> str | None:
+        """The caller's tag, if our Record-Route proof in `tokens` shows we set this dialog up."""
+        if req.call_id in self._ended:
+            return None
+        for token in tokens:
+            tag = verify_route_token(
+                self._route_key,
+                token,
+                req.call_id,
+                (req.from_tag, req.to_tag),
+                now,
+                self.settings.max_dialog_age,
+            )
+            if tag is not None:
+                return tag
+        return None
+
+    async def _restore_dialog(
+        self, req: SipRequest, caller_tag: str, source: Address, dest: Address, now: float
+    ) -> None:
+        """Minimal state for a dialog set up before a restart, from the request itself and its CDR.
+
+        The CDR gives the answer time and users, so a BYE closes the record and bills the minutes, but
+        the quota cut-off is not re-armed: such a call runs until hung up even past the monthly quota.
+        Trunk calls whose INVITE was re-sent with credentials lose the CSeq offset (a BYE then reuses
+        the INVITE's number, which RFC 3261 12.2.2 still accepts)."""
+        if req.call_id in self._dialogs:
             return
+        rec = await self.calls.restore(req.call_id)
+        from_caller = req.from_tag == caller_tag
+        contacts = req.contacts
+        sender_target = contacts[0].uri if contacts else req.from_.uri
+        frm, to = str(replace(req.from_, params={})), str(replace(req.to, params={}))
+        d = Dialog(
+            call_id=req.call_id,
+            caller_tag=caller_tag,
+            callee_tag=(req.to_tag if from_caller else req.from_tag) or "",
+            caller_uri=frm if from_caller else to,
+            callee_uri=to if from_caller else frm,
+            caller_target=sender_target if from_caller else req.uri,
+            callee_target=req.uri if from_caller else sender_target,
+            caller_flow=source if from_caller else dest,
+            callee_flow=dest if from_caller else source,
+            answered_at=rec.answer if rec is not None and rec.answer is not None else now,
+            caller_user_id=rec.caller_user_id if rec is not None else None,
+            callee_user_id=rec.callee_user_id if rec is not None else None,
+            billed_user_id=rec.caller_user_id if rec is not None and rec.direction == "outbound" else None,
+            cutoff_at=None,
+            caller_cseq=req.cseq[0] if from_caller else 0,
+            callee_cseq=0 if from_caller else req.cseq[0],
+        )
+        self._dialogs[req.call_id] = d
+        log.info(
+            "dialog %s restored from its Record-Route proof (%s from %s)",
+            req.call_id,
+            req.method,
+            source,
+        )
+        for uid in (d.caller_user_id, d.callee_user_id):
+            if uid is not None:
+                await self._presence_changed(uid, now)
+
+    async def _in_dialog(self, req: SipRequest, source: Address, tokens: list[str], now: float) -> None:
+        routes = req.routes
+        restore: str | None = None
+        if (routes or not self._is_us(req.uri)) and not self._dialog_allowed(req):
+            restore = self._vouched_caller_tag(req, tokens, now)
+            if restore is None:
+                log.info("%s for unknown dialog %s from %s refused", req.method, req.call_id, source)
+                self._respond(make_response(req, 481), now)
+                return
         if routes:
             dest = self._resolve(routes[0].uri)
         else:
@@ -784,6 +881,8 @@ class Proxy:
                 self._respond(make_response(req, 481), now)
                 return
             dest = self._flow_for(req.uri) or self._resolve(req.uri)
+        if restore is not None:
+            await self._restore_dialog(req, restore, source, dest, now)
         d = self._dialogs.get(req.call_id)
         if d is not None:
             from_tag = req.from_tag
@@ -826,7 +925,8 @@ class Proxy:
         our non-2xx whose branch does not match the INVITE's (re-matched by Call-ID, CSeq, From tag)."""
         routes = req.routes
         if routes and self._is_us(routes[0].uri):
-            if self._dialog_allowed(req):
+            tokens = self._own_route_tokens(req)
+            if self._dialog_allowed(req) or self._vouched_caller_tag(req, tokens, now) is not None:
                 self._forward_stateless(req, now)
             return
         via = self._invite_vias.get((req.call_id, req.cseq[0], req.from_tag or ""))
@@ -861,6 +961,9 @@ class Proxy:
     ) -> None:
         if self._dialogs.pop(d.call_id, None) is None:
             return
+        self._ended[d.call_id] = None
+        if len(self._ended) > _ENDED_MEMORY:
+            del self._ended[next(iter(self._ended))]
         self._drop_deadline(f"quota:{d.call_id}")
         await self.calls.ended(d.call_id, now, cause, disposition)
         if d.billed_user_id is not None:
