@@ -10,7 +10,9 @@ from softphone.events import PresenceStatus
 
 # RPID only knows away/busy activities, so "dnd" and "on the phone" are busy activities told apart by a
 # fixed note prefix. Other clients simply show "busy" plus the note, which is what a person expects.
-DND_NOTE = "Do not disturb"
+# The prefixes are the PBX's own notes (server/sip/presence.py): it reads a PUBLISHed busy activity as
+# "busy" and passes the note on, and its NOTIFYs for DND/on-a-call carry these notes; compared ignoring case.
+DND_NOTE = "Do Not Disturb"
 ON_THE_PHONE_NOTE = "On the phone"
 PUBLISHABLE: tuple[str, ...] = tuple(s for s in get_args(PresenceStatus) if s != "offline")
 
@@ -43,7 +45,7 @@ def from_pj(ps: pj.PresenceStatus) -> tuple[PresenceStatus, str]:
     if ps.status != pj.PJSUA_BUDDY_STATUS_ONLINE:
         return "offline", note
     for prefix, status in ((DND_NOTE, "dnd"), (ON_THE_PHONE_NOTE, "on_the_phone")):
-        if note.startswith(prefix):
+        if note.lower().startswith(prefix.lower()):
             rest = note[len(prefix):].lstrip(": ")
             return status, rest  # type: ignore[return-value]
     if ps.activity == pj.PJRPID_ACTIVITY_AWAY:

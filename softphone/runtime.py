@@ -103,6 +103,8 @@ class AccountEntry:
     config: AccountConfig
     account: PjAccount
     reg_state: str = "unregistered"
+    # What the user chose to show (publish_presence); re-published after every (re-)registration.
+    presence: tuple[str, str] = ("available", "")
 
 
 def split_name_addr(value: str) -> tuple[str, str]:
@@ -475,6 +477,10 @@ class Runtime:
         reg.firstRetryIntervalSec = a.reg_first_retry_s
         reg.randomRetryIntervalSec = 1
         reg.dropCallsOnFail = False
+        # A registering account PUBLISHes its status (RFC 3903) to the PBX, the presence agent that NOTIFYs
+        # colleagues; pjsua unpublishes on account removal. Direct-IP accounts have no presence server:
+        # their status goes out only in NOTIFYs to peers that SUBSCRIBE to them directly.
+        cfg.presConfig.publishEnabled = a.register
         # Without an explicit proxy, a registrar other than the domain also routes calls, MESSAGEs and
         # SUBSCRIBEs: the SIP domain of a PBX (demo.local) usually does not resolve.
         proxy = a.proxy or (a.registrar if a.register and a.registrar else None)
@@ -545,6 +551,11 @@ class Runtime:
         state = ("registered" if expiration > 0 else "unregistered") if code // 100 == 2 else "failed"
         if entry is not None:
             entry.reg_state = state
+            if state == "registered" and entry.config.register:
+                # Every successful REGISTER (first, refresh, after a failure or network change) re-sends the
+                # status: a restarted PBX forgot what we published, and pjsua alone would only refresh its
+                # publication when that expires. One PUBLISH per registration interval is cheap.
+                self._publish(entry)
         self.emit(RegistrationChanged(acc.account_id, state, int(code), reason))  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ calls
@@ -1061,7 +1072,17 @@ class Runtime:
             self._graveyard.append(b)
 
     def publish_presence(self, account_id: str, status: str, note: str) -> None:
-        self._account(account_id).account.setOnlineStatus(presence.to_pj(status, note))
+        entry = self._account(account_id)
+        presence.to_pj(status, note)  # validates before anything is remembered
+        entry.presence = (status, note)
+        self._publish(entry)
+
+    def _publish(self, entry: AccountEntry) -> None:
+        """Send the account's status: a PUBLISH to the PBX when registering, NOTIFYs to direct watchers."""
+        try:
+            entry.account.setOnlineStatus(presence.to_pj(*entry.presence))
+        except pj.Error as exc:
+            log.warning("publishing presence of %s: %s", entry.config.account_id, exc.info())
 
     def on_buddy_state(self, b: PjBuddy) -> None:
         info = b.getInfo()

@@ -10,6 +10,7 @@ import textwrap
 import wave
 from pathlib import Path
 
+import pjsua2 as pj
 import pytest
 
 from softphone import presence
@@ -35,6 +36,24 @@ def test_mos_is_high_for_a_clean_call_and_falls_with_loss_and_delay() -> None:
 @pytest.mark.parametrize("note", ["", "back at 3"])
 def test_presence_round_trip(status: str, note: str) -> None:
     assert presence.from_pj(presence.to_pj(status, note)) == (status, note)
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("Do Not Disturb", "dnd"),
+        ("Do not disturb", "dnd"),
+        ("On the phone", "on_the_phone"),
+        ("Busy", "busy"),
+    ],
+)
+def test_presence_reads_the_pbx_notes(note: str, expected: str) -> None:
+    """The PBX NOTIFYs DND and calls as a busy activity with its own note (server/sip/presence.py)."""
+    ps = pj.PresenceStatus()
+    ps.status = pj.PJSUA_BUDDY_STATUS_ONLINE
+    ps.activity = pj.PJRPID_ACTIVITY_BUSY
+    ps.note = note
+    assert presence.from_pj(ps)[0] == expected
 
 
 def test_presence_rejects_unknown_status() -> None:
