@@ -129,13 +129,6 @@ def test_server_sigkill_and_restart_keeps_bindings_cdrs_and_queued_messages(
     assert len([e for e in a103.events if e["event"] == "MessageReceived"]) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="PBX dialogs live only in memory: after a restart a BYE for a call set up before the crash is "
-    "refused with 481 ('BYE for unknown dialog', server/sip/proxy.py _in_dialog/_dialog_allowed), so the "
-    "other party's leg stays up and the CDR never gets its end",
-)
 def test_call_up_across_a_server_restart_can_still_be_hung_up(
     start_server: Callable[[], ServerProcess], agents: Agents
 ) -> None:
