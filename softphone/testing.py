@@ -36,6 +36,22 @@ def free_port() -> int:
     raise RuntimeError("no free port")
 
 
+class MemoryTokens:
+    """The token store interface of ``SecretStore`` in memory, for tests that are not about the keyring."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, str] = {}
+
+    def get(self, key: str) -> str | None:
+        return self.data.get(key)
+
+    def set(self, key: str, secret: str) -> None:
+        self.data[key] = secret
+
+    def delete(self, key: str) -> bool:
+        return self.data.pop(key, None) is not None
+
+
 def wait_http_ok(url: str, *, process: subprocess.Popen[Any] | None = None, timeout: float = 60.0) -> None:
     """Poll ``url`` until it answers 200; raise if ``process`` exits first or ``timeout`` passes."""
     deadline = time.monotonic() + timeout
@@ -68,7 +84,12 @@ def tone_levels(
 ) -> dict[float, float]:
     """Relative level (0..1 of total energy) of each frequency in the WAV, via an FFT over the clip."""
     data, rate = read_wav(path)
-    data = data[int(skip_s * rate): int((skip_s + max_s) * rate)]
+    return band_levels(data[int(skip_s * rate): int((skip_s + max_s) * rate)], rate, freqs)
+
+
+def band_levels(samples: np.ndarray, rate: int, freqs: Sequence[float]) -> dict[float, float]:
+    """Share (0..1) of the clip's energy within ±15 Hz of each frequency; all 0.0 under 0.1 s of audio."""
+    data = np.asarray(samples, dtype=np.float64)
     if len(data) < rate // 10:
         return {f: 0.0 for f in freqs}
     spectrum = np.abs(np.fft.rfft(data * np.hanning(len(data)))) ** 2

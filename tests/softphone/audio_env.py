@@ -130,6 +130,7 @@ def stop_pulse(server: PulseServer) -> None:
 
 
 def pulse_server_fixture(tmp_root: Path) -> Iterator[PulseServer]:
+    """The body of a ``pulse`` fixture: ``yield from pulse_server_fixture(tmp_path_factory.mktemp(...))``."""
     server = start_pulse(tmp_root)
     try:
         yield server

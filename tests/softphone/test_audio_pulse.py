@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from audio_env import PulseServer, pulse_available, read_raw, start_pulse, stop_pulse
+from audio_env import PulseServer, pulse_available, pulse_server_fixture, read_raw
 
 from softphone.audio import Ringer, SoundDeviceBridge, list_devices, load_sounddevice, rescan_devices
 from softphone.tones import dominant_frequency, read_wav_mono, sine, tone_ratio
@@ -33,11 +33,7 @@ RATE = 16000
 
 @pytest.fixture(scope="module")
 def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
-    server = start_pulse(tmp_path_factory.mktemp("pulse"))
-    try:
-        yield server
-    finally:
-        stop_pulse(server)
+    yield from pulse_server_fixture(tmp_path_factory.mktemp("pulse"))
 
 
 def agent(env: dict[str, str], *args: str, timeout: float = 90) -> subprocess.Popen[str]:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from audio_env import PulseServer, pulse_available, read_raw, start_pulse, stop_pulse
+from audio_env import PulseServer, pulse_available, pulse_server_fixture, read_raw
 
-from softphone.testing import CliPeer
+from softphone.testing import CliPeer, band_levels
 from softphone.tones import sine
 
 pytestmark = [
@@ -24,22 +24,11 @@ RATE = 16000
 
 @pytest.fixture(scope="module")
 def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
-    server = start_pulse(tmp_path_factory.mktemp("pulse-engine"))
-    try:
-        yield server
-    finally:
-        stop_pulse(server)
+    yield from pulse_server_fixture(tmp_path_factory.mktemp("pulse-engine"))
 
 
-def band_level(samples: np.ndarray, freq: float, rate: int = RATE) -> float:
-    """Share of the clip's energy within ±15 Hz of ``freq``."""
-    x = samples.astype(np.float64)
-    if len(x) < rate // 10:
-        return 0.0
-    spec = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
-    hz = rate / len(x)
-    c, w = round(freq / hz), max(2, round(15 / hz))
-    return float(spec[max(0, c - w): c + w + 1].sum() / (spec.sum() or 1.0))
+def band_level(samples: np.ndarray, freq: float) -> float:
+    return band_levels(samples, RATE, [freq])[freq]
 
 
 def test_microphone_and_speaker_through_the_engine(peers, pulse: PulseServer, tmp_path: Path) -> None:

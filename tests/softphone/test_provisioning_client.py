@@ -15,6 +15,7 @@ from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from softphone.provisioning import ApiError, ProvisioningClient, ProvisioningDocument, ProvisioningFormatError
+from softphone.testing import MemoryTokens  # the keyring-backed store is tested in test_secrets.py
 
 BASE = "http://testserver/api/v1"
 
@@ -51,22 +52,6 @@ DOCUMENT: dict[str, Any] = {
     "echo_test": "*43",
     "directory_url": "/api/v1/directory",
 }
-
-
-class MemoryTokens:
-    """The token store interface in memory (the keyring-backed one is tested in test_secrets.py)."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, str] = {}
-
-    def get(self, key: str) -> str | None:
-        return self.data.get(key)
-
-    def set(self, key: str, secret: str) -> None:
-        self.data[key] = secret
-
-    def delete(self, key: str) -> bool:
-        return self.data.pop(key, None) is not None
 
 
 def error(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> JSONResponse:

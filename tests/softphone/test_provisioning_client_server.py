@@ -13,6 +13,7 @@ import pytest
 
 from softphone.phone_numbers import normalize_vn_phone
 from softphone.provisioning import ApiError, ProvisioningClient
+from softphone.testing import MemoryTokens
 
 pytestmark = pytest.mark.integration
 
@@ -27,20 +28,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-class MemoryTokens:
-    def __init__(self) -> None:
-        self.data: dict[str, str] = {}
-
-    def get(self, key: str) -> str | None:
-        return self.data.get(key)
-
-    def set(self, key: str, secret: str) -> None:
-        self.data[key] = secret
-
-    def delete(self, key: str) -> bool:
-        return self.data.pop(key, None) is not None
 
 
 @dataclass

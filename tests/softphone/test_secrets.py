@@ -56,29 +56,38 @@ def _session_env(home: Path) -> dict[str, str]:
     return env
 
 
-@pytest.mark.integration
-@pytest.mark.skipif(
+needs_keyring = pytest.mark.skipif(
     not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")),
     reason="dbus and gnome-keyring not installed",
 )
-def test_secrets_round_trip_through_gnome_keyring(tmp_path: Path) -> None:
-    body = tmp_path / "body.py"
-    body.write_text(SESSION_BODY)
+
+
+def _in_keyring_session(home: Path, body: Path, then: str = "") -> tuple[dict[str, object], str]:
+    """Run the Python file ``body`` (then the shell lines ``then``) inside a private D-Bus session with an
+    unlocked gnome-keyring; returns what ``body`` printed after ``RESULT `` (JSON) and the whole stdout."""
     # --unlock reads the login keyring's password on stdin and creates that keyring on first use.
     script = (
         "printf 'known-password' | gnome-keyring-daemon --unlock --components=secrets >/dev/null\n"
-        f"exec {sys.executable} {body}\n"
+        f"{sys.executable} {body} || exit 1\n{then}exit 0\n"
     )
     proc = subprocess.run(
         ["dbus-run-session", "--", "bash", "-c", script],
-        env=_session_env(tmp_path),
+        env=_session_env(home),
         capture_output=True,
         text=True,
         timeout=60,
     )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     assert proc.returncode == 0 and lines, f"stdout: {proc.stdout[-2000:]} stderr: {proc.stderr[-2000:]}"
-    out = json.loads(lines[0].removeprefix("RESULT "))
+    return json.loads(lines[0].removeprefix("RESULT ")), proc.stdout
+
+
+@pytest.mark.integration
+@needs_keyring
+def test_secrets_round_trip_through_gnome_keyring(tmp_path: Path) -> None:
+    body = tmp_path / "body.py"
+    body.write_text(SESSION_BODY)
+    out, _ = _in_keyring_session(tmp_path, body)
     assert out["backend"] == "keyring.backends.SecretService.Keyring"
     assert out["get"] == "mật khẩu-101"
     assert out["long"] == 300
@@ -122,34 +131,20 @@ CLIENT_BODY = textwrap.dedent(
 
 
 @pytest.mark.integration
-@pytest.mark.skipif(
-    not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")),
-    reason="dbus and gnome-keyring not installed",
-)
+@needs_keyring
 def test_provisioning_tokens_live_in_the_keyring(tmp_path: Path) -> None:
     body = tmp_path / "client.py"
     body.write_text(CLIENT_BODY)
-    script = (
-        "printf 'known-password' | gnome-keyring-daemon --unlock --components=secrets >/dev/null\n"
-        f"{sys.executable} {body} || exit 1\n"
-        # what the OS keyring itself holds, read with libsecret's own tool when installed
+    # what the OS keyring itself holds, read with libsecret's own tool when installed
+    secret_tool = (
         "command -v secret-tool >/dev/null && "
         "echo SECRET_TOOL $(secret-tool lookup service softphone username "
         "'api:http://testserver/api/v1:refresh_token')\n"
-        "exit 0\n"
     )
-    proc = subprocess.run(
-        ["dbus-run-session", "--", "bash", "-c", script],
-        env=_session_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, f"stdout: {proc.stdout[-2000:]} stderr: {proc.stderr[-2000:]}"
-    assert json.loads(lines[0].removeprefix("RESULT ")) == {"logged_in": True, "refresh": "ref-1"}
+    out, stdout = _in_keyring_session(tmp_path, body, then=secret_tool)
+    assert out == {"logged_in": True, "refresh": "ref-1"}
     if shutil.which("secret-tool"):
-        assert "SECRET_TOOL ref-1" in proc.stdout
+        assert "SECRET_TOOL ref-1" in stdout
 
 
 @pytest.mark.unit
