@@ -16,7 +16,10 @@ returns actions.  `Deliver`ed requests reach `_on_request`:
 
 A `Dialog` is remembered for every answered call (Call-ID + tags, both contacts and flows) so the
 proxy can end a call itself when the monthly quota runs out (BYE to both sides), keep presence's
-"on the phone", and close the CDR when a BYE passes through.
+"on the phone", and close the CDR when a BYE passes through.  Dialogs live only in memory, so our
+Record-Route carries a MAC over the Call-ID and the caller's tag (`dialog.route_token`, keyed by the
+server's persisted secret): after a restart an in-dialog request whose route proof verifies re-creates
+the dialog (`_restore_dialog`) instead of getting 481, and nobody can forge one towards a trunk.
 
 Our own timers (ring timeout, quota cut-off, binding/subscription expiry) live in `_deadlines`;
 `next_timer()` merges them with the transaction layer's.
