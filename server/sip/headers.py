@@ -9,7 +9,7 @@ comma-combined (Via, Contact, Route, ...) are split into one entry per value by 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
 
@@ -172,9 +172,16 @@ def canonical_name(name: str) -> str:
 
 
 def _name_key(name: str) -> tuple[str, str]:
-    if len(name) > 64:
-        return _name_key_uncached(name)
-    return _name_key_cached(name)
+    # A plain dict lookup: this runs for every header of every message and every header access.
+    found = _NAME_KEYS.get(name)
+    if found is not None:
+        return found
+    key = _name_key_uncached(name)
+    if len(name) <= 64:
+        if len(_NAME_KEYS) >= _NAME_KEYS_MAX:
+            _NAME_KEYS.clear()  # hostile peers sending endless new names cannot grow it without bound
+        _NAME_KEYS[name] = key
+    return key
 
 
 def _name_key_uncached(name: str) -> tuple[str, str]:
@@ -184,7 +191,8 @@ def _name_key_uncached(name: str) -> tuple[str, str]:
     return canon, canon.lower()
 
 
-_name_key_cached = lru_cache(maxsize=1024)(_name_key_uncached)
+_NAME_KEYS_MAX = 1024
+_NAME_KEYS: dict[str, tuple[str, str]] = {}
 
 
 class Headers:
@@ -205,8 +213,8 @@ class Headers:
 
     def add(self, name: str, value: str) -> None:
         """Append a field at the end."""
-        canon, key = self._key(name)
-        self._items.append((key, canon, str(value)))
+        canon, key = _name_key(name)
+        self._items.append((key, canon, value if type(value) is str else str(value)))
 
     def add_first(self, name: str, value: str) -> None:
         """Insert a field before any other field of the same name (a proxy's Via or Record-Route)."""
@@ -249,6 +257,13 @@ class Headers:
                 del self._items[i]
                 return v
         return None
+
+    def counts(self) -> dict[str, int]:
+        """How many fields of each lower-case canonical name there are."""
+        seen: dict[str, int] = {}
+        for k, _, _ in self._items:
+            seen[k] = seen.get(k, 0) + 1
+        return seen
 
     def get(self, name: str, default: str | None = None) -> str | None:
         key = _name_key(name)[1]
@@ -326,12 +341,12 @@ class NameAddr:
     def with_tag(self, tag: str) -> NameAddr:
         params = dict(self.params)
         params["tag"] = tag
-        return replace(self, params=params)
+        return NameAddr(self.uri, self.display_name, params)
 
     def with_param(self, name: str, value: str | None = None) -> NameAddr:
         params = dict(self.params)
         params[name.lower()] = value
-        return replace(self, params=params)
+        return NameAddr(self.uri, self.display_name, params)
 
 
 def parse_name_addr(text: str) -> NameAddr:
@@ -446,9 +461,14 @@ class Via:
         return f"{format_host(self.host.lower())}:{self.port or default}"
 
     def with_param(self, name: str, value: str | None = None) -> Via:
+        return self.with_params({name: value})
+
+    def with_params(self, updates: Mapping[str, str | None]) -> Via:
+        """``with_param`` for several parameters at once (names are lower-cased, order as given)."""
         params = dict(self.params)
-        params[name.lower()] = value
-        return replace(self, params=params)
+        for name, value in updates.items():
+            params[name.lower()] = value
+        return Via(self.transport, self.host, self.port, params)
 
 
 def parse_via(text: str) -> Via:
@@ -475,7 +495,7 @@ def _parse_via(text: str) -> Via:
     if not is_token(transport):
         raise SipParseError(400, "Invalid Via transport")
     hostport, _, param_text = sent_by_and_params.partition(";")
-    host, port = split_host_port(hostport.strip(), "Via")
+    host, port = _via_host_port(hostport.strip())
     params = parse_params(param_text, "Via")
     rport = params.get("rport")
     if rport is not None and (not rport.isdigit() or int(rport) > 65535):
@@ -484,6 +504,21 @@ def _parse_via(text: str) -> Via:
     if "branch" in params and not branch:
         raise SipParseError(400, "Empty Via branch")
     return Via(transport=transport, host=host, port=port, params=params)
+
+
+def _via_host_port(text: str) -> tuple[str, int | None]:
+    # Every Via has a new branch, so whole Vias rarely repeat, but their sent-by does.
+    found = _VIA_HOST_PORTS.get(text)
+    if found is None:
+        found = split_host_port(text, "Via")
+        if len(text) <= CACHEABLE_LENGTH:
+            if len(_VIA_HOST_PORTS) >= 2048:
+                _VIA_HOST_PORTS.clear()
+            _VIA_HOST_PORTS[text] = found
+    return found
+
+
+_VIA_HOST_PORTS: dict[str, tuple[str, int | None]] = {}
 
 
 def parse_cseq(text: str) -> tuple[int, str]:

@@ -19,6 +19,7 @@ from server.sip.headers import (
     LIST_HEADERS,
     SINGLE_HEADERS,
     Headers,
+    _name_key,
     canonical_name,
     parse_cseq,
     parse_name_addr,
@@ -31,7 +32,7 @@ MAX_MESSAGE_SIZE = 65535
 MAX_HEADERS = 200
 MAX_LINE = 8192
 
-_HEADER_LINE = re.compile(r"([!%'*+\-.0-9A-Z_`a-z~]+)[ \t]*:[ \t]*(.*?)[ \t]*\Z", re.DOTALL)
+_HEADER_NAME = re.compile(r"[!%'*+\-.0-9A-Z_`a-z~]+")
 _HEADER_END = re.compile(rb"\r\n\r\n|\n\n|\r\n\n|\n\r\n")
 _CONTENT_LENGTH_RE = re.compile(
     rb"^(?:content-length|l)[ \t]*:[ \t]*(\S*)[ \t]*\r?$", re.IGNORECASE | re.MULTILINE
@@ -139,15 +140,18 @@ def _parse_header_lines(lines: list[str], headers: Headers) -> None:
         else:
             raise SipParseError(400, "Empty header line")
     count = 0
+    items_out = headers._items
     for entry in logical:
         if len(entry) > MAX_LINE:
             raise SipParseError(400, "Header line too long")
-        match = _HEADER_LINE.match(entry)
-        if match is None:
+        # name [ \t]* ":" [ \t]* value: a token name has no ":", so the first ":" ends it.
+        raw_name, colon, rest = entry.partition(":")
+        name = raw_name.rstrip(" \t")
+        if not colon or (name not in _GOOD_NAMES and not _header_name_ok(name)):
             raise SipParseError(400, "Malformed header line")
-        name, value = match.group(1), match.group(2)
-        canon = canonical_name(name)
-        if "," in value and canon.lower() in LIST_HEADERS:
+        value = rest.strip(" \t")
+        canon, key = _name_key(name)
+        if "," in value and key in LIST_HEADERS:
             items = [item.strip() for item in split_quoted(value, ",")]
             if not all(items):
                 raise SipParseError(400, f"Empty element in {canon}")
@@ -157,7 +161,19 @@ def _parse_header_lines(lines: list[str], headers: Headers) -> None:
             count += 1
             if count > MAX_HEADERS:
                 raise SipParseError(400, "Too many headers")
-            headers.add(canon, item)
+            items_out.append((key, canon, item))
+
+
+def _header_name_ok(name: str) -> bool:
+    if _HEADER_NAME.fullmatch(name) is None:
+        return False
+    if len(_GOOD_NAMES) >= 1024:
+        _GOOD_NAMES.clear()  # bounded: a peer inventing names cannot grow it
+    _GOOD_NAMES.add(name)
+    return True
+
+
+_GOOD_NAMES: set[str] = set()
 
 
 def _apply_content_length(headers: Headers, body: bytes) -> bytes:
@@ -177,10 +193,7 @@ def _apply_content_length(headers: Headers, body: bytes) -> bytes:
 
 def _validate(message: SipMessage) -> None:
     headers = message.headers
-    seen: dict[str, int] = {}
-    for name, _ in headers:
-        key = name.lower()
-        seen[key] = seen.get(key, 0) + 1
+    seen = headers.counts()
     for key in SINGLE_HEADERS:
         if seen.get(key, 0) > 1:
             values = headers.get_all(key)

@@ -41,13 +41,13 @@ ErrorHandler = Callable[[SipMessage, Address, Exception], None]
 def apply_rport(request: SipRequest, source: Address) -> None:
     """Fill ``received``/``rport`` in the top Via from the packet's source (RFC 3261 18.2.1, RFC 3581)."""
     via = request.via
-    new = via
     if via.rport_requested:
-        new = new.with_param("received", source.host).with_param("rport", str(source.port))
+        new = via.with_params({"received": source.host, "rport": str(source.port)})
     elif via.host != source.host:
-        new = new.with_param("received", source.host)
-    if new is not via:
-        request.headers.replace_first("Via", str(new))
+        new = via.with_params({"received": source.host})
+    else:
+        return
+    request.headers.replace_first("Via", str(new))
 
 
 def response_fallback_address(response: SipResponse, transport: str) -> Address:
