@@ -29,7 +29,7 @@ def emit(**fields: Any) -> None:
     print(json.dumps(fields), flush=True)
 
 
-def tone_generator(hz: float, rate: int) -> pj.ToneGenerator:
+def tone_generator(hz: float, rate: int, volume: int = 0) -> pj.ToneGenerator:
     tg = pj.ToneGenerator()
     tg.createToneGenerator(rate, 1)
     desc = pj.ToneDesc()
@@ -37,6 +37,7 @@ def tone_generator(hz: float, rate: int) -> pj.ToneGenerator:
     desc.freq2 = 0
     desc.on_msec = 1000
     desc.off_msec = 0
+    desc.volume = volume  # 0: pjmedia's default (loud)
     tones = pj.ToneDescVector()
     tones.append(desc)
     tg.play(tones, True)
@@ -103,6 +104,10 @@ class Agent:
         self.port = int(self.ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
         self.ep.audDevManager().setNullDev()
         self.ep.libStart()
+        if args.codec:
+            for codec in self.ep.codecEnum2():
+                wanted = codec.codecId.lower().startswith(args.codec.lower())
+                self.ep.codecSetPriority(codec.codecId, 255 if wanted else 0)
         acfg = pj.AccountConfig()
         acfg.idUri = f"sip:{args.role}@127.0.0.1:{self.port}"
         self.acc = Account(self)
@@ -110,7 +115,7 @@ class Agent:
 
     def connect(self, call_media: pj.AudioMedia) -> None:
         if self.args.role == "peer":
-            tg = tone_generator(self.args.tone_hz, 16000)
+            tg = tone_generator(self.args.tone_hz, 16000, self.args.tone_volume)
             self.keep.append(tg)
             tg.startTransmit(call_media)
             if self.args.record:
@@ -226,6 +231,9 @@ class Agent:
     def shutdown(self) -> None:
         if self.bridge is not None:
             self.bridge.destroy()
+            # Stop the conference clock first: a SWIG director half torn down by the garbage collector must
+            # not be called from the clock thread (seen as AttributeError then SIGSEGV under CPU load).
+            self.ep.audDevManager().setNoDev()
         self.keep.clear()
         self.calls.clear()
         self.bridge = None
@@ -246,6 +254,8 @@ def main() -> int:
     parser.add_argument("--ringback", action="store_true")
     parser.add_argument("--refresh-at", type=float, default=0.0)
     parser.add_argument("--tone-after-refresh", type=float, default=0.0)
+    parser.add_argument("--tone-volume", type=int, default=0, help="peak amplitude (0: pjmedia's default)")
+    parser.add_argument("--codec", default="", help="only this codec, e.g. PCMU/8000")
     parser.add_argument("--echo-cancellation", choices=["on", "off"], default="on")
     parser.add_argument("--echo-tail-ms", type=int, default=200)
     args = parser.parse_args()
