@@ -217,6 +217,14 @@ def capture_all(out: Path, language: str, tmp: Path) -> list[Path]:
     engine.emit(CallStateChanged(cons, aid, "confirmed", 200, "OK", "outgoing", "sip:103@demo.local", 5.0))
     pump(qt)
     shot("consult-transfer")
+
+    # after the calls: Do not disturb on, and the account's registration failing (server unreachable)
+    for c in app.vm.calls.calls():
+        engine.emit(CallStateChanged(c.call_id, aid, "disconnected", 200, "OK", c.direction, c.remote_uri))
+    app.vm.status.set_status("dnd")
+    engine.emit(RegistrationChanged(aid, "failed", 408, "Request Timeout"))
+    pump(qt)
+    shot("dnd-registration-failed")
     app.quit()
     return shots
 

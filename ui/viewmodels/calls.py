@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from softphone.events import (
     CallMediaChanged,
     CallStateChanged,
+    CallStats,
     IncomingCall,
     RecordingChanged,
     TransferProgress,
@@ -28,6 +29,7 @@ from ui.phone_numbers import format_vn_number, user_part
 
 NameResolver = Callable[[str], str | None]
 ENDED = "disconnected"
+QUALITY_EVERY_TICKS = 2  # call_stats every 2 s while calls are up: the in-call quality indicator
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ class CallItem:
     in_conference: bool = False
     transfer_status: str = ""
     mos: float | None = None
+    stats: CallStats | None = None  # the last call_stats (codec, loss, jitter, RTT) for the quality tooltip
     started: float = 0.0  # wall-clock time (history)
     answered: float | None = None  # wall-clock time it was confirmed
 
@@ -95,6 +98,7 @@ class CallsViewModel(QObject):
         self._calls: dict[str, CallItem] = {}
         self._active: str | None = None
         self._auto_answer_delay: int | None = None
+        self._ticks = 0
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._on_tick)
@@ -295,7 +299,9 @@ class CallsViewModel(QObject):
         for c in list(self._calls.values()):
             if c.is_connected:
                 self._link.call(
-                    "call_stats", c.call_id, on_done=lambda s, cid=c.call_id: self._update(cid, mos=s.mos)
+                    "call_stats",
+                    c.call_id,
+                    on_done=lambda s, cid=c.call_id: self._update(cid, mos=s.mos, stats=s),
                 )
 
     # ------------------------------------------------------------------ events
@@ -380,6 +386,9 @@ class CallsViewModel(QObject):
         return next(iter(self._calls), None)
 
     def _on_tick(self) -> None:
+        self._ticks += 1
+        if self._ticks % QUALITY_EVERY_TICKS == 0:
+            self.refresh_quality()
         for c in list(self._calls.values()):
             if c.auto_answer_in is None or not c.is_ringing_in:
                 continue

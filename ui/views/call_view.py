@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt
@@ -25,7 +26,15 @@ from ui.viewmodels.calls import CallItem, CallsViewModel
 from ui.viewmodels.contacts import ContactRow
 from ui.views.common import action_button, presence_icon, round_button
 from ui.views.dialer_view import Keypad
-from ui.views.texts import call_state_text, duration_text, quality_text, status_text
+from ui.views.texts import (
+    QUALITY_COLORS,
+    call_state_text,
+    duration_text,
+    quality_details,
+    quality_level,
+    quality_text,
+    status_text,
+)
 
 ColleagueSource = Callable[[], list[ContactRow]]
 
@@ -110,6 +119,7 @@ class CallView(QWidget):
         info = QHBoxLayout()
         self.quality = QLabel(card)
         self.quality.setObjectName("subtitle")
+        self.quality.setTextFormat(Qt.TextFormat.RichText)
         self.recording = QLabel(card)
         self.recording.setObjectName("recordingBadge")
         info.addStretch(1)
@@ -264,7 +274,8 @@ class CallView(QWidget):
         elif active.transfer_status == "failed":
             state += " · " + self.tr("transfer failed")
         self.state.setText(state)
-        self.quality.setText(quality_text(active.mos))
+        self.quality.setText(quality_html(active.mos))
+        self.quality.setToolTip(quality_details(active.stats))
         self.recording.setVisible(active.recording)
         consult = active if active.consult_for else None
         if consult is not None:
@@ -305,3 +316,14 @@ class CallView(QWidget):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
+
+
+def quality_html(mos: float | None) -> str:
+    """Signal bars in the level's colour (grey for the missing ones) and the level in words."""
+    level = quality_level(mos)
+    if level == 0:
+        return ""
+    bars = "▂▄▆█"
+    lit = f'<span style="color:{QUALITY_COLORS[level]}">{bars[:level]}</span>'
+    dim = f'<span style="color:#c7ccd1">{bars[level:]}</span>'
+    return f"{lit}{dim}&nbsp;{html.escape(quality_text(mos))}"

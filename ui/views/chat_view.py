@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
@@ -21,6 +22,9 @@ from PySide6.QtWidgets import (
 
 from ui.viewmodels.chat import ChatViewModel
 from ui.views.call_view import ColleagueSource, TargetDialog
+
+BUBBLE_MAX_WIDTH = 460
+_DIGIT_GAP = re.compile(r"(?<=\d) (?=\d)")
 
 
 class ChatView(QWidget):
@@ -113,7 +117,9 @@ class ChatView(QWidget):
         for m in self.vm.messages():
             when = dt.datetime.fromtimestamp(m.date).strftime("%H:%M")
             status = {"sending": self.tr("sending…"), "failed": self.tr("not delivered")}.get(m.status, "")
-            bubble = QLabel(html.escape(m.text).replace("\n", "<br>") + f"<br><small>{when} {status}</small>")
+            # digit groups of a phone number (0912 345 678) stay on one line
+            text = _DIGIT_GAP.sub("\u00a0", html.escape(m.text)).replace("\n", "<br>")
+            bubble = QLabel(text + f"<br><small>{when} {status}</small>")
             bubble.setTextFormat(Qt.TextFormat.RichText)
             bubble.setWordWrap(True)
             bubble.setObjectName("bubbleOut" if m.direction == "outgoing" else "bubbleIn")
@@ -126,6 +132,17 @@ class ChatView(QWidget):
             if m.direction != "outgoing":
                 row.addStretch(1)
             self.messages_layout.insertWidget(self.messages_layout.count() - 1, holder)
+            bubble.ensurePolished()  # in the window now: the style sheet's font, for measuring
+            # a wrapped QLabel asks for a narrow width: let short messages stay on one line, long ones wrap
+            longest = max(
+                (
+                    bubble.fontMetrics().horizontalAdvance(line)
+                    for line in [*m.text.splitlines(), when + status]
+                ),
+                default=0,
+            )
+            bubble.setMinimumWidth(min(longest + 32, BUBBLE_MAX_WIDTH))
+            bubble.setMaximumWidth(BUBBLE_MAX_WIDTH)
         bar = self.scroll.verticalScrollBar()
         bar.setValue(bar.maximum())
 

@@ -101,6 +101,10 @@ QMainWindow, #page { background: #f7f8fa; }
 #incoming QLabel { color: #ffffff; }
 #bubbleIn { background: #ffffff; border: 1px solid #e4e7eb; border-radius: 10px; padding: 6px 10px; }
 #bubbleOut { background: #d0ebff; border-radius: 10px; padding: 6px 10px; }
+QListWidget::item { padding: 4px 6px; }
+#dndToggle { border: 1px solid #cbd2d9; border-radius: 6px; padding: 4px 10px; background: #ffffff; }
+#dndToggle:checked { background: #c92a2a; border-color: #c92a2a; color: #ffffff; }
+#dndBanner { background: #ffe3e3; color: #a61e1e; border-bottom: 1px solid #ffc9c9; padding: 6px 16px; }
 """
 
 

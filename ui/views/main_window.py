@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -86,15 +87,27 @@ class MainWindow(QMainWindow):
         t.setContentsMargins(16, 8, 16, 8)
         self.registration = QLabel(top)
         self.registration.setObjectName("subtitle")
+        self.registration.setWordWrap(True)  # a failure reason is long in Vietnamese: wrap, never cut
         self.status_label = QLabel(top)
         self.status = QComboBox(top)
         for s in STATUSES:
             self.status.addItem(presence_icon(s), "", s)
         self.status.activated.connect(lambda i: app.status.set_status(self.status.itemData(i)))
+        self.dnd = QPushButton(top)
+        self.dnd.setObjectName("dndToggle")
+        self.dnd.setCheckable(True)
+        self.dnd.setIcon(icon("app-dnd"))
+        self.dnd.clicked.connect(lambda _checked: app.status.toggle_dnd())
         t.addWidget(self.registration, 1)
         t.addWidget(self.status_label)
         t.addWidget(self.status)
+        t.addSpacing(8)
+        t.addWidget(self.dnd)
         v.addWidget(top)
+        self.dnd_banner = QLabel(right)
+        self.dnd_banner.setObjectName("dndBanner")
+        self.dnd_banner.setWordWrap(True)
+        v.addWidget(self.dnd_banner)
 
         self.pages = QStackedWidget(right)
         self.phone = QStackedWidget()
@@ -201,19 +214,29 @@ class MainWindow(QMainWindow):
             )
             return
         rows = self.app.accounts.rows()
+        failed = any(r.state == "failed" for r in rows)
+        self.registration.setObjectName("error" if failed else "subtitle")
+        self.registration.setStyleSheet("")  # re-polish after the object name changed
         if not rows:
             self.registration.setText(self.tr("No account — open Settings to add one"))
+            self.registration.setToolTip("")
             return
         parts = [
             f"{r.record.extension or r.record.sip_username}: {registration_text(r.state, r.code, r.reason)}"
             for r in rows
         ]
-        self.registration.setText("   ".join(parts))
+        self.registration.setText("  ·  ".join(parts))
+        self.registration.setToolTip(
+            self.tr("Check the password and server in Settings › Accounts.") if failed else ""
+        )
 
     def _sync_status(self) -> None:
         self.status.setCurrentIndex(max(0, self.status.findData(self.app.status.status)))
+        dnd = self.app.status.dnd
+        self.dnd.setChecked(dnd)
+        self.dnd_banner.setVisible(dnd)
         title = self.tr("Softphone")
-        if self.app.status.dnd:
+        if dnd:
             title += " — " + status_text("dnd")
         self.setWindowTitle(title)
 
@@ -240,6 +263,9 @@ class MainWindow(QMainWindow):
 
     def retranslate(self) -> None:
         self.status_label.setText(self.tr("My status:"))
+        self.dnd.setText(status_text("dnd"))
+        self.dnd.setToolTip(self.tr("Reject incoming calls (Ctrl+Shift+D)"))
+        self.dnd_banner.setText(self.tr("Do not disturb is on: incoming calls are rejected."))
         for i, s in enumerate(STATUSES):
             self.status.setItemText(i, status_text(s))
         self._sync_badges()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
+from softphone.events import CallStats
+
 
 def status_text(status: str) -> str:
     return {
@@ -36,16 +38,34 @@ def registration_text(state: str, code: int = 0, reason: str = "") -> str:
         "disabled": QCoreApplication.translate("Texts", "Deactivated"),
     }.get(state, state)
     if state == "failed":
-        detail = {
-            401: QCoreApplication.translate("Texts", "wrong password"),
-            403: QCoreApplication.translate("Texts", "wrong password"),
-            404: QCoreApplication.translate("Texts", "unknown extension"),
-            408: QCoreApplication.translate("Texts", "server not reachable"),
-            503: QCoreApplication.translate("Texts", "server not reachable"),
-        }.get(code, reason)
-        if detail:
-            return f"{base}: {detail}" + (f" ({code})" if code else "")
+        unreachable = QCoreApplication.translate("Texts", "server not reachable")
+        detail = (
+            {
+                401: QCoreApplication.translate("Texts", "wrong password"),
+                403: QCoreApplication.translate("Texts", "wrong password"),
+                407: QCoreApplication.translate("Texts", "wrong password"),
+                404: QCoreApplication.translate("Texts", "unknown extension"),
+                408: unreachable,
+                480: unreachable,
+                502: unreachable,
+                503: unreachable,
+                504: unreachable,
+            }.get(code)
+            or reason
+            or unreachable
+        )
+        return f"{base}: {detail}" + (f" ({code})" if code else "")
     return base
+
+
+def quality_level(mos: float | None) -> int:
+    """Signal bars (0-4) for an estimated MOS: 0 while unknown."""
+    if mos is None:
+        return 0
+    return 4 if mos >= 4.0 else 3 if mos >= 3.6 else 2 if mos >= 3.1 else 1
+
+
+QUALITY_COLORS = {1: "#c92a2a", 2: "#e0a106", 3: "#2e9e5b", 4: "#2e9e5b"}
 
 
 def call_state_text(state: str, direction: str = "outgoing") -> str:
@@ -125,12 +145,28 @@ def duration_text(seconds: int) -> str:
 
 
 def quality_text(mos: float | None) -> str:
-    if mos is None:
+    return {
+        0: "",
+        4: QCoreApplication.translate("Texts", "Quality: excellent"),
+        3: QCoreApplication.translate("Texts", "Quality: good"),
+        2: QCoreApplication.translate("Texts", "Quality: fair"),
+        1: QCoreApplication.translate("Texts", "Quality: poor"),
+    }[quality_level(mos)]
+
+
+def quality_details(stats: CallStats | None) -> str:
+    """The figures behind the quality indicator (tooltip for whoever debugs a bad line)."""
+    if stats is None:
         return ""
-    if mos >= 4.0:
-        return QCoreApplication.translate("Texts", "Quality: excellent")
-    if mos >= 3.6:
-        return QCoreApplication.translate("Texts", "Quality: good")
-    if mos >= 3.1:
-        return QCoreApplication.translate("Texts", "Quality: fair")
-    return QCoreApplication.translate("Texts", "Quality: poor")
+    if stats.srtp_active:
+        srtp = QCoreApplication.translate("Texts", "Encrypted (SRTP)")
+    else:
+        srtp = QCoreApplication.translate("Texts", "Not encrypted")
+    lines = (
+        (QCoreApplication.translate("Texts", "Codec"), f"{stats.codec} {stats.clock_rate // 1000} kHz"),
+        (QCoreApplication.translate("Texts", "Packet loss"), f"{stats.rx_loss_pct:.1f} %"),
+        (QCoreApplication.translate("Texts", "Jitter"), f"{stats.jitter_ms:.0f} ms"),
+        (QCoreApplication.translate("Texts", "Round trip"), f"{stats.rtt_ms:.0f} ms"),
+        ("MOS", f"{stats.mos:.1f}"),
+    )
+    return "\n".join([*(f"{k}: {v}" for k, v in lines), srtp])
