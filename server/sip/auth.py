@@ -62,6 +62,7 @@ class AuthResult:
     reason: str = ""
 
 
+_ESCAPE = re.compile(r"\\(.)")
 _PARAM = re.compile(r'\s*([A-Za-z0-9_-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]+)\s*(?:,|$)')
 
 
@@ -79,7 +80,9 @@ def parse_digest(value: str) -> DigestResponse | None:
             return None
         key, raw = m.group(1).lower(), m.group(2)
         if raw.startswith('"'):
-            raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
+            raw = raw[1:-1]
+            if "\\" in raw:
+                raw = _ESCAPE.sub(r"\1", raw)
         params[key] = raw
         pos = m.end()
     try:

@@ -253,7 +253,17 @@ class Registrar:
 
 
 def http_date(now: float) -> str:
-    return formatdate(now, usegmt=True)
+    # Formatting is slow next to a cached lookup, and a REGISTER burst shares a handful of seconds.
+    second = int(now)
+    found = _DATES.get(second)
+    if found is None:
+        if len(_DATES) >= 8:
+            _DATES.clear()
+        found = _DATES[second] = formatdate(second, usegmt=True)
+    return found
+
+
+_DATES: dict[int, str] = {}
 
 
 def binding_address(b: Binding) -> Address | None:

@@ -106,6 +106,11 @@ class Effect(Enum):
     REARM_T2 = auto()  # ... at T2 (Timer E once a provisional arrived)
 
 
+# Members are singletons compared by identity, so identity hashing is equivalent; Enum's own __hash__ is
+# Python code, and every transition lookup hashes three members.
+for _enum in (Kind, State, Event, Effect):
+    _enum.__hash__ = object.__hash__  # type: ignore[method-assign]
+
 ICT, NICT, IST, NIST = Kind.ICT, Kind.NICT, Kind.IST, Kind.NIST
 S, E, F = State, Event, Effect
 
