@@ -26,6 +26,7 @@ from server.sip.transport import SipTransportLayer
 log = logging.getLogger("server.sip.service")
 
 _QUEUE_LIMIT = 10_000  # beyond this, incoming messages are dropped (overload protection)
+_FLUSH_EVERY = 32  # most messages handled before their answers go out, when more are waiting
 
 
 @dataclass
@@ -51,6 +52,7 @@ class SipService:
         self._queue.put_nowait((message, source))
 
     async def _work(self) -> None:
+        unflushed = 0
         while True:
             item = await self._queue.get()
             try:
@@ -61,9 +63,17 @@ class SipService:
                     await self.proxy.send_failed(item[0], time.time())
                 else:
                     await self.proxy.receive(item[0], item[1], time.time())
-                self._flush()
             except Exception:
                 log.exception("error handling %s", "timer" if item is None else f"message {item}")
+            # Under load, answer a burst with a burst: every send wakes the peer (and on a busy machine
+            # hands it our CPU), so sends wait until the queue is drained, at most _FLUSH_EVERY messages.
+            unflushed += 1
+            if unflushed >= _FLUSH_EVERY or self._queue.empty():
+                unflushed = 0
+                try:
+                    self._flush()
+                except Exception:
+                    log.exception("error sending")
 
     def _on_send_error(self, message: SipMessage, dest: Address, exc: Exception) -> None:
         log.info("cannot reach %s: %s", dest, exc)
