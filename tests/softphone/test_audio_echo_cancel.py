@@ -32,11 +32,13 @@ pytestmark = [
 RATE = 16000
 FAR_HZ = 600
 NEAR_HZ = 1000
-TALK_S = 9.0
+TALK_S = 10.0
 NEAR_AMPLITUDE = 0.1  # -20 dBFS
-# -14 dBFS: pjmedia's default tone level can make its G.722 decoder see clipping and drop the PCM shift it
-# shares with the encoder, which changes every level the peer hears by 12 dB mid-call.
-FAR_VOLUME = 6500
+FAR_VOLUME = 6500  # -14 dBFS: a loud talker, no clipping anywhere
+# Uncompressed audio on the wire: with G.722, pjmedia drops its 2-bit PCM shift (shared by encoder and
+# decoder) after any decoder clipping, e.g. from an xrun glitch, and every level the peer hears jumps by 12 dB
+# mid-call; PCMU's quantisation noise lets the adaptive filter slowly cancel a perfectly steady near-end tone.
+# Neither says anything about the canceller; both would make the measurement wander.
 CODEC = "L16/44100/1"
 CONVERGE_S = 3.0  # what the canceller may take to learn the echo path
 
