@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import getpass
 import logging
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -29,6 +31,55 @@ def _settings(args: argparse.Namespace, **extra: object) -> ServerSettings:
     overrides: dict[str, object] = {"data_dir": args.data_dir}
     overrides.update(extra)
     return load_settings(args.config, **overrides)
+
+
+class PortUnavailableError(Exception):
+    """A port `run` must listen on is taken (or not ours to take); says which knob changes it."""
+
+    def __init__(self, what: str, host: str, port: int, transport: str, flag: str | None, key: str) -> None:
+        self.what, self.host, self.port = what, host, port
+        self.transport, self.flag, self.key = transport, flag, key
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        knob = f"{self.flag} or the {self.key!r} config key" if self.flag else f"the {self.key!r} config key"
+        env = f"SOFTPHONE_SERVER_{self.key.upper()}"
+        return (
+            f"{self.what} port {self.port}/{self.transport} on {self.host} is already in use; "
+            f"stop the other program or choose another port with {knob} ({env})"
+        )
+
+
+def _listening_ports(settings: ServerSettings) -> list[tuple[str, str, int, int, str | None, str]]:
+    """(what, host, port, socket type, flag, config key) of every socket `run` binds from the settings."""
+    udp, tcp = socket.SOCK_DGRAM, socket.SOCK_STREAM
+    ports = [
+        ("HTTP", settings.http_host, settings.http_port, tcp, "--http-port", "http_port"),
+        ("SIP", settings.sip_host, settings.sip_port, udp, "--sip-port", "sip_port"),
+        ("SIP", settings.sip_host, settings.sip_port, tcp, "--sip-port", "sip_port"),
+    ]
+    if settings.sip_tls_port:
+        ports.append(("SIP TLS", settings.sip_host, settings.sip_tls_port, tcp, None, "sip_tls_port"))
+    return ports
+
+
+def check_ports_free(settings: ServerSettings) -> None:
+    """Bind and release each listening port first, so a taken port is one clear line, not a traceback
+    from deep inside uvicorn or asyncio (the window until the real bind is short and harmless)."""
+    for what, host, port, kind, flag, key in _listening_ports(settings):
+        if port == 0:
+            continue
+        transport = "udp" if kind == socket.SOCK_DGRAM else "tcp"
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=kind)[0]
+        with socket.socket(family, kind) as probe:
+            if kind == socket.SOCK_STREAM:  # as the servers do: a TIME_WAIT leftover is not "in use"
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                    raise PortUnavailableError(what, host, port, transport, flag, key) from exc
+                raise
 
 
 def _migrate(settings: ServerSettings) -> None:
@@ -76,6 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if settings.demo and (settings.http_host, settings.sip_host) != ("127.0.0.1", "127.0.0.1"):
         log.warning("demo mode binds loopback only; ignoring configured hosts")
         settings = settings.model_copy(update={"http_host": "127.0.0.1", "sip_host": "127.0.0.1"})
+    check_ports_free(settings)
     _migrate(settings)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(settings))
@@ -186,6 +238,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except (InsecureSettingsError, ValidationError, FileNotFoundError) as exc:
         print(f"softphone-server: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except PortUnavailableError as exc:
+        print(f"softphone-server: {exc.one_line()}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        # Lost the race after the check: still one line, naming the knobs.
+        print(
+            f"softphone-server: address already in use ({exc.strerror}); choose other ports with "
+            "--http-port / --sip-port or the http_port / sip_port / sip_tls_port config keys",
+            file=sys.stderr,
+        )
         return 2
     except DomainError as exc:
         detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
