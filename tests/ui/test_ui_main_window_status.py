@@ -31,7 +31,7 @@ def desktop(qapp, tmp_path: Path):
 def test_dnd_toggle_in_main_window_follows_tray_and_status(desktop, qtbot) -> None:
     app, engine, _aid = desktop
     w = app.window
-    assert w.dnd.isVisible() and w.dnd.text() == "Do not disturb" and not w.dnd.isChecked()
+    assert w.dnd.isVisible() and w.dnd.text().strip() == "Do not disturb" and not w.dnd.isChecked()
     assert w.dnd_banner.isHidden()
     qtbot.mouseClick(w.dnd, Qt.MouseButton.LeftButton)
     assert app.vm.status.dnd and engine.last("set_dnd") == (True,)
@@ -42,9 +42,9 @@ def test_dnd_toggle_in_main_window_follows_tray_and_status(desktop, qtbot) -> No
     assert not app.vm.status.dnd and engine.last("set_dnd") == (False,)
     assert not w.dnd.isChecked() and w.dnd_banner.isHidden()
     app.vm.settings.set_language("vi")
-    qtbot.waitUntil(lambda: w.dnd.text() == "Không làm phiền", timeout=3000)
+    qtbot.waitUntil(lambda: w.dnd.text().strip() == "Không làm phiền", timeout=3000)
     app.vm.settings.set_language("en")  # translators live on the shared QApplication
-    qtbot.waitUntil(lambda: w.dnd.text() == "Do not disturb", timeout=3000)
+    qtbot.waitUntil(lambda: w.dnd.text().strip() == "Do not disturb", timeout=3000)
 
 
 @pytest.mark.parametrize(

@@ -263,7 +263,7 @@ class MainWindow(QMainWindow):
 
     def retranslate(self) -> None:
         self.status_label.setText(self.tr("My status:"))
-        self.dnd.setText(status_text("dnd"))
+        self.dnd.setText(" " + status_text("dnd"))  # QPushButton leaves almost no gap after the icon
         self.dnd.setToolTip(self.tr("Reject incoming calls (Ctrl+Shift+D)"))
         self.dnd_banner.setText(self.tr("Do not disturb is on: incoming calls are rejected."))
         for i, s in enumerate(STATUSES):
