@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.clock import period_of
 from server.domain.context import DomainContext
-from server.domain.errors import Forbidden, NotFound
+from server.domain.errors import Conflict, Forbidden, NotFound
 from server.domain.models import Company, Device, Extension, Hotline, User
 from server.domain.people import apply_call_settings, usage_seconds
 
 CODECS = ("G722/16000", "PCMU/8000", "PCMA/8000")
 ECHO_TEST = "*43"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,37 +123,73 @@ async def provisioning_document(
 def activation_email(
     *, user: User, company: Company, device: Device, extension: str | None, ctx: DomainContext
 ) -> str:
+    """The activation message, Vietnamese first then English, as the seed product sends it."""
+    details = (
+        f"  Máy lẻ / Extension:            {extension or '-'}\n"
+        f"  Tài khoản SIP / SIP username:  {device.sip_username}\n"
+        f"  Mật khẩu SIP / SIP password:   {device.sip_password}\n"
+        f"  Tên miền SIP / SIP domain:     {company.sip_domain}\n"
+        f"  Máy chủ / Server:              {ctx.pbx.host}:{ctx.pbx.port}\n"
+        f"  Cấu hình / Provisioning:       {ctx.public_base_url}/api/v1\n"
+    )
     return (
         f"Xin chào {user.full_name},\n\n"
+        f"Tài khoản softphone của bạn tại {company.name} đã được kích hoạt.\n"
         f"Your softphone account at {company.name} is active.\n\n"
-        f"  Extension:     {extension or '-'}\n"
-        f"  SIP username:  {device.sip_username}\n"
-        f"  SIP password:  {device.sip_password}\n"
-        f"  SIP domain:    {company.sip_domain}\n"
-        f"  Server:        {ctx.pbx.host}:{ctx.pbx.port}\n"
-        f"  Provisioning:  {ctx.public_base_url}/api/v1\n"
+        f"{details}\n"
+        "Vui lòng không chia sẻ mật khẩu này. / Please keep this password to yourself.\n"
     )
 
 
+async def send_activation_email(
+    session: AsyncSession, *, ctx: DomainContext, user: User, device: Device
+) -> bool:
+    """E-mail the device's credentials to the user; False (logged, never raised) when there is no address
+    or the mail server refuses: activation must not fail because SMTP is down."""
+    if not user.email:
+        return False
+    company = await session.get(Company, user.company_id)
+    assert company is not None
+    extension = await _first_extension(session, user.id)
+    try:
+        await ctx.mail.send_email(
+            user.email,
+            f"Softphone: máy lẻ {extension or '-'} đã kích hoạt / extension {extension or '-'} activated",
+            activation_email(user=user, company=company, device=device, extension=extension, ctx=ctx),
+        )
+    except Exception as exc:  # any sender failure (refused, timeout, auth): report, keep the activation
+        log.warning(
+            "activation e-mail to %s for device %d not sent: %s", user.email, device.id, type(exc).__name__
+        )
+        return False
+    return True
+
+
 async def activate(
-    session: AsyncSession, *, ctx: DomainContext, user: User, device_id: int
+    session: AsyncSession, *, ctx: DomainContext, user: User, device_id: int, send_email: bool = False
 ) -> dict[str, Any]:
-    """Mark the device active, e-mail the credentials (when the user has an e-mail), return the document."""
+    """Mark the device active and return its document.  The credentials are e-mailed on the device's
+    first activation, and again only when `send_email` asks for it."""
     device = await own_device(session, user=user, device_id=device_id)
+    first = device.activated_at is None
     device.activated_at = ctx.clock()
     await session.commit()
     document = await provisioning_document(session, ctx=ctx, user=user, device=device)
-    if user.email:
-        company = await session.get(Company, user.company_id)
-        assert company is not None
-        await ctx.mail.send_email(
-            user.email,
-            f"Softphone: extension {document['account']['extension']} activated",
-            activation_email(
-                user=user, company=company, device=device, extension=document["account"]["extension"], ctx=ctx
-            ),
-        )
+    if first or send_email:
+        await send_activation_email(session, ctx=ctx, user=user, device=device)
     return document
+
+
+async def resend_activation_email(
+    session: AsyncSession, *, ctx: DomainContext, user: User, device_id: int
+) -> bool:
+    """Send the activation e-mail of an already activated device again."""
+    device = await own_device(session, user=user, device_id=device_id)
+    if device.activated_at is None:
+        raise Conflict("device_not_activated", "activate this device first")
+    if not user.email:
+        raise Conflict("no_email", "add an e-mail address to your profile first")
+    return await send_activation_email(session, ctx=ctx, user=user, device=device)
 
 
 async def update_my_settings(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body, Path, Query
 
 from server.api.deps import ContextDep, CurrentUser, SessionDep
 from server.api.schemas.common import ERROR_RESPONSES
 from server.api.schemas.me import (
     AccountPublic,
+    ActivationEmailPublic,
     CompanyPublic,
     MePublic,
     MobileProvisioningPublic,
@@ -44,10 +45,25 @@ async def my_accounts(user: CurrentUser, session: SessionDep) -> list[AccountPub
 
 @router.post("/accounts/{device_id}/activate")
 async def activate(
-    device_id: DeviceId, user: CurrentUser, session: SessionDep, ctx: ContextDep
+    device_id: DeviceId,
+    user: CurrentUser,
+    session: SessionDep,
+    ctx: ContextDep,
+    send_email: Annotated[bool, Query(description="e-mail the credentials again")] = False,
 ) -> ProvisioningDocument:
-    document = await accounts.activate(session, ctx=ctx, user=user, device_id=device_id)
+    document = await accounts.activate(
+        session, ctx=ctx, user=user, device_id=device_id, send_email=send_email
+    )
     return ProvisioningDocument.model_validate(document)
+
+
+@router.post("/accounts/{device_id}/activation-email")
+async def resend_activation_email(
+    device_id: DeviceId, user: CurrentUser, session: SessionDep, ctx: ContextDep
+) -> ActivationEmailPublic:
+    sent = await accounts.resend_activation_email(session, ctx=ctx, user=user, device_id=device_id)
+    assert user.email is not None
+    return ActivationEmailPublic(to=user.email, sent=sent)
 
 
 @router.get("/accounts/{device_id}/provisioning")

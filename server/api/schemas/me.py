@@ -28,6 +28,11 @@ class MePublic(BaseModel):
     company: CompanyPublic
 
 
+class ActivationEmailPublic(BaseModel):
+    to: str
+    sent: bool  # False: the mail server refused or was unreachable (logged on the server)
+
+
 class AccountPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     device_id: int
