@@ -103,3 +103,32 @@ def test_chat_bubble_keeps_phone_numbers_on_one_line(desktop, qtbot) -> None:
     b = bubble()
     assert b is not None and "0912\u00a0345\u00a0678" in b.text()
     assert b.width() >= b.fontMetrics().horizontalAdvance("Gọi 0912 345 678")
+
+
+def test_smallest_window_fits_vietnamese_without_overlap_or_clipping(desktop, qtbot) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    app, _engine, _aid = desktop
+    w = app.window
+    app.vm.settings.set_language("vi")
+    qtbot.waitUntil(lambda: w.dnd.text().strip() == "Không làm phiền", timeout=3000)
+    try:
+        w.resize(w.minimumSize())
+        w.show_page("phone")
+        qtbot.waitUntil(lambda: w.size() == w.minimumSize() and w.dialer.isVisible(), timeout=3000)
+        keys = [b for b in w.dialer.keypad.findChildren(QPushButton) if b.objectName() == "key"]
+        assert len(keys) == 12
+        for i, a in enumerate(keys):
+            assert a.height() >= 44, a.text()
+            assert not any(a.geometry().intersects(b.geometry()) for b in keys[i + 1 :]), a.text()
+        w.show_page("settings")
+        qtbot.waitUntil(lambda: w.settings.sign_in.isVisible(), timeout=3000)
+        buttons = (w.settings.sign_in, w.settings.add_ext, w.settings.mobile, w.dnd)
+        qtbot.waitUntil(lambda: all(b.width() >= b.sizeHint().width() for b in buttons), timeout=3000)
+        w.show_page("history")
+        qtbot.waitUntil(lambda: w.history.search.isVisible(), timeout=3000)
+        search = w.history.search
+        assert search.mapTo(w, search.rect().bottomRight()).x() < w.width()
+    finally:
+        app.vm.settings.set_language("en")
+        qtbot.waitUntil(lambda: w.dnd.text().strip() == "Do not disturb", timeout=3000)

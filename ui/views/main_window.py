@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -52,7 +53,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("app"))
         self.setStyleSheet(STYLE_SHEET)
         self.resize(860, 640)
-        self.setMinimumSize(QSize(720, 560))
+        self.setMinimumSize(QSize(860, 640))  # below this the keypad keys overlap and Vietnamese labels clip
 
         root = QStackedWidget(self)
         self.setCentralWidget(root)
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self.dnd = QPushButton(top)
         self.dnd.setObjectName("dndToggle")
         self.dnd.setCheckable(True)
+        self.dnd.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)  # never squeezed
         self.dnd.setIcon(icon("app-dnd"))
         self.dnd.clicked.connect(lambda _checked: app.status.toggle_dnd())
         t.addWidget(self.registration, 1)
