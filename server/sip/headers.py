@@ -202,10 +202,13 @@ class Headers:
     ``(canonical_name, value)`` pairs in wire order.
     """
 
-    __slots__ = ("_items",)
+    # _keys mirrors the first element of each _items entry, so lookups can use list.index / `in`
+    # (C loops); every mutation keeps the two lists aligned.
+    __slots__ = ("_items", "_keys")
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
         self._items: list[tuple[str, str, str]] = []
+        self._keys: list[str] = []
         for name, value in items:
             self.add(name, value)
 
@@ -215,67 +218,87 @@ class Headers:
         """Append a field at the end."""
         canon, key = _name_key(name)
         self._items.append((key, canon, value if type(value) is str else str(value)))
+        self._keys.append(key)
 
     def add_first(self, name: str, value: str) -> None:
         """Insert a field before any other field of the same name (a proxy's Via or Record-Route)."""
-        canon, key = self._key(name)
-        for i, (k, _, _) in enumerate(self._items):
-            if k == key:
-                self._items.insert(i, (key, canon, str(value)))
-                return
-        self._items.append((key, canon, str(value)))
+        canon, key = _name_key(name)
+        i = self._index(key)
+        if i < 0:
+            self._items.append((key, canon, str(value)))
+            self._keys.append(key)
+        else:
+            self._items.insert(i, (key, canon, str(value)))
+            self._keys.insert(i, key)
 
     def set(self, name: str, value: str) -> None:
         """Replace every field of this name with one value, kept at the first one's position."""
-        canon, key = self._key(name)
-        for i, (k, _, _) in enumerate(self._items):
-            if k == key:
-                self._items[i] = (key, canon, str(value))
-                self._items = [it for j, it in enumerate(self._items) if j <= i or it[0] != key]
-                return
-        self._items.append((key, canon, str(value)))
+        canon, key = _name_key(name)
+        i = self._index(key)
+        if i < 0:
+            self._items.append((key, canon, str(value)))
+            self._keys.append(key)
+            return
+        self._items[i] = (key, canon, str(value))
+        self._items = [it for j, it in enumerate(self._items) if j <= i or it[0] != key]
+        self._keys = [it[0] for it in self._items]
 
     def replace_first(self, name: str, value: str) -> None:
         """Replace the first field of this name in place (e.g. the top Via after adding ``received``)."""
-        canon, key = self._key(name)
-        for i, (k, _, _) in enumerate(self._items):
-            if k == key:
-                self._items[i] = (key, canon, str(value))
-                return
-        self._items.append((key, canon, str(value)))
+        canon, key = _name_key(name)
+        i = self._index(key)
+        if i < 0:
+            self._items.append((key, canon, str(value)))
+            self._keys.append(key)
+        else:
+            self._items[i] = (key, canon, str(value))
 
     def remove(self, name: str) -> None:
         """Remove every field of this name (no error if absent)."""
         key = _name_key(name)[1]
-        self._items = [it for it in self._items if it[0] != key]
+        if key in self._keys:
+            self._items = [it for it in self._items if it[0] != key]
+            self._keys = [it[0] for it in self._items]
 
     def pop_first(self, name: str) -> str | None:
         """Remove and return the first field of this name (e.g. a proxy popping its own Route)."""
-        key = _name_key(name)[1]
-        for i, (k, _, v) in enumerate(self._items):
-            if k == key:
-                del self._items[i]
-                return v
-        return None
+        i = self._index(_name_key(name)[1])
+        if i < 0:
+            return None
+        del self._keys[i]
+        return self._items.pop(i)[2]
+
+    def _index(self, key: str) -> int:
+        try:
+            return self._keys.index(key)
+        except ValueError:
+            return -1
+
+    def _append_parsed(self, key: str, canon: str, value: str) -> None:
+        """Append a field whose name the parser already mapped with ``_name_key``."""
+        self._items.append((key, canon, value))
+        self._keys.append(key)
 
     def counts(self) -> dict[str, int]:
         """How many fields of each lower-case canonical name there are."""
         seen: dict[str, int] = {}
-        for k, _, _ in self._items:
+        for k in self._keys:
             seen[k] = seen.get(k, 0) + 1
         return seen
 
     def get(self, name: str, default: str | None = None) -> str | None:
         key = _name_key(name)[1]
-        for k, _, v in self._items:
-            if k == key:
-                return v
-        return default
+        try:
+            return self._items[self._keys.index(key)][2]
+        except ValueError:
+            return default
 
     def get_all(self, name: str) -> list[str]:
         """Every value of this name in order; list headers combined with commas are split."""
         key = _name_key(name)[1]
         out: list[str] = []
+        if key not in self._keys:
+            return out
         for k, _, v in self._items:
             if k == key:
                 if key in LIST_HEADERS and "," in v:
@@ -287,8 +310,7 @@ class Headers:
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
             return False
-        key = _name_key(name)[1]
-        return any(k == key for k, _, _ in self._items)
+        return _name_key(name)[1] in self._keys
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return ((canon, v) for _, canon, v in self._items)
@@ -307,6 +329,7 @@ class Headers:
     def copy(self) -> Headers:
         new = Headers()
         new._items = list(self._items)
+        new._keys = list(self._keys)
         return new
 
 

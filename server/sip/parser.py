@@ -140,7 +140,7 @@ def _parse_header_lines(lines: list[str], headers: Headers) -> None:
         else:
             raise SipParseError(400, "Empty header line")
     count = 0
-    items_out = headers._items
+    append = headers._append_parsed
     for entry in logical:
         if len(entry) > MAX_LINE:
             raise SipParseError(400, "Header line too long")
@@ -161,7 +161,7 @@ def _parse_header_lines(lines: list[str], headers: Headers) -> None:
             count += 1
             if count > MAX_HEADERS:
                 raise SipParseError(400, "Too many headers")
-            items_out.append((key, canon, item))
+            append(key, canon, item)
 
 
 def _header_name_ok(name: str) -> bool:
