@@ -53,6 +53,9 @@ class ServerSettings(BaseSettings):
     sip_port: int = 5060
     sip_tls_port: int | None = None
     sip_public_host: str | None = None  # what clients put in registrar/proxy; default: sip_host
+    # The transport QR-provisioned mobile phones (Linphone XML) register over; auto: TLS when
+    # sip_tls_port is set, else UDP.
+    mobile_transport: Literal["auto", "udp", "tcp", "tls"] = "auto"
     media_enabled: bool = True
 
     secret_key: SecretStr | None = None
@@ -100,6 +103,8 @@ class ServerSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> ServerSettings:
+        if self.mobile_transport == "tls" and not self.sip_tls_port:
+            raise ValueError("mobile_transport = 'tls' needs sip_tls_port")
         if self.demo:
             return self
         if self.secret_key is not None and self.secret_key.get_secret_value().strip() in PLACEHOLDER_SECRETS:
@@ -121,6 +126,12 @@ class ServerSettings(BaseSettings):
     @property
     def effective_public_base_url(self) -> str:
         return (self.public_base_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
+
+    @property
+    def effective_mobile_transport(self) -> Literal["udp", "tcp", "tls"]:
+        if self.mobile_transport != "auto":
+            return self.mobile_transport
+        return "tls" if self.sip_tls_port else "udp"
 
     @property
     def effective_sip_public_host(self) -> str:

@@ -30,6 +30,11 @@ class PbxEndpoint:
     tls_port: int | None = None
     register_expires: int = 300
     srtp: str = "optional"
+    mobile_transport: str = "udp"  # udp | tcp | tls: what Linphone XML provisioning points phones at
+
+    @property
+    def mobile_port(self) -> int:
+        return self.tls_port if self.mobile_transport == "tls" and self.tls_port else self.port
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ def context_from_settings(
             tls_port=settings.sip_tls_port,
             register_expires=settings.register_expires,
             srtp=settings.srtp,
+            mobile_transport=settings.effective_mobile_transport,
         ),
         public_base_url=settings.effective_public_base_url,
         sms=sms,

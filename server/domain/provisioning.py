@@ -135,7 +135,8 @@ def qr_svg(url: str) -> bytes:
 
 
 async def linphone_xml(session: AsyncSession, *, ctx: DomainContext, user: User, device: Device) -> str:
-    """Linphone remote provisioning (lpconfig): one proxy and its credentials as an MD5 HA1 (no password)."""
+    """Linphone remote provisioning (lpconfig): one proxy over the configured mobile transport (TLS when the
+    PBX has a TLS port, unless configured otherwise) and its credentials as an MD5 HA1 (no password)."""
     company = await session.get(Company, user.company_id)
     assert company is not None
     return render_linphone_xml(
@@ -163,8 +164,8 @@ def render_linphone_xml(
     section(
         "proxy_0",
         {
-            "reg_proxy": f"<sip:{pbx.host}:{pbx.port};transport=udp>",
-            "reg_route": f"<sip:{pbx.host}:{pbx.port};transport=udp;lr>",
+            "reg_proxy": f"<sip:{pbx.host}:{pbx.mobile_port};transport={pbx.mobile_transport}>",
+            "reg_route": f"<sip:{pbx.host}:{pbx.mobile_port};transport={pbx.mobile_transport};lr>",
             "reg_identity": f'"{quoted_name}" <sip:{username}@{domain}>',
             "reg_expires": str(pbx.register_expires),
             "reg_sendregister": "1",

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import xml.etree.ElementTree as ET
 
+import httpx
 import pytest
+
+from server.api.app import create_app
+from server.domain.context import context_from_settings
+from server.settings import ServerSettings
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +51,9 @@ async def test_linphone_gets_xml_once(api, demo) -> None:
     assert r.text.startswith('<?xml version="1.0" encoding="UTF-8"?>')
     sections = lpconfig(r.text)
     proxy, auth = sections["proxy_0"], sections["auth_info_0"]
-    assert proxy["reg_proxy"] == "<sip:127.0.0.1:5060;transport=udp>"
+    # The harness's PBX has a TLS port, so phones are pointed at it over TLS.
+    assert proxy["reg_proxy"] == "<sip:127.0.0.1:5061;transport=tls>"
+    assert proxy["reg_route"] == "<sip:127.0.0.1:5061;transport=tls;lr>"
     assert (
         proxy["reg_expires"] == "300" and proxy["reg_sendregister"] == "1" and proxy["realm"] == "demo.local"
     )
@@ -53,7 +61,8 @@ async def test_linphone_gets_xml_once(api, demo) -> None:
     assert proxy["reg_identity"] == f'"Nguyễn Văn An" <sip:{username}@demo.local>'
     assert username.startswith("u101-mobile")
     assert auth["realm"] == auth["domain"] == "demo.local" and auth["algorithm"] == "MD5"
-    assert "passwd" not in auth
+    assert "passwd" not in auth and "password" not in auth
+    assert auth["userid"] == username and len(auth["ha1"]) == 32
     # The HA1 really is md5(username:realm:password) of the device the JSON document describes.
     users = (await api.client.get("/admin/users", headers=demo.admin_headers)).json()
     device = next(d for u in users for d in u["devices"] if d["sip_username"] == username)
@@ -137,3 +146,41 @@ async def test_simultaneous_fetches_burn_the_token_once(api, demo) -> None:
     g = await grant(api, demo.agent_headers["101"])
     results = await asyncio.gather(*(api.client.get(path_of(g["url"]), headers=LINPHONE) for _ in range(6)))
     assert sorted(r.status_code for r in results) == [200, 404, 404, 404, 404, 404]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"sip_tls_port": None}, "<sip:127.0.0.1:5060;transport=udp>"),
+        ({"sip_tls_port": None, "mobile_transport": "tcp"}, "<sip:127.0.0.1:5060;transport=tcp>"),
+        ({"sip_tls_port": 5071}, "<sip:127.0.0.1:5071;transport=tls>"),
+        ({"sip_tls_port": 5071, "mobile_transport": "udp"}, "<sip:127.0.0.1:5060;transport=udp>"),
+        (
+            {"sip_tls_port": 5071, "sip_public_host": "pbx.example.com"},
+            "<sip:pbx.example.com:5071;transport=tls>",
+        ),
+    ],
+)
+async def test_linphone_xml_follows_the_configured_transport(api, demo, overrides, expected) -> None:
+    """Settings -> context -> XML over HTTP: TLS when a TLS port exists, UDP otherwise, TCP when asked."""
+    settings = ServerSettings(**{**api.settings.model_dump(), **overrides})
+    app = create_app(settings, ctx=dataclasses.replace(api.ctx, pbx=context_from_settings(settings).pbx))
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver/api/v1") as client:
+            r = await client.post("/me/mobile-provisioning", headers=demo.agent_headers["103"])
+            assert r.status_code == 201, r.text
+            r = await client.get(path_of(r.json()["url"]), headers=LINPHONE)
+    finally:
+        await app.state.engine.dispose()
+    assert r.status_code == 200, r.text
+    sections = lpconfig(r.text)
+    proxy, auth = sections["proxy_0"], sections["auth_info_0"]
+    assert proxy["reg_proxy"] == expected
+    assert proxy["reg_route"] == expected[:-1] + ";lr>"
+    assert auth["algorithm"] == "MD5" and len(auth["ha1"]) == 32 and "passwd" not in auth
+
+
+def test_tls_transport_needs_a_tls_port() -> None:
+    with pytest.raises(ValueError, match="sip_tls_port"):
+        ServerSettings(demo=True, mobile_transport="tls", sip_tls_port=None)
