@@ -224,7 +224,9 @@ class Runtime:
         med = ep_cfg.medConfig
         med.clockRate = CLOCK_RATE
         med.sndClockRate = CLOCK_RATE
-        med.ecTailLen = 200 if cfg.echo_cancel else 0
+        # pjsua's canceller sits only on its own sound-device port, which the null device bypasses;
+        # the sounddevice bridge cancels echo itself (softphone/echo_canceller.py).
+        med.ecTailLen = 0
         med.noVad = True
         self._log_writer = PjLogWriter()
         apply_log_config(ep_cfg, self._log_writer, cfg.log_level)
@@ -277,7 +279,9 @@ class Runtime:
             try:
                 from softphone import audio as audio_mod  # the sounddevice bridge (softphone/audio.py)
 
-                self.bridge = audio_mod.SoundDeviceBridge.create(True, clock_rate=CLOCK_RATE)
+                self.bridge = audio_mod.SoundDeviceBridge.create(
+                    True, clock_rate=CLOCK_RATE, echo_cancellation=self.config.echo_cancel
+                )
                 self.bridge.set_ringer(self.config.audio_ringer)
                 problem = self.bridge.open(self.config.audio_input, self.config.audio_output)
                 if problem is not None:
