@@ -93,6 +93,7 @@ def test_chat_bubble_keeps_phone_numbers_on_one_line(desktop, qtbot) -> None:
     w.show_page("chat")
     app.vm.chat.open("sip:102@demo.local")
     engine.emit(MessageReceived(aid, "sip:102@demo.local", "Gọi 0912 345 678", "text/plain", 1.7e9))
+
     def bubble() -> QLabel | None:
         labels = w.chat.findChildren(QLabel)
         return next(
