@@ -206,6 +206,11 @@ class SqlDirectory:
         }
         await self._upsert(m.CallRecord, {"call_id": cdr.call_id}, values)
 
+    async def call_record(self, call_id: str) -> d.CallRecord | None:
+        async with self._sessions() as s:
+            row = await s.scalar(select(m.CallRecord).where(m.CallRecord.call_id == call_id))
+        return None if row is None else _call_record(row)
+
     async def call_records(self, *, company_id: int | None = None) -> list[d.CallRecord]:
         """Read back CDRs (tests, reports); not part of the protocol."""
         async with self._sessions() as s:
@@ -213,25 +218,7 @@ class SqlDirectory:
             if company_id is not None:
                 q = q.where(m.CallRecord.company_id == company_id)
             rows = list(await s.scalars(q))
-        return [
-            d.CallRecord(
-                call_id=r.call_id,
-                company_id=r.company_id,
-                domain=r.domain,
-                caller=r.caller,
-                callee=r.callee,
-                direction=r.direction,
-                hotline=r.hotline,
-                start=r.start,
-                answer=r.answer,
-                end=r.end,
-                disposition=d.Disposition(r.disposition),
-                hangup_cause=r.hangup_cause,
-                caller_user_id=r.caller_user_id,
-                callee_user_id=r.callee_user_id,
-            )
-            for r in rows
-        ]
+        return [_call_record(r) for r in rows]
 
     async def queue_message(self, msg: d.QueuedMessage) -> None:
         try:
@@ -324,3 +311,22 @@ class SqlDirectory:
                 )
                 for r in rows
             ]
+
+
+def _call_record(r: m.CallRecord) -> d.CallRecord:
+    return d.CallRecord(
+        call_id=r.call_id,
+        company_id=r.company_id,
+        domain=r.domain,
+        caller=r.caller,
+        callee=r.callee,
+        direction=r.direction,
+        hotline=r.hotline,
+        start=r.start,
+        answer=r.answer,
+        end=r.end,
+        disposition=d.Disposition(r.disposition),
+        hangup_cause=r.hangup_cause,
+        caller_user_id=r.caller_user_id,
+        callee_user_id=r.callee_user_id,
+    )

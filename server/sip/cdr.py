@@ -4,9 +4,8 @@
 answered, final response, BYE, cut-off) into new frozen records for `Directory.record_call`,
 which upserts by call id, so a crash loses at most the state change in flight.
 
-After a restart `restore` reads a running call's record back so its BYE can close it.  Reading is not
-part of the `Directory` protocol yet: a directory offering `call_record(call_id)` is asked directly, one
-offering only `call_records()` (SqlDirectory) is scanned; with neither the CDR keeps no end.
+After a restart `restore` reads a running call's record back (`Directory.call_record`) so its BYE can
+close it.
 """
 
 from __future__ import annotations
@@ -61,14 +60,7 @@ class CallLog:
         if rec is not None:
             return rec
         try:
-            one = getattr(self._directory, "call_record", None)
-            if one is not None:
-                rec = await one(call_id)
-            else:
-                many = getattr(self._directory, "call_records", None)
-                if many is None:
-                    return None
-                rec = next((r for r in await many() if r.call_id == call_id), None)
+            rec = await self._directory.call_record(call_id)
         except Exception:
             log.exception("cdr: reading %s back failed", call_id)
             return None

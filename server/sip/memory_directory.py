@@ -127,6 +127,9 @@ class InMemoryDirectory:
         self.calls[cdr.call_id] = cdr
         self.call_history.append(cdr)
 
+    async def call_record(self, call_id: str) -> CallRecord | None:
+        return self.calls.get(call_id)
+
     async def queue_message(self, msg: QueuedMessage) -> None:
         self.messages[msg.message_id] = msg
 

@@ -115,6 +115,8 @@ async def test_call_records_upsert(directory) -> None:
     records = await directory.call_records()
     assert len(records) == 1
     assert records[0].disposition == d.Disposition.COMPLETED and records[0].end == 1010.0
+    assert await directory.call_record("abc@host") == records[0]
+    assert await directory.call_record("unknown@host") is None
 
 
 def _asdict(cdr: d.CallRecord) -> dict:

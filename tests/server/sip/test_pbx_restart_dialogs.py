@@ -7,7 +7,7 @@ import pytest
 from pbx_fakes import PBX, FakeClock, FakeUA, Net, in_dialog
 
 from server.sip.address import Address
-from server.sip.directory import CallRecord, Disposition, Hotline, Trunk
+from server.sip.directory import Disposition, Hotline, Trunk
 from server.sip.memory_directory import InMemoryDirectory
 from server.sip.message import SipRequest, SipResponse, make_response
 from server.sip.proxy import Proxy, ProxySettings
@@ -19,17 +19,10 @@ TRUNK = Address("udp", "127.0.0.2", 5090)
 HOTLINE = Hotline("02873000001", "viettel", Trunk("127.0.0.2", 5090))
 
 
-class ReadableDirectory(InMemoryDirectory):
-    """The in-memory directory plus the CDR read-back `CallLog.restore` looks for."""
-
-    async def call_record(self, call_id: str) -> CallRecord | None:
-        return self.calls.get(call_id)
-
-
 class World:
     def __init__(self) -> None:
         self.clock = FakeClock()
-        self.dir = d = ReadableDirectory()
+        self.dir = d = InMemoryDirectory()
         d.add_user(1, "101", default_hotline=HOTLINE.number)
         d.add_device(1, "101", "demo101")
         d.add_user(2, "102")
