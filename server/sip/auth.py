@@ -148,6 +148,7 @@ class DigestAuthenticator:
         self._nc_seen: dict[str, tuple[float, int]] = {}  # nonce -> (issued_at, highest nc)
         self._last_prune = 0.0
         self._dummy_key = os.urandom(16).hex()
+        self._order_by_agent: dict[str | None, tuple[str, ...]] = {}
 
     # --- challenges ------------------------------------------------------------------
     def new_nonce(self, now: float) -> str:
@@ -164,10 +165,18 @@ class DigestAuthenticator:
         gets MD5 only.  The choice depends on the User-Agent, never on the user, so unknown users
         still get the same challenge as known ones.
         """
+        found = self._order_by_agent.get(user_agent)
+        if found is not None:
+            return found
         ua = (user_agent or "").lower()
         if "MD5" in self._algorithms and not any(a in ua for a in self._strong_first_agents):
-            return ("MD5",)
-        return self._algorithms
+            found = ("MD5",)
+        else:
+            found = self._algorithms
+        if len(self._order_by_agent) >= 256:
+            self._order_by_agent.clear()  # bounded: User-Agent is chosen by the peer
+        self._order_by_agent[user_agent] = found
+        return found
 
     def challenges(
         self, realm: str, now: float, *, stale: bool = False, user_agent: str | None = None

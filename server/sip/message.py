@@ -273,9 +273,10 @@ def make_response(
     to_value = request.headers.get("To")
     if to_value is not None:
         if to_tag and status > 100:
-            to_addr = parse_name_addr(to_value)
-            if to_addr.tag is None:
-                to_value = str(to_addr.with_tag(to_tag))
+            untagged = _untagged_to_text(to_value)
+            if untagged is not None:
+                # == str(parse_name_addr(to_value).with_tag(to_tag)): the tag is the last param
+                to_value = f"{untagged};tag={to_tag}"
         headers.add("To", to_value)
     call_id = request.headers.get("Call-ID")
     if call_id is not None:
@@ -291,3 +292,22 @@ def make_response(
         if timestamp is not None:
             headers.add("Timestamp", timestamp)
     return SipResponse(status=status, reason=reason or reason_phrase(status), headers=headers)
+
+
+def _untagged_to_text(to_value: str) -> str | None:
+    """The normalised text of a To value without a tag, or None if it has one (memoised: a REGISTER
+    storm answers the same few To values over and over)."""
+    try:
+        return _UNTAGGED_TO[to_value]
+    except KeyError:
+        pass
+    to_addr = parse_name_addr(to_value)
+    found = str(to_addr) if to_addr.tag is None else None
+    if len(to_value) <= 256:
+        if len(_UNTAGGED_TO) >= 2048:
+            _UNTAGGED_TO.clear()
+        _UNTAGGED_TO[to_value] = found
+    return found
+
+
+_UNTAGGED_TO: dict[str, str | None] = {}

@@ -364,9 +364,10 @@ class Transaction:
 
     def _enter(self, state: State, now: float, actions: list[Action]) -> None:
         self.state = state
-        live = LIVE_TIMERS.get((self.kind, state), frozenset())
-        for ev in [ev for ev in self._timers if ev not in live]:
-            del self._timers[ev]
+        if self._timers:
+            live = LIVE_TIMERS.get((self.kind, state), frozenset())
+            for ev in [ev for ev in self._timers if ev not in live]:
+                del self._timers[ev]
         if state is State.TERMINATED:
             self._timers.clear()
             actions.append(Terminated(self.key))
