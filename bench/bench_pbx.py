@@ -181,10 +181,32 @@ class Run:
     ok: int
     failed: int
     seconds: float
+    cpu: float = 0.0  # CPU seconds the server's processes used during the run
 
     @property
     def rate(self) -> float:
         return self.ok / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU milliseconds per completed transaction: the fair figure on a shared machine,
+        where the wall-clock rate also depends on how much CPU the other processes leave us."""
+        return 1000 * self.cpu / self.ok if self.ok else 0.0
+
+
+def server_cpu(server: Server) -> float:
+    """CPU seconds (user + system) of the server's process, or of its whole process group."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        pid, pgrp = int(stat.parent.name), int(fields[2])
+        if pid == server.proc.pid or (server.group and pgrp == server.proc.pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def sipp(
@@ -408,14 +430,21 @@ def main() -> int:
             else:
                 print("kamailio not available: measuring our PBX only")
             for s in servers:
-                results[s.name] = {
-                    "REGISTER/s (digest)": bench_register(
-                        s.port, args.users, args.registers, args.concurrency, work
+                results[s.name] = {}
+                for test, run in (
+                    (
+                        "REGISTER/s (digest)",
+                        lambda p: bench_register(p, args.users, args.registers, args.concurrency, work),
                     ),
-                    "calls/s (407, 200, ACK, BYE)": bench_calls(
-                        s.port, args.users, args.calls, args.call_concurrency, work
+                    (
+                        "calls/s (407, 200, ACK, BYE)",
+                        lambda p: bench_calls(p, args.users, args.calls, args.call_concurrency, work),
                     ),
-                }
+                ):
+                    before = server_cpu(s)
+                    result = run(s.port)
+                    result.cpu = server_cpu(s) - before
+                    results[s.name][test] = result
             b2bua = find_sippy(args.sippy)
             sippy_run = (
                 bench_sippy_calls(b2bua, args.users, args.calls, args.call_concurrency, work)
@@ -430,16 +459,28 @@ def main() -> int:
         f"{args.call_concurrency} concurrent calls, {os.cpu_count()} CPUs; "
         f"Kamailio children={args.kamailio_children}"
     )
-    header = f"{'test':32} {'ours /s':>10} {'failed':>7} {'kamailio /s':>12} {'failed':>7} {'ours/kam':>9}"
+    header = (
+        f"{'test':30} {'ours /s':>8} {'failed':>6} {'kamailio /s':>11} {'failed':>6} {'ours/kam':>8}"
+        f" {'ours CPU ms':>11} {'kam CPU ms':>10} {'kam/ours CPU':>12}"
+    )
     print(header)
     print("-" * len(header))
     for test in results["ours"]:
         o = results["ours"][test]
         k = results.get("kamailio", {}).get(test)
-        kam_cols = (
-            f"{k.rate:12.0f} {k.failed:7d} {o.rate / k.rate if k.rate else 0:9.2f}" if k else f"{'-':>12}"
-        )
-        print(f"{test:32} {o.rate:10.0f} {o.failed:7d} {kam_cols}")
+        cols = f"{test:30} {o.rate:8.0f} {o.failed:6d} "
+        if k is None:
+            cols += f"{'-':>11} {'-':>6} {'-':>8} {o.cpu_ms:11.3f} {'-':>10} {'-':>12}"
+        else:
+            rate_ratio = o.rate / k.rate if k.rate else 0.0
+            cpu_ratio = k.cpu_ms / o.cpu_ms if o.cpu_ms else 0.0
+            cols += (
+                f"{k.rate:11.0f} {k.failed:6d} {rate_ratio:8.2f} {o.cpu_ms:11.3f} {k.cpu_ms:10.3f}"
+                f" {cpu_ratio:12.2f}"
+            )
+        print(cols)
+    print("CPU ms: server CPU (user + system) per completed REGISTER or call; kam/ours CPU is the")
+    print("throughput ratio the two would reach with the same CPU each, whatever else runs on the machine.")
     calls = results["ours"]["calls/s (407, 200, ACK, BYE)"]
     if sippy_run is None:
         print("sippy B2BUA: not found (see --sippy); not measured")
