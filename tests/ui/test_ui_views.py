@@ -136,3 +136,22 @@ def test_history_call_back_and_play(desktop, qtbot) -> None:
     qtbot.mouseClick(h.call_back, Qt.MouseButton.LeftButton)
     assert engine.last("make_call")[:2] == (aid, "0912345678")
     assert QGuiApplication.instance() is not None
+
+
+def test_mic_meter_runs_only_while_the_audio_settings_are_on_screen(desktop, qtbot) -> None:
+    app, engine = desktop
+    populate(app, engine, app.qt)
+    app.vm.session.go("ready")
+    w = app.window
+    w.show()
+    w.show_page("settings")
+    s = w.settings
+    s.tabs.setCurrentWidget(s._audio_tab)
+    qtbot.waitUntil(lambda: engine.names().count("set_mic_meter") >= 1, timeout=3000)
+    assert engine.last("set_mic_meter") == (True,)
+    w.show_page("phone")
+    qtbot.waitUntil(lambda: engine.last("set_mic_meter") == (False,), timeout=3000)
+    w.show_page("settings")
+    qtbot.waitUntil(lambda: engine.last("set_mic_meter") == (True,), timeout=3000)
+    s.tabs.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: engine.last("set_mic_meter") == (False,), timeout=3000)

@@ -39,6 +39,7 @@ class SettingsViewModel(QObject):
         self._speaker_test = speaker_test
         self.devices: list[Any] = []
         self.mic_level = 0.0
+        self._meter_on = False
         self.device_problem = ""
         link.eventReceived.connect(self.handle)
 
@@ -74,6 +75,12 @@ class SettingsViewModel(QObject):
             self._index(self.prefs.ringer_device),
         )
         self.ringerDeviceChanged.emit(self._index(self.prefs.ringer_device))
+
+    def set_mic_meter(self, visible: bool) -> None:
+        """Outside calls the engine measures the microphone only while the level meter is on screen."""
+        if visible != self._meter_on:
+            self._meter_on = visible
+            self._link.call("set_mic_meter", visible)
 
     def test_speaker(self) -> None:
         if self._speaker_test is not None:

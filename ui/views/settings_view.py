@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -157,6 +158,8 @@ class SettingsView(QWidget):
         f.addRow(self.lbl_ringer, self.ringer)
         f.addRow(self.device_problem)
         self.tabs.addTab(audio, "")
+        self._audio_tab = audio
+        self.tabs.currentChanged.connect(self._sync_mic_meter)
 
         # calls
         calls = QWidget()
@@ -386,6 +389,17 @@ class SettingsView(QWidget):
         self.reset.setText(self.tr("Reset application…"))
         self.refresh_accounts()
         self.refresh()
+
+    def _sync_mic_meter(self) -> None:
+        self.vm.set_mic_meter(self.isVisible() and self.tabs.currentWidget() is self._audio_tab)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._sync_mic_meter()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._sync_mic_meter()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
