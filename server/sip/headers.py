@@ -496,9 +496,23 @@ class Via:
 
 def parse_via(text: str) -> Via:
     text = text.strip()
-    if len(text) > CACHEABLE_LENGTH:
-        return _parse_via(text)
-    return _parse_via_cached(text)
+    found = _VIAS.get(text)
+    if found is None:
+        found = _parse_via(text)
+        remember_via(text, found)
+    return found
+
+
+def remember_via(text: str, via: Via) -> None:
+    """Seed the parse memo with a Via we just printed (``text == str(via)``), so the transaction
+    layer's next ``parse_via`` of the rewritten top Via is a lookup."""
+    if len(text) <= CACHEABLE_LENGTH:
+        if len(_VIAS) >= 2048:
+            _VIAS.clear()
+        _VIAS[text] = via
+
+
+_VIAS: dict[str, Via] = {}
 
 
 def _parse_via(text: str) -> Via:
@@ -557,4 +571,3 @@ def parse_cseq(text: str) -> tuple[int, str]:
 
 
 _parse_name_addr_cached = lru_cache(maxsize=2048)(_parse_name_addr)
-_parse_via_cached = lru_cache(maxsize=2048)(_parse_via)

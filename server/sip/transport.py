@@ -25,6 +25,7 @@ from typing import cast
 
 from server.sip.address import Address
 from server.sip.errors import SipParseError
+from server.sip.headers import remember_via
 from server.sip.message import SipMessage, SipRequest, SipResponse
 from server.sip.parser import StreamFramer, make_error_response, parse_message
 from server.sip.tls import ensure_self_signed, server_context
@@ -47,7 +48,9 @@ def apply_rport(request: SipRequest, source: Address) -> None:
         new = via.with_params({"received": source.host})
     else:
         return
-    request.headers.replace_first("Via", str(new))
+    text = str(new)
+    remember_via(text, new)
+    request.headers.replace_first("Via", text)
 
 
 def response_fallback_address(response: SipResponse, transport: str) -> Address:
