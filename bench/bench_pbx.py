@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import os
 import re
 import shutil
@@ -51,7 +52,7 @@ def users(n: int) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------- our PBX
-def serve(port: int, n_users: int) -> None:
+def serve(port: int, n_users: int, use_uvloop: bool = True) -> None:
     sys.path.insert(0, str(ROOT))
     from server.sip.flood import FloodPolicy
     from server.sip.memory_directory import InMemoryDirectory
@@ -75,9 +76,11 @@ def serve(port: int, n_users: int) -> None:
 
     try:
         import uvloop
-
-        uvloop.run(main())
     except ImportError:
+        use_uvloop = False
+    if use_uvloop:
+        uvloop.run(main())
+    else:
         asyncio.run(main())
 
 
@@ -105,10 +108,11 @@ class Server:
             self.proc.wait(5)
 
 
-def start_ours(n_users: int) -> Server:
+def start_ours(n_users: int, use_uvloop: bool = True) -> Server:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(port), "--users", str(n_users)],
+        [sys.executable, __file__, "--serve", str(port), "--users", str(n_users)]
+        + ([] if use_uvloop else ["--no-uvloop"]),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
@@ -403,6 +407,7 @@ def bench_sippy_calls(b2bua: str, n: int, count: int, concurrency: int, workdir:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--no-uvloop", action="store_true", help="run our PBX on the standard asyncio loop")
     p.add_argument("--users", type=int, default=200)
     p.add_argument("--registers", type=int, default=3000)
     p.add_argument("--calls", type=int, default=1000)
@@ -412,17 +417,18 @@ def main() -> int:
     p.add_argument("--sippy", help="path of sippy's b2bua_simple (see find_sippy)")
     args = p.parse_args()
     if args.serve is not None:
-        serve(args.serve, args.users)
+        serve(args.serve, args.users, not args.no_uvloop)
         return 0
     if shutil.which("sipp") is None:
         print("sipp is not installed")
         return 2
     results: dict[str, dict[str, Run]] = {}
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-pbx-") as tmp:
         work = Path(tmp)
         servers: list[Server] = []
         try:
-            ours = start_ours(args.users)
+            ours = start_ours(args.users, not args.no_uvloop)
             servers.append(ours)
             kam = start_kamailio(args.kamailio_children, work)
             if kam is not None:
@@ -457,7 +463,9 @@ def main() -> int:
     print(
         f"\nPBX benchmark: loopback UDP, MD5 digest, {args.concurrency} concurrent REGISTERs, "
         f"{args.call_concurrency} concurrent calls, {os.cpu_count()} CPUs; "
-        f"Kamailio children={args.kamailio_children}"
+        f"Kamailio children={args.kamailio_children}; ours on "
+        f"{'asyncio' if args.no_uvloop or importlib.util.find_spec('uvloop') is None else 'uvloop'}, "
+        f"load average before {load_before:.1f}"
     )
     header = (
         f"{'test':30} {'ours /s':>8} {'failed':>6} {'kamailio /s':>11} {'failed':>6} {'ours/kam':>8}"
