@@ -7,10 +7,13 @@ with qop=auth (sipp 3.6 answers nothing else), loopback UDP, no flood limits:
 * call: INVITE -> 407 -> ACK -> INVITE with credentials -> 100/180/200 -> ACK -> 100 ms -> BYE -> 200,
   answered by a sipp UAS registered as the callee.
 
-Our PBX runs in its own process (this file with --serve), with uvloop when installed.  Kamailio runs
-bench/kamailio/kamailio.cfg (registrar + record-routing proxy with auth) with `--kamailio-children` UDP
-workers.  Rates are completed transactions per wall-clock second with a bounded number of
-concurrent sipp calls; runs with failures are reported as such.
+Our PBX runs in its own process (this file with --serve), with uvloop when installed (--no-uvloop to
+compare) and `tune_gc_for_serving()`.  Kamailio runs bench/kamailio/kamailio.cfg (registrar +
+record-routing proxy with auth) with `--kamailio-children` UDP workers.  Rates are completed
+transactions per wall-clock second with a bounded number of concurrent sipp calls; runs with failures
+are reported as such.  "CPU ms" is server CPU per completed transaction (Kamailio: its whole process
+group): on a shared machine the wall-clock ratio mostly says how much CPU the other processes left
+each server, the CPU ratio does not.
 
 Run:  .venv/bin/python bench/bench_pbx.py [--registers 3000] [--calls 1000] [--concurrency 50]
 """
@@ -57,7 +60,7 @@ def serve(port: int, n_users: int, use_uvloop: bool = True) -> None:
     from server.sip.flood import FloodPolicy
     from server.sip.memory_directory import InMemoryDirectory
     from server.sip.proxy import ProxySettings
-    from server.sip.service import start_sip_service
+    from server.sip.service import start_sip_service, tune_gc_for_serving
 
     async def main() -> None:
         d = InMemoryDirectory()
@@ -68,6 +71,7 @@ def serve(port: int, n_users: int, use_uvloop: bool = True) -> None:
             auth_algorithms=("MD5",), flood=FloodPolicy(exempt_hosts=frozenset({"127.0.0.1"}))
         )
         service = await start_sip_service(directory=d, udp_port=port, tcp_port=None, settings=settings)
+        tune_gc_for_serving()
         print("ready", service.ports["udp"], flush=True)
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
