@@ -93,11 +93,15 @@ def write_config(root: Path, sip_port: int, ctrl_port: int, codec_module: str) -
     (root / "contacts").write_text("")
 
 
+class BaresipExited(RuntimeError):
+    """baresip quit before its control port came up (e.g. a port picked free was taken meanwhile)."""
+
+
 def connect(proc: subprocess.Popen[bytes], port: int, timeout: float = 15.0) -> socket.socket:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError("baresip exited")
+            raise BaresipExited(f"baresip exited with code {proc.returncode}")
         try:
             return socket.create_connection(("127.0.0.1", port), timeout=1)
         except OSError:
@@ -106,6 +110,17 @@ def connect(proc: subprocess.Popen[bytes], port: int, timeout: float = 15.0) -> 
 
 
 def dial_and_talk(root: Path, target: str, seconds: float, codec_module: str) -> Path:
+    # A port picked free can be taken by another process before baresip binds it: retry with new ports.
+    for attempt in range(3):
+        try:
+            return _dial_and_talk_once(root / f"run{attempt}", target, seconds, codec_module)
+        except BaresipExited:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _dial_and_talk_once(root: Path, target: str, seconds: float, codec_module: str) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     sip_port, ctrl_port = free_udp_port("127.0.0.1"), free_tcp_port()
     write_config(root, sip_port, ctrl_port, codec_module)
