@@ -62,7 +62,7 @@ async def _start_media(settings: ServerSettings, running: RunningServer) -> None
 async def _start_sip(settings: ServerSettings, directory: SqlDirectory, running: RunningServer) -> None:
     try:
         from server.sip.proxy import ProxySettings
-        from server.sip.service import start_sip_service
+        from server.sip.service import start_sip_service, tune_gc_for_serving
     except ImportError as exc:
         log.warning("SIP service not available in this build (%s); serving the HTTP API only", exc)
         return
@@ -76,6 +76,7 @@ async def _start_sip(settings: ServerSettings, directory: SqlDirectory, running:
         settings=ProxySettings(route_key=settings.signing_key()),
     )
     running.stop_callbacks.append(service.stop)
+    tune_gc_for_serving()  # this process is a dedicated server: start-up objects leave the GC's scans
     ports = getattr(service, "ports", None)
     running.sip_ports = dict(ports) if isinstance(ports, dict) else {"udp": settings.sip_port}
     log.info("SIP service on %s %s", settings.sip_host, running.sip_ports)

@@ -98,8 +98,8 @@ class _Stream(asyncio.Protocol):
         self.last_activity = self.loop.time()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # a stream protocol always gets a stream transport; uvloop's do not subclass asyncio.Transport
+        self.transport = cast(asyncio.Transport, transport)
         peer = transport.get_extra_info("peername")
         self.peer = Address(self.name, str(peer[0]), int(peer[1]))
         if self.layer.connection_count() >= self.layer.max_connections:

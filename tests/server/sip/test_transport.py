@@ -24,6 +24,15 @@ from server.sip.uri import parse_uri
 
 pytestmark = pytest.mark.integration
 
+
+@pytest.fixture(scope="module", params=["asyncio", "uvloop"])
+def event_loop_policy(request: pytest.FixtureRequest) -> asyncio.AbstractEventLoopPolicy:
+    """Every transport test on both loops the server runs on (uvloop's transports differ in type)."""
+    if request.param == "uvloop":
+        uvloop = pytest.importorskip("uvloop")
+        return uvloop.EventLoopPolicy()
+    return asyncio.DefaultEventLoopPolicy()
+
 TIMEOUT = 10.0
 
 
@@ -81,7 +90,7 @@ async def udp_exchange(port: int, data: bytes) -> tuple[bytes, int]:
     sock.setblocking(False)
     try:
         loop = asyncio.get_running_loop()
-        await loop.sock_sendto(sock, data, ("127.0.0.1", port))
+        sock.sendto(data, ("127.0.0.1", port))  # uvloop has no loop.sock_sendto; loopback never blocks
         reply = await asyncio.wait_for(loop.sock_recv(sock, 65535), TIMEOUT)
         return reply, sock.getsockname()[1]
     finally:
