@@ -104,7 +104,7 @@ class _Stream(asyncio.Protocol):
         self.peer = Address(self.name, str(peer[0]), int(peer[1]))
         if self.layer.connection_count() >= self.layer.max_connections:
             log.warning("refusing %s: %d connections open", self.peer, self.layer.connection_count())
-            transport.abort()
+            self.transport.abort()
             return
         self.layer._register(self)
 
