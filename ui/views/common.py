@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from ui.resources import RESOURCES_DIR
 
@@ -16,6 +16,19 @@ def resources_dir() -> Path:
 
 
 ICON_INK = "#37474f"
+
+
+def titled_page(page: QWidget, *, spacing: int | None = None) -> tuple[QVBoxLayout, QLabel]:
+    """Lay out a sidebar page: the shared margins and a title on top (its text comes from retranslate)."""
+    page.setObjectName("page")
+    lay = QVBoxLayout(page)
+    lay.setContentsMargins(24, 16, 24, 16)
+    if spacing is not None:
+        lay.setSpacing(spacing)
+    title = QLabel(page)
+    title.setObjectName("title")
+    lay.addWidget(title)
+    return lay, title
 
 
 def icon(name: str, color: str | None = None) -> QIcon:

@@ -16,13 +16,12 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from ui.phone_numbers import format_vn_number
 from ui.viewmodels.contacts import ContactRow, ContactsViewModel
-from ui.views.common import presence_icon
+from ui.views.common import presence_icon, titled_page
 from ui.views.texts import status_text
 
 
@@ -49,12 +48,7 @@ class ContactsView(QWidget):
     def __init__(self, vm: ContactsViewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.vm = vm
-        self.setObjectName("page")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(24, 16, 24, 16)
-        self.title = QLabel(self)
-        self.title.setObjectName("title")
-        lay.addWidget(self.title)
+        lay, self.title = titled_page(self)
         bar = QHBoxLayout()
         self.search = QLineEdit(self)
         self.search.setClearButtonEnabled(True)

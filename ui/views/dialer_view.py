@@ -14,13 +14,12 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from ui.phone_numbers import format_vn_number
 from ui.viewmodels.dialer import ADAPTIVE, DialerViewModel
-from ui.views.common import icon, round_button
+from ui.views.common import icon, round_button, titled_page
 from ui.views.texts import error_text
 
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
@@ -62,14 +61,7 @@ class DialerView(QWidget):
     def __init__(self, vm: DialerViewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.vm = vm
-        self.setObjectName("page")
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(24, 16, 24, 16)
-        outer.setSpacing(10)
-
-        self.title = QLabel(self)
-        self.title.setObjectName("title")
-        outer.addWidget(self.title)
+        outer, self.title = titled_page(self, spacing=10)
 
         row = QHBoxLayout()
         self.number = NumberEdit(vm, self)

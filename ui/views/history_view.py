@@ -13,12 +13,12 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from ui.phone_numbers import format_vn_number
 from ui.viewmodels.history import FILTERS, CallEntry, HistoryViewModel
+from ui.views.common import titled_page
 from ui.views.texts import disposition_text, duration_text
 
 
@@ -26,12 +26,7 @@ class HistoryView(QWidget):
     def __init__(self, vm: HistoryViewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.vm = vm
-        self.setObjectName("page")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(24, 16, 24, 16)
-        self.title = QLabel(self)
-        self.title.setObjectName("title")
-        lay.addWidget(self.title)
+        lay, self.title = titled_page(self)
         bar = QHBoxLayout()
         self.filter_buttons: dict[str, QPushButton] = {}
         group = QButtonGroup(self)

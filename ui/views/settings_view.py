@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from ui.viewmodels.accounts import AccountsViewModel
 from ui.viewmodels.settings import RING_METHODS, SettingsViewModel
-from ui.views.common import presence_icon
+from ui.views.common import presence_icon, titled_page
 from ui.views.texts import registration_text, ring_method_text
 
 
@@ -92,12 +92,7 @@ class SettingsView(QWidget):
         self.accounts = accounts
         self.vm = settings
         self._on_reset = on_reset
-        self.setObjectName("page")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(24, 16, 24, 16)
-        self.title = QLabel(self)
-        self.title.setObjectName("title")
-        lay.addWidget(self.title)
+        lay, self.title = titled_page(self)
         self.tabs = QTabWidget(self)
         lay.addWidget(self.tabs, 1)
 
