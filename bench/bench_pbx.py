@@ -60,7 +60,7 @@ def serve(port: int, n_users: int, use_uvloop: bool = True) -> None:
     from server.sip.flood import FloodPolicy
     from server.sip.memory_directory import InMemoryDirectory
     from server.sip.proxy import ProxySettings
-    from server.sip.service import start_sip_service, tune_gc_for_serving
+    from server.sip.service import event_loop_factory, start_sip_service, tune_gc_for_serving
 
     async def main() -> None:
         d = InMemoryDirectory()
@@ -78,14 +78,8 @@ def serve(port: int, n_users: int, use_uvloop: bool = True) -> None:
         await stop.wait()
         await service.stop()
 
-    try:
-        import uvloop
-    except ImportError:
-        use_uvloop = False
-    if use_uvloop:
-        uvloop.run(main())
-    else:
-        asyncio.run(main())
+    with asyncio.Runner(loop_factory=event_loop_factory(prefer_uvloop=use_uvloop)) as runner:
+        runner.run(main())
 
 
 @dataclass
