@@ -203,11 +203,11 @@ async def login(session: AsyncSession, *, ctx: DomainContext, login: str, passwo
     now = ctx.clock()
     user = await _user_by_login(session, login)
     if user is None:
-        ctx.passwords.burn(password)
+        await ctx.passwords.burn(password)
         raise Unauthorized("invalid_credentials", "wrong login or password")
     if user.locked_until is not None and user.locked_until > now:
         raise Locked("account_locked", "too many failed logins; try again later")
-    if not ctx.passwords.verify(user.password_hash, password):
+    if not await ctx.passwords.verify(user.password_hash, password):
         # Atomic increment: parallel wrong guesses all count.
         failures = (
             await session.execute(
@@ -329,7 +329,7 @@ async def reset_password(session: AsyncSession, *, ctx: DomainContext, otp_token
     if user is None:
         raise Unauthorized("invalid_otp_token", "no account for this phone number")
     now = ctx.clock()
-    user.password_hash = ctx.passwords.hash(password)
+    user.password_hash = await ctx.passwords.hash(password)
     user.failed_logins = 0
     user.locked_until = None
     await session.execute(

@@ -118,7 +118,7 @@ async def reset_admin_password(
         user = await session.scalar(select(User).where(User.phone == normalize_phone(login, field="login")))
     if user is None or user.role != Role.ADMIN:
         raise NotFound("admin")
-    user.password_hash = ctx.passwords.hash(password)
+    user.password_hash = await ctx.passwords.hash(password)
     user.failed_logins = 0
     user.locked_until = None
     user.active = True

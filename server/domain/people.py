@@ -160,7 +160,7 @@ async def create_user(
         phone=phone,
         email=email,
         role=Role(role).value,
-        password_hash=ctx.passwords.hash(password),
+        password_hash=await ctx.passwords.hash(password),
         active=True,
         failed_logins=0,
         allow_outbound=True,
@@ -231,7 +231,7 @@ async def update_user(
         user.locked_until = None
         user.failed_logins = 0
     if changes.get("password") is not None:
-        user.password_hash = ctx.passwords.hash(check_password(changes["password"]))
+        user.password_hash = await ctx.passwords.hash(check_password(changes["password"]))
     if changes.get("allow_outbound") is not None:
         user.allow_outbound = bool(changes["allow_outbound"])
     if "monthly_minutes" in changes:

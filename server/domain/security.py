@@ -6,12 +6,14 @@ Token format: `base64url(json payload) "." base64url(HMAC-SHA256(key, payload pa
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import secrets
 import string
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +22,16 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 
 class Passwords:
-    """argon2id login-password hashing; tests inject `Passwords.fast()` (same code path, cheap parameters)."""
+    """argon2id login-password hashing; tests inject `Passwords.fast()` (same code path, cheap parameters).
 
-    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+    The methods are coroutines that hash on a worker thread: one hash at the default cost takes ~110 ms of
+    CPU (argon2-cffi releases the GIL), and on the event loop it would stall every HTTP request and every SIP
+    transaction of the server for that long.  A small pool of its own bounds how many run at once (64 MiB
+    each), so a burst of logins queues there instead of filling the loop's default executor."""
+
+    def __init__(self, hasher: PasswordHasher | None = None, concurrency: int = 2) -> None:
         self._hasher = hasher or PasswordHasher()
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="argon2")
         # Verified against when the login is unknown, so timing does not reveal which logins exist.
         self._dummy = self._hasher.hash("not-a-real-password")
 
@@ -31,18 +39,22 @@ class Passwords:
     def fast(cls) -> Passwords:
         return cls(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
-    def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
+    async def hash(self, password: str) -> str:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._hasher.hash, password)
 
-    def verify(self, password_hash: str, password: str) -> bool:
+    async def verify(self, password_hash: str, password: str) -> bool:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self._verify, password_hash, password)
+
+    def _verify(self, password_hash: str, password: str) -> bool:
         try:
             return self._hasher.verify(password_hash, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
-    def burn(self, password: str) -> None:
+    async def burn(self, password: str) -> None:
         """Spend the time of one verification (unknown login)."""
-        self.verify(self._dummy, password)
+        await self.verify(self._dummy, password)
 
 
 def ha1(algorithm: str, username: str, realm: str, password: str) -> str:

@@ -36,11 +36,11 @@ def test_tokens_sign_verify_expire_and_reject_tampering() -> None:
             signer.verify(bad, "access", 999)
 
 
-def test_passwords() -> None:
+async def test_passwords() -> None:
     passwords = Passwords.fast()
-    h = passwords.hash("correct horse")
-    assert passwords.verify(h, "correct horse") and not passwords.verify(h, "wrong")
-    assert not passwords.verify("not-a-hash", "x")
+    h = await passwords.hash("correct horse")
+    assert await passwords.verify(h, "correct horse") and not await passwords.verify(h, "wrong")
+    assert not await passwords.verify("not-a-hash", "x")
 
 
 @pytest.mark.parametrize(
