@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from server.domain.people import apply_call_settings, usage_seconds
 
 CODECS = ("G722/16000", "PCMU/8000", "PCMA/8000")
 ECHO_TEST = "*43"
+ACTIVATION_RECORD_INTERVAL = timedelta(minutes=1)
 
 log = logging.getLogger(__name__)
 
@@ -169,11 +171,17 @@ async def activate(
     session: AsyncSession, *, ctx: DomainContext, user: User, device_id: int, send_email: bool = False
 ) -> dict[str, Any]:
     """Mark the device active and return its document.  The credentials are e-mailed on the device's
-    first activation, and again only when `send_email` asks for it."""
+    first activation, and again only when `send_email` asks for it.
+
+    `activated_at` tells admins when the device last activated, to the minute: an app that re-activates on
+    every start (or a client retrying) does not cost a database write each time."""
     device = await own_device(session, user=user, device_id=device_id)
-    first = device.activated_at is None
-    device.activated_at = ctx.clock()
-    await session.commit()
+    now = ctx.clock()
+    last = device.activated_at
+    first = last is None
+    if last is None or now - last >= ACTIVATION_RECORD_INTERVAL:
+        device.activated_at = now
+        await session.commit()
     document = await provisioning_document(session, ctx=ctx, user=user, device=device)
     if first or send_email:
         await send_activation_email(session, ctx=ctx, user=user, device=device)

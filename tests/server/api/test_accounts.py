@@ -108,6 +108,27 @@ async def test_directory_lists_colleagues_of_my_company(api, demo) -> None:
     assert len(people) == 4
 
 
+async def test_activation_time_is_recorded_to_the_minute(api, demo) -> None:
+    """Admins see when a device last activated; re-activations within a minute (app restarts, retries)
+    do not rewrite it."""
+    headers = demo.agent_headers["101"]
+    me = (await api.client.get("/me", headers=headers)).json()
+    device_id = await first_device(api, headers)
+
+    async def activated_at() -> str:
+        devices = (await api.client.get(f"/admin/users/{me['id']}/devices", headers=demo.admin_headers)).json()
+        return next(d["activated_at"] for d in devices if d["id"] == device_id)
+
+    assert (await api.client.post(f"/me/accounts/{device_id}/activate", headers=headers)).status_code == 200
+    first = await activated_at()
+    api.clock.advance(30)
+    assert (await api.client.post(f"/me/accounts/{device_id}/activate", headers=headers)).status_code == 200
+    assert await activated_at() == first
+    api.clock.advance(31)
+    assert (await api.client.post(f"/me/accounts/{device_id}/activate", headers=headers)).status_code == 200
+    assert await activated_at() > first
+
+
 async def test_cannot_activate_someone_elses_device(api, demo) -> None:
     other = await first_device(api, demo.agent_headers["102"])
     r = await api.client.post(f"/me/accounts/{other}/activate", headers=demo.agent_headers["101"])
