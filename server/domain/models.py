@@ -179,6 +179,8 @@ class Hotline(Base):
 
 class CallRecord(Base):
     __tablename__ = "call_records"
+    # The PBX's start-up query for running calls with a quota cut-off ("end" IS NULL is the few running ones).
+    __table_args__ = (Index("ix_call_records_running_cutoff", "end", "cutoff"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[str] = mapped_column(String(255), unique=True)
@@ -195,6 +197,9 @@ class CallRecord(Base):
     hangup_cause: Mapped[str | None] = mapped_column(String(255))
     caller_user_id: Mapped[int | None] = mapped_column(Integer)
     callee_user_id: Mapped[int | None] = mapped_column(Integer)
+    cutoff: Mapped[float | None] = mapped_column(Float)  # POSIX time the PBX ends the call for the quota
+    # The SIP dialog as the PBX keeps it (server.sip.directory.CallDialog as JSON), stored on answer.
+    dialog: Mapped[dict[str, object] | None] = mapped_column(JSON)
 
 
 class QueuedMessage(Base):

@@ -5,6 +5,7 @@ Each call opens its own short session, so the SIP core never holds a transaction
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import case, delete, select, update
@@ -203,6 +204,8 @@ class SqlDirectory:
             "hangup_cause": cdr.hangup_cause,
             "caller_user_id": cdr.caller_user_id,
             "callee_user_id": cdr.callee_user_id,
+            "cutoff": cdr.cutoff,
+            "dialog": None if cdr.dialog is None else _dialog_json(cdr.dialog),
         }
         await self._upsert(m.CallRecord, {"call_id": cdr.call_id}, values)
 
@@ -210,6 +213,19 @@ class SqlDirectory:
         async with self._sessions() as s:
             row = await s.scalar(select(m.CallRecord).where(m.CallRecord.call_id == call_id))
         return None if row is None else _call_record(row)
+
+    async def pending_cutoffs(self) -> list[d.CallRecord]:
+        async with self._sessions() as s:
+            rows = await s.scalars(
+                select(m.CallRecord)
+                .where(
+                    m.CallRecord.end.is_(None),
+                    m.CallRecord.cutoff.is_not(None),
+                    m.CallRecord.answer.is_not(None),
+                )
+                .order_by(m.CallRecord.cutoff)
+            )
+            return [_call_record(r) for r in rows]
 
     async def call_records(self, *, company_id: int | None = None) -> list[d.CallRecord]:
         """Read back CDRs (tests, reports); not part of the protocol."""
@@ -329,4 +345,25 @@ def _call_record(r: m.CallRecord) -> d.CallRecord:
         hangup_cause=r.hangup_cause,
         caller_user_id=r.caller_user_id,
         callee_user_id=r.callee_user_id,
+        cutoff=r.cutoff,
+        dialog=_call_dialog(r.dialog),
     )
+
+
+def _dialog_json(dialog: d.CallDialog) -> dict[str, object]:
+    return asdict(dialog)
+
+
+def _call_dialog(data: object) -> d.CallDialog | None:
+    """The stored dialog; None for records without one, or one this version cannot read."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        return d.CallDialog(
+            caller=d.DialogParty(**data["caller"]),
+            callee=d.DialogParty(**data["callee"]),
+            billed_user_id=data.get("billed_user_id"),
+            cseq_offset=int(data.get("cseq_offset") or 0),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None

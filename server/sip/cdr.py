@@ -4,8 +4,10 @@
 answered, final response, BYE, cut-off) into new frozen records for `Directory.record_call`,
 which upserts by call id, so a crash loses at most the state change in flight.
 
-After a restart `restore` reads a running call's record back (`Directory.call_record`) so its BYE can
-close it.
+On answer the record also carries the dialog as the proxy keeps it (`CallDialog`) and the quota
+cut-off time, so a restart loses neither: at start-up `pending_cutoffs` hands the proxy every running
+call with a cut-off to re-arm, and `restore` reads any other running call's record back
+(`Directory.call_record`) when its next in-dialog request arrives, so its BYE can close it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from server.sip.directory import CallRecord, Directory, Disposition
+from server.sip.directory import CallDialog, CallRecord, Directory, Disposition
 
 log = logging.getLogger("server.sip.cdr")
 
@@ -69,6 +71,18 @@ class CallLog:
         self.records[call_id] = rec
         return rec
 
+    async def pending_cutoffs(self) -> list[CallRecord]:
+        """Running calls with a quota cut-off stored before a restart, adopted as running."""
+        try:
+            found = await self._directory.pending_cutoffs()
+        except Exception:
+            log.exception("cdr: reading the pending quota cut-offs back failed")
+            return []
+        out = [r for r in found if r.end is None and r.answer is not None and r.cutoff is not None]
+        for rec in out:
+            self.records[rec.call_id] = rec
+        return out
+
     async def start(self, rec: CallRecord) -> None:
         await self._write(rec)
 
@@ -82,10 +96,14 @@ class CallLog:
         if rec is not None:
             await self._write(replace(rec, **changes))  # type: ignore[arg-type]
 
-    async def answered(self, call_id: str, now: float) -> None:
+    async def answered(
+        self, call_id: str, now: float, *, cutoff: float | None = None, dialog: CallDialog | None = None
+    ) -> None:
         rec = self.records.get(call_id)
         if rec is not None and rec.answer is None:
-            await self._write(replace(rec, answer=now, disposition=Disposition.ANSWERED))
+            await self._write(
+                replace(rec, answer=now, disposition=Disposition.ANSWERED, cutoff=cutoff, dialog=dialog)
+            )
 
     async def failed(self, call_id: str, now: float, status: int, reason: str, *, dnd: bool = False) -> None:
         rec = self.records.get(call_id)

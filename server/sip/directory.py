@@ -106,6 +106,28 @@ class Hotline:
 
 
 @dataclass(frozen=True, slots=True)
+class DialogParty:
+    """One side of an answered call, as the proxy reaches it with a request of its own (a BYE)."""
+
+    uri: str  # its From (caller) or To (callee) name-addr, without tag
+    tag: str
+    target: str  # its remote target: the Contact URI of its INVITE or 2xx
+    flow: str  # "transport:host:port" its requests go to (as `Address.__str__` prints it)
+    cseq: int  # the highest CSeq it had sent in the dialog
+
+
+@dataclass(frozen=True, slots=True)
+class CallDialog:
+    """What the proxy keeps of an answered call's dialog, stored with its record at answer time so a
+    restarted proxy can still end the call itself (the quota cut-off) and relay along it."""
+
+    caller: DialogParty
+    callee: DialogParty
+    billed_user_id: int | None = None  # whose outbound minutes the call uses
+    cseq_offset: int = 0  # added to caller -> callee CSeqs (the INVITE was re-sent with trunk credentials)
+
+
+@dataclass(frozen=True, slots=True)
 class CallRecord:
     """One call attempt; upserted by `call_id` at each state change so a crash loses none."""
 
@@ -123,6 +145,8 @@ class CallRecord:
     hangup_cause: str | None = None  # e.g. "caller BYE", "486 Busy Here", "quota"
     caller_user_id: int | None = None
     callee_user_id: int | None = None
+    cutoff: float | None = None  # when the proxy ends the answered call for the monthly quota (None: never)
+    dialog: CallDialog | None = None  # set on answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +202,10 @@ class Directory(Protocol):
 
     async def call_record(self, call_id: str) -> CallRecord | None:
         """The stored record of one call (read back after a restart so its BYE can close it)."""
+        ...
+
+    async def pending_cutoffs(self) -> list[CallRecord]:
+        """Records of answered calls not ended yet that have a `cutoff` (re-armed after a restart)."""
         ...
 
     async def queue_message(self, msg: QueuedMessage) -> None: ...

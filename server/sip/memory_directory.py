@@ -130,6 +130,11 @@ class InMemoryDirectory:
     async def call_record(self, call_id: str) -> CallRecord | None:
         return self.calls.get(call_id)
 
+    async def pending_cutoffs(self) -> list[CallRecord]:
+        return [
+            r for r in self.calls.values() if r.cutoff is not None and r.answer is not None and r.end is None
+        ]
+
     async def queue_message(self, msg: QueuedMessage) -> None:
         self.messages[msg.message_id] = msg
 

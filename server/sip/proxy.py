@@ -16,10 +16,17 @@ returns actions.  `Deliver`ed requests reach `_on_request`:
 
 A `Dialog` is remembered for every answered call (Call-ID + tags, both contacts and flows) so the
 proxy can end a call itself when the monthly quota runs out (BYE to both sides), keep presence's
-"on the phone", and close the CDR when a BYE passes through.  Dialogs live only in memory, so our
-Record-Route carries a MAC over the Call-ID and the caller's tag (`dialog.route_token`, keyed by the
-server's persisted secret): after a restart an in-dialog request whose route proof verifies re-creates
-the dialog (`_restore_dialog`) instead of getting 481, and nobody can forge one towards a trunk.
+"on the phone", and close the CDR when a BYE passes through.  At answer time the dialog and the
+quota cut-off time are stored with the call's CDR (`CallDialog`, `CallRecord.cutoff`), so a restart
+(even `kill -9`) does not lose them:
+
+* `start` re-arms the cut-off of every answered, not ended call that has one (`_rearm_cutoffs`); a
+  cut-off that fell while the server was down fires on the first timer tick, and bills the call up to
+  the cut-off moment only;
+* our Record-Route carries a MAC over the Call-ID and the caller's tag (`dialog.route_token`, keyed by
+  the server's persisted secret): after a restart an in-dialog request whose route proof verifies
+  re-creates any other dialog (`_restore_dialog`, from the stored `CallDialog` when there is one)
+  instead of getting 481, and nobody can forge one towards a trunk.
 
 Our own timers (ring timeout, quota cut-off, binding/subscription expiry) live in `_deadlines`;
 `next_timer()` merges them with the transaction layer's.
@@ -40,7 +47,9 @@ from server.sip.carriers import normalize_number
 from server.sip.cdr import CallLog
 from server.sip.dialog import ROUTE_TOKEN_PARAM, route_token, route_token_key, verify_route_token
 from server.sip.directory import (
+    CallDialog,
     CallRecord,
+    DialogParty,
     Directory,
     Disposition,
     Hotline,
@@ -211,6 +220,7 @@ class Proxy:
         count = await self.registrar.load(now)
         if count:
             log.info("registrar: %d bindings restored", count)
+        await self._rearm_cutoffs(now)
         self._next_housekeeping = now + self.settings.housekeeping_interval
 
     def take_outgoing(self) -> list[Send]:
@@ -747,7 +757,7 @@ class Proxy:
         self._dialogs[req.call_id] = d
         if cutoff is not None:
             self._deadlines[f"quota:{req.call_id}"] = cutoff
-        await self.calls.answered(req.call_id, now)
+        await self.calls.answered(req.call_id, now, cutoff=cutoff, dialog=_call_dialog(d))
         for uid in (d.caller_user_id, d.callee_user_id):
             if uid is not None:
                 await self._presence_changed(uid, now)
@@ -823,20 +833,56 @@ class Proxy:
     async def _restore_dialog(
         self, req: SipRequest, caller_tag: str, source: Address, dest: Address, now: float
     ) -> None:
-        """Minimal state for a dialog set up before a restart, from the request itself and its CDR.
+        """State for a dialog set up before a restart, re-created when its first in-dialog request arrives.
 
-        The CDR gives the answer time and users, so a BYE closes the record and bills the minutes, but
-        the quota cut-off is not re-armed: such a call runs until hung up even past the monthly quota.
-        Trunk calls whose INVITE was re-sent with credentials lose the CSeq offset (a BYE then reuses
-        the INVITE's number, which RFC 3261 12.2.2 still accepts)."""
+        The call's CDR gives the answer time and users, so a BYE closes the record and bills the minutes.
+        When the CDR carries the dialog stored at answer time (every call answered by this version), that
+        is used: contacts, flows, CSeqs, the trunk's CSeq offset and the billed user come back as they
+        were, the sender's flow is taken from this request (a TCP client may have reconnected), and a
+        quota cut-off is re-armed.  Calls with a cut-off are normally re-armed at start-up already
+        (`_rearm_cutoffs`), so this matters for the others.  Without a stored dialog (a CDR written before
+        dialogs were stored, or none at all) the dialog is rebuilt from the request alone: no cut-off,
+        and trunk calls whose INVITE was re-sent with credentials lose the CSeq offset (a BYE then
+        reuses the INVITE's number, which RFC 3261 12.2.2 still accepts)."""
         if req.call_id in self._dialogs:
             return
         rec = await self.calls.restore(req.call_id)
         from_caller = req.from_tag == caller_tag
+        stored = _dialog_from_record(rec) if rec is not None else None
+        d = stored if stored is not None and stored.caller_tag == caller_tag else None
+        if d is not None:
+            other_tag = (req.to_tag if from_caller else req.from_tag) or ""
+            if other_tag != d.callee_tag:
+                d.other_callee_tags.add(other_tag)
+            if from_caller:
+                d.caller_flow = source
+            else:
+                d.callee_flow = source
+            if d.cutoff_at is not None:
+                self._deadlines[f"quota:{d.call_id}"] = d.cutoff_at
+        else:
+            d = self._dialog_from_request(req, caller_tag, rec, source, dest, now)
+        self._dialogs[req.call_id] = d
+        log.info(
+            "dialog %s restored from its Record-Route proof (%s from %s, %s)",
+            req.call_id,
+            req.method,
+            source,
+            "stored dialog" if stored is d else "from the request",
+        )
+        for uid in (d.caller_user_id, d.callee_user_id):
+            if uid is not None:
+                await self._presence_changed(uid, now)
+
+    @staticmethod
+    def _dialog_from_request(
+        req: SipRequest, caller_tag: str, rec: CallRecord | None, source: Address, dest: Address, now: float
+    ) -> Dialog:
+        from_caller = req.from_tag == caller_tag
         contacts = req.contacts
         sender_target = contacts[0].uri if contacts else req.from_.uri
         frm, to = str(replace(req.from_, params={})), str(replace(req.to, params={}))
-        d = Dialog(
+        return Dialog(
             call_id=req.call_id,
             caller_tag=caller_tag,
             callee_tag=(req.to_tag if from_caller else req.from_tag) or "",
@@ -854,16 +900,24 @@ class Proxy:
             caller_cseq=req.cseq[0] if from_caller else 0,
             callee_cseq=0 if from_caller else req.cseq[0],
         )
-        self._dialogs[req.call_id] = d
-        log.info(
-            "dialog %s restored from its Record-Route proof (%s from %s)",
-            req.call_id,
-            req.method,
-            source,
-        )
-        for uid in (d.caller_user_id, d.callee_user_id):
-            if uid is not None:
-                await self._presence_changed(uid, now)
+
+    async def _rearm_cutoffs(self, now: float) -> None:
+        """At start-up: the quota cut-off of every call answered before a restart and not ended yet.
+
+        Its dialog comes from the CDR, so the BYEs go out at the original moment even if no in-dialog
+        request ever arrives; a moment that passed while the server was down fires on the first tick."""
+        for rec in await self.calls.pending_cutoffs():
+            d = _dialog_from_record(rec)
+            if d is None or d.cutoff_at is None or rec.call_id in self._dialogs:
+                log.warning("quota: call %s has a cut-off but no usable stored dialog", rec.call_id)
+                continue
+            self._dialogs[d.call_id] = d
+            self._deadlines[f"quota:{d.call_id}"] = d.cutoff_at
+            log.info(
+                "quota: cut-off of call %s re-armed after a restart (%+.0f s from now)",
+                d.call_id,
+                d.cutoff_at - now,
+            )
 
     async def _in_dialog(self, req: SipRequest, source: Address, tokens: list[str], now: float) -> None:
         routes = req.routes
@@ -960,17 +1014,25 @@ class Proxy:
         self._outbox.append(Send(out, Address(nxt.transport.lower(), host, port)))
 
     async def _dialog_ended(
-        self, d: Dialog, now: float, cause: str, disposition: Disposition | None = None
+        self,
+        d: Dialog,
+        now: float,
+        cause: str,
+        disposition: Disposition | None = None,
+        *,
+        ended_at: float | None = None,
     ) -> None:
+        """Forget the dialog; close its CDR and bill it as ended at `ended_at` (default: now)."""
         if self._dialogs.pop(d.call_id, None) is None:
             return
         self._ended[d.call_id] = None
         if len(self._ended) > _ENDED_MEMORY:
             del self._ended[next(iter(self._ended))]
         self._drop_deadline(f"quota:{d.call_id}")
-        await self.calls.ended(d.call_id, now, cause, disposition)
+        end = now if ended_at is None else ended_at
+        await self.calls.ended(d.call_id, end, cause, disposition)
         if d.billed_user_id is not None:
-            await self.directory.add_outbound_seconds(d.billed_user_id, max(0.0, now - d.answered_at))
+            await self.directory.add_outbound_seconds(d.billed_user_id, max(0.0, end - d.answered_at))
         for uid in (d.caller_user_id, d.callee_user_id):
             if uid is not None:
                 await self._presence_changed(uid, now)
@@ -979,7 +1041,14 @@ class Proxy:
         d = self._dialogs.get(call_id)
         if d is None:
             return
-        log.info("quota: call %s cut off after %.0f s", call_id, now - d.answered_at)
+        # Late only when the server was down at the cut-off moment: the quota never pays for that.
+        ended_at = now if d.cutoff_at is None else min(now, d.cutoff_at)
+        log.info(
+            "quota: call %s cut off after %.0f s (%.0f s late)",
+            call_id,
+            ended_at - d.answered_at,
+            now - ended_at,
+        )
         reason = 'SIP;cause=200;text="Monthly outbound minutes used up"'
         to_caller = self._bye(
             d.caller_target,
@@ -997,9 +1066,11 @@ class Proxy:
             d.caller_cseq + 1000,
             reason,
         )
-        self._send_request(self._with_via(to_caller, d.caller_flow), d.caller_flow, now)
-        self._send_request(self._with_via(to_callee, d.callee_flow), d.callee_flow, now)
-        await self._dialog_ended(d, now, "quota", Disposition.QUOTA_EXCEEDED)
+        caller_dest = self._reach(d.caller_target, d.caller_flow)
+        callee_dest = self._reach(d.callee_target, d.callee_flow)
+        self._send_request(self._with_via(to_caller, caller_dest), caller_dest, now)
+        self._send_request(self._with_via(to_callee, callee_dest), callee_dest, now)
+        await self._dialog_ended(d, now, "quota", Disposition.QUOTA_EXCEEDED, ended_at=ended_at)
 
     @staticmethod
     def _bye(target: SipUri, from_: str, to: str, call_id: str, cseq: int, reason: str) -> SipRequest:
@@ -1228,6 +1299,13 @@ class Proxy:
                 return binding_address(b)
         return None
 
+    def _reach(self, target: SipUri, flow: Address) -> Address:
+        """Where a request of ours to a dialog party goes.  A stream flow dies with its connection (and
+        with a restart); a device that registered again since then is reached on its new flow."""
+        if flow.reliable:
+            return self._flow_for(target) or flow
+        return flow
+
     @staticmethod
     def _resolve(uri: SipUri) -> Address:
         transport = uri.transport
@@ -1237,6 +1315,61 @@ class Proxy:
     @staticmethod
     def _server_key(req: SipRequest) -> TransactionKey:
         return server_key(req)
+
+
+def _call_dialog(d: Dialog) -> CallDialog:
+    """The dialog as stored with its CDR (`Directory.record_call`)."""
+    return CallDialog(
+        caller=DialogParty(
+            d.caller_uri, d.caller_tag, str(d.caller_target), str(d.caller_flow), d.caller_cseq
+        ),
+        callee=DialogParty(
+            d.callee_uri, d.callee_tag, str(d.callee_target), str(d.callee_flow), d.callee_cseq
+        ),
+        billed_user_id=d.billed_user_id,
+        cseq_offset=d.cseq_offset,
+    )
+
+
+def _dialog_from_record(rec: CallRecord) -> Dialog | None:
+    """The dialog stored with an answered call's CDR; None without one (or with one we cannot read)."""
+    cd = rec.dialog
+    if cd is None or rec.answer is None:
+        return None
+    try:
+        caller_target, callee_target = parse_uri(cd.caller.target), parse_uri(cd.callee.target)
+        caller_flow, callee_flow = _address(cd.caller.flow), _address(cd.callee.flow)
+    except (SipParseError, ValueError) as e:
+        log.warning("call %s: stored dialog unreadable (%s)", rec.call_id, e)
+        return None
+    return Dialog(
+        call_id=rec.call_id,
+        caller_tag=cd.caller.tag,
+        callee_tag=cd.callee.tag,
+        caller_uri=cd.caller.uri,
+        callee_uri=cd.callee.uri,
+        caller_target=caller_target,
+        callee_target=callee_target,
+        caller_flow=caller_flow,
+        callee_flow=callee_flow,
+        answered_at=rec.answer,
+        caller_user_id=rec.caller_user_id,
+        callee_user_id=rec.callee_user_id,
+        billed_user_id=cd.billed_user_id,
+        cutoff_at=rec.cutoff,
+        caller_cseq=cd.caller.cseq,
+        callee_cseq=cd.callee.cseq,
+        cseq_offset=cd.cseq_offset,
+    )
+
+
+def _address(text: str) -> Address:
+    """The inverse of `Address.__str__` ("udp:127.0.0.1:5060", "tcp:[::1]:5060")."""
+    transport, _, rest = text.partition(":")
+    host, _, port = rest.rpartition(":")
+    if not transport or not host or not port.isdigit():
+        raise ValueError(f"not a transport address: {text!r}")
+    return Address(transport, host.strip("[]"), int(port))
 
 
 def _hostport(a: Address) -> str:
