@@ -3,64 +3,15 @@ bindings, queued messages and CDRs survive (PBX + SqlDirectory together)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from server_process import DOMAIN, Server, peer
 
 from softphone.testing import CliPeer, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-DOMAIN = "demo.local"
-
-
-class Server:
-    def __init__(self, data_dir: Path, sip_port: int, http_port: int) -> None:
-        self.data_dir, self.sip_port, self.http_port = data_dir, sip_port, http_port
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log = data_dir / "server.log"
-
-    def start(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "server.cli",
-                    "run",
-                    "--demo",
-                    "--no-media",
-                    "--data-dir",
-                    str(self.data_dir),
-                    "--sip-port",
-                    str(self.sip_port),
-                    "--http-port",
-                    str(self.http_port),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 40
-        while b"SIP service on" not in self.log.read_bytes():
-            assert self.proc.poll() is None, self.log.read_text(errors="replace")[-3000:]
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
-
-    def kill9(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-
-    def db(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.data_dir / "softphone.db")
 
 
 @pytest.fixture
@@ -68,24 +19,6 @@ def server(tmp_path: Path) -> Iterator[Server]:
     s = Server(tmp_path / "data", free_port(), free_port())
     yield s
     s.kill9()
-
-
-def peer(server: Server, user: str, port: int | None = None) -> CliPeer:
-    p = CliPeer(
-        [
-            "--account",
-            f"{user}:demo{user}@{DOMAIN}",
-            "--registrar",
-            f"127.0.0.1:{server.sip_port}",
-            "--proxy",
-            f"127.0.0.1:{server.sip_port}",
-            "--listen-port",
-            str(port or free_port()),
-        ],
-        name=user,
-    )
-    p.wait_for(lambda e: e["event"] == "RegistrationChanged" and e["state"] == "registered", 30)
-    return p
 
 
 def test_kill9_and_restart_keeps_bindings_messages_and_cdrs(server: Server) -> None:
