@@ -907,8 +907,10 @@ class Proxy:
         Its dialog comes from the CDR, so the BYEs go out at the original moment even if no in-dialog
         request ever arrives; a moment that passed while the server was down fires on the first tick."""
         for rec in await self.calls.pending_cutoffs():
+            if rec.call_id in self._dialogs:
+                continue
             d = _dialog_from_record(rec)
-            if d is None or d.cutoff_at is None or rec.call_id in self._dialogs:
+            if d is None or d.cutoff_at is None:
                 log.warning("quota: call %s has a cut-off but no usable stored dialog", rec.call_id)
                 continue
             self._dialogs[d.call_id] = d

@@ -38,7 +38,8 @@ class FlakyDirectory(InMemoryDirectory):
 
 
 class World:
-    def __init__(self) -> None:
+    def __init__(self, local: dict[str, Address] | None = None) -> None:
+        self.local = local or {"udp": PBX}
         self.clock = FakeClock()
         self.dir = d = FlakyDirectory()
         d.add_user(1, "101", default_hotline=HOTLINE.number, monthly_minutes=10, minutes_used=10 - LEFT / 60)
@@ -49,7 +50,7 @@ class World:
         self.a = FakeUA(self.net, "101", "demo101", 5101)
 
     def new_proxy(self) -> Proxy:
-        return Proxy(self.dir, local={"udp": PBX}, settings=ProxySettings(route_key=KEY))
+        return Proxy(self.dir, local=self.local, settings=ProxySettings(route_key=KEY))
 
     async def start(self) -> None:
         await self.net.proxy.start(self.clock.now)
@@ -246,3 +247,29 @@ async def test_stored_dialog_keeps_the_trunk_cseq_offset_across_a_restart(w: Wor
     rec = w.dir.calls[ok.call_id]
     assert rec.disposition is Disposition.COMPLETED
     assert w.dir.outbound_seconds[1] == pytest.approx(20)
+
+
+class TcpUA(FakeUA):
+    """A softphone on TCP: its Contact names its listening port, requests come on a connection's port."""
+
+    @property
+    def contact(self) -> str:
+        return "sip:101@127.0.0.1:5101;transport=tcp"
+
+
+async def test_cutoff_bye_to_a_tcp_caller_follows_its_new_connection_after_the_restart() -> None:
+    w = World(local={"udp": PBX, "tcp": Address("tcp", "127.0.0.1", 5060)})
+    w.a = TcpUA(w.net, "101", "demo101", 40001)
+    w.a.addr = Address("tcp", "127.0.0.1", 40001)
+    await w.start()
+    _, ok, _ = await w.outbound_call()
+    await w.restart(down_for=5)
+    w.a.addr = Address("tcp", "127.0.0.1", 40002)  # the old connection died with the server: a new one
+    r = await w.a.register()
+    assert r is not None and r.status == 200
+    await w.net.advance(LEFT)
+    bye = take(w.net.inbox(Address("tcp", "127.0.0.1", 40002)), "BYE")
+    assert bye.call_id == ok.call_id
+    assert not requests(w.net.inbox(Address("tcp", "127.0.0.1", 40001)))
+    take(w.trunk_box(), "BYE")
+    assert w.dir.calls[ok.call_id].disposition is Disposition.QUOTA_EXCEEDED
