@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.clock import period_of
@@ -34,16 +34,19 @@ class AccountSummary:
     sip_username: str
 
 
-async def _first_extension(session: AsyncSession, user_id: int) -> str | None:
-    return await session.scalar(
-        select(Extension.number).where(Extension.user_id == user_id).order_by(Extension.number).limit(1)
-    )
+def _first_extension_of(user_id: int) -> Select[str]:
+    """The extension shown as the user's own: the lowest of theirs."""
+    return select(Extension.number).where(Extension.user_id == user_id).order_by(Extension.number).limit(1)
+
+
+async def first_extension(session: AsyncSession, user_id: int) -> str | None:
+    return await session.scalar(_first_extension_of(user_id))
 
 
 async def list_accounts(session: AsyncSession, *, user: User) -> list[AccountSummary]:
     company = await session.get(Company, user.company_id)
     assert company is not None
-    extension = await _first_extension(session, user.id)
+    extension = await first_extension(session, user.id)
     devices = await session.scalars(
         select(Device).where(Device.user_id == user.id, Device.enabled.is_(True)).order_by(Device.id)
     )
@@ -63,6 +66,25 @@ async def list_accounts(session: AsyncSession, *, user: User) -> list[AccountSum
 
 async def own_device(session: AsyncSession, *, user: User, device_id: int) -> Device:
     device = await session.scalar(select(Device).where(Device.id == device_id, Device.user_id == user.id))
+    return _usable(device)
+
+
+async def _own_device_and_extension(
+    session: AsyncSession, *, user: User, device_id: int
+) -> tuple[Device, str | None]:
+    """`own_device` and the user's extension in one round trip (activation is the hot path)."""
+    extension = _first_extension_of(user.id).scalar_subquery()
+    row = (
+        await session.execute(
+            select(Device, extension).where(Device.id == device_id, Device.user_id == user.id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("device")
+    return _usable(row[0]), row[1]
+
+
+def _usable(device: Device | None) -> Device:
     if device is None:
         raise NotFound("device")
     if not device.enabled:
@@ -71,12 +93,11 @@ async def own_device(session: AsyncSession, *, user: User, device_id: int) -> De
 
 
 async def provisioning_document(
-    session: AsyncSession, *, ctx: DomainContext, user: User, device: Device
+    session: AsyncSession, *, ctx: DomainContext, user: User, device: Device, extension: str | None
 ) -> dict[str, Any]:
-    """The JSON document of docs/api-contract.md for one device of `user`."""
+    """The JSON document of docs/api-contract.md for one device of `user` (`extension`: his first)."""
     company = await session.get(Company, user.company_id)
     assert company is not None
-    extension = await _first_extension(session, user.id)
     hotlines = list(
         await session.scalars(select(Hotline).where(Hotline.company_id == company.id).order_by(Hotline.id))
     )
@@ -144,7 +165,7 @@ def activation_email(
 
 
 async def send_activation_email(
-    session: AsyncSession, *, ctx: DomainContext, user: User, device: Device
+    session: AsyncSession, *, ctx: DomainContext, user: User, device: Device, extension: str | None
 ) -> bool:
     """E-mail the device's credentials to the user; False (logged, never raised) when there is no address
     or the mail server refuses: activation must not fail because SMTP is down."""
@@ -152,7 +173,6 @@ async def send_activation_email(
         return False
     company = await session.get(Company, user.company_id)
     assert company is not None
-    extension = await _first_extension(session, user.id)
     try:
         await ctx.mail.send_email(
             user.email,
@@ -175,16 +195,16 @@ async def activate(
 
     `activated_at` tells admins when the device last activated, to the minute: an app that re-activates on
     every start (or a client retrying) does not cost a database write each time."""
-    device = await own_device(session, user=user, device_id=device_id)
+    device, extension = await _own_device_and_extension(session, user=user, device_id=device_id)
     now = ctx.clock()
     last = device.activated_at
     first = last is None
     if last is None or now - last >= ACTIVATION_RECORD_INTERVAL:
         device.activated_at = now
         await session.commit()
-    document = await provisioning_document(session, ctx=ctx, user=user, device=device)
+    document = await provisioning_document(session, ctx=ctx, user=user, device=device, extension=extension)
     if first or send_email:
-        await send_activation_email(session, ctx=ctx, user=user, device=device)
+        await send_activation_email(session, ctx=ctx, user=user, device=device, extension=extension)
     return document
 
 
@@ -192,12 +212,12 @@ async def resend_activation_email(
     session: AsyncSession, *, ctx: DomainContext, user: User, device_id: int
 ) -> bool:
     """Send the activation e-mail of an already activated device again."""
-    device = await own_device(session, user=user, device_id=device_id)
+    device, extension = await _own_device_and_extension(session, user=user, device_id=device_id)
     if device.activated_at is None:
         raise Conflict("device_not_activated", "activate this device first")
     if not user.email:
         raise Conflict("no_email", "add an e-mail address to your profile first")
-    return await send_activation_email(session, ctx=ctx, user=user, device=device)
+    return await send_activation_email(session, ctx=ctx, user=user, device=device, extension=extension)
 
 
 async def update_my_settings(
@@ -221,7 +241,7 @@ async def device_credentials(
     user = await session.get(User, device.user_id)
     company = await session.get(Company, company_id)
     assert user is not None and company is not None
-    extension = await _first_extension(session, user.id)
+    extension = await first_extension(session, user.id)
     pbx = ctx.pbx
     if form == "web":
         return {

@@ -39,7 +39,10 @@ async def redeem(
     if for_linphone:
         xml = await provisioning.linphone_xml(session, ctx=ctx, user=user, device=device)
         return Response(xml, media_type="application/xml", headers={"Cache-Control": "no-store"})
-    document = await accounts.provisioning_document(session, ctx=ctx, user=user, device=device)
+    extension = await accounts.first_extension(session, user.id)
+    document = await accounts.provisioning_document(
+        session, ctx=ctx, user=user, device=device, extension=extension
+    )
     body = ProvisioningDocument.model_validate(document).model_dump_json()
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
