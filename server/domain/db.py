@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from server.domain.models import Base
+from server.domain.sqlite_onehop import onehop_dbapi
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -20,6 +21,8 @@ def create_engine(url: str) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}
+        if parsed.get_driver_name() == "aiosqlite":
+            kwargs["module"] = onehop_dbapi()
     else:
         kwargs["pool_size"] = 10
         kwargs["max_overflow"] = 20
