@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
+from typing import cast
 from xml.sax.saxutils import escape, unescape
 
 from server.sip.address import Address
@@ -266,7 +267,7 @@ class PresenceAgent:
             req.body = dialog_info_document(sub.entity, sub.version, state)  # type: ignore[arg-type]
             sub.version += 1
         else:
-            status, note = state  # type: ignore[misc]
+            status, note = cast(tuple[str, str], state)
             h.add("Content-Type", PIDF)
             req.body = pidf_document(sub.entity, status, note)
         return req

@@ -226,8 +226,8 @@ class Registrar:
                     instance_id=instance,
                     user_agent=request.headers.get("User-Agent", "") or "",
                 )
-                old = table.get(key)
-                if old is not None and old.call_id == call_id and old.cseq > cseq:
+                previous = table.get(key)
+                if previous is not None and previous.call_id == call_id and previous.cseq > cseq:
                     continue  # out-of-order retransmission of an older REGISTER
                 table[key] = b
                 added.append(b)

@@ -122,8 +122,8 @@ def choose_hotline(
             if _same_number(h.number, wanted):
                 return h
         return Forbidden("Hotline not owned by the company")
-    h = _default_hotline(user, hotlines)
-    return h if h is not None else Forbidden("No hotline configured for outbound calls")
+    default = _default_hotline(user, hotlines)
+    return default if default is not None else Forbidden("No hotline configured for outbound calls")
 
 
 def _to_callee(facts: RouteFacts, callee: UserRouting) -> RouteDecision:

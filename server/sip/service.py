@@ -19,6 +19,7 @@ from pathlib import Path
 
 import platformdirs
 
+from server.sip import parser
 from server.sip.address import Address
 from server.sip.directory import Directory
 from server.sip.message import SipMessage
@@ -29,6 +30,7 @@ log = logging.getLogger("server.sip.service")
 
 _QUEUE_LIMIT = 10_000  # beyond this, incoming messages are dropped (overload protection)
 _FLUSH_EVERY = 32  # most messages handled before their answers go out, when more are waiting
+_HOLD_SECONDS = 0.0005  # ... and no answer waits longer than this for the rest of the burst
 
 
 @dataclass
@@ -55,8 +57,11 @@ class SipService:
 
     async def _work(self) -> None:
         unflushed = 0
+        held_since = 0.0
         while True:
             item = await self._queue.get()
+            if not unflushed:
+                held_since = time.perf_counter()
             try:
                 if item is None:  # the timer fired
                     self._timer, self._timer_at = None, None
@@ -68,9 +73,11 @@ class SipService:
             except Exception:
                 log.exception("error handling %s", "timer" if item is None else f"message {item}")
             # Under load, answer a burst with a burst: every send wakes the peer (and on a busy machine
-            # hands it our CPU), so sends wait until the queue is drained, at most _FLUSH_EVERY messages.
+            # hands it our CPU), so sends wait until the queue is drained, at most _FLUSH_EVERY messages
+            # or _HOLD_SECONDS (peers with a bounded number of open transactions wait on our answers).
             unflushed += 1
-            if unflushed >= _FLUSH_EVERY or self._queue.empty():
+            held = time.perf_counter() - held_since
+            if unflushed >= _FLUSH_EVERY or held > _HOLD_SECONDS or self._queue.empty():
                 unflushed = 0
                 try:
                     self._flush()
@@ -177,5 +184,6 @@ async def start_sip_service(
     await proxy.start(time.time())
     service._worker = asyncio.ensure_future(service._work())
     service._arm_timer()
-    log.info("SIP service listening on %s %s (media %s)", host, service.ports, media)
+    core = "compiled" if (parser.__file__ or "").endswith((".so", ".pyd")) else "pure Python"
+    log.info("SIP service listening on %s %s (media %s; SIP core %s)", host, service.ports, media, core)
     return service
