@@ -197,8 +197,8 @@ def print_table(results: list[Result], rate: float, devices: int) -> None:
         f"{'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}"
     )
     print(
-        f"\nopen loop at {rate:.0f} req/s over {devices} devices (capacity rows: closed loop, 8 connections); "
-        "latency from scheduled send time"
+        f"\nopen loop at {rate:.0f} req/s over {devices} devices (capacity rows: closed loop, "
+        "8 connections); latency from scheduled send time"
     )
     print(header)
     print("-" * len(header))

@@ -23,15 +23,15 @@ from pathlib import Path
 from server.native_check import stale_extensions
 
 SIP_DIR = Path(__file__).resolve().parent / "sip"
-# The hot path of REGISTER and call setup.  Left out: modules mypyc cannot compile faithfully
-# (directory.py: a runtime-checkable Protocol; presence.py: dataclass fields typed `object`) and the
-# asyncio glue (transport, service, tls, endpoint), which subclasses asyncio's own classes.
+# The sans-IO core.  Left out: the asyncio glue (transport, service, tls, endpoint), which subclasses
+# asyncio's own classes, and memory_directory (a test double: benchmarks must not run it compiled).
 COMPILED = (
     "address",
     "auth",
     "carriers",
     "cdr",
     "dialog",
+    "directory",
     "errors",
     "flood",
     "grammar",
@@ -39,6 +39,7 @@ COMPILED = (
     "message",
     "messages",
     "parser",
+    "presence",
     "proxy",
     "quota",
     "registrar",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 
 class DeviceKind(StrEnum):
@@ -180,7 +180,6 @@ class Binding:
     user_agent: str = ""
 
 
-@runtime_checkable
 class Directory(Protocol):
     """Everything the PBX reads and writes about the company.  All methods are async."""
 

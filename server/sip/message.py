@@ -12,8 +12,17 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
+from server.sip.address import Address
 from server.sip.errors import SipParseError
-from server.sip.headers import Headers, NameAddr, Via, parse_cseq, parse_name_addr, parse_via
+from server.sip.headers import (
+    Headers,
+    NameAddr,
+    Via,
+    parse_cseq,
+    parse_name_addr,
+    parse_via,
+    remember_via,
+)
 from server.sip.uri import SipUri
 
 BRANCH_MAGIC = "z9hG4bK"
@@ -311,3 +320,17 @@ def _untagged_to_text(to_value: str) -> str | None:
 
 
 _UNTAGGED_TO: dict[str, str | None] = {}
+
+
+def apply_rport(request: SipRequest, source: Address) -> None:
+    """Fill ``received``/``rport`` in the top Via from the packet's source (RFC 3261 18.2.1, RFC 3581)."""
+    via = request.via
+    if via.rport_requested:
+        new = via.with_params({"received": source.host, "rport": str(source.port)})
+    elif via.host != source.host:
+        new = via.with_params({"received": source.host})
+    else:
+        return
+    text = str(new)
+    remember_via(text, new)
+    request.headers.replace_first("Via", text)

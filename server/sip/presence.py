@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 from xml.sax.saxutils import escape, unescape
 
 from server.sip.address import Address
@@ -141,7 +141,7 @@ class Subscription:
     destination: Address  # where the watcher's SUBSCRIBE came from
     expires_at: float
     cseq: int = 0
-    last_status: object = None  # what the last NOTIFY said (compared to skip identical NOTIFYs)
+    last_status: Any = None  # what the last NOTIFY said (compared to skip identical NOTIFYs)
     event: str = "presence"  # or "dialog" (RFC 4235, busy lamp fields)
     version: int = 0
 

@@ -25,8 +25,7 @@ from typing import cast
 
 from server.sip.address import Address
 from server.sip.errors import SipParseError
-from server.sip.headers import remember_via
-from server.sip.message import SipMessage, SipRequest, SipResponse
+from server.sip.message import SipMessage, SipRequest, SipResponse, apply_rport
 from server.sip.parser import StreamFramer, make_error_response, parse_message
 from server.sip.tls import ensure_self_signed, server_context
 
@@ -37,20 +36,6 @@ UDP_SOCKET_BUFFER = 4 << 20
 
 MessageHandler = Callable[[SipMessage, Address], None]
 ErrorHandler = Callable[[SipMessage, Address, Exception], None]
-
-
-def apply_rport(request: SipRequest, source: Address) -> None:
-    """Fill ``received``/``rport`` in the top Via from the packet's source (RFC 3261 18.2.1, RFC 3581)."""
-    via = request.via
-    if via.rport_requested:
-        new = via.with_params({"received": source.host, "rport": str(source.port)})
-    elif via.host != source.host:
-        new = via.with_params({"received": source.host})
-    else:
-        return
-    text = str(new)
-    remember_via(text, new)
-    request.headers.replace_first("Via", text)
 
 
 def response_fallback_address(response: SipResponse, transport: str) -> Address:

@@ -116,7 +116,8 @@ async def test_activation_time_is_recorded_to_the_minute(api, demo) -> None:
     device_id = await first_device(api, headers)
 
     async def activated_at() -> str:
-        devices = (await api.client.get(f"/admin/users/{me['id']}/devices", headers=demo.admin_headers)).json()
+        url = f"/admin/users/{me['id']}/devices"
+        devices = (await api.client.get(url, headers=demo.admin_headers)).json()
         return next(d["activated_at"] for d in devices if d["id"] == device_id)
 
     assert (await api.client.post(f"/me/accounts/{device_id}/activate", headers=headers)).status_code == 200
