@@ -183,7 +183,7 @@ class Proxy:
         self.local = dict(local)
         self.media_address = media_address
         self.settings = settings
-        self.transactions = TransactionLayer(settings.timers)
+        self.transactions = TransactionLayer(settings.timers, light_methods=frozenset({"REGISTER"}))
         self.auth = DigestAuthenticator(
             secret=auth_secret, nonce_ttl=settings.nonce_ttl, algorithms=settings.auth_algorithms
         )

@@ -34,11 +34,19 @@ by then (RFC 3261 17.2.1), or at once if the client retransmits first -- a TU th
 challenge, a busy callee) costs no extra datagram; a 2xx to INVITE moves both INVITE machines to
 Accepted (RFC 6026) so 2xx retransmissions reach the TU (client) or the wire (server) and stray ACKs are not
 answered. The non-2xx ACK is built by the ICT from the original request (17.1.1.3).
+
+Light server transactions: a layer built with ``light_methods`` (the proxy passes REGISTER) runs those
+methods' server transactions over UDP as two small tables instead of ``Transaction`` objects: an open
+request (absorbing retransmissions, or repeating the last provisional) and, once answered, the final response
+kept for Timer J in a FIFO (every entry lives the same 64*T1, so the FIFO is in deadline order).  The wire
+behaviour is the NIST's; the saving is the per-REGISTER state machine, heap entry and 32 s of request
+object (bench/bench_pbx.py: REGISTER is the busiest request a PBX sees).  ``get()`` does not see them.
 """
 
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from dataclasses import dataclass
 from enum import Enum, auto
 
@@ -501,14 +509,20 @@ class TransactionLayer:
     Not thread-safe; meant to be driven by one asyncio task or a test with a fake clock.
     """
 
-    def __init__(self, settings: TimerSettings = TimerSettings()) -> None:
+    def __init__(
+        self, settings: TimerSettings = TimerSettings(), *, light_methods: frozenset[str] = frozenset()
+    ) -> None:
         self.settings = settings
         self._transactions: dict[TransactionKey, Transaction] = {}
         self._heap: list[tuple[float, int, TransactionKey]] = []
         self._seq = 0
+        self._light_methods = light_methods
+        self._light_open: dict[TransactionKey, tuple[Address, SipResponse | None]] = {}
+        self._light_done: dict[TransactionKey, tuple[Address, SipResponse]] = {}
+        self._light_expiry: deque[tuple[float, TransactionKey]] = deque()
 
     def __len__(self) -> int:
-        return len(self._transactions)
+        return len(self._transactions) + len(self._light_open) + len(self._light_done)
 
     def get(self, key: TransactionKey) -> Transaction | None:
         return self._transactions.get(key)
@@ -522,6 +536,9 @@ class TransactionLayer:
                 return [Deliver(message, source, None)]
             return self._after(txn, txn.receive(message, now))
         key = server_key(message)
+        light = message.method in self._light_methods and not source.reliable
+        if light and key.branch.startswith(BRANCH_MAGIC):
+            return self._receive_light(message, key, source)
         txn = self._transactions.get(key)
         if message.method == "ACK":
             if txn is None or txn.kind is not IST:
@@ -543,6 +560,28 @@ class TransactionLayer:
             ]
         return self._after(txn, actions)
 
+    def _receive_light(self, request: SipRequest, key: TransactionKey, source: Address) -> list[Action]:
+        done = self._light_done.get(key)
+        if done is not None:  # Completed: repeat the final response
+            return [Send(done[1], done[0])]
+        opened = self._light_open.get(key)
+        if opened is not None:  # Trying / Proceeding: absorb, or repeat the last provisional
+            return [Send(opened[1], opened[0])] if opened[1] is not None else []
+        self._light_open[key] = (source, None)
+        return [Deliver(request, source, key)]
+
+    def _respond_light(
+        self, key: TransactionKey, peer: Address, response: SipResponse, now: float
+    ) -> list[Action]:
+        if response.status < 200:
+            self._light_open[key] = (peer, response)
+        else:
+            del self._light_open[key]
+            self._light_done[key] = (peer, response)
+            wait = self.settings.interval(Interval.T1_X64_OR_ZERO, reliable=False)
+            self._light_expiry.append((now + wait, key))
+        return [Send(response, peer)]
+
     def send_request(
         self, request: SipRequest, dest: Address, now: float
     ) -> tuple[TransactionKey, list[Action]]:
@@ -563,6 +602,12 @@ class TransactionLayer:
     def send_response(self, response: SipResponse, now: float) -> list[Action]:
         """Send a response through the server transaction it answers (matched by top Via and CSeq)."""
         method = response.cseq[1]
+        if self._light_open:
+            via = response.via
+            key = TransactionKey(via.branch or "", method, via.sent_by, True)
+            opened = self._light_open.get(key)
+            if opened is not None:
+                return self._respond_light(key, opened[0], response, now)
         for txn in self._server_candidates(response, method):
             return self._after(txn, txn.respond(response, now))
         raise TransactionError(f"no server transaction for {response.status} {method}")
@@ -586,16 +631,22 @@ class TransactionLayer:
         return self._after(txn, txn.transport_error(now))
 
     def next_timer(self) -> float | None:
+        light = self._light_expiry[0][0] if self._light_expiry else None
         while self._heap:
             when, _, key = self._heap[0]
             txn = self._transactions.get(key)
             if txn is not None and txn.next_timer() == when:
-                return when
+                return when if light is None else min(when, light)
             heapq.heappop(self._heap)
-        return None
+        return light
 
     def handle_timer(self, now: float) -> list[Action]:
         actions: list[Action] = []
+        expiry = self._light_expiry
+        while expiry and expiry[0][0] <= now:
+            key = expiry.popleft()[1]
+            del self._light_done[key]
+            actions.append(Terminated(key))
         while self._heap and self._heap[0][0] <= now:
             when, _, key = heapq.heappop(self._heap)
             txn = self._transactions.get(key)
