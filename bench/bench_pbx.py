@@ -15,7 +15,7 @@ are reported as such.  "CPU ms" is server CPU per completed transaction (Kamaili
 group): on a shared machine the wall-clock ratio mostly says how much CPU the other processes left
 each server, the CPU ratio does not.
 
-Run:  .venv/bin/python bench/bench_pbx.py [--registers 3000] [--calls 1000] [--concurrency 50]
+Run:  .venv/bin/python bench/bench_pbx.py [--registers 20000] [--calls 1000] [--concurrency 50]
 """
 
 from __future__ import annotations
@@ -407,7 +407,7 @@ def main() -> int:
     p.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     p.add_argument("--no-uvloop", action="store_true", help="run our PBX on the standard asyncio loop")
     p.add_argument("--users", type=int, default=200)
-    p.add_argument("--registers", type=int, default=3000)
+    p.add_argument("--registers", type=int, default=20000)
     p.add_argument("--calls", type=int, default=1000)
     p.add_argument("--concurrency", type=int, default=50, help="concurrent REGISTER transactions")
     p.add_argument("--call-concurrency", type=int, default=60, help="concurrent calls (each holds 100 ms)")
