@@ -48,6 +48,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await app.state.ctx.background.drain(timeout=20)  # e-mails still on their way
         if owns_engine:
             await db_engine.dispose()
 

@@ -48,7 +48,10 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
     return error_response(
-        exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail), headers=exc.headers
+        exc.status_code,
+        codes.get(exc.status_code, "http_error"),
+        str(exc.detail),
+        headers=dict(exc.headers) if exc.headers else None,
     )
 
 

@@ -165,24 +165,36 @@ def activation_email(
 
 
 async def send_activation_email(
-    session: AsyncSession, *, ctx: DomainContext, user: User, device: Device, extension: str | None
+    session: AsyncSession,
+    *,
+    ctx: DomainContext,
+    user: User,
+    device: Device,
+    extension: str | None,
+    wait: bool = True,
 ) -> bool:
     """E-mail the device's credentials to the user; False (logged, never raised) when there is no address
-    or the mail server refuses: activation must not fail because SMTP is down."""
+    or the mail server refuses: activation must not fail because SMTP is down.  With `wait=False` the
+    message is composed now and handed to the mail server after the response (True: it was queued), so
+    a slow SMTP server does not hold up the app's activation."""
     if not user.email:
         return False
     company = await session.get(Company, user.company_id)
     assert company is not None
+    subject = f"Softphone: máy lẻ {extension or '-'} đã kích hoạt / extension {extension or '-'} activated"
+    body = activation_email(user=user, company=company, device=device, extension=extension, ctx=ctx)
+    delivery = _deliver(ctx, user.email, subject, body, device.id)
+    if wait:
+        return await delivery
+    ctx.background.spawn(delivery, f"activation e-mail for device {device.id}")
+    return True
+
+
+async def _deliver(ctx: DomainContext, to: str, subject: str, body: str, device_id: int) -> bool:
     try:
-        await ctx.mail.send_email(
-            user.email,
-            f"Softphone: máy lẻ {extension or '-'} đã kích hoạt / extension {extension or '-'} activated",
-            activation_email(user=user, company=company, device=device, extension=extension, ctx=ctx),
-        )
+        await ctx.mail.send_email(to, subject, body)
     except Exception as exc:  # any sender failure (refused, timeout, auth): report, keep the activation
-        log.warning(
-            "activation e-mail to %s for device %d not sent: %s", user.email, device.id, type(exc).__name__
-        )
+        log.warning("activation e-mail to %s for device %d not sent: %s", to, device_id, type(exc).__name__)
         return False
     return True
 
@@ -190,8 +202,8 @@ async def send_activation_email(
 async def activate(
     session: AsyncSession, *, ctx: DomainContext, user: User, device_id: int, send_email: bool = False
 ) -> dict[str, Any]:
-    """Mark the device active and return its document.  The credentials are e-mailed on the device's
-    first activation, and again only when `send_email` asks for it.
+    """Mark the device active and return its document.  The credentials are e-mailed (after the response)
+    on the device's first activation, and again only when `send_email` asks for it.
 
     `activated_at` tells admins when the device last activated, to the minute: an app that re-activates on
     every start (or a client retrying) does not cost a database write each time."""
@@ -204,7 +216,9 @@ async def activate(
         await session.commit()
     document = await provisioning_document(session, ctx=ctx, user=user, device=device, extension=extension)
     if first or send_email:
-        await send_activation_email(session, ctx=ctx, user=user, device=device, extension=extension)
+        await send_activation_email(
+            session, ctx=ctx, user=user, device=device, extension=extension, wait=False
+        )
     return document
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from server.domain.background import BackgroundWork
 from server.domain.clock import Clock, system_clock
 from server.domain.notify import (
     ConsoleEmailSender,
@@ -47,6 +48,7 @@ class DomainContext:
     sms: SmsSender = field(default_factory=ConsoleSmsSender)
     mail: EmailSender = field(default_factory=ConsoleEmailSender)
     passwords: Passwords = field(default_factory=Passwords)
+    background: BackgroundWork = field(default_factory=BackgroundWork)
 
 
 def context_from_settings(

@@ -56,6 +56,7 @@ async def test_activate_returns_the_contract_document_and_emails_credentials(api
     assert doc["ring_method"] == "all" and doc["dnd"] is False and doc["echo_test"] == "*43"
     assert doc["auto_answer"] == {"enabled": False, "delay": 3}
     assert doc["directory_url"] == "/api/v1/directory"
+    await api.ctx.background.drain()  # the e-mail goes out after the response
     to, subject, body = api.mail.sent[-1]
     assert to == "agent101@demo.local" and "101" in subject
     assert "demo101" in body and "demo.local" in body

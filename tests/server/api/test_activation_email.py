@@ -3,6 +3,7 @@ sent on a device's first activation, again only when asked, and never failing th
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import email
 import logging
@@ -132,6 +133,7 @@ async def test_refused_smtp_does_not_fail_activation(api, demo, refused_client, 
     device_id = await _device_of(refused_client, headers)
     with caplog.at_level(logging.WARNING, logger="server.domain.accounts"):
         r = await refused_client.post(f"/me/accounts/{device_id}/activate", headers=headers)
+        await api.ctx.background.drain()  # the e-mail is tried after the response
     assert r.status_code == 200, r.text
     assert r.json()["account"]["sip_password"] == "demo102"
     warnings = [rec.getMessage() for rec in caplog.records if rec.name == "server.domain.accounts"]
@@ -148,7 +150,35 @@ async def test_resend_needs_an_activated_device(api, demo) -> None:
     assert r.status_code == 409 and r.json()["error"]["code"] == "device_not_activated"
     assert len(api.mail.sent) == 0
     assert (await api.client.post(f"/me/accounts/{device_id}/activate", headers=headers)).status_code == 200
+    await api.ctx.background.drain()
     assert len(api.mail.sent) == 1
     r = await api.client.post(f"/me/accounts/{device_id}/activation-email", headers=headers)
     assert r.status_code == 200 and r.json()["sent"] is True
     assert len(api.mail.sent) == 2
+
+
+async def test_activation_does_not_wait_for_a_slow_mail_server(api, demo) -> None:
+    """The document comes back at once; the e-mail follows when the mail server gets to it."""
+    release = asyncio.Event()
+    delivered: list[str] = []
+
+    class SlowMail:
+        async def send_email(self, to: str, subject: str, body: str) -> None:
+            await release.wait()
+            delivered.append(to)
+
+    app = create_app(api.settings, ctx=dataclasses.replace(api.ctx, mail=SlowMail()))
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver/api/v1") as client:
+            headers = demo.agent_headers["103"]
+            device_id = await _device_of(client, headers)
+            r = await asyncio.wait_for(
+                client.post(f"/me/accounts/{device_id}/activate", headers=headers), timeout=5
+            )
+            assert r.status_code == 200 and delivered == []
+            release.set()
+            await api.ctx.background.drain(timeout=5)
+            assert delivered == ["agent103@demo.local"]
+    finally:
+        await app.state.engine.dispose()
