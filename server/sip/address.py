@@ -26,3 +26,12 @@ class Address:
     def __str__(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{self.transport}:{host}:{self.port}"
+
+
+def parse_address(text: str) -> Address:
+    """The inverse of `Address.__str__` ("udp:127.0.0.1:5060", "tcp:[::1]:5060"); ValueError otherwise."""
+    transport, _, rest = text.partition(":")
+    host, _, port = rest.rpartition(":")
+    if not transport or not host or not port.isdigit():
+        raise ValueError(f"not a transport address: {text!r}")
+    return Address(transport, host.strip("[]"), int(port))

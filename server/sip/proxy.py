@@ -41,7 +41,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from server.sip import messages, routing
-from server.sip.address import Address
+from server.sip.address import Address, parse_address
 from server.sip.auth import DigestAuthenticator
 from server.sip.carriers import normalize_number
 from server.sip.cdr import CallLog
@@ -1340,7 +1340,7 @@ def _dialog_from_record(rec: CallRecord) -> Dialog | None:
         return None
     try:
         caller_target, callee_target = parse_uri(cd.caller.target), parse_uri(cd.callee.target)
-        caller_flow, callee_flow = _address(cd.caller.flow), _address(cd.callee.flow)
+        caller_flow, callee_flow = parse_address(cd.caller.flow), parse_address(cd.callee.flow)
     except (SipParseError, ValueError) as e:
         log.warning("call %s: stored dialog unreadable (%s)", rec.call_id, e)
         return None
@@ -1363,15 +1363,6 @@ def _dialog_from_record(rec: CallRecord) -> Dialog | None:
         callee_cseq=cd.callee.cseq,
         cseq_offset=cd.cseq_offset,
     )
-
-
-def _address(text: str) -> Address:
-    """The inverse of `Address.__str__` ("udp:127.0.0.1:5060", "tcp:[::1]:5060")."""
-    transport, _, rest = text.partition(":")
-    host, _, port = rest.rpartition(":")
-    if not transport or not host or not port.isdigit():
-        raise ValueError(f"not a transport address: {text!r}")
-    return Address(transport, host.strip("[]"), int(port))
 
 
 def _hostport(a: Address) -> str:

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from email.utils import formatdate
 
-from server.sip.address import Address
+from server.sip.address import Address, parse_address
 from server.sip.auth import AuthOutcome, AuthResult, DigestAuthenticator, select_digest
 from server.sip.directory import Binding, Directory, SipCredential
 from server.sip.errors import SipParseError
@@ -272,12 +272,11 @@ def binding_address(b: Binding) -> Address | None:
     Over TCP/TLS, and over UDP when the Contact names another host than the REGISTER came from (the
     client is behind NAT), that is the flow the REGISTER came from; otherwise the Contact itself.
     """
-    transport, _, rest = b.source.partition(":")
-    host, _, port = rest.rpartition(":")
-    if not transport or not host or not port.isdigit():
+    try:
+        flow = parse_address(b.source)
+    except ValueError:
         return None
-    flow = Address(transport, host.strip("[]"), int(port))
-    if transport != "udp":
+    if flow.transport != "udp":
         return flow
     try:
         contact = parse_uri(b.contact)
