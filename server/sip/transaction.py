@@ -602,22 +602,24 @@ class TransactionLayer:
     def send_response(self, response: SipResponse, now: float) -> list[Action]:
         """Send a response through the server transaction it answers (matched by top Via and CSeq)."""
         method = response.cseq[1]
-        if self._light_open:
-            via = response.via
-            key = TransactionKey(via.branch or "", method, via.sent_by, True)
-            opened = self._light_open.get(key)
-            if opened is not None:
-                return self._respond_light(key, opened[0], response, now)
-        for txn in self._server_candidates(response, method):
-            return self._after(txn, txn.respond(response, now))
-        raise TransactionError(f"no server transaction for {response.status} {method}")
-
-    def _server_candidates(self, response: SipResponse, method: str) -> list[Transaction]:
         via = response.via
         branch = via.branch or ""
         if branch.startswith(BRANCH_MAGIC):
-            txn = self._transactions.get(TransactionKey(branch, method, via.sent_by, True))
-            return [txn] if txn is not None else []
+            key = TransactionKey(branch, method, via.sent_by, True)
+            opened = self._light_open.get(key)
+            if opened is not None:
+                return self._respond_light(key, opened[0], response, now)
+            txn = self._transactions.get(key)
+            candidates = [txn] if txn is not None else []
+        else:
+            candidates = self._rfc2543_candidates(response, method)
+        for txn in candidates:
+            return self._after(txn, txn.respond(response, now))
+        raise TransactionError(f"no server transaction for {response.status} {method}")
+
+    def _rfc2543_candidates(self, response: SipResponse, method: str) -> list[Transaction]:
+        """Server transactions of peers without the magic cookie, matched by their whole top Via."""
+        via = response.via
         return [
             t
             for t in self._transactions.values()
