@@ -39,14 +39,14 @@ def _first_extension_of(user_id: int) -> Select[str]:
     return select(Extension.number).where(Extension.user_id == user_id).order_by(Extension.number).limit(1)
 
 
-async def first_extension(session: AsyncSession, user_id: int) -> str | None:
+async def _first_extension(session: AsyncSession, user_id: int) -> str | None:
     return await session.scalar(_first_extension_of(user_id))
 
 
 async def list_accounts(session: AsyncSession, *, user: User) -> list[AccountSummary]:
     company = await session.get(Company, user.company_id)
     assert company is not None
-    extension = await first_extension(session, user.id)
+    extension = await _first_extension(session, user.id)
     devices = await session.scalars(
         select(Device).where(Device.user_id == user.id, Device.enabled.is_(True)).order_by(Device.id)
     )
@@ -73,15 +73,12 @@ async def _own_device_and_extension(
     session: AsyncSession, *, user: User, device_id: int
 ) -> tuple[Device, str | None]:
     """`own_device` and the user's extension in one round trip (activation is the hot path)."""
-    extension = _first_extension_of(user.id).scalar_subquery()
+    lowest = _first_extension_of(user.id).scalar_subquery()
     row = (
-        await session.execute(
-            select(Device, extension).where(Device.id == device_id, Device.user_id == user.id)
-        )
+        await session.execute(select(Device, lowest).where(Device.id == device_id, Device.user_id == user.id))
     ).first()
-    if row is None:
-        raise NotFound("device")
-    return _usable(row[0]), row[1]
+    device, extension = row if row is not None else (None, None)
+    return _usable(device), extension
 
 
 def _usable(device: Device | None) -> Device:
@@ -93,9 +90,17 @@ def _usable(device: Device | None) -> Device:
 
 
 async def provisioning_document(
+    session: AsyncSession, *, ctx: DomainContext, user: User, device: Device
+) -> dict[str, Any]:
+    """The JSON document of docs/api-contract.md for one device of `user`."""
+    extension = await _first_extension(session, user.id)
+    return await _document(session, ctx=ctx, user=user, device=device, extension=extension)
+
+
+async def _document(
     session: AsyncSession, *, ctx: DomainContext, user: User, device: Device, extension: str | None
 ) -> dict[str, Any]:
-    """The JSON document of docs/api-contract.md for one device of `user` (`extension`: his first)."""
+    """`provisioning_document` with the user's extension already known."""
     company = await session.get(Company, user.company_id)
     assert company is not None
     hotlines = list(
@@ -214,7 +219,7 @@ async def activate(
     if last is None or now - last >= ACTIVATION_RECORD_INTERVAL:
         device.activated_at = now
         await session.commit()
-    document = await provisioning_document(session, ctx=ctx, user=user, device=device, extension=extension)
+    document = await _document(session, ctx=ctx, user=user, device=device, extension=extension)
     if first or send_email:
         await send_activation_email(
             session, ctx=ctx, user=user, device=device, extension=extension, wait=False
@@ -255,7 +260,7 @@ async def device_credentials(
     user = await session.get(User, device.user_id)
     company = await session.get(Company, company_id)
     assert user is not None and company is not None
-    extension = await first_extension(session, user.id)
+    extension = await _first_extension(session, user.id)
     pbx = ctx.pbx
     if form == "web":
         return {

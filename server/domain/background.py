@@ -28,9 +28,6 @@ class BackgroundWork:
         if not task.cancelled() and task.exception() is not None:
             log.error("background %s failed", task.get_name(), exc_info=task.exception())
 
-    def __len__(self) -> int:
-        return len(self._tasks)
-
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait for the pending work (started on this event loop), at most `timeout` seconds."""
         loop = asyncio.get_running_loop()

@@ -71,10 +71,7 @@ async def provisioning_document(
     device_id: DeviceId, user: CurrentUser, session: SessionDep, ctx: ContextDep
 ) -> ProvisioningDocument:
     device = await accounts.own_device(session, user=user, device_id=device_id)
-    extension = await accounts.first_extension(session, user.id)
-    document = await accounts.provisioning_document(
-        session, ctx=ctx, user=user, device=device, extension=extension
-    )
+    document = await accounts.provisioning_document(session, ctx=ctx, user=user, device=device)
     return ProvisioningDocument.model_validate(document)
 
 

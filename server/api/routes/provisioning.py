@@ -39,10 +39,7 @@ async def redeem(
     if for_linphone:
         xml = await provisioning.linphone_xml(session, ctx=ctx, user=user, device=device)
         return Response(xml, media_type="application/xml", headers={"Cache-Control": "no-store"})
-    extension = await accounts.first_extension(session, user.id)
-    document = await accounts.provisioning_document(
-        session, ctx=ctx, user=user, device=device, extension=extension
-    )
+    document = await accounts.provisioning_document(session, ctx=ctx, user=user, device=device)
     body = ProvisioningDocument.model_validate(document).model_dump_json()
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
