@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -288,6 +289,31 @@ def bench_register(port: int, n: int, count: int, concurrency: int, workdir: Pat
     return result
 
 
+@contextlib.contextmanager
+def answering_uas(target_port: int, uas_port: int, count: int, workdir: Path) -> Iterator[None]:
+    """A sipp UAS on `uas_port` answering up to `count` calls with 200, stopped on exit."""
+    uas = sipp(
+        target_port,
+        "uas_answer_200.xml",
+        ["x"],
+        calls=count,
+        concurrency=5000,
+        rate=100000,
+        workdir=workdir,
+        local_port=uas_port,
+        background=True,
+    )
+    assert isinstance(uas, subprocess.Popen)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            uas.wait(10)
+        if uas.poll() is None:
+            uas.kill()
+            uas.wait(5)
+
+
 def bench_calls(port: int, n: int, count: int, concurrency: int, workdir: Path) -> Run:
     uas_port = free_port()
     reg = sipp(
@@ -302,19 +328,7 @@ def bench_calls(port: int, n: int, count: int, concurrency: int, workdir: Path) 
     assert isinstance(reg, Run)
     if reg.ok != 1:
         return Run(0, count, 0.0)
-    uas = sipp(
-        port,
-        "uas_answer_200.xml",
-        ["x"],
-        calls=count,
-        concurrency=5000,
-        rate=100000,
-        workdir=workdir,
-        local_port=uas_port,
-        background=True,
-    )
-    assert isinstance(uas, subprocess.Popen)
-    try:
+    with answering_uas(port, uas_port, count, workdir):
         time.sleep(0.3)
         rows = [f"{u};[authentication username={u} password=demo{u}];{DOMAIN};{CALLEE}" for u in users(n)]
         result = sipp(
@@ -322,12 +336,6 @@ def bench_calls(port: int, n: int, count: int, concurrency: int, workdir: Path) 
         )
         assert isinstance(result, Run)
         return result
-    finally:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            uas.wait(10)
-        if uas.poll() is None:
-            uas.kill()
-            uas.wait(5)
 
 
 def find_sippy(explicit: str | None) -> str | None:
@@ -346,60 +354,44 @@ def bench_sippy_calls(b2bua: str, n: int, count: int, concurrency: int, workdir:
     """sippy's simple B2BUA relays every call to one next hop (our sipp UAS); it has no registrar and no
     auth, so its scenario is the call without the 407 round trip (less work than ours)."""
     uas_port, port = free_port(), free_port()
-    uas = sipp(
-        port,
-        "uas_answer_200.xml",
-        ["x"],
-        calls=count,
-        concurrency=5000,
-        rate=100000,
-        workdir=workdir,
-        local_port=uas_port,
-        background=True,
-    )
-    assert isinstance(uas, subprocess.Popen)
-    b2b = subprocess.Popen(
-        [
-            b2bua,
-            "-f",
-            "-l",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-n",
-            f"127.0.0.1:{uas_port}",
-            "-L",
-            str(workdir / "sippy.log"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    server = Server("sippy", port, b2b)
-    try:
-        deadline = time.monotonic() + 15
-        while not _options_ping(port):
-            if time.monotonic() > deadline or b2b.poll() is not None:
-                return Run(0, count, 0.0)
-            time.sleep(0.2)
-        rows = [f"{u};-;{DOMAIN};{CALLEE}" for u in users(n)]
-        result = sipp(
-            port,
-            "uac_call_noauth.xml",
-            rows,
-            calls=count,
-            concurrency=concurrency,
-            rate=100000,
-            workdir=workdir,
+    with answering_uas(port, uas_port, count, workdir):
+        b2b = subprocess.Popen(
+            [
+                b2bua,
+                "-f",
+                "-l",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-n",
+                f"127.0.0.1:{uas_port}",
+                "-L",
+                str(workdir / "sippy.log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
-        assert isinstance(result, Run)
-        return result
-    finally:
-        server.stop()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            uas.wait(10)
-        if uas.poll() is None:
-            uas.kill()
-            uas.wait(5)
+        server = Server("sippy", port, b2b)
+        try:
+            deadline = time.monotonic() + 15
+            while not _options_ping(port):
+                if time.monotonic() > deadline or b2b.poll() is not None:
+                    return Run(0, count, 0.0)
+                time.sleep(0.2)
+            rows = [f"{u};-;{DOMAIN};{CALLEE}" for u in users(n)]
+            result = sipp(
+                port,
+                "uac_call_noauth.xml",
+                rows,
+                calls=count,
+                concurrency=concurrency,
+                rate=100000,
+                workdir=workdir,
+            )
+            assert isinstance(result, Run)
+            return result
+        finally:
+            server.stop()
 
 
 def main() -> int:
