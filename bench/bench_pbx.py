@@ -58,10 +58,10 @@ def users(n: int) -> list[str]:
 # ---------------------------------------------------------------------------------------------- our PBX
 def serve(port: int, n_users: int, use_uvloop: bool = True) -> None:
     sys.path.insert(0, str(ROOT))
+    from server.sip.aio.service import event_loop_factory, start_sip_service, tune_gc_for_serving
     from server.sip.flood import FloodPolicy
     from server.sip.memory_directory import InMemoryDirectory
     from server.sip.proxy import ProxySettings
-    from server.sip.service import event_loop_factory, start_sip_service, tune_gc_for_serving
 
     async def main() -> None:
         d = InMemoryDirectory()

@@ -130,7 +130,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"http_host": "127.0.0.1", "sip_host": "127.0.0.1"})
     check_ports_free(settings)
     _migrate(settings)
-    from server.sip.service import event_loop_factory
+    from server.sip.aio.service import event_loop_factory
 
     loop_factory = event_loop_factory(prefer_uvloop=os.environ.get("SOFTPHONE_SERVER_UVLOOP", "1") != "0")
     with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=loop_factory) as runner:

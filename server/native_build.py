@@ -23,8 +23,8 @@ from pathlib import Path
 from server.native_check import stale_extensions
 
 SIP_DIR = Path(__file__).resolve().parent / "sip"
-# The sans-IO core.  Left out: the asyncio glue (transport, service, tls, endpoint), which subclasses
-# asyncio's own classes, and memory_directory (a test double: benchmarks must not run it compiled).
+# The sans-IO core.  Left out: the asyncio adapters (server/sip/aio), which subclass asyncio's own
+# classes, and memory_directory (a test double: benchmarks must not run it compiled).
 COMPILED = (
     "address",
     "auth",
@@ -44,7 +44,6 @@ COMPILED = (
     "quota",
     "registrar",
     "routing",
-    "timers",
     "transaction",
     "trunks",
     "uri",

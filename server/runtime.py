@@ -61,8 +61,8 @@ async def _start_media(settings: ServerSettings, running: RunningServer) -> None
 
 async def _start_sip(settings: ServerSettings, directory: SqlDirectory, running: RunningServer) -> None:
     try:
+        from server.sip.aio.service import start_sip_service, tune_gc_for_serving
         from server.sip.proxy import ProxySettings
-        from server.sip.service import start_sip_service, tune_gc_for_serving
     except ImportError as exc:
         log.warning("SIP service not available in this build (%s); serving the HTTP API only", exc)
         return
@@ -85,8 +85,8 @@ async def _start_sip(settings: ServerSettings, directory: SqlDirectory, running:
 async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
     """Run until SIGINT/SIGTERM.  The database must already be migrated."""
     engine = create_engine(settings.effective_database_url)
-    sessionmaker = create_sessionmaker(engine)
     ctx = context_from_settings(settings)
+    sessionmaker = create_sessionmaker(engine, changes=ctx.changes)
     running = RunningServer(http_url=f"http://{settings.http_host}:{settings.http_port}")
     try:
         async with sessionmaker() as session:

@@ -62,10 +62,10 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = db_engine
-    app.state.sessionmaker = create_sessionmaker(db_engine)
     app.state.ctx = ctx or context_from_settings(
         settings, clock=clock, sms=sms, mail=mail, passwords=passwords
     )
+    app.state.sessionmaker = create_sessionmaker(db_engine, changes=app.state.ctx.changes)
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from server.domain.background import BackgroundWork
+from server.domain.changes import ChangeBus
 from server.domain.clock import Clock, system_clock
 from server.domain.notify import (
     ConsoleEmailSender,
@@ -49,6 +50,7 @@ class DomainContext:
     mail: EmailSender = field(default_factory=ConsoleEmailSender)
     passwords: Passwords = field(default_factory=Passwords)
     background: BackgroundWork = field(default_factory=BackgroundWork)
+    changes: ChangeBus = field(default_factory=ChangeBus)  # what committed transactions wrote
 
 
 def context_from_settings(

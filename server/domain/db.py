@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from server.domain.changes import BUS_KEY, ChangeBus
 from server.domain.models import Base
 from server.domain.sqlite_onehop import onehop_dbapi
 
@@ -41,8 +42,12 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_sessionmaker(
+    engine: AsyncEngine, *, changes: ChangeBus | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine`; with `changes`, each commit publishes what it wrote (`server.domain.changes`)."""
+    info = {BUS_KEY: changes} if changes is not None else None
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 async def create_all(engine: AsyncEngine) -> None:

@@ -179,6 +179,7 @@ class Hotline(Base):
 
 class CallRecord(Base):
     __tablename__ = "call_records"
+    __changes__ = False  # written by the PBX itself
     # The PBX's start-up query for running calls with a quota cut-off ("end" IS NULL is the few running ones).
     __table_args__ = (Index("ix_call_records_running_cutoff", "end", "cutoff"),)
 
@@ -276,6 +277,7 @@ class RefreshToken(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    __changes__ = False  # written with every admin change; not a change of its own
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)

@@ -8,9 +8,9 @@ import time
 import pytest
 from sipp_runner import SIPP, auth_field, free_udp_port, run_sipp
 
+from server.sip.aio.service import SipService, start_sip_service
 from server.sip.directory import Disposition
 from server.sip.memory_directory import InMemoryDirectory
-from server.sip.service import SipService, start_sip_service
 
 pytestmark = [
     pytest.mark.interop,

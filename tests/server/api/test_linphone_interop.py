@@ -22,7 +22,7 @@ def _agent_headers(base: str) -> dict[str, str]:
 
 @pytest.mark.skipif(shutil.which("linphonec") is None, reason="linphone-cli (linphonec) is not installed")
 @pytest.mark.skipif(
-    importlib.util.find_spec("server.sip.service") is None, reason="no SIP service in this build"
+    importlib.util.find_spec("server.sip.aio.service") is None, reason="no SIP service in this build"
 )
 def test_linphonec_provisions_from_url_and_registers(demo_server, tmp_path) -> None:
     base = f"{demo_server.base_url}/api/v1"

@@ -8,9 +8,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from server.sip.aio.service import SipService, start_sip_service
 from server.sip.memory_directory import InMemoryDirectory
 from server.sip.proxy import ProxySettings
-from server.sip.service import SipService, start_sip_service
 
 
 class PbxThread:

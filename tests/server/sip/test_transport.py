@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from server.sip.address import Address
-from server.sip.endpoint import SipEndpoint
+from server.sip.aio.endpoint import SipEndpoint
+from server.sip.aio.tls import client_context, ensure_self_signed
+from server.sip.aio.transport import SipTransportLayer
 from server.sip.headers import Headers
 from server.sip.message import SipMessage, SipRequest, SipResponse, make_response, new_branch, new_tag
 from server.sip.parser import StreamFramer, parse_message
-from server.sip.tls import client_context, ensure_self_signed
 from server.sip.transaction import Terminated, TimerSettings, TransactionTimeout
-from server.sip.transport import SipTransportLayer
 from server.sip.uri import parse_uri
 
 pytestmark = pytest.mark.integration

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from server.sip.address import Address
+from server.sip.aio.endpoint import EndpointEvent, SipEndpoint
 from server.sip.dialog import Dialog, target_address
-from server.sip.endpoint import EndpointEvent, SipEndpoint
 from server.sip.headers import Headers
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_call_id, new_tag
 from server.sip.transaction import Deliver, TransactionError, TransactionTimeout

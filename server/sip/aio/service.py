@@ -21,12 +21,12 @@ import platformdirs
 
 from server.sip import parser
 from server.sip.address import Address
+from server.sip.aio.transport import SipTransportLayer
 from server.sip.directory import Directory
 from server.sip.message import SipMessage
 from server.sip.proxy import Proxy, ProxySettings
-from server.sip.transport import SipTransportLayer
 
-log = logging.getLogger("server.sip.service")
+log = logging.getLogger("server.sip.aio.service")
 
 _QUEUE_LIMIT = 10_000  # beyond this, incoming messages are dropped (overload protection)
 _FLUSH_EVERY = 32  # most messages handled before their answers go out, when more are waiting

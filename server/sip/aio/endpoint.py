@@ -15,8 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from server.sip.address import Address
+from server.sip.aio.timers import LoopTimer
+from server.sip.aio.transport import SipTransportLayer
 from server.sip.message import SipMessage, SipRequest, SipResponse
-from server.sip.timers import LoopTimer
 from server.sip.transaction import (
     Action,
     Deliver,
@@ -28,7 +29,6 @@ from server.sip.transaction import (
     TransactionTimeout,
     client_key,
 )
-from server.sip.transport import SipTransportLayer
 
 log = logging.getLogger(__name__)
 

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import cast
 
 from server.sip.address import Address
+from server.sip.aio.tls import ensure_self_signed, server_context
 from server.sip.errors import SipParseError
 from server.sip.message import SipMessage, SipRequest, SipResponse, apply_rport
 from server.sip.parser import StreamFramer, make_error_response, parse_message
-from server.sip.tls import ensure_self_signed, server_context
 
 log = logging.getLogger(__name__)
 
