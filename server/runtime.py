@@ -10,19 +10,22 @@ import asyncio
 import contextlib
 import logging
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from server.api.app import create_app
-from server.domain.context import context_from_settings
+from server.domain.context import DomainContext, context_from_settings
 from server.domain.db import create_engine, create_sessionmaker
 from server.domain.demo import format_credentials, seed_demo
 from server.domain.models import Company
-from server.domain.pbx_directory import SqlDirectory
+from server.domain.pbx_journal import SqlJournal, load_state
+from server.domain.pbx_snapshot import SnapshotRefresher
 from server.settings import ServerSettings
 
 log = logging.getLogger("softphone.server")
@@ -59,15 +62,42 @@ async def _start_media(settings: ServerSettings, running: RunningServer) -> None
     log.info("media service on %s:%d", *running.media_address)
 
 
-async def _start_sip(settings: ServerSettings, directory: SqlDirectory, running: RunningServer) -> None:
+async def _start_sip(
+    settings: ServerSettings,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    ctx: DomainContext,
+    running: RunningServer,
+) -> None:
     try:
         from server.sip.aio.service import start_sip_service, tune_gc_for_serving
         from server.sip.proxy import ProxySettings
+        from server.sip.snapshot import RoutingSnapshot
     except ImportError as exc:
         log.warning("SIP service not available in this build (%s); serving the HTTP API only", exc)
         return
+    snapshot = RoutingSnapshot()
+    holder: list[Any] = []
+
+    def routing_changed(user_ids: set[int]) -> None:
+        if holder:
+            holder[0].in_core(lambda now: holder[0].proxy.routing_changed(user_ids, now))
+
+    refresher = SnapshotRefresher(snapshot, sessionmaker, on_applied=routing_changed)
+    refresher.attach(ctx.changes)  # before loading: no commit falls between the load and the events
+    await refresher.load_all()
+    state = await load_state(engine, time.time())
+    log.info(
+        "PBX state: %d users, %d bindings, %d running calls, %d stored messages",
+        len(snapshot),
+        len(state.bindings),
+        len(state.running_calls),
+        len(state.pending_messages),
+    )
     service = await start_sip_service(
-        directory=directory,
+        directory=snapshot,
+        state=state,
+        journal_sink=SqlJournal(engine),
         host=settings.sip_host,
         udp_port=settings.sip_port,
         tcp_port=settings.sip_port,
@@ -75,6 +105,8 @@ async def _start_sip(settings: ServerSettings, directory: SqlDirectory, running:
         media_address=running.media_address,
         settings=ProxySettings(route_key=settings.signing_key()),
     )
+    holder.append(service)
+    running.stop_callbacks.append(refresher.stop)
     running.stop_callbacks.append(service.stop)
     tune_gc_for_serving()  # this process is a dedicated server: start-up objects leave the GC's scans
     ports = getattr(service, "ports", None)
@@ -98,7 +130,7 @@ async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
                     "--domain ... --admin-phone ...` (or try `softphone-server run --demo`)"
                 )
         await _start_media(settings, running)
-        await _start_sip(settings, SqlDirectory(sessionmaker), running)
+        await _start_sip(settings, engine, sessionmaker, ctx, running)
         app = create_app(settings, engine=engine, ctx=ctx)
         config = uvicorn.Config(
             app,

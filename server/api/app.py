@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.api.errors import install_error_handlers
 from server.api.routes import (
@@ -21,6 +22,7 @@ from server.api.routes import (
     me,
     provisioning,
 )
+from server.domain.changes import ChangeBus
 from server.domain.clock import Clock, system_clock
 from server.domain.context import DomainContext, context_from_settings
 from server.domain.db import create_engine, create_sessionmaker
@@ -29,6 +31,27 @@ from server.domain.security import Passwords
 from server.settings import ServerSettings
 
 API_PREFIX = "/api/v1"
+
+
+class ChangesSettled:
+    """ASGI middleware: a response starts only once the subscribers of what the request committed are done
+    (`ChangeBus.settled`), so an edit the API acknowledged is already how the PBX routes."""
+
+    def __init__(self, app: ASGIApp, bus: ChangeBus) -> None:
+        self.app = app
+        self.bus = bus
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_when_settled(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await self.bus.settled()
+            await send(message)
+
+        await self.app(scope, receive, send_when_settled)
 
 
 def create_app(
@@ -67,6 +90,7 @@ def create_app(
     )
     app.state.sessionmaker = create_sessionmaker(db_engine, changes=app.state.ctx.changes)
     install_error_handlers(app)
+    app.add_middleware(ChangesSettled, bus=app.state.ctx.changes)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (

@@ -1,4 +1,4 @@
-""""Something changed" events: what the domain committed, published after the commit.
+"""'Something changed' events: what the domain committed, published after the commit.
 
 Every ORM write of a company-scoped row (any model with a ``company_id`` column, unless the model sets
 ``__changes__ = False``) is noted at flush time and published once the transaction commits, as one
@@ -8,8 +8,11 @@ change and `session.delete`.  Bulk `update()`/`delete()` statements bypass them,
 uses those for columns nobody routes on (login counters, provisioning revisions).
 
 Subscribers (the PBX's routing snapshot, the console's live views) get the changes on the event loop
-that committed them.  A `Change` is plain JSON (`to_json`/`from_json`) so that a second server process
-sharing one PostgreSQL database can receive the same events later: the committing process adds
+that committed them; work they start on them is `track`ed, and the HTTP layer awaits `settled()` before
+it answers a request, so an edit the API acknowledged is already how the PBX routes (read your writes).
+
+A `Change` is plain JSON (`to_json`/`from_json`) so that a second server process sharing one PostgreSQL
+database can receive the same events later: the committing process adds
 ``SELECT pg_notify('softphone_changes', <json>)`` in ``before_commit`` (PostgreSQL delivers a NOTIFY only
 if its transaction commits, and in commit order), and every other process ``LISTEN``s on that channel
 with a dedicated asyncpg connection and feeds what arrives to its own `ChangeBus.publish`.  Payloads
@@ -18,6 +21,7 @@ stay far below NOTIFY's 8000-byte limit because `Change.split` cuts long id list
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -99,6 +103,7 @@ class ChangeBus:
 
     def __init__(self) -> None:
         self._subscribers: list[Subscriber] = []
+        self._work: set[asyncio.Future[Any]] = set()
         self.published = 0
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
@@ -110,6 +115,22 @@ class ChangeBus:
                 self._subscribers.remove(subscriber)
 
         return unsubscribe
+
+    def track(self, work: asyncio.Future[Any]) -> None:
+        """A subscriber's work on the changes just published (awaited by `settled`)."""
+        if not work.done():
+            self._work.add(work)
+            work.add_done_callback(self._work.discard)
+
+    async def settled(self, timeout: float = 1.0) -> bool:
+        """Wait until the subscribers' work on everything published so far is done (the PBX routes by
+        it): the API answers an edit only once it is live.  False if that took longer than `timeout`."""
+        if not self._work:
+            return True
+        _done, pending = await asyncio.wait(set(self._work), timeout=timeout)
+        if pending:
+            log.warning("change subscribers still busy after %.1f s", timeout)
+        return not pending
 
     def publish(self, changes: list[Change]) -> None:
         if not changes:

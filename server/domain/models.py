@@ -238,6 +238,17 @@ class SipBinding(Base):
     user_agent: Mapped[str] = mapped_column(String(255), default="")
 
 
+class PresenceState(Base):
+    """What a user's client last PUBLISHed to the PBX (away, busy, a note), until it expires."""
+
+    __tablename__ = "presence_states"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(String(255), default="")
+    expires_at: Mapped[float] = mapped_column(Float)
+
+
 class ProvisioningToken(Base):
     __tablename__ = "provisioning_tokens"
 
@@ -301,6 +312,7 @@ __all__ = [
     "Hotline",
     "OtpCode",
     "OtpPurpose",
+    "PresenceState",
     "ProvisioningToken",
     "QueuedMessage",
     "RefreshToken",

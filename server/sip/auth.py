@@ -18,13 +18,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 import re
 import struct
 from dataclasses import dataclass
 from enum import StrEnum
 
-from server.sip.directory import SipCredential
+from server.sip.address import Address
+from server.sip.directory import Directory, SipCredential
+from server.sip.flood import FloodGuard
+from server.sip.message import SipRequest, SipResponse, make_response, new_tag
+
+log = logging.getLogger("server.sip.auth")
 
 ALGORITHMS: dict[str, str] = {"MD5": "md5", "SHA-256": "sha256"}
 # User-Agent substrings of clients that pick the first *supported* challenge (RFC 8760): SHA-256 first.
@@ -304,3 +310,55 @@ def client_authorization(
         return head + f'response="{resp}", algorithm={alg}{opaque}'
     resp = expected_response(alg, ha1, method, d)
     return head + f'response="{resp}", algorithm={alg}, qop=auth, nc={nc:08x}, cnonce="{cnonce}"{opaque}'
+
+
+def challenge_response(
+    request: SipRequest,
+    auth: DigestAuthenticator,
+    realm: str,
+    now: float,
+    *,
+    proxy: bool,
+    stale: bool = False,
+) -> SipResponse:
+    status = 407 if proxy else 401
+    resp = make_response(request, status, to_tag=new_tag())
+    name = "Proxy-Authenticate" if proxy else "WWW-Authenticate"
+    for value in auth.challenges(realm, now, stale=stale, user_agent=request.headers.get("User-Agent")):
+        resp.headers.add(name, value)
+    return resp
+
+
+def authenticate(
+    request: SipRequest,
+    *,
+    directory: Directory,
+    auth: DigestAuthenticator,
+    flood: FloodGuard,
+    realm: str,
+    source: Address,
+    now: float,
+    proxy: bool,
+) -> SipCredential | SipResponse:
+    """The credential of an authenticated request, or the response to send (challenge, 403, 400)."""
+    header = "Proxy-Authorization" if proxy else "Authorization"
+    found = select_digest(request.headers.get_all(header), realm)
+    if isinstance(found, AuthResult):
+        result = found
+        credential = None
+    else:
+        if flood.locked_out(source.host, found.username, now):
+            return make_response(request, 403, "Too many failed attempts", to_tag=new_tag())
+        credential = directory.sip_credential(realm, found.username)
+        result = auth.verify_digest(found, realm=realm, method=request.method, credential=credential, now=now)
+    if result.outcome is AuthOutcome.OK and credential is not None:
+        flood.auth_succeeded(source.host, credential.username)
+        return credential
+    if result.outcome is AuthOutcome.MALFORMED:
+        return make_response(request, 400, "Malformed credentials", to_tag=new_tag())
+    if result.outcome is AuthOutcome.INVALID and result.username is not None:
+        log.info("auth: %s %r from %s refused: %s", request.method, result.username, source, result.reason)
+        flood.auth_failed(source.host, result.username, now)
+    return challenge_response(
+        request, auth, realm, now, proxy=proxy, stale=result.outcome is AuthOutcome.STALE
+    )

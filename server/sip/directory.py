@@ -1,7 +1,8 @@
 """What the PBX needs to know about the company, and what it writes back.
 
-The SIP layer never touches the database: it talks to one `Directory` (the domain
-layer's `SqlDirectory`, or `InMemoryDirectory` in tests).  Every value crossing that
+The SIP layer never touches the database: it reads routing facts from one `Directory` (the
+in-memory `RoutingSnapshot` the domain keeps current) and hands what it writes back to the
+`Journal` (`server.sip.journal`), which the domain commits in batches.  Every value crossing that
 boundary is a frozen dataclass defined here, so both sides agree on one shape.
 
 Units: times are POSIX seconds (float, UTC); quotas are minutes (the admin's unit)
@@ -181,42 +182,25 @@ class Binding:
 
 
 class Directory(Protocol):
-    """Everything the PBX reads and writes about the company.  All methods are async."""
+    """The routing facts the PBX reads, answered from memory (never awaits): the in-memory
+    `server.sip.snapshot.RoutingSnapshot`, refreshed from the domain's change events."""
 
-    async def sip_credential(self, domain: str, username: str) -> SipCredential | None: ...
+    def sip_credential(self, domain: str, username: str) -> SipCredential | None: ...
 
-    async def user_routing(self, user_id: int) -> UserRouting | None: ...
+    def user_routing(self, user_id: int) -> UserRouting | None: ...
 
-    async def user_by_extension(self, domain: str, extension: str) -> int | None: ...
+    def user_by_extension(self, domain: str, extension: str) -> int | None: ...
 
-    async def hotlines(self, domain: str) -> list[Hotline]: ...
+    def hotlines(self, domain: str) -> tuple[Hotline, ...]: ...
 
-    async def hotline_by_number(self, number: str) -> tuple[str, Hotline] | None:
+    def hotline_by_number(self, number: str) -> tuple[str, Hotline] | None:
         """(domain, hotline) for an inbound call's dialed number; numbers compared normalised."""
         ...
 
-    async def add_outbound_seconds(self, user_id: int, seconds: float) -> None: ...
-
-    async def record_call(self, cdr: CallRecord) -> None: ...
-
-    async def call_record(self, call_id: str) -> CallRecord | None:
-        """The stored record of one call (read back after a restart so its BYE can close it)."""
+    def seconds_used(self, user_id: int, period: str) -> float:
+        """Outbound seconds the user used in month `period` ("YYYY-MM")."""
         ...
 
-    async def pending_cutoffs(self) -> list[CallRecord]:
-        """Records of answered calls not ended yet that have a `cutoff` (re-armed after a restart)."""
+    def add_usage(self, user_id: int, seconds: float, period: str) -> None:
+        """Count outbound seconds of an ended call (the journal takes them to the database)."""
         ...
-
-    async def queue_message(self, msg: QueuedMessage) -> None: ...
-
-    async def pending_messages(self, domain: str, user_id: int) -> list[QueuedMessage]: ...
-
-    async def mark_delivered(self, message_id: str) -> None: ...
-
-    async def save_binding(self, b: Binding) -> None:
-        """Insert or replace the binding keyed by (aor, contact)."""
-        ...
-
-    async def delete_binding(self, aor: str, contact: str) -> None: ...
-
-    async def load_bindings(self) -> list[Binding]: ...

@@ -1,11 +1,11 @@
-"""A `Directory` held in dicts: for tests, benchmarks and the sans-IO examples."""
+"""A `RoutingSnapshot` filled by hand, plus a store that keeps what the journal committed: for tests,
+benchmarks and the sans-IO examples."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-from server.sip.carriers import normalize_number
 from server.sip.directory import (
     Binding,
     CallRecord,
@@ -16,6 +16,19 @@ from server.sip.directory import (
     SipCredential,
     UserRouting,
 )
+from server.sip.journal import (
+    BindingRemoved,
+    BindingSaved,
+    CallRecorded,
+    MessageDelivered,
+    MessageQueued,
+    PbxState,
+    PresencePublished,
+    PublishedPresence,
+    UsageAdded,
+    Write,
+)
+from server.sip.snapshot import CompanyFacts, RoutingSnapshot, UserFacts
 
 
 def ha1(algorithm_hash: str, username: str, realm: str, password: str) -> str:
@@ -24,21 +37,26 @@ def ha1(algorithm_hash: str, username: str, realm: str, password: str) -> str:
     return h.hexdigest()
 
 
-@dataclass
-class InMemoryDirectory:
-    """Implements `server.sip.directory.Directory`.  Mutate it through the `add_*`/`set_*` helpers."""
+class InMemoryDirectory(RoutingSnapshot):
+    """The snapshot, set up through `add_*`/`set_*`; `apply(writes)` keeps what the PBX wrote, as the
+    database would, and `state()` gives it back to a restarted PBX."""
 
-    credentials: dict[tuple[str, str], SipCredential] = field(default_factory=dict)
-    users: dict[int, UserRouting] = field(default_factory=dict)
-    hotlines_by_domain: dict[str, list[Hotline]] = field(default_factory=dict)
-    outbound_seconds: dict[int, float] = field(default_factory=dict)
-    calls: dict[str, CallRecord] = field(default_factory=dict)
-    call_history: list[CallRecord] = field(default_factory=list)
-    messages: dict[str, QueuedMessage] = field(default_factory=dict)
-    delivered: set[str] = field(default_factory=set)
-    bindings: dict[tuple[str, str], Binding] = field(default_factory=dict)
+    def __init__(self) -> None:
+        super().__init__()
+        self.users: dict[int, UserRouting] = {}
+        self.credentials: dict[tuple[str, str], SipCredential] = {}
+        self.hotlines_by_domain: dict[str, list[Hotline]] = {}
+        self._company_ids: dict[str, int] = {}
+        # what the journal committed
+        self.outbound_seconds: dict[int, float] = {}
+        self.calls: dict[str, CallRecord] = {}
+        self.call_history: list[CallRecord] = []
+        self.messages: dict[str, QueuedMessage] = {}
+        self.delivered: set[str] = set()
+        self.bindings: dict[tuple[str, str], Binding] = {}
+        self.presence: dict[int, PublishedPresence] = {}
 
-    # --- set-up helpers (not part of the protocol) ---------------------------------
+    # --- set-up helpers ---------------------------------------------------------------
     def add_user(
         self,
         user_id: int,
@@ -58,6 +76,8 @@ class InMemoryDirectory:
             **routing,  # type: ignore[arg-type]
         )
         self.users[user_id] = u
+        self._company_ids[domain] = company_id
+        self._refresh(domain)
         return u
 
     def add_device(
@@ -83,79 +103,74 @@ class InMemoryDirectory:
             enabled=enabled,
         )
         self.credentials[(u.domain, username)] = c
+        self._refresh(u.domain)
         return c
 
     def set_user(self, user_id: int, **changes: object) -> UserRouting:
         u = replace(self.users[user_id], **changes)  # type: ignore[arg-type]
         self.users[user_id] = u
+        self._refresh(u.domain)
         return u
 
     def add_hotline(self, domain: str, hotline: Hotline) -> None:
         self.hotlines_by_domain.setdefault(domain, []).append(hotline)
+        self._company_ids.setdefault(domain, 1)
+        self._refresh(domain)
 
-    # --- Directory protocol ----------------------------------------------------------
-    async def sip_credential(self, domain: str, username: str) -> SipCredential | None:
-        return self.credentials.get((domain, username))
+    def _refresh(self, _domain: str) -> None:
+        """Rebuild the snapshot from the set-up tables (tests may put several domains in one company)."""
+        usage = self._usage
+        RoutingSnapshot.__init__(self)
+        self._usage = usage
+        for domain, company_id in self._company_ids.items():
+            hotlines = tuple(self.hotlines_by_domain.get(domain, ()))
+            self._put_company(CompanyFacts(company_id, domain, hotlines))
+            for u in self.users.values():
+                if u.domain == domain:
+                    creds = tuple(c for c in self.credentials.values() if c.user_id == u.user_id)
+                    self._put_user(UserFacts(u, creds), take_usage=False)
 
-    async def user_routing(self, user_id: int) -> UserRouting | None:
+    def seconds_used(self, user_id: int, period: str) -> float:
+        """Minutes a test set up with `minutes_used` count in every month, plus what calls added."""
         u = self.users.get(user_id)
-        if u is None:
-            return None
-        return replace(u, minutes_used=u.minutes_used + self.outbound_seconds.get(user_id, 0.0) / 60.0)
+        base = u.minutes_used * 60.0 if u is not None else 0.0
+        return base + super().seconds_used(user_id, period)
 
-    async def user_by_extension(self, domain: str, extension: str) -> int | None:
-        for u in self.users.values():
-            if u.domain == domain and extension in u.extensions:
-                return u.user_id
-        return None
+    # --- the database's side --------------------------------------------------------------
+    def apply(self, writes: list[Write]) -> None:
+        """Keep what the journal hands over, as `server.domain.pbx_journal` commits it."""
+        for w in writes:
+            if isinstance(w, BindingSaved):
+                self.bindings[(w.binding.aor, w.binding.contact)] = w.binding
+            elif isinstance(w, BindingRemoved):
+                self.bindings.pop((w.aor, w.contact), None)
+            elif isinstance(w, CallRecorded):
+                self.calls[w.record.call_id] = w.record
+                self.call_history.append(w.record)
+            elif isinstance(w, UsageAdded):
+                self.outbound_seconds[w.user_id] = self.outbound_seconds.get(w.user_id, 0.0) + w.seconds
+            elif isinstance(w, MessageQueued):
+                self.messages.setdefault(w.message.message_id, w.message)
+            elif isinstance(w, MessageDelivered):
+                self.delivered.add(w.message_id)
+            elif isinstance(w, PresencePublished):
+                if w.status is None:
+                    self.presence.pop(w.user_id, None)
+                else:
+                    self.presence[w.user_id] = PublishedPresence(w.user_id, w.status, w.note, w.expires_at)
 
-    async def hotlines(self, domain: str) -> list[Hotline]:
-        return list(self.hotlines_by_domain.get(domain, []))
+    async def commit(self, writes: list[Write]) -> None:
+        """A journal sink for `start_sip_service(journal_sink=...)`: keeps the writes in this store."""
+        self.apply(writes)
 
-    async def hotline_by_number(self, number: str) -> tuple[str, Hotline] | None:
-        wanted = normalize_number(number) or number
-        for domain, lines in self.hotlines_by_domain.items():
-            for h in lines:
-                if (normalize_number(h.number) or h.number) == wanted:
-                    return domain, h
-        return None
-
-    async def add_outbound_seconds(self, user_id: int, seconds: float) -> None:
-        self.outbound_seconds[user_id] = self.outbound_seconds.get(user_id, 0.0) + seconds
-
-    async def record_call(self, cdr: CallRecord) -> None:
-        self.calls[cdr.call_id] = cdr
-        self.call_history.append(cdr)
-
-    async def call_record(self, call_id: str) -> CallRecord | None:
-        return self.calls.get(call_id)
-
-    async def pending_cutoffs(self) -> list[CallRecord]:
-        return [
-            r for r in self.calls.values() if r.cutoff is not None and r.answer is not None and r.end is None
-        ]
-
-    async def queue_message(self, msg: QueuedMessage) -> None:
-        self.messages[msg.message_id] = msg
-
-    async def pending_messages(self, domain: str, user_id: int) -> list[QueuedMessage]:
-        return [
-            m
-            for m in self.messages.values()
-            if m.domain == domain and m.user_id == user_id and m.message_id not in self.delivered
-        ]
-
-    async def mark_delivered(self, message_id: str) -> None:
-        self.delivered.add(message_id)
-
-    async def save_binding(self, b: Binding) -> None:
-        self.bindings[(b.aor, b.contact)] = b
-
-    async def delete_binding(self, aor: str, contact: str) -> None:
-        self.bindings.pop((aor, contact), None)
-
-    async def load_bindings(self) -> list[Binding]:
-        return list(self.bindings.values())
+    def state(self) -> PbxState:
+        """What a PBX restarted on this store loads."""
+        return PbxState(
+            bindings=tuple(self.bindings.values()),
+            running_calls=tuple(r for r in self.calls.values() if r.end is None),
+            pending_messages=tuple(m for m in self.messages.values() if m.message_id not in self.delivered),
+            presence=tuple(self.presence.values()),
+        )
 
 
 __all__ = ["InMemoryDirectory", "RingMethod", "ha1"]

@@ -2,7 +2,8 @@
 
 The proxy relays a MESSAGE to every registered device of the recipient (ordinary forking).  When the
 recipient has no device, or every device failed in a way that says "not reachable now", the message
-becomes a `QueuedMessage` in the Directory and the sender gets 202 Accepted.  On the recipient's next
+becomes a `QueuedMessage` (kept in `PendingMessages` and written through the journal) and the sender
+gets 202 Accepted once the database has it.  On the recipient's next
 REGISTER each pending message is sent from the PBX with its original From, To and Date, and marked
 delivered once a device answers 2xx, so it is delivered once.
 """
@@ -59,3 +60,28 @@ def delivery_request(m: QueuedMessage, contact: SipUri) -> SipRequest:
     r.headers.add("Content-Type", m.content_type)
     r.body = m.body
     return r
+
+
+class PendingMessages:
+    """Stored messages not delivered yet, by recipient, in the order they were stored."""
+
+    __slots__ = ("_by_user",)
+
+    def __init__(self) -> None:
+        self._by_user: dict[int, dict[str, QueuedMessage]] = {}
+
+    def add(self, m: QueuedMessage) -> None:
+        self._by_user.setdefault(m.user_id, {}).setdefault(m.message_id, m)
+
+    def of(self, user_id: int) -> list[QueuedMessage]:
+        return list(self._by_user.get(user_id, {}).values())
+
+    def delivered(self, m: QueuedMessage) -> None:
+        found = self._by_user.get(m.user_id)
+        if found is not None:
+            found.pop(m.message_id, None)
+            if not found:
+                del self._by_user[m.user_id]
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_user.values())

@@ -165,6 +165,10 @@ class PresenceAgent:
             return None, ""
         return p[0], p[1]
 
+    def restore(self, user_id: int, status: str, note: str, expires_at: float) -> None:
+        """A published state loaded back after a restart."""
+        self.published[user_id] = (status, note, expires_at)
+
     def publish(self, request: SipRequest, user_id: int, now: float) -> SipResponse:
         """Store what the user's client PUBLISHed (RFC 3903, simplified: one state per user)."""
         expires = request.expires if request.expires is not None else 3600

@@ -37,12 +37,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from server.sip import messages, routing
 from server.sip.address import Address, parse_address
-from server.sip.auth import DigestAuthenticator
+from server.sip.auth import DigestAuthenticator, authenticate
 from server.sip.carriers import normalize_number
 from server.sip.cdr import CallLog
 from server.sip.dialog import ROUTE_TOKEN_PARAM, route_token, route_token_key, verify_route_token
@@ -60,6 +60,14 @@ from server.sip.directory import (
 from server.sip.errors import SipParseError
 from server.sip.flood import FloodGuard, FloodPolicy
 from server.sip.headers import NameAddr, parse_name_addr
+from server.sip.journal import (
+    Journal,
+    MessageDelivered,
+    MessageQueued,
+    PbxState,
+    PresencePublished,
+    UsageAdded,
+)
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
 from server.sip.presence import (
     EVENTS,
@@ -69,7 +77,8 @@ from server.sip.presence import (
     Subscription,
     derive_status,
 )
-from server.sip.registrar import Registrar, authenticate, binding_address
+from server.sip.quota import usage_period
+from server.sip.registrar import Registrar, binding_address
 from server.sip.transaction import (
     Action,
     Deliver,
@@ -189,10 +198,14 @@ class Proxy:
         )
         exempt = frozenset({media_address.host}) if media_address is not None else frozenset()
         self.flood = FloodGuard(replace(settings.flood, exempt_hosts=settings.flood.exempt_hosts | exempt))
-        self.registrar = Registrar(directory, self.auth, self.flood)
+        self.journal = Journal()
+        self.registrar = Registrar(directory, self.journal, self.auth, self.flood)
         primary = self.local.get("udp") or next(iter(self.local.values()))
         self.presence = PresenceAgent(local_contact=f"sip:pbx@{_hostport(primary)}")
-        self.calls = CallLog(directory)
+        self.calls = CallLog(self.journal)
+        self.messages = messages.PendingMessages()
+        # responses that promise durability (202 for a stored MESSAGE), held until the journal commits
+        self._held: list[tuple[int, SipResponse]] = []
         self._outbox: list[Send] = []
         self._proxy_calls: dict[TransactionKey, ProxyCall] = {}
         self._branch_owner: dict[TransactionKey, TransactionKey] = {}
@@ -201,7 +214,7 @@ class Proxy:
         # Call-IDs of dialogs ended here: their Record-Route proof must not bring them back (bounded).
         self._ended: dict[str, None] = {}
         # our own requests (stored MESSAGE delivery, trunk REGISTER) -> what to do with the answer
-        self._uac_callbacks: dict[TransactionKey, Callable[[SipResponse | None, float], Awaitable[None]]] = {}
+        self._uac_callbacks: dict[TransactionKey, Callable[[SipResponse | None, float], None]] = {}
         self._trunk_regs: dict[tuple[str, int, str], TrunkRegistration] = {}
         # Call-ID -> {INVITE server transaction: caller's From tag} while an initial INVITE is pending;
         # with `_dialogs` this decides which in-dialog requests we relay (never strangers' "dialogs").
@@ -216,23 +229,45 @@ class Proxy:
         self._invite_ids: dict[TransactionKey, tuple[str, int, str]] = {}
 
     # ------------------------------------------------------------------ driving
-    async def start(self, now: float) -> None:
-        count = await self.registrar.load(now)
+    def start(self, now: float, state: PbxState = PbxState()) -> None:
+        """Take back what the database had (after a restart) and begin."""
+        count = self.registrar.load(state.bindings, now)
         if count:
             log.info("registrar: %d bindings restored", count)
-        await self._rearm_cutoffs(now)
+        for m in state.pending_messages:
+            self.messages.add(m)
+        for p in state.presence:
+            self.presence.restore(p.user_id, p.status, p.note, p.expires_at)
+        self.calls.adopt(list(state.running_calls), now)
+        self._rearm_cutoffs(now)
         self._next_housekeeping = now + self.settings.housekeeping_interval
 
     def take_outgoing(self) -> list[Send]:
         out, self._outbox = self._outbox, []
         return out
 
+    def routing_changed(self, user_ids: set[int], now: float) -> None:
+        """The snapshot has new facts for these users (DND, devices...): tell their watchers."""
+        for uid in user_ids:
+            if self.presence.watchers_of(uid):
+                self._presence_changed(uid, now)
+
+    def journal_committed(self, seq: int, now: float) -> None:
+        """The database has every journal write up to `seq`: send the responses that waited for it."""
+        self.journal.mark_committed(seq)
+        if not self._held or self._held[0][0] > seq:
+            return
+        ready = [r for s, r in self._held if s <= seq]
+        self._held = [(s, r) for s, r in self._held if s > seq]
+        for resp in ready:
+            self._respond(resp, now)
+
     def next_timer(self) -> float | None:
         times = [t for t in (self.transactions.next_timer(), self._next_housekeeping) if t is not None]
         times += self._deadlines.values()
         return min(times, default=None)
 
-    async def receive(self, message: SipRequest | SipResponse, source: Address, now: float) -> None:
+    def receive(self, message: SipRequest | SipResponse, source: Address, now: float) -> None:
         if isinstance(message, SipRequest) and not self.flood.allow(source.host, now):
             return
         try:
@@ -240,26 +275,26 @@ class Proxy:
         except SipParseError as e:
             log.info("dropping message from %s: %s", source, e.reason)
             return
-        await self._run(actions, now)
+        self._run(actions, now)
 
-    async def send_failed(self, message: SipRequest | SipResponse, now: float) -> None:
+    def send_failed(self, message: SipRequest | SipResponse, now: float) -> None:
         """The transport could not deliver `message` (no connection): fail its transaction now
         instead of after Timer B/F, so forking moves on and the caller hears about it."""
         if isinstance(message, SipRequest) and message.method != "ACK":
-            await self._run(self.transactions.transport_error(client_key(message), now), now)
+            self._run(self.transactions.transport_error(client_key(message), now), now)
 
-    async def on_timer(self, now: float) -> None:
-        await self._run(self.transactions.handle_timer(now), now)
+    def on_timer(self, now: float) -> None:
+        self._run(self.transactions.handle_timer(now), now)
         for name, when in sorted(self._deadlines.items(), key=lambda kv: kv[1]):
             if when <= now and self._deadlines.get(name) == when:
                 del self._deadlines[name]
-                await self._deadline(name, now)
+                self._deadline(name, now)
         if self._next_housekeeping is not None and now >= self._next_housekeeping:
             self._next_housekeeping = now + self.settings.housekeeping_interval
-            await self._housekeeping(now)
+            self._housekeeping(now)
 
     # ------------------------------------------------------------------ action loop
-    async def _run(self, actions: list[Action], now: float) -> None:
+    def _run(self, actions: list[Action], now: float) -> None:
         for a in actions:
             if isinstance(a, Send):
                 self._outbox.append(a)
@@ -267,11 +302,11 @@ class Proxy:
             try:
                 if isinstance(a, Deliver):
                     if isinstance(a.message, SipRequest):
-                        await self._on_request(a.message, a.source, a.transaction, a.cancels, now)
+                        self._on_request(a.message, a.source, a.transaction, a.cancels, now)
                     else:
-                        await self._on_response(a.message, a.transaction, now)
+                        self._on_response(a.message, a.transaction, now)
                 elif isinstance(a, TransactionTimeout):
-                    await self._on_timeout(a, now)
+                    self._on_timeout(a, now)
                 elif isinstance(a, Terminated):
                     self._on_terminated(a.transaction)
             except SipParseError as e:
@@ -295,7 +330,7 @@ class Proxy:
         return key
 
     # ------------------------------------------------------------------ requests
-    async def _on_request(
+    def _on_request(
         self,
         req: SipRequest,
         source: Address | None,
@@ -307,10 +342,10 @@ class Proxy:
         method = req.method
         if method == "ACK":
             if txn is None:
-                await self._stray_ack(req, source, now)
+                self._stray_ack(req, source, now)
             return
         if method == "CANCEL":
-            await self._on_cancel(req, cancels, now)
+            self._on_cancel(req, cancels, now)
             return
         if method == "INVITE" and txn is not None and req.to_tag is None:
             ident = (req.call_id, req.cseq[0], req.from_tag or "")
@@ -323,15 +358,15 @@ class Proxy:
         tokens = self._own_route_tokens(req) if req.to_tag is not None else []
         self._pop_own_routes(req)
         if req.to_tag is not None:
-            await self._in_dialog(req, source, tokens, now)
+            self._in_dialog(req, source, tokens, now)
             return
         if method == "REGISTER":
-            result = await self.registrar.handle(req, source, now)
+            result = self.registrar.handle(req, source, now)
             self._respond(result.response, now)
             if result.credential is not None and (result.added or result.removed):
-                await self._presence_changed(result.credential.user_id, now)
+                self._presence_changed(result.credential.user_id, now)
                 if result.added:
-                    await self._deliver_pending(result.credential.domain, result.credential.user_id, now)
+                    self._deliver_pending(result.credential.user_id, now)
             return
         if method == "OPTIONS":
             resp = make_response(req, 200, to_tag=new_tag())
@@ -339,15 +374,13 @@ class Proxy:
             self._respond(resp, now)
             return
         if method in AUTHENTICATED_METHODS or method == "INVITE":
-            await self._initial(req, source, txn, now)
+            self._initial(req, source, txn, now)
             return
         self._respond(make_response(req, 405 if method == "REFER" else 501, to_tag=new_tag()), now)
 
-    async def _initial(
-        self, req: SipRequest, source: Address, txn: TransactionKey | None, now: float
-    ) -> None:
+    def _initial(self, req: SipRequest, source: Address, txn: TransactionKey | None, now: float) -> None:
         """INVITE/MESSAGE/SUBSCRIBE/PUBLISH outside a dialog."""
-        inbound = await self._inbound_hotline(req, source) if req.method == "INVITE" else None
+        inbound = self._inbound_hotline(req, source) if req.method == "INVITE" else None
         caller: UserRouting | None = None
         domain: str
         if inbound is not None:
@@ -359,7 +392,7 @@ class Proxy:
             dialed = target.dialed
         else:
             realm = req.from_.uri.host.lower()
-            got = await authenticate(
+            got = authenticate(
                 req,
                 directory=self.directory,
                 auth=self.auth,
@@ -372,36 +405,42 @@ class Proxy:
             if isinstance(got, SipResponse):
                 self._respond(got, now)
                 return
-            caller = await self.directory.user_routing(got.user_id)
+            caller = self.directory.user_routing(got.user_id)
             if caller is None:
                 self._respond(make_response(req, 403, "No such user", to_tag=new_tag()), now)
                 return
+            if caller.monthly_minutes is not None:
+                used = self.directory.seconds_used(caller.user_id, usage_period(now))
+                caller = replace(caller, minutes_used=used / 60.0)
             domain = caller.domain
             dialed = req.uri.user or ""
         if req.method == "SUBSCRIBE":
-            await self._on_subscribe(req, domain, source, now)
+            self._on_subscribe(req, domain, source, now)
             return
         if req.method == "PUBLISH":
             assert caller is not None
             self._respond(self.presence.publish(req, caller.user_id, now), now)
-            await self._presence_changed(caller.user_id, now)
+            kept = self.presence.published.get(caller.user_id)
+            status, note, until = kept if kept is not None else (None, "", 0.0)
+            self.journal.append(PresencePublished(caller.user_id, status, note, until))
+            self._presence_changed(caller.user_id, now)
             return
         if req.method == "MESSAGE":
             assert caller is not None
-            await self._on_message(req, caller, dialed, source, now)
+            self._on_message(req, caller, dialed, source, now)
             return
-        await self._on_invite(req, source, caller, domain, dialed, inbound is not None, now)
+        self._on_invite(req, source, caller, domain, dialed, inbound is not None, now)
 
-    async def _inbound_hotline(self, req: SipRequest, source: Address) -> tuple[str, Hotline] | None:
+    def _inbound_hotline(self, req: SipRequest, source: Address) -> tuple[str, Hotline] | None:
         for number in (req.uri.user, req.to.uri.user):
             if not number or normalize_number(number) is None:
                 continue
-            found = await self.directory.hotline_by_number(number)
+            found = self.directory.hotline_by_number(number)
             if found is not None and found[1].trunk.host == source.host:
                 return found
         return None
 
-    async def _facts(
+    def _facts(
         self,
         caller: UserRouting | None,
         domain: str,
@@ -412,16 +451,16 @@ class Proxy:
     ) -> routing.RouteFacts:
         callee: UserRouting | None = None
         if not routing.is_feature_number(dialed):
-            uid = await self.directory.user_by_extension(domain, dialed)
+            uid = self.directory.user_by_extension(domain, dialed)
             if uid is not None:
-                callee = await self.directory.user_routing(uid)
+                callee = self.directory.user_routing(uid)
         bindings = self.registrar.bindings_of(callee.user_id, now) if callee is not None else ()
-        hotlines = tuple(await self.directory.hotlines(domain))
+        hotlines = tuple(self.directory.hotlines(domain))
         return routing.RouteFacts(
             caller, dialed, x_hotline, callee, bindings, hotlines, self.media_address is not None, inbound
         )
 
-    async def _on_invite(
+    def _on_invite(
         self,
         req: SipRequest,
         source: Address,
@@ -435,7 +474,7 @@ class Proxy:
         call = ProxyCall(key, req, source, caller_user_id=caller.user_id if caller else None)
         self._proxy_calls[key] = call
         self._early.setdefault(req.call_id, {})[key] = req.from_tag or ""
-        facts = await self._facts(caller, domain, dialed, req.headers.get("X-Hotline"), inbound, now)
+        facts = self._facts(caller, domain, dialed, req.headers.get("X-Hotline"), inbound, now)
         decision = routing.decide(facts)
         call.pending = False
         caller_text = caller.extensions[0] if caller and caller.extensions else (req.from_.uri.user or "")
@@ -450,7 +489,7 @@ class Proxy:
             direction = "feature"
         callee_uid = decision.user_id if isinstance(decision, routing.Extension | routing.Dnd) else None
         call.callee_user_id = callee_uid
-        await self.calls.start(
+        self.calls.start(
             CallRecord(
                 call_id=req.call_id,
                 company_id=caller.company_id if caller else None,
@@ -465,21 +504,21 @@ class Proxy:
             )
         )
         if call.cancelled:
-            await self._final_upstream(call, make_response(req, 487, to_tag=new_tag()), now)
+            self._final_upstream(call, make_response(req, 487, to_tag=new_tag()), now)
             return
         if isinstance(decision, routing.Dnd):
             resp = make_response(req, 486, to_tag=new_tag())
             resp.headers.add("Reason", DND_REASON)
             call.dnd_seen = True
-            await self._final_upstream(call, resp, now)
+            self._final_upstream(call, resp, now)
         elif isinstance(decision, routing.Forbidden):
             resp = make_response(req, 403, decision.reason, to_tag=new_tag())
             resp.headers.add("Reason", f'SIP;cause=403;text="{decision.reason}"')
-            await self._final_upstream(call, resp, now)
+            self._final_upstream(call, resp, now)
         elif isinstance(decision, routing.NotFound):
-            await self._final_upstream(call, make_response(req, 404, decision.reason, to_tag=new_tag()), now)
+            self._final_upstream(call, make_response(req, 404, decision.reason, to_tag=new_tag()), now)
         elif isinstance(decision, routing.Unavailable):
-            await self._final_upstream(call, make_response(req, 480, decision.reason, to_tag=new_tag()), now)
+            self._final_upstream(call, make_response(req, 480, decision.reason, to_tag=new_tag()), now)
         elif isinstance(decision, routing.Extension):
             if facts.callee is not None and facts.callee.auto_answer:
                 # Understood by pjsip-based and most desk phones: answer without ringing.
@@ -489,7 +528,7 @@ class Proxy:
                 dest = binding_address(b) or self._resolve(parse_uri(b.contact))
                 targets.append((parse_uri(b.contact), dest))
             self._fork(call, targets, now)
-            await self._presence_changed(decision.user_id, now)
+            self._presence_changed(decision.user_id, now)
         elif isinstance(decision, routing.Trunk):
             trunk = decision.hotline.trunk
             uri = SipUri(user=decision.number, host=trunk.host, port=trunk.port)
@@ -579,7 +618,7 @@ class Proxy:
         fwd.headers.add_first("Via", self._via(dest.transport))
         return fwd
 
-    async def _on_cancel(self, req: SipRequest, cancels: TransactionKey | None, now: float) -> None:
+    def _on_cancel(self, req: SipRequest, cancels: TransactionKey | None, now: float) -> None:
         if cancels is None:
             self._respond(make_response(req, 481), now)
             return
@@ -588,7 +627,7 @@ class Proxy:
         if call is None or call.final_sent:
             return
         call.cancelled = True
-        await self.calls.update(req.call_id, hangup_cause="caller CANCEL")
+        self.calls.update(req.call_id, hangup_cause="caller CANCEL")
         if call.pending:
             return
         self._cancel_branches(call, now, reason=None)
@@ -619,7 +658,7 @@ class Proxy:
             self._send_request(c, br.dest, now)
 
     # ------------------------------------------------------------------ responses
-    async def _on_response(self, resp: SipResponse, txn: TransactionKey | None, now: float) -> None:
+    def _on_response(self, resp: SipResponse, txn: TransactionKey | None, now: float) -> None:
         if txn is None:
             self._forward_response_stateless(resp)
             return
@@ -627,7 +666,7 @@ class Proxy:
         if callback is not None:
             if resp.status >= 200:
                 del self._uac_callbacks[txn]
-                await callback(resp, now)
+                callback(resp, now)
             return
         owner = self._branch_owner.get(txn)
         if owner is None:
@@ -647,7 +686,7 @@ class Proxy:
                 self._send_cancel(br, now, None)
             if not call.answered and not call.final_sent and not call.cancelled:
                 if call.initial:
-                    await self.calls.ringing(call.request.call_id)
+                    self.calls.ringing(call.request.call_id)
                 self._relay_upstream(call, resp, now)
             return
         if 200 <= status < 300:
@@ -668,7 +707,7 @@ class Proxy:
                         else:
                             other.cancel_wanted = True
                 if call.initial and call.request.method == "INVITE":
-                    await self._answered(call, br, resp, now)
+                    self._answered(call, br, resp, now)
             return
         br.final = resp
         if call.answered or call.final_sent:
@@ -689,12 +728,12 @@ class Proxy:
                 and call.message is not None
                 and best.status in messages.UNREACHABLE
             ):
-                await self._store_message(call, now)
+                self._store_message(call, now)
                 return
             out = best.copy()
             if best.status == 408 and call.cancelled:
                 out = make_response(call.request, 487, to_tag=new_tag())
-            await self._final_upstream(call, out, now)
+            self._final_upstream(call, out, now)
 
     def _relay_upstream(self, call: ProxyCall, resp: SipResponse, now: float) -> None:
         self._respond(self._upstream_copy(call, resp), now)
@@ -712,15 +751,15 @@ class Proxy:
             out.headers.set("From", call.original_from)
         return out
 
-    async def _final_upstream(self, call: ProxyCall, resp: SipResponse, now: float) -> None:
+    def _final_upstream(self, call: ProxyCall, resp: SipResponse, now: float) -> None:
         """Send a final non-2xx upstream (ours, or the best branch response) and close the attempt."""
         call.final_sent = True
         self._drop_deadline(f"ring:{call.server_key.branch}:{call.server_key.sent_by}")
         self._respond(self._upstream_copy(call, resp), now)
         if call.initial and call.request.method == "INVITE":
             if call.callee_user_id is not None:
-                await self._presence_changed(call.callee_user_id, now)
-            await self.calls.failed(
+                self._presence_changed(call.callee_user_id, now)
+            self.calls.failed(
                 call.request.call_id,
                 now,
                 resp.status,
@@ -728,7 +767,7 @@ class Proxy:
                 dnd=call.dnd_seen or "Do Not Disturb" in (resp.headers.get("Reason") or ""),
             )
 
-    async def _answered(self, call: ProxyCall, br: Branch, resp: SipResponse, now: float) -> None:
+    def _answered(self, call: ProxyCall, br: Branch, resp: SipResponse, now: float) -> None:
         req = call.request
         callee_contacts = resp.contacts
         caller_contacts = req.contacts
@@ -757,15 +796,15 @@ class Proxy:
         self._dialogs[req.call_id] = d
         if cutoff is not None:
             self._deadlines[f"quota:{req.call_id}"] = cutoff
-        await self.calls.answered(req.call_id, now, cutoff=cutoff, dialog=_call_dialog(d))
+        self.calls.answered(req.call_id, now, cutoff=cutoff, dialog=_call_dialog(d))
         for uid in (d.caller_user_id, d.callee_user_id):
             if uid is not None:
-                await self._presence_changed(uid, now)
+                self._presence_changed(uid, now)
 
-    async def _on_timeout(self, t: TransactionTimeout, now: float) -> None:
+    def _on_timeout(self, t: TransactionTimeout, now: float) -> None:
         callback = self._uac_callbacks.pop(t.transaction, None)
         if callback is not None:
-            await callback(None, now)
+            callback(None, now)
             return
         owner = self._branch_owner.get(t.transaction)
         if owner is None:
@@ -777,7 +816,7 @@ class Proxy:
         if br is None or br.final is not None:
             return
         fake = make_response(br.request, 408, "Request Timeout" if t.reason == "timeout" else "Unreachable")
-        await self._on_response(fake, t.transaction, now)
+        self._on_response(fake, t.transaction, now)
 
     def _on_terminated(self, key: TransactionKey) -> None:
         ident = self._invite_ids.pop(key, None)
@@ -830,7 +869,7 @@ class Proxy:
                 return tag
         return None
 
-    async def _restore_dialog(
+    def _restore_dialog(
         self, req: SipRequest, caller_tag: str, source: Address, dest: Address, now: float
     ) -> None:
         """State for a dialog set up before a restart, re-created when its first in-dialog request arrives.
@@ -846,7 +885,7 @@ class Proxy:
         reuses the INVITE's number, which RFC 3261 12.2.2 still accepts)."""
         if req.call_id in self._dialogs:
             return
-        rec = await self.calls.restore(req.call_id)
+        rec = self.calls.restore(req.call_id)
         from_caller = req.from_tag == caller_tag
         stored = _dialog_from_record(rec) if rec is not None else None
         d = stored if stored is not None and stored.caller_tag == caller_tag else None
@@ -872,7 +911,7 @@ class Proxy:
         )
         for uid in (d.caller_user_id, d.callee_user_id):
             if uid is not None:
-                await self._presence_changed(uid, now)
+                self._presence_changed(uid, now)
 
     @staticmethod
     def _dialog_from_request(
@@ -901,12 +940,12 @@ class Proxy:
             callee_cseq=0 if from_caller else req.cseq[0],
         )
 
-    async def _rearm_cutoffs(self, now: float) -> None:
+    def _rearm_cutoffs(self, now: float) -> None:
         """At start-up: the quota cut-off of every call answered before a restart and not ended yet.
 
         Its dialog comes from the CDR, so the BYEs go out at the original moment even if no in-dialog
         request ever arrives; a moment that passed while the server was down fires on the first tick."""
-        for rec in await self.calls.pending_cutoffs():
+        for rec in self.calls.pending_cutoffs():
             if rec.call_id in self._dialogs:
                 continue
             d = _dialog_from_record(rec)
@@ -921,7 +960,7 @@ class Proxy:
                 d.cutoff_at - now,
             )
 
-    async def _in_dialog(self, req: SipRequest, source: Address, tokens: list[str], now: float) -> None:
+    def _in_dialog(self, req: SipRequest, source: Address, tokens: list[str], now: float) -> None:
         routes = req.routes
         restore: str | None = None
         if (routes or not self._is_us(req.uri)) and not self._dialog_allowed(req):
@@ -935,13 +974,13 @@ class Proxy:
         else:
             if self._is_us(req.uri):
                 if req.method == "NOTIFY" or req.method == "SUBSCRIBE":
-                    await self._in_dialog_to_us(req, source, now)
+                    self._in_dialog_to_us(req, source, now)
                     return
                 self._respond(make_response(req, 481), now)
                 return
             dest = self._flow_for(req.uri) or self._resolve(req.uri)
         if restore is not None:
-            await self._restore_dialog(req, restore, source, dest, now)
+            self._restore_dialog(req, restore, source, dest, now)
         d = self._dialogs.get(req.call_id)
         if d is not None:
             from_tag = req.from_tag
@@ -950,7 +989,7 @@ class Proxy:
             elif from_tag == d.callee_tag:
                 d.callee_cseq = max(d.callee_cseq, req.cseq[0])
             if req.method == "BYE":
-                await self._dialog_ended(d, now, "caller BYE" if from_tag == d.caller_tag else "callee BYE")
+                self._dialog_ended(d, now, "caller BYE" if from_tag == d.caller_tag else "callee BYE")
         fwd = self._prepare_forward(req, req.uri, dest, record_route=False)
         if d is not None and d.cseq_offset and req.from_tag == d.caller_tag:
             fwd.headers.set("CSeq", f"{req.cseq[0] + d.cseq_offset} {req.method}")
@@ -960,26 +999,26 @@ class Proxy:
         self._proxy_calls[relay.server_key] = relay
         self._branch_owner[key] = relay.server_key
 
-    async def _in_dialog_to_us(self, req: SipRequest, source: Address, now: float) -> None:
+    def _in_dialog_to_us(self, req: SipRequest, source: Address, now: float) -> None:
         if req.method == "SUBSCRIBE":
-            user = await self._user_for_entity(req)
+            user = self._user_for_entity(req)
             if user is None:
                 self._respond(make_response(req, 481), now)
                 return
             resp, sub = self.presence.subscribe(req, user_id=user, entity="", source=source, now=now)
             self._respond(resp, now)
             if sub is not None and resp.status < 300:
-                await self._notify(sub, now)
+                self._notify(sub, now)
             return
         self._respond(make_response(req, 481), now)
 
-    async def _user_for_entity(self, req: SipRequest) -> int | None:
+    def _user_for_entity(self, req: SipRequest) -> int | None:
         for s in self.presence.subscriptions.values():
             if s.call_id == req.call_id and s.local_tag == req.to_tag:
                 return s.user_id
         return None
 
-    async def _stray_ack(self, req: SipRequest, source: Address, now: float) -> None:
+    def _stray_ack(self, req: SipRequest, source: Address, now: float) -> None:
         """An ACK outside any transaction: the ACK of a 2xx (forward along the route set), or an ACK of
         our non-2xx whose branch does not match the INVITE's (re-matched by Call-ID, CSeq, From tag)."""
         routes = req.routes
@@ -992,7 +1031,7 @@ class Proxy:
         if via is not None and via != req.headers.get("Via"):
             fixed = req.copy()
             fixed.headers.set("Via", via)
-            await self._run(self.transactions.receive(fixed, source, now), now)
+            self._run(self.transactions.receive(fixed, source, now), now)
         # anything else has no route through us: drop it
 
     def _forward_stateless(self, req: SipRequest, now: float) -> None:
@@ -1015,7 +1054,7 @@ class Proxy:
         port = nxt.rport or nxt.port or 5060
         self._outbox.append(Send(out, Address(nxt.transport.lower(), host, port)))
 
-    async def _dialog_ended(
+    def _dialog_ended(
         self,
         d: Dialog,
         now: float,
@@ -1032,14 +1071,16 @@ class Proxy:
             del self._ended[next(iter(self._ended))]
         self._drop_deadline(f"quota:{d.call_id}")
         end = now if ended_at is None else ended_at
-        await self.calls.ended(d.call_id, end, cause, disposition)
+        self.calls.ended(d.call_id, end, cause, disposition)
         if d.billed_user_id is not None:
-            await self.directory.add_outbound_seconds(d.billed_user_id, max(0.0, end - d.answered_at))
+            seconds, period = max(0.0, end - d.answered_at), usage_period(end)
+            self.directory.add_usage(d.billed_user_id, seconds, period)
+            self.journal.append(UsageAdded(d.billed_user_id, seconds, period))
         for uid in (d.caller_user_id, d.callee_user_id):
             if uid is not None:
-                await self._presence_changed(uid, now)
+                self._presence_changed(uid, now)
 
-    async def _quota_cutoff(self, call_id: str, now: float) -> None:
+    def _quota_cutoff(self, call_id: str, now: float) -> None:
         d = self._dialogs.get(call_id)
         if d is None:
             return
@@ -1072,7 +1113,7 @@ class Proxy:
         callee_dest = self._reach(d.callee_target, d.callee_flow)
         self._send_request(self._with_via(to_caller, caller_dest), caller_dest, now)
         self._send_request(self._with_via(to_callee, callee_dest), callee_dest, now)
-        await self._dialog_ended(d, now, "quota", Disposition.QUOTA_EXCEEDED, ended_at=ended_at)
+        self._dialog_ended(d, now, "quota", Disposition.QUOTA_EXCEEDED, ended_at=ended_at)
 
     @staticmethod
     def _bye(target: SipUri, from_: str, to: str, call_id: str, cseq: int, reason: str) -> SipRequest:
@@ -1086,13 +1127,13 @@ class Proxy:
         return r
 
     # ------------------------------------------------------------------ presence
-    async def _on_subscribe(self, req: SipRequest, domain: str, source: Address, now: float) -> None:
+    def _on_subscribe(self, req: SipRequest, domain: str, source: Address, now: float) -> None:
         event = (req.headers.get("Event") or "").split(";")[0].strip().lower()
         if event not in EVENTS:
             self._respond(make_response(req, 489, to_tag=new_tag()), now)
             return
         ext = req.uri.user or ""
-        uid = await self.directory.user_by_extension(domain, ext)
+        uid = self.directory.user_by_extension(domain, ext)
         if uid is None:
             self._respond(make_response(req, 404, to_tag=new_tag()), now)
             return
@@ -1102,7 +1143,7 @@ class Proxy:
         )
         self._respond(resp, now)
         if sub is not None and resp.status < 300:
-            await self._notify(sub, now)
+            self._notify(sub, now)
 
     def _dialog_states(self, user_id: int) -> tuple[DialogState, ...]:
         """The user's calls as RFC 4235 sees them: ringing (early) and connected (confirmed)."""
@@ -1121,13 +1162,13 @@ class Proxy:
                 out.append((c.request.call_id, "early", "initiator"))
         return tuple(sorted(set(out)))
 
-    async def _state_for(self, sub: Subscription, now: float) -> object:
+    def _state_for(self, sub: Subscription, now: float) -> object:
         if sub.event == "dialog":
             return self._dialog_states(sub.user_id)
-        return await self._presence_status(sub.user_id, now)
+        return self._presence_status(sub.user_id, now)
 
-    async def _presence_status(self, user_id: int, now: float) -> tuple[str, str]:
-        u = await self.directory.user_routing(user_id)
+    def _presence_status(self, user_id: int, now: float) -> tuple[str, str]:
+        u = self.directory.user_routing(user_id)
         on_call = any(user_id in (d.caller_user_id, d.callee_user_id) for d in self._dialogs.values())
         published, note = self.presence.published_state(user_id, now)
         facts = PresenceFacts(
@@ -1139,23 +1180,23 @@ class Proxy:
         )
         return derive_status(facts)
 
-    async def _notify(self, sub: Subscription, now: float, state: object = None) -> None:
+    def _notify(self, sub: Subscription, now: float, state: object = None) -> None:
         if state is None:
-            state = await self._state_for(sub, now)
+            state = self._state_for(sub, now)
         req = self.presence.notify(sub, state, now)
         self._send_request(self._with_via(req, sub.destination), sub.destination, now)
 
-    async def _presence_changed(self, user_id: int, now: float) -> None:
+    def _presence_changed(self, user_id: int, now: float) -> None:
         for sub in self.presence.watchers_of(user_id):
-            state = await self._state_for(sub, now)
+            state = self._state_for(sub, now)
             if sub.last_status != state:
-                await self._notify(sub, now, state)
+                self._notify(sub, now, state)
 
     # ------------------------------------------------------------------ MESSAGE
-    async def _on_message(
+    def _on_message(
         self, req: SipRequest, caller: UserRouting, dialed: str, source: Address, now: float
     ) -> None:
-        uid = await self.directory.user_by_extension(caller.domain, dialed)
+        uid = self.directory.user_by_extension(caller.domain, dialed)
         if uid is None:
             self._respond(make_response(req, 404, to_tag=new_tag()), now)
             return
@@ -1166,7 +1207,7 @@ class Proxy:
         self._proxy_calls[key] = call
         bindings = self.registrar.bindings_of(uid, now)
         if not bindings:
-            await self._store_message(call, now)
+            self._store_message(call, now)
             return
         targets = [
             (parse_uri(b.contact), binding_address(b) or self._resolve(parse_uri(b.contact)))
@@ -1174,19 +1215,21 @@ class Proxy:
         ]
         self._fork(call, targets, now)
 
-    async def _store_message(self, call: ProxyCall, now: float) -> None:
+    def _store_message(self, call: ProxyCall, now: float) -> None:
         assert call.message is not None
         if not messages.worth_storing(call.message.content_type):
             call.final_sent = True
             self._respond(make_response(call.request, 480, to_tag=new_tag()), now)
             return
-        await self.directory.queue_message(call.message)
+        self.messages.add(call.message)
+        seq = self.journal.append(MessageQueued(call.message))
         log.info("message %s stored for user %d", call.message.message_id, call.message.user_id)
         call.final_sent = True
-        self._respond(make_response(call.request, 202, to_tag=new_tag()), now)
+        # 202 promises the message is kept: it goes out once the database has it
+        self._held.append((seq, make_response(call.request, 202, to_tag=new_tag())))
 
-    async def _deliver_pending(self, domain: str, user_id: int, now: float) -> None:
-        pending = await self.directory.pending_messages(domain, user_id)
+    def _deliver_pending(self, user_id: int, now: float) -> None:
+        pending = self.messages.of(user_id)
         bindings = self.registrar.bindings_of(user_id, now)
         if not pending or not bindings:
             return
@@ -1200,34 +1243,35 @@ class Proxy:
             key = self._send_request(self._with_via(r, dest), dest, now)
             self._uac_callbacks[key] = self._delivery_callback(m)
 
-    def _delivery_callback(self, m: QueuedMessage) -> Callable[[SipResponse | None, float], Awaitable[None]]:
-        async def done(resp: SipResponse | None, now: float) -> None:
+    def _delivery_callback(self, m: QueuedMessage) -> Callable[[SipResponse | None, float], None]:
+        def done(resp: SipResponse | None, now: float) -> None:
             self._delivering.discard(m.message_id)
             if resp is not None and resp.status < 300:
-                await self.directory.mark_delivered(m.message_id)
+                self.messages.delivered(m)
+                self.journal.append(MessageDelivered(m.message_id, now))
                 log.info("message %s delivered from store", m.message_id)
 
         return done
 
     # ------------------------------------------------------------------ timers
-    async def _deadline(self, name: str, now: float) -> None:
+    def _deadline(self, name: str, now: float) -> None:
         kind, _, rest = name.partition(":")
         if kind == "quota":
-            await self._quota_cutoff(rest, now)
+            self._quota_cutoff(rest, now)
         elif kind == "ring":
             for call in list(self._proxy_calls.values()):
                 if f"{call.server_key.branch}:{call.server_key.sent_by}" == rest and not call.final_sent:
                     call.cancelled = True
                     self._cancel_branches(call, now, 'SIP;cause=480;text="No answer"')
 
-    async def _trunk_registrations(self, now: float) -> None:
+    def _trunk_registrations(self, now: float) -> None:
         """Register to the carrier trunks that want it (found through the domains we serve)."""
         if now >= self._next_trunk_scan:
             self._next_trunk_scan = now + 30.0
             domains = {b.aor.rpartition("@")[2] for b in self.registrar.all_bindings()}
             wanted: dict[tuple[str, int, str], Trunk] = {}
             for domain in domains:
-                for h in await self.directory.hotlines(domain):
+                for h in self.directory.hotlines(domain):
                     if h.trunk.register and h.trunk.username:
                         wanted[trunk_key(h.trunk)] = h.trunk
             for key in list(self._trunk_regs):
@@ -1246,7 +1290,7 @@ class Proxy:
     def _send_trunk_register(
         self, reg: TrunkRegistration, req: SipRequest, dest: Address, now: float
     ) -> None:
-        async def answered(resp: SipResponse | None, when: float) -> None:
+        def answered(resp: SipResponse | None, when: float) -> None:
             again = reg.on_response(req, resp, when)
             if again is not None:
                 self._send_trunk_register(reg, again, dest, when)
@@ -1254,18 +1298,15 @@ class Proxy:
         key = self._send_request(req, dest, now)
         self._uac_callbacks[key] = answered
 
-    async def _housekeeping(self, now: float) -> None:
-        await self._trunk_registrations(now)
+    def _housekeeping(self, now: float) -> None:
+        self._trunk_registrations(now)
         for d in [d for d in self._dialogs.values() if now - d.answered_at > self.settings.max_dialog_age]:
-            await self._dialog_ended(d, now, "no BYE seen")
-        gone = await self.registrar.expire(now)
-        changed = {b.user_id for b in gone}
-        # DND and other settings change in the domain without telling us: re-read for watched users.
-        changed |= {s.user_id for s in self.presence.subscriptions.values()}
-        for uid in changed:
-            await self._presence_changed(uid, now)
+            self._dialog_ended(d, now, "no BYE seen")
+        self.calls.forget_stale(now, self.settings.max_dialog_age)
+        for uid in {b.user_id for b in self.registrar.expire(now)}:
+            self._presence_changed(uid, now)
         for sub in self.presence.expire(now):
-            await self._notify(sub, now)
+            self._notify(sub, now)
 
     def _drop_deadline(self, name: str) -> None:
         self._deadlines.pop(name, None)

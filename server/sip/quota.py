@@ -1,12 +1,20 @@
 """Monthly outbound-minute quota: what is left at call start, and when a running call must end.
 
-The domain layer resets `minutes_used` each month; the proxy only reads it at call start and reports
-seconds back with `Directory.add_outbound_seconds` when the call ends.
+The counter belongs to a month (`usage_period`, UTC): a counter of an earlier month counts as zero.  The
+proxy fills `minutes_used` from `Directory.seconds_used` at call start and adds the seconds of an ended
+call with `Directory.add_usage` (the journal takes them to the database).
 """
 
 from __future__ import annotations
 
+import time
+
 from server.sip.directory import UserRouting
+
+
+def usage_period(now: float) -> str:
+    """The month ("YYYY-MM", UTC) a usage counter at POSIX time `now` belongs to."""
+    return time.strftime("%Y-%m", time.gmtime(now))
 
 
 def remaining_seconds(user: UserRouting) -> float | None:

@@ -1,7 +1,7 @@
 """The registrar: REGISTER with digest authentication, many contacts per user, expiry, persistence.
 
-Bindings live in memory (the proxy reads them on every call) and are written through to the
-Directory at each change, so `load()` after a restart brings them back.  Lookup is by user id:
+Bindings live in memory (the proxy reads them on every call) and every change goes to the journal
+(committed to the database in batches), so `load()` after a restart brings them back.  Lookup is by user id:
 one agent may register several devices, each with its own SIP username.
 
 A REGISTER's To user must be the authenticated username; the realm is the To domain.  Contacts
@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from email.utils import formatdate
 
 from server.sip.address import Address, parse_address
-from server.sip.auth import AuthOutcome, AuthResult, DigestAuthenticator, select_digest
+from server.sip.auth import DigestAuthenticator, authenticate
 from server.sip.directory import Binding, Directory, SipCredential
 from server.sip.errors import SipParseError
 from server.sip.flood import FloodGuard
+from server.sip.journal import BindingRemoved, BindingSaved, Journal
 from server.sip.message import SipRequest, SipResponse, make_response, new_tag
 from server.sip.uri import parse_uri
 
@@ -34,62 +35,11 @@ class RegisterResult:
     removed: tuple[Binding, ...] = ()
 
 
-def challenge_response(
-    request: SipRequest,
-    auth: DigestAuthenticator,
-    realm: str,
-    now: float,
-    *,
-    proxy: bool,
-    stale: bool = False,
-) -> SipResponse:
-    status = 407 if proxy else 401
-    resp = make_response(request, status, to_tag=new_tag())
-    name = "Proxy-Authenticate" if proxy else "WWW-Authenticate"
-    for value in auth.challenges(realm, now, stale=stale, user_agent=request.headers.get("User-Agent")):
-        resp.headers.add(name, value)
-    return resp
-
-
-async def authenticate(
-    request: SipRequest,
-    *,
-    directory: Directory,
-    auth: DigestAuthenticator,
-    flood: FloodGuard,
-    realm: str,
-    source: Address,
-    now: float,
-    proxy: bool,
-) -> SipCredential | SipResponse:
-    """The credential of an authenticated request, or the response to send (challenge, 403, 400)."""
-    header = "Proxy-Authorization" if proxy else "Authorization"
-    found = select_digest(request.headers.get_all(header), realm)
-    if isinstance(found, AuthResult):
-        result = found
-        credential = None
-    else:
-        if flood.locked_out(source.host, found.username, now):
-            return make_response(request, 403, "Too many failed attempts", to_tag=new_tag())
-        credential = await directory.sip_credential(realm, found.username)
-        result = auth.verify_digest(found, realm=realm, method=request.method, credential=credential, now=now)
-    if result.outcome is AuthOutcome.OK and credential is not None:
-        flood.auth_succeeded(source.host, credential.username)
-        return credential
-    if result.outcome is AuthOutcome.MALFORMED:
-        return make_response(request, 400, "Malformed credentials", to_tag=new_tag())
-    if result.outcome is AuthOutcome.INVALID and result.username is not None:
-        log.info("auth: %s %r from %s refused: %s", request.method, result.username, source, result.reason)
-        flood.auth_failed(source.host, result.username, now)
-    return challenge_response(
-        request, auth, realm, now, proxy=proxy, stale=result.outcome is AuthOutcome.STALE
-    )
-
-
 class Registrar:
     def __init__(
         self,
         directory: Directory,
+        journal: Journal,
         auth: DigestAuthenticator,
         flood: FloodGuard,
         *,
@@ -98,6 +48,7 @@ class Registrar:
         default_expires: int = 3600,
     ) -> None:
         self._directory = directory
+        self.journal = journal
         self._auth = auth
         self._flood = flood
         self.min_expires = min_expires
@@ -105,12 +56,12 @@ class Registrar:
         self.default_expires = default_expires
         self._by_user: dict[int, dict[tuple[str, str], Binding]] = {}
 
-    async def load(self, now: float) -> int:
+    def load(self, bindings: tuple[Binding, ...], now: float) -> int:
         """Bring back persisted bindings (after a restart); expired ones are deleted."""
         count = 0
-        for b in await self._directory.load_bindings():
+        for b in bindings:
             if b.expires_at <= now:
-                await self._directory.delete_binding(b.aor, b.contact)
+                self.journal.append(BindingRemoved(b.aor, b.contact))
                 continue
             self._by_user.setdefault(b.user_id, {})[(b.aor, b.contact)] = b
             count += 1
@@ -131,7 +82,7 @@ class Registrar:
     def all_bindings(self) -> list[Binding]:
         return [b for m in self._by_user.values() for b in m.values()]
 
-    async def expire(self, now: float) -> list[Binding]:
+    def expire(self, now: float) -> list[Binding]:
         """Remove bindings whose time is up; returns them (presence may change)."""
         gone: list[Binding] = []
         for uid, m in list(self._by_user.items()):
@@ -142,14 +93,14 @@ class Registrar:
             if not m:
                 del self._by_user[uid]
         for b in gone:
-            await self._directory.delete_binding(b.aor, b.contact)
+            self.journal.append(BindingRemoved(b.aor, b.contact))
         return gone
 
     def next_expiry(self) -> float | None:
         times = [b.expires_at for m in self._by_user.values() for b in m.values()]
         return min(times) if times else None
 
-    async def handle(self, request: SipRequest, source: Address, now: float) -> RegisterResult:
+    def handle(self, request: SipRequest, source: Address, now: float) -> RegisterResult:
         try:
             to = request.to
             contacts = request.contacts
@@ -157,7 +108,7 @@ class Registrar:
         except SipParseError as e:
             return RegisterResult(make_response(request, 400, e.reason))
         realm = to.uri.host.lower()
-        got = await authenticate(
+        got = authenticate(
             request,
             directory=self._directory,
             auth=self._auth,
@@ -232,9 +183,9 @@ class Registrar:
                 table[key] = b
                 added.append(b)
         for b in removed:
-            await self._directory.delete_binding(b.aor, b.contact)
+            self.journal.append(BindingRemoved(b.aor, b.contact))
         for b in added:
-            await self._directory.save_binding(b)
+            self.journal.append(BindingSaved(b))
         if removed or added:
             log.info(
                 "register %s (user %d) from %s: +%d -%d contacts",

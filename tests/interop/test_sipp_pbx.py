@@ -27,7 +27,7 @@ async def pbx() -> tuple[SipService, InMemoryDirectory]:
         d.add_user(int(ext), ext)
         d.add_device(int(ext), ext, f"demo{ext}")
     # Default settings: sipp 3.6 (which answers MD5 only) gets an MD5-only challenge by its User-Agent.
-    service = await start_sip_service(directory=d, udp_port=0, tcp_port=None)
+    service = await start_sip_service(directory=d, journal_sink=d.commit, udp_port=0, tcp_port=None)
     yield service, d
     await service.stop()
 
@@ -123,7 +123,9 @@ async def test_restart_keeps_bindings(pbx: tuple[SipService, InMemoryDirectory])
     uas_port = free_udp_port()
     await register_uas(service, uas_port)
     await service.stop()
-    restarted = await start_sip_service(directory=d, udp_port=port, tcp_port=None)
+    restarted = await start_sip_service(
+        directory=d, state=d.state(), journal_sink=d.commit, udp_port=port, tcp_port=None
+    )
     try:
         uas_task = asyncio.ensure_future(run_sipp(target(restarted), "uas_answer.xml", local_port=uas_port))
         await asyncio.sleep(0.3)

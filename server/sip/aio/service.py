@@ -1,20 +1,27 @@
-"""asyncio wiring of the PBX core: S1's `SipTransportLayer` (UDP, TCP, TLS) in, one worker, one timer.
+"""asyncio wiring of the PBX core: `SipTransportLayer` (UDP, TCP, TLS) in, the proxy called directly, one
+timer, and the journal committed in the background.
 
-Messages are processed one at a time by a single worker task, in arrival order, so the sans-IO core
-never sees two messages interleaved across its Directory awaits; timer ticks go through the same
-queue.  Time is wall-clock (`time.time`), because binding expiry times are persisted and must
-survive a restart.
+The proxy never awaits, so each message is handled right in the transport's callback, in arrival order.
+Its output is sent once per event-loop iteration (`call_soon`), so a burst of requests read in one
+iteration is answered with one burst of sends.  Time is wall-clock (`time.time`), because binding
+expiry times and quota cut-offs are persisted and must survive a restart.
+
+The journal writer (`JournalWriter`) commits what the proxy wrote in groups: it waits `group_delay`
+after the first pending write (or less when `group_size` are waiting), hands the whole batch to the
+sink in one transaction and tells the proxy how far the database got, which releases the responses
+that promised durability.  A failing sink (database down, disk full) keeps the batch and retries with
+a growing pause; nothing acknowledged is dropped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import platformdirs
@@ -23,77 +30,162 @@ from server.sip import parser
 from server.sip.address import Address
 from server.sip.aio.transport import SipTransportLayer
 from server.sip.directory import Directory
+from server.sip.journal import PbxState, Write
 from server.sip.message import SipMessage
 from server.sip.proxy import Proxy, ProxySettings
 
 log = logging.getLogger("server.sip.aio.service")
 
-_QUEUE_LIMIT = 10_000  # beyond this, incoming messages are dropped (overload protection)
-_FLUSH_EVERY = 32  # most messages handled before their answers go out, when more are waiting
-_HOLD_SECONDS = 0.0005  # ... and no answer waits longer than this for the rest of the burst
+JournalSink = Callable[[list[Write]], Awaitable[None]]
 
 
-@dataclass
-class SipService:
-    proxy: Proxy
-    transports: SipTransportLayer
-    ports: dict[str, int]
-    _queue: asyncio.Queue[tuple[SipMessage, Address] | tuple[SipMessage] | None] = field(
-        default_factory=asyncio.Queue
-    )
-    _worker: asyncio.Task[None] | None = None
-    _timer: asyncio.TimerHandle | None = None
-    _timer_at: float | None = None
-    _stopped: bool = False
-    dropped: int = 0
+async def _discard(_writes: list[Write]) -> None:
+    """A sink that keeps nothing (tests and benchmarks of the SIP core alone)."""
 
-    def _on_message(self, message: SipMessage, source: Address) -> None:
-        if self._queue.qsize() >= _QUEUE_LIMIT:
-            self.dropped += 1
-            if self.dropped % 1000 == 1:
-                log.warning("overload: %d messages dropped so far", self.dropped)
-            return
-        self._queue.put_nowait((message, source))
 
-    async def _work(self) -> None:
-        unflushed = 0
-        held_since = 0.0
+class JournalWriter:
+    """Group commit of the proxy's journal through `sink`, off the response path."""
+
+    def __init__(
+        self,
+        service: SipService,
+        sink: JournalSink,
+        *,
+        group_delay: float = 0.002,
+        group_size: int = 2000,
+    ) -> None:
+        self._service = service
+        self._sink = sink
+        self.group_delay = group_delay
+        self.group_size = group_size
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.written = 0
+        self.failures = 0
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._run())
+
+    def poke(self) -> None:
+        """Something was appended: commit soon."""
+        if not self._wake.is_set():
+            self._wake.set()
+
+    async def _run(self) -> None:
+        journal = self._service.proxy.journal
+        pause = 0.05
+        batch: list[Write] = []
+        seq = 0
         while True:
-            item = await self._queue.get()
-            if not unflushed:
-                held_since = time.perf_counter()
+            if not batch:
+                await self._wake.wait()
+                self._wake.clear()
+                if len(journal) < self.group_size:
+                    await asyncio.sleep(self.group_delay)
+                seq, batch = journal.take()
+                if not batch:
+                    continue
             try:
-                if item is None:  # the timer fired
-                    self._timer, self._timer_at = None, None
-                    await self.proxy.on_timer(time.time())
-                elif len(item) == 1:  # a stream connection for this request could not be opened
-                    await self.proxy.send_failed(item[0], time.time())
-                else:
-                    await self.proxy.receive(item[0], item[1], time.time())
-            except Exception:
-                log.exception("error handling %s", "timer" if item is None else f"message {item}")
-            # Under load, answer a burst with a burst: every send wakes the peer (and on a busy machine
-            # hands it our CPU), so sends wait until the queue is drained, at most _FLUSH_EVERY messages
-            # or _HOLD_SECONDS (peers with a bounded number of open transactions wait on our answers).
-            unflushed += 1
-            held = time.perf_counter() - held_since
-            if unflushed >= _FLUSH_EVERY or held > _HOLD_SECONDS or self._queue.empty():
-                unflushed = 0
-                try:
-                    self._flush()
-                except Exception:
-                    log.exception("error sending")
+                await self._sink(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.failures += 1
+                log.error(
+                    "journal: committing %d writes failed (%s); retrying in %.2f s", len(batch), exc, pause
+                )
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+                continue
+            pause = 0.05
+            self.batches += 1
+            self.written += len(batch)
+            batch = []
+            self._service.in_core(functools.partial(self._committed, seq))
+            if len(journal):
+                self._wake.set()
+
+    def _committed(self, seq: int, now: float) -> None:
+        self._service.proxy.journal_committed(seq, now)
+
+    async def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything appended so far is committed (shutdown, tests)."""
+        journal = self._service.proxy.journal
+        target = journal.appended
+        deadline = time.monotonic() + timeout
+        while journal.committed < target:
+            if time.monotonic() > deadline:
+                return False
+            self.poke()
+            await asyncio.sleep(0.002)
+        return True
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        if not await self.flush(timeout):
+            log.error("journal: %d writes not committed at shutdown", len(self._service.proxy.journal))
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+class SipService:
+    """The running PBX: transports, the proxy, its timer and its journal writer."""
+
+    def __init__(self, proxy: Proxy, transports: SipTransportLayer, sink: JournalSink) -> None:
+        self.proxy = proxy
+        self.transports = transports
+        self.ports: dict[str, int] = {}
+        self.journal = JournalWriter(self, sink)
+        self._loop = asyncio.get_running_loop()
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: float | None = None
+        self._flush_scheduled = False
+        self._stopped = False
+        self.errors = 0
+
+    # ------------------------------------------------------------------ into the core
+    def _on_message(self, message: SipMessage, source: Address) -> None:
+        try:
+            self.proxy.receive(message, source, time.time())
+        except Exception:
+            self.errors += 1
+            log.exception("error handling a message from %s", source)
+        self._schedule_flush()
 
     def _on_send_error(self, message: SipMessage, dest: Address, exc: Exception) -> None:
         log.info("cannot reach %s: %s", dest, exc)
-        self._queue.put_nowait((message,))
+        self.in_core(lambda now: self.proxy.send_failed(message, now))
+
+    def _fire_timer(self) -> None:
+        self._timer, self._timer_at = None, None
+        self.in_core(self.proxy.on_timer)
+
+    def in_core(self, work: Callable[[float], None]) -> None:
+        """Run `work(now)` on the proxy (anything outside a message: timers, commits, routing changes)."""
+        try:
+            work(time.time())
+        except Exception:
+            self.errors += 1
+            log.exception("error in the SIP core")
+        self._schedule_flush()
+
+    # ------------------------------------------------------------------ out of the core
+    def _schedule_flush(self) -> None:
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
 
     def _flush(self) -> None:
+        self._flush_scheduled = False
         for s in self.proxy.take_outgoing():
             try:
                 self.transports.send(s.message, s.dest)
             except (OSError, ValueError, RuntimeError) as e:  # unresolvable host, closed socket
                 log.info("cannot send to %s: %s", s.dest, e)
+        if len(self.proxy.journal):
+            self.journal.poke()
         self._arm_timer()
 
     def _arm_timer(self) -> None:
@@ -105,21 +197,14 @@ class SipService:
         if self._timer is not None:
             self._timer.cancel()
         self._timer_at = when
-        self._timer = asyncio.get_running_loop().call_later(max(0.0, when - time.time()), self._fire_timer)
-
-    def _fire_timer(self) -> None:
-        # through the queue, so timers never interleave with message processing
-        self._queue.put_nowait(None)
+        self._timer = self._loop.call_later(max(0.0, when - time.time()), self._fire_timer)
 
     async def stop(self) -> None:
         self._stopped = True
         if self._timer is not None:
             self._timer.cancel()
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
         await self.transports.stop()
+        await self.journal.stop()
         for _ in range(3):  # transports close their sockets on the next loop iterations
             await asyncio.sleep(0)
 
@@ -152,6 +237,8 @@ def event_loop_factory(*, prefer_uvloop: bool = True) -> Callable[[], asyncio.Ab
 async def start_sip_service(
     *,
     directory: Directory,
+    state: PbxState | None = None,
+    journal_sink: JournalSink | None = None,
     host: str = "127.0.0.1",
     udp_port: int | None = 5060,
     tcp_port: int | None = 5060,
@@ -164,9 +251,11 @@ async def start_sip_service(
 ) -> SipService:
     """Bind the listeners and start the PBX; `.ports` has the bound ports ({"udp": .., "tcp": .., "tls": ..}).
 
-    A port of 0 picks a free one; None disables the transport.  With `tcp_port == udp_port == 0`
-    TCP gets its own free port.  TLS uses `tls_cert`/`tls_key`, else a self-signed certificate kept in
-    `tls_dir` (default: the user data dir of softphone-server).
+    `state` is what the database had (bindings, running calls, stored messages); `journal_sink` commits
+    the PBX's writes (None: they are dropped, for tests of the SIP core alone).  A port of 0 picks a free
+    one; None disables the transport.  With `tcp_port == udp_port == 0` TCP gets its own free port.  TLS
+    uses `tls_cert`/`tls_key`, else a self-signed certificate kept in `tls_dir` (default: the user data
+    dir of softphone-server).
     """
     holder: list[SipService] = []
     layer = SipTransportLayer(
@@ -179,11 +268,12 @@ async def start_sip_service(
     local = {t: layer.local_address(t) for t in layer.ports}
     media = Address("udp", media_address[0], int(media_address[1])) if media_address else None
     proxy = Proxy(directory, local=local, media_address=media, settings=settings or ProxySettings())
-    service = SipService(proxy=proxy, transports=layer, ports=dict(layer.ports))
+    service = SipService(proxy, layer, journal_sink or _discard)
+    service.ports = dict(layer.ports)
     holder.append(service)
-    await proxy.start(time.time())
-    service._worker = asyncio.ensure_future(service._work())
-    service._arm_timer()
+    proxy.start(time.time(), state or PbxState())
+    service.journal.start()
+    service._schedule_flush()
     core = "compiled" if (parser.__file__ or "").endswith((".so", ".pyd")) else "pure Python"
     log.info("SIP service listening on %s %s (media %s; SIP core %s)", host, service.ports, media, core)
     return service

@@ -56,6 +56,7 @@ def header(resp: SipResponse, name: str) -> list[str]:
 # --------------------------------------------------------------------------- in-memory network + fake UAs
 from server.sip.address import Address  # noqa: E402
 from server.sip.auth import client_authorization  # noqa: E402
+from server.sip.memory_directory import InMemoryDirectory  # noqa: E402
 from server.sip.message import make_response, new_branch, new_tag  # noqa: E402
 from server.sip.proxy import Proxy  # noqa: E402
 
@@ -63,22 +64,34 @@ PBX = Address("udp", "127.0.0.1", 5060)
 
 
 class Net:
-    """Carries the proxy's output to fake endpoints' inboxes, through bytes (as on the wire)."""
+    """Carries the proxy's output to fake endpoints' inboxes, through bytes (as on the wire), and commits
+    its journal into the `InMemoryDirectory` after every step (unless `auto_commit` is off)."""
 
     def __init__(self, proxy: Proxy, clock: FakeClock) -> None:
         self.proxy = proxy
         self.clock = clock
         self.inboxes: dict[Address, list[SipRequest | SipResponse]] = {}
         self.log: list[tuple[Address, SipRequest | SipResponse]] = []
+        self.auto_commit = True
 
     def inbox(self, addr: Address) -> list[SipRequest | SipResponse]:
         return self.inboxes.setdefault(addr, [])
 
     async def deliver(self, msg: SipRequest | SipResponse, source: Address) -> None:
-        await self.proxy.receive(parse_message(msg.to_bytes()), source, self.clock.now)
+        self.proxy.receive(parse_message(msg.to_bytes()), source, self.clock.now)
         self.flush()
 
+    def commit(self) -> None:
+        """What the journal writer does: hand the pending writes to the store, tell the proxy."""
+        seq, writes = self.proxy.journal.take()
+        store = self.proxy.directory
+        if isinstance(store, InMemoryDirectory):
+            store.apply(writes)
+        self.proxy.journal_committed(seq, self.clock.now)
+
     def flush(self) -> None:
+        if self.auto_commit:
+            self.commit()
         for s in self.proxy.take_outgoing():
             m = parse_message(s.message.to_bytes())
             self.inbox(s.dest).append(m)
@@ -91,7 +104,7 @@ class Net:
             if nxt is None or nxt > end:
                 break
             self.clock.now = max(self.clock.now, nxt)
-            await self.proxy.on_timer(self.clock.now)
+            self.proxy.on_timer(self.clock.now)
             self.flush()
         self.clock.now = end
 

@@ -30,6 +30,8 @@ class PbxThread:
         self.service: SipService = self.call(
             start_sip_service(
                 directory=directory,
+                state=directory.state(),
+                journal_sink=directory.commit,
                 udp_port=udp_port,
                 tcp_port=0,
                 media_address=media_address,
@@ -50,6 +52,15 @@ class PbxThread:
             return fn()
 
         return self.call(wrapper())
+
+    def change_user(self, user_id: int, **changes: object) -> None:
+        """What an admin's edit does: new facts in the snapshot, and the PBX told which users changed."""
+
+        def apply() -> None:
+            self.directory.set_user(user_id, **changes)
+            self.service.in_core(lambda now: self.service.proxy.routing_changed({user_id}, now))
+
+        self.run(apply)
 
     def stop(self) -> None:
         try:

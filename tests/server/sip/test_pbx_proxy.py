@@ -42,7 +42,7 @@ class World:
         self.trunk = TRUNK
 
     async def start(self) -> None:
-        await self.proxy.start(self.clock.now)
+        self.proxy.start(self.clock.now, self.dir.state())
         for ua in (self.a, self.b, self.b_phone, self.c):
             r = await ua.register()
             assert r is not None and r.status == 200

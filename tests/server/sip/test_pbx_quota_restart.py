@@ -10,7 +10,7 @@ from pbx_fakes import PBX, FakeClock, FakeUA, Net, in_dialog
 
 from server.sip.address import Address
 from server.sip.auth import DigestAuthenticator
-from server.sip.directory import CallRecord, Disposition, Hotline, Trunk
+from server.sip.directory import Disposition, Hotline, Trunk
 from server.sip.memory_directory import InMemoryDirectory
 from server.sip.message import SipRequest, SipResponse, make_response
 from server.sip.proxy import Proxy, ProxySettings
@@ -25,23 +25,11 @@ AUTH_HOTLINE = Hotline("02873000009", "", Trunk("127.0.0.3", 5090, username="pbx
 LEFT = 30.0  # seconds of the monthly quota user 101 has left
 
 
-class FlakyDirectory(InMemoryDirectory):
-    """The database is unreachable when the restarted PBX asks for the pending cut-offs (once)."""
-
-    failures: int = 0
-
-    async def pending_cutoffs(self) -> list[CallRecord]:
-        if self.failures:
-            self.failures -= 1
-            raise ConnectionError("database unreachable")
-        return await super().pending_cutoffs()
-
-
 class World:
     def __init__(self, local: dict[str, Address] | None = None) -> None:
         self.local = local or {"udp": PBX}
         self.clock = FakeClock()
-        self.dir = d = FlakyDirectory()
+        self.dir = d = InMemoryDirectory()
         d.add_user(1, "101", default_hotline=HOTLINE.number, monthly_minutes=10, minutes_used=10 - LEFT / 60)
         d.add_device(1, "101", "demo101")
         d.add_hotline("demo.local", HOTLINE)
@@ -53,7 +41,7 @@ class World:
         return Proxy(self.dir, local=self.local, settings=ProxySettings(route_key=KEY))
 
     async def start(self) -> None:
-        await self.net.proxy.start(self.clock.now)
+        self.net.proxy.start(self.clock.now, self.dir.state())
         r = await self.a.register()
         assert r is not None and r.status == 200
 
@@ -61,7 +49,7 @@ class World:
         """The PBX process dies (all memory lost); a new one starts on the same database."""
         self.clock.advance(down_for)
         self.net.proxy = self.new_proxy()
-        await self.net.proxy.start(self.clock.now)
+        self.net.proxy.start(self.clock.now, self.dir.state())
         self.net.flush()
 
     def trunk_box(self, addr: Address = TRUNK) -> list[SipRequest | SipResponse]:
@@ -140,7 +128,7 @@ async def test_cutoff_survives_a_restart_and_fires_at_the_original_moment(w: Wor
     assert rec.disposition is Disposition.QUOTA_EXCEEDED and rec.hangup_cause == "quota"
     assert rec.end == pytest.approx(answered + LEFT, abs=0.01)
     assert w.dir.outbound_seconds[1] == pytest.approx(LEFT, abs=0.01)
-    assert await w.dir.pending_cutoffs() == []
+    assert [r for r in w.dir.state().running_calls if r.cutoff is not None] == []
     await w.net.advance(60)
     assert not requests(w.a.inbox) and not requests(w.trunk_box())  # answered: no retransmissions
 
@@ -175,41 +163,6 @@ async def test_hang_up_after_restart_before_the_cutoff_ends_the_call_normally(w:
     assert rec.end == pytest.approx(answered + 10)
     await w.net.advance(LEFT + 60)
     assert not requests(w.a.inbox) and not requests(w.trunk_box())  # the cut-off was dropped
-
-
-async def test_cutoff_rearmed_by_the_first_in_dialog_request_if_start_up_could_not_read_it(w: World) -> None:
-    invite, ok, at_trunk = await w.outbound_call()
-    answered = w.clock.now
-    w.dir.failures = 1
-    await w.restart(down_for=5)
-    assert w.net.proxy.next_timer() != pytest.approx(answered + LEFT)  # nothing armed: the read failed
-    await w.net.advance(5)
-    # a session refresh from the carrier: the dialog comes back from its record, cut-off included
-    refresh = SipRequest("UPDATE", invite.contacts[0].uri)
-    for name, value in (
-        ("Via", "SIP/2.0/UDP 127.0.0.2:5090;branch=z9hG4bKcarrierupd1"),
-        ("Max-Forwards", "70"),
-        ("From", ok.headers.get("To") or ""),
-        ("To", at_trunk.headers.get("From") or ""),
-        ("Call-ID", ok.call_id),
-        ("CSeq", "7 UPDATE"),
-    ):
-        refresh.headers.add(name, value)
-    for rr in at_trunk.headers.get_all("Record-Route"):
-        refresh.headers.add("Route", rr)
-    refresh.headers.add("Contact", "<sip:84961234567@127.0.0.2:5090>")
-    await w.net.deliver(refresh, TRUNK)
-    upd = take(w.a.inbox, "UPDATE")
-    await w.net.deliver(make_response(upd, 200), w.a.addr)
-    await w.net.advance(answered + LEFT - 0.5 - w.clock.now)
-    assert not requests(w.a.inbox) and not requests(w.trunk_box())
-    await w.net.advance(1.0)  # the original moment
-    bye_a, bye_t = take(w.a.inbox, "BYE"), take(w.trunk_box(), "BYE")
-    assert bye_a.cseq[0] > 7  # above the carrier's CSeqs seen in the dialog
-    await answer_byes(w, bye_a, bye_t)
-    rec = w.dir.calls[ok.call_id]
-    assert rec.disposition is Disposition.QUOTA_EXCEEDED
-    assert w.dir.outbound_seconds[1] == pytest.approx(LEFT)
 
 
 async def test_stored_dialog_keeps_the_trunk_cseq_offset_across_a_restart(w: World) -> None:

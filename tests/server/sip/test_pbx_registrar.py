@@ -1,3 +1,9 @@
+"""Sans-IO registrar: digest REGISTER, several devices, expiry, restart (bindings through the journal)."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
 import pytest
 from pbx_fakes import FakeClock, request
 
@@ -5,9 +11,10 @@ from server.sip.address import Address
 from server.sip.auth import DigestAuthenticator, client_authorization
 from server.sip.directory import DeviceKind
 from server.sip.flood import FloodGuard, FloodPolicy
+from server.sip.journal import Journal
 from server.sip.memory_directory import InMemoryDirectory
 from server.sip.message import SipRequest
-from server.sip.registrar import Registrar, binding_address
+from server.sip.registrar import RegisterResult, Registrar, binding_address
 
 pytestmark = pytest.mark.unit
 
@@ -24,13 +31,32 @@ def directory() -> InMemoryDirectory:
     return d
 
 
+T = TypeVar("T")
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 
 
+_STORES: dict[int, InMemoryDirectory] = {}
+
+
 def make_registrar(directory: InMemoryDirectory, **kw: object) -> Registrar:
-    return Registrar(directory, DigestAuthenticator(), FloodGuard(FloodPolicy(auth_failures=3)), **kw)  # type: ignore[arg-type]
+    flood = FloodGuard(FloodPolicy(auth_failures=3))
+    reg = Registrar(directory, Journal(), DigestAuthenticator(), flood, **kw)  # type: ignore[arg-type]
+    _STORES[id(reg)] = directory
+    return reg
+
+
+def committed(reg: Registrar, result: T) -> T:
+    """What the journal writer does after each step: the store gets the registrar's writes."""
+    _STORES[id(reg)].apply(reg.journal.take()[1])
+    return result
+
+
+def handle(reg: Registrar, req: SipRequest, now: float) -> RegisterResult:
+    return committed(reg, reg.handle(req, SRC, now))
 
 
 def register(
@@ -57,7 +83,7 @@ def register(
 async def register_with_auth(
     reg: Registrar, clock: FakeClock, req: SipRequest, password: str = "demo101", user: str | None = None
 ):
-    first = await reg.handle(req, SRC, clock.now)
+    first = handle(reg, req, clock.now)
     assert first.response.status == 401
     challenge = first.response.headers.get_all("WWW-Authenticate")[0]
     user = user or req.to.uri.user
@@ -69,7 +95,7 @@ async def register_with_auth(
             challenge, method="REGISTER", uri=f"sip:{DOMAIN}", username=user, password=password
         ),
     )
-    return await reg.handle(req2, SRC, clock.now)
+    return handle(reg, req2, clock.now)
 
 
 async def test_register_challenge_then_ok(directory: InMemoryDirectory, clock: FakeClock) -> None:
@@ -101,7 +127,7 @@ async def test_lockout_after_repeated_failures(directory: InMemoryDirectory, clo
     reg = make_registrar(directory)
     for _ in range(3):
         assert (await register_with_auth(reg, clock, register(), password="wrong")).response.status == 401
-    first = await reg.handle(register(), SRC, clock.now)
+    first = handle(reg, register(), clock.now)
     challenge = first.response.headers.get_all("WWW-Authenticate")[0]
     req = register(cseq=9)
     req.headers.add(
@@ -110,7 +136,7 @@ async def test_lockout_after_repeated_failures(directory: InMemoryDirectory, clo
             challenge, method="REGISTER", uri=f"sip:{DOMAIN}", username="101", password="demo101"
         ),
     )
-    assert (await reg.handle(req, SRC, clock.now)).response.status == 403
+    assert (handle(reg, req, clock.now)).response.status == 403
 
 
 async def test_several_devices_and_expiry(directory: InMemoryDirectory, clock: FakeClock) -> None:
@@ -122,7 +148,7 @@ async def test_several_devices_and_expiry(directory: InMemoryDirectory, clock: F
     assert kinds == [DeviceKind.APP, DeviceKind.IP_PHONE]
     clock.advance(150)
     assert [b.username for b in reg.bindings_of(1, clock.now)] == ["101phone"]
-    gone = await reg.expire(clock.now)
+    gone = committed(reg, reg.expire(clock.now))
     assert [b.username for b in gone] == ["101"]
     assert len(directory.bindings) == 1
 
@@ -158,10 +184,10 @@ async def test_bindings_survive_restart(directory: InMemoryDirectory, clock: Fak
     reg = make_registrar(directory)
     await register_with_auth(reg, clock, register())
     restarted = make_registrar(directory)
-    assert await restarted.load(clock.now + 10) == 1
+    assert committed(restarted, restarted.load(directory.state().bindings, clock.now + 10)) == 1
     assert restarted.bindings_of(1, clock.now + 10)[0].contact == "sip:101@127.0.0.1:5099"
     again = make_registrar(directory)
-    assert await again.load(clock.now + 601) == 0
+    assert committed(again, again.load(directory.state().bindings, clock.now + 601)) == 0
     assert not directory.bindings
 
 

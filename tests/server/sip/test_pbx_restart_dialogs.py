@@ -36,7 +36,7 @@ class World:
         return Proxy(self.dir, local={"udp": PBX}, settings=ProxySettings(route_key=key))
 
     async def start(self) -> None:
-        await self.net.proxy.start(self.clock.now)
+        self.net.proxy.start(self.clock.now, self.dir.state())
         for ua in (self.a, self.b):
             r = await ua.register()
             assert r is not None and r.status == 200
@@ -45,7 +45,7 @@ class World:
         """The PBX process dies (all memory lost) and a new one starts on the same database."""
         self.clock.advance(30)
         self.net.proxy = self.new_proxy(key)
-        await self.net.proxy.start(self.clock.now)
+        self.net.proxy.start(self.clock.now, self.dir.state())
 
     async def call(self) -> tuple[SipRequest, SipRequest, SipResponse]:
         """101 calls 102, 102 answers, 101 ACKs. -> (INVITE as sent, INVITE at 102, 200 at 101)."""

@@ -79,7 +79,8 @@ def test_quota_cut_off_of_a_call_answered_before_kill9_happens_after_restart(
     """`left`: seconds of its monthly quota 101 has left when it calls out."""
     if shutil.which("sipp") is None:
         pytest.skip("sipp not installed")
-    server.start()
+    server.start()  # seeds the demo company
+    server.kill9()  # the PBX routes on what it loaded: edit the database while it is down
     carrier_port = free_port()
     with server.db() as db:
         # the demo's hotlines go to our simulated carrier; 101 has `left` seconds of its monthly quota
@@ -89,6 +90,7 @@ def test_quota_cut_off_of_a_call_answered_before_kill9_happens_after_restart(
             " where id = (select user_id from extensions where number = '101')",
             (60.0 - left, datetime.now(UTC).strftime("%Y-%m")),
         )
+    server.start()
     sipp_log = tmp_path / "carrier-messages.log"
     carrier = start_carrier(server, carrier_port, sipp_log)
     a = None

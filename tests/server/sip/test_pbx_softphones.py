@@ -122,7 +122,7 @@ def test_presence_notify_follows_registration(pbx: PbxThread, peers: Callable[..
     peers(pbx, "103")
     a.wait_for(lambda e: e["event"] == "PresenceChanged" and e["status"] == "available", 15, mark)
     mark = a.mark()
-    pbx.run(lambda: pbx.directory.set_user(103, dnd=True))  # as the admin console would
+    pbx.change_user(103, dnd=True)  # as the admin console would
     a.wait_for(lambda e: e["event"] == "PresenceChanged" and e["status"] in ("dnd", "busy"), 15, mark)
 
 
