@@ -237,11 +237,15 @@ def call_dialog(data: object) -> d.CallDialog | None:
     if not isinstance(data, dict):
         return None
     try:
+        caller, callee = dict(data["caller"]), dict(data["callee"])
+        for party in (caller, callee):
+            party["route_set"] = tuple(party.get("route_set") or ())
         return d.CallDialog(
-            caller=d.DialogParty(**data["caller"]),
-            callee=d.DialogParty(**data["callee"]),
+            caller=d.DialogParty(**caller),
+            callee=d.DialogParty(**callee),
             billed_user_id=data.get("billed_user_id"),
             cseq_offset=int(data.get("cseq_offset") or 0),
+            carrier_from=data.get("carrier_from"),
         )
     except (KeyError, TypeError, ValueError):
         return None

@@ -189,13 +189,14 @@ def proxy_legs(
 
     ``toward_callee`` speaks as the caller (From = caller, To = callee), ``toward_caller`` as the callee.
     Record-Route entries above ours (nearer the callee) form the callee leg's route set; those below ours
-    (nearer the caller) the caller leg's. Our own entry is found with ``is_own_route``.
+    (nearer the caller) the caller leg's. Our own entries (one, or two when we double-record-routed) are
+    found with ``is_own_route``.
     """
     record_routes = response.record_routes or invite.record_routes
     own = [i for i, rr in enumerate(record_routes) if is_own_route(rr)]
     if not own:
         raise DialogError("the proxy did not record-route this dialog")
-    index = own[0]
+    first, last = own[0], own[-1]  # two entries when the proxy double-record-routed (RFC 5658)
     callee_contacts, caller_contacts = response.contacts, invite.contacts
     caller_tag, callee_tag = invite.from_tag, response.to_tag
     if not callee_contacts or not caller_contacts or not caller_tag or not callee_tag:
@@ -207,7 +208,7 @@ def proxy_legs(
         local_uri=invite.from_,
         remote_uri=response.to,
         remote_target=callee_contacts[0].uri,
-        route_set=list(reversed(record_routes[:index])),
+        route_set=list(reversed(record_routes[:first])),
         local_cseq=invite.cseq[0],
     )
     toward_caller = Dialog(
@@ -217,7 +218,7 @@ def proxy_legs(
         local_uri=response.to,
         remote_uri=invite.from_,
         remote_target=caller_contacts[0].uri,
-        route_set=list(record_routes[index + 1 :]),
+        route_set=list(record_routes[last + 1 :]),
         local_cseq=0,
     )
     return toward_caller, toward_callee

@@ -115,6 +115,7 @@ class DialogParty:
     target: str  # its remote target: the Contact URI of its INVITE or 2xx
     flow: str  # "transport:host:port" its requests go to (as `Address.__str__` prints it)
     cseq: int  # the highest CSeq it had sent in the dialog
+    route_set: tuple[str, ...] = ()  # Record-Route entries between the PBX and this party, PBX side first
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,7 @@ class CallDialog:
     callee: DialogParty
     billed_user_id: int | None = None  # whose outbound minutes the call uses
     cseq_offset: int = 0  # added to caller -> callee CSeqs (the INVITE was re-sent with trunk credentials)
+    carrier_from: str | None = None  # the From a carrier saw (the hotline), without tag: trunk calls only
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +197,10 @@ class Directory(Protocol):
 
     def hotline_by_number(self, number: str) -> tuple[str, Hotline] | None:
         """(domain, hotline) for an inbound call's dialed number; numbers compared normalised."""
+        ...
+
+    def all_hotlines(self) -> tuple[Hotline, ...]:
+        """Every company's hotlines (the trunks the PBX registers to, the gateways it resolves)."""
         ...
 
     def seconds_used(self, user_id: int, period: str) -> float:

@@ -33,6 +33,7 @@ from typing import Protocol
 from server.sip.address import Address
 from server.sip.deadlines import Deadlines
 from server.sip.dialog import ROUTE_TOKEN_PARAM
+from server.sip.directory import QueuedMessage, Trunk
 from server.sip.element import Element
 from server.sip.message import SipRequest, SipResponse, make_response, new_tag
 from server.sip.transaction import TransactionError, TransactionKey, build_cancel, server_key
@@ -78,7 +79,7 @@ TRANSITIONS: dict[tuple[CallState, ForkEvent], tuple[CallState, tuple[ForkEffect
     (C.CANCELLING, V.SUCCESS): (C.ACCEPTED, (X.RELAY, X.CANCEL_OTHERS, X.REPORT_ANSWERED)),
     (C.CANCELLING, V.LAST_FAILURE): (C.COMPLETED, (X.REPORT_FAILED,)),
     # more 2xx (another forked branch answered too): relayed, the caller ACKs and BYEs it
-    (C.ACCEPTED, V.SUCCESS): (C.ACCEPTED, (X.RELAY,)),
+    (C.ACCEPTED, V.SUCCESS): (C.ACCEPTED, (X.RELAY, X.REPORT_ANSWERED)),
 }
 
 RING_NO_ANSWER = 'SIP;cause=480;text="No answer"'
@@ -90,7 +91,9 @@ class ForkOwner(Protocol):
 
     def ringing(self, call: ProxyCall, now: float) -> None: ...
 
-    def answered(self, call: ProxyCall, branch: Branch, response: SipResponse, now: float) -> None: ...
+    def answered(self, call: ProxyCall, branch: Branch, response: SipResponse, now: float) -> None:
+        """A 2xx went upstream (the first, or one more from another forked branch)."""
+        ...
 
     def failed(self, call: ProxyCall, best: SipResponse, now: float) -> None:
         """Every branch failed: answer upstream with `best` (`Forking.send_final`) or otherwise."""
@@ -136,7 +139,8 @@ class ProxyCall:
     cseq_offset: int = 0  # 1 once the INVITE was re-sent with a trunk's credentials
     dnd_seen: bool = False
     no_answer: bool = False  # the ring timeout cancelled the branches
-    message: object = None  # the message relay's stored copy (MESSAGE)
+    trunk: Trunk | None = None  # a call out through this carrier trunk
+    message: QueuedMessage | None = None  # the message relay's copy to store (MESSAGE)
 
     @property
     def answered(self) -> bool:
@@ -344,10 +348,13 @@ class Forking:
 
     def send_final(self, call: ProxyCall, resp: SipResponse, now: float) -> None:
         """A final non-2xx upstream for `call` (ours, or the best branch response)."""
-        if call.state is not CallState.COMPLETED:
-            call.state = CallState.COMPLETED
-        self._deadlines.cancel(RingTimeout(call.server_key))
+        self.complete(call)
         self.element.respond(self.upstream_copy(call, resp), now)
+
+    def complete(self, call: ProxyCall) -> None:
+        """The call's final answer is decided (sent now, or held by its owner): nothing more goes upstream."""
+        call.state = CallState.COMPLETED
+        self._deadlines.cancel(RingTimeout(call.server_key))
 
     def upstream_copy(self, call: ProxyCall, resp: SipResponse) -> SipResponse:
         """The response as the caller must see it: the caller's own Via stack (robust against downstream UAs

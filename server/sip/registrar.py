@@ -31,7 +31,7 @@ log = logging.getLogger("server.sip.registrar")
 class RegisterResult:
     response: SipResponse
     credential: SipCredential | None = None  # set when the REGISTER was authenticated and applied
-    added: tuple[Binding, ...] = ()
+    added: tuple[Binding, ...] = ()  # new contacts (a refresh of a known one is not)
     removed: tuple[Binding, ...] = ()
 
 
@@ -55,6 +55,7 @@ class Registrar:
         self.max_expires = max_expires
         self.default_expires = default_expires
         self._by_user: dict[int, dict[tuple[str, str], Binding]] = {}
+        self._by_contact: dict[str, Binding] = {}
 
     def load(self, bindings: tuple[Binding, ...], now: float) -> int:
         """Bring back persisted bindings (after a restart); expired ones are deleted."""
@@ -64,6 +65,7 @@ class Registrar:
                 self.journal.append(BindingRemoved(b.aor, b.contact))
                 continue
             self._by_user.setdefault(b.user_id, {})[(b.aor, b.contact)] = b
+            self._by_contact[b.contact] = b
             count += 1
         return count
 
@@ -93,8 +95,17 @@ class Registrar:
             if not m:
                 del self._by_user[uid]
         for b in gone:
+            self._forget_contact(b)
             self.journal.append(BindingRemoved(b.aor, b.contact))
         return gone
+
+    def binding_for_contact(self, contact: str) -> Binding | None:
+        """The binding that registered this Contact URI (to reach a device on its own flow)."""
+        return self._by_contact.get(contact)
+
+    def _forget_contact(self, b: Binding) -> None:
+        if self._by_contact.get(b.contact) is b:
+            del self._by_contact[b.contact]
 
     def next_expiry(self) -> float | None:
         times = [b.expires_at for m in self._by_user.values() for b in m.values()]
@@ -181,11 +192,13 @@ class Registrar:
                 if previous is not None and previous.call_id == call_id and previous.cseq > cseq:
                     continue  # out-of-order retransmission of an older REGISTER
                 table[key] = b
-                added.append(b)
+                self._by_contact[contact] = b
+                self.journal.append(BindingSaved(b))
+                if previous is None:
+                    added.append(b)
         for b in removed:
+            self._forget_contact(b)
             self.journal.append(BindingRemoved(b.aor, b.contact))
-        for b in added:
-            self.journal.append(BindingSaved(b))
         if removed or added:
             log.info(
                 "register %s (user %d) from %s: +%d -%d contacts",

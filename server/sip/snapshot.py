@@ -79,6 +79,9 @@ class RoutingSnapshot:
     def hotline_by_number(self, number: str) -> tuple[str, Hotline] | None:
         return self._hotline_numbers.get(_number_key(number))
 
+    def all_hotlines(self) -> tuple[Hotline, ...]:
+        return tuple(h for c in self._companies.values() for h in c.hotlines)
+
     # ------------------------------------------------------------------ usage
     def seconds_used(self, user_id: int, period: str) -> float:
         u = self._usage.get(user_id)

@@ -1,0 +1,191 @@
+"""Call routing: an initial INVITE from a user (authenticated) or from a carrier trunk (a hotline number)
+becomes a routing decision (`routing.decide` over facts from the snapshot and the registrar) and then SIP:
+forked to the callee's devices, out through a carrier trunk with the hotline as caller ID, to the media
+service, or refused with a status and a Reason.  The call's CDR follows it (started, ringing, answered,
+failed) and the parties' watchers hear about it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from server.sip import routing
+from server.sip.address import Address
+from server.sip.carriers import normalize_number
+from server.sip.cdr import CallLog
+from server.sip.dialogs import DialogTable
+from server.sip.directory import CallRecord, Directory, Hotline, UserRouting
+from server.sip.element import Element, resolve
+from server.sip.forking import Branch, Forking, ProxyCall
+from server.sip.message import SipRequest, SipResponse, make_response, new_tag
+from server.sip.presence_server import PresenceServer
+from server.sip.registrar import Registrar, binding_address
+from server.sip.trunks import authorize
+from server.sip.uri import SipUri, parse_uri
+
+log = logging.getLogger("server.sip.calls")
+
+DND_REASON = 'SIP;cause=486;text="Do Not Disturb"'
+
+
+class CallRouter:
+    def __init__(
+        self,
+        *,
+        element: Element,
+        forking: Forking,
+        dialogs: DialogTable,
+        presence: PresenceServer,
+        calls: CallLog,
+        directory: Directory,
+        registrar: Registrar,
+        media_address: Address | None,
+    ) -> None:
+        self.element = element
+        self.forking = forking
+        self.dialogs = dialogs
+        self.presence = presence
+        self.calls = calls
+        self.directory = directory
+        self.registrar = registrar
+        self.media_address = media_address
+
+    def inbound_hotline(self, req: SipRequest, source: Address) -> tuple[str, Hotline] | None:
+        """(domain, hotline) when the INVITE comes from a hotline's carrier trunk to the hotline's number."""
+        for number in (req.uri.user, req.to.uri.user):
+            if not number or normalize_number(number) is None:
+                continue
+            found = self.directory.hotline_by_number(number)
+            if found is not None and found[1].trunk.host == source.host:
+                return found
+        return None
+
+    def invite(
+        self,
+        req: SipRequest,
+        source: Address,
+        caller: UserRouting | None,
+        domain: str,
+        dialed: str,
+        inbound: bool,
+        now: float,
+    ) -> None:
+        """An initial INVITE: decide, write the CDR, act."""
+        call = self.forking.open(req, source, self)
+        call.caller_user_id = caller.user_id if caller else None
+        self.dialogs.note_early(call)
+        callee: UserRouting | None = None
+        if not routing.is_feature_number(dialed):
+            uid = self.directory.user_by_extension(domain, dialed)
+            if uid is not None:
+                callee = self.directory.user_routing(uid)
+        bindings = self.registrar.bindings_of(callee.user_id, now) if callee is not None else ()
+        facts = routing.RouteFacts(
+            caller,
+            dialed,
+            req.headers.get("X-Hotline"),
+            callee,
+            bindings,
+            self.directory.hotlines(domain),
+            self.media_address is not None,
+            inbound,
+        )
+        decision = routing.decide(facts)
+        caller_text = caller.extensions[0] if caller and caller.extensions else (req.from_.uri.user or "")
+        direction = "inbound" if inbound else "internal"
+        hotline_number: str | None = None
+        if isinstance(decision, routing.Trunk):
+            if caller is not None and decision.billed_user_id is not None:
+                direction = "outbound"
+            hotline_number = decision.hotline.number
+        elif isinstance(decision, routing.Media):
+            direction = "feature"
+        if isinstance(decision, routing.Extension | routing.Dnd):
+            call.callee_user_id = decision.user_id
+        self.calls.start(
+            CallRecord(
+                call_id=req.call_id,
+                company_id=caller.company_id if caller else None,
+                domain=domain,
+                caller=caller_text,
+                callee=dialed,
+                direction=direction,
+                hotline=hotline_number,
+                start=now,
+                caller_user_id=call.caller_user_id,
+                callee_user_id=call.callee_user_id,
+            )
+        )
+        if isinstance(decision, routing.Dnd):
+            resp = make_response(req, 486, to_tag=new_tag())
+            resp.headers.add("Reason", DND_REASON)
+            call.dnd_seen = True
+            self.failed(call, resp, now)
+        elif isinstance(decision, routing.Forbidden):
+            resp = make_response(req, 403, decision.reason, to_tag=new_tag())
+            resp.headers.add("Reason", f'SIP;cause=403;text="{decision.reason}"')
+            self.failed(call, resp, now)
+        elif isinstance(decision, routing.NotFound):
+            self.failed(call, make_response(req, 404, decision.reason, to_tag=new_tag()), now)
+        elif isinstance(decision, routing.Unavailable):
+            self.failed(call, make_response(req, 480, decision.reason, to_tag=new_tag()), now)
+        elif isinstance(decision, routing.Extension):
+            if callee is not None and callee.auto_answer:
+                # Understood by pjsip-based and most desk phones: answer without ringing.
+                auto = self.element.rr_uri("udp").removesuffix(";lr")
+                req.headers.set("Call-Info", f"<{auto}>;answer-after=0")
+            targets = [
+                (parse_uri(b.contact), binding_address(b) or resolve(parse_uri(b.contact)))
+                for b in decision.contacts
+            ]
+            self._fork(call, targets, now)
+            self.presence.changed(decision.user_id, now)
+        elif isinstance(decision, routing.Trunk):
+            self._out_through_trunk(call, decision, caller_text, now)
+        elif isinstance(decision, routing.Media):
+            assert self.media_address is not None
+            m = self.media_address
+            self._fork(call, [(SipUri(user=decision.feature, host=m.host, port=m.port), m)], now)
+
+    def _fork(self, call: ProxyCall, targets: list[tuple[SipUri, Address]], now: float) -> None:
+        self.forking.fork(call, targets, now, record_route=True, token=self.dialogs.route_proof(call, now))
+
+    def _out_through_trunk(
+        self, call: ProxyCall, decision: routing.Trunk, caller_text: str, now: float
+    ) -> None:
+        req = call.request
+        trunk = decision.hotline.trunk
+        call.max_seconds = decision.max_seconds
+        call.billed_user_id = decision.billed_user_id
+        call.trunk = trunk
+        call.original_from = req.headers.get("From")
+        carrier_from = replace(
+            req.from_, uri=SipUri(user=decision.caller_id, host=trunk.host), display_name=None
+        )
+        call.trunk_from = str(replace(carrier_from, params={}))
+        req.headers.set("From", str(carrier_from))
+        req.headers.set("P-Asserted-Identity", f"<sip:{decision.caller_id}@{trunk.host}>")
+        log.info("outbound %s -> %s via hotline %s", caller_text, decision.number, decision.hotline.number)
+        uri = SipUri(user=decision.number, host=trunk.host, port=trunk.port)
+        self._fork(call, [(uri, Address(trunk.transport, trunk.host, trunk.port))], now)
+
+    # ------------------------------------------------------------------ ForkOwner
+    def ringing(self, call: ProxyCall, now: float) -> None:
+        self.calls.ringing(call.request.call_id)
+
+    def answered(self, call: ProxyCall, branch: Branch, response: SipResponse, now: float) -> None:
+        if call.request.call_id in self.dialogs.dialogs:
+            self.dialogs.another_2xx(call, response)
+        else:
+            self.dialogs.answered(call, branch, response, now)
+
+    def failed(self, call: ProxyCall, best: SipResponse, now: float) -> None:
+        self.forking.send_final(call, best, now)
+        if call.callee_user_id is not None:
+            self.presence.changed(call.callee_user_id, now)
+        dnd = call.dnd_seen or "Do Not Disturb" in (best.headers.get("Reason") or "")
+        self.calls.failed(call.request.call_id, now, best.status, best.reason, dnd=dnd)
+
+    def retry(self, call: ProxyCall, branch: Branch, response: SipResponse) -> SipRequest | None:
+        return authorize(branch.request, response, call.trunk) if call.trunk is not None else None
