@@ -71,11 +71,21 @@ async def _start_sip(
 ) -> None:
     try:
         from server.sip.aio.service import start_sip_service, tune_gc_for_serving
+        from server.sip.flood import FloodPolicy
         from server.sip.proxy import ProxySettings
         from server.sip.snapshot import RoutingSnapshot
     except ImportError as exc:
         log.warning("SIP service not available in this build (%s); serving the HTTP API only", exc)
         return
+    flood = FloodPolicy(
+        rate=settings.sip_flood_rate,
+        burst=settings.sip_flood_burst,
+        ban_seconds=settings.sip_flood_ban_seconds,
+        auth_failures=settings.sip_auth_failures,
+        lockout_seconds=settings.sip_auth_lockout_seconds,
+        trusted_networks=tuple(settings.sip_trusted_networks),
+    )
+    log.info("SIP flood policy: %s", flood.describe())
     snapshot = RoutingSnapshot()
     holder: list[Any] = []
 
@@ -103,7 +113,7 @@ async def _start_sip(
         tcp_port=settings.sip_port,
         tls_port=settings.sip_tls_port,
         media_address=running.media_address,
-        settings=ProxySettings(route_key=settings.signing_key()),
+        settings=ProxySettings(route_key=settings.signing_key(), flood=flood),
     )
     holder.append(service)
     running.stop_callbacks.append(refresher.stop)

@@ -8,14 +8,16 @@ refused outside demo mode.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -57,6 +59,14 @@ class ServerSettings(BaseSettings):
     # sip_tls_port is set, else UDP.
     mobile_transport: Literal["auto", "udp", "tcp", "tls"] = "auto"
     media_enabled: bool = True
+    # SIP flood protection (per source address) and digest lockout; trusted networks are never limited
+    # (SBCs, carrier gateways, load generators): a list, or comma-separated in the environment.
+    sip_trusted_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    sip_flood_rate: float = Field(default=300.0, gt=0)
+    sip_flood_burst: float = Field(default=600.0, gt=0)
+    sip_flood_ban_seconds: float = Field(default=60.0, ge=0)
+    sip_auth_failures: int = Field(default=10, ge=1)
+    sip_auth_lockout_seconds: float = Field(default=300.0, ge=0)
 
     secret_key: SecretStr | None = None
     access_token_ttl: int = _POLICY.access_token_ttl
@@ -100,6 +110,23 @@ class ServerSettings(BaseSettings):
         if settings_cls.model_config.get("toml_file"):
             sources.append(TomlConfigSettingsSource(settings_cls))
         return tuple(sources)
+
+    @field_validator("sip_trusted_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> list[str]:
+        if value is None:
+            return []
+        items = value.split(",") if isinstance(value, str) else list(value)
+        out: list[str] = []
+        for item in (str(i).strip() for i in items):
+            if not item:
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"sip_trusted_networks: {item!r} is not an IP address or network") from exc
+            out.append(item)
+        return out
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> ServerSettings:

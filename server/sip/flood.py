@@ -6,6 +6,7 @@ so the log stays readable under attack.  Time is passed in; nothing here reads a
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections import deque
 from dataclasses import dataclass, field
@@ -23,6 +24,19 @@ class FloodPolicy:
     auth_window: float = 300.0
     lockout_seconds: float = 300.0
     exempt_hosts: frozenset[str] = frozenset()  # e.g. carrier trunks, the media service
+    # Networks never rate-limited or banned (CIDR, "10.0.0.0/8" or a single "203.0.113.7"): SBCs and
+    # carrier gateways that carry many users' traffic from one address, load generators.
+    trusted_networks: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One line for the log: the policy the PBX runs with."""
+        trusted = ", ".join(sorted(self.exempt_hosts) + list(self.trusted_networks)) or "none"
+        return (
+            f"{self.rate:g} requests/s per source (burst {self.burst:g}), "
+            f"banned {self.ban_seconds:g} s after {self.ban_after_drops} drops; "
+            f"{self.auth_failures} failed logins in {self.auth_window:g} s "
+            f"lock a user out of that source for {self.lockout_seconds:g} s; trusted: {trusted}"
+        )
 
 
 @dataclass(slots=True)
@@ -40,11 +54,34 @@ class FloodGuard:
     _failures: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
     _locked: dict[tuple[str, str], float] = field(default_factory=dict)  # (host, user) -> until
     _last_sweep: float = 0.0
+    _trusted_hosts: dict[str, bool] = field(default_factory=dict)
+    _networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._networks = [ipaddress.ip_network(n, strict=False) for n in self.policy.trusted_networks]
+
+    def trusted(self, host: str) -> bool:
+        if host in self.policy.exempt_hosts:
+            return True
+        if not self._networks:
+            return False
+        found = self._trusted_hosts.get(host)
+        if found is None:
+            try:
+                address = ipaddress.ip_address(host.strip("[]"))
+            except ValueError:
+                found = False
+            else:
+                found = any(address in n for n in self._networks)
+            if len(self._trusted_hosts) > 10_000:
+                self._trusted_hosts.clear()
+            self._trusted_hosts[host] = found
+        return found
 
     def allow(self, host: str, now: float) -> bool:
         """Whether to process a request from `host` at all (False: drop silently)."""
         p = self.policy
-        if host in p.exempt_hosts:
+        if self.trusted(host):
             return True
         until = self._banned.get(host)
         if until is not None:

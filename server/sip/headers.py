@@ -405,7 +405,10 @@ def _parse_name_addr(text: str) -> NameAddr:
         gt = rest.find(">")
         if gt < 0:
             raise SipParseError(400, "Missing > in address")
-        uri = parse_uri(rest[1:gt], other_schemes=True)
+        inner = rest[1:gt]
+        if inner != inner.strip(" \t\r\n") or not inner:
+            raise SipParseError(400, "Whitespace inside <> in address")
+        uri = parse_uri(inner, other_schemes=True)
         tail = rest[gt + 1 :].strip()
         if tail and not tail.startswith(";"):
             raise SipParseError(400, "Garbage after address")

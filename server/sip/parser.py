@@ -235,7 +235,7 @@ def _validate(message: SipMessage) -> None:
 def make_error_response(error: SipParseError) -> SipResponse | None:
     """A response for a request that failed to parse, if enough headers survived to address it.
 
-    Needs a parseable top Via plus From, To, Call-ID and CSeq; the reason phrase is the parse reason.
+    Needs a parseable top Via plus From, Call-ID and CSeq, and one To; the reason phrase is the parse reason.
     ACKs and responses never get an answer.
     """
     if not error.is_request or error.method == "ACK" or error.headers is None:
@@ -252,7 +252,7 @@ def make_error_response(error: SipParseError) -> SipResponse | None:
                 return None
         # Only answer if the answer itself is well-formed: the peer must be able to match it.
         parse_name_addr(headers.get("From") or "")
-        parse_name_addr(headers.get("To") or "")
+        to_value = _well_formed_to(headers.get("To") or "")
         parse_cseq(headers.get("CSeq") or "")
         if any(ch.isspace() for ch in headers.get("Call-ID") or " "):
             return None
@@ -260,12 +260,27 @@ def make_error_response(error: SipParseError) -> SipResponse | None:
         for value in vias:
             salvage.add("Via", value)
         for name in ("From", "To", "Call-ID", "CSeq"):
-            salvage.add(name, headers.get(name) or "")
+            salvage.add(name, to_value if name == "To" else headers.get(name) or "")
         request = SipRequest(method=error.method or "UNKNOWN", uri=SipUri(host="invalid"), headers=salvage)
         reason = error.reason.replace("\r", " ").replace("\n", " ")
         return make_response(request, error.status_hint, reason)
     except SipParseError:
         return None
+
+
+def _well_formed_to(value: str) -> str:
+    """The To of a request being refused, as its answer can carry it: as sent, or with the whitespace inside
+    its angle brackets removed (RFC 4475 3.1.2.9 wants that request answered 400); SipParseError else."""
+    try:
+        parse_name_addr(value)
+        return value
+    except SipParseError:
+        repaired = _SPACE_IN_ANGLES.sub(lambda m: f"<{m.group(1)}>", value)
+        parse_name_addr(repaired)
+        return repaired
+
+
+_SPACE_IN_ANGLES = re.compile(r"<\s*([^<>\s]+)\s*>")
 
 
 def _salvaged(error: SipParseError, head: bytes) -> SipParseError:

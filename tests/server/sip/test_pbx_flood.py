@@ -33,6 +33,17 @@ def test_exempt_hosts() -> None:
     assert all(g.allow("127.0.0.2", 0.0) for _ in range(100))
 
 
+def test_trusted_networks_are_never_limited_and_the_policy_describes_itself() -> None:
+    policy = FloodPolicy(rate=1, burst=1, trusted_networks=("10.1.0.0/16", "2001:db8::/32", "203.0.113.7"))
+    g = FloodGuard(policy)
+    for host in ("10.1.2.3", "2001:db8::5", "[2001:db8::6]", "203.0.113.7"):
+        assert all(g.allow(host, 0.0) for _ in range(50)), host
+    assert g.allow("10.2.0.1", 0.0) and not g.allow("10.2.0.1", 0.0)  # outside: limited
+    assert g.allow("not-an-address", 0.0) and not g.allow("not-an-address", 0.0)
+    line = policy.describe()
+    assert "1 requests/s per source" in line and "10.1.0.0/16" in line and "203.0.113.7" in line
+
+
 def test_auth_lockout_per_source_and_user(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, "server.sip.flood")
     g = FloodGuard(FloodPolicy(auth_failures=3, auth_window=60, lockout_seconds=300))

@@ -77,6 +77,12 @@ bad = {
         "quoted",
     ),
     "missing_closing_angle": (msg(R, replace(T, "To: <sip:bob@example.com")), 400, ">"),
+    # RFC 4475 3.1.2.9 (badaspec): no whitespace is allowed inside the angle brackets
+    "whitespace_inside_angle_brackets": (
+        msg(R, replace(T, 'To: "Watson, Thomas" < sip:t.watson@example.org >')),
+        400,
+        "Whitespace inside",
+    ),
     "garbage_after_addr": (msg(R, replace(T, "To: <sip:bob@example.com> junk")), 400, "Garbage"),
     "addr_spec_with_uri_headers": (msg(R, replace(T, "To: sip:bob@example.com?Subject=hi")), 400, "headers"),
     "max_forwards_too_big": (msg(R, replace(M, "Max-Forwards: 300")), 400, "Max-Forwards"),
