@@ -91,7 +91,6 @@ class Proxy:
     ) -> None:
         self.directory = directory
         self.settings = settings
-        self.media_address = media_address
         self.element = element = Element(local, settings.timers)
         self.journal = journal = Journal()
         self.auth = DigestAuthenticator(
@@ -141,6 +140,15 @@ class Proxy:
         )
         self.trunks = TrunkRegistrations(element, directory)
         self._next_housekeeping: float | None = None
+
+    @property
+    def media_address(self) -> Address | None:
+        """Where calls to feature numbers go (None: no media service, they get 480)."""
+        return self.router.media_address
+
+    @media_address.setter
+    def media_address(self, address: Address | None) -> None:
+        self.router.media_address = address
 
     # ------------------------------------------------------------------ driving
     def start(self, now: float, state: PbxState = PbxState()) -> None:

@@ -66,6 +66,7 @@ async def test_register_with_digest(pbx: tuple[SipService, InMemoryDirectory]) -
         rows=[["101", auth_field("101", "demo101"), DOMAIN]],
     )
     assert r.returncode == 0, r.errors
+    assert await service.journal.flush()  # the bindings reach the store with the next group commit
     assert [b.username for b in d.bindings.values()] == ["101"]
 
 
@@ -79,6 +80,7 @@ async def test_wrong_password_fails(pbx: tuple[SipService, InMemoryDirectory]) -
         timeout=4,
     )
     assert r.returncode != 0
+    assert await service.journal.flush()
     assert not d.bindings
 
 

@@ -1,10 +1,7 @@
-"""asyncio wiring of the PBX core: `SipTransportLayer` (UDP, TCP, TLS) in, the proxy called directly, one
-timer, and the journal committed in the background.
-
-The proxy never awaits, so each message is handled right in the transport's callback, in arrival order.
-Its output is sent once per event-loop iteration (`call_soon`), so a burst of requests read in one
-iteration is answered with one burst of sends.  Time is wall-clock (`time.time`), because binding
-expiry times and quota cut-offs are persisted and must survive a restart.
+"""The PBX on asyncio: the `Proxy` on the shared adapter (`CoreRunner`: transports in, the proxy called
+directly, sends flushed once per loop iteration, one timer), and the journal committed in the background.
+Time is wall-clock (`time.time`), because binding expiry times and quota cut-offs are persisted and must
+survive a restart.
 
 The journal writer (`JournalWriter`) commits what the proxy wrote in groups: it waits `group_delay`
 after the first pending write (or less when `group_size` are waiting), hands the whole batch to the
@@ -28,10 +25,10 @@ import platformdirs
 
 from server.sip import parser
 from server.sip.address import Address
+from server.sip.aio.runner import CoreRunner
 from server.sip.aio.transport import SipTransportLayer
 from server.sip.directory import Directory
 from server.sip.journal import PbxState, Write
-from server.sip.message import SipMessage
 from server.sip.proxy import Proxy, ProxySettings
 
 log = logging.getLogger("server.sip.aio.service")
@@ -131,82 +128,26 @@ class JournalWriter:
 
 
 class SipService:
-    """The running PBX: transports, the proxy, its timer and its journal writer."""
+    """The running PBX: its transports and the proxy on the shared `CoreRunner`, and the journal writer."""
 
     def __init__(self, proxy: Proxy, transports: SipTransportLayer, sink: JournalSink) -> None:
         self.proxy = proxy
         self.transports = transports
         self.ports: dict[str, int] = {}
         self.journal = JournalWriter(self, sink)
-        self._loop = asyncio.get_running_loop()
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_at: float | None = None
-        self._flush_scheduled = False
-        self._stopped = False
-        self.errors = 0
+        self.runner = CoreRunner(proxy, transports, after_flush=self._after_flush)
 
-    # ------------------------------------------------------------------ into the core
-    def _on_message(self, message: SipMessage, source: Address) -> None:
-        try:
-            self.proxy.receive(message, source, time.time())
-        except Exception:
-            self.errors += 1
-            log.exception("error handling a message from %s", source)
-        self._schedule_flush()
-
-    def _on_send_error(self, message: SipMessage, dest: Address, exc: Exception) -> None:
-        log.info("cannot reach %s: %s", dest, exc)
-        self.in_core(lambda now: self.proxy.send_failed(message, now))
-
-    def _fire_timer(self) -> None:
-        self._timer, self._timer_at = None, None
-        self.in_core(self.proxy.on_timer)
-
-    def in_core(self, work: Callable[[float], None]) -> None:
-        """Run `work(now)` on the proxy (anything outside a message: timers, commits, routing changes)."""
-        try:
-            work(time.time())
-        except Exception:
-            self.errors += 1
-            log.exception("error in the SIP core")
-        self._schedule_flush()
-
-    # ------------------------------------------------------------------ out of the core
-    def _schedule_flush(self) -> None:
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            self._loop.call_soon(self._flush)
-
-    def _flush(self) -> None:
-        self._flush_scheduled = False
-        for s in self.proxy.take_outgoing():
-            try:
-                self.transports.send(s.message, s.dest)
-            except (OSError, ValueError, RuntimeError) as e:  # unresolvable host, closed socket
-                log.info("cannot send to %s: %s", s.dest, e)
+    def _after_flush(self) -> None:
         if len(self.proxy.journal):
             self.journal.poke()
-        self._arm_timer()
 
-    def _arm_timer(self) -> None:
-        if self._stopped:
-            return
-        when = self.proxy.next_timer()
-        if when is None or (self._timer_at is not None and self._timer_at <= when):
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer_at = when
-        self._timer = self._loop.call_later(max(0.0, when - time.time()), self._fire_timer)
+    def in_core(self, work: Callable[[float], None]) -> None:
+        """Run `work(now)` on the proxy (anything outside a message: commits, routing changes, commands)."""
+        self.runner.in_core(work)
 
     async def stop(self) -> None:
-        self._stopped = True
-        if self._timer is not None:
-            self._timer.cancel()
-        await self.transports.stop()
+        await self.runner.stop()
         await self.journal.stop()
-        for _ in range(3):  # transports close their sockets on the next loop iterations
-            await asyncio.sleep(0)
 
 
 def tune_gc_for_serving(threshold: int = 20_000) -> None:
@@ -259,8 +200,8 @@ async def start_sip_service(
     """
     holder: list[SipService] = []
     layer = SipTransportLayer(
-        lambda m, s: holder[0]._on_message(m, s),
-        on_send_error=lambda m, d, e: holder[0]._on_send_error(m, d, e),
+        lambda m, s: holder[0].runner.on_message(m, s),
+        on_send_error=lambda m, d, e: holder[0].runner.on_send_error(m, d, e),
     )
     if tls_port is not None and tls_dir is None and (tls_cert is None or tls_key is None):
         tls_dir = Path(platformdirs.user_data_dir("softphone-server")) / "tls"
@@ -271,9 +212,8 @@ async def start_sip_service(
     service = SipService(proxy, layer, journal_sink or _discard)
     service.ports = dict(layer.ports)
     holder.append(service)
-    proxy.start(time.time(), state or PbxState())
+    service.in_core(lambda now: proxy.start(now, state or PbxState()))
     service.journal.start()
-    service._schedule_flush()
     core = "compiled" if (parser.__file__ or "").endswith((".so", ".pyd")) else "pure Python"
     log.info("SIP service listening on %s %s (media %s; SIP core %s)", host, service.ports, media, core)
     return service

@@ -53,6 +53,10 @@ class PbxThread:
 
         return self.call(wrapper())
 
+    def committed(self) -> None:
+        """Wait until the journal has handed everything the PBX wrote so far to the store."""
+        assert self.call(self.service.journal.flush())
+
     def change_user(self, user_id: int, **changes: object) -> None:
         """What an admin's edit does: new facts in the snapshot, and the PBX told which users changed."""
 

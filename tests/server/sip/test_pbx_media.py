@@ -75,6 +75,7 @@ def test_echo_test_through_the_pbx_returns_callers_tone(
         a.kill()
     levels = tone_levels(heard, [700, 1000], skip_s=0.8, max_s=1.5)
     assert levels[700] > 0.3, levels  # our own tone came back
+    pbx.committed()
     assert any(r.direction == "feature" for r in pbx.directory.calls.values())
 
 
@@ -98,6 +99,7 @@ def test_media_crash_leaves_other_calls_up(pbx_with_media: tuple[PbxThread, Medi
         pbx.call(supervisor.wait_ready(20), timeout=25)
         # the agents' call is untouched; registrations too
         assert a.find(lambda e: e["event"] == "CallStateChanged" and e["state"] == "disconnected") is None
+        pbx.committed()
         assert len(pbx.run(lambda: list(pbx.directory.bindings))) == 3
         # and the echo test works again after the restart
         c.command("hangup", call_id=echo)

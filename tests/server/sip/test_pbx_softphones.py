@@ -205,6 +205,7 @@ def test_call_between_stream_and_udp_clients(
     a.wait_state("confirmed", call)
     b.command("hangup", call_id=cb)
     a.wait_state("disconnected", call)
+    pbx.committed()
     assert any(x.source.startswith(transport) for x in pbx.directory.bindings.values())
 
 
@@ -229,6 +230,7 @@ def test_attended_transfer_with_replaces(pbx: PbxThread, peers: Callable[..., Cl
     )
     a.wait_state("disconnected", ab, timeout=20)
     a.wait_state("disconnected", ac, timeout=20)
+    pbx.committed()
     history = pbx.run(lambda: list(pbx.directory.call_history))
     assert any(r.caller == "102" and r.callee == "103" and r.answer for r in history)
 
@@ -262,6 +264,7 @@ def test_quota_cut_off_ends_the_call_on_both_sides(pbx: PbxThread, peers: Callab
         if trunk.poll() is None:
             trunk.kill()
             trunk.wait(5)
+    pbx.committed()
     seconds = pbx.run(lambda: pbx.directory.outbound_seconds.get(101, 0.0))
     assert 2.0 < seconds < 10.0
     rec = next(r for r in pbx.run(lambda: list(pbx.directory.calls.values())) if r.direction == "outbound")
