@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from server.domain.bulk_users import InvalidRows
 from server.domain.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,21 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     return error_response(exc.status, exc.code, exc.message, exc.fields, headers)
+
+
+async def _invalid_rows(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InvalidRows)
+    body = {
+        "error": {
+            "code": exc.code,
+            "message": exc.message,
+            "fields": {},
+            "rows": [
+                {"row": r.row, "code": r.code, "message": r.message, "fields": r.fields} for r in exc.rows
+            ],
+        }
+    }
+    return JSONResponse(body, status_code=exc.status)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -62,6 +78,7 @@ async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(InvalidRows, _invalid_rows)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from mypy_extensions import mypyc_attr
+
 from server.sip.carriers import normalize_number
 from server.sip.directory import Hotline, SipCredential, UserRouting
 
@@ -47,6 +49,7 @@ def _number_key(number: str) -> str:
     return normalize_number(number) or number.lstrip("+")
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # tests fill it by hand (memory_directory.InMemoryDirectory)
 @dataclass
 class RoutingSnapshot:
     """Implements `server.sip.directory.Directory` from memory; the mutators are for its loader."""

@@ -8,6 +8,10 @@ from fastapi import APIRouter, Path, Response, status
 
 from server.api.deps import ContextDep, CurrentAdmin, SessionDep
 from server.api.schemas.admin import (
+    BulkDeviceCreated,
+    BulkUserCreate,
+    BulkUserCreated,
+    BulkUserResult,
     DevicePublic,
     ExtensionCreate,
     ExtensionPublic,
@@ -16,10 +20,10 @@ from server.api.schemas.admin import (
     UserUpdate,
 )
 from server.api.schemas.common import ERROR_RESPONSES
-from server.domain import people
+from server.domain import bulk_users, people
 from server.domain.clock import period_of
 from server.domain.context import DomainContext
-from server.domain.models import Role, User
+from server.domain.models import DeviceKind, RingMethod, Role, User
 
 router = APIRouter(prefix="/admin/users", tags=["admin"], responses=ERROR_RESPONSES)
 
@@ -74,6 +78,56 @@ async def create_user(
         actor_id=admin.id,
     )
     return user_public(user, ctx)
+
+
+@router.post(
+    "/bulk",
+    status_code=status.HTTP_201_CREATED,
+    responses={422: {"description": "some rows cannot be created: `error.rows` lists each with its fields"}},
+)
+async def create_users_in_bulk(
+    body: BulkUserCreate, admin: CurrentAdmin, session: SessionDep, ctx: ContextDep
+) -> BulkUserResult:
+    """Many users in one transaction (all or none).  Rows without a password cost no hashing: those agents
+    set theirs with the SMS-code reset on first use.  `dry_run` validates only."""
+    rows = [
+        bulk_users.NewUser(
+            full_name=r.full_name,
+            phone=r.phone,
+            email=r.email or None,
+            password=r.password,
+            role=Role(r.role),
+            extensions=tuple(r.extensions),
+            devices=tuple(
+                bulk_users.NewDevice(DeviceKind(d.kind), d.sip_username, d.sip_password, d.label)
+                for d in r.devices
+            ),
+            allow_outbound=r.allow_outbound,
+            monthly_minutes=r.monthly_minutes,
+            ring_method=RingMethod(r.ring_method),
+            mobile_number=r.mobile_number or None,
+        )
+        for r in body.rows
+    ]
+    created = await bulk_users.create_users(
+        session, ctx=ctx, company=admin.company, rows=rows, actor_id=admin.id, dry_run=body.dry_run
+    )
+    return BulkUserResult(
+        created=len(created),
+        users=[
+            BulkUserCreated(
+                id=c.user.id,
+                full_name=c.user.full_name,
+                phone=c.user.phone,
+                extensions=list(c.extensions),
+                devices=[
+                    BulkDeviceCreated(id=d.id, kind=d.kind, sip_username=d.sip_username)  # type: ignore[arg-type]
+                    for d in c.devices
+                ],
+            )
+            for c in created
+        ],
+    )
 
 
 @router.get("/{user_id}")

@@ -42,6 +42,53 @@ class UserCreate(BaseModel):
     desktop_device: bool = True
 
 
+class BulkDevice(BaseModel):
+    kind: DeviceKindName = "desktop"
+    sip_username: Text40 | None = Field(default=None, description="default: u<extension>-<kind>")
+    sip_password: Secret | None = Field(default=None, description="default: random")
+    label: Text100 = ""
+
+
+class BulkUserRow(BaseModel):
+    full_name: Text200
+    phone: Text40
+    email: Text255 | None = None
+    password: Secret | None = Field(
+        default=None, description="none: the agent sets one on first use (SMS code), no hashing cost now"
+    )
+    role: Literal["admin", "agent"] = "agent"
+    extensions: list[Text40] = Field(default_factory=list, max_length=10)
+    devices: list[BulkDevice] = Field(default_factory=lambda: [BulkDevice()], max_length=10)
+    allow_outbound: bool = True
+    monthly_minutes: int | None = Field(default=None, ge=0, le=1_000_000)
+    ring_method: RingMethodName = "all"
+    mobile_number: Text40 | None = None
+
+
+class BulkUserCreate(BaseModel):
+    rows: list[BulkUserRow] = Field(min_length=1, max_length=5000)
+    dry_run: bool = Field(default=False, description="validate only (an import preview): nothing is written")
+
+
+class BulkDeviceCreated(BaseModel):
+    id: int
+    kind: DeviceKindName
+    sip_username: str
+
+
+class BulkUserCreated(BaseModel):
+    id: int
+    full_name: str
+    phone: str
+    extensions: list[str]
+    devices: list[BulkDeviceCreated]
+
+
+class BulkUserResult(BaseModel):
+    created: int
+    users: list[BulkUserCreated]
+
+
 class UserUpdate(BaseModel):
     full_name: Text200 | None = None
     phone: Text40 | None = None
