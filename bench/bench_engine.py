@@ -100,8 +100,9 @@ def main() -> int:
             ratio = statistics.median(t200) / statistics.median(b200)
             rows.append(("  ratio engine callee / baresip callee", f"{ratio:.2f}", "setup to 200 OK"))
         r = cpu_rss_during_call(caller, callee.uri, args.call_seconds, None)
-        rows.append((f"CPU in a {r['codec']} call (caller engine)", f"{r['cpu'][0]:.1f} % of a core",
-                     "goal < 5 %"))
+        rows.append(
+            (f"CPU in a {r['codec']} call (caller engine)", f"{r['cpu'][0]:.1f} % of a core", "goal < 5 %")
+        )
         rows.append(("RSS in the call (caller engine)", f"{r['rss'][0]:.1f} MB", f"MOS {r['mos']}"))
         if bare is not None:
             rb = cpu_rss_during_call(caller, bare.uri, args.call_seconds, psutil.Process(bare.proc.pid))
@@ -111,8 +112,13 @@ def main() -> int:
             rss = f"{rb['rss'][0]:.1f} / {rb['rss'][1]:.1f} MB"
             rows.append(("RSS in that call: engine / baresip", rss, ""))
         before, after, growth = rss_growth(caller, callee.uri, args.calls)
-        rows.append((f"RSS after {args.calls} sequential calls", f"{before:.1f} -> {after:.1f} MB",
-                     f"growth {growth:+.2f} MB (goal < 5 MB)"))
+        rows.append(
+            (
+                f"RSS after {args.calls} sequential calls",
+                f"{before:.1f} -> {after:.1f} MB",
+                f"growth {growth:+.2f} MB (goal < 5 MB)",
+            )
+        )
     finally:
         caller.quit()
         callee.quit()

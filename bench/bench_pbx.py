@@ -1,21 +1,22 @@
-"""REGISTER/s with digest auth and calls/s through our PBX and Kamailio 5.6, measured in the same run.
+"""Our PBX as shipped against Kamailio 5.6 and the sippy B2BUA, measured in the same run: the highest rate of
+digest REGISTERs and of calls each passes on a sipp rate ladder, and the server CPU each spends.
 
-Both servers get the same sipp scenarios (tests/interop/sipp), the same users and passwords, MD5 digest
-with qop=auth (sipp 3.6 answers nothing else), loopback UDP, no flood limits:
+The product as shipped: `softphone-server run --config <file>` on its own database (SQLite file, and a
+PostgreSQL cluster with default durability), a company made with `softphone-server create-company`, 1,000
+agents made through the admin API (`POST /admin/users/bulk`: extension N, an IP-phone device with SIP user
+N and password demoN), flood limits lifted for the load generator by the config (`sip_trusted_networks`).
+Kamailio 5.6 runs bench/kamailio/kamailio.cfg (registrar + record-routing proxy with digest auth, the same
+users and passwords); sippy's b2bua_simple relays calls without auth (it has none).  One extra row runs our
+SIP core alone over an in-memory directory with nothing persisted: labelled as such, it is not the product.
 
-* register: REGISTER -> 401 -> REGISTER with credentials -> 200, users taken in turn from a users file;
-* call: INVITE -> 407 -> ACK -> INVITE with credentials -> 100/180/200 -> ACK -> 100 ms -> BYE -> 200,
-  answered by a sipp UAS registered as the callee.
+The ladder: each rate runs `--step` seconds of sipp traffic (`-r rate`, calls unbounded in number); a rate
+passes with 0 failed, at most 1 % retransmitted requests and the backlog drained (sipp done within 0.5 s
+of the last call's planned end).  Climbing stops at the first rate that fails.  Scenarios (tests/interop/sipp):
+REGISTER -> 401 -> REGISTER with credentials -> 200; INVITE -> 407 -> ACK -> INVITE -> 100/180/200 -> ACK ->
+1 s -> BYE -> 200, to a sipp UAS registered as extension 2000.  "CPU ms" is the server's CPU (all its
+processes and threads) per completed REGISTER or call at the highest passing rate.
 
-Our PBX runs in its own process (this file with --serve), with uvloop when installed (--no-uvloop to
-compare) and `tune_gc_for_serving()`.  Kamailio runs bench/kamailio/kamailio.cfg (registrar +
-record-routing proxy with auth) with `--kamailio-children` UDP workers.  Rates are completed
-transactions per wall-clock second with a bounded number of concurrent sipp calls; runs with failures
-are reported as such.  "CPU ms" is server CPU per completed transaction (Kamailio: its whole process
-group): on a shared machine the wall-clock ratio mostly says how much CPU the other processes left
-each server, the CPU ratio does not.
-
-Run:  .venv/bin/python bench/bench_pbx.py [--registers 20000] [--calls 1000] [--concurrency 50]
+Run:  .venv/bin/python bench/bench_pbx.py [--db sqlite,postgres] [--agents 1000] [--step 5]
 """
 
 from __future__ import annotations
@@ -28,35 +29,62 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import ROOT, ProductServer, free_port, postgres_cluster, process_cpu  # noqa: E402
+
 SCENARIOS = ROOT / "tests" / "interop" / "sipp"
 KAMAILIO_CFG = ROOT / "bench" / "kamailio" / "kamailio.cfg"
 KAMAILIO_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
-DOMAIN = "demo.local"
+DOMAIN = "bench.local"
 CALLEE = "2000"
+HOLD_MS = 1000
+REGISTER_LADDER = (500, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10000, 12000)
+CALL_LADDER = (25, 50, 100, 200, 300, 400, 500, 600, 800, 1000, 1250, 1500, 2000, 2500)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def agents(n: int) -> list[str]:
+    return [str(1000 + i) for i in range(n)]
 
 
-def users(n: int) -> list[str]:
-    return [f"{1000 + i}" for i in range(n)]
+# ---------------------------------------------------------------------------------------------- servers
+@dataclass
+class Target:
+    name: str
+    port: int
+    cpu: Callable[[], float]
+    stop: Callable[[], None]
 
 
-# ---------------------------------------------------------------------------------------------- our PBX
-def serve(port: int, n_users: int, use_uvloop: bool = True) -> None:
+def start_product(n_agents: int, database_url: str | None, label: str) -> tuple[Target, float]:
+    """The shipped server with `n_agents` agents (+ the callee); returns it and the bulk creation time."""
+    server = ProductServer(
+        domain=DOMAIN, database_url=database_url, settings={"sip_trusted_networks": ["127.0.0.1"]}
+    )
+    server.create_company()
+    server.start()
+    rows: list[dict[str, object]] = [
+        {
+            "full_name": f"Agent {u}",
+            "phone": f"0913{int(u):06d}",
+            "extensions": [u],
+            "devices": [{"kind": "ip_phone", "sip_username": u, "sip_password": f"demo{u}"}],
+        }
+        for u in [*agents(n_agents), CALLEE]
+    ]
+    seconds = server.bulk_create(rows)
+    return Target(label, server.sip_port, server.cpu, server.cleanup), seconds
+
+
+def serve_in_memory(port: int, n_agents: int) -> None:
+    """--serve: our SIP core alone over an InMemoryDirectory, nothing persisted (not the product)."""
     sys.path.insert(0, str(ROOT))
     from server.sip.aio.service import event_loop_factory, start_sip_service, tune_gc_for_serving
     from server.sip.flood import FloodPolicy
@@ -65,103 +93,87 @@ def serve(port: int, n_users: int, use_uvloop: bool = True) -> None:
 
     async def main() -> None:
         d = InMemoryDirectory()
-        for i, u in enumerate([*users(n_users), CALLEE]):
-            d.add_user(i + 1, u)
+        for i, u in enumerate([*agents(n_agents), CALLEE]):
+            d.add_user(i + 1, u, domain=DOMAIN)
             d.add_device(i + 1, u, f"demo{u}")
-        settings = ProxySettings(
-            auth_algorithms=("MD5",), flood=FloodPolicy(exempt_hosts=frozenset({"127.0.0.1"}))
-        )
+        settings = ProxySettings(flood=FloodPolicy(trusted_networks=("127.0.0.1",)))
         service = await start_sip_service(directory=d, udp_port=port, tcp_port=None, settings=settings)
         tune_gc_for_serving()
-        print("ready", service.ports["udp"], flush=True)
+        print("ready", flush=True)
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         await stop.wait()
         await service.stop()
 
-    with asyncio.Runner(loop_factory=event_loop_factory(prefer_uvloop=use_uvloop)) as runner:
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
         runner.run(main())
 
 
-@dataclass
-class Server:
-    name: str
-    port: int
-    proc: subprocess.Popen[bytes]
-    group: bool = False  # the server forks workers in its own process group (Kamailio)
-
-    def stop(self) -> None:
-        if self.group:
-            # the workers must go too, not only the main process
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            if self.group:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.kill()
-            self.proc.wait(5)
-
-
-def start_ours(n_users: int, use_uvloop: bool = True) -> Server:
+def start_in_memory(n_agents: int) -> Target:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(port), "--users", str(n_users)]
-        + ([] if use_uvloop else ["--no-uvloop"]),
+        [sys.executable, __file__, "--serve", str(port), "--agents", str(n_agents)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
     assert proc.stdout is not None
-    line = proc.stdout.readline().decode()
-    if not line.startswith("ready"):
+    if not proc.stdout.readline().startswith(b"ready"):
         proc.kill()
-        raise RuntimeError("our PBX did not start")
-    return Server("ours", port, proc)
+        raise RuntimeError("in-memory core did not start")
+    return Target(
+        "ours, SIP core in memory (not shipped)", port, lambda: process_cpu(proc.pid), _stopper(proc)
+    )
 
 
-def start_kamailio(children: int, workdir: Path) -> Server | None:
+def _stopper(proc: subprocess.Popen[bytes], group: bool = False) -> Callable[[], None]:
+    def stop() -> None:
+        if group:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        if proc.poll() is None:
+            proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            if group:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+            proc.kill()
+            proc.wait(5)
+
+    return stop
+
+
+def start_kamailio(children: int, workdir: Path) -> Target | None:
     binary = shutil.which("kamailio") or "/usr/sbin/kamailio"
     if not Path(binary).exists():
         return None
     port = free_port()
     cfg = workdir / "kamailio.cfg"
-    cfg.write_text(KAMAILIO_CFG.read_text().replace("@PORT@", str(port)).replace("@CHILDREN@", str(children)))
+    text = KAMAILIO_CFG.read_text().replace("@PORT@", str(port)).replace("@CHILDREN@", str(children))
+    cfg.write_text(text.replace("demo.local", DOMAIN))
     proc = subprocess.Popen(
-        [
-            binary,
-            "-f",
-            str(cfg),
-            "-DD",
-            "-E",
-            "-L",
-            KAMAILIO_MODULES,
-            "-m",
-            "128",
-            "-M",
-            "16",
-            "-P",
-            str(workdir / "kamailio.pid"),
-            "-Y",
-            str(workdir),
-        ],
+        [binary, "-f", str(cfg), "-DD", "-E", "-L", KAMAILIO_MODULES, "-m", "256", "-M", "16"]
+        + ["-P", str(workdir / "kamailio.pid"), "-Y", str(workdir)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    target = Target(
+        "kamailio 5.6", port, lambda: process_cpu(proc.pid, group=True), _stopper(proc, group=True)
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        if _options_ping(port):
-            return Server("kamailio", port, proc, group=True)
+        if options_ping(port):
+            return target
         time.sleep(0.1)
-    Server("kamailio", port, proc, group=True).stop()
+    target.stop()
     return None
 
 
-def _options_ping(port: int) -> bool:
+def options_ping(port: int) -> bool:
+    import socket
+
     msg = (
         f"OPTIONS sip:{DOMAIN} SIP/2.0\r\n"
         f"Via: SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bKping{time.time_ns()}\r\n"
@@ -178,101 +190,97 @@ def _options_ping(port: int) -> bool:
             return False
 
 
+def find_sippy() -> str | None:
+    """sippy's b2bua_simple, in a venv of its own (it ships a top-level `tests` package that shadows ours):
+    $SIPPY_B2BUA, or ~/.cache/softphone-bench/sippy-venv, created from PyPI when missing."""
+    explicit = os.environ.get("SIPPY_B2BUA")
+    if explicit and Path(explicit).exists():
+        return explicit
+    venv = Path.home() / ".cache" / "softphone-bench" / "sippy-venv"
+    binary = venv / "bin" / "b2bua_simple"
+    if not binary.exists():
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
+            subprocess.run(
+                [sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=120
+            )
+            subprocess.run(
+                [str(venv / "bin" / "pip"), "install", "-q", "sippy"],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+    return str(binary) if binary.exists() else None
+
+
+@contextlib.contextmanager
+def sippy_b2bua(uas_port: int) -> Iterator[Target | None]:
+    binary = find_sippy()
+    if binary is None:
+        yield None
+        return
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "-f", "-l", "127.0.0.1", "-p", str(port), "-n", f"127.0.0.1:{uas_port}", "-L", "/dev/null"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    target = Target("sippy B2BUA (no auth)", port, lambda: process_cpu(proc.pid), _stopper(proc))
+    deadline = time.monotonic() + 15
+    while not options_ping(port):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            target.stop()
+            yield None
+            return
+        time.sleep(0.2)
+    try:
+        yield target
+    finally:
+        target.stop()
+
+
 # ---------------------------------------------------------------------------------------------- sipp
 @dataclass
-class Run:
-    ok: int
-    failed: int
-    seconds: float
-    cpu: float = 0.0  # CPU seconds the server's processes used during the run
+class Step:
+    rate: int
+    ok: int = 0
+    failed: int = 0
+    sent: int = 0
+    retrans: int = 0
+    elapsed: float = 0.0
+    planned: float = 0.0
+    cpu: float = 0.0
 
     @property
-    def rate(self) -> float:
-        return self.ok / self.seconds if self.seconds > 0 else 0.0
+    def retrans_pct(self) -> float:
+        return 100.0 * self.retrans / self.sent if self.sent else 0.0
+
+    @property
+    def drained(self) -> bool:
+        return self.elapsed <= self.planned + 0.5
+
+    @property
+    def passed(self) -> bool:
+        return self.ok > 0 and self.failed == 0 and self.retrans_pct <= 1.0 and self.drained
 
     @property
     def cpu_ms(self) -> float:
-        """Server CPU milliseconds per completed transaction: the fair figure on a shared machine,
-        where the wall-clock rate also depends on how much CPU the other processes leave us."""
-        return 1000 * self.cpu / self.ok if self.ok else 0.0
+        return 1000.0 * self.cpu / self.ok if self.ok else 0.0
+
+    def verdict(self) -> str:
+        if self.passed:
+            return "pass"
+        why = []
+        if self.failed:
+            why.append(f"{self.failed} failed")
+        if self.retrans_pct > 1.0:
+            why.append(f"{self.retrans_pct:.1f}% retrans")
+        if not self.drained:
+            why.append(f"backlog {self.elapsed - self.planned:.1f} s")
+        return ", ".join(why) or "nothing completed"
 
 
-def server_cpu(server: Server) -> float:
-    """CPU seconds (user + system) of the server's process, or of its whole process group."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        pid, pgrp = int(stat.parent.name), int(fields[2])
-        if pid == server.proc.pid or (server.group and pgrp == server.proc.pid):
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
-
-
-def sipp(
-    port: int,
-    scenario: str,
-    rows: list[str],
-    *,
-    calls: int,
-    concurrency: int,
-    rate: float,
-    workdir: Path,
-    local_port: int | None = None,
-    timeout: float = 120,
-    background: bool = False,
-) -> Run | subprocess.Popen[bytes]:
-    inf = workdir / f"{scenario}-{time.time_ns()}.csv"
-    inf.write_text("SEQUENTIAL\n" + "\n".join(rows) + "\n")
-    args = [
-        "sipp",
-        f"127.0.0.1:{port}",
-        "-sf",
-        str(SCENARIOS / scenario),
-        "-inf",
-        str(inf),
-        "-m",
-        str(calls),
-        "-l",
-        str(concurrency),
-        "-r",
-        f"{rate:g}",
-        "-i",
-        "127.0.0.1",
-        "-p",
-        str(local_port or free_port()),
-        "-nostdin",
-        "-timeout",
-        f"{timeout:.0f}",
-        "-timeout_error",
-        "-buff_size",
-        str(4 << 20),
-        "-recv_timeout",
-        "4000",
-        "-max_recv_loops",
-        "10000",
-        "-cid_str",
-        f"%u-%p-{os.urandom(3).hex()}@%s",
-        "-trace_err",
-        "-error_file",
-        str(workdir / f"{scenario}.err"),
-    ]
-    if background:
-        return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
-    start = time.monotonic()
-    out = subprocess.run(args, capture_output=True, cwd=workdir, timeout=timeout + 30).stdout.decode(
-        errors="replace"
-    )
-    seconds = time.monotonic() - start
-    err = workdir / f"{scenario}.err"
-    if os.environ.get("BENCH_DEBUG"):
-        print(out[-2500:], file=sys.stderr)
-        if err.exists():
-            print(err.read_text(errors="replace")[:3000], file=sys.stderr)
-    return Run(_counter(out, "Successful call"), _counter(out, "Failed call"), seconds)
+_SENT = re.compile(r"^\s*\S+\s+---------->\s+(\d+)\s+(\d+)", re.M)
+_TOTAL_TIME = re.compile(r"(\d+\.\d+) s\s+\d+\s+\S+\(UDP\)")
 
 
 def _counter(screen: str, name: str) -> int:
@@ -280,214 +288,281 @@ def _counter(screen: str, name: str) -> int:
     return int(found[-1]) if found else 0
 
 
-def bench_register(port: int, n: int, count: int, concurrency: int, workdir: Path) -> Run:
-    rows = [f"{u};[authentication username={u} password=demo{u}];{DOMAIN}" for u in users(n)]
-    result = sipp(
-        port, "register_auth.xml", rows, calls=count, concurrency=concurrency, rate=100000, workdir=workdir
+def sipp_args(port: int, scenario: Path, inf: Path, workdir: Path, *extra: str) -> list[str]:
+    return [
+        "sipp",
+        f"127.0.0.1:{port}",
+        "-sf",
+        str(scenario),
+        "-inf",
+        str(inf),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(free_port()),
+        "-nostdin",
+        "-buff_size",
+        str(8 << 20),
+        "-max_recv_loops",
+        "10000",
+        "-cid_str",
+        f"%u-%p-{os.urandom(3).hex()}@%s",
+        "-trace_err",
+        "-error_file",
+        str(workdir / f"{scenario.stem}.err"),
+        *extra,
+    ]
+
+
+def rows_file(workdir: Path, name: str, rows: list[str]) -> Path:
+    path = workdir / name
+    path.write_text("SEQUENTIAL\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def run_step(
+    target: Target, scenario: Path, inf: Path, rate: int, seconds: float, hold: float, workdir: Path
+) -> Step:
+    count = int(rate * seconds)
+    args = sipp_args(
+        target.port, scenario, inf, workdir, "-r", str(rate), "-m", str(count), "-l", str(max(1000, rate * 4))
     )
-    assert isinstance(result, Run)
-    return result
+    args += ["-timeout", f"{seconds + hold + 30:.0f}", "-timeout_error", "-recv_timeout", "8000"]
+    step = Step(rate, planned=seconds + hold)
+    before = target.cpu()
+    start = time.monotonic()
+    out = subprocess.run(args, capture_output=True, cwd=workdir, timeout=seconds + hold + 90).stdout.decode(
+        errors="replace"
+    )
+    wall = time.monotonic() - start
+    step.cpu = target.cpu() - before
+    step.ok, step.failed = _counter(out, "Successful call"), _counter(out, "Failed call")
+    step.sent = sum(int(m) for m, _ in _SENT.findall(out))
+    step.retrans = sum(int(r) for _, r in _SENT.findall(out))
+    total = _TOTAL_TIME.findall(out)
+    step.elapsed = float(total[-1]) if total else wall
+    if step.ok + step.failed < count:
+        step.failed += count - step.ok - step.failed
+    return step
+
+
+@dataclass
+class Ladder:
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def best(self) -> Step | None:
+        passed = [s for s in self.steps if s.passed]
+        return passed[-1] if passed else None
+
+    @property
+    def first_failure(self) -> Step | None:
+        return next((s for s in self.steps if not s.passed), None)
+
+
+def climb(rates: tuple[int, ...], one: Callable[[int], Step], label: str) -> Ladder:
+    ladder = Ladder()
+    for rate in rates:
+        step = one(rate)
+        ladder.steps.append(step)
+        print(
+            f"  {label:42} {rate:6d}/s  ok {step.ok:7d}  failed {step.failed:5d}  retrans {step.retrans_pct:5.2f}%"
+            f"  {step.elapsed:5.1f}/{step.planned:.1f} s  {step.cpu_ms:6.3f} CPU-ms  {step.verdict()}",
+            flush=True,
+        )
+        if not step.passed:
+            break
+        time.sleep(1.0)  # registrations and dialogs of this step settle before the next one
+    return ladder
+
+
+def register_ladder(target: Target, n_agents: int, seconds: float, workdir: Path) -> Ladder:
+    inf = rows_file(
+        workdir,
+        f"reg-{target.port}.csv",
+        [f"{u};[authentication username={u} password=demo{u}];{DOMAIN}" for u in agents(n_agents)],
+    )
+    return climb(
+        REGISTER_LADDER,
+        lambda r: run_step(target, SCENARIOS / "register_auth.xml", inf, r, seconds, 0.0, workdir),
+        f"{target.name} REGISTER",
+    )
 
 
 @contextlib.contextmanager
-def answering_uas(target_port: int, uas_port: int, count: int, workdir: Path) -> Iterator[None]:
-    """A sipp UAS on `uas_port` answering up to `count` calls with 200, stopped on exit."""
-    uas = sipp(
-        target_port,
-        "uas_answer_200.xml",
-        ["x"],
-        calls=count,
-        concurrency=5000,
-        rate=100000,
-        workdir=workdir,
-        local_port=uas_port,
-        background=True,
-    )
-    assert isinstance(uas, subprocess.Popen)
+def callee_uas(target_port: int, workdir: Path, register: bool = True) -> Iterator[int]:
+    """A sipp UAS answering every call with 200 (registered as extension 2000 when `register`)."""
+    uas_port = free_port()
+    if register:
+        inf = rows_file(
+            workdir,
+            "callee.csv",
+            [f"{CALLEE};[authentication username={CALLEE} password=demo{CALLEE}];{DOMAIN};{uas_port}"],
+        )
+        subprocess.run(
+            sipp_args(
+                target_port, SCENARIOS / "register_contact.xml", inf, workdir, "-m", "1", "-timeout", "20"
+            ),
+            capture_output=True,
+            cwd=workdir,
+            timeout=40,
+        )
+    inf = rows_file(workdir, "uas.csv", ["x"])
+    args = sipp_args(target_port, SCENARIOS / "uas_answer_200.xml", inf, workdir, "-m", "100000000")
+    args[args.index("-p") + 1] = str(uas_port)
+    uas = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
+    time.sleep(0.5)
     try:
-        yield
+        yield uas_port
     finally:
+        uas.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
             uas.wait(10)
         if uas.poll() is None:
             uas.kill()
-            uas.wait(5)
 
 
-def bench_calls(port: int, n: int, count: int, concurrency: int, workdir: Path) -> Run:
-    uas_port = free_port()
-    reg = sipp(
-        port,
-        "register_contact.xml",
-        [f"{CALLEE};[authentication username={CALLEE} password=demo{CALLEE}];{DOMAIN};{uas_port}"],
-        calls=1,
-        concurrency=1,
-        rate=10,
-        workdir=workdir,
+def call_scenario(workdir: Path, auth: bool) -> Path:
+    """The tests' call scenario, holding each call `HOLD_MS` before the BYE."""
+    source = SCENARIOS / ("uac_call.xml" if auth else "uac_call_noauth.xml")
+    text = re.sub(r'<pause milliseconds="\d+"/>', f'<pause milliseconds="{HOLD_MS}"/>', source.read_text())
+    path = workdir / f"hold-{source.name}"
+    path.write_text(text)
+    return path
+
+
+def call_ladder(target: Target, n_agents: int, seconds: float, workdir: Path, *, auth: bool = True) -> Ladder:
+    scenario = call_scenario(workdir, auth)
+    creds = "[authentication username={u} password=demo{u}]" if auth else "-"
+    inf = rows_file(
+        workdir,
+        f"calls-{target.port}.csv",
+        [f"{u};{creds.format(u=u)};{DOMAIN};{CALLEE}" for u in agents(n_agents)],
     )
-    assert isinstance(reg, Run)
-    if reg.ok != 1:
-        return Run(0, count, 0.0)
-    with answering_uas(port, uas_port, count, workdir):
-        time.sleep(0.3)
-        rows = [f"{u};[authentication username={u} password=demo{u}];{DOMAIN};{CALLEE}" for u in users(n)]
-        result = sipp(
-            port, "uac_call.xml", rows, calls=count, concurrency=concurrency, rate=100000, workdir=workdir
+    return climb(
+        CALL_LADDER,
+        lambda r: run_step(target, scenario, inf, r, seconds, HOLD_MS / 1000 + 0.2, workdir),
+        f"{target.name} calls",
+    )
+
+
+# ---------------------------------------------------------------------------------------------- report
+@dataclass
+class Row:
+    target: str
+    register: Ladder | None = None
+    calls: Ladder | None = None
+    setup: str = ""
+
+
+def _cell(ladder: Ladder | None) -> tuple[str, str, float]:
+    if ladder is None:
+        return "-", "-", 0.0
+    best = ladder.best
+    fail = ladder.first_failure
+    top = "top" if fail is None else f"fails {fail.rate}: {fail.verdict()}"
+    if best is None:
+        return "none", top, 0.0
+    return f"{best.rate}", top, best.cpu_ms
+
+
+def report(rows: list[Row], reference: Row | None, args: argparse.Namespace) -> None:
+    uv = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    print(
+        f"\nPBX benchmark ({time.strftime('%Y-%m-%d %H:%M')}): sipp rate ladder on loopback UDP, {args.step:g} s per rate, "
+        f"{args.agents} agents, MD5 digest, calls held {HOLD_MS} ms; {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f}; ours on {uv}; Kamailio children={args.kamailio_children}"
+    )
+    header = (
+        f"{'server':44} {'REGISTER/s':>10} {'CPU ms':>7} {'x Kam':>6}   {'calls/s':>7} {'CPU ms':>7} {'x Kam':>6}  "
+        f"{'x sippy':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    kam_reg = (
+        reference.register.best.rate if reference and reference.register and reference.register.best else 0
+    )
+    kam_calls = reference.calls.best.rate if reference and reference.calls and reference.calls.best else 0
+    sippy = next((r for r in rows if r.target.startswith("sippy")), None)
+    sippy_calls = sippy.calls.best.rate if sippy and sippy.calls and sippy.calls.best else 0
+    for row in rows:
+        reg, reg_top, reg_cpu = _cell(row.register)
+        calls, calls_top, calls_cpu = _cell(row.calls)
+        reg_x = f"{int(reg) / kam_reg:.2f}" if reg.isdigit() and kam_reg else "-"
+        calls_x = f"{int(calls) / kam_calls:.2f}" if calls.isdigit() and kam_calls else "-"
+        sippy_x = f"{int(calls) / sippy_calls:.2f}" if calls.isdigit() and sippy_calls else "-"
+        print(
+            f"{row.target:44} {reg:>10} {reg_cpu:7.3f} {reg_x:>6}   {calls:>7} {calls_cpu:7.3f} {calls_x:>6}  {sippy_x:>7}"
         )
-        assert isinstance(result, Run)
-        return result
-
-
-def find_sippy(explicit: str | None) -> str | None:
-    """The sippy B2BUA (`b2bua_simple`). sippy ships a top-level `tests` package that shadows ours, so it
-    lives in its own venv: --sippy PATH, $SIPPY_B2BUA, or ~/.cache/softphone-bench/sippy-venv
-    (create it with: python -m venv ~/.cache/softphone-bench/sippy-venv && <venv>/bin/pip install sippy)."""
-    candidates = [
-        explicit,
-        os.environ.get("SIPPY_B2BUA"),
-        str(Path.home() / ".cache" / "softphone-bench" / "sippy-venv" / "bin" / "b2bua_simple"),
-    ]
-    return next((c for c in candidates if c and Path(c).exists()), None)
-
-
-def bench_sippy_calls(b2bua: str, n: int, count: int, concurrency: int, workdir: Path) -> Run:
-    """sippy's simple B2BUA relays every call to one next hop (our sipp UAS); it has no registrar and no
-    auth, so its scenario is the call without the 407 round trip (less work than ours)."""
-    uas_port, port = free_port(), free_port()
-    with answering_uas(port, uas_port, count, workdir):
-        b2b = subprocess.Popen(
-            [
-                b2bua,
-                "-f",
-                "-l",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "-n",
-                f"127.0.0.1:{uas_port}",
-                "-L",
-                str(workdir / "sippy.log"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        server = Server("sippy", port, b2b)
-        try:
-            deadline = time.monotonic() + 15
-            while not _options_ping(port):
-                if time.monotonic() > deadline or b2b.poll() is not None:
-                    return Run(0, count, 0.0)
-                time.sleep(0.2)
-            rows = [f"{u};-;{DOMAIN};{CALLEE}" for u in users(n)]
-            result = sipp(
-                port,
-                "uac_call_noauth.xml",
-                rows,
-                calls=count,
-                concurrency=concurrency,
-                rate=100000,
-                workdir=workdir,
-            )
-            assert isinstance(result, Run)
-            return result
-        finally:
-            server.stop()
+        print(f"{'':44} {reg_top:>27}   {calls_top}{('   ' + row.setup) if row.setup else ''}")
+    print(
+        "Rates are the highest passing rung (0 failed, <= 1 % retransmissions, backlog drained); CPU ms is the\n"
+        "server's CPU per completed transaction at that rung; x Kam / x sippy: ratio of passing rates."
+    )
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--serve", type=int, help=argparse.SUPPRESS)
-    p.add_argument("--no-uvloop", action="store_true", help="run our PBX on the standard asyncio loop")
-    p.add_argument("--users", type=int, default=200)
-    p.add_argument("--registers", type=int, default=20000)
-    p.add_argument("--calls", type=int, default=1000)
-    p.add_argument("--concurrency", type=int, default=50, help="concurrent REGISTER transactions")
-    p.add_argument("--call-concurrency", type=int, default=60, help="concurrent calls (each holds 100 ms)")
+    p.add_argument("--agents", type=int, default=1000)
+    p.add_argument("--db", default="sqlite,postgres", help="databases the shipped server runs on")
+    p.add_argument("--step", type=float, default=5.0, help="seconds of traffic per rate")
     p.add_argument("--kamailio-children", type=int, default=2)
-    p.add_argument("--sippy", help="path of sippy's b2bua_simple (see find_sippy)")
+    p.add_argument("--skip", default="", help="comma-separated: kamailio,sippy,memory")
     args = p.parse_args()
     if args.serve is not None:
-        serve(args.serve, args.users, not args.no_uvloop)
+        serve_in_memory(args.serve, args.agents)
         return 0
     if shutil.which("sipp") is None:
-        print("sipp is not installed")
+        print("sipp is not installed (scripts/bootstrap installs it)")
         return 2
-    results: dict[str, dict[str, Run]] = {}
-    load_before = os.getloadavg()[0]
+    skip = set(args.skip.split(","))
+    rows: list[Row] = []
+    reference: Row | None = None
     with tempfile.TemporaryDirectory(prefix="bench-pbx-") as tmp:
         work = Path(tmp)
-        servers: list[Server] = []
-        try:
-            ours = start_ours(args.users, not args.no_uvloop)
-            servers.append(ours)
+
+        def measure(target: Target, *, auth: bool = True, calls_only: bool = False) -> Row:
+            row = Row(target.name)
+            if not calls_only:
+                row.register = register_ladder(target, args.agents, args.step, work)
+            with callee_uas(target.port, work, register=auth):
+                row.calls = call_ladder(target, args.agents, args.step, work, auth=auth)
+            return row
+
+        if "kamailio" not in skip:
             kam = start_kamailio(args.kamailio_children, work)
-            if kam is not None:
-                servers.append(kam)
+            if kam is None:
+                print("kamailio not available: no reference")
             else:
-                print("kamailio not available: measuring our PBX only")
-            for s in servers:
-                results[s.name] = {}
-                for test, run in (
-                    (
-                        "REGISTER/s (digest)",
-                        lambda p: bench_register(p, args.users, args.registers, args.concurrency, work),
-                    ),
-                    (
-                        "calls/s (407, 200, ACK, BYE)",
-                        lambda p: bench_calls(p, args.users, args.calls, args.call_concurrency, work),
-                    ),
-                ):
-                    before = server_cpu(s)
-                    result = run(s.port)
-                    result.cpu = server_cpu(s) - before
-                    results[s.name][test] = result
-            b2bua = find_sippy(args.sippy)
-            sippy_run = (
-                bench_sippy_calls(b2bua, args.users, args.calls, args.call_concurrency, work)
-                if b2bua
-                else None
-            )
-        finally:
-            for s in servers:
-                s.stop()
-    print(
-        f"\nPBX benchmark: loopback UDP, MD5 digest, {args.concurrency} concurrent REGISTERs, "
-        f"{args.call_concurrency} concurrent calls, {os.cpu_count()} CPUs; "
-        f"Kamailio children={args.kamailio_children}; ours on "
-        f"{'asyncio' if args.no_uvloop or importlib.util.find_spec('uvloop') is None else 'uvloop'}, "
-        f"load average before {load_before:.1f}"
-    )
-    header = (
-        f"{'test':30} {'ours /s':>8} {'failed':>6} {'kamailio /s':>11} {'failed':>6} {'ours/kam':>8}"
-        f" {'ours CPU ms':>11} {'kam CPU ms':>10} {'kam/ours CPU':>12}"
-    )
-    print(header)
-    print("-" * len(header))
-    for test in results["ours"]:
-        o = results["ours"][test]
-        k = results.get("kamailio", {}).get(test)
-        cols = f"{test:30} {o.rate:8.0f} {o.failed:6d} "
-        if k is None:
-            cols += f"{'-':>11} {'-':>6} {'-':>8} {o.cpu_ms:11.3f} {'-':>10} {'-':>12}"
-        else:
-            rate_ratio = o.rate / k.rate if k.rate else 0.0
-            cpu_ratio = k.cpu_ms / o.cpu_ms if o.cpu_ms else 0.0
-            cols += (
-                f"{k.rate:11.0f} {k.failed:6d} {rate_ratio:8.2f} {o.cpu_ms:11.3f} {k.cpu_ms:10.3f}"
-                f" {cpu_ratio:12.2f}"
-            )
-        print(cols)
-    print("CPU ms: server CPU (user + system) per completed REGISTER or call; kam/ours CPU is the")
-    print("throughput ratio the two would reach with the same CPU each, whatever else runs on the machine.")
-    calls = results["ours"]["calls/s (407, 200, ACK, BYE)"]
-    if sippy_run is None:
-        print("sippy B2BUA: not found (see --sippy); not measured")
-    else:
-        ratio = calls.rate / sippy_run.rate if sippy_run.rate else 0.0
-        print(
-            f"sippy B2BUA calls/s (no auth): {sippy_run.rate:.0f} ({sippy_run.failed} failed); "
-            f"ours with auth / sippy = {ratio:.2f}"
-        )
+                try:
+                    reference = measure(kam)
+                    rows.append(reference)
+                finally:
+                    kam.stop()
+        for db in [d for d in args.db.split(",") if d]:
+            with contextlib.ExitStack() as stack:
+                url = stack.enter_context(postgres_cluster()) if db == "postgres" else None
+                target, seconds = start_product(args.agents, url, f"ours as shipped, {db}")
+                stack.callback(target.stop)
+                row = measure(target)
+                row.setup = f"({args.agents + 1} agents created through the bulk API in {seconds:.1f} s)"
+                rows.append(row)
+        if "memory" not in skip:
+            target = start_in_memory(args.agents)
+            try:
+                rows.append(measure(target))
+            finally:
+                target.stop()
+        if "sippy" not in skip:
+            with callee_uas(5060, work, register=False) as uas_port, sippy_b2bua(uas_port) as sippy:
+                if sippy is None:
+                    print("sippy B2BUA not available")
+                else:
+                    row = Row(sippy.name)
+                    row.calls = call_ladder(sippy, args.agents, args.step, work, auth=False)
+                    rows.append(row)
+    report(rows, reference, args)
     return 0
 
 

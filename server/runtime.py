@@ -114,6 +114,7 @@ async def _start_sip(
         tls_port=settings.sip_tls_port,
         media_address=running.media_address,
         settings=ProxySettings(route_key=settings.signing_key(), flood=flood),
+        dns_servers=settings.dns_servers or None,
     )
     holder.append(service)
     running.stop_callbacks.append(refresher.stop)

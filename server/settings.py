@@ -67,6 +67,9 @@ class ServerSettings(BaseSettings):
     sip_flood_ban_seconds: float = Field(default=60.0, ge=0)
     sip_auth_failures: int = Field(default=10, ge=1)
     sip_auth_lockout_seconds: float = Field(default=300.0, ge=0)
+    # Where carrier gateways named by host name are looked up (RFC 3263: NAPTR/SRV/A): "host" or
+    # "host:port"; empty: the system's resolver (/etc/resolv.conf).
+    dns_servers: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     secret_key: SecretStr | None = None
     access_token_ttl: int = _POLICY.access_token_ttl
@@ -110,6 +113,14 @@ class ServerSettings(BaseSettings):
         if settings_cls.model_config.get("toml_file"):
             sources.append(TomlConfigSettingsSource(settings_cls))
         return tuple(sources)
+
+    @field_validator("dns_servers", mode="before")
+    @classmethod
+    def _dns_servers(cls, value: Any) -> list[str]:
+        if value is None:
+            return []
+        items = value.split(",") if isinstance(value, str) else list(value)
+        return [str(i).strip() for i in items if str(i).strip()]
 
     @field_validator("sip_trusted_networks", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from server.sip.dialogs import DialogTable
 from server.sip.directory import CallRecord, Directory, Hotline, UserRouting
 from server.sip.element import Element, resolve
 from server.sip.forking import Branch, Forking, ProxyCall
+from server.sip.locator import Locator, is_address
 from server.sip.message import SipRequest, SipResponse, make_response, new_tag
 from server.sip.presence_server import PresenceServer
 from server.sip.registrar import Registrar, binding_address
@@ -27,6 +28,7 @@ from server.sip.uri import SipUri, parse_uri
 log = logging.getLogger("server.sip.calls")
 
 DND_REASON = 'SIP;cause=486;text="Do Not Disturb"'
+FAILOVER = frozenset({408, 503})  # a gateway that timed out, could not be reached or is overloaded
 
 
 class CallRouter:
@@ -40,6 +42,7 @@ class CallRouter:
         calls: CallLog,
         directory: Directory,
         registrar: Registrar,
+        locator: Locator,
         media_address: Address | None,
     ) -> None:
         self.element = element
@@ -49,6 +52,7 @@ class CallRouter:
         self.calls = calls
         self.directory = directory
         self.registrar = registrar
+        self.locator = locator
         self.media_address = media_address
 
     def inbound_hotline(self, req: SipRequest, source: Address) -> tuple[str, Hotline] | None:
@@ -156,6 +160,14 @@ class CallRouter:
     ) -> None:
         req = call.request
         trunk = decision.hotline.trunk
+        targets = self.locator.targets(trunk, now)
+        if not targets:
+            resp = make_response(req, 503, "Carrier gateway not located yet", to_tag=new_tag())
+            resp.headers.add("Retry-After", "5")
+            log.warning("outbound call %s: no address for trunk host %s yet", req.call_id, trunk.host)
+            self.failed(call, resp, now)
+            return
+        call.trunk_targets = targets[1:]
         call.max_seconds = decision.max_seconds
         call.billed_user_id = decision.billed_user_id
         call.trunk = trunk
@@ -167,8 +179,10 @@ class CallRouter:
         req.headers.set("From", str(carrier_from))
         req.headers.set("P-Asserted-Identity", f"<sip:{decision.caller_id}@{trunk.host}>")
         log.info("outbound %s -> %s via hotline %s", caller_text, decision.number, decision.hotline.number)
-        uri = SipUri(user=decision.number, host=trunk.host, port=trunk.port)
-        self._fork(call, [(uri, Address(trunk.transport, trunk.host, trunk.port))], now)
+        # a gateway named by host name keeps its name in the Request-URI (RFC 3263); no port when SRV applies
+        port = trunk.port if is_address(trunk.host) or trunk.port != 5060 else None
+        uri = SipUri(user=decision.number, host=trunk.host, port=port)
+        self._fork(call, [(uri, targets[0])], now)
 
     # ------------------------------------------------------------------ ForkOwner
     def ringing(self, call: ProxyCall, now: float) -> None:
@@ -187,5 +201,27 @@ class CallRouter:
         dnd = call.dnd_seen or "Do Not Disturb" in (best.headers.get("Reason") or "")
         self.calls.failed(call.request.call_id, now, best.status, best.reason, dnd=dnd)
 
-    def retry(self, call: ProxyCall, branch: Branch, response: SipResponse) -> SipRequest | None:
-        return authorize(branch.request, response, call.trunk) if call.trunk is not None else None
+    def retry(
+        self, call: ProxyCall, branch: Branch, response: SipResponse
+    ) -> tuple[SipRequest, Address] | None:
+        if call.trunk is None:
+            return None
+        if response.status in (401, 407):
+            if call.cseq_offset:
+                return None  # the credentials were refused
+            again = authorize(branch.request, response, call.trunk)
+            if again is None:
+                return None
+            call.cseq_offset = 1
+            return again, branch.dest
+        if response.status in FAILOVER and call.trunk_targets:
+            dest, call.trunk_targets = call.trunk_targets[0], call.trunk_targets[1:]
+            log.info(
+                "call %s: gateway %s failed (%d), trying %s",
+                call.request.call_id,
+                branch.dest,
+                response.status,
+                dest,
+            )
+            return self.element.with_via(branch.request.copy(), dest), dest
+        return None

@@ -256,7 +256,9 @@ class _InDialogRelay:
     def failed(self, call: ProxyCall, best: SipResponse, now: float) -> None:
         self.forking.send_final(call, best, now)
 
-    def retry(self, call: ProxyCall, branch: Branch, response: SipResponse) -> SipRequest | None:
+    def retry(
+        self, call: ProxyCall, branch: Branch, response: SipResponse
+    ) -> tuple[SipRequest, Address] | None:
         return None
 
 

@@ -19,7 +19,7 @@ cancelled before that is marked and cancelled on its first provisional.  The bes
 lowest `_rank`: 6xx, then 486, then an auth challenge, other 4xx, 487, 480, 408, then the rest.  The
 owner (the call router, the message relay, the in-dialog relay) decides what a call means; forking only
 moves responses.  A trunk that challenges the PBX gets the request again with credentials through the
-owner's `retry`.
+owner's `retry`, and so does the next gateway of a carrier when one failed (RFC 3263 4.3).
 """
 
 from __future__ import annotations
@@ -99,8 +99,11 @@ class ForkOwner(Protocol):
         """Every branch failed: answer upstream with `best` (`Forking.send_final`) or otherwise."""
         ...
 
-    def retry(self, call: ProxyCall, branch: Branch, response: SipResponse) -> SipRequest | None:
-        """The request again for a branch that answered 401/407 (a trunk asking the PBX for credentials)."""
+    def retry(
+        self, call: ProxyCall, branch: Branch, response: SipResponse
+    ) -> tuple[SipRequest, Address] | None:
+        """The request again, and where to, for a branch that failed with `response`: a trunk asking the PBX
+        for credentials (401/407), a carrier gateway that failed while another one may answer (RFC 3263)."""
         ...
 
 
@@ -140,6 +143,7 @@ class ProxyCall:
     dnd_seen: bool = False
     no_answer: bool = False  # the ring timeout cancelled the branches
     trunk: Trunk | None = None  # a call out through this carrier trunk
+    trunk_targets: tuple[Address, ...] = ()  # the trunk's other gateway addresses, tried when one fails
     message: QueuedMessage | None = None  # the message relay's copy to store (MESSAGE)
 
     @property
@@ -321,12 +325,10 @@ class Forking:
             branch.final = resp
             if call.final_sent:
                 return True
-            if status in (401, 407) and call.cseq_offset == 0:
-                again = call.owner.retry(call, branch, resp)
-                if again is not None:
-                    call.cseq_offset = 1
-                    self.add_branch(call, again, branch.dest, now)
-                    return True
+            again = call.owner.retry(call, branch, resp)
+            if again is not None:
+                self.add_branch(call, again[0], again[1], now)
+                return True
             if all(b.final is not None for b in call.branches.values()):
                 self._dispatch(call, V.LAST_FAILURE, branch, resp, now)
         return True

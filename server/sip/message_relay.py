@@ -122,5 +122,7 @@ class MessageRelay:
         else:
             self.forking.send_final(call, best, now)
 
-    def retry(self, call: ProxyCall, branch: Branch, response: SipResponse) -> SipRequest | None:
+    def retry(
+        self, call: ProxyCall, branch: Branch, response: SipResponse
+    ) -> tuple[SipRequest, Address] | None:
         return None

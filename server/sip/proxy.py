@@ -38,6 +38,7 @@ from server.sip.errors import SipParseError
 from server.sip.flood import FloodGuard, FloodPolicy
 from server.sip.forking import Forking
 from server.sip.journal import Journal, PbxState
+from server.sip.locator import Locator
 from server.sip.message import SipRequest, SipResponse, make_response, new_tag
 from server.sip.message_relay import MessageRelay
 from server.sip.presence import PresenceAgent
@@ -100,6 +101,7 @@ class Proxy:
         self.flood = FloodGuard(replace(settings.flood, exempt_hosts=settings.flood.exempt_hosts | exempt))
         self.registrar = Registrar(directory, journal, self.auth, self.flood)
         self.calls = CallLog(journal)
+        self.locator = Locator()
         self.forking = Forking(element, ring_timeout=settings.ring_timeout)
         self.dialogs = DialogTable(
             element=element,
@@ -136,9 +138,10 @@ class Proxy:
             calls=self.calls,
             directory=directory,
             registrar=self.registrar,
+            locator=self.locator,
             media_address=media_address,
         )
-        self.trunks = TrunkRegistrations(element, directory)
+        self.trunks = TrunkRegistrations(element, directory, self.locator)
         self._next_housekeeping: float | None = None
 
     @property
@@ -162,6 +165,7 @@ class Proxy:
             self.presence.restore(p.user_id, p.status, p.note, p.expires_at)
         self.calls.adopt(list(state.running_calls), now)
         self.dialogs.rearm(now)
+        self.locator.want([h.trunk for h in self.directory.all_hotlines()], now)
         self._next_housekeeping = now + self.settings.housekeeping_interval
 
     def take_outgoing(self) -> list[Send]:
@@ -206,7 +210,8 @@ class Proxy:
         self.messages.committed(seq, now)
 
     def routing_changed(self, user_ids: set[int], now: float) -> None:
-        """The snapshot has new facts for these users (DND, devices...): tell their watchers."""
+        """New facts in the snapshot (users' DND, devices, hotlines): tell watchers, locate new gateways."""
+        self.locator.want([h.trunk for h in self.directory.all_hotlines()], now)
         for uid in user_ids:
             if self.presence.watched(uid):
                 self.presence.changed(uid, now)
@@ -216,6 +221,7 @@ class Proxy:
         return self.dialogs.hang_up(call_id, now, reason=ADMIN_HANGUP_REASON, cause="administrator")
 
     def _housekeeping(self, now: float) -> None:
+        self.locator.want([h.trunk for h in self.directory.all_hotlines()], now)
         self.trunks.tick(now)
         self.dialogs.housekeeping(now)
         for uid in {b.user_id for b in self.registrar.expire(now)}:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from server.sip.address import Address
 from server.sip.directory import Directory, Trunk
 from server.sip.element import Element, hostport
+from server.sip.locator import Locator
 from server.sip.message import SipRequest, SipResponse
 from server.sip.trunks import TrunkRegistration, trunk_key
 
@@ -16,9 +17,10 @@ SCAN_INTERVAL = 30.0
 
 
 class TrunkRegistrations:
-    def __init__(self, element: Element, directory: Directory) -> None:
+    def __init__(self, element: Element, directory: Directory, locator: Locator) -> None:
         self.element = element
         self.directory = directory
+        self.locator = locator
         self.registrations: dict[tuple[str, int, str], TrunkRegistration] = {}
         self._next_scan = 0.0
 
@@ -37,7 +39,10 @@ class TrunkRegistrations:
                     self.registrations[key] = TrunkRegistration(trunk)
         for reg in self.registrations.values():
             if not reg.in_flight and now >= reg.refresh_at:
-                dest = Address(reg.trunk.transport, reg.trunk.host, reg.trunk.port)
+                targets = self.locator.targets(reg.trunk, now)
+                if not targets:
+                    continue  # its name is being resolved
+                dest = targets[0]
                 local = self.element.local_for(dest.transport)
                 req = reg.register(f"sip:{reg.trunk.username}@{hostport(local)}", dest.transport)
                 self._send(reg, self.element.with_via(req, dest), dest, now)

@@ -25,6 +25,7 @@ import platformdirs
 
 from server.sip import parser
 from server.sip.address import Address
+from server.sip.aio.dns import GatewayResolver, make_resolver
 from server.sip.aio.runner import CoreRunner
 from server.sip.aio.transport import SipTransportLayer
 from server.sip.directory import Directory
@@ -130,16 +131,24 @@ class JournalWriter:
 class SipService:
     """The running PBX: its transports and the proxy on the shared `CoreRunner`, and the journal writer."""
 
-    def __init__(self, proxy: Proxy, transports: SipTransportLayer, sink: JournalSink) -> None:
+    def __init__(
+        self,
+        proxy: Proxy,
+        transports: SipTransportLayer,
+        sink: JournalSink,
+        dns_servers: list[str] | None = None,
+    ) -> None:
         self.proxy = proxy
         self.transports = transports
         self.ports: dict[str, int] = {}
         self.journal = JournalWriter(self, sink)
         self.runner = CoreRunner(proxy, transports, after_flush=self._after_flush)
+        self.gateways = GatewayResolver(proxy.locator, self.in_core, make_resolver(dns_servers))
 
     def _after_flush(self) -> None:
         if len(self.proxy.journal):
             self.journal.poke()
+        self.gateways.poke()
 
     def in_core(self, work: Callable[[float], None]) -> None:
         """Run `work(now)` on the proxy (anything outside a message: commits, routing changes, commands)."""
@@ -147,6 +156,7 @@ class SipService:
 
     async def stop(self) -> None:
         await self.runner.stop()
+        await self.gateways.stop()
         await self.journal.stop()
 
 
@@ -189,12 +199,14 @@ async def start_sip_service(
     tls_dir: str | Path | None = None,
     tls_cert: str | Path | None = None,
     tls_key: str | Path | None = None,
+    dns_servers: list[str] | None = None,
 ) -> SipService:
     """Bind the listeners and start the PBX; `.ports` has the bound ports ({"udp": .., "tcp": .., "tls": ..}).
 
     `state` is what the database had (bindings, running calls, stored messages); `journal_sink` commits
     the PBX's writes (None: they are dropped, for tests of the SIP core alone).  A port of 0 picks a free
-    one; None disables the transport.  With `tcp_port == udp_port == 0` TCP gets its own free port.  TLS
+    one; None disables the transport.  `dns_servers` ("host[:port]") locate carrier gateways named by host
+    name (default: the system's resolver).  With `tcp_port == udp_port == 0` TCP gets its own free port.  TLS
     uses `tls_cert`/`tls_key`, else a self-signed certificate kept in `tls_dir` (default: the user data
     dir of softphone-server).
     """
@@ -209,7 +221,7 @@ async def start_sip_service(
     local = {t: layer.local_address(t) for t in layer.ports}
     media = Address("udp", media_address[0], int(media_address[1])) if media_address else None
     proxy = Proxy(directory, local=local, media_address=media, settings=settings or ProxySettings())
-    service = SipService(proxy, layer, journal_sink or _discard)
+    service = SipService(proxy, layer, journal_sink or _discard, dns_servers)
     service.ports = dict(layer.ports)
     holder.append(service)
     service.in_core(lambda now: proxy.start(now, state or PbxState()))

@@ -22,6 +22,7 @@ class PbxThread:
         settings: ProxySettings | None = None,
         udp_port: int = 0,
         tls_dir: str | None = None,
+        dns_servers: list[str] | None = None,
     ) -> None:
         self.directory = directory
         self.loop = asyncio.new_event_loop()
@@ -38,6 +39,7 @@ class PbxThread:
                 settings=settings,
                 tls_port=0 if tls_dir else None,
                 tls_dir=tls_dir,
+                dns_servers=dns_servers,
             )
         )
         self.port = self.service.ports["udp"]

@@ -536,3 +536,77 @@ async def test_auto_answer_users_get_call_info_answer_after(w: World) -> None:
     assert "answer-after=0" in (only(w.c, "INVITE").headers.get("Call-Info") or "")
     await w.call(w.a, "102")
     assert only(w.b, "INVITE").headers.get("Call-Info") is None
+
+
+async def test_in_dialog_requests_toward_a_carrier_carry_the_hotline_it_saw(w: World) -> None:
+    await w.call(w.a, "0961234567")
+    invite_from_a = w.a.last_sent("INVITE")
+    out = only(w.trunk_inbox(), "INVITE")
+    assert out.from_.uri.user == VIETTEL.number
+    ok = make_response(out, 200, to_tag="carrier1")
+    ok.headers.add("Contact", "<sip:84961234567@127.0.0.2:5090>")
+    await w.net.deliver(ok, TRUNK)
+    (ok_at_a,) = w.a.responses("INVITE")
+    assert ok_at_a.from_.uri.user == "101"
+    await w.a.ack_2xx(invite_from_a, ok_at_a)
+    ack = only(w.trunk_inbox(), "ACK")
+    assert ack.from_.uri.user == VIETTEL.number and ack.from_tag == out.from_tag
+    # a re-INVITE from the caller: the carrier sees the hotline; the caller its own From in the answer
+    reinvite = in_dialog(w.a, "INVITE", ok_at_a, invite_from_a, uac=True)
+    await w.a.send(reinvite)
+    at_trunk = only(w.trunk_inbox(), "INVITE")
+    assert at_trunk.from_.uri.user == VIETTEL.number and at_trunk.from_tag == out.from_tag
+    await w.net.deliver(make_response(at_trunk, 200), TRUNK)
+    (r,) = w.a.responses("INVITE")
+    assert r.status == 200 and r.from_.uri.user == "101"
+    # the carrier hangs up: its BYE names the hotline in To; the caller gets its own From back
+    bye = SipRequest("BYE", invite_from_a.contacts[0].uri)
+    for name, value in (
+        ("Via", "SIP/2.0/UDP 127.0.0.2:5090;branch=z9hG4bKcarrierbye1"),
+        ("Max-Forwards", "70"),
+        ("From", ok.headers.get("To") or ""),
+        ("To", out.headers.get("From") or ""),
+        ("Call-ID", ok.call_id),
+        ("CSeq", "5 BYE"),
+    ):
+        bye.headers.add(name, value)
+    for rr in out.headers.get_all("Record-Route"):
+        bye.headers.add("Route", rr)
+    await w.net.deliver(bye, TRUNK)
+    at_a = only(w.a, "BYE")
+    assert at_a.to.uri.user == "101" and at_a.to_tag == invite_from_a.from_tag
+    await w.net.deliver(make_response(at_a, 200), w.a.addr)
+    bye_ok = [m for m in w.trunk_inbox() if isinstance(m, SipResponse) and m.cseq[1] == "BYE"]
+    assert bye_ok and bye_ok[0].status == 200 and bye_ok[0].to.uri.user == VIETTEL.number
+
+
+NAMED = Hotline("02873000005", "viettel", Trunk("carrier.test", 5060))
+GW1, GW2 = Address("udp", "127.0.0.51", 5060), Address("udp", "127.0.0.52", 5060)
+
+
+async def test_a_gateway_named_by_host_name_is_used_once_located_with_failover(w: World) -> None:
+    w.dir.add_hotline("demo.local", NAMED)
+    r = await w.call(w.a, "0961234567", headers=[("X-Hotline", NAMED.number)])
+    assert r is not None and r.status == 503 and r.headers.get("Retry-After")  # not located yet
+    assert ("carrier.test", 5060, "udp") in w.proxy.locator.take_wanted()
+    w.proxy.locator.found(("carrier.test", 5060, "udp"), (GW1, GW2), w.clock.now + 60)
+    await w.call(w.a, "0961234567", headers=[("X-Hotline", NAMED.number)])
+    first_try = only(w.net.inbox(GW1), "INVITE")
+    assert first_try.uri.host == "carrier.test" and first_try.uri.port is None  # the name stays in the R-URI
+    await w.net.deliver(make_response(first_try, 503, to_tag="gw1"), GW1)
+    second_try = only(w.net.inbox(GW2), "INVITE")
+    assert second_try.branch != first_try.branch and second_try.cseq == first_try.cseq
+    assert not w.a.responses("INVITE")  # the caller does not see the first gateway's failure
+    ok = make_response(second_try, 200, to_tag="gw2")
+    ok.headers.add("Contact", "<sip:84961234567@127.0.0.52:5060>")
+    await w.net.deliver(ok, GW2)
+    assert statuses(w.a, "INVITE") == [200]
+
+
+async def test_when_every_gateway_fails_the_caller_gets_the_best_answer(w: World) -> None:
+    w.dir.add_hotline("demo.local", NAMED)
+    w.proxy.locator.found(("carrier.test", 5060, "udp"), (GW1, GW2), w.clock.now + 60)
+    await w.call(w.a, "0961234567", headers=[("X-Hotline", NAMED.number)])
+    await w.net.deliver(make_response(only(w.net.inbox(GW1), "INVITE"), 503, to_tag="g1"), GW1)
+    await w.net.deliver(make_response(only(w.net.inbox(GW2), "INVITE"), 486, to_tag="g2"), GW2)
+    assert statuses(w.a, "INVITE") == [486]
