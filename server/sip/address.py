@@ -27,6 +27,16 @@ class Address:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{self.transport}:{host}:{self.port}"
 
+    # Written out so that mypyc compiles them (dataclass's generated ones stay interpreted): addresses are
+    # dictionary keys on every message.
+    def __hash__(self) -> int:
+        return hash((self.transport, self.host, self.port))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Address):
+            return NotImplemented
+        return self.port == other.port and self.host == other.host and self.transport == other.transport
+
 
 def parse_address(text: str) -> Address:
     """The inverse of `Address.__str__` ("udp:127.0.0.1:5060", "tcp:[::1]:5060"); ValueError otherwise."""

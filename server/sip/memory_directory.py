@@ -77,7 +77,7 @@ class InMemoryDirectory(RoutingSnapshot):
         )
         self.users[user_id] = u
         self._company_ids[domain] = company_id
-        self._refresh(domain)
+        self._refresh(domain, user_id)
         return u
 
     def add_device(
@@ -103,32 +103,31 @@ class InMemoryDirectory(RoutingSnapshot):
             enabled=enabled,
         )
         self.credentials[(u.domain, username)] = c
-        self._refresh(u.domain)
+        self._refresh(u.domain, user_id)
         return c
 
     def set_user(self, user_id: int, **changes: object) -> UserRouting:
-        u = replace(self.users[user_id], **changes)  # type: ignore[arg-type]
+        old = self.users[user_id]
+        u = replace(old, **changes)  # type: ignore[arg-type]
         self.users[user_id] = u
-        self._refresh(u.domain)
+        self._drop_users([user_id])  # its old extensions go
+        self._refresh(u.domain, user_id)
         return u
 
     def add_hotline(self, domain: str, hotline: Hotline) -> None:
         self.hotlines_by_domain.setdefault(domain, []).append(hotline)
         self._company_ids.setdefault(domain, 1)
-        self._refresh(domain)
+        self._refresh(domain, -1)
 
-    def _refresh(self, _domain: str) -> None:
-        """Rebuild the snapshot from the set-up tables (tests may put several domains in one company)."""
-        usage = self._usage
-        RoutingSnapshot.__init__(self)
-        self._usage = usage
-        for domain, company_id in self._company_ids.items():
-            hotlines = tuple(self.hotlines_by_domain.get(domain, ()))
-            self._put_company(CompanyFacts(company_id, domain, hotlines))
-            for u in self.users.values():
-                if u.domain == domain:
-                    creds = tuple(c for c in self.credentials.values() if c.user_id == u.user_id)
-                    self._put_user(UserFacts(u, creds), take_usage=False)
+    def _refresh(self, domain: str, user_id: int | None = None) -> None:
+        """Put the domain's company (hotlines) and one user (or all of the domain's) back in the snapshot."""
+        company_id = self._company_ids[domain]
+        self._put_company(CompanyFacts(company_id, domain, tuple(self.hotlines_by_domain.get(domain, ()))))
+        for u in self.users.values():
+            if u.domain == domain and user_id in (None, u.user_id):
+                self._drop_users([u.user_id])
+                creds = tuple(c for c in self.credentials.values() if c.user_id == u.user_id)
+                self._put_user(UserFacts(u, creds), take_usage=False)
 
     def seconds_used(self, user_id: int, period: str) -> float:
         """Minutes a test set up with `minutes_used` count in every month, plus what calls added."""

@@ -253,6 +253,21 @@ class TransactionKey:
     sent_by: str = ""
     server: bool = False
 
+    # Written out so that mypyc compiles them (dataclass's generated ones stay interpreted): keys are looked
+    # up several times per message.
+    def __hash__(self) -> int:
+        return hash((self.branch, self.method, self.sent_by, self.server))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TransactionKey):
+            return NotImplemented
+        return (
+            self.branch == other.branch
+            and self.method == other.method
+            and self.sent_by == other.sent_by
+            and self.server == other.server
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Send:

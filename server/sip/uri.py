@@ -170,4 +170,4 @@ def _parse_sip_uri(scheme: str, rest: str) -> SipUri:
     )
 
 
-_parse_uri_cached = lru_cache(maxsize=2048)(_parse_uri)
+_parse_uri_cached = lru_cache(maxsize=16384)(_parse_uri)
