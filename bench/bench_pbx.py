@@ -11,10 +11,11 @@ SIP core alone over an in-memory directory with nothing persisted: labelled as s
 
 The ladder: each rate runs `--step` seconds of sipp traffic (`-r rate`, calls unbounded in number); a rate
 passes with 0 failed, at most 1 % retransmitted requests and the backlog drained (sipp done within 0.5 s
-of the last call's planned end).  Climbing stops at the first rate that fails.  Scenarios (tests/interop/sipp):
-REGISTER -> 401 -> REGISTER with credentials -> 200; INVITE -> 407 -> ACK -> INVITE -> 100/180/200 -> ACK ->
-1 s -> BYE -> 200, to a sipp UAS registered as extension 2000.  "CPU ms" is the server's CPU (all its
-processes and threads) per completed REGISTER or call at the highest passing rate.
+of the last call's planned end).  Climbing stops at the first rate that fails.  Scenarios
+(tests/interop/sipp): REGISTER -> 401 -> REGISTER with credentials -> 200; INVITE -> 407 -> ACK ->
+INVITE -> 100/180/200 -> ACK -> 1 s -> BYE -> 200, to a sipp UAS registered as extension 2000.
+"CPU ms" is the server's CPU (all its processes and threads) per completed REGISTER or call at the
+highest passing rate.
 
 Run:  .venv/bin/python bench/bench_pbx.py [--db sqlite,postgres] [--agents 1000] [--step 5]
 """
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import ROOT, ProductServer, free_port, postgres_cluster, process_cpu  # noqa: E402
+from benchlib import ROOT, ProductServer, free_port, postgres_cluster, process_cpu
 
 SCENARIOS = ROOT / "tests" / "interop" / "sipp"
 KAMAILIO_CFG = ROOT / "bench" / "kamailio" / "kamailio.cfg"
@@ -153,8 +154,10 @@ def start_kamailio(children: int, workdir: Path) -> Target | None:
     text = KAMAILIO_CFG.read_text().replace("@PORT@", str(port)).replace("@CHILDREN@", str(children))
     cfg.write_text(text.replace("demo.local", DOMAIN))
     proc = subprocess.Popen(
-        [binary, "-f", str(cfg), "-DD", "-E", "-L", KAMAILIO_MODULES, "-m", "256", "-M", "16"]
-        + ["-P", str(workdir / "kamailio.pid"), "-Y", str(workdir)],
+        [
+            *(binary, "-f", str(cfg), "-DD", "-E", "-L", KAMAILIO_MODULES, "-m", "256", "-M", "16"),
+            *("-P", str(workdir / "kamailio.pid"), "-Y", str(workdir)),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -366,8 +369,9 @@ def climb(rates: tuple[int, ...], one: Callable[[int], Step], label: str) -> Lad
         step = one(rate)
         ladder.steps.append(step)
         print(
-            f"  {label:42} {rate:6d}/s  ok {step.ok:7d}  failed {step.failed:5d}  retrans {step.retrans_pct:5.2f}%"
-            f"  {step.elapsed:5.1f}/{step.planned:.1f} s  {step.cpu_ms:6.3f} CPU-ms  {step.verdict()}",
+            f"  {label:42} {rate:6d}/s  ok {step.ok:7d}  failed {step.failed:5d}"
+            f"  retrans {step.retrans_pct:5.2f}%  {step.elapsed:5.1f}/{step.planned:.1f} s"
+            f"  {step.cpu_ms:6.3f} CPU-ms  {step.verdict()}",
             flush=True,
         )
         if not step.passed:
@@ -469,13 +473,14 @@ def _cell(ladder: Ladder | None) -> tuple[str, str, float]:
 def report(rows: list[Row], reference: Row | None, args: argparse.Namespace) -> None:
     uv = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     print(
-        f"\nPBX benchmark ({time.strftime('%Y-%m-%d %H:%M')}): sipp rate ladder on loopback UDP, {args.step:g} s per rate, "
-        f"{args.agents} agents, MD5 digest, calls held {HOLD_MS} ms; {os.cpu_count()} CPUs, load average "
-        f"{os.getloadavg()[0]:.1f}; ours on {uv}; Kamailio children={args.kamailio_children}"
+        f"\nPBX benchmark ({time.strftime('%Y-%m-%d %H:%M')}): sipp rate ladder on loopback UDP, "
+        f"{args.step:g} s per rate, {args.agents} agents, MD5 digest, calls held {HOLD_MS} ms; "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; ours on {uv}; "
+        f"Kamailio children={args.kamailio_children}"
     )
     header = (
-        f"{'server':44} {'REGISTER/s':>10} {'CPU ms':>7} {'x Kam':>6}   {'calls/s':>7} {'CPU ms':>7} {'x Kam':>6}  "
-        f"{'x sippy':>7}"
+        f"{'server':44} {'REGISTER/s':>10} {'CPU ms':>7} {'x Kam':>6}   "
+        f"{'calls/s':>7} {'CPU ms':>7} {'x Kam':>6}  {'x sippy':>7}"
     )
     print(header)
     print("-" * len(header))
@@ -492,12 +497,13 @@ def report(rows: list[Row], reference: Row | None, args: argparse.Namespace) -> 
         calls_x = f"{int(calls) / kam_calls:.2f}" if calls.isdigit() and kam_calls else "-"
         sippy_x = f"{int(calls) / sippy_calls:.2f}" if calls.isdigit() and sippy_calls else "-"
         print(
-            f"{row.target:44} {reg:>10} {reg_cpu:7.3f} {reg_x:>6}   {calls:>7} {calls_cpu:7.3f} {calls_x:>6}  {sippy_x:>7}"
+            f"{row.target:44} {reg:>10} {reg_cpu:7.3f} {reg_x:>6}   "
+            f"{calls:>7} {calls_cpu:7.3f} {calls_x:>6}  {sippy_x:>7}"
         )
         print(f"{'':44} {reg_top:>27}   {calls_top}{('   ' + row.setup) if row.setup else ''}")
     print(
-        "Rates are the highest passing rung (0 failed, <= 1 % retransmissions, backlog drained); CPU ms is the\n"
-        "server's CPU per completed transaction at that rung; x Kam / x sippy: ratio of passing rates."
+        "Rates are the highest passing rung (0 failed, <= 1 % retransmissions, backlog drained); CPU ms is\n"
+        "the server's CPU per completed transaction at that rung; x Kam / x sippy: ratio of passing rates."
     )
 
 

@@ -97,7 +97,7 @@ def postgres_cluster(database: str = "bench") -> Iterator[str]:
 
 
 class ProductServer:
-    """`softphone-server run --config <file>` as an admin runs it, with one company made by `create-company`."""
+    """`softphone-server run --config <file>` as an admin runs it, one company made by `create-company`."""
 
     ADMIN_PHONE = "0901999000"
     ADMIN_PASSWORD = "bench-admin-1234"

@@ -573,4 +573,5 @@ def parse_cseq(text: str) -> tuple[int, str]:
     return number, parts[1]
 
 
-_parse_name_addr_cached = lru_cache(maxsize=16384)(_parse_name_addr)  # a busy PBX: every agent's To and Contact
+# sized for a busy PBX: every agent's To and Contact stay in it
+_parse_name_addr_cached = lru_cache(maxsize=16384)(_parse_name_addr)
