@@ -33,6 +33,7 @@ def event_loop_policy(request: pytest.FixtureRequest) -> asyncio.AbstractEventLo
         return uvloop.EventLoopPolicy()
     return asyncio.DefaultEventLoopPolicy()
 
+
 TIMEOUT = 10.0
 
 
