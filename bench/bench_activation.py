@@ -27,6 +27,7 @@ import tempfile
 from pathlib import Path
 
 import httpx
+from benchlib import postgres_cluster  # bench/benchlib.py, next to this script
 from http_load import Request, Result, closed_loop, open_loop  # bench/http_load.py, next to this script
 
 from server.cli import demo_command
@@ -34,65 +35,6 @@ from softphone.testing import free_port, wait_http_ok
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN = ("84901000100", "admin1234")
-
-
-def as_postgres(args: list[str]) -> None:
-    if os.geteuid() == 0:
-        args = ["runuser", "-u", "postgres", "--", *args]
-    subprocess.run(args, check=True, capture_output=True, timeout=60)
-
-
-class PostgresCluster:
-    """A throwaway cluster in a temp dir on a free port (trust auth, loopback only)."""
-
-    def __init__(self) -> None:
-        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-        if not bins:
-            raise RuntimeError("PostgreSQL server binaries not installed")
-        self.bin = bins[0]
-        self.base = Path(tempfile.mkdtemp(prefix="bench-pg-"))
-        self.port = free_port()
-        self.user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
-
-    def __enter__(self) -> str:
-        if os.geteuid() == 0:
-            shutil.chown(self.base, "postgres")
-        data = self.base / "data"
-        as_postgres([str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", self.user, "-E", "UTF8"])
-        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} -c max_connections=100"
-        as_postgres(
-            [
-                str(self.bin / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                opts,
-                "-l",
-                str(self.base / "log"),
-                "-w",
-                "start",
-            ]
-        )
-        as_postgres(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-U",
-                self.user,
-                "-d",
-                "postgres",
-                "-qc",
-                "CREATE DATABASE bench",
-            ]
-        )
-        return f"postgresql+asyncpg://{self.user}@127.0.0.1:{self.port}/bench"
-
-    def __exit__(self, *exc: object) -> None:
-        as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.base / "data"), "-m", "fast", "-w", "stop"])
-        shutil.rmtree(self.base, ignore_errors=True)
 
 
 class DemoServer:
@@ -227,12 +169,10 @@ def main() -> int:
             results += asyncio.run(bench_backend("sqlite", None, args.rate, args.seconds, *scale))
         elif backend == "postgres":
             try:
-                cluster = PostgresCluster()
+                with postgres_cluster() as url:
+                    results += asyncio.run(bench_backend("postgres", url, args.rate, args.seconds, *scale))
             except RuntimeError as exc:
                 print(f"postgres skipped: {exc}")
-                continue
-            with cluster as url:
-                results += asyncio.run(bench_backend("postgres", url, args.rate, args.seconds, *scale))
     print(f"load average before/after: {load_before} / {os.getloadavg()} on {os.cpu_count()} CPUs")
     print_table(results, args.rate, args.agents * args.devices_per_agent)
     return 0

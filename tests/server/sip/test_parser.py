@@ -347,9 +347,10 @@ def test_equivalent_wire_spellings_parse_to_the_same_message(
         elif data.draw(st.booleans()):
             name = name.lower()
         sep = data.draw(st.sampled_from([b": ", b":", b" :  ", b"\t:\t"]))
-        if b" " in value and data.draw(st.booleans()):
-            first, _, rest = value.partition(b" ")
-            value = first + b"\r\n " + rest  # fold at a space (LWS)
+        first, _, rest = value.partition(b" ")
+        # fold at a space (LWS), but not inside a quoted string: there the spaces are the content
+        if b" " in value and first.count(b'"') % 2 == 0 and data.draw(st.booleans()):
+            value = first + b"\r\n " + rest
         spelled.append(name + sep + value)
     wire = b"\r\n".join([start, *spelled]) + b"\r\n\r\n" + body
     parsed = parse_message(wire)
