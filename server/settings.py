@@ -8,9 +8,11 @@ refused outside demo mode.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from pydantic import Field, SecretStr, model_validator
@@ -21,11 +23,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from server.domain.policy import Policy
+from server.domain.policy import DeskPhonePolicy, Policy
+from server.phones.gate import DEFAULT_PLAIN_HTTP_NETWORKS
 
 PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "secret", ""})
 DEMO_SECRET_KEY = "demo-only-secret-key-not-for-production"
 _POLICY = Policy()
+_PHONES = DeskPhonePolicy()
 
 
 class InsecureSettingsError(ValueError):
@@ -57,6 +61,11 @@ class ServerSettings(BaseSettings):
     # sip_tls_port is set, else UDP.
     mobile_transport: Literal["auto", "udp", "tcp", "tls"] = "auto"
     media_enabled: bool = True
+    # HTTPS next to HTTP (same app): desk phones outside `phones_plain_http_networks` must use it.
+    # Certificate and key in PEM; without them a self-signed one is made in <data_dir>/tls.
+    https_port: int | None = None
+    https_cert: Path | None = None
+    https_key: Path | None = None
 
     secret_key: SecretStr | None = None
     access_token_ttl: int = _POLICY.access_token_ttl
@@ -74,6 +83,21 @@ class ServerSettings(BaseSettings):
     provisioning_token_ttl: int = _POLICY.provisioning_token_ttl
     register_expires: int = 300
     srtp: Literal["off", "optional", "mandatory"] = "optional"
+
+    # Desk phones (`/phones/`, docs/desk-phones.md).
+    phones_pairing_minutes: int = Field(default=_PHONES.pairing_minutes, ge=1, le=7 * 24 * 60)
+    phones_check_hours: int = Field(default=_PHONES.check_hours, ge=1, le=30 * 24)
+    phones_base_url: str | None = _PHONES.base_url
+    phones_timezone: str = _PHONES.timezone
+    phones_language: str = _PHONES.language
+    phones_ntp_server: str = _PHONES.ntp_server
+    # Plain HTTP for desk phones only from these (default: loopback and private ranges); HTTPS elsewhere.
+    phones_plain_http_networks: list[str] = Field(default_factory=lambda: list(DEFAULT_PLAIN_HTTP_NETWORKS))
+    phones_max_guesses: int = Field(default=20, ge=1)  # failed by-MAC/token guesses per address ...
+    phones_guess_window: int = Field(default=600, ge=1)  # ... within this many seconds ...
+    phones_ban_seconds: int = Field(default=900, ge=1)  # ... close its by-MAC requests this long
+    phones_rate: float = Field(default=20.0, gt=0)  # requests/s per address (burst below)
+    phones_burst: float = Field(default=200.0, ge=1)
 
     sms_backend: Literal["console", "http"] = "console"
     sms_http_url: str | None = None
@@ -105,6 +129,7 @@ class ServerSettings(BaseSettings):
     def _refuse_placeholder_secrets(self) -> ServerSettings:
         if self.mobile_transport == "tls" and not self.sip_tls_port:
             raise ValueError("mobile_transport = 'tls' needs sip_tls_port")
+        _check_phone_settings(self)
         if self.demo:
             return self
         if self.secret_key is not None and self.secret_key.get_secret_value().strip() in PLACEHOLDER_SECRETS:
@@ -149,6 +174,22 @@ class ServerSettings(BaseSettings):
             path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(48))
         return path.read_text().strip().encode()
+
+
+def _check_phone_settings(settings: ServerSettings) -> None:
+    try:
+        ZoneInfo(settings.phones_timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"phones_timezone {settings.phones_timezone!r} is not a time zone") from exc
+    for network in settings.phones_plain_http_networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"phones_plain_http_networks: {network!r} is not a network") from exc
+    if settings.phones_base_url and not settings.phones_base_url.startswith(("http://", "https://")):
+        raise ValueError("phones_base_url must start with http:// or https://")
+    if (settings.https_cert is None) != (settings.https_key is None):
+        raise ValueError("https_cert and https_key go together")
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> ServerSettings:
