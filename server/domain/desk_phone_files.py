@@ -247,15 +247,12 @@ async def _sip_lines(session: AsyncSession, *, positions: dict[int, int], domain
 
 async def _blf_keys(session: AsyncSession, *, phone: DeskPhone, domain: str) -> list[BlfKey]:
     wanted = [k["extension"] for k in phone.blf_keys]
-    names = dict(
-        (
-            await session.execute(
-                select(Extension.number, User.full_name)
-                .join(User, User.id == Extension.user_id)
-                .where(Extension.company_id == phone.company_id, Extension.number.in_(wanted))
-            )
-        ).tuples()
+    rows = await session.execute(
+        select(Extension.number, User.full_name)
+        .join(User, User.id == Extension.user_id)
+        .where(Extension.company_id == phone.company_id, Extension.number.in_(wanted))
     )
+    names = {number: name for number, name in rows}
     return [
         BlfKey(
             extension=k["extension"],

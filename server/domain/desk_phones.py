@@ -539,8 +539,8 @@ async def update_desk_phone(
         detail=detail,
     )
     await session.commit()
-    session.expire(phone)
-    return await get_desk_phone(session, ctx=ctx, company_id=company_id, desk_phone_id=phone.id)
+    session.expire(phone)  # lines 2+ were replaced through the session, not the loaded collection
+    return await get_desk_phone(session, ctx=ctx, company_id=company_id, desk_phone_id=desk_phone_id)
 
 
 async def delete_desk_phone(

@@ -30,7 +30,8 @@ _UA = re.compile(
 )
 _MAC_FILE = re.compile(r"([0-9a-f]{12})\.cfg", re.IGNORECASE)
 _KNOWN = re.compile(
-    r"y0{9}\d{3}\.(?:cfg|boot)|[0-9a-f]{12}[-.].*|.*\.(?:rom|boot|lang|bin|xml)", re.IGNORECASE
+    r"y0{9}\d{3}\.(?:cfg|boot)|[0-9a-f]{12}[-.].*|.*\.(?:rom|boot|lang|bin)|\w+_setting\.xml|super_search\.xml",
+    re.IGNORECASE,
 )
 _TRANSPORT = {"udp": "0", "tcp": "1", "tls": "2"}
 _SRTP = {"off": "0", "optional": "1", "mandatory": "2"}

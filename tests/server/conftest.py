@@ -197,6 +197,7 @@ class ApiHarness:
     mail: ConsoleEmailSender
     settings: ServerSettings
     sessionmaker: object
+    app: object = None  # the FastAPI app, for clients of its own (another address, HTTPS)
 
 
 @pytest.fixture
@@ -222,7 +223,7 @@ async def api(
     app = create_app(settings, engine=engine, clock=clock, sms=sms, mail=mail, passwords=Passwords.fast())
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver/api/v1") as client:
-        yield ApiHarness(client, app.state.ctx, clock, sms, mail, settings, app.state.sessionmaker)
+        yield ApiHarness(client, app.state.ctx, clock, sms, mail, settings, app.state.sessionmaker, app)
     await engine.dispose()
 
 
