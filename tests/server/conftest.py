@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -276,13 +276,17 @@ class DemoServer:
 
 
 @contextlib.contextmanager
-def run_demo_server(data_dir: Path, *, media: bool) -> Iterator[DemoServer]:
-    """Start the demo server, collect its output, and stop it (SIGTERM, then SIGKILL) on exit."""
+def run_demo_server(
+    data_dir: Path, *, media: bool, extra: Sequence[str] = (), settings_env: Mapping[str, str] | None = None
+) -> Iterator[DemoServer]:
+    """Start the demo server (`extra` arguments, `settings_env` SOFTPHONE_SERVER_* variables), collect its
+    output, and stop it (SIGTERM, then SIGKILL) on exit."""
     http_port, sip_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTPHONE_SERVER_")}
     env["PYTHONUNBUFFERED"] = "1"
+    env.update(settings_env or {})
     process = subprocess.Popen(
-        demo_command(data_dir, http_port=http_port, sip_port=sip_port, media=media),
+        [*demo_command(data_dir, http_port=http_port, sip_port=sip_port, media=media), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -319,7 +323,10 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
 
 
 @pytest.fixture
-def start_demo_server(tmp_path: Path) -> Iterator[Callable[[bool], DemoServer]]:
-    """`start_demo_server(media)` -> a demo server for this test, not yet waited for; stopped after it."""
+def start_demo_server(tmp_path: Path) -> Iterator[Callable[..., DemoServer]]:
+    """`start_demo_server(media, extra=..., settings_env=...)` -> a demo server for this test, not yet waited
+    for; stopped after it."""
     with contextlib.ExitStack() as stack:
-        yield lambda media: stack.enter_context(run_demo_server(tmp_path / "data", media=media))
+        yield lambda media, **more: stack.enter_context(
+            run_demo_server(tmp_path / "data", media=media, **more)
+        )

@@ -25,4 +25,3 @@ def phone_client(api: Any) -> PhoneClient:
             yield c
 
     return client
-

@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 import httpx
 from vendor_formats import PARSERS, Settings, parse_poly_master, provisioning_url
 
-MODELS = {"yealink": "T54W", "grandstream": "GXP2170", "poly": "VVX450", "snom": "D785", "cisco": "CP-8841-3PCC"}
+MODELS = {
+    "yealink": "T54W",
+    "grandstream": "GXP2170",
+    "poly": "VVX450",
+    "snom": "D785",
+    "cisco": "CP-8841-3PCC",
+}
 YEALINK_HARDWARE = {"T54W": "96", "T53W": "95", "T57W": "97", "T46U": "108", "T48U": "108", "T33G": "124"}
 
 
@@ -27,7 +33,8 @@ def user_agent(vendor: str, mac: str, model: str | None = None) -> str:
     if vendor == "poly":
         return f"FileTransport PolycomVVX-{model[:3]}_{model[3:]}-UA/6.4.3.5018 Type/Application"
     if vendor == "snom":
-        return f"Mozilla/4.0 (compatible; snom{model}-SIP 10.1.159.12 2010.12-00004-g9ba52f5 {mac.upper()} SXM:0 UXM:0)"
+        build = "2010.12-00004-g9ba52f5"
+        return f"Mozilla/4.0 (compatible; snom{model}-SIP 10.1.159.12 {build} {mac.upper()} SXM:0 UXM:0)"
     if vendor == "cisco":
         return f"Cisco-{model}/12.0.1 ({mac})"
     raise AssertionError(vendor)
@@ -45,7 +52,9 @@ class Exchange:
         """The exchange as it appears on the wire, the body cut to `limit` lines."""
         path = self.url.split("://", 1)[-1].partition("/")[2]
         lines = self.body.splitlines()
-        shown = "\n".join(lines[:limit]) + (f"\n... ({len(lines) - limit} more lines)" if len(lines) > limit else "")
+        shown = "\n".join(lines[:limit]) + (
+            f"\n... ({len(lines) - limit} more lines)" if len(lines) > limit else ""
+        )
         return f"GET /{path} HTTP/1.1\nUser-Agent: {self.user_agent}\n-> {self.status}\n{shown}".rstrip()
 
 

@@ -120,7 +120,7 @@ class BaresipPhone:
         return self.wait_for(lambda e: e.get("type") == kind, timeout)
 
     def wait_registered(self, line: Line, timeout: float = 30) -> None:
-        """The registrar's 200 in baresip's log (it may come before ctrl_tcp is connected to see the event)."""
+        """The registrar's 200 in baresip's log (it may come before ctrl_tcp is connected to see it)."""
         deadline = time.monotonic() + timeout
         wanted = f"{line.username}@{line.domain}: {{0/{line.transport.upper()}/v4}} 200 OK"
         while wanted not in self.log_text(20000):

@@ -44,7 +44,11 @@ async def test_the_demo_has_its_yealink(api, demo) -> None:
         ({"blf_keys": [{"extension": "999"}]}, 422, "unknown_extension"),
         ({"blf_keys": [{"extension": "101"}, {"extension": "101"}]}, 422, "duplicate_blf_key"),
         ({"overrides": {"bad key!": "1"}}, 422, "invalid_override"),
-        ({"overrides": {"features.dnd.enable": "1\nstatic.security.user_password = admin:x"}}, 422, "invalid_override"),
+        (
+            {"overrides": {"features.dnd.enable": "1\nstatic.security.user_password = admin:x"}},
+            422,
+            "invalid_override",
+        ),
         ({"transport": "tls", "model": "T33G", "line_user_ids": [1, 1, 1, 1]}, 422, "too_many_lines"),
         ({"pairing_minutes": 0}, 422, "validation_error"),
         ({"user_id": 999999}, 404, "not_found"),
@@ -82,7 +86,9 @@ async def test_too_many_blf_keys_for_the_model(api, demo) -> None:
     colleague = await user_id_of(api, demo.admin_headers, "101")
     for extra, code in ((4, "too_many_lines"), (3, "too_many_blf_keys")):  # 4 lines leave no key for BLF
         r = await api.client.patch(
-            f"/admin/desk-phones/{phone['id']}", json={"line_user_ids": [colleague] * extra}, headers=demo.admin_headers
+            f"/admin/desk-phones/{phone['id']}",
+            json={"line_user_ids": [colleague] * extra},
+            headers=demo.admin_headers,
         )
         assert r.status_code == 422 and r.json()["error"]["code"] == code, r.text
     r = await api.client.patch(
@@ -159,5 +165,7 @@ async def test_agents_cannot_and_other_companies_see_nothing(api, demo, login, p
         assert (await client.get("/phones/001565000103.cfg", headers=ua)).status_code == 404
     for headers in (demo.admin_headers, other):
         audit = (await api.client.get("/admin/audit", headers=headers)).json()
-        assert any(e["action"] == "pairing_refused" and e["detail"]["reason"] == "mac_in_several_companies"
-                   for e in audit)
+        assert any(
+            e["action"] == "pairing_refused" and e["detail"]["reason"] == "mac_in_several_companies"
+            for e in audit
+        )

@@ -30,14 +30,21 @@ pytestmark = [
 COLLEAGUE_HZ = 600
 CLIENT = {"yealink": "baresip", "grandstream": "softphone-cli", "poly": "baresip", "snom": "softphone-cli",
           "cisco": "baresip"}  # fmt: skip
-MACS = {"grandstream": "000b82004001", "poly": "0004f2004002", "snom": "000413004003", "cisco": "00562b004004"}
+MACS = {
+    "grandstream": "000b82004001",
+    "poly": "0004f2004002",
+    "snom": "000413004003",
+    "cisco": "00562b004004",
+}
 DEMO_YEALINK = "001565000103"
 
 
 @pytest.fixture(scope="module")
 def admin(demo_server) -> dict[str, str]:
     r = httpx.post(
-        f"{demo_server.base_url}/api/v1/auth/login", json={"login": "84901000100", "password": "admin1234"}, timeout=15
+        f"{demo_server.base_url}/api/v1/auth/login",
+        json={"login": "84901000100", "password": "admin1234"},
+        timeout=15,
     )
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
@@ -144,7 +151,9 @@ def call_from_softphone_cli(tmp_path: Path, line, colleague: CliPeer, vendor: st
         call_id = phone.command("make_call", account_id="main", target="101")
         phone.wait_state("confirmed", call_id, timeout=30)
         incoming = colleague.wait_for(lambda e: e["event"] == "IncomingCall", 10, start=mark)
-        heard = colleague.heard(tmp_path / "ext101.wav", [CLI_PHONE_HZ, COLLEAGUE_HZ], expect={CLI_PHONE_HZ: 0.5})
+        heard = colleague.heard(
+            tmp_path / "ext101.wav", [CLI_PHONE_HZ, COLLEAGUE_HZ], expect={CLI_PHONE_HZ: 0.5}
+        )
         assert heard[CLI_PHONE_HZ] > 0.5, heard
         back = phone.heard(tmp_path / "phone.wav", [COLLEAGUE_HZ, CLI_PHONE_HZ], expect={COLLEAGUE_HZ: 0.5})
         assert back[COLLEAGUE_HZ] > 0.5, back

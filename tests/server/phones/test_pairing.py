@@ -36,13 +36,22 @@ async def secrets_of(api: Any, headers: dict[str, str], phone_id: int) -> dict[s
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-async def test_pairing_then_token_files_carry_the_phones_own_lines(api, demo, phone_client, vendor: str) -> None:
+async def test_pairing_then_token_files_carry_the_phones_own_lines(
+    api, demo, phone_client, vendor: str
+) -> None:
     admin = demo.admin_headers
-    phone = await add_phone(api, admin, vendor, MACS[vendor], blf_keys=[{"extension": "101"}, {"extension": "103"}])
+    phone = await add_phone(
+        api, admin, vendor, MACS[vendor], blf_keys=[{"extension": "101"}, {"extension": "103"}]
+    )
     assert phone["pairing_until"] is not None and not phone["has_token"]
     mac = plain(MACS[vendor])
-    assert phone["pairing_file"] in {f"{mac}.cfg", f"cfg{mac}.xml", f"{mac}-phone.cfg", f"{mac.upper()}.xml",
-                                     f"{mac}.xml"}
+    assert phone["pairing_file"] in {
+        f"{mac}.cfg",
+        f"cfg{mac}.xml",
+        f"{mac}-phone.cfg",
+        f"{mac.upper()}.xml",
+        f"{mac}.xml",
+    }
 
     async with phone_client() as client:
         boot = await sim(client, vendor, mac).boot()
@@ -76,7 +85,9 @@ async def test_pairing_then_token_files_carry_the_phones_own_lines(api, demo, ph
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-async def test_second_by_mac_fetch_is_404_but_the_token_url_keeps_working(api, demo, phone_client, vendor) -> None:
+async def test_second_by_mac_fetch_is_404_but_the_token_url_keeps_working(
+    api, demo, phone_client, vendor
+) -> None:
     await add_phone(api, demo.admin_headers, vendor, MACS[vendor])
     async with phone_client() as client:
         phone = sim(client, vendor, plain(MACS[vendor]))
@@ -91,7 +102,9 @@ async def test_second_by_mac_fetch_is_404_but_the_token_url_keeps_working(api, d
 async def test_demo_yealink_answers_once_from_a_yealink_user_agent(api, demo, phone_client) -> None:
     ua = {"User-Agent": user_agent("yealink", DEMO_MAC)}
     async with phone_client() as client:
-        assert (await client.get(f"/phones/{DEMO_MAC}.cfg", headers={"User-Agent": "curl/8.5.0"})).status_code == 404
+        assert (
+            await client.get(f"/phones/{DEMO_MAC}.cfg", headers={"User-Agent": "curl/8.5.0"})
+        ).status_code == 404
         first = await client.get(f"/phones/{DEMO_MAC}.cfg", headers=ua)
         second = await client.get(f"/phones/{DEMO_MAC}.cfg", headers=ua)
     assert first.status_code == 200 and "static.auto_provision.server.url" in first.text
@@ -104,17 +117,25 @@ async def test_unknown_mac_and_a_closed_window_look_the_same(api, demo, phone_cl
     async with phone_client() as client:
         unknown = await client.get("/phones/001565999999.cfg", headers=ua)
         api.clock.advance(31 * 60)  # the demo phone's 30-minute window is over
-        closed = await client.get(f"/phones/{DEMO_MAC}.cfg", headers={"User-Agent": user_agent("yealink", DEMO_MAC)})
-        assert (unknown.status_code, unknown.text) == (closed.status_code, closed.text) == (404, "Not Found\n")
+        closed = await client.get(
+            f"/phones/{DEMO_MAC}.cfg", headers={"User-Agent": user_agent("yealink", DEMO_MAC)}
+        )
+        assert (
+            (unknown.status_code, unknown.text) == (closed.status_code, closed.text) == (404, "Not Found\n")
+        )
         assert unknown.headers["content-type"] == closed.headers["content-type"]
 
         admin = await login(api.client, demo.creds.admin_phone, demo.creds.admin_password)  # 15-min tokens
         phones = (await api.client.get("/admin/desk-phones", headers=admin)).json()
         demo_phone = next(p for p in phones if p["mac"] == "00:15:65:00:01:03")
         assert demo_phone["pairing_until"] is None and not demo_phone["has_token"]
-        r = await api.client.post(f"/admin/desk-phones/{demo_phone['id']}/pairing", json={"minutes": 5}, headers=admin)
+        r = await api.client.post(
+            f"/admin/desk-phones/{demo_phone['id']}/pairing", json={"minutes": 5}, headers=admin
+        )
         assert r.status_code == 200 and r.json()["pairing_until"] is not None
-        reopened = await client.get(f"/phones/{DEMO_MAC}.cfg", headers={"User-Agent": user_agent("yealink", DEMO_MAC)})
+        reopened = await client.get(
+            f"/phones/{DEMO_MAC}.cfg", headers={"User-Agent": user_agent("yealink", DEMO_MAC)}
+        )
         assert reopened.status_code == 200
 
 
@@ -133,11 +154,18 @@ async def test_wrong_user_agent_is_refused_and_audited_the_window_stays_open(api
             assert r.status_code == 404, headers
         ok = await client.get(url, headers={"User-Agent": user_agent("yealink", DEMO_MAC)})
     assert ok.status_code == 200
-    reasons = [e["detail"]["reason"] for e in await audit_entries(api, demo.admin_headers)
-               if e["action"] == "pairing_refused"]
+    reasons = [
+        e["detail"]["reason"]
+        for e in await audit_entries(api, demo.admin_headers)
+        if e["action"] == "pairing_refused"
+    ]
     assert sorted(reasons) == sorted(
-        ["user_agent_not_the_phones_vendor", "user_agent_not_the_phones_vendor", "user_agent_mac_differs",
-         "user_agent_not_the_phones_vendor"]
+        [
+            "user_agent_not_the_phones_vendor",
+            "user_agent_not_the_phones_vendor",
+            "user_agent_mac_differs",
+            "user_agent_not_the_phones_vendor",
+        ]
     )
 
 
@@ -152,15 +180,22 @@ async def test_mac_guessing_gets_the_address_banned(api, demo, phone_client) -> 
             mac = f"001565{i:06x}"
             r = await guesser.get(f"/phones/{mac}.cfg", headers={"User-Agent": user_agent("yealink", mac)})
             assert r.status_code == 404
-        banned = await guesser.get(f"/phones/{DEMO_MAC}.cfg", headers={"User-Agent": user_agent("yealink", DEMO_MAC)})
-        assert banned.status_code == 429 and int(banned.headers["retry-after"]) == api.settings.phones_ban_seconds
+        banned = await guesser.get(
+            f"/phones/{DEMO_MAC}.cfg", headers={"User-Agent": user_agent("yealink", DEMO_MAC)}
+        )
+        assert (
+            banned.status_code == 429
+            and int(banned.headers["retry-after"]) == api.settings.phones_ban_seconds
+        )
         assert (await office.get(f"/phones/{DEMO_MAC}.cfg")).status_code == 404  # others are not banned
         # a token is no guess: a phone behind the banned address keeps getting its files
         assert paired.token_url is not None
         r = await guesser.get(paired.token_url.replace("http://", "https://") + f"{DEMO_MAC}.cfg")
         assert r.status_code == 200
         api.clock.advance(api.settings.phones_ban_seconds + 1)
-        r = await guesser.get(f"/phones/{DEMO_MAC}.cfg", headers={"User-Agent": user_agent("yealink", DEMO_MAC)})
+        r = await guesser.get(
+            f"/phones/{DEMO_MAC}.cfg", headers={"User-Agent": user_agent("yealink", DEMO_MAC)}
+        )
         assert r.status_code == 404  # unbanned; the window has been used
 
 
@@ -169,7 +204,9 @@ async def test_token_guessing_counts_too(api, demo, phone_client) -> None:
         for i in range(api.settings.phones_max_guesses):
             r = await guesser.get(f"/phones/{'A' * 30}{i:013d}/{DEMO_MAC}.cfg")
             assert r.status_code == 404
-        r = await guesser.get(f"/phones/{DEMO_MAC}.cfg", headers={"User-Agent": user_agent("yealink", DEMO_MAC)})
+        r = await guesser.get(
+            f"/phones/{DEMO_MAC}.cfg", headers={"User-Agent": user_agent("yealink", DEMO_MAC)}
+        )
         assert r.status_code == 429
 
 
@@ -207,9 +244,13 @@ async def test_a_disabled_line_1_serves_nothing(api, demo, phone_client) -> None
         assert boot.token_url is not None
         phone = (await api.client.get("/admin/desk-phones", headers=demo.admin_headers)).json()[0]
         device_id = phone["lines"][0]["device_id"]
-        await api.client.patch(f"/admin/devices/{device_id}", json={"enabled": False}, headers=demo.admin_headers)
+        await api.client.patch(
+            f"/admin/devices/{device_id}", json={"enabled": False}, headers=demo.admin_headers
+        )
         assert (await client.get(boot.token_url + f"{DEMO_MAC}.cfg")).status_code == 404
-        await api.client.patch(f"/admin/devices/{device_id}", json={"enabled": True}, headers=demo.admin_headers)
+        await api.client.patch(
+            f"/admin/devices/{device_id}", json={"enabled": True}, headers=demo.admin_headers
+        )
         assert (await client.get(boot.token_url + f"{DEMO_MAC}.cfg")).status_code == 200
 
 
@@ -220,7 +261,11 @@ async def test_plain_http_only_from_configured_networks(api, demo, phone_client)
         assert r.status_code == 403 and "HTTPS" in r.text
     async with phone_client(host="203.0.113.9", https=True) as outside_https:
         boot = await sim(outside_https, "yealink", DEMO_MAC).boot()
-        assert boot.paired and boot.token_url is not None and boot.token_url.startswith("https://pbx.example.vn/")
+        assert (
+            boot.paired
+            and boot.token_url is not None
+            and boot.token_url.startswith("https://pbx.example.vn/")
+        )
     async with phone_client(host="203.0.113.9") as outside_http:
         r = await outside_http.get(boot.token_url.replace("https://", "http://") + f"{DEMO_MAC}.cfg")
         assert r.status_code == 403
@@ -250,7 +295,9 @@ async def test_overrides_extra_lines_and_blf_keys_land_in_the_right_files(api, d
     async with phone_client() as client:
         phone_sim = sim(client, "yealink", "000b82002001")
         boot = await phone_sim.boot()
-    by_file = {e.url.rsplit("/", 1)[1]: e.body for e in boot.exchanges if e.status == 200 and "/phones/" in e.url}
+    by_file = {
+        e.url.rsplit("/", 1)[1]: e.body for e in boot.exchanges if e.status == 200 and "/phones/" in e.url
+    }
     common, own = by_file["y000000000096.cfg"], by_file["000b82002001.cfg"]
     assert "features.dnd.enable" not in common and "account." not in common
     assert "features.dnd.enable = 1" in own and "account.1.label = Quầy 1" in own

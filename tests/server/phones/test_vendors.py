@@ -66,8 +66,18 @@ def test_token_files_read_back_into_the_same_line_values(vendor: str) -> None:
     settings = rendered(vendor, cfg)
     got = lines(vendor, settings)
     expected = [
-        Line(ln.position, ln.display_name, ln.username, ln.username, ln.password, ln.domain, "203.0.113.10", 5080,
-             "tcp", 600)
+        Line(
+            ln.position,
+            ln.display_name,
+            ln.username,
+            ln.username,
+            ln.password,
+            ln.domain,
+            "203.0.113.10",
+            5080,
+            "tcp",
+            600,
+        )
         for ln in cfg.lines
     ]
     assert got == expected
@@ -138,12 +148,31 @@ USER_AGENTS = {
     "Yealink SIP-T54W 96.86.0.70 00:15:65:00:01:03": ("yealink", "T54W", "96.86.0.70", "001565000103"),
     "Yealink SIP-T46U 108.86.0.45 80:5e:c0:11:22:33": ("yealink", "T46U", "108.86.0.45", "805ec0112233"),
     "Yealink W60B 77.83.0.25 80:5e:c0:aa:bb:cc": ("yealink", "W60B", "77.83.0.25", "805ec0aabbcc"),
-    "Grandstream Model HW GXP2170 SW 1.0.11.6 DevId 000b82aabbcc": ("grandstream", "GXP2170", "1.0.11.6", "000b82aabbcc"),
-    "Grandstream Model HW GRP2614 V1.2A SW 1.0.5.15 DevId c074ad0b63ee": ("grandstream", "GRP2614", "1.0.5.15", "c074ad0b63ee"),
+    "Grandstream Model HW GXP2170 SW 1.0.11.6 DevId 000b82aabbcc": (
+        "grandstream",
+        "GXP2170",
+        "1.0.11.6",
+        "000b82aabbcc",
+    ),
+    "Grandstream Model HW GRP2614 V1.2A SW 1.0.5.15 DevId c074ad0b63ee": (
+        "grandstream",
+        "GRP2614",
+        "1.0.5.15",
+        "c074ad0b63ee",
+    ),
     "FileTransport PolycomVVX-VVX_450-UA/6.4.3.5018 Type/Application": ("poly", "VVX450", "6.4.3.5018", None),
-    "FileTransport PolyEdge-Edge_E450-UA/8.0.2.3267 Type/Application": ("poly", "EdgeE450", "8.0.2.3267", None),
+    "FileTransport PolyEdge-Edge_E450-UA/8.0.2.3267 Type/Application": (
+        "poly",
+        "EdgeE450",
+        "8.0.2.3267",
+        None,
+    ),
     "Mozilla/4.0 (compatible; snomD785-SIP 10.1.33.33 2010.12-00004-g9ba52f5 000413922D24 SXM:0 UXM:0)": (
-        "snom", "D785", "10.1.33.33", "000413922d24"),
+        "snom",
+        "D785",
+        "10.1.33.33",
+        "000413922d24",
+    ),
     "Mozilla/4.0 (compatible; snom710-SIP 8.7.3.19 1.1.5-IFX-05.01.12)": ("snom", "710", "8.7.3.19", None),
     "Cisco-CP-8841-3PCC/11.3.1 (00562b043615)": ("cisco", "CP-8841-3PCC", "11.3.1", "00562b043615"),
 }

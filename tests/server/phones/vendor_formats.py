@@ -148,7 +148,11 @@ def lines(vendor: str, s: Settings) -> list[Line]:
             return []
         host, port = _host_port(s["P48"])
         transport = {"0": "udp", "1": "tcp", "2": "tls"}[s["P130"]]
-        return [Line(1, s["P3"], s["P35"], s["P36"], s["P34"], s["P47"], host, port, transport, int(s["P32"]) * 60)]
+        return [
+            Line(
+                1, s["P3"], s["P35"], s["P36"], s["P34"], s["P47"], host, port, transport, int(s["P32"]) * 60
+            )
+        ]
     if vendor == "poly":
         transports = {"UDPOnly": "udp", "TCPOnly": "tcp", "TLS": "tls"}
         found = sorted({int(m[1]) for k in s if (m := re.fullmatch(r"reg\.(\d+)\.address", k))})
@@ -220,13 +224,19 @@ def blf_keys(vendor: str, s: Settings) -> list[Blf]:
     if vendor == "yealink":
         keys = sorted(int(m[1]) for k in s if (m := re.fullmatch(r"linekey\.(\d+)\.type", k)))
         return [
-            Blf(s[f"linekey.{n}.value"], s[f"linekey.{n}.label"]) for n in keys if s[f"linekey.{n}.type"] == "16"
+            Blf(s[f"linekey.{n}.value"], s[f"linekey.{n}.label"])
+            for n in keys
+            if s[f"linekey.{n}.type"] == "16"
         ]
     if vendor == "grandstream":
-        bases = sorted(int(k[1:]) for k in s if re.fullmatch(r"P2[3-4]\d\d\d", k) and (int(k[1:]) - 23800) % 4 == 0)
+        bases = sorted(
+            int(k[1:]) for k in s if re.fullmatch(r"P2[3-4]\d\d\d", k) and (int(k[1:]) - 23800) % 4 == 0
+        )
         return [Blf(s[f"P{b + 3}"], s[f"P{b + 2}"]) for b in bases if s[f"P{b}"] == "1"]
     if vendor == "poly":
-        found = sorted(int(m[1]) for k in s if (m := re.fullmatch(r"attendant\.resourceList\.(\d+)\.address", k)))
+        found = sorted(
+            int(m[1]) for k in s if (m := re.fullmatch(r"attendant\.resourceList\.(\d+)\.address", k))
+        )
         out = []
         for n in found:
             m = re.fullmatch(r"sip:([^@]+)@.*", s[f"attendant.resourceList.{n}.address"])
