@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -311,15 +312,28 @@ def run_demo_server(
             process.wait(timeout=5)
 
 
+def _says(server: DemoServer, text: str, wait: float = 2.0) -> bool:
+    """Whether the (exited) server printed `text`; its last lines may still be on their way."""
+    deadline = time.monotonic() + wait
+    while text not in server.text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return text in server.text()
+
+
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    """The demo server without media, answering HTTP (one per test module)."""
-    with run_demo_server(tmp_path_factory.mktemp("demo-server"), media=False) as server:
-        try:
-            wait_http_ok(f"{server.base_url}/api/v1/health", process=server.process, timeout=60)
-        except (RuntimeError, TimeoutError) as exc:
-            raise AssertionError(f"{exc}\n{server.text()}") from exc
-        yield server
+    """The demo server without media, answering HTTP (one per test module).  A free port can be taken by
+    another process before the server binds it: then it starts again on new ports."""
+    for attempt in range(3):
+        with run_demo_server(tmp_path_factory.mktemp("demo-server"), media=False) as server:
+            try:
+                wait_http_ok(f"{server.base_url}/api/v1/health", process=server.process, timeout=60)
+            except (RuntimeError, TimeoutError) as exc:
+                if attempt < 2 and _says(server, "already in use"):
+                    continue
+                raise AssertionError(f"{exc}\n{server.text()}") from exc
+            yield server
+            return
 
 
 @pytest.fixture
