@@ -13,7 +13,6 @@ disk: files are rendered per request.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -22,8 +21,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain import audit
 from server.domain.context import DomainContext
+from server.domain.desk_phones import record_event
 from server.domain.models import Company, DeskPhone, DeskPhoneLine, Device, Extension, User
 from server.domain.security import digest, new_token
 from server.phones import catalog
@@ -38,7 +37,6 @@ from server.phones.values import (
     SipLine,
     Srtp,
 )
-from server.phones.vendor import format_mac
 
 BOOTSTRAP_CHECK_SECONDS = 60  # a freshly paired phone comes back for its real files within a minute
 
@@ -89,23 +87,12 @@ def _note_fetch(phone: DeskPhone, fetch: Fetch, now: datetime) -> None:
 def _audit(
     session: AsyncSession, ctx: DomainContext, phone: DeskPhone, action: str, fetch: Fetch, **extra: Any
 ) -> None:
-    detail: Mapping[str, Any] = {
-        "mac": format_mac(phone.mac),
+    detail = {
         "file": fetch.filename[:64],
         "address": fetch.address[:64],
         "user_agent": fetch.user_agent[:255],
-        **extra,
     }
-    audit.record(
-        session,
-        ctx=ctx,
-        company_id=phone.company_id,
-        actor_id=None,
-        action=action,
-        entity="desk_phone",
-        entity_id=phone.id,
-        detail=detail,
-    )
+    record_event(session, ctx, phone, None, action, detail | extra)
 
 
 async def pair(

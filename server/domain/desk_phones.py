@@ -424,16 +424,13 @@ async def add_desk_phone(
     session.add(phone)
     await session.flush()
     await _add_extra_lines(session, ctx=ctx, company=company, phone=phone, user_ids=line_user_ids, start=2)
-    audit.record(
+    record_event(
         session,
-        ctx=ctx,
-        company_id=company_id,
-        actor_id=actor_id,
-        action="create",
-        entity="desk_phone",
-        entity_id=phone.id,
-        detail={
-            "mac": format_mac(mac),
+        ctx,
+        phone,
+        actor_id,
+        "create",
+        {
             "vendor": phone.vendor,
             "model": phone.model,
             "user_id": user_id,
@@ -528,16 +525,7 @@ async def update_desk_phone(
             session, ctx=ctx, company=company, phone=phone, user_ids=line_user_ids, start=2
         )
         detail["line_user_ids"] = list(line_user_ids)
-    audit.record(
-        session,
-        ctx=ctx,
-        company_id=company_id,
-        actor_id=actor_id,
-        action="update",
-        entity="desk_phone",
-        entity_id=phone.id,
-        detail=detail,
-    )
+    record_event(session, ctx, phone, actor_id, "update", detail)
     await session.commit()
     session.expire(phone)  # lines 2+ were replaced through the session, not the loaded collection
     return await get_desk_phone(session, ctx=ctx, company_id=company_id, desk_phone_id=desk_phone_id)
@@ -558,16 +546,7 @@ async def delete_desk_phone(
             user_ids.add(device.user_id)
             await session.delete(device)
     await bump_revision(session, user_ids=user_ids, company_id=company_id)
-    audit.record(
-        session,
-        ctx=ctx,
-        company_id=company_id,
-        actor_id=actor_id,
-        action="delete",
-        entity="desk_phone",
-        entity_id=desk_phone_id,
-        detail={"mac": format_mac(phone.mac), "vendor": phone.vendor, "model": phone.model},
-    )
+    record_event(session, ctx, phone, actor_id, "delete", {"vendor": phone.vendor, "model": phone.model})
     await session.commit()
 
 
@@ -583,7 +562,9 @@ async def open_pairing(
     """(Re)open the pairing window: the next by-MAC fetch from the phone's vendor gets a new token URL."""
     phone = await _phone(session, company_id=company_id, desk_phone_id=desk_phone_id)
     phone.pairing_until = _pairing_until(ctx, minutes)
-    _record(session, ctx, phone, actor_id, "open_pairing", {"pairing_until": phone.pairing_until.isoformat()})
+    record_event(
+        session, ctx, phone, actor_id, "open_pairing", {"pairing_until": phone.pairing_until.isoformat()}
+    )
     await session.commit()
     return await _view(session, phone, now=ctx.clock())
 
@@ -593,7 +574,7 @@ async def close_pairing(
 ) -> DeskPhoneView:
     phone = await _phone(session, company_id=company_id, desk_phone_id=desk_phone_id)
     phone.pairing_until = None
-    _record(session, ctx, phone, actor_id, "close_pairing", {})
+    record_event(session, ctx, phone, actor_id, "close_pairing", {})
     await session.commit()
     return await _view(session, phone, now=ctx.clock())
 
@@ -613,7 +594,7 @@ async def rotate_token(
     token = new_token()
     phone.token_hash = digest(token)
     phone.token_created_at = ctx.clock()
-    _record(session, ctx, phone, actor_id, "rotate_token", {})
+    record_event(session, ctx, phone, actor_id, "rotate_token", {})
     await session.commit()
     return token_url(base_url, token)
 
@@ -630,12 +611,12 @@ async def desk_phone_secrets(
     positions = {phone.device_id: 1} | {line.device_id: line.position for line in phone.extra_lines}
     devices = await session.scalars(select(Device).where(Device.id.in_(list(positions))))
     lines = sorted((positions[d.id], d.sip_username, d.sip_password) for d in devices)
-    _record(session, ctx, phone, actor_id, "view_secrets", {})
+    record_event(session, ctx, phone, actor_id, "view_secrets", {})
     await session.commit()
     return DeskPhoneSecrets(admin_password=phone.admin_password, lines=tuple(lines))
 
 
-def _record(
+def record_event(
     session: AsyncSession,
     ctx: DomainContext,
     phone: DeskPhone,
@@ -643,6 +624,7 @@ def _record(
     action: str,
     detail: Mapping[str, Any],
 ) -> None:
+    """An audit entry about `phone` (its MAC added); `detail` must hold no secret."""
     audit.record(
         session,
         ctx=ctx,

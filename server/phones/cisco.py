@@ -10,24 +10,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from server.phones.values import Bootstrap, PhoneConfig, ProvisioningSource
-from server.phones.vendor import (
-    FileRole,
-    Model,
-    PhoneFile,
-    Settings,
-    UserAgentInfo,
-    Vendor,
-    layered,
-    normalize_mac,
-    xml_bytes,
-)
+from server.phones.values import PhoneConfig, ProvisioningSource
+from server.phones.vendor import Model, Settings, Vendor, xml_bytes
 
-_UA = re.compile(
-    r"^cisco-(?P<model>cp-\d{4}\w*?(?:-3pcc)?)/(?P<firmware>\S+)\s+\((?P<mac>[0-9a-f]{12})\)", re.IGNORECASE
-)
-_MAC_FILE = re.compile(r"([0-9a-f]{12})\.xml", re.IGNORECASE)
-_KNOWN = re.compile(r"(?:cp-?)?\d{4}.*|.*\.(?:loads|sbn|sgn|zz|cnf\.xml)|spa.*", re.IGNORECASE)
 _TRANSPORT = {"udp": "UDP", "tcp": "TCP", "tls": "TLS"}
 _SECURE_CALL = {"optional": "Optional", "mandatory": "Required"}
 _LABEL_UNSAFE = re.compile(r"[;=]")
@@ -39,6 +24,12 @@ class Cisco(Vendor):
     media_type = "text/xml; charset=utf-8"
     lines_take_keys = True
     languages = {"en": "English"}
+    user_agent_pattern = re.compile(
+        r"^cisco-(?P<model>cp-\d{4}\w*?(?:-3pcc)?)/(?P<firmware>\S+)\s+\((?P<mac>[0-9a-f]{12})\)",
+        re.IGNORECASE,
+    )
+    pairing_pattern = re.compile(r"([0-9a-f]{12})\.xml", re.IGNORECASE)
+    known_pattern = re.compile(r"(?:cp-?)?\d{4}.*|.*\.(?:loads|sbn|sgn|zz|cnf\.xml)|spa.*", re.IGNORECASE)
     override_key = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
     override_example = "Dial_Plan_1_"
     models = {
@@ -58,36 +49,18 @@ class Cisco(Vendor):
         "Daylight_Saving_Time_Enable": "No",
     }
 
-    def identify(self, user_agent: str) -> UserAgentInfo | None:
-        m = _UA.match(user_agent.strip())
-        if m is None:
-            return None
-        return UserAgentInfo(self.name, m["model"].upper(), m["firmware"], normalize_mac(m["mac"]))
-
-    def classify(self, filename: str) -> PhoneFile | None:
-        if (m := _MAC_FILE.fullmatch(filename)) and (mac := normalize_mac(m[1])):
-            return PhoneFile(FileRole.PAIRING, mac)
-        if _KNOWN.fullmatch(filename):
-            return PhoneFile(FileRole.KNOWN)
-        return None
-
     def pairing_file(self, mac: str) -> str:
         return f"{mac}.xml"
 
-    def _source(self, source: ProvisioningSource, *, resync_seconds: int) -> Settings:
-        return {"Profile_Rule": f"{source.url}$MA.xml", "Resync_Periodic": str(resync_seconds)}
-
-    def bootstrap(self, bootstrap: Bootstrap) -> bytes:
-        # Resync from the new rule within a minute; the token file sets the real period.
-        return self.serialize(self._source(bootstrap.source, resync_seconds=60), mac=bootstrap.mac)
+    def source_settings(self, source: ProvisioningSource) -> Settings:
+        return {"Profile_Rule": f"{source.url}$MA.xml", "Resync_Periodic": str(source.check_seconds)}
 
     def documents(self, config: PhoneConfig) -> dict[str, Settings]:
-        model = self.models[config.model]
         locale, pbx = config.locale, config.pbx
         phone: Settings = {
             "Time_Zone": locale.gmt_offset,
             "Primary_NTP_Server": locale.ntp_server,
-            **self._source(config.source, resync_seconds=config.source.check_seconds),
+            **self.source_settings(config.source),
             "Admin_Password": config.admin_password,
             "Station_Display_Name": config.label or config.lines[0].display_name,
         }
@@ -117,10 +90,7 @@ class Cisco(Vendor):
                 f"Short_Name_{n}_": label,
                 f"Extended_Function_{n}_": f"fnc=blf+sd+cp;sub={key.extension}@{key.domain};nme={label}",
             }
-        return {self.pairing_file(config.mac): layered(self.base, model.params, phone, config.overrides)}
-
-    def _canonical(self, filename: str) -> str:
-        return filename.lower()
+        return self.single_file(config, phone)
 
     def serialize(self, settings: Settings, *, mac: str) -> bytes:
         root = ET.Element("flat-profile")

@@ -12,26 +12,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from server.phones.values import Bootstrap, PhoneConfig, ProvisioningSource
-from server.phones.vendor import (
-    FileRole,
-    Model,
-    PhoneFile,
-    Settings,
-    UserAgentInfo,
-    Vendor,
-    layered,
-    normalize_mac,
-    xml_bytes,
-)
+from server.phones.values import PhoneConfig, ProvisioningSource
+from server.phones.vendor import Model, Settings, Vendor, xml_bytes
 
-_UA = re.compile(
-    r"^grandstream\s+model\s+hw\s+(?P<model>\w+)(?:\s+v\S+)?\s+sw\s+(?P<firmware>\S+)\s+devid\s+"
-    r"(?P<mac>[0-9a-f]{12})\b",
-    re.IGNORECASE,
-)
-_MAC_FILE = re.compile(r"cfg([0-9a-f]{12})\.xml", re.IGNORECASE)
-_KNOWN = re.compile(r"cfg[0-9a-z]*(?:\.xml|\.cfg)?|.*\.bin|.*fw.*", re.IGNORECASE)
 _TRANSPORT = {"udp": "0", "tcp": "1", "tls": "2"}
 _SRTP = {"off": "0", "optional": "1", "mandatory": "2"}
 VPK_BASE, VPK_STRIDE, BLF_MODE = 23800, 4, "1"
@@ -43,6 +26,13 @@ class Grandstream(Vendor):
     media_type = "text/xml; charset=utf-8"
     lines_take_keys = True
     languages = {"en": "en", "vi": "vi"}
+    user_agent_pattern = re.compile(
+        r"^grandstream\s+model\s+hw\s+(?P<model>\w+)(?:\s+v\S+)?\s+sw\s+(?P<firmware>\S+)\s+devid\s+"
+        r"(?P<mac>[0-9a-f]{12})\b",
+        re.IGNORECASE,
+    )
+    pairing_pattern = re.compile(r"cfg([0-9a-f]{12})\.xml", re.IGNORECASE)
+    known_pattern = re.compile(r"cfg[0-9a-z]*(?:\.xml|\.cfg)?|.*\.bin|.*fw.*", re.IGNORECASE)
     override_key = re.compile(r"P\d{1,5}")
     override_example = "P1347"
     models = {
@@ -61,46 +51,26 @@ class Grandstream(Vendor):
         "P122": "1",  # 24-hour clock
     }
 
-    def identify(self, user_agent: str) -> UserAgentInfo | None:
-        m = _UA.match(user_agent.strip())
-        if m is None:
-            return None
-        return UserAgentInfo(self.name, m["model"].upper(), m["firmware"], normalize_mac(m["mac"]))
-
-    def classify(self, filename: str) -> PhoneFile | None:
-        if (m := _MAC_FILE.fullmatch(filename)) and (mac := normalize_mac(m[1])):
-            return PhoneFile(FileRole.PAIRING, mac)
-        if _KNOWN.fullmatch(filename):
-            return PhoneFile(FileRole.KNOWN)
-        return None
-
     def pairing_file(self, mac: str) -> str:
         return f"cfg{mac}.xml"
 
-    def _source(self, source: ProvisioningSource, *, check_minutes: int) -> Settings:
+    def source_settings(self, source: ProvisioningSource) -> Settings:
+        # 60 minutes is the shortest check interval; the phone reboots to apply a new config server anyway.
         return {
             "P212": "2" if source.secure else "1",  # config upgrade via HTTPS / HTTP
             "P237": source.host_and_path,
             "P194": "1",  # check every P193 minutes
-            "P193": str(check_minutes),
+            "P193": str(max(60, source.check_seconds // 60)),
         }
 
-    def bootstrap(self, bootstrap: Bootstrap) -> bytes:
-        # 60 minutes is the shortest check interval; the phone reboots to apply a new config server anyway.
-        return self.serialize(self._source(bootstrap.source, check_minutes=60), mac=bootstrap.mac)
-
     def documents(self, config: PhoneConfig) -> dict[str, Settings]:
-        model = self.models[config.model]
-        locale, pbx = config.locale, config.pbx
+        locale, pbx, line = config.locale, config.pbx, config.lines[0]
         phone: Settings = {
             "P246": _posix_tz(locale.utc_offset_minutes),
             "P30": locale.ntp_server,
             "P1362": self.language(locale.language),
             "P2": config.admin_password,
-            **self._source(config.source, check_minutes=max(60, config.source.check_seconds // 60)),
-        }
-        line = config.lines[0]
-        phone |= {
+            **self.source_settings(config.source),
             "P271": "1",
             "P270": line.extension or line.username,
             "P3": line.display_name,
@@ -116,10 +86,7 @@ class Grandstream(Vendor):
         for number, key in enumerate(config.blf_keys, start=len(config.lines) + 1):
             p = VPK_BASE + (number - 1) * VPK_STRIDE
             phone |= {f"P{p}": BLF_MODE, f"P{p + 1}": "0", f"P{p + 2}": key.label, f"P{p + 3}": key.extension}
-        return {self.pairing_file(config.mac): layered(self.base, model.params, phone, config.overrides)}
-
-    def _canonical(self, filename: str) -> str:
-        return filename.lower()
+        return self.single_file(config, phone)
 
     def serialize(self, settings: Settings, *, mac: str) -> bytes:
         root = ET.Element("gs_provision", version="1")

@@ -13,23 +13,10 @@ import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from server.phones.values import Bootstrap, PhoneConfig, ProvisioningSource
-from server.phones.vendor import (
-    FileRole,
-    Model,
-    PhoneFile,
-    Settings,
-    UserAgentInfo,
-    Vendor,
-    layered,
-    normalize_mac,
-    xml_bytes,
-)
+from server.phones.values import PhoneConfig, ProvisioningSource
+from server.phones.vendor import FileRole, Model, PhoneFile, Settings, Vendor, xml_bytes
 
-_UA = re.compile(r"\bpoly(?:com)?[a-z]*-(?P<model>[a-z0-9_]+)-ua/(?P<firmware>[\d.]+)", re.IGNORECASE)
 MASTER_FILE = "000000000000.cfg"
-_PHONE_FILE = re.compile(r"([0-9a-f]{12})-phone\.cfg", re.IGNORECASE)
-_KNOWN = re.compile(r"[0-9a-f]{12}(?:[-.].*)?|.*\.(?:ld|log|xml|cfg|bin)", re.IGNORECASE)
 _TRANSPORT = {"udp": "UDPOnly", "tcp": "TCPOnly", "tls": "TLS"}
 _SERVER_TYPE = {False: "2", True: "3"}  # device.prov.serverType: HTTP 2, HTTPS 3
 
@@ -39,6 +26,12 @@ class Poly(Vendor):
     label = "Poly"
     media_type = "application/xml; charset=utf-8"
     languages = {"en": "English_United_States"}  # no Vietnamese in UC Software
+    user_agent_pattern = re.compile(
+        r"\bpoly(?:com)?[a-z]*-(?P<model>[a-z0-9_]+)-ua/(?P<firmware>[\d.]+)", re.IGNORECASE
+    )
+    pairing_pattern = re.compile(r"([0-9a-f]{12})-phone\.cfg", re.IGNORECASE)
+    # Poly asks for <mac>.cfg first and falls back to the master file: <mac>.cfg is known, never served.
+    known_pattern = re.compile(r"[0-9a-f]{12}(?:[-.].*)?|.*\.(?:ld|log|xml|cfg|bin)", re.IGNORECASE)
     override_key = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+")
     override_example = "up.backlight.idleIntensity"
     models = {
@@ -58,20 +51,13 @@ class Poly(Vendor):
         "prov.polling.mode": "rel",
     }
 
-    def identify(self, user_agent: str) -> UserAgentInfo | None:
-        m = _UA.search(user_agent)
-        if m is None:
-            return None
-        return UserAgentInfo(self.name, m["model"].replace("_", ""), m["firmware"], None)
+    def model_name(self, raw: str) -> str:
+        return raw.replace("_", "")  # "VVX_450" -> "VVX450"
 
     def classify(self, filename: str) -> PhoneFile | None:
         if filename == MASTER_FILE:
             return PhoneFile(FileRole.SHARED)
-        if (m := _PHONE_FILE.fullmatch(filename)) and (mac := normalize_mac(m[1])):
-            return PhoneFile(FileRole.PAIRING, mac)
-        if _KNOWN.fullmatch(filename):
-            return PhoneFile(FileRole.KNOWN)
-        return None
+        return super().classify(filename)
 
     def pairing_file(self, mac: str) -> str:
         return f"{mac}-phone.cfg"
@@ -96,7 +82,7 @@ class Poly(Vendor):
         attributes |= {f"{d}_DIRECTORY": "" for d in directories}
         return xml_bytes(ET.Element("APPLICATION", attributes))
 
-    def _source(self, source: ProvisioningSource) -> Settings:
+    def source_settings(self, source: ProvisioningSource) -> Settings:
         return {
             "device.set": "1",
             "device.prov.serverType": _SERVER_TYPE[source.secure],
@@ -105,17 +91,13 @@ class Poly(Vendor):
             "device.prov.serverName.set": "1",
         }
 
-    def bootstrap(self, bootstrap: Bootstrap) -> bytes:
-        return self.serialize(self._source(bootstrap.source), mac=bootstrap.mac)
-
     def documents(self, config: PhoneConfig) -> dict[str, Settings]:
-        model = self.models[config.model]
         locale, pbx = config.locale, config.pbx
         phone: Settings = {
             "tcpIpApp.sntp.address": locale.ntp_server,
             "tcpIpApp.sntp.gmtOffset": str(locale.utc_offset_minutes * 60),
             "lcl.ml.lang": self.language(locale.language),
-            **self._source(config.source),
+            **self.source_settings(config.source),
             "prov.polling.period": str(config.source.check_seconds),
             "device.auth.localAdminPassword": config.admin_password,
             "device.auth.localAdminPassword.set": "1",
@@ -144,10 +126,7 @@ class Poly(Vendor):
         for number, key in enumerate(config.blf_keys, start=1):
             a = f"attendant.resourceList.{number}"
             phone |= {f"{a}.address": key.uri, f"{a}.label": key.label, f"{a}.type": "normal"}
-        return {self.pairing_file(config.mac): layered(self.base, model.params, phone, config.overrides)}
-
-    def _canonical(self, filename: str) -> str:
-        return filename.lower()
+        return self.single_file(config, phone)
 
     def serialize(self, settings: Settings, *, mac: str) -> bytes:
         # Poly reads every attribute of every element; grouping by the first name part only helps people.

@@ -15,23 +15,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from server.phones.values import Bootstrap, PhoneConfig, ProvisioningSource
-from server.phones.vendor import (
-    FileRole,
-    Model,
-    PhoneFile,
-    Settings,
-    UserAgentInfo,
-    Vendor,
-    layered,
-    normalize_mac,
-    xml_bytes,
-)
+from server.phones.values import PhoneConfig, ProvisioningSource
+from server.phones.vendor import Model, Settings, Vendor, xml_bytes
 
-_UA = re.compile(r"\bsnom(?P<model>\w+)-SIP\s+(?P<firmware>[\d.]+)(?P<rest>.*)", re.IGNORECASE)
-_UA_MAC = re.compile(r"\b([0-9A-F]{12})\b")
-_MAC_FILE = re.compile(r"([0-9a-f]{12})\.xml", re.IGNORECASE)
-_KNOWN = re.compile(r"snom.*|.*\.(?:bin|htm|html)", re.IGNORECASE)
 _KEY = re.compile(r"(?P<name>[a-z][a-z0-9_]*)(?:\[(?P<idx>\d{1,3})\])?(?:@(?P<attr>[a-z_]+))?")
 FUNCTION_KEY = "fkey"
 
@@ -42,6 +28,12 @@ class Snom(Vendor):
     media_type = "application/xml; charset=utf-8"
     lines_take_keys = True
     languages = {"en": "English"}
+    # The MAC, when sent, is a later word of upper-case hex digits.
+    user_agent_pattern = re.compile(
+        r"\bsnom(?P<model>\w+)-SIP\s+(?P<firmware>[\d.]+)(?:.*?\b(?P<mac>[0-9A-F]{12})\b)?"
+    )
+    pairing_pattern = re.compile(r"([0-9a-f]{12})\.xml", re.IGNORECASE)
+    known_pattern = re.compile(r"snom.*|.*\.(?:bin|htm|html)", re.IGNORECASE)
     override_key = _KEY
     override_example = "user_dtmf_info[1]"
     models = {
@@ -55,42 +47,23 @@ class Snom(Vendor):
     }
     base = {"update_policy": "settings_only", "dst": "", "timezone": ""}
 
-    def identify(self, user_agent: str) -> UserAgentInfo | None:
-        m = _UA.search(user_agent)
-        if m is None:
-            return None
-        mac_match = _UA_MAC.search(m["rest"])
-        mac = normalize_mac(mac_match[1]) if mac_match else None
-        return UserAgentInfo(self.name, m["model"].upper(), m["firmware"], mac)
-
-    def classify(self, filename: str) -> PhoneFile | None:
-        if (m := _MAC_FILE.fullmatch(filename)) and (mac := normalize_mac(m[1])):
-            return PhoneFile(FileRole.PAIRING, mac)
-        if _KNOWN.fullmatch(filename):
-            return PhoneFile(FileRole.KNOWN)
-        return None
-
     def pairing_file(self, mac: str) -> str:
         return f"{mac.upper()}.xml"
 
-    def _source(self, source: ProvisioningSource) -> Settings:
+    def source_settings(self, source: ProvisioningSource) -> Settings:
         return {
             "setting_server": f"{source.url}{{mac}}.xml",
             "settings_refresh_timer": str(source.check_seconds),
         }
 
-    def bootstrap(self, bootstrap: Bootstrap) -> bytes:
-        return self.serialize(self._source(bootstrap.source), mac=bootstrap.mac)
-
     def documents(self, config: PhoneConfig) -> dict[str, Settings]:
-        model = self.models[config.model]
         locale, pbx = config.locale, config.pbx
         phone: Settings = {
             "utc_offset": f"{locale.utc_offset_minutes * 60:+d}",
             "ntp_server": locale.ntp_server,
             "language": self.language(locale.language),
             "web_language": self.language(locale.language),
-            **self._source(config.source),
+            **self.source_settings(config.source),
             "http_user": "admin",
             "http_pass": config.admin_password,
             "admin_mode_password": config.admin_password,
@@ -118,9 +91,9 @@ class Snom(Vendor):
                 f"{FUNCTION_KEY}[{idx}]@context": "active",
                 f"{FUNCTION_KEY}[{idx}]@label": key.label,
             }
-        return {self.pairing_file(config.mac): layered(self.base, model.params, phone, config.overrides)}
+        return self.single_file(config, phone)
 
-    def _canonical(self, filename: str) -> str:
+    def canonical(self, filename: str) -> str:
         return filename.upper().replace(".XML", ".xml")
 
     def serialize(self, settings: Settings, *, mac: str) -> bytes:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
-from server.phones.values import Bootstrap, PhoneConfig
+from server.phones.values import Bootstrap, PhoneConfig, ProvisioningSource
 
 MAC = re.compile(r"[0-9a-f]{12}")
 _MAC_ANY = re.compile(r"[0-9A-Fa-f]{2}(?:[:\-]?[0-9A-Fa-f]{2}){5}")
@@ -103,6 +103,9 @@ class Vendor(ABC):
     media_type: str
     models: Mapping[str, Model]
     languages: Mapping[str, str]  # ISO 639-1 -> the vendor's value; always has "en"
+    user_agent_pattern: re.Pattern[str]  # named groups: model, firmware and (where the vendor sends it) mac
+    pairing_pattern: re.Pattern[str]  # the by-MAC file name that pairs; group 1 is the MAC
+    known_pattern: re.Pattern[str]  # other file names its phones ask for, never served by MAC
     override_key: re.Pattern[str]  # what a per-phone override key must look like
     override_example: str
     lines_take_keys: bool = False  # lines occupy the first programmable keys (Yealink, Cisco)
@@ -118,25 +121,47 @@ class Vendor(ABC):
     def language(self, code: str) -> str:
         return self.languages.get(code, self.languages["en"])
 
-    @abstractmethod
     def identify(self, user_agent: str) -> UserAgentInfo | None:
         """The phone behind a User-Agent, if it is one of this vendor's."""
+        m = self.user_agent_pattern.search(user_agent.strip())
+        if m is None:
+            return None
+        raw_mac = m.groupdict().get("mac")
+        mac = normalize_mac(raw_mac) if raw_mac else None
+        return UserAgentInfo(self.name, self.model_name(m["model"]), m["firmware"], mac)
 
-    @abstractmethod
+    def model_name(self, raw: str) -> str:
+        """A model as the User-Agent spells it, as the catalog does."""
+        return raw.upper()
+
     def classify(self, filename: str) -> PhoneFile | None:
         """The role of a file name this vendor's phones ask for (None: not one of theirs)."""
+        if (m := self.pairing_pattern.fullmatch(filename)) and (mac := normalize_mac(m[1])):
+            return PhoneFile(FileRole.PAIRING, mac)
+        if self.known_pattern.fullmatch(filename):
+            return PhoneFile(FileRole.KNOWN)
+        return None
 
     @abstractmethod
     def pairing_file(self, mac: str) -> str:
         """The by-MAC file name whose first fetch pairs the phone (for admins and docs)."""
 
     @abstractmethod
+    def source_settings(self, source: ProvisioningSource) -> Settings:
+        """The settings that point the phone at `source` (its token URL) and set how often it checks."""
+
     def bootstrap(self, bootstrap: Bootstrap) -> bytes:
         """The answer to the pairing request: where the phone's token URL is, and nothing secret."""
+        return self.serialize(self.source_settings(bootstrap.source), mac=bootstrap.mac)
 
     @abstractmethod
     def documents(self, config: PhoneConfig) -> dict[str, Settings]:
         """The files the phone's token URL serves, by file name, as layered settings."""
+
+    def single_file(self, config: PhoneConfig, phone: Settings) -> dict[str, Settings]:
+        """`documents` for vendors with one file per phone: base, model, `phone`, overrides."""
+        model = self.models[config.model]
+        return {self.pairing_file(config.mac): layered(self.base, model.params, phone, config.overrides)}
 
     @abstractmethod
     def serialize(self, settings: Settings, *, mac: str) -> bytes:
@@ -150,9 +175,9 @@ class Vendor(ABC):
         """The file `filename` of this phone, or None if its token URL does not serve that name."""
         if (shared := self.shared(filename)) is not None:
             return shared
-        settings = self.documents(config).get(self._canonical(filename))
+        settings = self.documents(config).get(self.canonical(filename))
         return None if settings is None else self.serialize(settings, mac=config.mac)
 
-    def _canonical(self, filename: str) -> str:
-        """How `documents` spells a requested file name (vendors that ignore case override this)."""
-        return filename
+    def canonical(self, filename: str) -> str:
+        """How `documents` spells a requested file name (phones differ in the case of the MAC)."""
+        return filename.lower()

@@ -11,28 +11,9 @@ from __future__ import annotations
 
 import re
 
-from server.phones.values import Bootstrap, PhoneConfig, ProvisioningSource
-from server.phones.vendor import (
-    FileRole,
-    Model,
-    PhoneFile,
-    Settings,
-    UserAgentInfo,
-    Vendor,
-    layered,
-    normalize_mac,
-)
+from server.phones.values import PhoneConfig, ProvisioningSource
+from server.phones.vendor import Model, Settings, Vendor, layered
 
-_UA = re.compile(
-    r"^yealink\s+(?:sip[- ](?:vp-)?)?(?P<model>[a-z]+\d+[a-z0-9_]*)\s+(?P<firmware>[\d.]+)"
-    r"(?:\s+(?P<mac>[0-9a-f]{2}(?::[0-9a-f]{2}){5}))?\s*$",
-    re.IGNORECASE,
-)
-_MAC_FILE = re.compile(r"([0-9a-f]{12})\.cfg", re.IGNORECASE)
-_KNOWN = re.compile(
-    r"y0{9}\d{3}\.(?:cfg|boot)|[0-9a-f]{12}[-.].*|.*\.(?:rom|boot|lang|bin)|\w+_setting\.xml|super_search\.xml",
-    re.IGNORECASE,
-)
 _TRANSPORT = {"udp": "0", "tcp": "1", "tls": "2"}
 _SRTP = {"off": "0", "optional": "1", "mandatory": "2"}
 LINE_KEY, BLF_KEY = "15", "16"
@@ -44,6 +25,17 @@ class Yealink(Vendor):
     media_type = "text/plain; charset=utf-8"
     lines_take_keys = True
     languages = {"en": "English"}  # no Vietnamese in the stock firmware
+    user_agent_pattern = re.compile(
+        r"^yealink\s+(?:sip[- ](?:vp-)?)?(?P<model>[a-z]+\d+[a-z0-9_]*)\s+(?P<firmware>[\d.]+)"
+        r"(?:\s+(?P<mac>[0-9a-f]{2}(?::[0-9a-f]{2}){5}))?\s*$",
+        re.IGNORECASE,
+    )
+    pairing_pattern = re.compile(r"([0-9a-f]{12})\.cfg", re.IGNORECASE)
+    known_pattern = re.compile(
+        r"y0{9}\d{3}\.(?:cfg|boot)|[0-9a-f]{12}[-.].*|.*\.(?:rom|boot|lang|bin)|\w+_setting\.xml"
+        r"|super_search\.xml",
+        re.IGNORECASE,
+    )
     override_key = re.compile(r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)+")
     override_example = "features.dnd.enable"
     models = {
@@ -66,35 +58,18 @@ class Yealink(Vendor):
         "features.caller_name_type_on_dialing": "1",
     }
 
-    def identify(self, user_agent: str) -> UserAgentInfo | None:
-        m = _UA.match(user_agent.strip())
-        if m is None:
-            return None
-        mac = normalize_mac(m["mac"]) if m["mac"] else None
-        return UserAgentInfo(self.name, m["model"].upper(), m["firmware"], mac)
-
-    def classify(self, filename: str) -> PhoneFile | None:
-        if (m := _MAC_FILE.fullmatch(filename)) and (mac := normalize_mac(m[1])):
-            return PhoneFile(FileRole.PAIRING, mac)
-        if _KNOWN.fullmatch(filename):
-            return PhoneFile(FileRole.KNOWN)
-        return None
-
     def pairing_file(self, mac: str) -> str:
         return f"{mac}.cfg"
 
     def common_file(self, model: Model) -> str:
         return f"y{model.hardware_id.zfill(12)}.cfg"
 
-    def _source(self, source: ProvisioningSource) -> Settings:
+    def source_settings(self, source: ProvisioningSource) -> Settings:
         return {
             "static.auto_provision.server.url": source.url,
             "static.auto_provision.repeat.enable": "1",
             "static.auto_provision.repeat.minutes": str(max(1, source.check_seconds // 60)),
         }
-
-    def bootstrap(self, bootstrap: Bootstrap) -> bytes:
-        return self.serialize(self._source(bootstrap.source), mac=bootstrap.mac)
 
     def documents(self, config: PhoneConfig) -> dict[str, Settings]:
         model = self.models[config.model]
@@ -105,7 +80,7 @@ class Yealink(Vendor):
             "lang.gui": self.language(locale.language),
             "lang.wui": self.language(locale.language),
         }
-        own: Settings = {**self._source(config.source)}
+        own: Settings = {**self.source_settings(config.source)}
         own["static.security.user_password"] = f"admin:{config.admin_password}"
         pbx = config.pbx
         for line in config.lines:
@@ -137,12 +112,9 @@ class Yealink(Vendor):
                 f"linekey.{number}.label": key.label,
             }
         return {
-            self.common_file(model): layered(self.base, model.params, common),
+            self.common_file(model): layered(self.base, model.params, common),  # no overrides here
             self.pairing_file(config.mac): layered(own, config.overrides),
         }
-
-    def _canonical(self, filename: str) -> str:
-        return filename.lower()
 
     def serialize(self, settings: Settings, *, mac: str) -> bytes:
         lines = ["#!version:1.0.0.1"]

@@ -127,7 +127,7 @@ def test_a_desk_phone_pairs_registers_and_calls_a_colleague(
 def call_from_baresip(tmp_path: Path, line, colleague: CliPeer) -> None:
     phone = BaresipPhone(tmp_path / "baresip", line)
     try:
-        phone.wait_registered(line)
+        phone.wait_registered()
         mark = colleague.mark()
         phone.command("dial", f"sip:101@{line.domain}")
         phone.wait_event("CALL_ESTABLISHED", 30)
