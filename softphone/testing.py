@@ -109,6 +109,27 @@ def rms(path: str | Path, skip_s: float = 0.0) -> float:
     return float(np.sqrt(np.mean(data * data))) if len(data) else 0.0
 
 
+def baresip_tone_audio(hz: int) -> list[str]:
+    """baresip config lines: send a ``hz`` sine (``ausine``), play to ALSA's null device, dump what it decodes
+    (``sndfile``; see `BaresipPeer.decoded_wav`), G.711, and the account and menu apps."""
+    return [
+        f"audio_source ausine,{hz}",
+        "audio_player alsa,null",
+        "audio_alert alsa,null",
+        "ausrc_srate 48000",
+        "auplay_srate 48000",
+        "ausrc_channels 2",  # ausine only produces 48 kHz stereo
+        "auplay_channels 1",
+        "module_path /usr/lib/baresip/modules",
+        "module g711.so",
+        "module ausine.so",
+        "module alsa.so",
+        "module sndfile.so",
+        "module_app account.so",
+        "module_app menu.so",
+    ]
+
+
 class BaresipPeer:
     """Debian's baresip in a subprocess with a generated config folder, driven over ``ctrl_tcp`` (JSON in
     netstrings: commands in, events out).  ``config`` lines go into its ``config`` (the ctrl_tcp listener and

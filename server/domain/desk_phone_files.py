@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from server.domain.context import DomainContext
-from server.domain.desk_phones import record_event
-from server.domain.models import Company, DeskPhone, DeskPhoneLine, Device, Extension, User
+from server.domain.desk_phones import line_positions, record_event, users_extension
+from server.domain.models import Company, DeskPhone, Device, Extension, User
 from server.domain.security import digest, new_token
 from server.phones import catalog
 from server.phones.catalog import MacRequest, MacRequestKind
@@ -156,7 +157,11 @@ async def fetch_file(
 ) -> TokenFetch:
     """A file of the phone whose token this is.  No file for an unknown token (a guess), a name the phone's
     vendor does not serve (phones ask for optional files), or a phone whose line 1 is disabled."""
-    phone = await session.scalar(select(DeskPhone).where(DeskPhone.token_hash == digest(token)))
+    phone = await session.scalar(
+        select(DeskPhone)
+        .where(DeskPhone.token_hash == digest(token))
+        .options(selectinload(DeskPhone.extra_lines))
+    )
     if phone is None:
         return TokenFetch(token_known=False)
     vendor = catalog.vendor(phone.vendor)
@@ -177,15 +182,7 @@ async def _config(
     """The vendor-neutral values of the phone's files; None when its line 1 is disabled."""
     company = await session.get(Company, phone.company_id)
     assert company is not None
-    extra = list(
-        await session.execute(
-            select(DeskPhoneLine.position, DeskPhoneLine.device_id).where(
-                DeskPhoneLine.desk_phone_id == phone.id
-            )
-        )
-    )
-    positions = {phone.device_id: 1} | {device_id: position for position, device_id in extra}
-    lines = await _sip_lines(session, positions=positions, domain=company.sip_domain)
+    lines = await _sip_lines(session, positions=line_positions(phone), domain=company.sip_domain)
     if not lines or lines[0].position != 1:
         return None
     vendor = catalog.vendor(phone.vendor)
@@ -206,15 +203,8 @@ async def _config(
 
 async def _sip_lines(session: AsyncSession, *, positions: dict[int, int], domain: str) -> list[SipLine]:
     """The enabled lines (devices of active users), in position order."""
-    lowest = (
-        select(Extension.number)
-        .where(Extension.user_id == User.id)
-        .order_by(Extension.number)
-        .limit(1)
-        .scalar_subquery()
-    )
     rows = await session.execute(
-        select(Device, User.full_name, lowest)
+        select(Device, User.full_name, users_extension())
         .join(User, User.id == Device.user_id)
         .where(Device.id.in_(list(positions)), Device.enabled.is_(True), User.active.is_(True))
     )

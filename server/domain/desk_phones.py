@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -235,17 +235,26 @@ async def _phone(session: AsyncSession, *, company_id: int, desk_phone_id: int) 
     )
 
 
-async def _lines(session: AsyncSession, phone: DeskPhone) -> list[DeskPhoneLineView]:
-    positions = {phone.device_id: 1} | {line.device_id: line.position for line in phone.extra_lines}
-    lowest = (
+def line_positions(phone: DeskPhone) -> dict[int, int]:
+    """Device id -> line position, for a phone loaded with its `extra_lines`."""
+    return {phone.device_id: 1} | {line.device_id: line.position for line in phone.extra_lines}
+
+
+def users_extension() -> ScalarSelect[str]:
+    """The extension shown for `User` in a query that joins it: the lowest of theirs."""
+    return (
         select(Extension.number)
         .where(Extension.user_id == User.id)
         .order_by(Extension.number)
         .limit(1)
         .scalar_subquery()
     )
+
+
+async def _lines(session: AsyncSession, phone: DeskPhone) -> list[DeskPhoneLineView]:
+    positions = line_positions(phone)
     rows = await session.execute(
-        select(Device.id, Device.sip_username, User.id, User.full_name, lowest)
+        select(Device.id, Device.sip_username, User.id, User.full_name, users_extension())
         .join(User, User.id == Device.user_id)
         .where(Device.id.in_(list(positions)))
     )
@@ -608,7 +617,7 @@ async def desk_phone_secrets(
 ) -> DeskPhoneSecrets:
     """The web UI password and each line's SIP credentials, for an admin at the phone (audited)."""
     phone = await _phone(session, company_id=company_id, desk_phone_id=desk_phone_id)
-    positions = {phone.device_id: 1} | {line.device_id: line.position for line in phone.extra_lines}
+    positions = line_positions(phone)
     devices = await session.scalars(select(Device).where(Device.id.in_(list(positions))))
     lines = sorted((positions[d.id], d.sip_username, d.sip_password) for d in devices)
     record_event(session, ctx, phone, actor_id, "view_secrets", {})

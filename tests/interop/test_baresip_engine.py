@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from softphone.testing import BaresipPeer, CliPeer, free_port, tone_levels
+from softphone.testing import BaresipPeer, CliPeer, baresip_tone_audio, free_port, tone_levels
 
 pytestmark = [
     pytest.mark.interop,
@@ -31,21 +31,8 @@ class Baresip(BaresipPeer):
         config = [
             f"sip_listen 127.0.0.1:{self.sip_port}",
             "sip_trans_def udp",
-            f"audio_source ausine,{int(BARESIP_HZ)}",
-            "audio_player alsa,null",
-            "audio_alert alsa,null",
-            "ausrc_srate 48000",
-            "auplay_srate 48000",
-            "ausrc_channels 2",  # ausine only produces 48 kHz stereo
-            "auplay_channels 1",
-            "module_path /usr/lib/baresip/modules",
-            "module g711.so",
+            *baresip_tone_audio(int(BARESIP_HZ)),
             "module g722.so",
-            "module ausine.so",
-            "module alsa.so",
-            "module sndfile.so",
-            "module_app account.so",
-            "module_app menu.so",
         ]
         super().__init__(root, config, f"<sip:bare@127.0.0.1:{self.sip_port}>;regint=0;answermode=auto\n")
 
