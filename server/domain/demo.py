@@ -176,8 +176,8 @@ def format_credentials(creds: DemoCredentials, *, http_url: str, sip_host: str, 
     lines.append(f"Echo test:   dial {creds.echo_test}")
     desk = DEMO_DESK_PHONE
     lines.append(
-        f"Desk phone:  Yealink {desk['model']} {desk['mac']} for ext {desk['extension']} pairs (once, within"
-        f" phones_pairing_minutes of the first start) at {http_url}/phones/{desk['mac'].replace(':', '')}.cfg"
+        f"Desk phone:  Yealink {desk['model']} {desk['mac']} for ext {desk['extension']}: the first fetch of"
+        f" {http_url}/phones/{desk['mac'].replace(':', '')}.cfg by a Yealink pairs it (docs/desk-phones.md)"
     )
     lines.append("=" * 72)
     return "\n".join(lines)
