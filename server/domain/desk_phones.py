@@ -8,8 +8,6 @@ audited without secrets (no SIP or web UI password, no token, no override value)
 
 from __future__ import annotations
 
-import secrets
-import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +22,7 @@ from server.domain.context import DomainContext
 from server.domain.errors import Conflict, InvalidInput
 from server.domain.models import Company, DeskPhone, DeskPhoneLine, Device, DeviceKind, Extension, User
 from server.domain.people import bump_revision, get_user, new_device
-from server.domain.security import digest, new_token
+from server.domain.security import digest, new_sip_password, new_token
 from server.domain.tenancy import get_in_company
 from server.domain.uniqueness import commit_or_conflict, ensure_free
 from server.domain.validation import check_extension
@@ -34,7 +32,6 @@ from server.phones.vendor import Model, Vendor, clean_value, format_mac, normali
 TRANSPORTS = ("udp", "tcp", "tls")
 MAX_OVERRIDES = 200
 MAX_LABEL = 32
-_ADMIN_PASSWORD_ALPHABET = string.ascii_letters + string.digits
 
 
 # --- what the API and the console show ---------------------------------------------------------
@@ -67,7 +64,6 @@ class DeskPhoneView:
     user_id: int
     lines: tuple[DeskPhoneLineView, ...]
     blf_keys: tuple[BlfKeyView, ...]
-    override_keys: tuple[str, ...]
     overrides: Mapping[str, str]
     pairing_until: datetime | None  # open pairing window (None: closed)
     pairing_file: str  # what the phone asks for by MAC: "/phones/" + this
@@ -190,14 +186,9 @@ def _check_label(value: str, *, field: str, limit: int = 100) -> str:
 
 
 async def _check_blf_keys(
-    session: AsyncSession, *, company_id: int, keys: Sequence[Mapping[str, Any]], capacity: int
+    session: AsyncSession, *, company_id: int, keys: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, str]]:
-    if len(keys) > capacity:
-        raise InvalidInput(
-            "too_many_blf_keys",
-            f"this phone has room for {capacity} BLF keys",
-            fields={"blf_keys": f"≤ {capacity}"},
-        )
+    """Each key an existing extension of the company, once; labels short and printable."""
     seen: set[str] = set()
     clean: list[dict[str, str]] = []
     for key in keys:
@@ -217,10 +208,6 @@ async def _check_blf_keys(
         label = _check_label(str(key.get("label") or ""), field="blf_keys", limit=MAX_LABEL)
         clean.append({"extension": extension, "label": label})
     return clean
-
-
-def _new_admin_password() -> str:
-    return "".join(secrets.choice(_ADMIN_PASSWORD_ALPHABET) for _ in range(16))
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -278,7 +265,6 @@ async def _view(session: AsyncSession, phone: DeskPhone, *, now: datetime) -> De
         user_id=phone.user_id,
         lines=tuple(await _lines(session, phone)),
         blf_keys=tuple(BlfKeyView(k["extension"], k.get("label", "")) for k in phone.blf_keys),
-        override_keys=tuple(phone.overrides),
         overrides=dict(phone.overrides),
         pairing_until=phone.pairing_until if window_open else None,
         pairing_file=vendor.pairing_file(phone.mac) if vendor else "",
@@ -354,8 +340,8 @@ async def _line_device(
     return device
 
 
-def _check_line_count(vendor: Vendor, model: Model, extra: Sequence[int], blf: Sequence[object]) -> None:
-    lines = 1 + len(extra)
+def _check_capacity(vendor: Vendor, model: Model, *, lines: int, blf_keys: int) -> None:
+    """The model has `lines` SIP accounts and, next to their keys, room for `blf_keys` BLF keys."""
     if lines > model.lines:
         raise InvalidInput(
             "too_many_lines",
@@ -363,7 +349,7 @@ def _check_line_count(vendor: Vendor, model: Model, extra: Sequence[int], blf: S
             fields={"line_user_ids": f"≤ {model.lines - 1}"},
         )
     capacity = vendor.blf_capacity(model, lines)
-    if len(blf) > capacity:
+    if blf_keys > capacity:
         raise InvalidInput(
             "too_many_blf_keys",
             f"this phone has room for {capacity} BLF keys",
@@ -391,12 +377,11 @@ async def add_desk_phone(
     """Add a phone for `user_id` (line 1; `line_user_ids` for lines 2+) and open its pairing window."""
     mac = check_mac(mac)
     phone_vendor, phone_model = _vendor_and_model(vendor, model)
-    _check_line_count(phone_vendor, phone_model, line_user_ids, blf_keys)
+    _check_capacity(phone_vendor, phone_model, lines=1 + len(line_user_ids), blf_keys=len(blf_keys))
     transport = _check_transport(ctx, transport)
     label = _check_label(label, field="label")
     clean_overrides = _check_overrides(phone_vendor, overrides)
-    capacity = phone_vendor.blf_capacity(phone_model, 1 + len(line_user_ids))
-    keys = await _check_blf_keys(session, company_id=company_id, keys=blf_keys, capacity=capacity)
+    keys = await _check_blf_keys(session, company_id=company_id, keys=blf_keys)
     await ensure_free(
         session,
         select(DeskPhone.id).where(DeskPhone.company_id == company_id, DeskPhone.mac == mac),
@@ -426,7 +411,7 @@ async def add_desk_phone(
         transport=transport,
         blf_keys=keys,
         overrides=clean_overrides,
-        admin_password=_new_admin_password(),
+        admin_password=new_sip_password(),  # 16 random letters and digits, as for SIP
         pairing_until=until,
         created_at=ctx.clock(),
     )
@@ -502,7 +487,7 @@ async def update_desk_phone(
     line_user_ids = changes.get("line_user_ids")
     extra_count = len(line_user_ids) if line_user_ids is not None else len(phone.extra_lines)
     blf_keys = changes["blf_keys"] if changes.get("blf_keys") is not None else phone.blf_keys
-    _check_line_count(vendor, model, [0] * extra_count, blf_keys)
+    _check_capacity(vendor, model, lines=1 + extra_count, blf_keys=len(blf_keys))
     detail: dict[str, Any] = {}
     if changes.get("label") is not None:
         phone.label = detail["label"] = _check_label(changes["label"], field="label")
@@ -511,10 +496,7 @@ async def update_desk_phone(
     if changes.get("transport") is not None:
         phone.transport = detail["transport"] = _check_transport(ctx, changes["transport"])
     if changes.get("blf_keys") is not None:
-        capacity = vendor.blf_capacity(model, 1 + extra_count)
-        phone.blf_keys = await _check_blf_keys(
-            session, company_id=company_id, keys=changes["blf_keys"], capacity=capacity
-        )
+        phone.blf_keys = await _check_blf_keys(session, company_id=company_id, keys=changes["blf_keys"])
         detail["blf_keys"] = [k["extension"] for k in phone.blf_keys]
     if changes.get("overrides") is not None:
         phone.overrides = _check_overrides(vendor, changes["overrides"])
