@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ScalarSelect, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -219,6 +219,14 @@ async def _phone(session: AsyncSession, *, company_id: int, desk_phone_id: int) 
         row_id=desk_phone_id,
         entity="desk phone",
         options=(selectinload(DeskPhone.extra_lines),),
+    )
+
+
+def not_a_desk_phone_line() -> ColumnElement[bool]:
+    """For queries of `Device`: not a line of a desk phone.  Those are provisioned by the phone's token URL
+    only; apps never list, activate or QR-provision them (their passwords stay with the phone)."""
+    return and_(
+        Device.id.not_in(select(DeskPhone.device_id)), Device.id.not_in(select(DeskPhoneLine.device_id))
     )
 
 

@@ -169,3 +169,16 @@ async def test_agents_cannot_and_other_companies_see_nothing(api, demo, login, p
             e["action"] == "pairing_refused" and e["detail"]["reason"] == "mac_in_several_companies"
             for e in audit
         )
+
+
+async def test_apps_never_get_a_desk_phones_line(api, demo) -> None:
+    """The line's password stays with the phone: ext 103's apps neither list, activate nor QR it."""
+    phone = (await api.client.get("/admin/desk-phones", headers=demo.admin_headers)).json()[0]
+    device_id = phone["lines"][0]["device_id"]
+    agent = demo.agent_headers["103"]
+    accounts = (await api.client.get("/me/accounts", headers=agent)).json()
+    assert device_id not in [a["device_id"] for a in accounts] and accounts
+    assert (await api.client.post(f"/me/accounts/{device_id}/activate", headers=agent)).status_code == 404
+    assert (await api.client.get(f"/me/accounts/{device_id}/provisioning", headers=agent)).status_code == 404
+    r = await api.client.post("/me/mobile-provisioning", json={"device_id": device_id}, headers=agent)
+    assert r.status_code == 404
