@@ -23,8 +23,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from server.domain.policy import DeskPhonePolicy, Policy
-from server.phones.gate import DEFAULT_PLAIN_HTTP_NETWORKS
+from server.domain.policy import PLAIN_HTTP_NETWORKS, DeskPhonePolicy, Policy
 
 PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "secret", ""})
 DEMO_SECRET_KEY = "demo-only-secret-key-not-for-production"
@@ -92,7 +91,7 @@ class ServerSettings(BaseSettings):
     phones_language: str = _PHONES.language
     phones_ntp_server: str = _PHONES.ntp_server
     # Plain HTTP for desk phones only from these (default: loopback and private ranges); HTTPS elsewhere.
-    phones_plain_http_networks: list[str] = Field(default_factory=lambda: list(DEFAULT_PLAIN_HTTP_NETWORKS))
+    phones_plain_http_networks: list[str] = Field(default_factory=lambda: list(PLAIN_HTTP_NETWORKS))
     phones_max_guesses: int = Field(default=20, ge=1)  # failed by-MAC/token guesses per address ...
     phones_guess_window: int = Field(default=600, ge=1)  # ... within this many seconds ...
     phones_ban_seconds: int = Field(default=900, ge=1)  # ... close its by-MAC requests this long

@@ -21,6 +21,10 @@ class Policy:
     provisioning_token_ttl: int = 600
 
 
+# Where desk phones may fetch over plain HTTP (loopback, private ranges: an office LAN); HTTPS elsewhere.
+PLAIN_HTTP_NETWORKS = ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+
+
 @dataclass(frozen=True, slots=True)
 class DeskPhonePolicy:
     """Desk-phone provisioning: the pairing window and what every phone is told.  `context_from_settings`

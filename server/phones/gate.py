@@ -14,20 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from server.domain.policy import PLAIN_HTTP_NETWORKS
 from server.sip.flood import FloodGuard, FloodPolicy
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 GUESSES = "desk-phone files"  # the FloodGuard lockout key for a host's failed guesses
-
-# Loopback and private ranges: where an office's phones usually sit next to the server.
-DEFAULT_PLAIN_HTTP_NETWORKS = (
-    "127.0.0.0/8",
-    "::1/128",
-    "10.0.0.0/8",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "fc00::/7",
-)
 
 
 def parse_networks(values: Iterable[str]) -> tuple[IpNetwork, ...]:
@@ -49,7 +40,7 @@ def default_flood_policy() -> FloodPolicy:
 @dataclass(frozen=True, slots=True)
 class GatePolicy:
     plain_http_networks: tuple[IpNetwork, ...] = field(
-        default_factory=lambda: parse_networks(DEFAULT_PLAIN_HTTP_NETWORKS)
+        default_factory=lambda: parse_networks(PLAIN_HTTP_NETWORKS)
     )
     flood: FloodPolicy = field(default_factory=default_flood_policy)
 
