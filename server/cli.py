@@ -61,6 +61,8 @@ def _listening_ports(settings: ServerSettings) -> list[tuple[str, str, int, int,
     ]
     if settings.sip_tls_port:
         ports.append(("SIP TLS", settings.sip_host, settings.sip_tls_port, tcp, None, "sip_tls_port"))
+    if settings.https_port:
+        ports.append(("HTTPS", settings.http_host, settings.https_port, tcp, "--https-port", "https_port"))
     return ports
 
 
@@ -117,7 +119,11 @@ def _in_session(
 def cmd_run(args: argparse.Namespace) -> int:
     from server.runtime import serve
 
-    overrides: dict[str, object] = {"http_port": args.http_port, "sip_port": args.sip_port}
+    overrides: dict[str, object] = {
+        "http_port": args.http_port,
+        "sip_port": args.sip_port,
+        "https_port": args.https_port,
+    }
     if args.demo:
         overrides["demo"] = True
         if args.data_dir is None:  # keep demo data away from a real installation's database
@@ -207,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--http-port", type=int)
     run.add_argument("--sip-port", type=int)
+    run.add_argument("--https-port", type=int, help="also serve HTTPS (desk phones outside the LAN need it)")
     run.add_argument("--no-media", action="store_true", help="do not start the media service")
     run.set_defaults(func=cmd_run)
 

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +125,38 @@ async def _start_sip(
     log.info("SIP service on %s %s", settings.sip_host, running.sip_ports)
 
 
+class _SecondServer(uvicorn.Server):
+    """A second listener of the same app: the first server owns the signals and the lifespan."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _https_server(settings: ServerSettings, app: Any) -> uvicorn.Server | None:
+    """HTTPS next to HTTP when `https_port` is set: the configured certificate, else a self-signed one kept
+    in <data_dir>/tls (desk phones outside `phones_plain_http_networks` may only use this one)."""
+    if not settings.https_port:
+        return None
+    from server.sip.aio.tls import ensure_self_signed
+
+    if settings.https_cert is not None and settings.https_key is not None:
+        cert, key = settings.https_cert, settings.https_key
+    else:
+        cert, key = ensure_self_signed(settings.data_dir / "tls", settings.effective_sip_public_host)
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.https_port,
+        ssl_certfile=str(cert),
+        ssl_keyfile=str(key),
+        log_level="info",
+        access_log=False,
+        lifespan="off",
+    )
+    return _SecondServer(config)
+
+
 async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
     """Run until SIGINT/SIGTERM.  The database must already be migrated."""
     engine = create_engine(settings.effective_database_url)
@@ -152,6 +184,7 @@ async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
             lifespan="on",
         )
         server = uvicorn.Server(config)
+        https = _https_server(settings, app)
         if settings.demo:
             print(
                 format_credentials(
@@ -163,7 +196,15 @@ async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
                 file=out,
                 flush=True,
             )
-        await server.serve()
+        if https is None:
+            await server.serve()
+        else:
+            https_task = asyncio.create_task(https.serve())
+            try:
+                await server.serve()
+            finally:
+                https.should_exit = True
+                await https_task
     finally:
         for stop in reversed(running.stop_callbacks):
             try:

@@ -12,6 +12,7 @@ import ipaddress
 import secrets
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -23,11 +24,12 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from server.domain.policy import Policy
+from server.domain.policy import PLAIN_HTTP_NETWORKS, DeskPhonePolicy, Policy
 
 PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "secret", ""})
 DEMO_SECRET_KEY = "demo-only-secret-key-not-for-production"
 _POLICY = Policy()
+_PHONES = DeskPhonePolicy()
 
 
 class InsecureSettingsError(ValueError):
@@ -70,6 +72,11 @@ class ServerSettings(BaseSettings):
     # Where carrier gateways named by host name are looked up (RFC 3263: NAPTR/SRV/A): "host" or
     # "host:port"; empty: the system's resolver (/etc/resolv.conf).
     dns_servers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # HTTPS next to HTTP (same app): desk phones outside `phones_plain_http_networks` must use it.
+    # Certificate and key in PEM; without them a self-signed one is made in <data_dir>/tls.
+    https_port: int | None = None
+    https_cert: Path | None = None
+    https_key: Path | None = None
 
     secret_key: SecretStr | None = None
     access_token_ttl: int = _POLICY.access_token_ttl
@@ -87,6 +94,21 @@ class ServerSettings(BaseSettings):
     provisioning_token_ttl: int = _POLICY.provisioning_token_ttl
     register_expires: int = 300
     srtp: Literal["off", "optional", "mandatory"] = "optional"
+
+    # Desk phones (`/phones/`, docs/desk-phones.md).
+    phones_pairing_minutes: int = Field(default=_PHONES.pairing_minutes, ge=1, le=7 * 24 * 60)
+    phones_check_hours: int = Field(default=_PHONES.check_hours, ge=1, le=30 * 24)
+    phones_base_url: str | None = _PHONES.base_url
+    phones_timezone: str = _PHONES.timezone
+    phones_language: str = _PHONES.language
+    phones_ntp_server: str = _PHONES.ntp_server
+    # Plain HTTP for desk phones only from these (default: loopback and private ranges); HTTPS elsewhere.
+    phones_plain_http_networks: list[str] = Field(default_factory=lambda: list(PLAIN_HTTP_NETWORKS))
+    phones_max_guesses: int = Field(default=20, ge=1)  # failed by-MAC/token guesses per address ...
+    phones_guess_window: int = Field(default=600, ge=1)  # ... within this many seconds ...
+    phones_ban_seconds: int = Field(default=900, ge=1)  # ... close its by-MAC requests this long
+    phones_rate: float = Field(default=20.0, gt=0)  # requests/s per address (burst below)
+    phones_burst: float = Field(default=200.0, ge=1)
 
     sms_backend: Literal["console", "http"] = "console"
     sms_http_url: str | None = None
@@ -143,6 +165,7 @@ class ServerSettings(BaseSettings):
     def _refuse_placeholder_secrets(self) -> ServerSettings:
         if self.mobile_transport == "tls" and not self.sip_tls_port:
             raise ValueError("mobile_transport = 'tls' needs sip_tls_port")
+        _check_phone_settings(self)
         if self.demo:
             return self
         if self.secret_key is not None and self.secret_key.get_secret_value().strip() in PLACEHOLDER_SECRETS:
@@ -187,6 +210,22 @@ class ServerSettings(BaseSettings):
             path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(48))
         return path.read_text().strip().encode()
+
+
+def _check_phone_settings(settings: ServerSettings) -> None:
+    try:
+        ZoneInfo(settings.phones_timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"phones_timezone {settings.phones_timezone!r} is not a time zone") from exc
+    for network in settings.phones_plain_http_networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"phones_plain_http_networks: {network!r} is not a network") from exc
+    if settings.phones_base_url and not settings.phones_base_url.startswith(("http://", "https://")):
+        raise ValueError("phones_base_url must start with http:// or https://")
+    if (settings.https_cert is None) != (settings.https_key is None):
+        raise ValueError("https_cert and https_key go together")
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> ServerSettings:

@@ -1,5 +1,5 @@
-"""Helpers for tests and benchmarks: free ports, waiting for a server to answer, ``softphone-cli`` peers in
-subprocesses, and checking audio content."""
+"""Helpers for tests and benchmarks: free ports, waiting for a server to answer, ``softphone-cli`` and
+baresip peers in subprocesses, and checking audio content."""
 
 from __future__ import annotations
 
@@ -107,6 +107,122 @@ def rms(path: str | Path, skip_s: float = 0.0) -> float:
     data, rate = read_wav(path)
     data = data[int(skip_s * rate):]
     return float(np.sqrt(np.mean(data * data))) if len(data) else 0.0
+
+
+def baresip_tone_audio(hz: int) -> list[str]:
+    """baresip config lines: send a ``hz`` sine (``ausine``), play to ALSA's null device, dump what it decodes
+    (``sndfile``; see `BaresipPeer.decoded_wav`), G.711, and the account and menu apps."""
+    return [
+        f"audio_source ausine,{hz}",
+        "audio_player alsa,null",
+        "audio_alert alsa,null",
+        "ausrc_srate 48000",
+        "auplay_srate 48000",
+        "ausrc_channels 2",  # ausine only produces 48 kHz stereo
+        "auplay_channels 1",
+        "module_path /usr/lib/baresip/modules",
+        "module g711.so",
+        "module ausine.so",
+        "module alsa.so",
+        "module sndfile.so",
+        "module_app account.so",
+        "module_app menu.so",
+    ]
+
+
+class BaresipPeer:
+    """Debian's baresip in a subprocess with a generated config folder, driven over ``ctrl_tcp`` (JSON in
+    netstrings: commands in, events out).  ``config`` lines go into its ``config`` (the ctrl_tcp listener and
+    ``snd_path`` are added), ``accounts`` into ``accounts``."""
+
+    def __init__(self, root: Path, config: Sequence[str], accounts: str) -> None:
+        self.root = root
+        self.ctrl_port = free_port()
+        root.mkdir(parents=True, exist_ok=True)
+        control = [f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}", f"snd_path {root}"]
+        (root / "config").write_text("\n".join([*config, "module_app ctrl_tcp.so", *control, ""]))
+        (root / "accounts").write_text(accounts)
+        (root / "contacts").write_text("")
+        self.events: list[Event] = []
+        self._cond = threading.Condition()
+        self._log = (root / "baresip.log").open("wb")
+        self.proc = subprocess.Popen(["baresip", "-f", str(root)], stdout=self._log, stderr=subprocess.STDOUT)
+        self.sock = self._connect()
+        threading.Thread(target=self._read, name="baresip-ctrl", daemon=True).start()
+
+    def _connect(self) -> socket.socket:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"baresip exited: {self.log_text()}")
+            try:
+                return socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=1)
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError(f"baresip ctrl_tcp did not come up: {self.log_text()}")
+
+    def _read(self) -> None:
+        buf = b""
+        self.sock.settimeout(None)
+        while True:
+            try:
+                chunk = self.sock.recv(65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            buf += chunk
+            while b":" in buf:  # <length>:<json>,
+                head, rest = buf.split(b":", 1)
+                n = int(head)
+                if len(rest) < n + 1:
+                    break
+                payload, buf = rest[:n], rest[n + 1 :]
+                try:
+                    event = json.loads(payload)
+                except ValueError:
+                    continue
+                with self._cond:
+                    self.events.append(event)
+                    self._cond.notify_all()
+
+    def command(self, command: str, params: str = "") -> None:
+        body = json.dumps({"command": command, "params": params, "token": str(time.monotonic())}).encode()
+        self.sock.sendall(str(len(body)).encode() + b":" + body + b",")
+
+    def wait_for(self, pred: Callable[[Event], bool], timeout: float = 15) -> Event:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for e in self.events:
+                    if pred(e):
+                        return e
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"baresip: no such event; got {self.events[-6:]}\n{self.log_text()}")
+                self._cond.wait(left)
+
+    def decoded_wav(self) -> Path:
+        """What baresip decoded (its ``sndfile`` module's dump), the last call's."""
+        files = sorted(self.root.glob("dump-*-dec.wav"))
+        assert files, "baresip's sndfile module wrote no decoded audio"
+        return files[-1]
+
+    def log_text(self, tail: int = 3000) -> str:
+        return (self.root / "baresip.log").read_text(errors="replace")[-tail:]
+
+    def stop(self) -> None:
+        try:
+            self.command("quit")
+            self.sock.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+        self._log.close()
 
 
 class CliPeer:

@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server.api.errors import install_error_handlers
 from server.api.routes import (
     admin_company,
+    admin_desk_phones,
     admin_devices,
     admin_groups,
     admin_hotlines,
@@ -28,6 +29,8 @@ from server.domain.context import DomainContext, context_from_settings
 from server.domain.db import create_engine, create_sessionmaker
 from server.domain.notify import EmailSender, SmsSender
 from server.domain.security import Passwords
+from server.phones.app import create_phones_app, gate_policy
+from server.phones.gate import PhoneGate
 from server.settings import ServerSettings
 
 API_PREFIX = "/api/v1"
@@ -104,7 +107,16 @@ def create_app(
         admin_groups,
         admin_hotlines,
         admin_company,
+        admin_desk_phones,
     ):
         api.include_router(module.router)
     app.include_router(api)
+    app.mount(
+        "/phones",
+        create_phones_app(
+            sessionmaker=app.state.sessionmaker,
+            ctx=app.state.ctx,
+            gate=PhoneGate(gate_policy(settings)),
+        ),
+    )
     return app

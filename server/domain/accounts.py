@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.clock import period_of
 from server.domain.context import DomainContext
+from server.domain.desk_phones import not_a_desk_phone_line
 from server.domain.errors import Conflict, Forbidden, NotFound
 from server.domain.models import Company, Device, Extension, Hotline, User
 from server.domain.people import apply_call_settings, usage_seconds
@@ -48,7 +49,9 @@ async def list_accounts(session: AsyncSession, *, user: User) -> list[AccountSum
     assert company is not None
     extension = await _first_extension(session, user.id)
     devices = await session.scalars(
-        select(Device).where(Device.user_id == user.id, Device.enabled.is_(True)).order_by(Device.id)
+        select(Device)
+        .where(Device.user_id == user.id, Device.enabled.is_(True), not_a_desk_phone_line())
+        .order_by(Device.id)
     )
     return [
         AccountSummary(
@@ -65,7 +68,9 @@ async def list_accounts(session: AsyncSession, *, user: User) -> list[AccountSum
 
 
 async def own_device(session: AsyncSession, *, user: User, device_id: int) -> Device:
-    device = await session.scalar(select(Device).where(Device.id == device_id, Device.user_id == user.id))
+    device = await session.scalar(
+        select(Device).where(Device.id == device_id, Device.user_id == user.id, not_a_desk_phone_line())
+    )
     return _usable(device)
 
 
@@ -75,7 +80,11 @@ async def _own_device_and_extension(
     """`own_device` and the user's extension in one round trip (activation is the hot path)."""
     lowest = _first_extension_of(user.id).scalar_subquery()
     row = (
-        await session.execute(select(Device, lowest).where(Device.id == device_id, Device.user_id == user.id))
+        await session.execute(
+            select(Device, lowest).where(
+                Device.id == device_id, Device.user_id == user.id, not_a_desk_phone_line()
+            )
+        )
     ).first()
     device, extension = row if row is not None else (None, None)
     return _usable(device), extension

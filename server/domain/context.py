@@ -18,7 +18,7 @@ from server.domain.notify import (
     SmsSender,
     SmtpEmailSender,
 )
-from server.domain.policy import Policy
+from server.domain.policy import DeskPhonePolicy, Policy
 from server.domain.security import Passwords, TokenSigner
 from server.settings import ServerSettings
 
@@ -51,6 +51,7 @@ class DomainContext:
     passwords: Passwords = field(default_factory=Passwords)
     background: BackgroundWork = field(default_factory=BackgroundWork)
     changes: ChangeBus = field(default_factory=ChangeBus)  # what committed transactions wrote
+    desk_phones: DeskPhonePolicy = field(default_factory=DeskPhonePolicy)
 
 
 def context_from_settings(
@@ -83,6 +84,9 @@ def context_from_settings(
         signer=TokenSigner(settings.signing_key()),
         clock=clock,
         policy=Policy(**{f.name: getattr(settings, f.name) for f in fields(Policy)}),
+        desk_phones=DeskPhonePolicy(
+            **{f.name: getattr(settings, f"phones_{f.name}") for f in fields(DeskPhonePolicy)}
+        ),
         pbx=PbxEndpoint(
             host=settings.effective_sip_public_host,
             port=settings.sip_port,

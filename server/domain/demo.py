@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.companies import create_company
 from server.domain.context import DomainContext
+from server.domain.desk_phones import add_desk_phone
 from server.domain.hotlines import create_hotline
 from server.domain.models import Company, Device, DeviceKind, User
 from server.domain.people import create_user, new_device
@@ -30,6 +31,8 @@ DEMO_HOTLINES = (
     {"number": "02873005678", "carrier": "mobifone", "label": "CSKH", "inbound_extension": "102"},
 )
 ECHO_TEST = "*43"
+# A Yealink for ext 103, its pairing window open: /phones/001565000103.cfg from a Yealink agent answers once.
+DEMO_DESK_PHONE = {"mac": "00:15:65:00:01:03", "vendor": "yealink", "model": "T54W", "extension": "103"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,7 @@ async def seed_demo(session: AsyncSession, *, ctx: DomainContext) -> DemoCredent
         admin_email=DEMO_ADMIN["email"],
     )
     agents = []
+    users = {}
     for extension, name, phone, password in DEMO_AGENTS:
         email = f"agent{extension}@demo.local"
         user = await create_user(
@@ -117,6 +121,7 @@ async def seed_demo(session: AsyncSession, *, ctx: DomainContext) -> DemoCredent
             desktop_device=False,
             actor_id=admin.id,
         )
+        users[extension] = user.id
         await new_device(
             session,
             ctx=ctx,
@@ -137,6 +142,18 @@ async def seed_demo(session: AsyncSession, *, ctx: DomainContext) -> DemoCredent
             values={**hotline, "trunk_host": "127.0.0.1", "trunk_port": 5090, "trunk_transport": "udp"},
             actor_id=admin.id,
         )
+    desk = DEMO_DESK_PHONE
+    await add_desk_phone(
+        session,
+        ctx=ctx,
+        company_id=company.id,
+        mac=desk["mac"],
+        vendor=desk["vendor"],
+        model=desk["model"],
+        user_id=users[desk["extension"]],
+        blf_keys=[{"extension": e} for e, *_ in DEMO_AGENTS if e != desk["extension"]],
+        actor_id=admin.id,
+    )
     return _credentials(agents)
 
 
@@ -157,5 +174,10 @@ def format_credentials(creds: DemoCredentials, *, http_url: str, sip_host: str, 
         )
     lines.append("Hotlines:    " + ", ".join(f"{n} ({c})" for n, c in creds.hotlines))
     lines.append(f"Echo test:   dial {creds.echo_test}")
+    desk = DEMO_DESK_PHONE
+    lines.append(
+        f"Desk phone:  Yealink {desk['model']} {desk['mac']} for ext {desk['extension']}: the first fetch of"
+        f" {http_url}/phones/{desk['mac'].replace(':', '')}.cfg by a Yealink pairs it (docs/desk-phones.md)"
+    )
     lines.append("=" * 72)
     return "\n".join(lines)

@@ -286,6 +286,55 @@ class RefreshToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class DeskPhone(Base):
+    """A desk phone provisioned by its MAC: line 1 is its own `Device` (kind ip_phone, its own SIP password),
+    more lines in `DeskPhoneLine`; the token of its file URL is stored as a SHA-256 digest only."""
+
+    __tablename__ = "desk_phones"
+    __table_args__ = (UniqueConstraint("company_id", "mac", name="uq_desk_phones_company_mac"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Line 1.  The phone (and so its token) dies with this device.
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), unique=True)
+    mac: Mapped[str] = mapped_column(String(12), index=True)  # 12 lower-case hex digits
+    vendor: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    transport: Mapped[str] = mapped_column(String(8), default="udp")
+    blf_keys: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # [{"extension", "label"}]
+    overrides: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # vendor keys -> values
+    admin_password: Mapped[str] = mapped_column(String(64))  # the phone's own web UI; served with its files
+    pairing_until: Mapped[datetime | None] = mapped_column(DateTime)  # open pairing window, if any
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_created_at: Mapped[datetime | None] = mapped_column(DateTime)
+    paired_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_fetch_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_fetch_address: Mapped[str | None] = mapped_column(String(64))
+    last_user_agent: Mapped[str | None] = mapped_column(String(255))
+    last_firmware: Mapped[str | None] = mapped_column(String(64))
+    last_file: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    extra_lines: Mapped[list[DeskPhoneLine]] = relationship(
+        lazy="raise", order_by="DeskPhoneLine.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class DeskPhoneLine(Base):
+    """Line 2 and up of a desk phone: each its own `Device`, of the phone's user or a colleague."""
+
+    __tablename__ = "desk_phone_lines"
+    __table_args__ = (UniqueConstraint("desk_phone_id", "position", name="uq_desk_phone_lines_position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    desk_phone_id: Mapped[int] = mapped_column(ForeignKey("desk_phones.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 2, 3, ...
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), unique=True)
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
     __changes__ = False  # written with every admin change; not a change of its own
@@ -305,6 +354,8 @@ __all__ = [
     "Base",
     "CallRecord",
     "Company",
+    "DeskPhone",
+    "DeskPhoneLine",
     "Device",
     "DeviceKind",
     "Extension",

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.context import DomainContext, PbxEndpoint
+from server.domain.desk_phones import not_a_desk_phone_line
 from server.domain.errors import DomainError, Gone, NotFound
 from server.domain.models import Company, Device, DeviceKind, ProvisioningToken, User
 from server.domain.people import new_device
@@ -43,7 +44,9 @@ async def create_mobile_token(
 ) -> MobileProvisioning:
     """A token for `device_id` (one of the user's devices) or the user's mobile device (created if needed)."""
     if device_id is not None:
-        device = await session.scalar(select(Device).where(Device.id == device_id, Device.user_id == user.id))
+        device = await session.scalar(
+            select(Device).where(Device.id == device_id, Device.user_id == user.id, not_a_desk_phone_line())
+        )
         if device is None:
             raise NotFound("device")
     else:

@@ -8,8 +8,9 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -197,6 +198,7 @@ class ApiHarness:
     mail: ConsoleEmailSender
     settings: ServerSettings
     sessionmaker: object
+    app: object = None  # the FastAPI app, for clients of its own (another address, HTTPS)
 
 
 @pytest.fixture
@@ -222,7 +224,7 @@ async def api(
     app = create_app(settings, engine=engine, clock=clock, sms=sms, mail=mail, passwords=Passwords.fast())
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver/api/v1") as client:
-        yield ApiHarness(client, app.state.ctx, clock, sms, mail, settings, app.state.sessionmaker)
+        yield ApiHarness(client, app.state.ctx, clock, sms, mail, settings, app.state.sessionmaker, app)
     await engine.dispose()
 
 
@@ -275,13 +277,17 @@ class DemoServer:
 
 
 @contextlib.contextmanager
-def run_demo_server(data_dir: Path, *, media: bool) -> Iterator[DemoServer]:
-    """Start the demo server, collect its output, and stop it (SIGTERM, then SIGKILL) on exit."""
+def run_demo_server(
+    data_dir: Path, *, media: bool, extra: Sequence[str] = (), settings_env: Mapping[str, str] | None = None
+) -> Iterator[DemoServer]:
+    """Start the demo server (`extra` arguments, `settings_env` SOFTPHONE_SERVER_* variables), collect its
+    output, and stop it (SIGTERM, then SIGKILL) on exit."""
     http_port, sip_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTPHONE_SERVER_")}
     env["PYTHONUNBUFFERED"] = "1"
+    env.update(settings_env or {})
     process = subprocess.Popen(
-        demo_command(data_dir, http_port=http_port, sip_port=sip_port, media=media),
+        [*demo_command(data_dir, http_port=http_port, sip_port=sip_port, media=media), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -306,19 +312,35 @@ def run_demo_server(data_dir: Path, *, media: bool) -> Iterator[DemoServer]:
             process.wait(timeout=5)
 
 
+def _says(server: DemoServer, text: str, wait: float = 2.0) -> bool:
+    """Whether the (exited) server printed `text`; its last lines may still be on their way."""
+    deadline = time.monotonic() + wait
+    while text not in server.text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return text in server.text()
+
+
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    """The demo server without media, answering HTTP (one per test module)."""
-    with run_demo_server(tmp_path_factory.mktemp("demo-server"), media=False) as server:
-        try:
-            wait_http_ok(f"{server.base_url}/api/v1/health", process=server.process, timeout=60)
-        except (RuntimeError, TimeoutError) as exc:
-            raise AssertionError(f"{exc}\n{server.text()}") from exc
-        yield server
+    """The demo server without media, answering HTTP (one per test module).  A free port can be taken by
+    another process before the server binds it: then it starts again on new ports."""
+    for attempt in range(3):
+        with run_demo_server(tmp_path_factory.mktemp("demo-server"), media=False) as server:
+            try:
+                wait_http_ok(f"{server.base_url}/api/v1/health", process=server.process, timeout=60)
+            except (RuntimeError, TimeoutError) as exc:
+                if attempt < 2 and _says(server, "already in use"):
+                    continue
+                raise AssertionError(f"{exc}\n{server.text()}") from exc
+            yield server
+            return
 
 
 @pytest.fixture
-def start_demo_server(tmp_path: Path) -> Iterator[Callable[[bool], DemoServer]]:
-    """`start_demo_server(media)` -> a demo server for this test, not yet waited for; stopped after it."""
+def start_demo_server(tmp_path: Path) -> Iterator[Callable[..., DemoServer]]:
+    """`start_demo_server(media, extra=..., settings_env=...)` -> a demo server for this test, not yet waited
+    for; stopped after it."""
     with contextlib.ExitStack() as stack:
-        yield lambda media: stack.enter_context(run_demo_server(tmp_path / "data", media=media))
+        yield lambda media, **more: stack.enter_context(
+            run_demo_server(tmp_path / "data", media=media, **more)
+        )

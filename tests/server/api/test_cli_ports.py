@@ -79,3 +79,13 @@ def test_tls_port_in_use_names_config_key(tmp_path: Path, held_tcp: int, clean_e
     assert result.returncode == 2, result.stderr
     assert f"SIP TLS port {held_tcp}/tcp" in result.stderr and "'sip_tls_port'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_https_port_in_use(tmp_path: Path, held_tcp: int, clean_env: dict[str, str]) -> None:
+    argv = demo_command(tmp_path, http_port=free_port(), sip_port=free_port(), media=False)
+    result = _run([*argv, "--https-port", str(held_tcp)], clean_env)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert f"HTTPS port {held_tcp}/tcp" in lines[0]
+    assert "--https-port" in lines[0] and "'https_port'" in lines[0]
