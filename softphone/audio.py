@@ -65,12 +65,13 @@ from softphone.echo_canceller import (
     UNAVAILABLE_REASON,
     EchoCanceller,
     EchoCancellerUnavailable,
+    MicPreprocessor,
     PlaybackHistory,
     load_speexdsp,
 )
 from softphone.events import AudioDeviceProblem
 from softphone.ringbuffer import ByteRing
-from softphone.tones import Int16Array, ringback, ringtone
+from softphone.tones import Int16Array, chime, ringback, ringtone
 
 log = logging.getLogger(__name__)
 
@@ -230,21 +231,24 @@ class MicLevelMeter:
 
 
 class _Loop:
-    """Loops an int16 array for a PortAudio callback (or mixes it into one)."""
+    """Loops an int16 array for a PortAudio callback (or mixes it into one); ``once`` plays it one time."""
 
-    def __init__(self, samples: Int16Array) -> None:
+    def __init__(self, samples: Int16Array, *, once: bool = False) -> None:
         self._samples = np.ascontiguousarray(samples, dtype=np.int16)
         self._pos = 0
+        self._once = once
+        self.finished = False
 
     def take(self, n: int) -> Int16Array:
-        out = np.empty(n, dtype=np.int16)
+        out = np.zeros(n, dtype=np.int16)
         filled = 0
         total = len(self._samples)
-        while filled < n:
+        while filled < n and not self.finished:
             chunk = min(n - filled, total - self._pos)
             out[filled : filled + chunk] = self._samples[self._pos : self._pos + chunk]
             filled += chunk
             self._pos = (self._pos + chunk) % total
+            self.finished = self._once and self._pos == 0
         return out
 
 
@@ -283,8 +287,15 @@ class Ringer:
         if was_ringing:
             self.start()
 
-    def start(self, samples: Callable[[int], Int16Array] | None = None) -> AudioDeviceProblem | None:
-        """Loop the ringtone (``samples(rate)`` or the WAV/generated one). Returns a problem or None."""
+    def start(
+        self,
+        samples: Callable[[int], Int16Array] | None = None,
+        *,
+        wav_path: Path | None = None,
+        volume: float = 1.0,
+    ) -> AudioDeviceProblem | None:
+        """Loop the ringtone (``samples(rate)``, else ``wav_path``, else the default WAV/generated one) at
+        ``volume`` (0..1). Returns a problem or None."""
         if self._stream is not None:
             return None
         sd = self._sd if self._sd is not None else load_sounddevice()
@@ -293,7 +304,10 @@ class Ringer:
         try:
             index = resolve_device(self._device, "output", sd)
             rate = int(sd.query_devices(index)["default_samplerate"]) or 48000
-            tone = samples(rate) if samples is not None else ringtone(rate, self._wav_path)
+            tone = samples(rate) if samples is not None else ringtone(rate, wav_path or self._wav_path)
+            gain = max(0.0, min(1.0, volume))
+            if gain < 1.0:
+                tone = (tone.astype(np.float32) * gain).astype(np.int16)
             loop = _Loop(tone)
 
             def callback(outdata: Any, frames: int, _time: Any, _status: Any) -> None:
@@ -308,8 +322,8 @@ class Ringer:
                 extra_settings=_stream_extra_settings(sd, index),
             )
             stream.start()
-        except (DeviceNotFound, sd.PortAudioError, ValueError) as exc:
-            return AudioDeviceProblem(f"ringer: cannot open output device: {exc}")
+        except (DeviceNotFound, sd.PortAudioError, ValueError, OSError) as exc:
+            return AudioDeviceProblem(f"ringer: cannot open output device or ringtone: {exc}")
         self._stream = stream
         return None
 
@@ -397,6 +411,8 @@ class _BridgeCore:
         if tone is not None:
             mixed = np.frombuffer(out, dtype="<i2").astype(np.int32) + tone.take(frames)
             out[:] = np.clip(mixed, -32768, 32767).astype("<i2").tobytes()
+            if tone.finished:
+                self.tone = None
         self.played.write(out)
 
     def reset(self) -> None:
@@ -436,6 +452,8 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         sd: ModuleType | None = None,
         ringtone_wav: Path | None = None,
         echo_cancellation: bool = True,
+        noise_suppression: bool = False,
+        auto_gain: bool = False,
         echo_tail_ms: int = DEFAULT_TAIL_MS,
         speexdsp_names: Sequence[str] | None = None,
     ) -> None:
@@ -469,19 +487,55 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         self._echo_estimates: deque[int] = deque(maxlen=1000 // frame_ms)
         self.echo_resyncs = 0
         self._aec: EchoCanceller | None = None
+        self._pre: MicPreprocessor | None = None  # noise suppression / AGC while echo cancellation is off
         self._aec_lock = threading.Lock()  # clock thread processes, engine thread resets/closes
         self._aec_reset = False
         self._aec_ns = 0
         self._aec_max_ns = 0
-        if echo_cancellation:
-            try:
-                lib = load_speexdsp(speexdsp_names)
-                if lib is None:
-                    raise EchoCancellerUnavailable(UNAVAILABLE_REASON)
-                self._aec = EchoCanceller(clock_rate * frame_ms // 1000, clock_rate, echo_tail_ms, lib=lib)
-                self._core.cancel_echo = True
-            except EchoCancellerUnavailable as exc:
-                log.warning("%s", exc)
+        self._speexdsp_names = speexdsp_names
+        self.noise_suppression = noise_suppression
+        self.auto_gain = auto_gain
+        self.set_processing(
+            echo_cancellation=echo_cancellation, noise_suppression=noise_suppression, auto_gain=auto_gain
+        )
+
+    def set_processing(self, *, echo_cancellation: bool, noise_suppression: bool, auto_gain: bool) -> None:
+        """Turn echo cancellation, noise suppression and automatic gain on or off (engine thread)."""
+        self.echo_cancellation = echo_cancellation
+        self.noise_suppression = noise_suppression
+        self.auto_gain = auto_gain
+        frame_size = self.clock_rate * self.frame_ms // 1000
+        with self._aec_lock:
+            aec, pre = self._aec, self._pre
+            wanted = echo_cancellation or noise_suppression or auto_gain
+            lib = load_speexdsp(self._speexdsp_names) if wanted else None
+            if wanted and lib is None:
+                log.warning("%s", UNAVAILABLE_REASON)
+            if echo_cancellation and lib is not None:
+                if aec is None:
+                    try:
+                        aec = EchoCanceller(frame_size, self.clock_rate, self.echo_tail_ms, lib=lib)
+                        self._echo_realign = True
+                    except EchoCancellerUnavailable as exc:
+                        log.warning("%s", exc)
+                if aec is not None:
+                    aec.set_options(noise_suppression=noise_suppression, auto_gain=auto_gain)
+            elif aec is not None:
+                aec.close()
+                aec = None
+            if pre is not None:
+                pre.close()
+                pre = None
+            if aec is None and lib is not None and (noise_suppression or auto_gain):
+                try:
+                    pre = MicPreprocessor(
+                        frame_size, self.clock_rate, noise_suppression=noise_suppression,
+                        auto_gain=auto_gain, lib=lib,
+                    )
+                except EchoCancellerUnavailable as exc:
+                    log.warning("%s", exc)
+            self._aec, self._pre = aec, pre
+            self._core.cancel_echo = aec is not None or pre is not None
 
     # ----------------------------------------------------------------- pjsua2 side (engine thread)
 
@@ -549,7 +603,7 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         while capture.available() >= self.frame_bytes:
             start = capture.read_position
             frame = capture.read(self.frame_bytes)
-            if self._out_stream is not None:
+            if self._out_stream is not None or self._pre is not None:
                 frame = self._cancel_echo(frame, start, capture.read_position + capture.available())
             self._core.mic.write(frame)
 
@@ -576,7 +630,8 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         with self._aec_lock:
             aec = self._aec
             if aec is None:
-                return mic_frame
+                pre = self._pre
+                return pre.process(mic_frame) if pre is not None else mic_frame
             started = time.perf_counter_ns()
             try:
                 reference = self._echo_reference(frame_start, captured)
@@ -728,8 +783,8 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         """Choose the ringer's output device (index or name; None = system default)."""
         self.ringer.set_device(device)
 
-    def start_ringing(self) -> AudioDeviceProblem | None:
-        return self.ringer.start()
+    def start_ringing(self, wav_path: str | None = None, volume: float = 1.0) -> AudioDeviceProblem | None:
+        return self.ringer.start(wav_path=Path(wav_path) if wav_path else None, volume=volume)
 
     def stop_ringing(self) -> None:
         self.ringer.stop()
@@ -772,6 +827,10 @@ class SoundDeviceBridge(pj.AudioMediaPort):
     def stop_ringback(self) -> None:
         self._core.tone = None
 
+    def play_chime(self) -> None:
+        """A short 440 Hz then 660 Hz chime on the speaker (settings: "Test speaker")."""
+        self._core.tone = _Loop(chime(self.clock_rate), once=True)
+
     def destroy(self) -> None:
         """Close streams and the ringer. Call before ``libDestroy``, then drop every reference to it."""
         self.stop_ringback()
@@ -779,5 +838,7 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         self.close()
         with self._aec_lock:
             aec, self._aec = self._aec, None
-        if aec is not None:
-            aec.close()
+            pre, self._pre = self._pre, None
+        for processor in (aec, pre):
+            if processor is not None:
+                processor.close()

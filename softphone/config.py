@@ -29,6 +29,13 @@ class EngineConfig:
     # Codec priority, best first; codecs not listed keep pjsua2's default priority.
     codecs: tuple[str, ...] = ("G722/16000", "PCMU/8000", "PCMA/8000")
     echo_cancel: bool = True
+    noise_suppression: bool = False
+    auto_gain: bool = False
+    # Conference bridge frame (pjmedia's clock) and the sounddevice bridge's PortAudio block and jitter
+    # allowance; these set the latency the app adds (bench/bench_audio_latency.py).
+    frame_ms: int = 20
+    audio_block_ms: int = 10
+    audio_jitter_ms: int = 20
     # Devices for the sounddevice bridge (index or name; None = system default); unused with null_audio.
     audio_input: int | str | None = None
     audio_output: int | str | None = None
@@ -60,3 +67,8 @@ class AccountConfig:
     reg_retry_interval_s: int = 30
     # Send the first retry this soon after a drop (random 0..this added by pjsua).
     reg_first_retry_s: int = 5
+    # Codecs this account offers, best first ("G722/16000"); () = the engine's order (EngineConfig.codecs).
+    codecs: tuple[str, ...] = ()
+    # Ringtone for calls to this account: a WAV path ("" = the built-in one) and its volume 0..1.
+    ringtone: str = ""
+    ring_volume: float = 1.0
