@@ -12,8 +12,9 @@ pjsua2 nor Qt, so the desktop UI, the CLI and test fakes build them freely. The 
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from softphone.config import AccountConfig
 from softphone.events import CallStats
@@ -363,3 +364,13 @@ def from_json(name: str, args: dict[str, Any]) -> Command[Any]:
         return cls(**args)
     except TypeError as exc:
         raise ValueError(f"{name}: {exc}") from None
+
+
+class EnginePort(Protocol):
+    """The engine as its owners use it (``softphone.engine.Engine``; test fakes implement the same)."""
+
+    def start(self) -> Future[None]: ...
+
+    def stop(self) -> Future[None]: ...
+
+    def submit(self, cmd: Command[T]) -> Future[T]: ...

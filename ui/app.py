@@ -20,13 +20,16 @@ from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
-from ui.app_services import MemorySecrets, Services, make_services
-from ui.autostart import set_start_at_login
+from softphone.autostart import set_start_at_login
+from softphone.config import EngineConfig
+from softphone.links import LaunchRequest, parse_args
+from softphone.secrets import MemorySecrets
+from softphone.services import USER_AGENT, Profile, Services, make_services
 from ui.engine_link import EngineLink
 from ui.i18n import Translations
-from ui.links import LaunchRequest, parse_args
 from ui.single_instance import SingleInstance, default_server_name
-from ui.viewmodels.app_state import AppViewModel, Profile
+from ui.viewmodels.app_state import AppViewModel
+from ui.views.common import install_style
 from ui.views.incoming_window import IncomingCallWindow
 from ui.views.main_window import MainWindow
 from ui.views.tray import Tray
@@ -85,10 +88,10 @@ def build_app(
         call_log=services.call_log,
         chat_log=services.chat_log,
         client_factory=services.client_factory,
-        speaker_test=services.speaker_test,
         server_url=server_url,
         refresh_interval_ms=refresh_interval_ms,
     )
+    install_style(qt)
     translations = Translations(qt)
     translations.apply(language or vm.settings.prefs.language)
     window = MainWindow(vm)
@@ -104,10 +107,6 @@ def build_app(
     vm.settings.startAtLoginChanged.connect(lambda on: _safe(set_start_at_login, on))
     vm.history.playRequested.connect(lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(path)))
     vm.chat.notify.connect(lambda title, text: window.isActiveWindow() or tray.notify(title, text))
-    if services.ringer is not None:
-        vm.settings.ringerDeviceChanged.connect(services.ringer.set_device)
-        vm.calls.incomingCall.connect(lambda _cid: services.ringer.start())  # type: ignore[union-attr]
-        vm.calls.incomingGone.connect(lambda _cid: vm.calls.ringing_call() is None and services.ringer.stop())  # type: ignore[union-attr]
     desktop = DesktopApp(qt, link, vm, window, incoming, tray, translations, services)
     app_holder.append(desktop)
     return desktop
@@ -143,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
 
     profile = default_profile(request.profile)
     link = EngineLink()
-    services = make_services(profile, null_audio=os.environ.get("SOFTPHONE_NULL_AUDIO") == "1")
+    config = EngineConfig(user_agent=USER_AGENT, null_audio=os.environ.get("SOFTPHONE_NULL_AUDIO") == "1")
+    services = make_services(profile, config=config)
     engine = services.engine_factory(link.deliver)
     link.attach(engine)
     desktop = build_app(
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         if request.call_target:
             desktop.vm.call_number(request.call_target)
 
-    link.call("start", on_done=engine_started)
+    link.start(on_done=engine_started)
     _quit_on_signals(desktop)
     if not (request.start_minimized or desktop.vm.settings.prefs.start_minimized):
         desktop.window.show()

@@ -15,8 +15,8 @@ from softphone.events import (
     RecordingChanged,
     RegistrationChanged,
 )
+from softphone.provisioning import Colleague
 from ui.viewmodels.app_state import AppViewModel
-from ui.viewmodels.contacts import Colleague
 
 pytestmark = [pytest.mark.ui, pytest.mark.unit]
 
@@ -88,7 +88,7 @@ def test_outgoing_call_hold_mute_dtmf_record(app_vm, engine, qtbot) -> None:
 
 
 def test_hotline_choice_and_test_call(app_vm, engine, qtbot) -> None:
-    from ui.account_book import HotlineChoice
+    from softphone.account_book import HotlineChoice
 
     aid = add_account(app_vm, engine, qtbot)
     rec = app_vm.accounts.record(aid).with_(
@@ -220,7 +220,7 @@ def test_edit_manual_account_keeps_password_unless_given(app_vm, engine, qtbot) 
 
 
 def test_start_at_login_writes_an_autostart_entry(tmp_path) -> None:
-    from ui.autostart import autostart_path, set_start_at_login
+    from softphone.autostart import autostart_path, set_start_at_login
 
     set_start_at_login(True, command="/opt/softphone/softphone", config_home=tmp_path)
     entry = autostart_path(tmp_path).read_text()

@@ -6,7 +6,17 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QProxyStyle,
+    QPushButton,
+    QStyle,
+    QStyleOption,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.resources import RESOURCES_DIR
 
@@ -44,7 +54,8 @@ def icon(name: str, color: str | None = None) -> QIcon:
     )
 
 
-def dot_pixmap(color: str, size: int = 12) -> QPixmap:
+def dot_pixmap(color: str, size: int = 12, *, bar: bool = False) -> QPixmap:
+    """A presence dot; ``bar`` draws the white bar of "do not disturb"."""
     pm = QPixmap(size, size)
     pm.fill(Qt.GlobalColor.transparent)
     p = QPainter(pm)
@@ -52,8 +63,28 @@ def dot_pixmap(color: str, size: int = 12) -> QPixmap:
     p.setBrush(QColor(color))
     p.setPen(Qt.PenStyle.NoPen)
     p.drawEllipse(1, 1, size - 2, size - 2)
+    if bar:
+        p.setBrush(QColor("#ffffff"))
+        p.drawRect(3, size // 2 - 1, size - 6, 2)
     p.end()
     return pm
+
+
+class _PlainButtons(QProxyStyle):
+    """Dialog buttons without the style's stock icons (Cancel came with a red icon no other button had)."""
+
+    def styleHint(  # type: ignore[override]
+        self, hint: QStyle.StyleHint, option: QStyleOption | None = None, widget: QWidget | None = None,
+        returnData: object = None,
+    ) -> int:
+        if hint == QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons:
+            return 0
+        return super().styleHint(hint, option, widget, returnData)  # type: ignore[arg-type]
+
+
+def install_style(app: QApplication) -> None:
+    if not isinstance(app.style(), _PlainButtons):
+        app.setStyle(_PlainButtons(app.style().name()))
 
 
 def action_button(icon_name: str, parent: QWidget | None = None, *, checkable: bool = False) -> QToolButton:
@@ -115,8 +146,6 @@ QMainWindow, #page { background: #f7f8fa; }
 #bubbleIn { background: #ffffff; border: 1px solid #e4e7eb; border-radius: 10px; padding: 6px 10px; }
 #bubbleOut { background: #d0ebff; border-radius: 10px; padding: 6px 10px; }
 QListWidget::item { padding: 4px 6px; }
-#dndToggle { border: 1px solid #cbd2d9; border-radius: 6px; padding: 4px 10px; background: #ffffff; }
-#dndToggle:checked { background: #c92a2a; border-color: #c92a2a; color: #ffffff; }
 #dndBanner { background: #ffe3e3; color: #a61e1e; border-bottom: 1px solid #ffc9c9; padding: 6px 16px; }
 """
 
@@ -124,4 +153,4 @@ QListWidget::item { padding: 4px 6px; }
 def presence_icon(presence: str) -> QIcon:
     from ui.views.texts import STATUS_COLORS
 
-    return QIcon(dot_pixmap(STATUS_COLORS.get(presence, STATUS_COLORS[""])))
+    return QIcon(dot_pixmap(STATUS_COLORS.get(presence, STATUS_COLORS[""]), bar=presence == "dnd"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from ui.phone_numbers import normalize_dial_string
+from softphone.phone_numbers import normalize_dial_string
 
 LINK_SCHEMES = ("tel:", "sip:", "sips:", "callto:")
 
