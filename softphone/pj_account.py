@@ -43,3 +43,8 @@ class PjBuddy(pj.Buddy):
 
     def onBuddyState(self) -> None:
         guarded(self.runtime.buddies.on_buddy_state, self)
+
+    def onBuddyEvSubState(self, prm: pj.OnBuddyEvSubStateParam) -> None:
+        # Handled here, in Python: letting SWIG fall through to the C++ base method (empty) crashed once in
+        # the UI integration run (a second Endpoint in the same process), inside that base call.
+        del prm

@@ -3,6 +3,7 @@ subprocesses, and checking audio content."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -251,3 +252,238 @@ class CliPeer:
             return self.stderr_path.read_text(errors="replace")[-n:]
         except OSError:
             return ""
+
+
+class DemoServer:
+    """``softphone-server run --demo`` (the product as shipped) on free loopback ports.
+
+    Runs in its own session, so ``stop()`` ends its media child too. ``start()`` again restarts it on the same
+    ports and data dir (registrations are stored and survive).
+    """
+
+    def __init__(self, data_dir: Path, *, media: bool = True) -> None:
+        self.data_dir = data_dir
+        self.media = media
+        self.sip_port = free_port()
+        self.http_port = free_port()
+        while self.http_port == self.sip_port:
+            self.http_port = free_port()
+        self.proc: subprocess.Popen[str] | None = None
+        self.output: list[str] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def registrar(self) -> str:
+        return f"127.0.0.1:{self.sip_port}"
+
+    def start(self, timeout: float = 60.0) -> None:
+        mark = len(self.output)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTPHONE_SERVER_")}
+        env["PYTHONUNBUFFERED"] = "1"
+        cmd = [
+            sys.executable, "-m", "server.cli", "run", "--demo",
+            "--data-dir", str(self.data_dir),
+            "--http-port", str(self.http_port),
+            "--sip-port", str(self.sip_port),
+        ]
+        if not self.media:
+            cmd.append("--no-media")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=env,
+            start_new_session=True,
+        )
+        self.proc = proc
+        threading.Thread(target=self._pump, args=(proc,), daemon=True).start()
+        try:
+            wait_http_ok(f"{self.url}/api/v1/health", process=proc, timeout=timeout)
+        except BaseException:
+            self.stop()
+            log = "".join(self.output[mark:][-60:])
+            raise RuntimeError(f"softphone-server did not start:\n{log}") from None
+
+    def _pump(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            self.output.append(line)
+
+    def stop(self) -> None:
+        proc = self.proc
+        if proc is None:
+            return
+        import signal
+
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # a media child that outlived its parent
+
+    def agent(self, ext: str, *args: str) -> CliPeer:
+        """A ``softphone-cli`` registered as demo extension ``ext`` (password ``demo<ext>``)."""
+        peer = CliPeer(
+            [
+                "--account", f"{ext}:demo{ext}@demo.local",
+                "--registrar", self.registrar, "--proxy", self.registrar, *args,
+            ],
+            name=f"agent{ext}",
+        )
+        try:
+            peer.wait_for(lambda e: e["event"] == "RegistrationChanged" and e["state"] == "registered", 30)
+        except BaseException:
+            peer.kill()
+            raise
+        return peer
+
+
+class Baresip:
+    """Debian's baresip as a test or benchmark peer, with a generated config bound to 127.0.0.1.
+
+    ``source`` is baresip's ``audio_source`` (``ausine,1100`` sends a sine, ``aufile,/x.wav`` a file); the
+    ALSA ``null`` device plays; ``sndfile`` dumps what it encodes and decodes to WAVs; ``ctrl_tcp`` lets the
+    caller dial, send DTMF and read events (netstring JSON). ``account`` is a baresip accounts line (default:
+    a direct-IP ``sip:bare@127.0.0.1:port`` that auto-answers).
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        source: str = "ausine,1100",
+        account: str | None = None,
+        codecs: Sequence[str] = ("g711", "g722"),
+    ) -> None:
+        self.root = root
+        self.sip_port = free_port()
+        self.ctrl_port = free_port()
+        while self.ctrl_port == self.sip_port:
+            self.ctrl_port = free_port()
+        self.events: list[dict[str, Any]] = []
+        self._cond = threading.Condition()
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "config").write_text(
+            "\n".join(
+                [
+                    f"sip_listen 127.0.0.1:{self.sip_port}",
+                    "sip_trans_def udp",
+                    f"audio_source {source}",
+                    "audio_player alsa,null",
+                    "audio_alert alsa,null",
+                    "ausrc_srate 48000",
+                    "auplay_srate 48000",
+                    # ausine only produces 48 kHz stereo; aufile plays the file's own format
+                    *(["ausrc_channels 2"] if source.startswith("ausine") else []),
+                    "auplay_channels 1",
+                    "module_path /usr/lib/baresip/modules",
+                    *(f"module {c}.so" for c in codecs),
+                    f"module {source.split(',', 1)[0]}.so",
+                    "module alsa.so",
+                    "module sndfile.so",
+                    "module_app account.so",
+                    "module_app menu.so",
+                    "module_app ctrl_tcp.so",
+                    f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
+                    f"snd_path {root}",
+                    "",
+                ]
+            )
+        )
+        line = account or f"<sip:bare@127.0.0.1:{self.sip_port}>;regint=0;answermode=auto"
+        (root / "accounts").write_text(line + "\n")
+        (root / "contacts").write_text("")
+        self.log = (root / "baresip.log").open("wb")
+        self.proc = subprocess.Popen(["baresip", "-f", str(root)], stdout=self.log, stderr=subprocess.STDOUT)
+        self.sock = self._connect()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    @property
+    def uri(self) -> str:
+        return f"sip:bare@127.0.0.1:{self.sip_port}"
+
+    def _connect(self) -> socket.socket:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"baresip exited: {self.log_text()}")
+            try:
+                return socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=1)
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError(f"baresip ctrl_tcp did not come up: {self.log_text()}")
+
+    def _read(self) -> None:
+        buf = b""
+        self.sock.settimeout(None)
+        while True:
+            try:
+                chunk = self.sock.recv(65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            buf += chunk
+            while b":" in buf:
+                head, rest = buf.split(b":", 1)
+                n = int(head)
+                if len(rest) < n + 1:
+                    break
+                payload, buf = rest[:n], rest[n + 1 :]
+                with contextlib.suppress(ValueError):
+                    msg = json.loads(payload)
+                    with self._cond:
+                        self.events.append(msg)
+                        self._cond.notify_all()
+
+    def command(self, command: str, params: str = "") -> None:
+        body = json.dumps({"command": command, "params": params, "token": str(time.monotonic())}).encode()
+        self.sock.sendall(str(len(body)).encode() + b":" + body + b",")
+
+    def wait_for(self, pred: Callable[[dict[str, Any]], bool], timeout: float = 15) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for e in self.events:
+                    if pred(e):
+                        return e
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"baresip: no such event; got {self.events[-6:]}")
+                self._cond.wait(left)
+
+    def dtmf_received(self) -> str:
+        with self._cond:
+            return "".join(e.get("param", "") for e in self.events if e.get("type") == "CALL_DTMF_START")
+
+    def decoded_wav(self) -> Path:
+        """What baresip heard in its latest call (sndfile's dump of the decoded stream)."""
+        files = sorted(self.root.glob("dump-*-dec.wav"), key=lambda p: p.stat().st_mtime)
+        assert files, "baresip's sndfile module wrote no decoded audio"
+        return files[-1]
+
+    def log_text(self) -> str:
+        return (self.root / "baresip.log").read_text(errors="replace")[-3000:]
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.command("quit")
+            self.sock.close()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.log.close()

@@ -1,26 +1,18 @@
 """Interop with Debian's baresip: calls both ways, audio verified by tone, DTMF both ways.
 
-baresip runs with a generated config bound to 127.0.0.1: ``ausine`` sends a sine, the ALSA ``null`` device
-plays, ``sndfile`` dumps what it decodes to a WAV, and ``ctrl_tcp`` lets the test dial, send DTMF and read
-events (netstring JSON).
+baresip (softphone.testing.Baresip) sends a sine, dumps what it decodes to a WAV and takes commands.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import shutil
-import socket
-import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from softphone.testing import CliPeer, free_port, tone_levels
+from softphone.testing import Baresip, CliPeer, tone_levels
 
 pytestmark = [
     pytest.mark.interop,
@@ -29,129 +21,6 @@ pytestmark = [
 
 BARESIP_HZ = 1100.0  # ausine frequency (set in the device argument)
 OUR_HZ = 600.0
-
-
-class Baresip:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.sip_port = free_port()
-        self.ctrl_port = free_port()
-        while self.ctrl_port == self.sip_port:
-            self.ctrl_port = free_port()
-        self.events: list[dict[str, Any]] = []
-        self._cond = threading.Condition()
-        root.mkdir(parents=True, exist_ok=True)
-        (root / "config").write_text(
-            "\n".join(
-                [
-                    f"sip_listen 127.0.0.1:{self.sip_port}",
-                    "sip_trans_def udp",
-                    f"audio_source ausine,{int(BARESIP_HZ)}",
-                    "audio_player alsa,null",
-                    "audio_alert alsa,null",
-                    "ausrc_srate 48000",
-                    "auplay_srate 48000",
-                    "ausrc_channels 2",  # ausine only produces 48 kHz stereo
-                    "auplay_channels 1",
-                    "module_path /usr/lib/baresip/modules",
-                    "module g711.so",
-                    "module g722.so",
-                    "module ausine.so",
-                    "module alsa.so",
-                    "module sndfile.so",
-                    "module_app account.so",
-                    "module_app menu.so",
-                    "module_app ctrl_tcp.so",
-                    f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
-                    f"snd_path {root}",
-                    "",
-                ]
-            )
-        )
-        (root / "accounts").write_text(f"<sip:bare@127.0.0.1:{self.sip_port}>;regint=0;answermode=auto\n")
-        (root / "contacts").write_text("")
-        self.log = (root / "baresip.log").open("wb")
-        self.proc = subprocess.Popen(["baresip", "-f", str(root)], stdout=self.log, stderr=subprocess.STDOUT)
-        self.sock = self._connect()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    @property
-    def uri(self) -> str:
-        return f"sip:bare@127.0.0.1:{self.sip_port}"
-
-    def _connect(self) -> socket.socket:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"baresip exited: {self.log_text()}")
-            try:
-                return socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=1)
-            except OSError:
-                time.sleep(0.1)
-        raise TimeoutError(f"baresip ctrl_tcp did not come up: {self.log_text()}")
-
-    def _read(self) -> None:
-        buf = b""
-        self.sock.settimeout(None)
-        while True:
-            try:
-                chunk = self.sock.recv(65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            buf += chunk
-            while b":" in buf:
-                head, rest = buf.split(b":", 1)
-                n = int(head)
-                if len(rest) < n + 1:
-                    break
-                payload, buf = rest[:n], rest[n + 1 :]
-                with contextlib.suppress(ValueError):
-                    msg = json.loads(payload)
-                    with self._cond:
-                        self.events.append(msg)
-                        self._cond.notify_all()
-
-    def command(self, command: str, params: str = "") -> None:
-        body = json.dumps({"command": command, "params": params, "token": str(time.monotonic())}).encode()
-        self.sock.sendall(str(len(body)).encode() + b":" + body + b",")
-
-    def wait_for(self, pred: Callable[[dict[str, Any]], bool], timeout: float = 15) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for e in self.events:
-                    if pred(e):
-                        return e
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"baresip: no such event; got {self.events[-6:]}")
-                self._cond.wait(left)
-
-    def dtmf_received(self) -> str:
-        with self._cond:
-            return "".join(e.get("param", "") for e in self.events if e.get("type") == "CALL_DTMF_START")
-
-    def decoded_wav(self) -> Path:
-        files = sorted(self.root.glob("dump-*-dec.wav"))
-        assert files, "baresip's sndfile module wrote no decoded audio"
-        return files[-1]
-
-    def log_text(self) -> str:
-        return (self.root / "baresip.log").read_text(errors="replace")[-3000:]
-
-    def stop(self) -> None:
-        with contextlib.suppress(OSError):
-            self.command("quit")
-            self.sock.close()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
-        self.log.close()
 
 
 @pytest.fixture
@@ -174,7 +43,7 @@ def baresip(tmp_path: Path) -> Iterator[Baresip]:
     # A port picked free can be taken by another process before baresip binds it: retry with new ports.
     for attempt in range(3):
         try:
-            b = Baresip(tmp_path / f"baresip{attempt}")
+            b = Baresip(tmp_path / f"baresip{attempt}", source=f"ausine,{int(BARESIP_HZ)}")
             break
         except RuntimeError:
             if attempt == 2:
