@@ -382,7 +382,8 @@ class Baresip:
                     f"audio_source {source}",
                     "audio_player alsa,null",
                     "audio_alert alsa,null",
-                    "ausrc_srate 48000",
+                    # aufile opens the file at its own rate (the reference files are 16 kHz mono)
+                    f"ausrc_srate {16000 if source.startswith('aufile') else 48000}",
                     "auplay_srate 48000",
                     # ausine only produces 48 kHz stereo; aufile plays the file's own format
                     *(["ausrc_channels 2"] if source.startswith("ausine") else []),
@@ -463,6 +464,14 @@ class Baresip:
                 if left <= 0:
                     raise TimeoutError(f"baresip: no such event; got {self.events[-6:]}")
                 self._cond.wait(left)
+
+    def wait_registered(self, timeout: float = 20) -> None:
+        """Until the account's REGISTER got its 200 (the event may come before ctrl_tcp is connected)."""
+        deadline = time.monotonic() + timeout
+        while "} 200 OK" not in self.log_text():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise TimeoutError(f"baresip did not register: {self.log_text()}")
+            time.sleep(0.1)
 
     def dtmf_received(self) -> str:
         with self._cond:

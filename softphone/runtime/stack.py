@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
 
@@ -65,6 +66,7 @@ class SipStack:
             self._pj_priority[ci.codecId] = int(ci.priority)
         self._default_order = tuple(cfg.codecs)
         self.apply_codecs(())
+        set_g722_level()
 
     def _create_transport(self, name: str) -> None:
         assert self.ep is not None
@@ -135,3 +137,28 @@ class SipStack:
         del ep
         gc.collect()
         self._log_writer = None
+
+
+# pjmedia divides what G.722 encodes by 2**shift and multiplies what it decodes by as much. Its default, 2,
+# sends 6 dB quieter than baresip sending the same file (bench/bench_pesq.py: -32 vs -26 dBFS at the far end)
+# and plays received G.722 6 dB too loud, until a loud far end clips the decoder and pjmedia halves the shift
+# mid-call: a sudden 6 dB step both ways. 1 matches baresip's (spandsp) G.722 level in both directions.
+G722_PCM_SHIFT = 1
+
+
+def set_g722_level() -> None:
+    """Set pjmedia's G.722 level scaling to ``G722_PCM_SHIFT`` for codecs opened from now on.
+
+    pjsua2 does not expose the setting; the C function is exported by the wheel's library.
+    """
+    try:
+        lib = ctypes.CDLL(pj._pjsua2.__file__)
+        fn = lib.pjmedia_codec_g722_set_pcm_shift
+    except (OSError, AttributeError) as exc:
+        log.warning("cannot set the G.722 level (pjmedia_codec_g722_set_pcm_shift): %s", exc)
+        return
+    fn.argtypes = [ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    status = fn(G722_PCM_SHIFT)
+    if status != 0:
+        log.warning("pjmedia_codec_g722_set_pcm_shift failed: %d", status)
