@@ -4,13 +4,14 @@ Theory of operation
 -------------------
 The Linux pjsua2 wheel has no sound-device backend, so the engine runs pjsua2 on its null sound device (whose
 clock thread drives the conference bridge) and connects calls to a :class:`SoundDeviceBridge`, an
-``AudioMediaPort``. Two clocks meet here: pjmedia's conference clock calls ``onFrameReceived`` (audio to play)
-and ``onFrameRequested`` (microphone audio wanted) once per frame (20 ms), while PortAudio calls our stream
-callbacks on its own threads at the sound card's pace. Between them sit two :class:`ByteRing` FIFOs; every
-callback only copies bytes (plus one tiny RMS for the level meters), so neither side can stall the other.
+``AudioMediaPort``. Two clocks meet here: pjmedia's conference clock calls ``onFrameReceived`` (audio to
+play) and ``onFrameRequested`` (microphone audio wanted) once per frame (``frame_ms``, 10 ms by default),
+while PortAudio calls our stream callbacks on its own threads at the sound card's pace. Between them sit two
+:class:`ByteRing` FIFOs; every callback only copies bytes (plus one tiny RMS for the level meters), so
+neither side can stall the other.
 The FIFOs hold at most one frame plus ``jitter_ms``: when the clocks drift, or a stream starts late and the
 other side has run ahead, the oldest audio is dropped, so latency stays bounded (see bench_audio_latency.py).
-The playback side waits for ``jitter_ms`` of audio after every underrun to absorb pjmedia's 20 ms bursts.
+The playback side waits for ``jitter_ms`` of audio after every underrun to absorb the bursts of both clocks.
 
 When no device can be opened the bridge still works: ``open()`` returns an ``AudioDeviceProblem`` (never
 raises), the microphone side produces silence and received audio is only metered. Calls connect regardless.
@@ -25,7 +26,7 @@ paired with the audio handed to the speaker when that frame was handed to us (st
 between the two streams' byte counts, resynchronised only when an xrun moves it), so the reference leads the
 echo by the output + acoustic + input latency. speexdsp's adaptive filter (tail ``echo_tail_ms``, default
 200 ms: it must cover that latency) and residual echo suppressor clean the frame before pjsua2 gets it.
-That is one ctypes call pair per 20 ms frame on pjmedia's clock thread (~0.1-0.3 ms, ``echo_stats``
+That is one ctypes call pair per frame on pjmedia's clock thread (~0.1-0.3 ms, ``echo_stats``
 measures it); the PortAudio callbacks still only copy bytes. ``SoundDeviceBridge.create(...,
 echo_cancellation=False)`` turns it off. Without libspeexdsp (Debian ``libspeexdsp1``; a PyInstaller build
 must carry it next to the executable on macOS/Windows) the bridge works without it and
@@ -60,6 +61,7 @@ from typing import Any, Literal
 import numpy as np
 import pjsua2 as pj
 
+from softphone.config import AUDIO_BLOCK_MS, AUDIO_JITTER_MS, FRAME_MS
 from softphone.echo_canceller import (
     DEFAULT_TAIL_MS,
     UNAVAILABLE_REASON,
@@ -70,7 +72,7 @@ from softphone.echo_canceller import (
     load_speexdsp,
 )
 from softphone.events import AudioDeviceProblem
-from softphone.ringbuffer import ByteRing
+from softphone.ringbuffer import ByteRing, SlackTrim
 from softphone.tones import Int16Array, chime, ringback, ringtone
 
 log = logging.getLogger(__name__)
@@ -364,7 +366,7 @@ class _BridgeCore:
     destroyed after ``libDestroy`` (pjmedia asserts). Streams reference this object only.
     """
 
-    def __init__(self, clock_rate: int, frame_ms: int, jitter_ms: int) -> None:
+    def __init__(self, clock_rate: int, frame_ms: int, jitter_ms: int, block_ms: int) -> None:
         bytes_per_ms = clock_rate * 2 // 1000
         # What the speaker played, for the echo canceller's reference (1 s: far more than any sane latency).
         self.played = PlaybackHistory(1000 * bytes_per_ms)
@@ -376,6 +378,9 @@ class _BridgeCore:
         self.prefill = self.jitter_bytes
         self.spk = ByteRing(4 * frame_bytes + self.jitter_bytes, frame_bytes + self.jitter_bytes)
         self.mic = ByteRing(4 * frame_bytes + self.jitter_bytes, frame_bytes + 2 * self.jitter_bytes)
+        # Each FIFO sheds, once a second, the audio it held all that second: latency no burst needed.
+        self.spk_trim = SlackTrim(1000 // block_ms, margin=bytes_per_ms)
+        self.mic_trim = SlackTrim(1000 // frame_ms, margin=bytes_per_ms)
         # With echo cancellation the input callback fills ``capture`` instead, and the clock thread moves
         # every captured frame, in order, through the canceller into ``mic``: the adaptive filter must see
         # one unbroken stream, not the frames that survive ``mic``'s latency trimming.
@@ -403,7 +408,9 @@ class _BridgeCore:
         if not self.primed and self.spk.available() >= self.prefill:
             self.primed = True
         if self.primed:
-            if self.spk.read_into(out) < len(out):
+            starved = self.spk.read_into(out) < len(out)
+            self.spk_trim.after_read(self.spk, starved)
+            if starved:
                 self.primed = False
         else:
             out[:] = bytes(len(out))
@@ -445,10 +452,10 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         self,
         *,
         clock_rate: int = 16000,
-        frame_ms: int = 20,
-        block_ms: int = 10,
+        frame_ms: int = FRAME_MS,
+        block_ms: int = AUDIO_BLOCK_MS,
         latency: float | str = "low",
-        jitter_ms: int = 20,
+        jitter_ms: int = AUDIO_JITTER_MS,
         sd: ModuleType | None = None,
         ringtone_wav: Path | None = None,
         echo_cancellation: bool = True,
@@ -464,7 +471,7 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         self.frame_bytes = clock_rate * frame_ms // 1000 * 2
         self._block = clock_rate * block_ms // 1000
         self._latency = latency
-        self._core = _BridgeCore(clock_rate, frame_ms, jitter_ms)
+        self._core = _BridgeCore(clock_rate, frame_ms, jitter_ms, block_ms)
         self._in_stream: Any = None
         self._out_stream: Any = None
         self._in_spec: DeviceSpec = None
@@ -586,14 +593,15 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         mic = self._core.mic
         if self._in_stream is not None and mic.available() >= self.frame_bytes:
             data = mic.read(self.frame_bytes)
-            # Audio left over beyond one jitter allowance is latency; drop it (clock drift, start-up bursts).
-            mic.trim(self._core.jitter_bytes)
+            # What is left is latency unless the next bursts need it: the trim sheds what they never did.
+            self._core.mic_trim.after_read(mic)
         else:
             # Whole silent frames rather than part-audio-part-zeros: a late capture block then shifts the
             # audio by one frame instead of chopping every frame (which encoders turn into a 50 Hz buzz).
             data = bytes(self.frame_bytes)
             if self._in_stream is not None:
                 self._core.mic_starved_frames += 1
+                self._core.mic_trim.after_read(mic, starved=True)
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
         frame.buf = pj.ByteVector(data)
         frame.size = len(data)

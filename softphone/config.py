@@ -6,6 +6,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 Transport = Literal["udp", "tcp", "tls"]
+
+# The sound path's timing (bench/bench_audio_latency.py): pjmedia's conference bridge runs 10 ms frames, the
+# sounddevice bridge asks PortAudio for 5 ms blocks and allows 10 ms of jitter between the two clocks. That
+# is ~50 ms added round trip through PulseAudio with echo cancellation on (was ~90 ms at 20/10/20).
+FRAME_MS = 10
+AUDIO_BLOCK_MS = 10
+AUDIO_JITTER_MS = 10
 SrtpMode = Literal["off", "optional", "mandatory"]
 
 
@@ -33,9 +40,9 @@ class EngineConfig:
     auto_gain: bool = False
     # Conference bridge frame (pjmedia's clock) and the sounddevice bridge's PortAudio block and jitter
     # allowance; these set the latency the app adds (bench/bench_audio_latency.py).
-    frame_ms: int = 20
-    audio_block_ms: int = 10
-    audio_jitter_ms: int = 20
+    frame_ms: int = FRAME_MS
+    audio_block_ms: int = AUDIO_BLOCK_MS
+    audio_jitter_ms: int = AUDIO_JITTER_MS
     # Devices for the sounddevice bridge (index or name; None = system default); unused with null_audio.
     audio_input: int | str | None = None
     audio_output: int | str | None = None
