@@ -49,6 +49,7 @@ class DesktopApp:
     tray: Tray
     translations: Translations
     services: Services
+    exit_code: int = 0
 
     def quit(self) -> None:
         self.window.quitting = True
@@ -158,6 +159,11 @@ def main(argv: list[str] | None = None) -> int:
         desktop.vm.start()
         if request.call_target:
             desktop.vm.call_number(request.call_target)
+        if request.self_test is not None:
+            from ui import selftest
+
+            t = request.self_test
+            selftest.start(desktop, selftest.SelfTest(t.login, t.password, t.call, t.expect_hz, t.calls))
 
     link.start(on_done=engine_started)
     _quit_on_signals(desktop)
@@ -174,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:
             log.warning("engine stop: %s", exc)
         services.close()
-    return 0
+    return desktop.exit_code
 
 
 def _quit_on_signals(desktop: DesktopApp) -> None:
