@@ -1,8 +1,8 @@
 """Resident memory of the desktop app: idle after login, and growth over many calls.
 
 The real app (``python -m ui.app``, offscreen Qt, a fresh profile) runs its own ``--self-test`` against
-``softphone-server run --demo``: it logs in through its widgets, activates, registers, then calls extension 102
-(a ``softphone-cli`` that answers with 440 Hz) ``--calls`` times, recording and checking each call. The
+``softphone-server run --demo``: it logs in through its widgets, activates, registers, then calls extension
+102 (a ``softphone-cli`` that answers with 440 Hz) ``--calls`` times, recording and checking each call. The
 self-test prints the process's RSS at each step. The peer, measured in the same run, is baresip registered to
 the same PBX (idle RSS, and after the same number of calls to 102).
 

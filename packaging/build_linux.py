@@ -1,6 +1,6 @@
 """Build the Linux desktop app: PyInstaller (packaging/softphone.spec) then a .deb.
 
-    .venv/bin/python packaging/build_linux.py            # -> dist/Softphone/ and dist/softphone_<ver>_amd64.deb
+    .venv/bin/python packaging/build_linux.py      # -> dist/Softphone/ and dist/softphone_<ver>_amd64.deb
 
 The .deb installs the frozen app in /opt/softphone, ``softphone`` on the PATH, a .desktop entry that
 registers the app for tel:, sip:, sips: and callto: links (``xdg-open tel:0912345678`` starts or reaches it)

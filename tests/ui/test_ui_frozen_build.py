@@ -18,7 +18,7 @@ pytestmark = [
     pytest.mark.ui,
     pytest.mark.integration,
     pytest.mark.slow,
-    pytest.mark.skipif(importlib.util.find_spec("PyInstaller") is None, reason="pip install -e '.[packaging]'"),
+    pytest.mark.skipif(importlib.util.find_spec("PyInstaller") is None, reason="needs the packaging extra"),
     pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="dpkg-deb is not installed"),
 ]
 
@@ -27,13 +27,17 @@ pytestmark = [
 def test_frozen_app_logs_in_registers_and_calls(tmp_path: Path) -> None:
     dist, work = tmp_path / "dist", tmp_path / "build"
     build = subprocess.run(
-        [sys.executable, str(ROOT / "packaging" / "build_linux.py"), "--dist", str(dist), "--work", str(work)],
+        [sys.executable, str(ROOT / "packaging" / "build_linux.py"), "--dist", str(dist), "--work",
+         str(work)],
         capture_output=True, text=True, timeout=800, cwd=ROOT,
     )
     assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-4000:]
     (deb,) = dist.glob("softphone_*_amd64.deb")
     check = subprocess.run(
-        [sys.executable, str(ROOT / "packaging" / "check_frozen_app.py"), str(dist / "Softphone"), "--deb", str(deb)],
+        [
+            sys.executable, str(ROOT / "packaging" / "check_frozen_app.py"), str(dist / "Softphone"),
+            "--deb", str(deb),
+        ],
         capture_output=True, text=True, timeout=300, cwd=ROOT,
     )
     assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
