@@ -29,7 +29,6 @@ from ui.engine_link import EngineLink
 from ui.i18n import Translations
 from ui.single_instance import SingleInstance, default_server_name
 from ui.viewmodels.app_state import AppViewModel
-from ui.views.common import install_style
 from ui.views.incoming_window import IncomingCallWindow
 from ui.views.main_window import MainWindow
 from ui.views.tray import Tray
@@ -92,7 +91,6 @@ def build_app(
         server_url=server_url,
         refresh_interval_ms=refresh_interval_ms,
     )
-    install_style(qt)
     translations = Translations(qt)
     translations.apply(language or vm.settings.prefs.language)
     window = MainWindow(vm)

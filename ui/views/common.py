@@ -6,17 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import (
-    QApplication,
-    QLabel,
-    QProxyStyle,
-    QPushButton,
-    QStyle,
-    QStyleOption,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from ui.resources import RESOURCES_DIR
 
@@ -68,23 +58,6 @@ def dot_pixmap(color: str, size: int = 12, *, bar: bool = False) -> QPixmap:
         p.drawRect(3, size // 2 - 1, size - 6, 2)
     p.end()
     return pm
-
-
-class _PlainButtons(QProxyStyle):
-    """Dialog buttons without the style's stock icons (Cancel came with a red icon no other button had)."""
-
-    def styleHint(  # type: ignore[override]
-        self, hint: QStyle.StyleHint, option: QStyleOption | None = None, widget: QWidget | None = None,
-        returnData: object = None,
-    ) -> int:
-        if hint == QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons:
-            return 0
-        return super().styleHint(hint, option, widget, returnData)  # type: ignore[arg-type]
-
-
-def install_style(app: QApplication) -> None:
-    if not isinstance(app.style(), _PlainButtons):
-        app.setStyle(_PlainButtons(app.style().name()))
 
 
 def action_button(icon_name: str, parent: QWidget | None = None, *, checkable: bool = False) -> QToolButton:
@@ -146,6 +119,7 @@ QMainWindow, #page { background: #f7f8fa; }
 #bubbleIn { background: #ffffff; border: 1px solid #e4e7eb; border-radius: 10px; padding: 6px 10px; }
 #bubbleOut { background: #d0ebff; border-radius: 10px; padding: 6px 10px; }
 QListWidget::item { padding: 4px 6px; }
+QDialogButtonBox QPushButton { icon-size: 0px; }
 #dndBanner { background: #ffe3e3; color: #a61e1e; border-bottom: 1px solid #ffc9c9; padding: 6px 16px; }
 """
 
