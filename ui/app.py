@@ -26,6 +26,8 @@ from softphone.links import LaunchRequest, parse_args
 from softphone.secrets import MemorySecrets
 from softphone.services import USER_AGENT, Profile, Services, make_services
 from ui.engine_link import EngineLink
+from ui.hotkeys import XF86_AUDIO_PLAY, GlobalHotkeys, x11_combo
+from ui.hotkeys import available as hotkeys_available
 from ui.i18n import Translations
 from ui.single_instance import SingleInstance, default_server_name
 from ui.viewmodels.app_state import AppViewModel
@@ -48,9 +50,12 @@ class DesktopApp:
     tray: Tray
     translations: Translations
     services: Services
+    hotkeys: GlobalHotkeys | None = None
     exit_code: int = 0
 
     def quit(self) -> None:
+        if self.hotkeys is not None:
+            self.hotkeys.close()
         self.window.quitting = True
         self.vm.shutdown()
         self.tray.hide()
@@ -103,12 +108,44 @@ def build_app(
         tray.retranslate()
 
     vm.settings.languageChanged.connect(on_language)
+    hotkeys = _global_hotkeys(vm, window)
     vm.settings.startAtLoginChanged.connect(lambda on: _safe(set_start_at_login, on))
     vm.history.playRequested.connect(lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(path)))
     vm.chat.notify.connect(lambda title, text: window.isActiveWindow() or tray.notify(title, text))
-    desktop = DesktopApp(qt, link, vm, window, incoming, tray, translations, services)
+    desktop = DesktopApp(qt, link, vm, window, incoming, tray, translations, services, hotkeys)
     app_holder.append(desktop)
     return desktop
+
+
+def _global_hotkeys(vm: AppViewModel, window: MainWindow) -> GlobalHotkeys | None:
+    """Answer / hang-up hotkeys and the headset's play/pause key from any application (X11 only)."""
+    if not hotkeys_available():
+        return None
+    keys = GlobalHotkeys(window)
+
+    def apply() -> None:
+        p = vm.settings.prefs
+        wanted = {}
+        for name, seq in (("answer", p.answer_key), ("hangup", p.hangup_key)):
+            combo = x11_combo(seq) if p.global_hotkeys else None
+            if combo is not None:
+                wanted[name] = combo
+        if p.media_keys:
+            wanted["media"] = (XF86_AUDIO_PLAY, 0)
+        keys.set_keys(wanted)
+
+    def pressed(name: str) -> None:
+        if name == "answer":
+            window.answer_ringing()
+        elif name == "hangup":
+            vm.calls.hangup()
+        else:
+            vm.calls.answer_or_hang_up()
+
+    keys.activated.connect(pressed)
+    vm.settings.hotkeysChanged.connect(apply)
+    apply()
+    return keys
 
 
 def _safe(fn: Callable[..., Any], *args: Any) -> None:

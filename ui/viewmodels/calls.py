@@ -182,6 +182,14 @@ class CallsViewModel(QObject):
         self.incomingGone.emit(call_id)
         self.changed.emit()
 
+    def answer_or_hang_up(self) -> None:
+        """One button (a headset's): answer the ringing call, else end the call on screen."""
+        ringing = self.ringing_call()
+        if ringing is not None:
+            self.answer(ringing.call_id)
+        elif self._active is not None:
+            self.hangup()
+
     def decline(self, call_id: str) -> None:
         self._link.submit(cmd.Decline(call_id, 486))
         self.incomingGone.emit(call_id)
