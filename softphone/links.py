@@ -19,6 +19,7 @@ class SelfTestRequest:
     call: str
     expect_hz: float
     calls: int
+    screenshots: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,7 @@ def parse_args(argv: list[str]) -> LaunchRequest:
     test.add_argument("--test-call", default="", metavar="NUMBER", help="number to call")
     test.add_argument("--expect-hz", type=float, default=0.0, help="tone the callee sends")
     test.add_argument("--calls", type=int, default=1, help="how many calls, one after the other")
+    test.add_argument("--screenshots", default="", metavar="DIR", help="save a PNG of each step in DIR")
     ns, _unknown = parser.parse_known_args(argv)
     target = ns.call
     if target is None and ns.link and ns.link.lower().startswith(LINK_SCHEMES):
@@ -57,7 +59,9 @@ def parse_args(argv: list[str]) -> LaunchRequest:
         server_url=ns.server,
         profile=ns.profile,
         self_test=(
-            SelfTestRequest(ns.login, ns.password, ns.test_call, ns.expect_hz, max(1, ns.calls))
+            SelfTestRequest(
+                ns.login, ns.password, ns.test_call, ns.expect_hz, max(1, ns.calls), ns.screenshots
+            )
             if ns.self_test
             else None
         ),

@@ -198,7 +198,12 @@ def main(argv: list[str] | None = None) -> int:
             from ui import selftest
 
             t = request.self_test
-            selftest.start(desktop, selftest.SelfTest(t.login, t.password, t.call, t.expect_hz, t.calls))
+            selftest.start(
+                desktop,
+                selftest.SelfTest(
+                    t.login, t.password, t.call, t.expect_hz, t.calls, screenshots=t.screenshots
+                ),
+            )
 
     link.start(on_done=engine_started)
     _quit_on_signals(desktop)

@@ -35,6 +35,7 @@ class SelfTest:
     call_seconds: float = 2.0
     idle_seconds: float = 2.0
     timeout_s: float = 30.0
+    screenshots: str = ""  # a folder: a PNG of the window at each step (the walkthrough a person would see)
 
 
 def rss_mb() -> float:
@@ -79,21 +80,74 @@ def tone_share(path: str, freq: float) -> float:
     return tone_levels(path, [freq])[freq]
 
 
+class Shots:
+    """PNGs of what the app shows, named ``<lang>-NN-<step>.png``."""
+
+    def __init__(self, app: DesktopApp, folder: str) -> None:
+        self.app = app
+        self.folder = Path(folder) if folder else None
+        self.n = 0
+
+    async def take(self, name: str, widget: QWidget | None = None) -> None:
+        if self.folder is None:
+            return
+        await asyncio.sleep(0.3)  # let layouts and queued engine events settle
+        self.n += 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        lang = self.app.translations.language
+        target = widget or self.app.window
+        target.grab().save(str(self.folder / f"{lang}-{self.n:02d}-{name}.png"))
+
+
+async def tour(app: DesktopApp, shots: Shots) -> None:
+    """The pages a new user looks at once registered (only when taking screenshots)."""
+    w = app.window
+    vm = app.vm
+    w.show_page("phone")
+    w.dialer.number.clear()
+    type_into(w.dialer.number, "0912345678")
+    await shots.take("dial-mobile-number-calls-out")
+    w.dialer.number.clear()
+    type_into(w.dialer.number, "102")
+    await shots.take("dial-extension-internal")
+    w.dialer.number.clear()
+    for page in ("contacts", "chat", "settings"):
+        w.show_page(page)
+        await shots.take(page)
+    for i in range(1, w.settings.tabs.count()):
+        w.settings.tabs.setCurrentIndex(i)
+        await shots.take(f"settings-tab-{i}")
+    w.settings.tabs.setCurrentIndex(0)
+    from ui.views.settings_view import AccountSettingsDialog
+
+    record = vm.accounts.calling_account()
+    if record is not None:
+        dialog = AccountSettingsDialog(record, vm.settings.codecs, vm.settings, w)
+        dialog.show()
+        await shots.take("account-settings", dialog)
+        dialog.close()
+    w.show_page("phone")
+
+
 async def run(app: DesktopApp, test: SelfTest) -> bool:
     w = app.window
     vm = app.vm
     t = test.timeout_s
+    shots = Shots(app, test.screenshots)
     report("started")
+    await shots.take("welcome")
     if vm.session.page != "ready":
         if vm.session.page != "login":
             click(w.onboarding.to_login)
         type_into(w.onboarding.login, test.login)
         type_into(w.onboarding.password, test.password)
+        await shots.take("login")
         click(w.onboarding.do_login)
         await until(lambda: vm.session.page in ("accounts", "ready") and not vm.session.busy, t, "logged in")
         report("logged_in", accounts=[a.extension for a in vm.session.server_accounts])
         if vm.session.page == "accounts":
             await until(w.onboarding.activate.isEnabled, t, "activate enabled")
+            await shots.take("my-accounts")
             click(w.onboarding.activate)
             await until(lambda: vm.session.page == "ready", t, "activated")
     record = vm.accounts.calling_account()
@@ -102,6 +156,9 @@ async def run(app: DesktopApp, test: SelfTest) -> bool:
     await until(lambda: vm.accounts.is_registered(record.account_id), t, "registered")
     await asyncio.sleep(test.idle_seconds)
     report("registered", account=record.account_id)
+    await shots.take("registered")
+    if shots.folder is not None:
+        await tour(app, shots)
     if not test.call:
         return True
     for n in range(1, test.calls + 1):
@@ -113,6 +170,12 @@ async def run(app: DesktopApp, test: SelfTest) -> bool:
         click(w.call_view.record)
         await until(lambda: (c := vm.calls.active_call()) is not None and c.recording, t, "recording")
         await asyncio.sleep(test.call_seconds)
+        if n == 1:
+            await until(lambda: w.call_view.security.text() != "", t, "call quality and security shown")
+            await shots.take("in-call")
+            click(w.call_view.keypad_button)
+            await shots.take("in-call-keypad")
+            click(w.call_view.hide_keypad)
         click(w.call_view.hangup)
         await until(lambda: not vm.calls.has_calls(), t, "hung up")
         entry = vm.history.entries()[0]
@@ -122,6 +185,9 @@ async def run(app: DesktopApp, test: SelfTest) -> bool:
         Path(entry.recording_path).unlink(missing_ok=True)
         if not ok:
             return False
+    w.show_page("history")
+    await shots.take("history")
+    w.show_page("phone")
     await asyncio.sleep(test.idle_seconds)
     report("idle_after_calls")
     return True

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from softphone.phone_numbers import format_vn_number, normalize_dial_string
 from ui.viewmodels.calls import CallItem, CallsViewModel
 from ui.viewmodels.contacts import ContactRow
-from ui.views.common import action_button, presence_icon, round_button
+from ui.views.common import action_button, presence_icon, resources_dir, round_button
 from ui.views.dialer_view import Keypad
 from ui.views.texts import (
     QUALITY_COLORS,
@@ -130,6 +130,7 @@ class CallView(QWidget):
         self.recording.setObjectName("recordingBadge")
         self.security = QLabel(card)
         self.security.setObjectName("subtitle")
+        self.security.setTextFormat(Qt.TextFormat.RichText)
         info.addStretch(1)
         info.addWidget(self.quality)
         info.addSpacing(12)
@@ -308,8 +309,13 @@ class CallView(QWidget):
         # On hold no audio flows: the last figures say nothing about the line.
         self.quality.setText("" if held else quality_html(active.mos))
         self.quality.setToolTip("" if held else quality_details(active.stats))
-        lock, why = security_text(active.stats if active.is_connected else None)
-        self.security.setText(lock)
+        stats = active.stats if active.is_connected else None
+        lock, why = security_text(stats)
+        # A lock icon (emoji fonts are missing on many Linux desktops) and the words beside it.
+        secure = stats is not None and stats.srtp_active
+        img = resources_dir() / "icons" / ("lock.svg" if secure else "lock-open.svg")
+        shown = f'<img src="{img}" width="14" height="14">&nbsp;{html.escape(lock)}'
+        self.security.setText(shown if lock else "")
         self.security.setToolTip(why)
         self.recording.setVisible(active.recording)
         consult = active if active.consult_for else None

@@ -104,7 +104,8 @@ class AccountSettingsDialog(QDialog):
         self._settings = settings
         who = record.extension or record.sip_username
         self.setWindowTitle(self.tr("Account settings — %1").replace("%1", who))
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(480)
+        self.setMinimumHeight(460)
         form = QFormLayout(self)
         manual = record.source == "manual"
         self.domain = QLineEdit(record.sip_domain, self)
@@ -117,6 +118,8 @@ class AccountSettingsDialog(QDialog):
             form.addRow(self.tr("Proxy"), self.proxy)
             form.addRow(self.tr("Password"), self.password)
         else:
+            for w in (self.domain, self.proxy, self.password):
+                w.hide()  # the company's; not shown, not editable
             hint = _note(self)
             hint.setText(
                 self.tr("Your company provisions this account: server and password come from it.")
@@ -141,7 +144,7 @@ class AccountSettingsDialog(QDialog):
         form.addRow(self.tr("Encrypt voice (SRTP)"), self.srtp)
         # codecs: checked ones are offered, in this order
         self.codecs = QListWidget(self)
-        self.codecs.setMaximumHeight(130)
+        self.codecs.setMinimumHeight(150)
         chosen = list(record.codecs)
         order = chosen + [x for x in all_codecs if x not in chosen]
         for name in order:

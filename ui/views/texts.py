@@ -171,11 +171,11 @@ def security_text(stats: CallStats | None) -> tuple[str, str]:
         )
     )
     if stats.srtp_active:
-        label = "🔒 " + QCoreApplication.translate("Texts", "Encrypted")
+        label = QCoreApplication.translate("Texts", "Encrypted")
         suite = stats.srtp_suite or "SRTP"
         media = QCoreApplication.translate("Texts", "Voice: SRTP, %1").replace("%1", suite)
     else:
-        label = "🔓 " + QCoreApplication.translate("Texts", "Not encrypted")
+        label = QCoreApplication.translate("Texts", "Not encrypted")
         media = QCoreApplication.translate("Texts", "Voice: plain RTP (not encrypted)")
     return label, f"{media}\n{signalling}"
 
