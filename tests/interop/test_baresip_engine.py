@@ -105,3 +105,30 @@ def test_baresip_calls_us(peers, baresip: Baresip, tmp_path: Path) -> None:
     baresip.wait_for(lambda e: e.get("type") == "CALL_CLOSED")
     levels = tone_levels(baresip.decoded_wav(), [BARESIP_HZ, OUR_HZ], skip_s=0.5)
     assert levels[OUR_HZ] > 0.5, levels
+
+
+def test_g722_level_matches_baresip(peers, tmp_path: Path) -> None:
+    """What we send over G.722 arrives at baresip at the level we sent it (pjmedia's default scaling made it
+    6 dB quieter, see softphone/runtime/stack.py)."""
+    import numpy as np
+
+    from softphone.testing import read_wav
+    from softphone.tones import sine, write_wav_mono
+
+    wav = tmp_path / "tone.wav"
+    write_wav_mono(wav, sine(16000, 700.0, 3.0, amplitude=0.1 * 2**0.5), 16000)  # -20 dBFS RMS
+    b = Baresip(tmp_path / "g722", source="ausine,1100", codecs=("g722",))
+    try:
+        a = peers("alice", "--play", str(wav), "--codec", "G722/16000")
+        call = a.command("make_call", account_id="local", target=b.uri)
+        a.wait_state("confirmed", call)
+        assert a.command("call_stats", call_id=call)["codec"] == "G722"
+        time.sleep(2.5)
+        a.command("hangup", call_id=call)
+        b.wait_for(lambda e: e.get("type") == "CALL_CLOSED")
+        heard, rate = read_wav(b.decoded_wav())
+        heard = heard[int(0.5 * rate) : int(2.0 * rate)]
+        level = 20 * np.log10(np.sqrt(np.mean(heard**2)))
+        assert -21.5 < level < -18.5, f"baresip heard {level:.1f} dBFS of a -20 dBFS tone"
+    finally:
+        b.stop()
