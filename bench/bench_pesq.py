@@ -212,24 +212,48 @@ def receive_with_cli(server: DemoServer, ref: Path, seconds: float, work: Path) 
     return heard
 
 
-def send_through_microphone(server: DemoServer, ref: Path, seconds: float, work: Path) -> bool:
+def send_through_microphone(
+    server: DemoServer, ref: Path, seconds: float, work: Path, extra: tuple[str, ...] = ()
+) -> bool:
     import audio_env
 
     if not audio_env.pulse_available():
         return False
-    pulse = audio_env.start_pulse(work / "pulse")
+    pulse = audio_env.start_pulse(work / f"pulse{len(extra)}")
     try:
         env = dict(pulse.env)
         samples = (read_mono(ref) * 32767).astype("<i2")
         loops = np.tile(samples, 3)  # the microphone hears the reference over and over
         player = pulse.play_tone_into("mic", loops)
-        send_with_cli(
-            server, ["--sound-device", "--audio-input", "pulse", "--audio-output", "pulse"], seconds, env
-        )
+        args = ["--sound-device", "--audio-input", "pulse", "--audio-output", "pulse", *extra]
+        send_with_cli(server, args, seconds, env)
         pulse.stop_helper(player)
     finally:
         audio_env.stop_pulse(pulse)
     return True
+
+
+def pulse_alone(ref: Path, work: Path) -> Path | None:
+    """The reference through the private PulseAudio only (pacat into "mic", parec from its monitor): what
+    the microphone rows lose before our code sees the audio."""
+    import audio_env
+
+    if not audio_env.pulse_available():
+        return None
+    pulse = audio_env.start_pulse(work / "pulse-alone")
+    raw = work / "pulse-alone.raw"
+    try:
+        rec = pulse.start_recording("mic.monitor", raw)
+        time.sleep(0.5)
+        player = pulse.play_tone_into("mic", (read_mono(ref) * 32767).astype("<i2"))
+        player.wait(timeout=60)
+        time.sleep(0.5)
+        pulse.stop_helper(rec)
+    finally:
+        audio_env.stop_pulse(pulse)
+    out = work / "pulse-alone.wav"
+    write_mono(out, np.frombuffer(raw.read_bytes()[: raw.stat().st_size // 2 * 2], "<i2") / 32768.0)
+    return out
 
 
 def one_run(work: Path, kind: str) -> list[tuple[str, float, float]]:
@@ -257,6 +281,12 @@ def one_run(work: Path, kind: str) -> list[tuple[str, float, float]]:
                     "softphone mic (sound device bridge) -> PBX -> baresip",
                     lambda: send_through_microphone(server, ref, 2 * seconds + 1, work),
                 ),
+                (
+                    "  same, echo cancellation off",
+                    lambda: send_through_microphone(
+                        server, ref, 2 * seconds + 1, work, ("--no-echo-cancel",)
+                    ),
+                ),
             ]
             for label, send in cases:
                 before = set(rec.root.glob("dump-*-dec.wav"))
@@ -269,6 +299,10 @@ def one_run(work: Path, kind: str) -> list[tuple[str, float, float]]:
                 rows.append((label, mos, level))
             mos, level = score(ref, receive_with_cli(server, ref, seconds + 1, work))
             rows.append(("baresip -> PBX -> softphone-cli (what the agent hears)", mos, level))
+            alone = pulse_alone(ref, work)
+            if alone is not None:
+                mos, level = score(ref, alone)
+                rows.append(("PulseAudio alone (pacat -> parec, no call)", mos, level))
         finally:
             rec.stop()
     finally:

@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sound-device", action="store_true", help="use real sound devices (default: null audio)")
     p.add_argument("--audio-input", help="microphone (PortAudio index or name) with --sound-device")
     p.add_argument("--audio-output", help="speaker (PortAudio index or name) with --sound-device")
+    p.add_argument("--no-echo-cancel", action="store_true", help="no echo cancellation on the microphone")
     p.add_argument("--codec", action="append", default=[], help="preferred codec, e.g. G722/16000 (repeat)")
     p.add_argument("--call", metavar="URI", help="call this URI (or number in the account domain)")
     p.add_argument("--hotline", help="send X-Hotline with the call (a number or 'adaptive')")
@@ -128,6 +129,7 @@ class CliSession:
             bind_address=args.bind, transports=transports, null_audio=not args.sound_device,
             tls_port=args.tls_port, tls_cert_file=args.tls_cert or "", tls_key_file=args.tls_key or "",
             audio_input=_device(args.audio_input), audio_output=_device(args.audio_output),
+            echo_cancel=not args.no_echo_cancel,
         )
         if args.codec:
             config = dataclasses.replace(config, codecs=tuple(args.codec))
