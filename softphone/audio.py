@@ -9,8 +9,9 @@ play) and ``onFrameRequested`` (microphone audio wanted) once per frame (``frame
 while PortAudio calls our stream callbacks on its own threads at the sound card's pace. Between them sit two
 :class:`ByteRing` FIFOs; every callback only copies bytes (plus one tiny RMS for the level meters), so
 neither side can stall the other.
-The FIFOs hold at most one frame plus ``jitter_ms``: when the clocks drift, or a stream starts late and the
-other side has run ahead, the oldest audio is dropped, so latency stays bounded (see bench_audio_latency.py).
+Latency stays bounded (see bench_audio_latency.py): once a second each FIFO drops the audio it held all that
+second (``SlackTrim``: what no burst of either clock needed, e.g. after the clocks drifted or a stream started
+late), so it settles at the depth the bursts really need; a generous cap only stops runaway growth.
 The playback side waits for ``jitter_ms`` of audio after every underrun to absorb the bursts of both clocks.
 
 When no device can be opened the bridge still works: ``open()`` returns an ``AudioDeviceProblem`` (never
@@ -376,8 +377,11 @@ class _BridgeCore:
         # of it: anything beyond is latency (the output stream started late, or the clocks drift), so the
         # oldest audio is dropped.
         self.prefill = self.jitter_bytes
-        self.spk = ByteRing(4 * frame_bytes + self.jitter_bytes, frame_bytes + self.jitter_bytes)
-        self.mic = ByteRing(4 * frame_bytes + self.jitter_bytes, frame_bytes + 2 * self.jitter_bytes)
+        # The caps only stop runaway growth (a stalled consumer); SlackTrim keeps the usual depth low. A cap
+        # near the usual depth dropped audio whenever a loaded machine delayed a callback by a few blocks.
+        cap = frame_bytes + 6 * self.jitter_bytes
+        self.spk = ByteRing(4 * frame_bytes + 8 * self.jitter_bytes, cap)
+        self.mic = ByteRing(4 * frame_bytes + 8 * self.jitter_bytes, cap)
         # Each FIFO sheds, once a second, the audio it held all that second: latency no burst needed.
         self.spk_trim = SlackTrim(1000 // block_ms, margin=bytes_per_ms)
         self.mic_trim = SlackTrim(1000 // frame_ms, margin=bytes_per_ms)
