@@ -78,8 +78,8 @@ class CrashSafeWavWriter:
 class FrameTap(pj.AudioMediaPort):
     """Conference-bridge sink collecting PCM frames; ``onFrameReceived`` runs on the clock thread.
 
-    A tick without audio (nobody talking, a jitter buffer with nothing to play) is kept as silence: dropping it
-    made recordings shorter than the call and shifted everything after the gap.
+    A tick without audio (nobody talking, a jitter buffer with nothing to play) is kept as silence: dropping
+    it made recordings shorter than the call and shifted everything after the gap.
     """
 
     def __init__(self, frame_bytes: int, max_frames: int = 3000) -> None:

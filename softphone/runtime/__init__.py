@@ -88,8 +88,7 @@ class Runtime:
         self.sound.poll(now)
         self.ctx.timers.run_due(now)
         self.calls.routing.pump()
-        if self.ctx.graveyard:
-            self.ctx.graveyard.clear()
+        self.ctx.graveyard.sweep()
 
     def shutdown(self) -> None:
         """Ordered teardown; see the engine module docstring.
@@ -110,6 +109,7 @@ class Runtime:
         self.accounts.shut_down_all(ep)
         self.calls.entries.clear()
         self.sound.close()
+        ep.libHandleEvents(50)  # the conference clock applies the last disconnects (see context.Graveyard)
         self.ctx.graveyard.clear()
         del ep, routing
         self.stack.destroy()
