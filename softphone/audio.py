@@ -4,13 +4,15 @@ Theory of operation
 -------------------
 The Linux pjsua2 wheel has no sound-device backend, so the engine runs pjsua2 on its null sound device (whose
 clock thread drives the conference bridge) and connects calls to a :class:`SoundDeviceBridge`, an
-``AudioMediaPort``. Two clocks meet here: pjmedia's conference clock calls ``onFrameReceived`` (audio to play)
-and ``onFrameRequested`` (microphone audio wanted) once per frame (20 ms), while PortAudio calls our stream
-callbacks on its own threads at the sound card's pace. Between them sit two :class:`ByteRing` FIFOs; every
-callback only copies bytes (plus one tiny RMS for the level meters), so neither side can stall the other.
-The FIFOs hold at most one frame plus ``jitter_ms``: when the clocks drift, or a stream starts late and the
-other side has run ahead, the oldest audio is dropped, so latency stays bounded (see bench_audio_latency.py).
-The playback side waits for ``jitter_ms`` of audio after every underrun to absorb pjmedia's 20 ms bursts.
+``AudioMediaPort``. Two clocks meet here: pjmedia's conference clock calls ``onFrameReceived`` (audio to
+play) and ``onFrameRequested`` (microphone audio wanted) once per frame (``frame_ms``, 10 ms by default),
+while PortAudio calls our stream callbacks on its own threads at the sound card's pace. Between them sit two
+:class:`ByteRing` FIFOs; every callback only copies bytes (plus one tiny RMS for the level meters), so
+neither side can stall the other.
+Latency stays bounded (see bench_audio_latency.py): once a second each FIFO drops the audio it held all that
+second (``SlackTrim``: what no burst of either clock needed, e.g. after the clocks drifted or a stream started
+late), so it settles at the depth the bursts really need; a generous cap only stops runaway growth.
+The playback side waits for ``jitter_ms`` of audio after every underrun to absorb the bursts of both clocks.
 
 When no device can be opened the bridge still works: ``open()`` returns an ``AudioDeviceProblem`` (never
 raises), the microphone side produces silence and received audio is only metered. Calls connect regardless.
@@ -25,7 +27,7 @@ paired with the audio handed to the speaker when that frame was handed to us (st
 between the two streams' byte counts, resynchronised only when an xrun moves it), so the reference leads the
 echo by the output + acoustic + input latency. speexdsp's adaptive filter (tail ``echo_tail_ms``, default
 200 ms: it must cover that latency) and residual echo suppressor clean the frame before pjsua2 gets it.
-That is one ctypes call pair per 20 ms frame on pjmedia's clock thread (~0.1-0.3 ms, ``echo_stats``
+That is one ctypes call pair per frame on pjmedia's clock thread (~0.1-0.3 ms, ``echo_stats``
 measures it); the PortAudio callbacks still only copy bytes. ``SoundDeviceBridge.create(...,
 echo_cancellation=False)`` turns it off. Without libspeexdsp (Debian ``libspeexdsp1``; a PyInstaller build
 must carry it next to the executable on macOS/Windows) the bridge works without it and
@@ -60,17 +62,19 @@ from typing import Any, Literal
 import numpy as np
 import pjsua2 as pj
 
+from softphone.config import AUDIO_BLOCK_MS, AUDIO_JITTER_MS, FRAME_MS
 from softphone.echo_canceller import (
     DEFAULT_TAIL_MS,
     UNAVAILABLE_REASON,
     EchoCanceller,
     EchoCancellerUnavailable,
+    MicPreprocessor,
     PlaybackHistory,
     load_speexdsp,
 )
 from softphone.events import AudioDeviceProblem
-from softphone.ringbuffer import ByteRing
-from softphone.tones import Int16Array, ringback, ringtone
+from softphone.ringbuffer import ByteRing, SlackTrim
+from softphone.tones import Int16Array, chime, ringback, ringtone
 
 log = logging.getLogger(__name__)
 
@@ -230,21 +234,24 @@ class MicLevelMeter:
 
 
 class _Loop:
-    """Loops an int16 array for a PortAudio callback (or mixes it into one)."""
+    """Loops an int16 array for a PortAudio callback (or mixes it into one); ``once`` plays it one time."""
 
-    def __init__(self, samples: Int16Array) -> None:
+    def __init__(self, samples: Int16Array, *, once: bool = False) -> None:
         self._samples = np.ascontiguousarray(samples, dtype=np.int16)
         self._pos = 0
+        self._once = once
+        self.finished = False
 
     def take(self, n: int) -> Int16Array:
-        out = np.empty(n, dtype=np.int16)
+        out = np.zeros(n, dtype=np.int16)
         filled = 0
         total = len(self._samples)
-        while filled < n:
+        while filled < n and not self.finished:
             chunk = min(n - filled, total - self._pos)
             out[filled : filled + chunk] = self._samples[self._pos : self._pos + chunk]
             filled += chunk
             self._pos = (self._pos + chunk) % total
+            self.finished = self._once and self._pos == 0
         return out
 
 
@@ -283,8 +290,15 @@ class Ringer:
         if was_ringing:
             self.start()
 
-    def start(self, samples: Callable[[int], Int16Array] | None = None) -> AudioDeviceProblem | None:
-        """Loop the ringtone (``samples(rate)`` or the WAV/generated one). Returns a problem or None."""
+    def start(
+        self,
+        samples: Callable[[int], Int16Array] | None = None,
+        *,
+        wav_path: Path | None = None,
+        volume: float = 1.0,
+    ) -> AudioDeviceProblem | None:
+        """Loop the ringtone (``samples(rate)``, else ``wav_path``, else the default WAV/generated one) at
+        ``volume`` (0..1). Returns a problem or None."""
         if self._stream is not None:
             return None
         sd = self._sd if self._sd is not None else load_sounddevice()
@@ -293,7 +307,10 @@ class Ringer:
         try:
             index = resolve_device(self._device, "output", sd)
             rate = int(sd.query_devices(index)["default_samplerate"]) or 48000
-            tone = samples(rate) if samples is not None else ringtone(rate, self._wav_path)
+            tone = samples(rate) if samples is not None else ringtone(rate, wav_path or self._wav_path)
+            gain = max(0.0, min(1.0, volume))
+            if gain < 1.0:
+                tone = (tone.astype(np.float32) * gain).astype(np.int16)
             loop = _Loop(tone)
 
             def callback(outdata: Any, frames: int, _time: Any, _status: Any) -> None:
@@ -308,8 +325,8 @@ class Ringer:
                 extra_settings=_stream_extra_settings(sd, index),
             )
             stream.start()
-        except (DeviceNotFound, sd.PortAudioError, ValueError) as exc:
-            return AudioDeviceProblem(f"ringer: cannot open output device: {exc}")
+        except (DeviceNotFound, sd.PortAudioError, ValueError, OSError) as exc:
+            return AudioDeviceProblem(f"ringer: cannot open output device or ringtone: {exc}")
         self._stream = stream
         return None
 
@@ -350,7 +367,7 @@ class _BridgeCore:
     destroyed after ``libDestroy`` (pjmedia asserts). Streams reference this object only.
     """
 
-    def __init__(self, clock_rate: int, frame_ms: int, jitter_ms: int) -> None:
+    def __init__(self, clock_rate: int, frame_ms: int, jitter_ms: int, block_ms: int) -> None:
         bytes_per_ms = clock_rate * 2 // 1000
         # What the speaker played, for the echo canceller's reference (1 s: far more than any sane latency).
         self.played = PlaybackHistory(1000 * bytes_per_ms)
@@ -360,8 +377,14 @@ class _BridgeCore:
         # of it: anything beyond is latency (the output stream started late, or the clocks drift), so the
         # oldest audio is dropped.
         self.prefill = self.jitter_bytes
-        self.spk = ByteRing(4 * frame_bytes + self.jitter_bytes, frame_bytes + self.jitter_bytes)
-        self.mic = ByteRing(4 * frame_bytes + self.jitter_bytes, frame_bytes + 2 * self.jitter_bytes)
+        # The caps only stop runaway growth (a stalled consumer); SlackTrim keeps the usual depth low. A cap
+        # near the usual depth dropped audio whenever a loaded machine delayed a callback by a few blocks.
+        cap = frame_bytes + 6 * self.jitter_bytes
+        self.spk = ByteRing(4 * frame_bytes + 8 * self.jitter_bytes, cap)
+        self.mic = ByteRing(4 * frame_bytes + 8 * self.jitter_bytes, cap)
+        # Each FIFO sheds, once a second, the audio it held all that second: latency no burst needed.
+        self.spk_trim = SlackTrim(1000 // block_ms, margin=bytes_per_ms)
+        self.mic_trim = SlackTrim(1000 // frame_ms, margin=bytes_per_ms)
         # With echo cancellation the input callback fills ``capture`` instead, and the clock thread moves
         # every captured frame, in order, through the canceller into ``mic``: the adaptive filter must see
         # one unbroken stream, not the frames that survive ``mic``'s latency trimming.
@@ -389,7 +412,9 @@ class _BridgeCore:
         if not self.primed and self.spk.available() >= self.prefill:
             self.primed = True
         if self.primed:
-            if self.spk.read_into(out) < len(out):
+            starved = self.spk.read_into(out) < len(out)
+            self.spk_trim.after_read(self.spk, starved)
+            if starved:
                 self.primed = False
         else:
             out[:] = bytes(len(out))
@@ -397,6 +422,8 @@ class _BridgeCore:
         if tone is not None:
             mixed = np.frombuffer(out, dtype="<i2").astype(np.int32) + tone.take(frames)
             out[:] = np.clip(mixed, -32768, 32767).astype("<i2").tobytes()
+            if tone.finished:
+                self.tone = None
         self.played.write(out)
 
     def reset(self) -> None:
@@ -429,13 +456,15 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         self,
         *,
         clock_rate: int = 16000,
-        frame_ms: int = 20,
-        block_ms: int = 10,
+        frame_ms: int = FRAME_MS,
+        block_ms: int = AUDIO_BLOCK_MS,
         latency: float | str = "low",
-        jitter_ms: int = 20,
+        jitter_ms: int = AUDIO_JITTER_MS,
         sd: ModuleType | None = None,
         ringtone_wav: Path | None = None,
         echo_cancellation: bool = True,
+        noise_suppression: bool = False,
+        auto_gain: bool = False,
         echo_tail_ms: int = DEFAULT_TAIL_MS,
         speexdsp_names: Sequence[str] | None = None,
     ) -> None:
@@ -446,7 +475,7 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         self.frame_bytes = clock_rate * frame_ms // 1000 * 2
         self._block = clock_rate * block_ms // 1000
         self._latency = latency
-        self._core = _BridgeCore(clock_rate, frame_ms, jitter_ms)
+        self._core = _BridgeCore(clock_rate, frame_ms, jitter_ms, block_ms)
         self._in_stream: Any = None
         self._out_stream: Any = None
         self._in_spec: DeviceSpec = None
@@ -469,19 +498,55 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         self._echo_estimates: deque[int] = deque(maxlen=1000 // frame_ms)
         self.echo_resyncs = 0
         self._aec: EchoCanceller | None = None
+        self._pre: MicPreprocessor | None = None  # noise suppression / AGC while echo cancellation is off
         self._aec_lock = threading.Lock()  # clock thread processes, engine thread resets/closes
         self._aec_reset = False
         self._aec_ns = 0
         self._aec_max_ns = 0
-        if echo_cancellation:
-            try:
-                lib = load_speexdsp(speexdsp_names)
-                if lib is None:
-                    raise EchoCancellerUnavailable(UNAVAILABLE_REASON)
-                self._aec = EchoCanceller(clock_rate * frame_ms // 1000, clock_rate, echo_tail_ms, lib=lib)
-                self._core.cancel_echo = True
-            except EchoCancellerUnavailable as exc:
-                log.warning("%s", exc)
+        self._speexdsp_names = speexdsp_names
+        self.noise_suppression = noise_suppression
+        self.auto_gain = auto_gain
+        self.set_processing(
+            echo_cancellation=echo_cancellation, noise_suppression=noise_suppression, auto_gain=auto_gain
+        )
+
+    def set_processing(self, *, echo_cancellation: bool, noise_suppression: bool, auto_gain: bool) -> None:
+        """Turn echo cancellation, noise suppression and automatic gain on or off (engine thread)."""
+        self.echo_cancellation = echo_cancellation
+        self.noise_suppression = noise_suppression
+        self.auto_gain = auto_gain
+        frame_size = self.clock_rate * self.frame_ms // 1000
+        with self._aec_lock:
+            aec, pre = self._aec, self._pre
+            wanted = echo_cancellation or noise_suppression or auto_gain
+            lib = load_speexdsp(self._speexdsp_names) if wanted else None
+            if wanted and lib is None:
+                log.warning("%s", UNAVAILABLE_REASON)
+            if echo_cancellation and lib is not None:
+                if aec is None:
+                    try:
+                        aec = EchoCanceller(frame_size, self.clock_rate, self.echo_tail_ms, lib=lib)
+                        self._echo_realign = True
+                    except EchoCancellerUnavailable as exc:
+                        log.warning("%s", exc)
+                if aec is not None:
+                    aec.set_options(noise_suppression=noise_suppression, auto_gain=auto_gain)
+            elif aec is not None:
+                aec.close()
+                aec = None
+            if pre is not None:
+                pre.close()
+                pre = None
+            if aec is None and lib is not None and (noise_suppression or auto_gain):
+                try:
+                    pre = MicPreprocessor(
+                        frame_size, self.clock_rate, noise_suppression=noise_suppression,
+                        auto_gain=auto_gain, lib=lib,
+                    )
+                except EchoCancellerUnavailable as exc:
+                    log.warning("%s", exc)
+            self._aec, self._pre = aec, pre
+            self._core.cancel_echo = aec is not None or pre is not None
 
     # ----------------------------------------------------------------- pjsua2 side (engine thread)
 
@@ -532,14 +597,15 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         mic = self._core.mic
         if self._in_stream is not None and mic.available() >= self.frame_bytes:
             data = mic.read(self.frame_bytes)
-            # Audio left over beyond one jitter allowance is latency; drop it (clock drift, start-up bursts).
-            mic.trim(self._core.jitter_bytes)
+            # What is left is latency unless the next bursts need it: the trim sheds what they never did.
+            self._core.mic_trim.after_read(mic)
         else:
             # Whole silent frames rather than part-audio-part-zeros: a late capture block then shifts the
             # audio by one frame instead of chopping every frame (which encoders turn into a 50 Hz buzz).
             data = bytes(self.frame_bytes)
             if self._in_stream is not None:
                 self._core.mic_starved_frames += 1
+                self._core.mic_trim.after_read(mic, starved=True)
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
         frame.buf = pj.ByteVector(data)
         frame.size = len(data)
@@ -549,7 +615,7 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         while capture.available() >= self.frame_bytes:
             start = capture.read_position
             frame = capture.read(self.frame_bytes)
-            if self._out_stream is not None:
+            if self._out_stream is not None or self._pre is not None:
                 frame = self._cancel_echo(frame, start, capture.read_position + capture.available())
             self._core.mic.write(frame)
 
@@ -576,7 +642,8 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         with self._aec_lock:
             aec = self._aec
             if aec is None:
-                return mic_frame
+                pre = self._pre
+                return pre.process(mic_frame) if pre is not None else mic_frame
             started = time.perf_counter_ns()
             try:
                 reference = self._echo_reference(frame_start, captured)
@@ -728,8 +795,8 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         """Choose the ringer's output device (index or name; None = system default)."""
         self.ringer.set_device(device)
 
-    def start_ringing(self) -> AudioDeviceProblem | None:
-        return self.ringer.start()
+    def start_ringing(self, wav_path: str | None = None, volume: float = 1.0) -> AudioDeviceProblem | None:
+        return self.ringer.start(wav_path=Path(wav_path) if wav_path else None, volume=volume)
 
     def stop_ringing(self) -> None:
         self.ringer.stop()
@@ -772,6 +839,10 @@ class SoundDeviceBridge(pj.AudioMediaPort):
     def stop_ringback(self) -> None:
         self._core.tone = None
 
+    def play_chime(self) -> None:
+        """A short 440 Hz then 660 Hz chime on the speaker (settings: "Test speaker")."""
+        self._core.tone = _Loop(chime(self.clock_rate), once=True)
+
     def destroy(self) -> None:
         """Close streams and the ringer. Call before ``libDestroy``, then drop every reference to it."""
         self.stop_ringback()
@@ -779,5 +850,7 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         self.close()
         with self._aec_lock:
             aec, self._aec = self._aec, None
-        if aec is not None:
-            aec.close()
+            pre, self._pre = self._pre, None
+        for processor in (aec, pre):
+            if processor is not None:
+                processor.close()

@@ -9,8 +9,9 @@ Examples::
 
 With ``--json-events`` every engine event is printed on stdout as one JSON object per line
 (``{"event": "CallStateChanged", ...}``), plus ``Ready`` once listening and ``Exit`` at the end.
-With ``--commands`` JSON lines on stdin call engine methods:
-``{"id": 1, "cmd": "hold", "args": {"call_id": "c3"}}`` answered by a ``CommandResult`` line.
+With ``--commands`` JSON lines on stdin are engine commands (softphone/commands.py, by wire name):
+``{"id": 1, "cmd": "hold", "args": {"call_id": "c3"}}`` answered by a ``CommandResult`` line; ``restart``
+and ``quit`` act on the engine itself.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from softphone import commands as cmds
 from softphone.config import AccountConfig, EngineConfig
 from softphone.engine import Engine
 from softphone.events import (
@@ -38,18 +40,6 @@ from softphone.events import (
     MessageStatus,
 )
 
-# Engine methods reachable through --commands (everything public that acts on the engine).
-COMMANDS = frozenset(
-    {
-        "add_account", "modify_account", "remove_account", "make_call", "answer", "decline", "hangup",
-        "hold", "resume", "set_mute", "send_dtmf", "blind_transfer", "attended_transfer",
-        "merge_conference", "split_conference", "start_recording", "stop_recording", "start_monitor",
-        "stop_monitor", "play_wav", "play_tone", "stop_playback", "set_local_source", "call_stats",
-        "call_duration", "set_dnd", "set_auto_answer", "send_message", "subscribe_presence",
-        "unsubscribe_presence", "publish_presence", "local_sip_port", "restart", "handle_network_change",
-        "set_audio_devices", "list_audio_devices", "set_mic_meter",
-    }
-)
 _COMMAND_TIMEOUT_S = 15.0
 
 
@@ -73,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sound-device", action="store_true", help="use real sound devices (default: null audio)")
     p.add_argument("--audio-input", help="microphone (PortAudio index or name) with --sound-device")
     p.add_argument("--audio-output", help="speaker (PortAudio index or name) with --sound-device")
+    p.add_argument("--no-echo-cancel", action="store_true", help="no echo cancellation on the microphone")
     p.add_argument("--codec", action="append", default=[], help="preferred codec, e.g. G722/16000 (repeat)")
     p.add_argument("--call", metavar="URI", help="call this URI (or number in the account domain)")
     p.add_argument("--hotline", help="send X-Hotline with the call (a number or 'adaptive')")
@@ -138,6 +129,7 @@ class CliSession:
             bind_address=args.bind, transports=transports, null_audio=not args.sound_device,
             tls_port=args.tls_port, tls_cert_file=args.tls_cert or "", tls_key_file=args.tls_key or "",
             audio_input=_device(args.audio_input), audio_output=_device(args.audio_output),
+            echo_cancel=not args.no_echo_cancel,
         )
         if args.codec:
             config = dataclasses.replace(config, codecs=tuple(args.codec))
@@ -160,8 +152,9 @@ class CliSession:
 
     def run(self) -> int:
         a = self.args
-        self.engine.start().result(30)
-        port = self.engine.local_sip_port("udp").result(10)
+        engine = self.engine
+        engine.start().result(30)
+        port = engine.submit(cmds.LocalSipPort("udp")).result(10)
         if a.account:
             acc = parse_account(a.account, a)
         else:
@@ -169,22 +162,22 @@ class CliSession:
                 account_id="local", display_name=a.user, sip_username=a.user, sip_password="",
                 sip_domain=f"{a.bind}:{port}", register=False, transport=a.transport, srtp=a.srtp,
             )
-        self.engine.add_account(acc).result(10)
+        engine.submit(cmds.AddAccount(acc)).result(10)
         if a.dnd:
-            self.engine.set_dnd(True).result(10)
+            engine.submit(cmds.SetDnd(True)).result(10)
         if a.auto_answer is not None:
-            self.engine.set_auto_answer(True, a.auto_answer).result(10)
+            engine.submit(cmds.SetAutoAnswer(True, a.auto_answer)).result(10)
         if a.tone or a.play:
-            self.engine.set_local_source(a.tone, a.play, True).result(10)
+            engine.submit(cmds.SetLocalSource(a.tone, a.play, True)).result(10)
         if a.record_heard:
-            self.engine.start_monitor(a.record_heard).result(10)
+            engine.submit(cmds.StartMonitor(a.record_heard)).result(10)
         if a.presence:
-            self.engine.publish_presence(self.account_id, a.presence).result(10)
+            engine.submit(cmds.PublishPresence(self.account_id, a.presence)).result(10)
         for uri in a.subscribe:
-            self.engine.subscribe_presence(self.account_id, uri).result(10)
+            engine.submit(cmds.SubscribePresence(self.account_id, uri)).result(10)
         tls_port = None
-        if "tls" in self.engine.config.transports:
-            tls_port = self.engine.local_sip_port("tls").result(10)
+        if "tls" in engine.config.transports:
+            tls_port = engine.submit(cmds.LocalSipPort("tls")).result(10)
         self.emit_json(
             event="Ready", sip_port=port, tls_port=tls_port, uri=f"sip:{a.user}@{a.bind}:{port}",
             account_id=self.account_id,
@@ -194,9 +187,9 @@ class CliSession:
         if a.duration is not None:
             self.deadlines.append((time.monotonic() + a.duration, "exit", None))
         if a.message:
-            self.engine.send_message(self.account_id, a.message[0], a.message[1]).result(10)
+            engine.submit(cmds.SendMessage(self.account_id, a.message[0], a.message[1])).result(10)
         if a.call:
-            self.engine.make_call(self.account_id, a.call, a.hotline).result(10)
+            engine.submit(cmds.MakeCall(self.account_id, a.call, a.hotline)).result(10)
         while not self.stop:
             self._step()
             if not (a.wait or a.commands) and self.outgoing_done and self.message_done:
@@ -227,9 +220,9 @@ class CliSession:
             if what == "exit":
                 self.stop = True
             elif what == "hangup":
-                self.engine.hangup(arg).result(10)
+                self.engine.submit(cmds.Hangup(arg)).result(10)
             elif what == "dtmf":
-                self.engine.send_dtmf(arg, self.args.dtmf, self.args.dtmf_method).result(10)
+                self.engine.submit(cmds.SendDtmf(arg, self.args.dtmf, self.args.dtmf_method)).result(10)
         except Exception as exc:  # the call may have ended meanwhile
             logging.getLogger("softphone.cli").info("%s for %s: %s", what, arg, exc)
 
@@ -250,7 +243,7 @@ class CliSession:
                     path = Path(a.record)
                     if self.recorded > 1:
                         path = path.with_name(f"{path.stem}-{self.recorded}{path.suffix}")
-                    self.engine.start_recording(ev.call_id, str(path))
+                    self.engine.submit(cmds.StartRecording(ev.call_id, str(path)))
             elif ev.state == "disconnected" and ev.direction == "outgoing" and a.call:
                 self.outgoing_done = True
                 if ev.code // 100 not in (2, 0) and not a.wait:
@@ -277,12 +270,11 @@ class CliSession:
                 self.stop = True
                 self.emit_json(event="CommandResult", id=cid, ok=True, result=None)
                 return
-            if cmd not in COMMANDS:
-                raise ValueError(f"unknown command {cmd!r}")
-            args = dict(msg.get("args", {}))
-            if cmd in ("add_account", "modify_account"):
-                args["account"] = AccountConfig(**args["account"])
-            result = getattr(self.engine, cmd)(**args).result(_COMMAND_TIMEOUT_S)
+            if cmd == "restart":
+                result: Any = self.engine.restart().result(_COMMAND_TIMEOUT_S)
+            else:
+                command = cmds.from_json(cmd, msg.get("args", {}))
+                result = self.engine.submit(command).result(_COMMAND_TIMEOUT_S)
             if dataclasses.is_dataclass(result):
                 result = dataclasses.asdict(result)  # type: ignore[arg-type]
             self.emit_json(event="CommandResult", id=cid, ok=True, result=result)

@@ -6,6 +6,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 Transport = Literal["udp", "tcp", "tls"]
+
+# The sound path's timing (bench/bench_audio_latency.py): pjmedia's conference bridge runs 10 ms frames, the
+# sounddevice bridge asks PortAudio for 5 ms blocks and allows 10 ms of jitter between the two clocks. That
+# is ~50 ms added round trip through PulseAudio with echo cancellation on (was ~90 ms at 20/10/20).
+FRAME_MS = 10
+AUDIO_BLOCK_MS = 10
+AUDIO_JITTER_MS = 10
 SrtpMode = Literal["off", "optional", "mandatory"]
 
 
@@ -29,6 +36,13 @@ class EngineConfig:
     # Codec priority, best first; codecs not listed keep pjsua2's default priority.
     codecs: tuple[str, ...] = ("G722/16000", "PCMU/8000", "PCMA/8000")
     echo_cancel: bool = True
+    noise_suppression: bool = False
+    auto_gain: bool = False
+    # Conference bridge frame (pjmedia's clock) and the sounddevice bridge's PortAudio block and jitter
+    # allowance; these set the latency the app adds (bench/bench_audio_latency.py).
+    frame_ms: int = FRAME_MS
+    audio_block_ms: int = AUDIO_BLOCK_MS
+    audio_jitter_ms: int = AUDIO_JITTER_MS
     # Devices for the sounddevice bridge (index or name; None = system default); unused with null_audio.
     audio_input: int | str | None = None
     audio_output: int | str | None = None
@@ -60,3 +74,8 @@ class AccountConfig:
     reg_retry_interval_s: int = 30
     # Send the first retry this soon after a drop (random 0..this added by pjsua).
     reg_first_retry_s: int = 5
+    # Codecs this account offers, best first ("G722/16000"); () = the engine's order (EngineConfig.codecs).
+    codecs: tuple[str, ...] = ()
+    # Ringtone for calls to this account: a WAV path ("" = the built-in one) and its volume 0..1.
+    ringtone: str = ""
+    ring_volume: float = 1.0

@@ -36,7 +36,8 @@ SPEEX_PREPROCESS_SET_ECHO_SUPPRESS = 20
 SPEEX_PREPROCESS_SET_ECHO_SUPPRESS_ACTIVE = 22
 SPEEX_PREPROCESS_SET_ECHO_STATE = 24
 
-DEFAULT_TAIL_MS = 200
+DEFAULT_TAIL_MS = 120
+NOISE_SUPPRESS_DB = -15
 UNAVAILABLE_REASON = "echo cancellation unavailable: libspeexdsp not found"
 
 _load_lock = threading.Lock()
@@ -116,6 +117,8 @@ class EchoCanceller:
         tail_ms: int = DEFAULT_TAIL_MS,
         *,
         residual_suppression: bool = True,
+        noise_suppression: bool = False,
+        auto_gain: bool = False,
         lib: ctypes.CDLL | None = None,
     ) -> None:
         lib = lib if lib is not None else load_speexdsp()
@@ -140,13 +143,13 @@ class EchoCanceller:
             if not self._pre:
                 self.close()
                 raise EchoCancellerUnavailable("speex_preprocess_state_init failed")
-            self._pre_ctl(SPEEX_PREPROCESS_SET_AGC, 0)
             self._pre_ctl(SPEEX_PREPROCESS_SET_DEREVERB, 0)
-            # Denoise must stay on: speexdsp applies the residual-echo gain through the denoiser. Its noise
-            # floor is kept at -3 dB because a steady near-end sound (hum, music, a test tone) counts as noise
-            # and loses exactly that much; speech does not. Measured: -3 dB buys ~3 dB more ERLE than 0 dB.
+            # Denoise must stay on: speexdsp applies the residual-echo gain through the denoiser. Without
+            # noise suppression its floor is kept at -3 dB because a steady near-end sound (hum, music, a test
+            # tone) counts as noise and loses exactly that much; speech does not. Measured: -3 dB buys ~3 dB
+            # more ERLE than 0 dB.
             self._pre_ctl(SPEEX_PREPROCESS_SET_DENOISE, 1)
-            self._pre_ctl(SPEEX_PREPROCESS_SET_NOISE_SUPPRESS, -3)
+            self.set_options(noise_suppression=noise_suppression, auto_gain=auto_gain)
             self._pre_ctl(SPEEX_PREPROCESS_SET_ECHO_SUPPRESS, -40)
             self._pre_ctl(SPEEX_PREPROCESS_SET_ECHO_SUPPRESS_ACTIVE, -15)
             lib.speex_preprocess_ctl(self._pre, SPEEX_PREPROCESS_SET_ECHO_STATE, ctypes.c_void_p(self._echo))
@@ -158,6 +161,13 @@ class EchoCanceller:
     def _pre_ctl(self, request: int, value: int) -> None:
         v = ctypes.c_int(value)
         self._lib.speex_preprocess_ctl(self._pre, request, ctypes.byref(v))
+
+    def set_options(self, *, noise_suppression: bool, auto_gain: bool) -> None:
+        """Noise suppression (-15 dB floor, speexdsp's default, else -3 dB) and automatic gain control."""
+        if self._pre is None:
+            return
+        self._pre_ctl(SPEEX_PREPROCESS_SET_NOISE_SUPPRESS, NOISE_SUPPRESS_DB if noise_suppression else -3)
+        self._pre_ctl(SPEEX_PREPROCESS_SET_AGC, 1 if auto_gain else 0)
 
     @property
     def closed(self) -> bool:
@@ -192,6 +202,49 @@ class EchoCanceller:
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # interpreter shutdown: the library may already be gone
+            self.close()
+
+
+class MicPreprocessor:
+    """speexdsp's preprocessor alone (noise suppression, automatic gain) for when echo cancellation is off."""
+
+    def __init__(
+        self, frame_size: int, rate: int, *, noise_suppression: bool, auto_gain: bool, lib: ctypes.CDLL
+    ) -> None:
+        self._lib = lib
+        self.frame_bytes = frame_size * 2
+        self._pre: int | None = lib.speex_preprocess_state_init(frame_size, rate)
+        if not self._pre:
+            raise EchoCancellerUnavailable("speex_preprocess_state_init failed")
+        for request, value in (
+            (SPEEX_PREPROCESS_SET_DEREVERB, 0),
+            (SPEEX_PREPROCESS_SET_DENOISE, 1 if noise_suppression else 0),
+            (SPEEX_PREPROCESS_SET_NOISE_SUPPRESS, NOISE_SUPPRESS_DB),
+            (SPEEX_PREPROCESS_SET_AGC, 1 if auto_gain else 0),
+        ):
+            v = ctypes.c_int(value)
+            lib.speex_preprocess_ctl(self._pre, request, ctypes.byref(v))
+        self._buf = (ctypes.c_int16 * frame_size)()
+        self.frames = 0
+
+    def process(self, mic: bytes | bytearray | memoryview) -> bytes:
+        if self._pre is None or len(mic) != self.frame_bytes:
+            return bytes(mic)
+        ctypes.memmove(self._buf, bytes(mic), self.frame_bytes)
+        self._lib.speex_preprocess_run(self._pre, self._buf)
+        self.frames += 1
+        return ctypes.string_at(self._buf, self.frame_bytes)
+
+    def reset(self) -> None:
+        """Nothing learnt depends on the devices' acoustic path."""
+
+    def close(self) -> None:
+        pre, self._pre = self._pre, None
+        if pre:
+            self._lib.speex_preprocess_state_destroy(pre)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
             self.close()
 
 

@@ -13,8 +13,9 @@ command queue** (not the Qt main thread pumping ``libHandleEvents`` from a QTime
   recording.py and audio.py) and the media worker reports RTP DTMF digits, which are re-posted to the
   command queue as plain values.
 
-Public methods are thread-safe: they enqueue a command and return a ``concurrent.futures.Future`` resolved
-on the engine thread (``await asyncio.wrap_future(f)`` from asyncio, ``f.result(timeout)`` elsewhere).
+``submit(cmd)`` is thread-safe: it enqueues a typed command (softphone/commands.py) and returns a
+``concurrent.futures.Future`` resolved on the engine thread (``await asyncio.wrap_future(f)`` from
+asyncio, ``f.result(timeout)`` elsewhere).
 Events are delivered by calling ``on_event(event)`` on the engine thread; receivers must not block.
 
 Teardown is ordered (pjmedia aborts otherwise): hang up every call and pump events until they are
@@ -32,18 +33,18 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import pjsua2 as pj
 
-from softphone.config import AccountConfig, EngineConfig
-from softphone.events import CallStats, EngineEvent, EngineStateChanged
-from softphone.runtime import EngineError, Runtime
+from softphone.commands import AddAccount, Command, ModifyAccount, RemoveAccount, sticky_key
+from softphone.config import EngineConfig
+from softphone.events import EngineEvent, EngineStateChanged
+from softphone.runtime import EngineError, Runtime, dispatch
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-DtmfMethod = Literal["rfc4733", "info"]
 
 # How long one libHandleEvents call may block waiting for SIP/timer activity. Commands are checked between
 # calls, so this bounds command latency: short while calls or commands are active, longer when idle
@@ -73,10 +74,8 @@ class Engine:
         self._commands: queue.SimpleQueue[Callable[[], None] | _Stop] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._runtime: Runtime | None = None  # only touched on the engine thread
-        self._accounts: dict[str, AccountConfig] = {}  # re-added by restart()
-        self._dnd = False
-        self._auto_answer: tuple[bool, float] = (False, 0.0)
-        self._mic_meter = False
+        # Settings commands replayed by restart(), keyed by what they set (commands.sticky_key).
+        self._sticky: dict[tuple[str, str], Command[Any]] = {}
         self._lock = threading.Lock()
         self._running = False
 
@@ -182,11 +181,10 @@ class Engine:
         failure = ""
         try:
             rt.start()
-            for acc in list(self._accounts.values()):
-                rt.add_account(acc)
-            rt.dnd = self._dnd
-            rt.set_auto_answer(*self._auto_answer)
-            rt.mic_meter_wanted = self._mic_meter
+            for cmd in list(self._sticky.values()):
+                if isinstance(cmd, ModifyAccount):
+                    cmd = AddAccount(cmd.account)  # a fresh Endpoint has none to modify
+                dispatch.run(rt, cmd)
         except Exception as exc:
             log.warning("engine start failed: %s", exc)
             failure = str(_translate(exc))
@@ -217,7 +215,7 @@ class Engine:
             except queue.Empty:
                 pass
             if stop is None:
-                busy = rt.calls or time.monotonic() - last_command < _IDLE_AFTER_S
+                busy = rt.busy or time.monotonic() - last_command < _IDLE_AFTER_S
                 try:
                     rt.pump(_PUMP_MS if busy else _IDLE_PUMP_MS)
                 except Exception:
@@ -246,191 +244,24 @@ class Engine:
             else:
                 cmd()  # runtime is None now, so it fails its future with EngineNotRunning
 
-    def local_sip_port(self, transport: str = "udp") -> concurrent.futures.Future[int]:
-        """The bound local port of a transport (useful with ``sip_port=0``)."""
-        return self._submit(lambda rt: rt.local_ports[transport])
+    # ------------------------------------------------------------------ commands
 
-    # ------------------------------------------------------------------ accounts
+    def submit(self, cmd: Command[T]) -> concurrent.futures.Future[T]:
+        """Run ``cmd`` on the engine thread; the future resolves to its result (thread-safe).
 
-    def add_account(self, account: AccountConfig) -> concurrent.futures.Future[None]:
-        def run(rt: Runtime) -> None:
-            rt.add_account(account)
-            self._accounts[account.account_id] = account
-
-        return self._submit(run)
-
-    def modify_account(self, account: AccountConfig) -> concurrent.futures.Future[None]:
-        def run(rt: Runtime) -> None:
-            rt.modify_account(account)
-            self._accounts[account.account_id] = account
-
-        return self._submit(run)
-
-    def remove_account(self, account_id: str) -> concurrent.futures.Future[None]:
-        def run(rt: Runtime) -> None:
-            rt.remove_account(account_id)
-            self._accounts.pop(account_id, None)
-
-        return self._submit(run)
-
-    def handle_network_change(self) -> concurrent.futures.Future[None]:
-        """Call when the network changed (new IP, Wi-Fi switch, resume): re-registers every account and
-        refreshes calls now instead of waiting for the next registration refresh."""
-        return self._submit(lambda rt: rt.handle_network_change())
-
-    # ------------------------------------------------------------------ calls
-
-    def make_call(
-        self, account_id: str, target: str, hotline: str | None = None
-    ) -> concurrent.futures.Future[str]:
-        """Call ``target`` (a SIP URI, or a number/extension dialled in the account's domain).
-
-        ``hotline`` (a number or ``"adaptive"``) is sent as ``X-Hotline`` (docs/sip-contract.md).
-        Resolves to the new call_id.
+        Fails with EngineNotRunning when the engine is stopped, EngineError when pjsua2 refuses it.
+        Account, DND, auto-answer, mic-meter and audio-processing settings are kept and re-applied after
+        ``restart()``.
         """
-        return self._submit(lambda rt: rt.make_call(account_id, target, hotline))
+        key = sticky_key(cmd)
 
-    def answer(self, call_id: str) -> concurrent.futures.Future[None]:
-        return self._submit(lambda rt: rt.answer(call_id))
-
-    def decline(self, call_id: str, code: int = 486) -> concurrent.futures.Future[None]:
-        """Reject an incoming call with 486 Busy Here or 603 Decline."""
-        return self._submit(lambda rt: rt.decline(call_id, code))
-
-    def hangup(self, call_id: str) -> concurrent.futures.Future[None]:
-        return self._submit(lambda rt: rt.hangup(call_id))
-
-    def hold(self, call_id: str) -> concurrent.futures.Future[None]:
-        return self._submit(lambda rt: rt.hold(call_id))
-
-    def resume(self, call_id: str) -> concurrent.futures.Future[None]:
-        return self._submit(lambda rt: rt.resume(call_id))
-
-    def set_mute(self, call_id: str, muted: bool) -> concurrent.futures.Future[None]:
-        return self._submit(lambda rt: rt.set_mute(call_id, muted))
-
-    def send_dtmf(
-        self, call_id: str, digits: str, method: DtmfMethod = "rfc4733"
-    ) -> concurrent.futures.Future[None]:
-        """Send DTMF digits; RFC 4733 telephone-events, or SIP INFO (also used as fallback when the
-        remote did not negotiate telephone-event)."""
-        return self._submit(lambda rt: rt.send_dtmf(call_id, digits, method))
-
-    def call_duration(self, call_id: str) -> concurrent.futures.Future[float]:
-        """Seconds since the call was answered (the call timer); 0.0 before that."""
-        return self._submit(lambda rt: rt.call_duration(call_id))
-
-    def blind_transfer(self, call_id: str, target: str) -> concurrent.futures.Future[None]:
-        return self._submit(lambda rt: rt.blind_transfer(call_id, target))
-
-    def attended_transfer(self, call_id: str, consult_call_id: str) -> concurrent.futures.Future[None]:
-        """Transfer the party of ``call_id`` to the party of ``consult_call_id`` (REFER with Replaces)."""
-        return self._submit(lambda rt: rt.attended_transfer(call_id, consult_call_id))
-
-    def merge_conference(self, call_ids: list[str]) -> concurrent.futures.Future[None]:
-        """Local conference: everyone in ``call_ids`` (and the local user) hears everyone."""
-        return self._submit(lambda rt: rt.merge_conference(list(call_ids)))
-
-    def split_conference(self, call_id: str) -> concurrent.futures.Future[None]:
-        """Take ``call_id`` out of the conference (it stays up, talking only to the local user)."""
-        return self._submit(lambda rt: rt.split_conference(call_id))
-
-    def start_recording(self, call_id: str, path: str) -> concurrent.futures.Future[None]:
-        """Record both parties mixed into a WAV that stays playable if the process dies."""
-        return self._submit(lambda rt: rt.start_recording(call_id, str(path)))
-
-    def stop_recording(self, call_id: str) -> concurrent.futures.Future[None]:
-        return self._submit(lambda rt: rt.stop_recording(call_id))
-
-    def start_monitor(self, path: str) -> concurrent.futures.Future[None]:
-        """Record everything the local user hears from every call into one crash-safe WAV."""
-        return self._submit(lambda rt: rt.start_monitor(str(path)))
-
-    def stop_monitor(self) -> concurrent.futures.Future[None]:
-        return self._submit(lambda rt: rt.stop_monitor())
-
-    def play_wav(self, call_id: str, path: str, loop: bool = False) -> concurrent.futures.Future[None]:
-        """Play a WAV file into the call (the remote hears it)."""
-        return self._submit(lambda rt: rt.play_wav(call_id, str(path), loop))
-
-    def play_tone(self, call_id: str, freq_hz: float) -> concurrent.futures.Future[None]:
-        """Generate a continuous sine tone into the call (tests, diagnostics)."""
-        return self._submit(lambda rt: rt.play_tone(call_id, freq_hz))
-
-    def stop_playback(self, call_id: str) -> concurrent.futures.Future[None]:
-        """Stop every tone/WAV started with play_tone/play_wav on this call."""
-        return self._submit(lambda rt: rt.stop_sources(call_id))
-
-    def set_local_source(
-        self, tone_hz: float | None = None, wav_path: str | None = None, loop: bool = True
-    ) -> concurrent.futures.Future[None]:
-        """Feed a tone and/or WAV into every call as if spoken into the microphone (headless use)."""
-        return self._submit(lambda rt: rt.set_local_source(tone_hz, wav_path, loop))
-
-    def call_stats(self, call_id: str) -> concurrent.futures.Future[CallStats]:
-        return self._submit(lambda rt: rt.call_stats(call_id))
-
-    # ------------------------------------------------------------------ features
-
-    def set_dnd(self, enabled: bool) -> concurrent.futures.Future[None]:
-        """Reject every incoming call with 486 and ``Reason: SIP;cause=486;text="Do Not Disturb"``."""
-        self._dnd = enabled
-
-        def run(rt: Runtime) -> None:
-            rt.dnd = enabled
-
-        return self._submit(run)
-
-    def set_auto_answer(self, enabled: bool, delay_s: float = 0.0) -> concurrent.futures.Future[None]:
-        self._auto_answer = (enabled, delay_s)
-        return self._submit(lambda rt: rt.set_auto_answer(enabled, delay_s))
-
-    def send_message(self, account_id: str, to_uri: str, text: str) -> concurrent.futures.Future[str]:
-        """Send a SIP MESSAGE; resolves to a message_id echoed later in a MessageStatus event."""
-        return self._submit(lambda rt: rt.send_message(account_id, to_uri, text))
-
-    def subscribe_presence(self, account_id: str, uri: str) -> concurrent.futures.Future[None]:
-        return self._submit(lambda rt: rt.subscribe_presence(account_id, uri))
-
-    def unsubscribe_presence(self, account_id: str, uri: str) -> concurrent.futures.Future[None]:
-        return self._submit(lambda rt: rt.unsubscribe_presence(account_id, uri))
-
-    def publish_presence(
-        self, account_id: str, status: str, note: str = ""
-    ) -> concurrent.futures.Future[None]:
-        """status: available | away | busy | dnd | on_the_phone."""
-        return self._submit(lambda rt: rt.publish_presence(account_id, status, note))
-
-    # ------------------------------------------------------------------ audio devices
-
-    def set_audio_devices(
-        self, input: int | str | None, output: int | str | None, ringer: int | str | None
-    ) -> concurrent.futures.Future[None]:
-        """Choose microphone, speaker and ringer (index or name; None = default). Problems arrive as
-        AudioDeviceProblem events; fails with EngineError when the engine runs with null audio."""
-        return self._submit(lambda rt: rt.set_audio_devices(input, output, ringer))
-
-    def set_mic_meter(self, enabled: bool) -> concurrent.futures.Future[None]:
-        """MicLevel events (~10 Hz) even without a call, e.g. for a settings page meter. During calls they
-        come regardless; either way only while a microphone is open on the sound device bridge."""
-        self._mic_meter = enabled
-
-        def run(rt: Runtime) -> None:
-            rt.mic_meter_wanted = enabled
-
-        return self._submit(run)
-
-    def list_audio_devices(self) -> concurrent.futures.Future[list[Any]]:
-        """softphone.audio.AudioDevice values (empty without PortAudio)."""
-
-        def run(rt: Runtime) -> list[Any]:
-            if rt.bridge is not None:
-                return list(rt.bridge.list_devices())
-            try:
-                from softphone import audio as audio_mod
-            except ImportError:
-                return []
-            return list(audio_mod.list_devices())
+        def run(rt: Runtime) -> T:
+            result = dispatch.run(rt, cmd)
+            if key is not None:
+                self._sticky[key] = cmd
+            elif isinstance(cmd, RemoveAccount):
+                self._sticky.pop(("account", cmd.account_id), None)
+            return result
 
         return self._submit(run)
 

@@ -32,6 +32,8 @@ class IncomingCall:
     remote_name: str
     # Extra headers of interest from the INVITE (lower-case names), e.g. {"x-hotline": "0287..."}.
     headers: dict[str, str] = field(default_factory=dict)
+    # The engine answers by itself after this many seconds (auto-answer); None: it waits for the user.
+    auto_answer_in: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +154,9 @@ class CallStats:
     rtt_ms: float
     mos: float  # estimated from the E-model (ITU-T G.107 simplified), 1..4.5
     srtp_active: bool = False
+    srtp_suite: str = ""  # e.g. "AES_CM_128_HMAC_SHA1_80" while SRTP is active
+    signalling: str = "udp"  # the account's SIP transport: udp | tcp | tls
+    held: bool = False  # on hold either side: no media flows, the figures are stale
 
 
 EngineEvent = (

@@ -1,4 +1,4 @@
-"""pjsua2 ``Call`` subclass forwarding callbacks to the engine runtime (engine thread, or the media thread
+"""pjsua2 ``Call`` subclass forwarding callbacks to the calls component (engine thread, or the media thread
 for DTMF, which the runtime re-queues)."""
 
 from __future__ import annotations
@@ -30,22 +30,22 @@ class PjCall(pj.Call):
         self.key = call_key
 
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
-        guarded(self.runtime.on_call_state, self)
+        guarded(self.runtime.calls.on_call_state, self)
 
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
-        guarded(self.runtime.on_call_media_state, self)
+        guarded(self.runtime.calls.on_call_media_state, self)
 
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         # Runs on the media thread: hand over plain values only (a queued closure holding this Call
         # could outlive libDestroy, and deleting a Call after that aborts).
         runtime, key, digit = self.runtime, self.key, prm.digit
-        runtime.post(lambda: runtime.on_dtmf(key, digit))
+        runtime.ctx.post(lambda: runtime.calls.on_dtmf(key, digit))
 
     def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:
-        guarded(self.runtime.on_transfer_request, self, prm)
+        guarded(self.runtime.calls.on_transfer_request, self, prm)
 
     def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:
-        guarded(self.runtime.on_transfer_status, self, prm)
+        guarded(self.runtime.calls.on_transfer_status, self, prm)
 
     def onCallReplaced(self, prm: pj.OnCallReplacedParam) -> None:
-        guarded(self.runtime.on_call_replaced, self, prm)
+        guarded(self.runtime.calls.on_call_replaced, self, prm)

@@ -1,6 +1,6 @@
 """Async client of the provisioning API (docs/api-contract.md) and the provisioning document it returns.
 
-Tokens live only in the injected ``TokenStore`` (``softphone.secrets.SecretStore`` in the app). Every
+Tokens live only in the injected ``Secrets`` (``softphone.secrets.SecretStore`` in the app). Every
 authenticated call that answers 401 triggers one refresh of the access token (``/auth/refresh``) and one
 retry; concurrent callers share that refresh. When the refresh itself is refused the stored tokens are
 dropped and ``ApiError(401, "session_expired", ...)`` tells the UI to show the login screen.
@@ -15,12 +15,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
 from softphone.config import AccountConfig
+
+if TYPE_CHECKING:
+    from softphone.secrets import Secrets
 
 Purpose = Literal["signup", "reset"]
 RingMethod = Literal["all", "app", "ip_phone", "mobile"]
@@ -29,15 +32,6 @@ SrtpName = Literal["off", "optional", "mandatory"]
 
 T = TypeVar("T")
 
-
-class TokenStore(Protocol):
-    """What the client needs from a secret store (``SecretStore`` fits)."""
-
-    def get(self, key: str) -> str | None: ...
-
-    def set(self, key: str, secret: str) -> None: ...
-
-    def delete(self, key: str) -> bool: ...
 
 
 class ApiError(Exception):
@@ -343,13 +337,22 @@ def _fields(cls: type[T], data: Any, path: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- client
 
 
+API_PREFIX = "/api/v1"
+
+
+def api_base(server_url: str) -> str:
+    """``http://host:8080`` or ``http://host:8080/api/v1`` -> the API base URL."""
+    url = server_url.strip().rstrip("/")
+    return url if url.endswith(API_PREFIX) else url + API_PREFIX
+
+
 class ProvisioningClient:
     """``async with ProvisioningClient("http://127.0.0.1:8080/api/v1", SecretStore()) as api: ...``"""
 
     def __init__(
         self,
         base_url: str,
-        token_store: TokenStore,
+        token_store: Secrets,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 15.0,
@@ -575,6 +578,16 @@ class ProvisioningClient:
         body = {"device_id": device_id} if device_id is not None else None
         data = await self.request("POST", "/me/mobile-provisioning", body)
         return MobileProvisioning(**_fields(MobileProvisioning, data, "mobile_provisioning"))
+
+    async def mobile_provisioning_qr(self) -> bytes:
+        """PNG bytes of a fresh one-time QR code that provisions the agent's mobile app."""
+        offer = await self.mobile_provisioning()
+        try:
+            response = await self._http.get(offer.qr_png_url)
+        except httpx.HTTPError as exc:
+            raise ApiError(0, "unreachable", f"cannot reach the server: {exc}") from exc
+        self._raise_for(response)
+        return response.content
 
     async def provisioning_by_token(self, token: str) -> ProvisioningDocument:
         """Redeem a QR token as our own app (JSON document; 404 used, 410 expired)."""

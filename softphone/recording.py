@@ -76,20 +76,27 @@ class CrashSafeWavWriter:
 
 
 class FrameTap(pj.AudioMediaPort):
-    """Conference-bridge sink collecting PCM frames; ``onFrameReceived`` runs on the clock thread."""
+    """Conference-bridge sink collecting PCM frames; ``onFrameReceived`` runs on the clock thread.
 
-    def __init__(self, max_frames: int = 3000) -> None:
+    A tick without audio (nobody talking, a jitter buffer with nothing to play) is kept as silence: dropping
+    it made recordings shorter than the call and shifted everything after the gap.
+    """
+
+    def __init__(self, frame_bytes: int, max_frames: int = 3000) -> None:
         super().__init__()
+        self._silence = bytes(frame_bytes)
         # deque.append/popleft are atomic, so the clock thread and the engine thread need no lock.
         self.frames: collections.deque[bytes] = collections.deque(maxlen=max_frames)
 
     def onFrameReceived(self, frame: pj.MediaFrame) -> None:
         if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
             self.frames.append(bytes(frame.buf))
+        else:
+            self.frames.append(self._silence)
 
 
 def create_tap(name: str, clock_rate: int, ptime_ms: int = 20) -> FrameTap:
-    tap = FrameTap()
+    tap = FrameTap(clock_rate * ptime_ms // 1000 * 2)
     fmt = pj.MediaFormatAudio()
     fmt.init(pj.PJMEDIA_FORMAT_PCM, clock_rate, 1, ptime_ms * 1000, 16)
     tap.createPort(name, fmt)

@@ -101,3 +101,40 @@ class ByteRing:
             target[take:] = bytes(n - take)
             self.underruns += n - take
         return take
+
+
+class SlackTrim:
+    """Latency control for a :class:`ByteRing` read at a steady pace: drops what it held all along.
+
+    After every read the fill left over is noted; the smallest over a window (about a second of reads) is
+    audio that no burst of the producer or consumer needed, only delay. Once per window that much (less
+    ``margin``) is dropped, so the FIFO settles at the depth the two clocks' bursts really need: deep enough
+    to never starve, no deeper. A starved read restarts the window without dropping anything.
+    """
+
+    def __init__(self, window_reads: int, margin: int = 0, *, align: int = 2) -> None:
+        self._window = max(1, window_reads)
+        self._margin = margin
+        self._align = align
+        self._least: int | None = None
+        self._reads = 0
+        self.dropped = 0
+
+    def after_read(self, ring: ByteRing, starved: bool = False) -> None:
+        if starved:
+            self.restart()
+            return
+        left = ring.available()
+        self._least = left if self._least is None else min(self._least, left)
+        self._reads += 1
+        if self._reads < self._window:
+            return
+        excess = self._least - self._margin
+        excess -= excess % self._align
+        if excess > 0:
+            self.dropped += ring.trim(ring.available() - excess)
+        self.restart()
+
+    def restart(self) -> None:
+        self._least = None
+        self._reads = 0

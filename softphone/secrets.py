@@ -7,9 +7,22 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
+
+
+class Secrets(Protocol):
+    """What the app keeps secrets in: ``SecretStore`` (the keyring) or ``MemorySecrets``."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, secret: str) -> None: ...
+
+    def delete(self, key: str) -> bool: ...
+
 
 # Backends that either do nothing or store secrets readable by anyone who can read the user's files.
 _REFUSED_MODULES = (
@@ -86,3 +99,19 @@ class SecretStore:
         except keyring.errors.KeyringError as exc:
             raise NoKeyringError(f"{NO_KEYRING_HELP} ({exc})") from exc
         return True
+
+
+class MemorySecrets:
+    """Session-only secrets, used when the OS has no keyring: nothing is written to disk in clear."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, str] = {}
+
+    def set(self, key: str, secret: str) -> None:
+        self._values[key] = secret
+
+    def get(self, key: str) -> str | None:
+        return self._values.get(key)
+
+    def delete(self, key: str) -> bool:
+        return self._values.pop(key, None) is not None

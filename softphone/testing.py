@@ -3,6 +3,7 @@ baresip peers in subprocesses, and checking audio content."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -204,7 +205,7 @@ class BaresipPeer:
 
     def decoded_wav(self) -> Path:
         """What baresip decoded (its ``sndfile`` module's dump), the last call's."""
-        files = sorted(self.root.glob("dump-*-dec.wav"))
+        files = sorted(self.root.glob("dump-*-dec.wav"), key=lambda p: p.stat().st_mtime)
         assert files, "baresip's sndfile module wrote no decoded audio"
         return files[-1]
 
@@ -367,3 +368,156 @@ class CliPeer:
             return self.stderr_path.read_text(errors="replace")[-n:]
         except OSError:
             return ""
+
+
+class DemoServer:
+    """``softphone-server run --demo`` (the product as shipped) on free loopback ports.
+
+    Runs in its own session, so ``stop()`` ends its media child too. ``start()`` again restarts it on the same
+    ports and data dir (registrations are stored and survive).
+    """
+
+    def __init__(self, data_dir: Path, *, media: bool = True) -> None:
+        self.data_dir = data_dir
+        self.media = media
+        self.sip_port = free_port()
+        self.http_port = free_port()
+        while self.http_port == self.sip_port:
+            self.http_port = free_port()
+        self.proc: subprocess.Popen[str] | None = None
+        self.output: list[str] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def registrar(self) -> str:
+        return f"127.0.0.1:{self.sip_port}"
+
+    def start(self, timeout: float = 60.0) -> None:
+        mark = len(self.output)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTPHONE_SERVER_")}
+        env["PYTHONUNBUFFERED"] = "1"
+        cmd = [
+            sys.executable, "-m", "server.cli", "run", "--demo",
+            "--data-dir", str(self.data_dir),
+            "--http-port", str(self.http_port),
+            "--sip-port", str(self.sip_port),
+        ]
+        if not self.media:
+            cmd.append("--no-media")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=env,
+            start_new_session=True,
+        )
+        self.proc = proc
+        threading.Thread(target=self._pump, args=(proc,), daemon=True).start()
+        try:
+            wait_http_ok(f"{self.url}/api/v1/health", process=proc, timeout=timeout)
+        except BaseException:
+            self.stop()
+            log = "".join(self.output[mark:][-60:])
+            raise RuntimeError(f"softphone-server did not start:\n{log}") from None
+
+    def _pump(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            self.output.append(line)
+
+    def stop(self) -> None:
+        proc = self.proc
+        if proc is None:
+            return
+        import signal
+
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # a media child that outlived its parent
+
+    def agent(self, ext: str, *args: str) -> CliPeer:
+        """A ``softphone-cli`` registered as demo extension ``ext`` (password ``demo<ext>``)."""
+        peer = CliPeer(
+            [
+                "--account", f"{ext}:demo{ext}@demo.local",
+                "--registrar", self.registrar, "--proxy", self.registrar, *args,
+            ],
+            name=f"agent{ext}",
+        )
+        try:
+            peer.wait_for(lambda e: e["event"] == "RegistrationChanged" and e["state"] == "registered", 30)
+        except BaseException:
+            peer.kill()
+            raise
+        return peer
+
+
+class Baresip(BaresipPeer):
+    """Debian's baresip as a test or benchmark peer, with a generated config bound to 127.0.0.1.
+
+    ``source`` is baresip's ``audio_source`` (``ausine,1100`` sends a sine, ``aufile,/x.wav`` a file); the
+    ALSA ``null`` device plays; ``sndfile`` dumps what it encodes and decodes to WAVs; ``ctrl_tcp`` lets the
+    caller dial, send DTMF and read events (netstring JSON). ``account`` is a baresip accounts line (default:
+    a direct-IP ``sip:bare@127.0.0.1:port`` that auto-answers).
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        source: str = "ausine,1100",
+        account: str | None = None,
+        codecs: Sequence[str] = ("g711", "g722"),
+    ) -> None:
+        self.sip_port = free_port()
+        config = [
+            f"sip_listen 127.0.0.1:{self.sip_port}",
+            "sip_trans_def udp",
+            f"audio_source {source}",
+            "audio_player alsa,null",
+            "audio_alert alsa,null",
+            # aufile opens the file at its own rate (the reference files are 16 kHz mono)
+            f"ausrc_srate {16000 if source.startswith('aufile') else 48000}",
+            "auplay_srate 48000",
+            # ausine only produces 48 kHz stereo; aufile plays the file's own format
+            *(["ausrc_channels 2"] if source.startswith("ausine") else []),
+            "auplay_channels 1",
+            "module_path /usr/lib/baresip/modules",
+            *(f"module {c}.so" for c in codecs),
+            f"module {source.split(',', 1)[0]}.so",
+            "module alsa.so",
+            "module sndfile.so",
+            "module_app account.so",
+            "module_app menu.so",
+        ]
+        line = account or f"<sip:bare@127.0.0.1:{self.sip_port}>;regint=0;answermode=auto"
+        super().__init__(root, config, line + "\n")
+
+    @property
+    def uri(self) -> str:
+        return f"sip:bare@127.0.0.1:{self.sip_port}"
+
+    def wait_registered(self, timeout: float = 20) -> None:
+        """Until the account's REGISTER got its 200 (the event may come before ctrl_tcp is connected)."""
+        deadline = time.monotonic() + timeout
+        while "} 200 OK" not in self.log_text():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise TimeoutError(f"baresip did not register: {self.log_text()}")
+            time.sleep(0.1)
+
+    def dtmf_received(self) -> str:
+        with self._cond:
+            return "".join(e.get("param", "") for e in self.events if e.get("type") == "CALL_DTMF_START")

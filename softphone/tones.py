@@ -67,6 +67,11 @@ def ringback(rate: int) -> Int16Array:
     return cadence_samples(VN_RINGBACK, rate)
 
 
+def chime(rate: int) -> Int16Array:
+    """0.4 s of 440 Hz then 0.4 s of 660 Hz: the "test speaker" sound."""
+    return np.concatenate([sine(rate, 440.0, 0.4, 0.3), sine(rate, 660.0, 0.4, 0.3)])
+
+
 def busy_tone(rate: int) -> Int16Array:
     return cadence_samples(VN_BUSY, rate)
 

@@ -20,13 +20,17 @@ from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
-from ui.app_services import MemorySecrets, Services, make_services
-from ui.autostart import set_start_at_login
+from softphone.autostart import set_start_at_login
+from softphone.config import EngineConfig
+from softphone.links import LaunchRequest, parse_args
+from softphone.secrets import MemorySecrets
+from softphone.services import USER_AGENT, Profile, Services, make_services
 from ui.engine_link import EngineLink
+from ui.hotkeys import XF86_AUDIO_PLAY, GlobalHotkeys, x11_combo
+from ui.hotkeys import available as hotkeys_available
 from ui.i18n import Translations
-from ui.links import LaunchRequest, parse_args
 from ui.single_instance import SingleInstance, default_server_name
-from ui.viewmodels.app_state import AppViewModel, Profile
+from ui.viewmodels.app_state import AppViewModel
 from ui.views.incoming_window import IncomingCallWindow
 from ui.views.main_window import MainWindow
 from ui.views.tray import Tray
@@ -46,8 +50,12 @@ class DesktopApp:
     tray: Tray
     translations: Translations
     services: Services
+    hotkeys: GlobalHotkeys | None = None
+    exit_code: int = 0
 
     def quit(self) -> None:
+        if self.hotkeys is not None:
+            self.hotkeys.close()
         self.window.quitting = True
         self.vm.shutdown()
         self.tray.hide()
@@ -85,7 +93,6 @@ def build_app(
         call_log=services.call_log,
         chat_log=services.chat_log,
         client_factory=services.client_factory,
-        speaker_test=services.speaker_test,
         server_url=server_url,
         refresh_interval_ms=refresh_interval_ms,
     )
@@ -101,16 +108,44 @@ def build_app(
         tray.retranslate()
 
     vm.settings.languageChanged.connect(on_language)
+    hotkeys = _global_hotkeys(vm, window)
     vm.settings.startAtLoginChanged.connect(lambda on: _safe(set_start_at_login, on))
     vm.history.playRequested.connect(lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(path)))
     vm.chat.notify.connect(lambda title, text: window.isActiveWindow() or tray.notify(title, text))
-    if services.ringer is not None:
-        vm.settings.ringerDeviceChanged.connect(services.ringer.set_device)
-        vm.calls.incomingCall.connect(lambda _cid: services.ringer.start())  # type: ignore[union-attr]
-        vm.calls.incomingGone.connect(lambda _cid: vm.calls.ringing_call() is None and services.ringer.stop())  # type: ignore[union-attr]
-    desktop = DesktopApp(qt, link, vm, window, incoming, tray, translations, services)
+    desktop = DesktopApp(qt, link, vm, window, incoming, tray, translations, services, hotkeys)
     app_holder.append(desktop)
     return desktop
+
+
+def _global_hotkeys(vm: AppViewModel, window: MainWindow) -> GlobalHotkeys | None:
+    """Answer / hang-up hotkeys and the headset's play/pause key from any application (X11 only)."""
+    if not hotkeys_available():
+        return None
+    keys = GlobalHotkeys(window)
+
+    def apply() -> None:
+        p = vm.settings.prefs
+        wanted = {}
+        for name, seq in (("answer", p.answer_key), ("hangup", p.hangup_key)):
+            combo = x11_combo(seq) if p.global_hotkeys else None
+            if combo is not None:
+                wanted[name] = combo
+        if p.media_keys:
+            wanted["media"] = (XF86_AUDIO_PLAY, 0)
+        keys.set_keys(wanted)
+
+    def pressed(name: str) -> None:
+        if name == "answer":
+            window.answer_ringing()
+        elif name == "hangup":
+            vm.calls.hangup()
+        else:
+            vm.calls.answer_or_hang_up()
+
+    keys.activated.connect(pressed)
+    vm.settings.hotkeysChanged.connect(apply)
+    apply()
+    return keys
 
 
 def _safe(fn: Callable[..., Any], *args: Any) -> None:
@@ -143,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
 
     profile = default_profile(request.profile)
     link = EngineLink()
-    services = make_services(profile, null_audio=os.environ.get("SOFTPHONE_NULL_AUDIO") == "1")
+    config = EngineConfig(user_agent=USER_AGENT, null_audio=os.environ.get("SOFTPHONE_NULL_AUDIO") == "1")
+    services = make_services(profile, config=config)
     engine = services.engine_factory(link.deliver)
     link.attach(engine)
     desktop = build_app(
@@ -158,8 +194,18 @@ def main(argv: list[str] | None = None) -> int:
         desktop.vm.start()
         if request.call_target:
             desktop.vm.call_number(request.call_target)
+        if request.self_test is not None:
+            from ui import selftest
 
-    link.call("start", on_done=engine_started)
+            t = request.self_test
+            selftest.start(
+                desktop,
+                selftest.SelfTest(
+                    t.login, t.password, t.call, t.expect_hz, t.calls, screenshots=t.screenshots
+                ),
+            )
+
+    link.start(on_done=engine_started)
     _quit_on_signals(desktop)
     if not (request.start_minimized or desktop.vm.settings.prefs.start_minimized):
         desktop.window.show()
@@ -174,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:
             log.warning("engine stop: %s", exc)
         services.close()
-    return 0
+    return desktop.exit_code
 
 
 def _quit_on_signals(desktop: DesktopApp) -> None:

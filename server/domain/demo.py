@@ -163,13 +163,14 @@ def format_credentials(creds: DemoCredentials, *, http_url: str, sip_host: str, 
         f"Demo company '{creds.company}'  SIP domain {creds.sip_domain}",
         f"API          {http_url}/api/v1   (OpenAPI: {http_url}/api/v1/openapi.json)",
         f"SIP          {sip_host}:{sip_port} (UDP/TCP)",
-        f"Admin login  phone {creds.admin_phone} / e-mail {creds.admin_email}"
+        f"Admin login  phone {_national(creds.admin_phone)} / e-mail {creds.admin_email}"
         f"  password {creds.admin_password}",
         "Agents:",
     ]
     for a in creds.agents:
         lines.append(
-            f"  ext {a.extension}  {a.full_name:<14} login {a.phone} / {a.email}  password {a.password}"
+            f"  ext {a.extension}  {a.full_name:<14} login {_national(a.phone)} / {a.email}"
+            f"  password {a.password}"
             f"  SIP user {a.sip_username}@{creds.sip_domain}  SIP password {a.sip_password}"
         )
     lines.append("Hotlines:    " + ", ".join(f"{n} ({c})" for n, c in creds.hotlines))
@@ -181,3 +182,8 @@ def format_credentials(creds: DemoCredentials, *, http_url: str, sip_host: str, 
     )
     lines.append("=" * 72)
     return "\n".join(lines)
+
+
+def _national(phone: str) -> str:
+    """84901000101 -> 0901000101: the form people type and the app's hint shows (both log in)."""
+    return "0" + phone[2:] if phone.startswith("84") else phone

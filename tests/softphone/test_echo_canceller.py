@@ -176,7 +176,7 @@ class _RunningStream:
 def test_bridge_cancels_the_echo_of_what_it_played(aec: bool) -> None:
     """The bridge's own path: far-end frames in, speaker blocks out, their echo into the mic callback 3 blocks
     later (plus 2 ms in the room), mic frames out to pjsua2 — with callbacks in a bursty order."""
-    bridge = SoundDeviceBridge(sd=None, echo_tail_ms=200, echo_cancellation=aec)
+    bridge = SoundDeviceBridge(sd=None, echo_tail_ms=200, echo_cancellation=aec, frame_ms=20, block_ms=10)
     core: Any = bridge._core
     bridge._in_stream = bridge._out_stream = _RunningStream()  # as if open() had succeeded
     far = far_end_speechlike(8, seed=3).astype(np.int16)

@@ -13,6 +13,7 @@ import pytest
 SCRIPT = textwrap.dedent(
     """
     import json, logging, sys, threading, time
+    from softphone.commands import AddAccount, Hangup, MakeCall
     from softphone.config import AccountConfig, EngineConfig
     from softphone.engine import Engine, EngineNotRunning
     from softphone.events import CallStateChanged
@@ -47,13 +48,13 @@ SCRIPT = textwrap.dedent(
     for i in range(cycles):
         engine.start().result(15)
         if i == 0 or not restarted:
-            engine.add_account(acc).result(10)
+            engine.submit(AddAccount(acc)).result(10)
         if i == 0:
             engine.restart().result(30)   # accounts survive a restart
             restarted = True
         with cond:
             events.clear()
-        cid = engine.make_call("local", peer).result(10)
+        cid = engine.submit(MakeCall("local", peer)).result(10)
         wait(lambda e: isinstance(e, CallStateChanged) and e.call_id == cid and e.state == "confirmed")
         engine.stop().result(20)
         engine.join(10)
@@ -61,7 +62,7 @@ SCRIPT = textwrap.dedent(
         if extra:
             leaked.append((i, extra))
     try:
-        engine.hangup("c1").result(5)
+        engine.submit(Hangup("c1")).result(5)
         not_running = False
     except EngineNotRunning:
         not_running = True

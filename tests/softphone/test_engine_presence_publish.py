@@ -3,18 +3,13 @@ registered to `softphone-server run --demo`; 101 PUBLISHes (PIDF/RPID), the PBX 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from softphone.testing import CliPeer, free_port
+from softphone.testing import CliPeer, DemoServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -22,67 +17,14 @@ DOMAIN = "demo.local"
 URI_101 = f"sip:101@{DOMAIN}"
 
 
-class DemoServer:
-    """`softphone-server run --demo --no-media` on free loopback ports; killed by PID at teardown."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.sip_port = free_port()
-        self.http_port = free_port()
-        while self.http_port == self.sip_port:
-            self.http_port = free_port()
-        self.proc: subprocess.Popen[str] | None = None
-        self.output: list[str] = []
-
-    def start(self, timeout: float = 60.0) -> None:
-        """(Re)start on the same ports and data dir (a restart keeps registrations, which are stored)."""
-        mark = len(self.output)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTPHONE_SERVER_")}
-        env["PYTHONUNBUFFERED"] = "1"
-        proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "server.cli", "run", "--demo", "--no-media",
-                "--data-dir", str(self.data_dir),
-                "--http-port", str(self.http_port),
-                "--sip-port", str(self.sip_port),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            env=env,
-        )
-        self.proc = proc
-        threading.Thread(target=self._pump, args=(proc,), daemon=True).start()
-        deadline = time.monotonic() + timeout
-        while not any("Uvicorn running" in line for line in self.output[mark:]):
-            assert proc.poll() is None, "server exited:\n" + "".join(self.output[-60:])
-            assert time.monotonic() < deadline, "server did not start:\n" + "".join(self.output[-60:])
-            time.sleep(0.1)
-
-    def _pump(self, proc: subprocess.Popen[str]) -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            self.output.append(line)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[DemoServer]:
-    s = DemoServer(tmp_path / "data")
+    s = DemoServer(tmp_path / "data", media=False)
     try:
         s.start()
-    except AssertionError:
+    except RuntimeError:
         s.stop()  # another process may have taken the port between free_port() and bind: one retry
-        s = DemoServer(tmp_path / "data")
+        s = DemoServer(tmp_path / "data", media=False)
         s.start()
     yield s
     s.stop()

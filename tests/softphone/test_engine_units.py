@@ -17,7 +17,7 @@ from softphone import presence
 from softphone.call_quality import estimate_mos, mos_from_r, r_factor
 from softphone.cli import build_parser, parse_account
 from softphone.recording import CrashSafeWavWriter
-from softphone.runtime import extract_headers, sip_date, split_name_addr
+from softphone.runtime.sip_text import extract_headers, sip_date, split_name_addr
 
 pytestmark = [pytest.mark.unit]
 

@@ -11,9 +11,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from ui_fakes import FakeEngine
 
-from ui.app_services import MemoryLog, MemorySecrets
+from softphone.history import MemoryLog
+from softphone.secrets import MemorySecrets
+from softphone.services import Profile
 from ui.engine_link import EngineLink
-from ui.viewmodels.app_state import AppViewModel, Profile
+from ui.viewmodels.app_state import AppViewModel
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from ui.contact_import import read_csv, read_xlsx
-from ui.links import parse_args
-from ui.phone_numbers import format_vn_number, normalize_dial_string, to_e164_digits, user_part
+from softphone.contact_import import read_csv, read_xlsx
+from softphone.links import parse_args
+from softphone.phone_numbers import format_vn_number, normalize_dial_string, to_e164_digits, user_part
 
 pytestmark = pytest.mark.unit
 

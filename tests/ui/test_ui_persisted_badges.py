@@ -12,11 +12,11 @@ from PySide6.QtWidgets import QApplication
 from ui_fakes import FakeEngine
 
 from softphone.events import CallStateChanged, IncomingCall, MessageReceived
+from softphone.history import open_history
+from softphone.secrets import MemorySecrets
+from softphone.services import Profile, Services
 from ui.app import DesktopApp, build_app
-from ui.app_services import MemorySecrets, Services
 from ui.engine_link import EngineLink
-from ui.history_store import open_history
-from ui.viewmodels.app_state import Profile
 
 pytestmark = [pytest.mark.ui, pytest.mark.unit]
 

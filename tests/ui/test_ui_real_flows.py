@@ -165,13 +165,12 @@ def agent103(demo_server: dict[str, Any]) -> Iterator[CliPeer]:
 def desktop(qapp, qloop, demo_server, tmp_path: Path):
     from softphone.config import EngineConfig
     from softphone.engine import Engine
+    from softphone.history import StoreLog
+    from softphone.secrets import MemorySecrets
+    from softphone.services import Profile, Services, client_factory
     from softphone.store import HistoryStore
     from ui.app import build_app
-    from ui.app_services import MemorySecrets, Services
     from ui.engine_link import EngineLink
-    from ui.history_store import StoreLog
-    from ui.server_client import client_factory
-    from ui.viewmodels.app_state import Profile
 
     secrets = MemorySecrets()
     store = HistoryStore(tmp_path / "history.sqlite3")

@@ -15,8 +15,8 @@ from softphone.events import (
     RecordingChanged,
     RegistrationChanged,
 )
+from softphone.provisioning import Colleague
 from ui.viewmodels.app_state import AppViewModel
-from ui.viewmodels.contacts import Colleague
 
 pytestmark = [pytest.mark.ui, pytest.mark.unit]
 
@@ -88,7 +88,7 @@ def test_outgoing_call_hold_mute_dtmf_record(app_vm, engine, qtbot) -> None:
 
 
 def test_hotline_choice_and_test_call(app_vm, engine, qtbot) -> None:
-    from ui.account_book import HotlineChoice
+    from softphone.account_book import HotlineChoice
 
     aid = add_account(app_vm, engine, qtbot)
     rec = app_vm.accounts.record(aid).with_(
@@ -98,10 +98,21 @@ def test_hotline_choice_and_test_call(app_vm, engine, qtbot) -> None:
     assert [o.value for o in app_vm.dialer.hotline_options()] == ["adaptive", "02873001234"]
     assert app_vm.dialer.hotline == "02873001234"
     app_vm.dialer.set_hotline("adaptive")
-    app_vm.dialer.call("0912345678")
+    # the call mode follows what is dialled: an extension is internal, a phone number goes out
+    app_vm.dialer.set_number("102")
+    assert app_vm.dialer.internal and not app_vm.dialer.mode_overridden
+    app_vm.dialer.set_number("0912345678")
+    assert not app_vm.dialer.internal
+    app_vm.dialer.call()
     qtbot.waitUntil(lambda: "make_call" in engine.names(), timeout=2000)
     assert engine.last("make_call") == (aid, "0912345678", "adaptive")
-    app_vm.dialer.set_internal(True)
+    # still overridable: an extension called out (caller ID shown), a number called internally
+    app_vm.dialer.set_number("102")
+    app_vm.dialer.set_internal(False)
+    assert not app_vm.dialer.internal and app_vm.dialer.mode_overridden
+    app_vm.dialer.call()
+    assert engine.last("make_call") == (aid, "102", "adaptive")
+    assert not app_vm.dialer.mode_overridden  # the choice was for that number only
     app_vm.dialer.call("102")
     assert engine.last("make_call") == (aid, "102", None)
     app_vm.dialer.test_call()
@@ -127,12 +138,16 @@ def test_incoming_auto_answer_countdown_and_decline(app_vm, engine, qtbot) -> No
     app_vm.history.mark_seen()
     assert app_vm.history.missed_badge() == 0
 
-    app_vm.settings.set_auto_answer(True, 1)
-    engine.emit(IncomingCall("in2", aid, "sip:103@demo.local", "Lê Chi"))
+    # the engine owns auto-answer: the app tells it the setting and only counts down on screen
+    app_vm.settings.set_auto_answer(True, 2)
+    assert engine.last("set_auto_answer") == (True, 2.0)
+    engine.emit(IncomingCall("in2", aid, "sip:103@demo.local", "Lê Chi", auto_answer_in=2.0))
     qtbot.waitUntil(lambda: app_vm.calls.call("in2") is not None, timeout=2000)
-    assert app_vm.calls.call("in2").auto_answer_in == 1
-    qtbot.waitUntil(lambda: "answer" in engine.names(), timeout=3000)
-    assert engine.last("answer") == ("in2",)
+    assert app_vm.calls.call("in2").auto_answer_in == 2
+    qtbot.waitUntil(lambda: app_vm.calls.call("in2").auto_answer_in == 1, timeout=3000)
+    assert "answer" not in engine.names()
+    engine.emit(state("in2", aid, "confirmed", "incoming"))
+    qtbot.waitUntil(lambda: app_vm.calls.call("in2").auto_answer_in is None, timeout=2000)
 
 
 def test_second_call_holds_first_then_merge_and_transfers(app_vm, engine, qtbot) -> None:
@@ -165,7 +180,7 @@ def test_status_dnd_and_presence(app_vm, engine, qtbot) -> None:
     aid = add_account(app_vm, engine, qtbot)
     app_vm.status.set_status("dnd")
     assert engine.last("set_dnd") == (True,)
-    assert engine.last("publish_presence") == (aid, "dnd")
+    assert engine.last("publish_presence") == (aid, "dnd", "")
     assert app_vm.settings.prefs.status == "dnd"
     app_vm.status.toggle_dnd()
     assert engine.last("set_dnd") == (False,)
@@ -190,8 +205,34 @@ def test_chat_unread_send_status(app_vm, engine, qtbot) -> None:
     assert engine.last("send_message") == (aid, "102", "Chào em")
     qtbot.waitUntil(lambda: app_vm.chat.messages()[-1].id.startswith("m"), timeout=2000)
     mid = app_vm.chat.messages()[-1].id
-    engine.emit(MessageStatus(mid, 200, "OK"))
+    engine.emit(MessageStatus(mid, 202, "Accepted"))  # the PBX stored it: 103 is offline
     qtbot.waitUntil(lambda: app_vm.chat.messages()[-1].status == "sent", timeout=2000)
+    engine.emit(MessageStatus(mid, 200, "OK"))
+    qtbot.waitUntil(lambda: app_vm.chat.messages()[-1].status == "delivered", timeout=2000)
+    # a new conversation is listed as soon as it is opened, before its first message
+    app_vm.chat.open("sip:104@demo.local")
+    assert app_vm.chat.conversations()[0].peer == "104"
+    app_vm.chat.send("xin chào")
+    qtbot.waitUntil(lambda: app_vm.chat.messages()[-1].id.startswith("m"), timeout=2000)
+    mid = app_vm.chat.messages()[-1].id
+    engine.emit(MessageStatus(mid, 480, "Temporarily Unavailable"))
+    qtbot.waitUntil(lambda: app_vm.chat.messages()[-1].status == "failed", timeout=2000)
+
+
+def test_transfer_and_contacts_never_offer_yourself(app_vm, engine, qtbot) -> None:
+    aid = add_account(app_vm, engine, qtbot)
+    app_vm.contacts.set_directory(
+        [
+            Colleague(1, "Me", ("101",), "sip:101@demo.local", "sip:101@demo.local"),
+            Colleague(2, "Bình", ("102",), "sip:102@demo.local", "sip:102@demo.local"),
+            Colleague(3, "Chi", ("103",), "sip:103@demo.local", "sip:103@demo.local"),
+        ]
+    )
+    assert [r.number for r in app_vm.contacts.colleagues()] == ["102", "103"]
+    app_vm.dialer.call("102")
+    qtbot.waitUntil(lambda: app_vm.calls.has_calls(), timeout=2000)
+    assert app_vm.calls.parties() == {"102"}
+    del aid
 
 
 def test_reset_wipes_everything(app_vm, engine, qtbot, qloop) -> None:
@@ -220,7 +261,7 @@ def test_edit_manual_account_keeps_password_unless_given(app_vm, engine, qtbot) 
 
 
 def test_start_at_login_writes_an_autostart_entry(tmp_path) -> None:
-    from ui.autostart import autostart_path, set_start_at_login
+    from softphone.autostart import autostart_path, set_start_at_login
 
     set_start_at_login(True, command="/opt/softphone/softphone", config_home=tmp_path)
     entry = autostart_path(tmp_path).read_text()

@@ -80,7 +80,7 @@ def test_incoming_window_and_shortcuts(desktop, qtbot) -> None:
     qtbot.waitUntil(lambda: app.incoming.isVisible(), timeout=3000)
     assert app.incoming.name.text() == "Trần Thị Bình"
     assert w.current_page() == "phone" and w.phone.currentWidget() is w.call_view
-    w._answer()  # what Ctrl+Shift+A triggers
+    w.answer_ringing()  # what Ctrl+Shift+A triggers
     assert engine.last("answer") == ("in1",)
     engine.emit(CallStateChanged("in1", aid, "confirmed", 200, "OK", "incoming", "sip:102@demo.local"))
     qtbot.waitUntil(lambda: app.incoming.isHidden(), timeout=3000)

@@ -1,17 +1,23 @@
-"""A stand-in at the engine boundary for view-model tests: records commands, lets tests push events.
+"""A strict stand-in at the engine boundary for view-model tests: records commands, lets tests push events.
 
-It implements the Engine API's shape (methods return completed ``concurrent.futures.Future``); events are
+It has the Engine's shape (``start``/``stop``/``submit`` returning completed futures) and answers every
+command type in ``softphone.commands`` — anything else is refused, as the real engine refuses it. Events are
 delivered from a separate thread like the real engine does, so the Qt marshalling is exercised too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, TypeVar
 
+from softphone import commands as c
 from softphone.events import CallStats
+
+T = TypeVar("T")
 
 
 def _done(value: Any = None) -> Future[Any]:
@@ -23,10 +29,39 @@ def _done(value: Any = None) -> Future[Any]:
 class FakeEngine:
     def __init__(self) -> None:
         self.on_event: Any = None
-        self.commands: list[tuple[str, tuple[Any, ...]]] = []
+        self.commands: list[c.Command[Any]] = []
         self._ids = itertools.count(1)
         self.devices: list[Any] = []
+        self.codecs = ["G722/16000", "PCMU/8000", "PCMA/8000", "GSM/8000"]
         self.mos = 4.2
+        self.srtp_suite = ""
+        self.answers: dict[type[c.Command[Any]], Callable[[Any], Any]] = {
+            c.MakeCall: lambda _cmd: f"c{next(self._ids)}",
+            c.SendMessage: lambda _cmd: f"m{next(self._ids)}",
+            c.GetCallStats: lambda cmd: CallStats(
+                cmd.call_id, "PCMU", 8000, 1.0, 50, 50, 0.0, 2.0, 10.0, self.mos,
+                srtp_active=bool(self.srtp_suite), srtp_suite=self.srtp_suite,
+            ),
+            c.ListAudioDevices: lambda _cmd: list(self.devices),
+            c.GetCodecs: lambda _cmd: list(self.codecs),
+            c.LocalSipPort: lambda _cmd: 5060,
+            c.CallDuration: lambda _cmd: 0.0,
+        }
+        unknown = set(self.answers) - set(c.Command.by_name.values())
+        assert not unknown, f"answers for commands that do not exist: {unknown}"
+
+    def start(self) -> Future[None]:
+        return _done(None)
+
+    def stop(self) -> Future[None]:
+        return _done(None)
+
+    def submit(self, cmd: c.Command[T]) -> Future[T]:
+        if type(cmd) not in c.Command.by_name.values() or not dataclasses.is_dataclass(cmd):
+            raise TypeError(f"not an engine command: {cmd!r}")
+        self.commands.append(cmd)
+        answer = self.answers.get(type(cmd))
+        return _done(answer(cmd) if answer is not None else None)
 
     def emit(self, event: object) -> None:
         """Deliver ``event`` from another thread, as the engine thread would."""
@@ -35,36 +70,12 @@ class FakeEngine:
         t.join()
 
     def names(self) -> list[str]:
-        return [c[0] for c in self.commands]
+        return [cmd.name for cmd in self.commands]
 
     def last(self, name: str) -> tuple[Any, ...]:
-        return next(args for n, args in reversed(self.commands) if n == name)
-
-    def _record(self, name: str, *args: Any) -> None:
-        self.commands.append((name, args))
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-
-        def command(*args: Any, **kwargs: Any) -> Future[Any]:
-            self._record(name, *args, *kwargs.values())
-            return _done(None)
-
-        return command
-
-    def make_call(self, account_id: str, target: str, hotline: str | None = None) -> Future[str]:
-        self._record("make_call", account_id, target, hotline)
-        return _done(f"c{next(self._ids)}")
-
-    def send_message(self, account_id: str, to_uri: str, text: str) -> Future[str]:
-        self._record("send_message", account_id, to_uri, text)
-        return _done(f"m{next(self._ids)}")
-
-    def call_stats(self, call_id: str) -> Future[CallStats]:
-        self._record("call_stats", call_id)
-        return _done(CallStats(call_id, "PCMU", 8000, 1.0, 50, 50, 0.0, 2.0, 10.0, self.mos))
-
-    def list_audio_devices(self) -> Future[list[Any]]:
-        self._record("list_audio_devices")
-        return _done(list(self.devices))
+        """The fields of the most recent command with this wire name (``"make_call"`` -> (account, target,
+        hotline)), in declaration order."""
+        if name not in c.Command.by_name:
+            raise KeyError(f"no engine command is called {name!r}")
+        cmd = next(x for x in reversed(self.commands) if x.name == name)
+        return tuple(getattr(cmd, f.name) for f in dataclasses.fields(cmd))  # type: ignore[arg-type]

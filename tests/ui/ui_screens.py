@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QWidget
 from ui_fakes import FakeEngine
 
+from softphone.account_book import HotlineChoice
 from softphone.audio import AudioDevice
 from softphone.events import (
     CallMediaChanged,
@@ -24,14 +25,12 @@ from softphone.events import (
     RecordingChanged,
     RegistrationChanged,
 )
-from ui.account_book import HotlineChoice
+from softphone.history import CallLogEntry, MemoryLog
+from softphone.provisioning import AccountSummary, Colleague
+from softphone.secrets import MemorySecrets
+from softphone.services import Profile, Services
 from ui.app import DesktopApp, build_app
-from ui.app_services import MemoryLog, MemorySecrets, Services
 from ui.engine_link import EngineLink
-from ui.viewmodels.app_state import Profile
-from ui.viewmodels.contacts import Colleague
-from ui.viewmodels.history import CallEntry
-from ui.viewmodels.session import ServerAccount
 
 PAGES = ("phone", "history", "contacts", "chat", "settings")
 
@@ -55,7 +54,7 @@ def build(qt: QApplication, tmp: Path, language: str) -> tuple[DesktopApp, FakeE
     log = MemoryLog()
     now = time.time()
     log.calls = [
-        CallEntry(
+        CallLogEntry(
             "h1",
             "101@demo.local",
             "incoming",
@@ -67,7 +66,7 @@ def build(qt: QApplication, tmp: Path, language: str) -> tuple[DesktopApp, FakeE
             "answered",
             str(tmp / "rec.wav"),
         ),
-        CallEntry(
+        CallLogEntry(
             "h2",
             "101@demo.local",
             "incoming",
@@ -78,7 +77,7 @@ def build(qt: QApplication, tmp: Path, language: str) -> tuple[DesktopApp, FakeE
             now - 290,
             "missed",
         ),
-        CallEntry(
+        CallLogEntry(
             "h3",
             "101@demo.local",
             "outgoing",
@@ -117,7 +116,7 @@ def populate(app: DesktopApp, engine: FakeEngine, qt: QApplication) -> str:
         )
     )
     engine.emit(RegistrationChanged(rec.account_id, "registered", 200, "OK"))
-    vm.settings.refresh_devices()
+    vm.settings.apply_to_engine()
     engine.emit(MicLevel(0.55))
     vm.contacts.set_directory(
         [
@@ -170,7 +169,7 @@ def capture_all(out: Path, language: str, tmp: Path) -> list[Path]:
     app.vm.session.go("login")
     shot("login")
     app.vm.session.server_accounts = [
-        ServerAccount(7, "Demo", "demo.local", "101", "Nguyễn Văn An", "desktop", "101")
+        AccountSummary(7, "Demo", "demo.local", "101", "Nguyễn Văn An", "desktop", "101")
     ]
     app.vm.session.go("accounts")
     shot("my-accounts")

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from softphone.account_book import AccountBook, AccountRecord, HotlineChoice
+from softphone.commands import AddAccount, ModifyAccount, RemoveAccount
 from softphone.events import EngineStateChanged, RegistrationChanged
-from ui.account_book import AccountBook, AccountRecord, HotlineChoice
+from softphone.provisioning import ProvisioningDocument
 from ui.engine_link import EngineLink
+
+TRANSPORTS = ("udp", "tcp", "tls")
+SRTP_MODES = ("off", "optional", "mandatory")
+DTMF_METHODS = ("rfc4733", "info")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,10 @@ class AccountsViewModel(QObject):
             for r in self._records
             if r.enabled and self._reg.get(r.account_id, ("",))[0] == "registered"
         ]
+
+    def own_extensions(self) -> set[str]:
+        """Extensions and user names of this desktop's accounts (never offered as people to call or chat)."""
+        return {x for r in self._records for x in (r.extension, r.sip_username) if x}
 
     def is_registered(self, account_id: str) -> bool:
         return self._reg.get(account_id, ("",))[0] == "registered"
@@ -138,17 +147,58 @@ class AccountsViewModel(QObject):
             self._add_to_engine(record, modify=True)
         return record
 
+    def update_settings(
+        self,
+        account_id: str,
+        *,
+        transport: str | None = None,
+        srtp: str | None = None,
+        codecs: tuple[str, ...] | None = None,
+        dtmf_method: str | None = None,
+        ringtone: str | None = None,
+        ring_volume: float | None = None,
+    ) -> AccountRecord | None:
+        """The settings an agent may change on any account (provisioned ones too): transport, SRTP, codec
+        order, DTMF method, ringtone and its volume. The engine gets the account again when it matters."""
+        old = self.record(account_id)
+        if old is None:
+            return None
+        record = old
+        if transport is not None and transport in TRANSPORTS and transport != old.transport:
+            if old.offered_transports and transport not in old.offered_transports:
+                self.error.emit("transport_not_offered")
+                return None
+            record = record.with_transport(transport)
+        if srtp is not None and srtp in SRTP_MODES:
+            record = record.with_(srtp=srtp)
+        if codecs is not None:
+            record = record.with_(codecs=tuple(codecs))
+        if dtmf_method is not None and dtmf_method in DTMF_METHODS:
+            record = record.with_(dtmf_method=dtmf_method)
+        if ringtone is not None:
+            record = record.with_(ringtone=ringtone)
+        if ring_volume is not None:
+            record = record.with_(ring_volume=max(0.0, min(1.0, ring_volume)))
+        if record == old:
+            return old
+        self._replace(record)
+        if record.enabled and record.to_account_config("") != old.to_account_config(""):
+            self._add_to_engine(record, modify=True)
+        return record
+
     def install_provisioned(
-        self, doc: Any, *, device_id: int | None, company_name: str = ""
+        self, doc: ProvisioningDocument, *, device_id: int | None, company_name: str = ""
     ) -> AccountRecord:
-        """Store an account from a provisioning document (softphone.provisioning.ProvisioningDocument)."""
-        cfg = doc.to_account_config()
+        """Store an account from a provisioning document; the agent's own settings on it are kept."""
+        old_record = self.record(doc.to_account_config().account_id)
+        transport = old_record.transport if old_record is not None else None
+        offered = {t.type: t.port for t in doc.account.transports}
+        cfg = doc.to_account_config(transport=transport if transport in offered else None)
         hotlines = tuple(
             HotlineChoice(number=h.number, label=h.label or h.number, carrier=h.carrier, default=h.default)
-            for h in getattr(doc, "hotlines", ())
+            for h in doc.hotlines
         )
-        permissions = getattr(doc, "permissions", None)
-        outbound = bool(getattr(permissions, "outbound", True)) if permissions is not None else True
+        outbound = doc.permissions.outbound
         old = self.record(cfg.account_id)
         record = AccountRecord(
             account_id=cfg.account_id,
@@ -164,12 +214,17 @@ class AccountsViewModel(QObject):
             enabled=old.enabled if old else True,
             source="provisioned",
             device_id=device_id,
-            revision=int(getattr(doc, "revision", 0)),
+            revision=doc.revision,
             company_name=company_name or (old.company_name if old else ""),
             hotlines=hotlines,
-            adaptive_number=bool(getattr(doc, "adaptive_number", False)),
-            echo_test=str(getattr(doc, "echo_test", "*43") or "*43"),
+            adaptive_number=doc.adaptive_number,
+            echo_test=doc.echo_test or "*43",
             outbound_allowed=outbound,
+            offered_transports=offered,
+            codecs=old.codecs if old else (),
+            dtmf_method=old.dtmf_method if old else "rfc4733",
+            ringtone=old.ringtone if old else "",
+            ring_volume=old.ring_volume if old else 1.0,
         )
         self._book.set_password(cfg.account_id, cfg.sip_password)
         self._replace(record)
@@ -187,7 +242,7 @@ class AccountsViewModel(QObject):
             self._add_to_engine(r)
         else:
             self._reg.pop(account_id, None)
-            self._link.call("remove_account", account_id)
+            self._link.submit(RemoveAccount(account_id))
         self.changed.emit()
 
     def remove(self, account_id: str) -> None:
@@ -195,7 +250,7 @@ class AccountsViewModel(QObject):
         if r is None:
             return
         if r.enabled:
-            self._link.call("remove_account", account_id)
+            self._link.submit(RemoveAccount(account_id))
         self._records = [x for x in self._records if x.account_id != account_id]
         self._reg.pop(account_id, None)
         self._book.forget(account_id)
@@ -206,7 +261,7 @@ class AccountsViewModel(QObject):
         """Reset: every account leaves the engine, keyring and disk."""
         for r in self._records:
             if r.enabled:
-                self._link.call("remove_account", r.account_id)
+                self._link.submit(RemoveAccount(r.account_id))
         self._book.wipe(self._records)
         self._records = []
         self._reg.clear()
@@ -238,5 +293,5 @@ class AccountsViewModel(QObject):
         if not modify:  # a modified account keeps its state until the engine reports a new one
             self._reg[record.account_id] = ("registering", 0, "")
         config = record.to_account_config(self._book.password(record.account_id))
-        self._link.call("modify_account" if modify else "add_account", config)
+        self._link.submit(ModifyAccount(config) if modify else AddAccount(config))
         self.changed.emit()

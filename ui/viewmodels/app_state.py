@@ -8,54 +8,28 @@ and the server; reset wipes every store.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from softphone.account_book import AccountBook
+from softphone.contact_import import ContactBook
+from softphone.diagnostics import RecentLog, diagnostics_text
 from softphone.events import RegistrationChanged
-from ui.account_book import AccountBook, SecretStorePort
-from ui.contact_import import ContactBook
+from softphone.history import CallLog, ChatLog
+from softphone.preferences import PreferencesFile
+from softphone.provisioning import ProvisioningClient, ProvisioningDocument
+from softphone.secrets import Secrets
+from softphone.services import Profile
 from ui.engine_link import EngineLink
-from ui.preferences import PreferencesFile
 from ui.viewmodels.accounts import AccountsViewModel
 from ui.viewmodels.calls import CallsViewModel
-from ui.viewmodels.chat import ChatLog, ChatViewModel
+from ui.viewmodels.chat import ChatViewModel
 from ui.viewmodels.contacts import ContactsViewModel
 from ui.viewmodels.dialer import DialerViewModel
-from ui.viewmodels.history import CallLog, HistoryViewModel
+from ui.viewmodels.history import HistoryViewModel
 from ui.viewmodels.session import SessionViewModel
 from ui.viewmodels.settings import SettingsViewModel
 from ui.viewmodels.status import StatusViewModel
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """Where this user's data lives (platformdirs locations by default, a temp dir in tests)."""
-
-    config_dir: Path
-    data_dir: Path
-
-    @property
-    def preferences(self) -> Path:
-        return self.config_dir / "preferences.json"
-
-    @property
-    def accounts(self) -> Path:
-        return self.config_dir / "accounts.json"
-
-    @property
-    def contacts(self) -> Path:
-        return self.data_dir / "contacts.json"
-
-    @property
-    def history_db(self) -> Path:
-        return self.data_dir / "history.sqlite3"
-
-    @property
-    def recordings(self) -> Path:
-        return self.data_dir / "recordings"
 
 
 class AppViewModel(QObject):
@@ -68,11 +42,10 @@ class AppViewModel(QObject):
         link: EngineLink,
         *,
         profile: Profile,
-        secrets: SecretStorePort,
+        secrets: Secrets,
         call_log: CallLog,
         chat_log: ChatLog,
-        client_factory: Callable[[str], Any],
-        speaker_test: Callable[[int | None], None] | None = None,
+        client_factory: Callable[[str], ProvisioningClient],
         server_url: str | None = None,
         refresh_interval_ms: int = 300_000,
         parent: QObject | None = None,
@@ -80,16 +53,20 @@ class AppViewModel(QObject):
         super().__init__(parent)
         self.link = link
         self.profile = profile
-        self.settings = SettingsViewModel(
-            link, PreferencesFile(profile.preferences), speaker_test=speaker_test, parent=self
-        )
+        self._recent_log = RecentLog.install()
+        self.settings = SettingsViewModel(link, PreferencesFile(profile.preferences), parent=self)
         prefs = self.settings.prefs
         self.accounts = AccountsViewModel(link, AccountBook(profile.accounts, secrets), parent=self)
-        self.contacts = ContactsViewModel(link, ContactBook(profile.contacts), parent=self)
-        self.calls = CallsViewModel(
-            link, resolve_name=self.contacts.resolve_name, recordings_dir=profile.recordings, parent=self
+        self.contacts = ContactsViewModel(
+            link, ContactBook(profile.contacts), own_numbers=self.accounts.own_extensions, parent=self
         )
-        self.calls.set_auto_answer(prefs.auto_answer_delay if prefs.auto_answer else None)
+        self.calls = CallsViewModel(
+            link,
+            resolve_name=self.contacts.resolve_name,
+            recordings_dir=profile.recordings,
+            dtmf_method_of=self._dtmf_method,
+            parent=self,
+        )
         self.dialer = DialerViewModel(self.accounts, self.calls, parent=self)
         self.history = HistoryViewModel(
             call_log,
@@ -125,7 +102,6 @@ class AppViewModel(QObject):
         self.contacts.chatRequested.connect(self._open_chat)
         self.calls.callEnded.connect(self.history.record)
         self.calls.incomingCall.connect(lambda _cid: self.pageRequested.emit("phone"))
-        self.settings.autoAnswerChanged.connect(self.calls.set_auto_answer)
         self.settings.serverSettingsChanged.connect(lambda fields: self.session.push_settings(**fields))
         self.status.changed.connect(lambda: self.settings.remember(status=self.status.status))
         self.session.activated.connect(lambda _aid: self.pageRequested.emit("phone"))
@@ -142,7 +118,7 @@ class AppViewModel(QObject):
         """After the engine runs: register saved accounts, announce status, list audio devices."""
         self.accounts.register_all()
         self.status.apply()
-        self.settings.refresh_devices()
+        self.settings.apply_to_engine()
         if self.accounts.has_accounts():
             self.session.resume()
 
@@ -161,18 +137,16 @@ class AppViewModel(QObject):
         if message.startswith("call "):
             self.call_number(message[5:].strip())
 
-    def _apply_server_settings(self, doc: Any) -> None:
+    def _apply_server_settings(self, doc: ProvisioningDocument) -> None:
         """Settings an admin may set for the agent (auto-answer, ring method, DND) follow the server."""
-        auto = getattr(doc, "auto_answer", None)
-        if auto is not None:
-            delay = int(getattr(auto, "delay", 3))
-            self.settings.remember(auto_answer=bool(auto.enabled), auto_answer_delay=delay)
-            self.calls.set_auto_answer(delay if auto.enabled else None)
-        ring = getattr(doc, "ring_method", None)
-        if ring:
-            self.settings.remember(ring_method=ring, mobile_number=getattr(doc, "mobile_number", None) or "")
-        if bool(getattr(doc, "dnd", False)) != self.status.dnd:
-            self.status.set_status("dnd" if getattr(doc, "dnd", False) else "available")
+        self.settings.set_auto_answer(doc.auto_answer.enabled, doc.auto_answer.delay, from_server=True)
+        self.settings.remember(ring_method=doc.ring_method, mobile_number=doc.mobile_number or "")
+        if doc.dnd != self.status.dnd:
+            self.status.toggle_dnd()
+
+    def _dtmf_method(self, account_id: str) -> str:
+        record = self.accounts.record(account_id)
+        return record.dtmf_method if record is not None else "rfc4733"
 
     def _open_chat(self, uri: str, _name: str) -> None:
         self.chat.open(uri)
@@ -184,9 +158,41 @@ class AppViewModel(QObject):
 
     def _on_event(self, event: object) -> None:
         if isinstance(event, RegistrationChanged) and event.state == "registered":
-            self.link.call("publish_presence", event.account_id, self.status.status)
-            self.link.call("set_dnd", self.status.dnd)
+            self.status.publish(event.account_id)
             self.contacts.subscribe_all(event.account_id)
+
+    def diagnostics(self) -> str:
+        """Plain text for support ("Copy diagnostics"): no password, no token, no message text."""
+        accounts = [
+            f"{r.record.account_id} via {r.record.transport.upper()} srtp={r.record.srtp} "
+            f"registrar={r.record.registrar or r.record.sip_domain}: {r.state} {r.code} {r.reason}".rstrip()
+            for r in self.accounts.rows()
+        ]
+        s = self.settings
+        p = s.prefs
+        audio = [
+            f"input={p.input_device or 'default'} output={p.output_device or 'default'} "
+            f"ringer={p.ringer_device or 'default'}",
+            f"echo cancellation={p.echo_cancellation} noise suppression={p.noise_suppression} "
+            f"auto gain={p.auto_gain}",
+            *(f"device {d.index}: {d.name} in={d.inputs} out={d.outputs}" for d in s.devices),
+        ]
+        if s.device_problem:
+            audio.append(f"problem: {s.device_problem}")
+        calls = [
+            f"{c.call_id} {c.direction} {c.state} codec={c.stats.codec if c.stats else '?'} "
+            f"mos={c.mos} srtp={c.stats.srtp_suite if c.stats else ''}"
+            for c in self.calls.calls()
+        ]
+        sections = {
+            "server": [self.session.server_url, f"signed in: {self.session.signed_in}"],
+            "accounts": accounts,
+            "status": [f"{self.status.status}; auto-answer={p.auto_answer} after {p.auto_answer_delay} s"],
+            "audio": audio,
+            "codecs": [", ".join(s.codecs)],
+            "calls": calls,
+        }
+        return diagnostics_text(sections, self._recent_log)
 
     def reset(self) -> None:
         """Wipe accounts (engine, keyring, disk), history, chats, contacts and preferences."""

@@ -9,6 +9,7 @@ transfer is a consult call linked to the original (``consult_for``); completing 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from softphone import commands as cmd
 from softphone.events import (
     CallMediaChanged,
     CallStateChanged,
@@ -24,8 +26,8 @@ from softphone.events import (
     RecordingChanged,
     TransferProgress,
 )
+from softphone.phone_numbers import format_vn_number, user_part
 from ui.engine_link import EngineLink
-from ui.phone_numbers import format_vn_number, user_part
 
 NameResolver = Callable[[str], str | None]
 ENDED = "disconnected"
@@ -49,7 +51,8 @@ class CallItem:
     recording: bool = False
     recording_path: str = ""
     connected_at: float | None = None  # clock() when confirmed
-    auto_answer_in: int | None = None  # seconds left of the auto-answer countdown
+    auto_answer_in: int | None = None  # seconds left before the engine answers by itself (auto-answer)
+    auto_answer_at: float | None = None  # clock() when it does
     consult_for: str | None = None  # attended transfer: the call being transferred
     in_conference: bool = False
     transfer_status: str = ""
@@ -85,6 +88,7 @@ class CallsViewModel(QObject):
         *,
         resolve_name: NameResolver = lambda _n: None,
         recordings_dir: Path | None = None,
+        dtmf_method_of: Callable[[str], str] = lambda _account_id: "rfc4733",
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         parent: QObject | None = None,
@@ -93,11 +97,11 @@ class CallsViewModel(QObject):
         self._link = link
         self._resolve = resolve_name
         self._recordings = recordings_dir
+        self._dtmf_method_of = dtmf_method_of
         self._clock = clock
         self._wall = wall_clock
         self._calls: dict[str, CallItem] = {}
         self._active: str | None = None
-        self._auto_answer_delay: int | None = None
         self._ticks = 0
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
@@ -131,9 +135,9 @@ class CallsViewModel(QObject):
             return 0
         return int(self._clock() - c.connected_at)
 
-    def set_auto_answer(self, delay_s: int | None) -> None:
-        """None disables; otherwise incoming calls are answered after ``delay_s`` seconds."""
-        self._auto_answer_delay = delay_s
+    def parties(self) -> set[str]:
+        """Numbers of everyone in a call now (not offered as transfer targets)."""
+        return {c.number for c in self._calls.values()}
 
     def set_name_resolver(self, resolve: NameResolver) -> None:
         self._resolve = resolve
@@ -168,18 +172,26 @@ class CallsViewModel(QObject):
             self._sync_timer()
             self.changed.emit()
 
-        self._link.call("make_call", account_id, target, hotline, on_done=placed)
+        self._link.submit(cmd.MakeCall(account_id, target, hotline), on_done=placed)
 
     def answer(self, call_id: str) -> None:
         self._hold_others(call_id)
-        self._update(call_id, auto_answer_in=None)
+        self._update(call_id, auto_answer_in=None, auto_answer_at=None)
         self._active = call_id
-        self._link.call("answer", call_id)
+        self._link.submit(cmd.Answer(call_id))
         self.incomingGone.emit(call_id)
         self.changed.emit()
 
+    def answer_or_hang_up(self) -> None:
+        """One button (a headset's): answer the ringing call, else end the call on screen."""
+        ringing = self.ringing_call()
+        if ringing is not None:
+            self.answer(ringing.call_id)
+        elif self._active is not None:
+            self.hangup()
+
     def decline(self, call_id: str) -> None:
-        self._link.call("decline", call_id, 486)
+        self._link.submit(cmd.Decline(call_id, 486))
         self.incomingGone.emit(call_id)
 
     def hangup(self, call_id: str | None = None) -> None:
@@ -193,24 +205,25 @@ class CallsViewModel(QObject):
         if c is not None and c.is_ringing_in:
             self.decline(cid)
         else:
-            self._link.call("hangup", cid)
+            self._link.submit(cmd.Hangup(cid))
 
     def toggle_hold(self, call_id: str | None = None) -> None:
         c = self._get(call_id)
         if c is None:
             return
-        self._link.call("resume" if c.held_local else "hold", c.call_id)
+        self._link.submit(cmd.Resume(c.call_id) if c.held_local else cmd.Hold(c.call_id))
 
     def toggle_mute(self, call_id: str | None = None) -> None:
         c = self._get(call_id)
         if c is not None:
-            self._link.call("set_mute", c.call_id, not c.muted)
+            self._link.submit(cmd.SetMute(c.call_id, not c.muted))
             self._update(c.call_id, muted=not c.muted)
 
     def send_dtmf(self, digits: str, call_id: str | None = None) -> None:
         c = self._get(call_id)
         if c is not None and digits:
-            self._link.call("send_dtmf", c.call_id, digits)
+            method = self._dtmf_method_of(c.account_id)
+            self._link.submit(cmd.SendDtmf(c.call_id, digits, "info" if method == "info" else "rfc4733"))
 
     def switch_to(self, call_id: str) -> None:
         """Make ``call_id`` the call on screen: resume it and hold the others."""
@@ -222,7 +235,7 @@ class CallsViewModel(QObject):
             return
         self._hold_others(call_id)
         if c.held_local:
-            self._link.call("resume", call_id)
+            self._link.submit(cmd.Resume(call_id))
         self._active = call_id
         self.changed.emit()
 
@@ -230,7 +243,7 @@ class CallsViewModel(QObject):
         c = self._get(call_id)
         if c is not None and target.strip():
             self._update(c.call_id, transfer_status="pending")
-            self._link.call("blind_transfer", c.call_id, target.strip())
+            self._link.submit(cmd.BlindTransfer(c.call_id, target.strip()))
 
     def start_consult(self, target: str, call_id: str | None = None) -> None:
         """Attended transfer, step 1: hold the caller and call the colleague."""
@@ -247,17 +260,17 @@ class CallsViewModel(QObject):
         if consult is None or consult.consult_for is None:
             return
         self._update(consult.consult_for, transfer_status="pending")
-        self._link.call("attended_transfer", consult.consult_for, consult.call_id)
+        self._link.submit(cmd.AttendedTransfer(consult.consult_for, consult.call_id))
 
     def cancel_consult(self, consult_call_id: str | None = None) -> None:
         consult = self._get(consult_call_id)
         if consult is None or consult.consult_for is None:
             return
         original = consult.consult_for
-        self._link.call("hangup", consult.call_id)
+        self._link.submit(cmd.Hangup(consult.call_id))
         if original in self._calls:
             self._active = original
-            self._link.call("resume", original)
+            self._link.submit(cmd.Resume(original))
         self.changed.emit()
 
     def add_call(self, target: str, hotline: str | None = None) -> None:
@@ -281,27 +294,26 @@ class CallsViewModel(QObject):
 
         for cid in ids:
             if self._calls[cid].held_local:
-                self._link.call("resume", cid)
-        self._link.call("merge_conference", ids, on_done=merged)
+                self._link.submit(cmd.Resume(cid))
+        self._link.submit(cmd.MergeConference(tuple(ids)), on_done=merged)
 
     def toggle_recording(self, call_id: str | None = None) -> None:
         c = self._get(call_id)
         if c is None:
             return
         if c.recording:
-            self._link.call("stop_recording", c.call_id)
+            self._link.submit(cmd.StopRecording(c.call_id))
             return
         path = self._recording_path(c)
         self._update(c.call_id, recording_path=str(path))
-        self._link.call("start_recording", c.call_id, str(path))
+        self._link.submit(cmd.StartRecording(c.call_id, str(path)))
 
     def refresh_quality(self) -> None:
-        for c in list(self._calls.values()):
-            if c.is_connected:
-                self._link.call(
-                    "call_stats",
-                    c.call_id,
-                    on_done=lambda s, cid=c.call_id: self._update(cid, mos=s.mos, stats=s),
+        for call in list(self._calls.values()):
+            if call.is_connected:
+                self._link.submit(
+                    cmd.GetCallStats(call.call_id),
+                    on_done=lambda s, cid=call.call_id: self._update(cid, mos=s.mos, stats=s),
                 )
 
     # ------------------------------------------------------------------ events
@@ -328,6 +340,7 @@ class CallsViewModel(QObject):
     def _on_incoming(self, ev: IncomingCall) -> None:
         number = user_part(ev.remote_uri)
         name = self._resolve(number) or ev.remote_name
+        at = None if ev.auto_answer_in is None else self._clock() + ev.auto_answer_in
         self._calls[ev.call_id] = CallItem(
             call_id=ev.call_id,
             account_id=ev.account_id,
@@ -336,7 +349,8 @@ class CallsViewModel(QObject):
             number=number,
             name=name,
             state="ringing",
-            auto_answer_in=self._auto_answer_delay,
+            auto_answer_in=None if at is None else math.ceil(at - self._clock()),
+            auto_answer_at=at,
             started=self._wall(),
         )
         if self._active is None:
@@ -364,6 +378,7 @@ class CallsViewModel(QObject):
         if ev.state == "confirmed" and c.connected_at is None:
             changes["connected_at"] = self._clock() - ev.duration_s
             changes["auto_answer_in"] = None
+            changes["auto_answer_at"] = None
             changes["answered"] = self._wall() - ev.duration_s
         c = replace(c, **changes)  # type: ignore[arg-type]
         if ev.state == ENDED:
@@ -389,14 +404,12 @@ class CallsViewModel(QObject):
         self._ticks += 1
         if self._ticks % QUALITY_EVERY_TICKS == 0:
             self.refresh_quality()
-        for c in list(self._calls.values()):
-            if c.auto_answer_in is None or not c.is_ringing_in:
-                continue
-            left = c.auto_answer_in - 1
-            if left <= 0:
-                self.answer(c.call_id)
-            else:
-                self._update(c.call_id, auto_answer_in=left, emit=False)
+        now = self._clock()
+        for call in list(self._calls.values()):
+            if call.auto_answer_at is not None and call.is_ringing_in:
+                # The engine answers at that moment; this only counts down on screen.
+                left = max(0, math.ceil(call.auto_answer_at - now))
+                self._update(call.call_id, auto_answer_in=left, emit=False)
         self.changed.emit()
 
     # ------------------------------------------------------------------ helpers
@@ -414,15 +427,16 @@ class CallsViewModel(QObject):
         c = self._calls.get(call_id)
         if c is None:
             return
-        changes = {k: v for k, v in changes.items() if v is not None or k in ("auto_answer_in", "mos")}
+        nullable = ("auto_answer_in", "auto_answer_at", "mos")
+        changes = {k: v for k, v in changes.items() if v is not None or k in nullable}
         self._calls[call_id] = replace(c, **changes)  # type: ignore[arg-type]
         if emit:
             self.changed.emit()
 
     def _hold_others(self, keep: str | None) -> None:
-        for c in self._calls.values():
-            if c.call_id != keep and c.is_connected and not c.held_local and not c.in_conference:
-                self._link.call("hold", c.call_id)
+        for call in self._calls.values():
+            if call.call_id != keep and call.is_connected and not call.held_local and not call.in_conference:
+                self._link.submit(cmd.Hold(call.call_id))
 
     def _recording_path(self, c: CallItem) -> Path:
         base = self._recordings or Path.cwd()

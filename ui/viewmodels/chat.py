@@ -1,41 +1,31 @@
-"""Chat: conversations per colleague, unread badges, delivery status and notifications."""
+"""Chat: conversations per colleague, unread badges, delivery status and notifications.
+
+A message goes sending -> sent (the PBX stored it for a colleague who is offline: 202) or delivered (the
+colleague's app took it: 200), or failed (any error answer, or none).
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
+from softphone.commands import SendMessage
 from softphone.events import MessageReceived, MessageStatus
+from softphone.history import ChatLog, ChatLogEntry
+from softphone.phone_numbers import user_part
 from ui.engine_link import EngineLink
-from ui.phone_numbers import user_part
 
 
-@dataclass(frozen=True, slots=True)
-class ChatMessage:
-    id: str
-    account_id: str
-    peer_uri: str
-    direction: str  # incoming | outgoing
-    text: str
-    date: float
-    status: str  # received | sending | sent | failed
-
-    @property
-    def peer(self) -> str:
-        return user_part(self.peer_uri)
-
-
-class ChatLog(Protocol):
-    def add_chat(self, message: ChatMessage) -> None: ...
-    def update_chat_status(self, message_id: str, status: str) -> None: ...
-    def list_chats(self) -> list[ChatMessage]: ...
-    def unread_counts(self) -> dict[str, int]: ...  # by peer (user part of the URI)
-    def mark_read(self, peer: str) -> None: ...
-    def clear(self) -> None: ...
+def delivery_status(code: int) -> str:
+    """What a MESSAGE answer means for the sender."""
+    if code == 202:
+        return "sent"
+    if 200 <= code < 300:
+        return "delivered"
+    return "failed" if code >= 300 else "sending"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +58,7 @@ class ChatViewModel(QObject):
         self._account_id = account_id
         self._resolve = resolve_name
         self._clock = clock
-        self._messages: list[ChatMessage] = log.list_chats()
+        self._messages: list[ChatLogEntry] = log.list_chats()
         self._unread: dict[str, int] = {p: n for p, n in log.unread_counts().items() if n > 0}
         self._current: str | None = None
         self._visible = False
@@ -81,7 +71,7 @@ class ChatViewModel(QObject):
         self._resolve = resolve
 
     def conversations(self) -> list[Conversation]:
-        latest: dict[str, ChatMessage] = {}
+        latest: dict[str, ChatLogEntry] = {}
         for m in self._messages:
             if m.peer not in latest or m.date >= latest[m.peer].date:
                 latest[m.peer] = m
@@ -89,6 +79,10 @@ class ChatViewModel(QObject):
             Conversation(p, m.peer_uri, self._resolve(p) or p, m.text, m.date, self._unread.get(p, 0))
             for p, m in latest.items()
         ]
+        if self._current is not None and self._current not in latest:
+            # A conversation just started: listed (on top) before its first message.
+            name = self.current_name()
+            convs.append(Conversation(self._current, self._current, name, "", self._clock(), 0))
         return sorted(convs, key=lambda c: c.last_date, reverse=True)
 
     @property
@@ -98,7 +92,7 @@ class ChatViewModel(QObject):
     def current_name(self) -> str:
         return (self._resolve(self._current) or self._current) if self._current else ""
 
-    def messages(self) -> list[ChatMessage]:
+    def messages(self) -> list[ChatLogEntry]:
         if self._current is None:
             return []
         return sorted((m for m in self._messages if m.peer == self._current), key=lambda m: m.date)
@@ -132,7 +126,7 @@ class ChatViewModel(QObject):
         self._pending += 1
         local_id = f"local-{self._pending}-{int(self._clock() * 1000)}"
         peer_uri = self._current
-        msg = ChatMessage(local_id, account, peer_uri, "outgoing", text, self._clock(), "sending")
+        msg = ChatLogEntry(local_id, account, peer_uri, "outgoing", text, self._clock(), "sending")
         self._messages.append(msg)
         self.changed.emit()
 
@@ -140,7 +134,11 @@ class ChatViewModel(QObject):
             self._replace(local_id, id=str(message_id))
             self._log.add_chat(self._find(str(message_id)) or msg)
 
-        self._link.call("send_message", account, peer_uri, text, on_done=sent)
+        def failed(_why: str) -> None:
+            self._replace(local_id, status="failed")
+            self._log.add_chat(self._find(local_id) or msg)
+
+        self._link.submit(SendMessage(account, peer_uri, text), on_done=sent, on_error=failed)
         return True
 
     def wipe(self) -> None:
@@ -157,7 +155,7 @@ class ChatViewModel(QObject):
             if not event.content_type.startswith("text/"):
                 return
             n = len(self._messages)
-            msg = ChatMessage(
+            msg = ChatLogEntry(
                 f"in-{n}-{int(event.date * 1000)}",
                 event.account_id,
                 event.from_uri,
@@ -175,11 +173,11 @@ class ChatViewModel(QObject):
                 self.notify.emit(self._resolve(msg.peer) or msg.peer, event.text)
             self.changed.emit()
         elif isinstance(event, MessageStatus):
-            status = "sent" if 200 <= event.code < 300 else ("failed" if event.code >= 300 else "sending")
+            status = delivery_status(event.code)
             if self._replace(event.message_id, status=status):
                 self._log.update_chat_status(event.message_id, status)
 
-    def _find(self, message_id: str) -> ChatMessage | None:
+    def _find(self, message_id: str) -> ChatLogEntry | None:
         return next((m for m in self._messages if m.id == message_id), None)
 
     def _replace(self, message_id: str, **changes: str) -> bool:

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from softphone.commands import SubscribePresence
+from softphone.contact_import import Contact, ContactBook, merge, read_contacts_file
 from softphone.events import PresenceChanged
-from ui.contact_import import Contact, ContactBook, merge, read_contacts_file
+from softphone.phone_numbers import user_part
+from softphone.provisioning import Colleague
 from ui.engine_link import EngineLink
-from ui.phone_numbers import user_part
 
 
-@dataclass(frozen=True, slots=True)
-class Colleague:
-    user_id: int
-    full_name: str
-    extensions: tuple[str, ...]
-    sip_uri: str
-    presence_uri: str
+def extension_of(c: Colleague) -> str:
+    return c.extensions[0] if c.extensions else user_part(c.sip_uri or "")
 
-    @property
-    def extension(self) -> str:
-        return self.extensions[0] if self.extensions else user_part(self.sip_uri)
+
+def numbers_of(c: Colleague) -> set[str]:
+    return {*c.extensions, user_part(c.sip_uri or "")} - {""}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +41,18 @@ class ContactsViewModel(QObject):
     imported = Signal(int)  # how many new contacts
     error = Signal(str)
 
-    def __init__(self, link: EngineLink, book: ContactBook, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        link: EngineLink,
+        book: ContactBook,
+        *,
+        own_numbers: Callable[[], set[str]] = set,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._link = link
         self._book = book
+        self._own_numbers = own_numbers  # this desktop's own extensions: never listed as colleagues
         self._personal = book.load()
         self._colleagues: list[Colleague] = []
         self._presence: dict[str, str] = {}
@@ -54,18 +60,20 @@ class ContactsViewModel(QObject):
         self._subscribed: set[tuple[str, str]] = set()
         link.eventReceived.connect(self.handle)
 
-    def set_directory(self, colleagues: list[Colleague], *, own_extension: str | None = None) -> None:
-        self._colleagues = [
-            c for c in colleagues if own_extension is None or own_extension not in c.extensions
-        ]
+    def set_directory(self, colleagues: list[Colleague]) -> None:
+        self._colleagues = [c for c in colleagues if c.sip_uri]
         self.changed.emit()
 
+    def _others(self) -> list[Colleague]:
+        own = self._own_numbers()
+        return [c for c in self._colleagues if not numbers_of(c) & own]
+
     def subscribe_all(self, account_id: str) -> None:
-        for c in self._colleagues:
-            key = (account_id, c.presence_uri or c.sip_uri)
+        for c in self._others():
+            key = (account_id, c.presence_uri or c.sip_uri or "")
             if key not in self._subscribed and key[1]:
                 self._subscribed.add(key)
-                self._link.call("subscribe_presence", account_id, key[1])
+                self._link.submit(SubscribePresence(account_id, key[1]))
 
     def set_search(self, text: str) -> None:
         self._search = text
@@ -76,11 +84,11 @@ class ContactsViewModel(QObject):
             ContactRow(
                 "colleague",
                 c.full_name,
-                c.extension,
-                c.sip_uri,
-                self._presence.get(_key(c.presence_uri or c.sip_uri), ""),
+                extension_of(c),
+                c.sip_uri or "",
+                self._presence.get(_key(c.presence_uri or c.sip_uri or ""), ""),
             )
-            for c in self._colleagues
+            for c in self._others()
         ]
         return [r for r in rows if self._matches(r)]
 
@@ -93,7 +101,7 @@ class ContactsViewModel(QObject):
         if not number:
             return None
         for c in self._colleagues:
-            if number in c.extensions or number == user_part(c.sip_uri):
+            if number in numbers_of(c):
                 return c.full_name
         for p in self._personal:
             if p.number == number:

@@ -1,4 +1,8 @@
-"""The dialer: the number being typed, which hotline shows as caller ID, and placing the call."""
+"""The dialer: the number being typed, which hotline shows as caller ID, and placing the call.
+
+The call mode follows what is dialled (an extension or feature code: internal; a phone number: out, with the
+hotline as caller ID) until the agent picks the other mode for this number.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from ui.account_book import AccountRecord
-from ui.phone_numbers import format_vn_number, normalize_dial_string
+from softphone.account_book import AccountRecord
+from softphone.phone_numbers import format_vn_number, is_internal, normalize_dial_string
 from ui.viewmodels.accounts import AccountsViewModel
 from ui.viewmodels.calls import CallsViewModel
 
@@ -34,7 +38,7 @@ class DialerViewModel(QObject):
         self._calls = calls
         self._number = ""
         self._hotline: str | None = None
-        self._internal = False
+        self._internal_override: bool | None = None  # the agent's choice for the number being typed
         self._account_id: str | None = None  # None: the default calling account
         accounts.changed.connect(self._on_accounts_changed)
 
@@ -48,7 +52,14 @@ class DialerViewModel(QObject):
 
     @property
     def internal(self) -> bool:
-        return self._internal
+        """Internal call (no caller ID): what the number looks like, unless the agent chose otherwise."""
+        if self._internal_override is not None:
+            return self._internal_override
+        return is_internal(self._number) if self._number else False
+
+    @property
+    def mode_overridden(self) -> bool:
+        return self._internal_override is not None
 
     @property
     def hotline(self) -> str | None:
@@ -93,6 +104,8 @@ class DialerViewModel(QObject):
     def set_number(self, text: str) -> None:
         n = "".join(ch for ch in text if ch in DIAL_CHARS) if "@" not in text else text.strip()
         if n != self._number:
+            if not n:
+                self._internal_override = None
             self._number = n
             self.changed.emit()
 
@@ -115,8 +128,8 @@ class DialerViewModel(QObject):
             self.changed.emit()
 
     def set_internal(self, internal: bool) -> None:
-        if internal != self._internal:
-            self._internal = internal
+        if internal != self.internal:
+            self._internal_override = internal
             self.changed.emit()
 
     def can_call(self) -> bool:
@@ -130,8 +143,8 @@ class DialerViewModel(QObject):
             return False
         if not number:
             return False
-        # Extensions and feature codes are short; anything longer leaves the company (caller ID applies).
-        external = not self._internal and len(number) > 6
+        internal = self.internal if target is None else is_internal(number)
+        external = not internal
         if external and not record.outbound_allowed:
             self.error.emit("outbound_forbidden")
             return False
@@ -139,6 +152,7 @@ class DialerViewModel(QObject):
         self._calls.dial(record.account_id, number, hotline)
         if target is None:
             self.clear()
+            self._internal_override = None
         return True
 
     def test_call(self) -> bool:

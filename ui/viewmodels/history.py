@@ -4,45 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from ui.phone_numbers import user_part
+from softphone.history import CallLog, CallLogEntry
 from ui.viewmodels.calls import CallItem
 
 FILTERS = ("all", "missed", "incoming", "outgoing")
-
-
-@dataclass(frozen=True, slots=True)
-class CallEntry:
-    id: str
-    account_id: str
-    direction: str  # incoming | outgoing
-    remote_uri: str
-    remote_name: str
-    start: float
-    answer: float | None
-    end: float
-    disposition: str  # answered | missed | declined | busy | failed
-    recording_path: str = ""
-
-    @property
-    def number(self) -> str:
-        return user_part(self.remote_uri)
-
-    @property
-    def duration(self) -> int:
-        return int(self.end - self.answer) if self.answer else 0
-
-
-class CallLog(Protocol):
-    """Where finished calls are kept (softphone.store.HistoryStore through ui.history_store)."""
-
-    def add_call(self, entry: CallEntry) -> None: ...
-    def list_calls(self, limit: int = 500) -> list[CallEntry]: ...
-    def clear(self) -> None: ...
 
 
 def disposition_of(call: CallItem) -> str:
@@ -93,7 +61,7 @@ class HistoryViewModel(QObject):
             self._search = text
             self.changed.emit()
 
-    def entries(self) -> list[CallEntry]:
+    def entries(self) -> list[CallLogEntry]:
         out = []
         needle = self._search.strip().lower().replace(" ", "")
         for e in self._entries:
@@ -120,7 +88,7 @@ class HistoryViewModel(QObject):
 
     def record(self, call: CallItem) -> None:
         """Called with the final state of each call (CallsViewModel.callEnded)."""
-        entry = CallEntry(
+        entry = CallLogEntry(
             id=call.call_id,
             account_id=call.account_id,
             direction=call.direction,
@@ -136,10 +104,10 @@ class HistoryViewModel(QObject):
         self._entries = [entry, *[e for e in self._entries if e.id != entry.id]]
         self.changed.emit()
 
-    def call_back(self, entry: CallEntry) -> None:
+    def call_back(self, entry: CallLogEntry) -> None:
         self.callBackRequested.emit(entry.number)
 
-    def play(self, entry: CallEntry) -> None:
+    def play(self, entry: CallLogEntry) -> None:
         if entry.recording_path:
             self.playRequested.emit(entry.recording_path)
 

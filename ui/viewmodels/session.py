@@ -12,39 +12,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ui.phone_numbers import normalize_dial_string
-from ui.tasks import TaskRunner
+from softphone.phone_numbers import normalize_dial_string
+from softphone.provisioning import AccountSummary, ApiError, Me, ProvisioningClient
+from softphone.tasks import TaskRunner
 from ui.viewmodels.accounts import AccountsViewModel
-from ui.viewmodels.contacts import Colleague, ContactsViewModel
+from ui.viewmodels.contacts import ContactsViewModel
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DESKTOP_KINDS = ("desktop", "web", "")
 PAGES = ("welcome", "login", "register_phone", "register_code", "register_details", "accounts", "ready")
-
-
-def field_of(obj: Any, name: str, default: Any = None) -> Any:
-    """Read ``name`` from a dataclass or a JSON dict (the client returns either, depending on the call)."""
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-@dataclass(frozen=True, slots=True)
-class ServerAccount:
-    device_id: int
-    company_name: str
-    sip_domain: str
-    extension: str
-    display_name: str
-    device_kind: str
-    sip_username: str
 
 
 class SessionViewModel(QObject):
@@ -55,7 +37,7 @@ class SessionViewModel(QObject):
 
     def __init__(
         self,
-        client_factory: Callable[[str], Any],
+        client_factory: Callable[[str], ProvisioningClient],
         accounts: AccountsViewModel,
         contacts: ContactsViewModel,
         *,
@@ -66,7 +48,7 @@ class SessionViewModel(QObject):
         super().__init__(parent)
         self._client_factory = client_factory
         self._server_url = server_url
-        self._client: Any = None
+        self._client: ProvisioningClient | None = None
         self._accounts = accounts
         self._contacts = contacts
         self._runner = TaskRunner(self._on_task_error)
@@ -76,8 +58,8 @@ class SessionViewModel(QObject):
         self.error = ""  # error code, translated by the view
         self.error_detail = ""
         self.relogin = False
-        self.user: Any = None
-        self.server_accounts: list[ServerAccount] = []
+        self.user: Me | None = None
+        self.server_accounts: list[AccountSummary] = []
         self.activating_device: int | None = None
         self._phone = ""
         self._otp_token = ""
@@ -98,7 +80,7 @@ class SessionViewModel(QObject):
             self._client = None
 
     @property
-    def client(self) -> Any:
+    def client(self) -> ProvisioningClient:
         if self._client is None:
             self._client = self._client_factory(self._server_url)
         return self._client
@@ -127,15 +109,14 @@ class SessionViewModel(QObject):
         try:
             return await call()
         except Exception as exc:
-            status = field_of(exc, "status", None)
-            code = field_of(exc, "code", None)
+            status = exc.status if isinstance(exc, ApiError) else None
             if status == 401 and self.user is not None:
                 self._set(relogin=True, page="login", error="session_expired")
                 self._refresh.stop()
             elif quiet:
                 log.warning("background server call failed: %s", exc)
-            elif status is not None:
-                self._set(error=str(code or f"http_{status}"), error_detail=str(field_of(exc, "message", "")))
+            elif isinstance(exc, ApiError) and exc.status:
+                self._set(error=exc.code or f"http_{exc.status}", error_detail=exc.message)
             else:
                 log.warning("server unreachable: %s", exc)
                 self._set(error="network", error_detail=str(exc))
@@ -186,7 +167,7 @@ class SessionViewModel(QObject):
         token = await self._server(lambda: self.client.verify_otp(self._phone, code.strip(), "signup"))
         if not token:
             return False
-        self._otp_token = str(field_of(token, "otp_token", token))
+        self._otp_token = token
         self.go("register_details")
         return True
 
@@ -234,7 +215,7 @@ class SessionViewModel(QObject):
         self._runner.spawn(self.resume_async())
 
     async def resume_async(self) -> bool:
-        if not getattr(self.client, "logged_in", False):
+        if not self.client.logged_in:
             return False
         try:
             me = await self.client.me()
@@ -264,24 +245,12 @@ class SessionViewModel(QObject):
 
     # ------------------------------------------------------------------ accounts
 
-    async def load_accounts_async(self) -> list[ServerAccount]:
-        raw = await self._server(self.client.my_accounts)
-        if raw is None:
+    async def load_accounts_async(self) -> list[AccountSummary]:
+        found = await self._server(self.client.accounts)
+        if found is None:
             return []
-        self.server_accounts = [
-            ServerAccount(
-                device_id=int(field_of(a, "device_id")),
-                company_name=str(field_of(a, "company_name", "")),
-                sip_domain=str(field_of(a, "sip_domain", "")),
-                extension=str(field_of(a, "extension", "")),
-                display_name=str(field_of(a, "display_name", "")),
-                device_kind=str(field_of(a, "device_kind", "")),
-                sip_username=str(field_of(a, "sip_username", "")),
-            )
-            for a in raw
-            # mobile apps and desk phones have their own devices (QR / phone provisioning), not this app's
-            if str(field_of(a, "device_kind", "desktop")) in DESKTOP_KINDS
-        ]
+        # mobile apps and desk phones have their own devices (QR / phone provisioning), not this app's
+        self.server_accounts = [a for a in found if a.device_kind in DESKTOP_KINDS]
         self.changed.emit()
         return self.server_accounts
 
@@ -303,7 +272,7 @@ class SessionViewModel(QObject):
         self.activated.emit(record.account_id)
         return record.account_id
 
-    def is_activated(self, account: ServerAccount) -> bool:
+    def is_activated(self, account: AccountSummary) -> bool:
         return any(r.device_id == account.device_id for r in self._accounts.records())
 
     def refresh_provisioning(self) -> None:
@@ -319,7 +288,7 @@ class SessionViewModel(QObject):
                 continue
             device_id = record.device_id
             doc = await self._server(lambda d=device_id: self.client.provisioning(d), quiet=True)
-            if doc is not None and int(field_of(doc, "revision", 0)) != record.revision:
+            if doc is not None and doc.revision != record.revision:
                 self._accounts.install_provisioned(doc, device_id=device_id, company_name=record.company_name)
                 self.provisioned.emit(doc)
                 changed += 1
@@ -335,22 +304,10 @@ class SessionViewModel(QObject):
     async def load_directory_async(self) -> None:
         if self.user is None:
             return
-        raw = await self._server(self.client.directory, quiet=True)
-        if raw is None:
+        colleagues = await self._server(self.client.directory, quiet=True)
+        if colleagues is None:
             return
-        colleagues = [
-            Colleague(
-                user_id=int(field_of(c, "user_id", 0)),
-                full_name=str(field_of(c, "full_name", "")),
-                extensions=tuple(str(e) for e in field_of(c, "extensions", ()) or ()),
-                sip_uri=str(field_of(c, "sip_uri", "") or ""),
-                presence_uri=str(field_of(c, "presence_uri", "") or ""),
-            )
-            for c in raw
-            if field_of(c, "sip_uri", None)
-        ]
-        own = self._accounts.calling_account()
-        self._contacts.set_directory(colleagues, own_extension=own.extension if own else None)
+        self._contacts.set_directory(colleagues)
         for account_id in self._accounts.registered_ids():
             self._contacts.subscribe_all(account_id)
 

@@ -1,52 +1,53 @@
-"""Settings page state: audio devices and mic level, call handling, language, start-up behaviour."""
+"""Settings page state: audio devices, microphone processing, mic level, ringtone and speaker tests, call
+handling, hotkeys, language and start-up behaviour. Per-account settings live in AccountsViewModel."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
+from softphone import commands as cmd
 from softphone.events import AudioDeviceProblem, AudioDevicesChanged, MicLevel
+from softphone.phone_numbers import to_e164_digits
+from softphone.preferences import Preferences, PreferencesFile
 from ui.engine_link import EngineLink
-from ui.phone_numbers import to_e164_digits
-from ui.preferences import Preferences, PreferencesFile
 
 RING_METHODS = ("all", "app", "ip_phone", "mobile")
+SPEAKER_TEST_MS = 900  # the chime's length: the button shows it is playing meanwhile
+RINGTONE_TEST_S = 3.0
 
 
 class SettingsViewModel(QObject):
     changed = Signal()
     languageChanged = Signal(str)
     micLevelChanged = Signal(float)
-    autoAnswerChanged = Signal(object)  # delay in seconds or None
     serverSettingsChanged = Signal(dict)  # fields for PATCH /me/settings
     startAtLoginChanged = Signal(bool)
-    ringerDeviceChanged = Signal(object)  # device index or None (system default)
+    hotkeysChanged = Signal()
 
-    def __init__(
-        self,
-        link: EngineLink,
-        prefs_file: PreferencesFile,
-        *,
-        speaker_test: Callable[[int | None], None] | None = None,
-        parent: QObject | None = None,
-    ) -> None:
+    def __init__(self, link: EngineLink, prefs_file: PreferencesFile, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._link = link
         self._file = prefs_file
         self.prefs: Preferences = prefs_file.load()
-        self._speaker_test = speaker_test
         self.devices: list[Any] = []
+        self.codecs: list[str] = []  # every codec the engine has, its default order
         self.mic_level = 0.0
         self._meter_on = False
         self.device_problem = ""
+        self.speaker_testing = False
+        self.ringtone_testing = False
         link.eventReceived.connect(self.handle)
 
-    # ------------------------------------------------------------------ devices
+    def apply_to_engine(self) -> None:
+        """At start-up: devices, microphone processing and auto-answer as the preferences say."""
+        self._link.submit(cmd.ListAudioDevices(), on_done=self._set_devices)
+        self._link.submit(cmd.GetCodecs(), on_done=self._set_codecs)
+        self._apply_processing()
+        self._apply_auto_answer()
 
-    def refresh_devices(self) -> None:
-        self._link.call("list_audio_devices", on_done=self._set_devices)
+    # ------------------------------------------------------------------ devices
 
     def inputs(self) -> list[Any]:
         return [d for d in self.devices if getattr(d, "inputs", 0) > 0]
@@ -68,23 +69,42 @@ class SettingsViewModel(QObject):
     def apply_devices(self) -> None:
         if not self.devices:
             return
-        self._link.call(
-            "set_audio_devices",
-            self._index(self.prefs.input_device),
-            self._index(self.prefs.output_device),
-            self._index(self.prefs.ringer_device),
+        self._link.submit(
+            cmd.SetAudioDevices(
+                self._index(self.prefs.input_device),
+                self._index(self.prefs.output_device),
+                self._index(self.prefs.ringer_device),
+            )
         )
-        self.ringerDeviceChanged.emit(self._index(self.prefs.ringer_device))
 
     def set_mic_meter(self, visible: bool) -> None:
         """Outside calls the engine measures the microphone only while the level meter is on screen."""
         if visible != self._meter_on:
             self._meter_on = visible
-            self._link.call("set_mic_meter", visible)
+            self._link.submit(cmd.SetMicMeter(visible))
 
     def test_speaker(self) -> None:
-        if self._speaker_test is not None:
-            self._speaker_test(self._index(self.prefs.output_device))
+        """A chime on the call speaker; ``speaker_testing`` is True while it plays (the button says so)."""
+        if self.speaker_testing:
+            return
+        if self._link.submit(cmd.TestSpeaker()):
+            self._set_testing("speaker_testing", SPEAKER_TEST_MS)
+
+    def test_ringtone(self, wav_path: str = "", volume: float = 1.0) -> None:
+        if self.ringtone_testing:
+            return
+        if self._link.submit(cmd.TestRingtone(wav_path, volume, RINGTONE_TEST_S)):
+            self._set_testing("ringtone_testing", int(RINGTONE_TEST_S * 1000))
+
+    def _set_testing(self, attr: str, ms: int) -> None:
+        setattr(self, attr, True)
+        self.changed.emit()
+
+        def done() -> None:
+            setattr(self, attr, False)
+            self.changed.emit()
+
+        QTimer.singleShot(ms, self, done)
 
     def _index(self, name: str) -> int | None:
         return next((d.index for d in self.devices if d.name == name), None) if name else None
@@ -92,6 +112,33 @@ class SettingsViewModel(QObject):
     def _set_devices(self, devices: list[Any]) -> None:
         self.devices = list(devices)
         self.changed.emit()
+        self.apply_devices()
+
+    def _set_codecs(self, codecs: list[str]) -> None:
+        self.codecs = list(codecs)
+        self.changed.emit()
+
+    # ------------------------------------------------------------------ microphone processing
+
+    def set_processing(
+        self, *, echo_cancellation: bool | None = None, noise_suppression: bool | None = None,
+        auto_gain: bool | None = None,
+    ) -> None:
+        changes = {
+            k: v
+            for k, v in (
+                ("echo_cancellation", echo_cancellation),
+                ("noise_suppression", noise_suppression),
+                ("auto_gain", auto_gain),
+            )
+            if v is not None
+        }
+        self._save(**changes)
+        self._apply_processing()
+
+    def _apply_processing(self) -> None:
+        p = self.prefs
+        self._link.submit(cmd.SetAudioProcessing(p.echo_cancellation, p.noise_suppression, p.auto_gain))
 
     # ------------------------------------------------------------------ preferences
 
@@ -107,11 +154,16 @@ class SettingsViewModel(QObject):
         self._save(start_at_login=on)
         self.startAtLoginChanged.emit(on)
 
-    def set_auto_answer(self, on: bool, delay: int | None = None) -> None:
+    def set_auto_answer(self, on: bool, delay: int | None = None, *, from_server: bool = False) -> None:
+        """The engine answers by itself (it owns the countdown); an admin may set it on the server too."""
         delay = self.prefs.auto_answer_delay if delay is None else max(0, min(60, delay))
         self._save(auto_answer=on, auto_answer_delay=delay)
-        self.autoAnswerChanged.emit(delay if on else None)
-        self.serverSettingsChanged.emit({"auto_answer": on, "auto_answer_delay": delay})
+        self._apply_auto_answer()
+        if not from_server:
+            self.serverSettingsChanged.emit({"auto_answer": on, "auto_answer_delay": delay})
+
+    def _apply_auto_answer(self) -> None:
+        self._link.submit(cmd.SetAutoAnswer(self.prefs.auto_answer, float(self.prefs.auto_answer_delay)))
 
     def set_ring_method(self, method: str, mobile_number: str = "") -> bool:
         if method not in RING_METHODS:
@@ -126,6 +178,23 @@ class SettingsViewModel(QObject):
         self.serverSettingsChanged.emit(fields)
         return True
 
+    def set_hotkeys(
+        self, *, global_hotkeys: bool | None = None, answer_key: str | None = None,
+        hangup_key: str | None = None, media_keys: bool | None = None,
+    ) -> None:
+        changes = {
+            k: v
+            for k, v in (
+                ("global_hotkeys", global_hotkeys),
+                ("answer_key", answer_key),
+                ("hangup_key", hangup_key),
+                ("media_keys", media_keys),
+            )
+            if v is not None
+        }
+        self._save(**changes)
+        self.hotkeysChanged.emit()
+
     def remember(self, **changes: Any) -> None:
         self._save(**changes)
 
@@ -138,6 +207,8 @@ class SettingsViewModel(QObject):
         self._file.delete()
         language = self.prefs.language
         self.prefs = Preferences(language=language)
+        self._apply_processing()
+        self._apply_auto_answer()
         self.changed.emit()
 
     # ------------------------------------------------------------------ events
@@ -148,7 +219,6 @@ class SettingsViewModel(QObject):
             self.micLevelChanged.emit(event.level)
         elif isinstance(event, AudioDevicesChanged):
             self._set_devices(list(event.devices))
-            self.apply_devices()
         elif isinstance(event, AudioDeviceProblem):
             self.device_problem = event.reason
             self.changed.emit()

@@ -1,4 +1,7 @@
-"""The agent's own status (available / away / busy / DND), shown in the window and the tray."""
+"""The agent's own status (available / away / busy / do not disturb), shown in the window and the tray.
+
+Do not disturb is one of the statuses, not a second control: choosing it makes the engine reject calls.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from softphone.commands import PublishPresence, SetDnd
 from ui.engine_link import EngineLink
 
 STATUSES = ("available", "away", "busy", "dnd")
@@ -27,6 +31,7 @@ class StatusViewModel(QObject):
         self._link = link
         self._account_ids = account_ids
         self._status = initial if initial in STATUSES else "available"
+        self._before_dnd = "available" if self._status == "dnd" else self._status
         self._on_dnd_changed = on_dnd_changed
 
     @property
@@ -41,6 +46,8 @@ class StatusViewModel(QObject):
         if status not in STATUSES or status == self._status:
             return
         was_dnd = self.dnd
+        if not was_dnd:
+            self._before_dnd = self._status
         self._status = status
         self.apply()
         if was_dnd != self.dnd and self._on_dnd_changed is not None:
@@ -48,10 +55,14 @@ class StatusViewModel(QObject):
         self.changed.emit()
 
     def toggle_dnd(self) -> None:
-        self.set_status("available" if self.dnd else "dnd")
+        """Shortcut and tray: DND on, or back to the status the agent had before it."""
+        self.set_status(self._before_dnd if self.dnd else "dnd")
 
     def apply(self) -> None:
         """Tell the engine (DND rejection) and every registered account's presence."""
-        self._link.call("set_dnd", self.dnd)
+        self._link.submit(SetDnd(self.dnd))
         for account_id in self._account_ids():
-            self._link.call("publish_presence", account_id, self._status)
+            self.publish(account_id)
+
+    def publish(self, account_id: str) -> None:
+        self._link.submit(PublishPresence(account_id, self._status))

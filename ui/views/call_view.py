@@ -17,22 +17,25 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from ui.phone_numbers import format_vn_number, normalize_dial_string
+from softphone.phone_numbers import format_vn_number, normalize_dial_string
 from ui.viewmodels.calls import CallItem, CallsViewModel
 from ui.viewmodels.contacts import ContactRow
-from ui.views.common import action_button, presence_icon, round_button
+from ui.views.common import action_button, presence_icon, resources_dir, round_button
 from ui.views.dialer_view import Keypad
 from ui.views.texts import (
     QUALITY_COLORS,
     call_state_text,
     duration_text,
+    party_title,
     quality_details,
     quality_level,
     quality_text,
+    security_text,
     status_text,
 )
 
@@ -90,7 +93,10 @@ class CallView(QWidget):
     ) -> None:
         super().__init__(parent)
         self.vm = vm
-        self._colleagues = colleagues
+        # Transfer / add-call targets: never the people already in a call (nor ourselves: the source
+        # leaves out this desktop's own extensions).
+        self._colleagues = lambda: [r for r in colleagues() if r.number not in vm.parties()]
+        self._shown_call: str | None = None
         self.setObjectName("page")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 16, 24, 16)
@@ -122,8 +128,13 @@ class CallView(QWidget):
         self.quality.setTextFormat(Qt.TextFormat.RichText)
         self.recording = QLabel(card)
         self.recording.setObjectName("recordingBadge")
+        self.security = QLabel(card)
+        self.security.setObjectName("subtitle")
+        self.security.setTextFormat(Qt.TextFormat.RichText)
         info.addStretch(1)
         info.addWidget(self.quality)
+        info.addSpacing(12)
+        info.addWidget(self.security)
         info.addWidget(self.recording)
         info.addStretch(1)
         for w in (self.name, self.number, self.state):
@@ -153,7 +164,7 @@ class CallView(QWidget):
         self.hold = action_button("hold", self, checkable=True)
         self.hold.clicked.connect(lambda: vm.toggle_hold())
         self.keypad_button = action_button("keypad", self, checkable=True)
-        self.keypad_button.toggled.connect(lambda on: self.keypad.setVisible(on))
+        self.keypad_button.toggled.connect(self._show_keypad)
         self.transfer = action_button("transfer", self)
         self.transfer.clicked.connect(self._on_transfer)
         self.add = action_button("add", self)
@@ -162,32 +173,43 @@ class CallView(QWidget):
         self.merge.clicked.connect(vm.merge_all)
         self.record = action_button("record", self, checkable=True)
         self.record.clicked.connect(lambda: vm.toggle_recording())
-        for i, w in enumerate(
-            (self.mute, self.hold, self.keypad_button, self.record, self.transfer, self.add, self.merge)
-        ):
-            grid.addWidget(w, i // 4, i % 4)
+        self.hide_keypad = action_button("keypad", self)
+        self.hide_keypad.clicked.connect(lambda: self.keypad_button.setChecked(False))
+        first = (self.mute, self.hold, self.keypad_button, self.record, self.transfer, self.add)
+        for i, w in enumerate(first):
+            grid.addWidget(w, i // 3, i % 3)
+        grid.addWidget(self.merge, 2, 1)
+        # The keypad takes the place of the action buttons (a page has no room for both: keys overlapped).
+        self.actions = QStackedWidget(self)
+        buttons = QWidget()
+        buttons.setLayout(grid)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.keypad = Keypad(lambda k: vm.send_dtmf(k), self)
+        pad = QWidget()
+        pl = QVBoxLayout(pad)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.addWidget(self.keypad, 0, Qt.AlignmentFlag.AlignHCenter)
+        pl.addWidget(self.hide_keypad, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.actions.addWidget(buttons)
+        self.actions.addWidget(pad)
         centered = QHBoxLayout()
         centered.addStretch(1)
-        centered.addLayout(grid)
+        centered.addWidget(self.actions)
         centered.addStretch(1)
         outer.addLayout(centered)
-
-        self.keypad = Keypad(lambda k: vm.send_dtmf(k), self)
-        self.keypad.setVisible(False)
-        outer.addWidget(self.keypad, 0, Qt.AlignmentFlag.AlignHCenter)
 
         self.dtmf_sent = QLabel(self)
         self.dtmf_sent.setObjectName("subtitle")
         self.dtmf_sent.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         end = QHBoxLayout()
+        end.setSpacing(24)  # between answer and hang-up only while both show: hang-up alone is centred
         self.hangup = round_button("hangup", "#e03131", self, 64)
         self.hangup.clicked.connect(lambda: vm.hangup())
         self.answer = round_button("call", "#2b8a3e", self, 64)
         self.answer.clicked.connect(self._on_answer)
         end.addStretch(1)
         end.addWidget(self.answer)
-        end.addSpacing(24)
         end.addWidget(self.hangup)
         end.addStretch(1)
         outer.addLayout(end)
@@ -197,6 +219,9 @@ class CallView(QWidget):
         self.retranslate()
 
     # ------------------------------------------------------------------ actions
+
+    def _show_keypad(self, on: bool) -> None:
+        self.actions.setCurrentIndex(1 if on else 0)
 
     def _on_answer(self) -> None:
         c = self.vm.active_call()
@@ -238,7 +263,7 @@ class CallView(QWidget):
         )
         extra = self.tr(" (on hold)") if c.held_local else ""
         conf = self.tr(" · conference") if c.in_conference else ""
-        return f"{c.title} · {timer}{extra}{conf}"
+        return f"{party_title(c.name, c.number)} · {timer}{extra}{conf}"
 
     def refresh(self) -> None:
         calls = self.vm.calls()
@@ -256,9 +281,15 @@ class CallView(QWidget):
         self.call_list.setVisible(several)
         self.calls_title.setVisible(several)
         if active is None:
+            self._shown_call = None
             return
-        self.name.setText(active.title)
-        self.number.setText(format_vn_number(active.number) if active.name else "")
+        if active.call_id != self._shown_call:
+            self._shown_call = active.call_id
+            self.keypad_button.setChecked(False)  # a new call starts with its buttons, not last call's keypad
+        title = party_title(active.name, active.number)
+        self.name.setText(title)
+        grouped = format_vn_number(active.number)
+        self.number.setText(grouped if title != grouped else "")
         if active.is_connected:
             state = duration_text(self.vm.elapsed(active.call_id))
             if active.held_local:
@@ -274,16 +305,26 @@ class CallView(QWidget):
         elif active.transfer_status == "failed":
             state += " · " + self.tr("transfer failed")
         self.state.setText(state)
-        self.quality.setText(quality_html(active.mos))
-        self.quality.setToolTip(quality_details(active.stats))
+        held = active.held_local or active.held_remote
+        # On hold no audio flows: the last figures say nothing about the line.
+        self.quality.setText("" if held else quality_html(active.mos))
+        self.quality.setToolTip("" if held else quality_details(active.stats))
+        stats = active.stats if active.is_connected else None
+        lock, why = security_text(stats)
+        # A lock icon (emoji fonts are missing on many Linux desktops) and the words beside it.
+        secure = stats is not None and stats.srtp_active
+        img = resources_dir() / "icons" / ("lock.svg" if secure else "lock-open.svg")
+        shown = f'<img src="{img}" width="14" height="14">&nbsp;{html.escape(lock)}'
+        self.security.setText(shown if lock else "")
+        self.security.setToolTip(why)
         self.recording.setVisible(active.recording)
         consult = active if active.consult_for else None
         if consult is not None:
             original = self.vm.call(consult.consult_for or "")
             self.banner_text.setText(
                 self.tr("Talking to %1 before transferring %2.")
-                .replace("%1", consult.title)
-                .replace("%2", original.title if original else "")
+                .replace("%1", party_title(consult.name, consult.number))
+                .replace("%2", party_title(original.name, original.number) if original else "")
             )
         self.banner.setVisible(consult is not None)
         ringing = active.is_ringing_in
@@ -301,6 +342,7 @@ class CallView(QWidget):
         self.mute.setText(self.tr("Mute"))
         self.hold.setText(self.tr("Hold"))
         self.keypad_button.setText(self.tr("Keypad"))
+        self.hide_keypad.setText(self.tr("Hide keypad"))
         self.transfer.setText(self.tr("Transfer"))
         self.add.setText(self.tr("Add call"))
         self.merge.setText(self.tr("Conference"))

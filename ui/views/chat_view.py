@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -43,10 +42,12 @@ class ChatView(QWidget):
         top.addWidget(self.title, 1)
         top.addWidget(self.new_chat)
         lay.addLayout(top)
-        split = QSplitter(self)
-        self.list = QListWidget(split)
+        split = QHBoxLayout()
+        self.list = QListWidget(self)
+        # A fixed width: opening a conversation must not move the divider.
+        self.list.setFixedWidth(240)
         self.list.itemClicked.connect(lambda it: vm.open(it.data(Qt.ItemDataRole.UserRole)))
-        right = QWidget(split)
+        right = QWidget(self)
         r = QVBoxLayout(right)
         r.setContentsMargins(8, 0, 0, 0)
         self.peer = QLabel(right)
@@ -68,8 +69,9 @@ class ChatView(QWidget):
         send.addWidget(self.input, 1)
         send.addWidget(self.send)
         r.addLayout(send)
-        split.setSizes([220, 480])
-        lay.addWidget(split, 1)
+        split.addWidget(self.list)
+        split.addWidget(right, 1)
+        lay.addLayout(split, 1)
         vm.changed.connect(self.refresh)
         self.retranslate()
 
@@ -94,7 +96,8 @@ class ChatView(QWidget):
         self.list.clear()
         for c in self.vm.conversations():
             badge = f"  ({c.unread})" if c.unread else ""
-            it = QListWidgetItem(f"{c.name}{badge}\n{c.last_text[:40]}")
+            preview = c.last_text[:40] or self.tr("New conversation")
+            it = QListWidgetItem(f"{c.name}{badge}\n{preview}")
             it.setData(Qt.ItemDataRole.UserRole, c.peer)
             if c.unread:
                 f = it.font()
@@ -116,7 +119,12 @@ class ChatView(QWidget):
         self.send.setEnabled(has)
         for m in self.vm.messages():
             when = dt.datetime.fromtimestamp(m.date).strftime("%H:%M")
-            status = {"sending": self.tr("sending…"), "failed": self.tr("not delivered")}.get(m.status, "")
+            status = {
+                "sending": self.tr("sending…"),
+                "sent": "✓ " + self.tr("sent"),
+                "delivered": "✓✓ " + self.tr("delivered"),
+                "failed": "⚠ " + self.tr("not delivered"),
+            }.get(m.status, "") if m.direction == "outgoing" else ""
             # digit groups of a phone number (0912 345 678) stay on one line
             text = _DIGIT_GAP.sub("\u00a0", html.escape(m.text)).replace("\n", "<br>")
             bubble = QLabel(text + f"<br><small>{when} {status}</small>")

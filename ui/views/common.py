@@ -44,7 +44,8 @@ def icon(name: str, color: str | None = None) -> QIcon:
     )
 
 
-def dot_pixmap(color: str, size: int = 12) -> QPixmap:
+def dot_pixmap(color: str, size: int = 12, *, bar: bool = False) -> QPixmap:
+    """A presence dot; ``bar`` draws the white bar of "do not disturb"."""
     pm = QPixmap(size, size)
     pm.fill(Qt.GlobalColor.transparent)
     p = QPainter(pm)
@@ -52,6 +53,9 @@ def dot_pixmap(color: str, size: int = 12) -> QPixmap:
     p.setBrush(QColor(color))
     p.setPen(Qt.PenStyle.NoPen)
     p.drawEllipse(1, 1, size - 2, size - 2)
+    if bar:
+        p.setBrush(QColor("#ffffff"))
+        p.drawRect(3, size // 2 - 1, size - 6, 2)
     p.end()
     return pm
 
@@ -115,8 +119,7 @@ QMainWindow, #page { background: #f7f8fa; }
 #bubbleIn { background: #ffffff; border: 1px solid #e4e7eb; border-radius: 10px; padding: 6px 10px; }
 #bubbleOut { background: #d0ebff; border-radius: 10px; padding: 6px 10px; }
 QListWidget::item { padding: 4px 6px; }
-#dndToggle { border: 1px solid #cbd2d9; border-radius: 6px; padding: 4px 10px; background: #ffffff; }
-#dndToggle:checked { background: #c92a2a; border-color: #c92a2a; color: #ffffff; }
+QDialogButtonBox QPushButton { icon-size: 0px; }
 #dndBanner { background: #ffe3e3; color: #a61e1e; border-bottom: 1px solid #ffc9c9; padding: 6px 16px; }
 """
 
@@ -124,4 +127,4 @@ QListWidget::item { padding: 4px 6px; }
 def presence_icon(presence: str) -> QIcon:
     from ui.views.texts import STATUS_COLORS
 
-    return QIcon(dot_pixmap(STATUS_COLORS.get(presence, STATUS_COLORS[""])))
+    return QIcon(dot_pixmap(STATUS_COLORS.get(presence, STATUS_COLORS[""]), bar=presence == "dnd"))

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.phone_numbers import format_vn_number
+from softphone.phone_numbers import format_vn_number
 from ui.viewmodels.contacts import ContactRow, ContactsViewModel
 from ui.views.common import presence_icon, titled_page
 from ui.views.texts import status_text

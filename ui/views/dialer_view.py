@@ -13,11 +13,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QToolButton,
     QWidget,
 )
 
-from ui.phone_numbers import format_vn_number
+from softphone.phone_numbers import format_vn_number
 from ui.viewmodels.dialer import ADAPTIVE, DialerViewModel
 from ui.views.common import icon, round_button, titled_page
 from ui.views.texts import error_text
@@ -49,6 +50,9 @@ class Keypad(QWidget):
         super().__init__(parent)
         grid = QGridLayout(self)
         grid.setSpacing(8)
+        grid.setContentsMargins(0, 0, 0, 0)
+        # Keys keep their size: squeezed by a busy page they would overlap and clip the "* 0 #" row.
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         for i, k in enumerate(KEYS):
             b = QPushButton(k, self)
             b.setObjectName("key")
@@ -119,6 +123,11 @@ class DialerView(QWidget):
         hot.addWidget(self.hotline)
         hot.addStretch(1)
         outer.addLayout(hot)
+        for w in (self.hotline, self.hotline_label):
+            # Hidden for internal calls, but keeping its room: the call button must not jump.
+            policy = w.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            w.setSizePolicy(policy)
 
         buttons = QHBoxLayout()
         self.test_call = QPushButton(self)
@@ -168,8 +177,12 @@ class DialerView(QWidget):
             self.number.setText(self.vm.number)
         formatted = self.vm.display_number
         self.formatted.setText(formatted if formatted != self.vm.number else "")
+        self.mode_out.blockSignals(True)
+        self.mode_internal.blockSignals(True)
         self.mode_out.setChecked(not self.vm.internal)
         self.mode_internal.setChecked(self.vm.internal)
+        self.mode_out.blockSignals(False)
+        self.mode_internal.blockSignals(False)
         choices = self.vm.account_choices()
         self.account.blockSignals(True)
         self.account.clear()

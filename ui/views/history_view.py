@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -16,10 +14,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.phone_numbers import format_vn_number
-from ui.viewmodels.history import FILTERS, CallEntry, HistoryViewModel
+from softphone.history import CallLogEntry
+from softphone.phone_numbers import format_vn_number
+from ui.viewmodels.history import FILTERS, HistoryViewModel
 from ui.views.common import titled_page
-from ui.views.texts import disposition_text, duration_text
+from ui.views.texts import disposition_text, duration_text, feature_label, when_text
 
 
 class HistoryView(QWidget):
@@ -67,7 +66,7 @@ class HistoryView(QWidget):
         vm.changed.connect(self.refresh)
         self.retranslate()
 
-    def _entry(self, item: QTreeWidgetItem | None) -> CallEntry | None:
+    def _entry(self, item: QTreeWidgetItem | None) -> CallLogEntry | None:
         return item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
 
     def _call_back(self, item: QTreeWidgetItem | None) -> None:
@@ -92,16 +91,15 @@ class HistoryView(QWidget):
         entries = self.vm.entries()
         for e in entries:
             arrow = "↙" if e.direction == "incoming" else "↗"
-            when = dt.datetime.fromtimestamp(e.start).strftime("%d/%m/%Y %H:%M")
-            who = e.remote_name or format_vn_number(e.number)
+            when = when_text(e.start)
+            # Name column: a person or what a feature code does; the number always in its own column.
+            who = e.remote_name or feature_label(e.number)
             detail = disposition_text(e.disposition)
             if e.duration:
                 detail += f" · {duration_text(e.duration)}"
             if e.recording_path:
                 detail += " · " + self.tr("recorded")
-            it = QTreeWidgetItem(
-                [arrow, who, format_vn_number(e.number) if e.remote_name else "", when, detail]
-            )
+            it = QTreeWidgetItem([arrow, who, format_vn_number(e.number), when, detail])
             it.setData(0, Qt.ItemDataRole.UserRole, e)
             if e.disposition == "missed":
                 for col in range(5):

@@ -6,9 +6,10 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ui.phone_numbers import format_vn_number
+from softphone.phone_numbers import format_vn_number
 from ui.viewmodels.calls import CallsViewModel
 from ui.views.common import STYLE_SHEET, round_button
+from ui.views.texts import party_title
 
 
 class IncomingCallWindow(QWidget):
@@ -89,8 +90,10 @@ class IncomingCallWindow(QWidget):
             if self.isVisible() and self.call_id:
                 self._gone(self.call_id)
             return
-        self.name.setText(c.title)
-        self.number.setText(format_vn_number(c.number) if c.name else "")
+        title = party_title(c.name, c.number)
+        grouped = format_vn_number(c.number)
+        self.name.setText(title)
+        self.number.setText(grouped if title != grouped else "")
         if c.auto_answer_in is not None:
             self.countdown.setText(self.tr("Answering automatically in %n s", "", c.auto_answer_in))
         else:

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QPushButton,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -94,17 +93,10 @@ class MainWindow(QMainWindow):
         for s in STATUSES:
             self.status.addItem(presence_icon(s), "", s)
         self.status.activated.connect(lambda i: app.status.set_status(self.status.itemData(i)))
-        self.dnd = QPushButton(top)
-        self.dnd.setObjectName("dndToggle")
-        self.dnd.setCheckable(True)
-        self.dnd.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)  # never squeezed
-        self.dnd.setIcon(icon("app-dnd"))
-        self.dnd.clicked.connect(lambda _checked: app.status.toggle_dnd())
+        self.status.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)  # never squeezed
         t.addWidget(self.registration, 1)
         t.addWidget(self.status_label)
         t.addWidget(self.status)
-        t.addSpacing(8)
-        t.addWidget(self.dnd)
         v.addWidget(top)
         self.dnd_banner = QLabel(right)
         self.dnd_banner.setObjectName("dndBanner")
@@ -123,9 +115,11 @@ class MainWindow(QMainWindow):
         self.settings = SettingsView(
             app.accounts,
             app.settings,
+            app.session,
             on_sign_in=self._sign_in,
             on_provision_mobile=self._provision_mobile,
             on_reset=app.reset,
+            diagnostics=app.diagnostics,
         )
         for w in (self.phone, self.history, self.contacts, self.chat, self.settings):
             self.pages.addWidget(w)
@@ -134,9 +128,13 @@ class MainWindow(QMainWindow):
         root.addWidget(main)
         self.main = main
 
-        QShortcut(QKeySequence("Ctrl+Shift+A"), self, self._answer)
-        QShortcut(QKeySequence("Ctrl+Shift+H"), self, lambda: app.calls.hangup())
+        self._answer_key = QShortcut(self)
+        self._answer_key.activated.connect(self.answer_ringing)
+        self._hangup_key = QShortcut(self)
+        self._hangup_key.activated.connect(lambda: app.calls.hangup())
         QShortcut(QKeySequence("Ctrl+Shift+D"), self, app.status.toggle_dnd)
+        app.settings.hotkeysChanged.connect(self._sync_hotkeys)
+        self._sync_hotkeys()
 
         app.session.changed.connect(self._sync_root)
         app.accounts.changed.connect(self._sync_registration)
@@ -174,7 +172,12 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
-    def _answer(self) -> None:
+    def _sync_hotkeys(self) -> None:
+        prefs = self.app.settings.prefs
+        self._answer_key.setKey(QKeySequence(prefs.answer_key))
+        self._hangup_key.setKey(QKeySequence(prefs.hangup_key))
+
+    def answer_ringing(self) -> None:
         ringing = self.app.calls.ringing_call()
         if ringing is not None:
             self.app.calls.answer(ringing.call_id)
@@ -235,7 +238,7 @@ class MainWindow(QMainWindow):
     def _sync_status(self) -> None:
         self.status.setCurrentIndex(max(0, self.status.findData(self.app.status.status)))
         dnd = self.app.status.dnd
-        self.dnd.setChecked(dnd)
+        self.status.setToolTip(self.tr("Do not disturb rejects incoming calls (Ctrl+Shift+D)"))
         self.dnd_banner.setVisible(dnd)
         title = self.tr("Softphone")
         if dnd:
@@ -265,8 +268,6 @@ class MainWindow(QMainWindow):
 
     def retranslate(self) -> None:
         self.status_label.setText(self.tr("My status:"))
-        self.dnd.setText(" " + status_text("dnd"))  # QPushButton leaves almost no gap after the icon
-        self.dnd.setToolTip(self.tr("Reject incoming calls (Ctrl+Shift+D)"))
         self.dnd_banner.setText(self.tr("Do not disturb is on: incoming calls are rejected."))
         for i, s in enumerate(STATUSES):
             self.status.setItemText(i, status_text(s))

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from ui.tasks import TaskRunner
+from softphone.tasks import TaskRunner
 from ui.viewmodels.session import SessionViewModel
 from ui.views.texts import error_text
 

@@ -39,6 +39,16 @@ def _link(parent: QWidget) -> QPushButton:
     return b
 
 
+def _actions(primary: QPushButton, secondary: QPushButton | None = None) -> QVBoxLayout:
+    """A form's buttons: the main one across the form, a secondary link centred under it."""
+    col = QVBoxLayout()
+    col.setContentsMargins(0, 8, 0, 0)
+    col.addWidget(primary)
+    if secondary is not None:
+        col.addWidget(secondary, 0, Qt.AlignmentFlag.AlignHCenter)
+    return col
+
+
 class OnboardingView(QWidget):
     def __init__(
         self,
@@ -125,9 +135,10 @@ class OnboardingView(QWidget):
         self.back_login = _link(lw)
         self.back_login.clicked.connect(lambda: vm.go("welcome"))
         self.lbl_login, self.lbl_password = QLabel(lw), QLabel(lw)
+        self.login.setPlaceholderText("0912 345 678 / ten@congty.vn")
         lf.addRow(self.lbl_login, self.login)
         lf.addRow(self.lbl_password, self.password)
-        lf.addRow(self.back_login, self.do_login)
+        lf.addRow(_actions(self.do_login, self.back_login))
         self.pages["login"] = lw
 
         # register: phone
@@ -141,7 +152,7 @@ class OnboardingView(QWidget):
         self.back_phone.clicked.connect(lambda: vm.go("welcome"))
         self.lbl_phone = QLabel(pw)
         pf.addRow(self.lbl_phone, self.phone)
-        pf.addRow(self.back_phone, self.send_code)
+        pf.addRow(_actions(self.send_code, self.back_phone))
         self.pages["register_phone"] = pw
 
         # register: code
@@ -156,7 +167,7 @@ class OnboardingView(QWidget):
         self.resend.clicked.connect(lambda: vm.request_code(self.phone.text()))
         self.lbl_code = QLabel(cw)
         cf.addRow(self.lbl_code, self.code)
-        cf.addRow(self.resend, self.verify)
+        cf.addRow(_actions(self.verify, self.resend))
         self.pages["register_code"] = cw
 
         # register: details
@@ -180,7 +191,7 @@ class OnboardingView(QWidget):
         df.addRow(self.lbl_company, self.company)
         df.addRow(self.lbl_email, self.email)
         df.addRow(self.lbl_new_password, self.new_password)
-        df.addRow("", self.create)
+        df.addRow(_actions(self.create))
         self.pages["register_details"] = dw
 
         # accounts

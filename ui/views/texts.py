@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
+import datetime as dt
+
+from PySide6.QtCore import QCoreApplication, QDateTime, QLocale
 
 from softphone.events import CallStats
+from softphone.phone_numbers import format_vn_number
 
 
 def status_text(status: str) -> str:
@@ -18,12 +21,13 @@ def status_text(status: str) -> str:
     }.get(status, QCoreApplication.translate("Texts", "Unknown"))
 
 
+# Busy and DND differ in colour and in shape (DND's dot carries a white bar, as in most chat apps).
 STATUS_COLORS = {
     "available": "#2e9e5b",
-    "away": "#e0a106",
-    "busy": "#d9480f",
+    "away": "#f2b705",
+    "busy": "#e8590c",
     "dnd": "#c92a2a",
-    "on_the_phone": "#d9480f",
+    "on_the_phone": "#e8590c",
     "offline": "#9aa0a6",
     "": "#c7ccd1",
 }
@@ -35,7 +39,7 @@ def registration_text(state: str, code: int = 0, reason: str = "") -> str:
         "registered": QCoreApplication.translate("Texts", "Registered"),
         "unregistered": QCoreApplication.translate("Texts", "Not registered"),
         "failed": QCoreApplication.translate("Texts", "Registration failed"),
-        "disabled": QCoreApplication.translate("Texts", "Deactivated"),
+        "disabled": QCoreApplication.translate("Texts", "Disabled on this computer"),
     }.get(state, state)
     if state == "failed":
         unreachable = QCoreApplication.translate("Texts", "server not reachable")
@@ -154,14 +158,63 @@ def quality_text(mos: float | None) -> str:
     }[quality_level(mos)]
 
 
+def security_text(stats: CallStats | None) -> tuple[str, str]:
+    """(short label, tooltip) of a call's encryption: media (SRTP and its cipher) and signalling (TLS)."""
+    if stats is None:
+        return "", ""
+    tls = stats.signalling == "tls"
+    signalling = (
+        QCoreApplication.translate("Texts", "Signalling: TLS (encrypted)")
+        if tls
+        else QCoreApplication.translate("Texts", "Signalling: %1 (not encrypted)").replace(
+            "%1", stats.signalling.upper()
+        )
+    )
+    if stats.srtp_active:
+        label = QCoreApplication.translate("Texts", "Encrypted")
+        suite = stats.srtp_suite or "SRTP"
+        media = QCoreApplication.translate("Texts", "Voice: SRTP, %1").replace("%1", suite)
+    else:
+        label = QCoreApplication.translate("Texts", "Not encrypted")
+        media = QCoreApplication.translate("Texts", "Voice: plain RTP (not encrypted)")
+    return label, f"{media}\n{signalling}"
+
+
+def feature_label(number: str) -> str:
+    """What a feature code does (``*43`` -> "Echo test"); "" for anything else."""
+    n = number.strip()
+    if n == "*43":
+        return QCoreApplication.translate("Texts", "Echo test")
+    if len(n) == 4 and n.startswith("*8") and n[1:].isdigit():
+        return QCoreApplication.translate("Texts", "Conference room %1").replace("%1", n[1:])
+    return ""
+
+
+def party_title(name: str, number: str) -> str:
+    """How to call the other party on screen: their name, a feature's purpose, or the number grouped."""
+    return name or feature_label(number) or format_vn_number(number)
+
+
+def when_text(timestamp: float, now: float | None = None) -> str:
+    """A call's time: "14:05" today, "Yesterday 14:05", then an unambiguous date in the app's language
+    (Vietnamese 04/12/2026 is day/month, as Vietnamese write it; English spells the month: 4 Dec 2026)."""
+    when = dt.datetime.fromtimestamp(timestamp)
+    today = dt.datetime.fromtimestamp(now).date() if now is not None else dt.date.today()
+    clock = when.strftime("%H:%M")
+    if when.date() == today:
+        return clock
+    if when.date() == today - dt.timedelta(days=1):
+        return QCoreApplication.translate("Texts", "Yesterday %1").replace("%1", clock)
+    locale = QLocale()
+    fmt = "dd/MM/yyyy HH:mm" if locale.language() == QLocale.Language.Vietnamese else "d MMM yyyy HH:mm"
+    return locale.toString(QDateTime.fromSecsSinceEpoch(int(timestamp)), fmt)
+
+
 def quality_details(stats: CallStats | None) -> str:
     """The figures behind the quality indicator (tooltip for whoever debugs a bad line)."""
     if stats is None:
         return ""
-    if stats.srtp_active:
-        srtp = QCoreApplication.translate("Texts", "Encrypted (SRTP)")
-    else:
-        srtp = QCoreApplication.translate("Texts", "Not encrypted")
+    srtp = security_text(stats)[1]
     lines = (
         (QCoreApplication.translate("Texts", "Codec"), f"{stats.codec} {stats.clock_rate // 1000} kHz"),
         (QCoreApplication.translate("Texts", "Packet loss"), f"{stats.rx_loss_pct:.1f} %"),

@@ -16,7 +16,7 @@ def test_run_demo_serves_http_and_prints_credentials(demo_server) -> None:
     assert "password admin1234" in text
     for ext in ("101", "102", "103"):
         assert f"SIP user {ext}@demo.local  SIP password demo{ext}" in text
-        assert f"login 84901000{ext}" in text and f"password agent{ext}" in text
+        assert f"login 0901000{ext}" in text and f"password agent{ext}" in text
     assert "02873001234 (viettel)" in text and "02873005678 (mobifone)" in text
     assert "dial *43" in text
     base = f"{demo_server.base_url}/api/v1"

@@ -2,24 +2,137 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="vi_VN">
 <context>
+    <name>AccountSettingsDialog</name>
+    <message>
+        <location filename="../../views/settings_view.py" line="106"/>
+        <source>Account settings — %1</source>
+        <translation>Cài đặt tài khoản — %1</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="114"/>
+        <source>unchanged</source>
+        <translation>giữ nguyên</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="116"/>
+        <source>Domain</source>
+        <translation>Tên miền</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="117"/>
+        <source>Proxy</source>
+        <translation>Proxy</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="118"/>
+        <source>Password</source>
+        <translation>Mật khẩu</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="122"/>
+        <source>Your company provisions this account: server and password come from it.</source>
+        <translation>Tài khoản do công ty bạn cấp: máy chủ và mật khẩu lấy từ công ty.</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="131"/>
+        <source>Transport</source>
+        <translation>Giao thức truyền</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="134"/>
+        <source>Off</source>
+        <translation>Tắt</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="135"/>
+        <source>When the other side can</source>
+        <translation>Khi bên kia hỗ trợ</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="136"/>
+        <source>Always</source>
+        <translation>Luôn luôn</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="141"/>
+        <source>Encrypt voice (SRTP)</source>
+        <translation>Mã hóa thoại (SRTP)</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="154"/>
+        <source>Up</source>
+        <translation>Lên</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="154"/>
+        <source>Down</source>
+        <translation>Xuống</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="164"/>
+        <source>Codecs (in order)</source>
+        <translation>Codec (theo thứ tự)</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="169"/>
+        <source>DTMF</source>
+        <translation>DTMF</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="171"/>
+        <source>Built-in ringtone</source>
+        <translation>Nhạc chuông mặc định</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="175"/>
+        <source>Choose…</source>
+        <translation>Chọn…</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="180"/>
+        <source>Test</source>
+        <translation>Thử</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="187"/>
+        <source>Ringtone</source>
+        <translation>Nhạc chuông</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="191"/>
+        <source>Ringtone volume</source>
+        <translation>Âm lượng chuông</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="209"/>
+        <source>Choose a ringtone</source>
+        <translation>Chọn nhạc chuông</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="209"/>
+        <source>Sound (*.wav)</source>
+        <translation>Âm thanh (*.wav)</translation>
+    </message>
+</context>
+<context>
     <name>AddContactDialog</name>
     <message>
-        <location filename="../../views/contacts_view.py" line="32"/>
+        <location filename="../../views/contacts_view.py" line="31"/>
         <source>New contact</source>
         <translation>Liên hệ mới</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="37"/>
+        <location filename="../../views/contacts_view.py" line="36"/>
         <source>Name</source>
         <translation>Tên</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="38"/>
+        <location filename="../../views/contacts_view.py" line="37"/>
         <source>Number</source>
         <translation>Số</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="39"/>
+        <location filename="../../views/contacts_view.py" line="38"/>
         <source>Company</source>
         <translation>Công ty</translation>
     </message>
@@ -27,37 +140,37 @@
 <context>
     <name>AddExtensionDialog</name>
     <message>
-        <location filename="../../views/settings_view.py" line="55"/>
+        <location filename="../../views/settings_view.py" line="70"/>
         <source>Add SIP extension</source>
         <translation>Thêm máy nhánh SIP</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="62"/>
+        <location filename="../../views/settings_view.py" line="77"/>
         <source>optional, e.g. sip.example.com:5060</source>
         <translation>không bắt buộc, ví dụ sip.example.com:5060</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="66"/>
+        <location filename="../../views/settings_view.py" line="81"/>
         <source>Extension</source>
         <translation>Máy nhánh</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="67"/>
+        <location filename="../../views/settings_view.py" line="82"/>
         <source>Password</source>
         <translation>Mật khẩu</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="68"/>
+        <location filename="../../views/settings_view.py" line="83"/>
         <source>Domain</source>
         <translation>Tên miền</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="69"/>
+        <location filename="../../views/settings_view.py" line="84"/>
         <source>Proxy</source>
         <translation>Proxy</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="70"/>
+        <location filename="../../views/settings_view.py" line="85"/>
         <source>Transport</source>
         <translation>Giao thức truyền</translation>
     </message>
@@ -65,134 +178,139 @@
 <context>
     <name>CallView</name>
     <message>
-        <location filename="../../views/call_view.py" line="209"/>
+        <location filename="../../views/call_view.py" line="233"/>
         <source>Transfer call</source>
         <translation>Chuyển cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="210"/>
+        <location filename="../../views/call_view.py" line="234"/>
         <source>Transfer now</source>
         <translation>Chuyển ngay</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="210"/>
+        <location filename="../../views/call_view.py" line="234"/>
         <source>Talk first</source>
         <translation>Trao đổi trước</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="220"/>
+        <location filename="../../views/call_view.py" line="244"/>
         <source>Add a call</source>
         <translation>Thêm cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="220"/>
+        <location filename="../../views/call_view.py" line="244"/>
         <source>Call</source>
         <translation>Gọi</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="239"/>
+        <location filename="../../views/call_view.py" line="263"/>
         <source> (on hold)</source>
         <translation> (đang giữ máy)</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="240"/>
+        <location filename="../../views/call_view.py" line="264"/>
         <source> · conference</source>
         <translation> · hội nghị</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="265"/>
+        <location filename="../../views/call_view.py" line="295"/>
         <source> · on hold</source>
         <translation> · đang giữ máy</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="267"/>
+        <location filename="../../views/call_view.py" line="297"/>
         <source> · held by the other side</source>
         <translation> · bên kia đang giữ máy</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../views/call_view.py" line="271"/>
+        <location filename="../../views/call_view.py" line="301"/>
         <source>auto-answer in %n s</source>
         <translation>
             <numerusform>tự trả lời sau %n giây</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="273"/>
+        <location filename="../../views/call_view.py" line="303"/>
         <source>transferring…</source>
         <translation>đang chuyển…</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="275"/>
+        <location filename="../../views/call_view.py" line="305"/>
         <source>transfer failed</source>
         <translation>chuyển không thành công</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="284"/>
+        <location filename="../../views/call_view.py" line="319"/>
         <source>Talking to %1 before transferring %2.</source>
         <translation>Đang trao đổi với %1 trước khi chuyển %2.</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="300"/>
+        <location filename="../../views/call_view.py" line="335"/>
         <source>Calls</source>
         <translation>Cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="301"/>
+        <location filename="../../views/call_view.py" line="336"/>
         <source>Mute</source>
         <translation>Tắt tiếng</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="302"/>
+        <location filename="../../views/call_view.py" line="337"/>
         <source>Hold</source>
         <translation>Giữ máy</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="303"/>
+        <location filename="../../views/call_view.py" line="338"/>
         <source>Keypad</source>
         <translation>Bàn phím</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="304"/>
+        <location filename="../../views/call_view.py" line="339"/>
+        <source>Hide keypad</source>
+        <translation>Ẩn bàn phím</translation>
+    </message>
+    <message>
+        <location filename="../../views/call_view.py" line="340"/>
         <source>Transfer</source>
         <translation>Chuyển</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="305"/>
+        <location filename="../../views/call_view.py" line="341"/>
         <source>Add call</source>
         <translation>Thêm cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="306"/>
+        <location filename="../../views/call_view.py" line="342"/>
         <source>Conference</source>
         <translation>Hội nghị</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="307"/>
+        <location filename="../../views/call_view.py" line="343"/>
         <source>Record</source>
         <translation>Ghi âm</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="308"/>
+        <location filename="../../views/call_view.py" line="344"/>
         <source>● REC</source>
         <translation>● ĐANG GHI</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="309"/>
+        <location filename="../../views/call_view.py" line="345"/>
         <source>Complete transfer</source>
         <translation>Hoàn tất chuyển</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="310"/>
+        <location filename="../../views/call_view.py" line="346"/>
         <source>Cancel</source>
         <translation>Hủy</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="311"/>
+        <location filename="../../views/call_view.py" line="347"/>
         <source>Hang up (Ctrl+Shift+H)</source>
         <translation>Gác máy (Ctrl+Shift+H)</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="312"/>
+        <location filename="../../views/call_view.py" line="348"/>
         <source>Answer (Ctrl+Shift+A)</source>
         <translation>Trả lời (Ctrl+Shift+A)</translation>
     </message>
@@ -200,39 +318,50 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../../views/chat_view.py" line="81"/>
-        <location filename="../../views/chat_view.py" line="146"/>
+        <location filename="../../views/chat_view.py" line="83"/>
+        <location filename="../../views/chat_view.py" line="99"/>
+        <location filename="../../views/chat_view.py" line="159"/>
         <source>New conversation</source>
         <translation>Cuộc trò chuyện mới</translation>
     </message>
     <message>
-        <location filename="../../views/chat_view.py" line="81"/>
-        <location filename="../../views/chat_view.py" line="145"/>
+        <location filename="../../views/chat_view.py" line="83"/>
+        <location filename="../../views/chat_view.py" line="158"/>
         <source>Chat</source>
         <translation>Tin nhắn</translation>
     </message>
     <message>
-        <location filename="../../views/chat_view.py" line="113"/>
+        <location filename="../../views/chat_view.py" line="116"/>
         <source>Pick a conversation or start a new one.</source>
         <translation>Chọn một cuộc trò chuyện hoặc bắt đầu cuộc mới.</translation>
     </message>
     <message>
-        <location filename="../../views/chat_view.py" line="119"/>
+        <location filename="../../views/chat_view.py" line="123"/>
         <source>sending…</source>
         <translation>đang gửi…</translation>
     </message>
     <message>
-        <location filename="../../views/chat_view.py" line="119"/>
+        <location filename="../../views/chat_view.py" line="124"/>
+        <source>sent</source>
+        <translation>đã gửi</translation>
+    </message>
+    <message>
+        <location filename="../../views/chat_view.py" line="125"/>
+        <source>delivered</source>
+        <translation>đã nhận</translation>
+    </message>
+    <message>
+        <location filename="../../views/chat_view.py" line="126"/>
         <source>not delivered</source>
         <translation>chưa gửi được</translation>
     </message>
     <message>
-        <location filename="../../views/chat_view.py" line="147"/>
+        <location filename="../../views/chat_view.py" line="160"/>
         <source>Type a message</source>
         <translation>Nhập tin nhắn</translation>
     </message>
     <message>
-        <location filename="../../views/chat_view.py" line="148"/>
+        <location filename="../../views/chat_view.py" line="161"/>
         <source>Send</source>
         <translation>Gửi</translation>
     </message>
@@ -240,84 +369,84 @@
 <context>
     <name>ContactsView</name>
     <message numerus="yes">
-        <location filename="../../views/contacts_view.py" line="91"/>
+        <location filename="../../views/contacts_view.py" line="85"/>
         <source>%n contact(s) imported.</source>
         <translation>
             <numerusform>Đã nhập %n liên hệ.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="92"/>
+        <location filename="../../views/contacts_view.py" line="86"/>
         <source>Import failed: %1</source>
         <translation>Nhập không thành công: %1</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="120"/>
+        <location filename="../../views/contacts_view.py" line="114"/>
         <source>Import contacts</source>
         <translation>Nhập danh bạ</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="120"/>
+        <location filename="../../views/contacts_view.py" line="114"/>
         <source>Contacts (*.csv *.xlsx)</source>
         <translation>Danh bạ (*.csv *.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="135"/>
+        <location filename="../../views/contacts_view.py" line="129"/>
         <source>Colleagues</source>
         <translation>Đồng nghiệp</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="136"/>
+        <location filename="../../views/contacts_view.py" line="130"/>
         <source>My contacts</source>
         <translation>Liên hệ của tôi</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="156"/>
+        <location filename="../../views/contacts_view.py" line="150"/>
         <source>Contacts</source>
         <translation>Danh bạ</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="157"/>
+        <location filename="../../views/contacts_view.py" line="151"/>
         <source>Search name or number</source>
         <translation>Tìm theo tên hoặc số</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="158"/>
+        <location filename="../../views/contacts_view.py" line="152"/>
         <source>New contact</source>
         <translation>Liên hệ mới</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="159"/>
+        <location filename="../../views/contacts_view.py" line="153"/>
         <source>Import CSV / Excel…</source>
         <translation>Nhập CSV / Excel…</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="160"/>
+        <location filename="../../views/contacts_view.py" line="154"/>
         <source>Name</source>
         <translation>Tên</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="160"/>
+        <location filename="../../views/contacts_view.py" line="154"/>
         <source>Number</source>
         <translation>Số</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="160"/>
+        <location filename="../../views/contacts_view.py" line="154"/>
         <source>Status</source>
         <translation>Trạng thái</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="161"/>
+        <location filename="../../views/contacts_view.py" line="155"/>
         <source>Chat</source>
         <translation>Tin nhắn</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="162"/>
+        <location filename="../../views/contacts_view.py" line="156"/>
         <source>Delete</source>
         <translation>Xóa</translation>
     </message>
     <message>
-        <location filename="../../views/contacts_view.py" line="163"/>
+        <location filename="../../views/contacts_view.py" line="157"/>
         <source>Call</source>
         <translation>Gọi</translation>
     </message>
@@ -325,52 +454,52 @@
 <context>
     <name>DialerView</name>
     <message>
-        <location filename="../../views/dialer_view.py" line="195"/>
+        <location filename="../../views/dialer_view.py" line="200"/>
         <source>Adaptive number (matches the callee&apos;s carrier)</source>
         <translation>Số thích ứng (theo nhà mạng người nghe)</translation>
     </message>
     <message>
-        <location filename="../../views/dialer_view.py" line="213"/>
+        <location filename="../../views/dialer_view.py" line="218"/>
         <source>Dial</source>
         <translation>Quay số</translation>
     </message>
     <message>
-        <location filename="../../views/dialer_view.py" line="214"/>
+        <location filename="../../views/dialer_view.py" line="219"/>
         <source>Number or extension</source>
         <translation>Số điện thoại hoặc máy nhánh</translation>
     </message>
     <message>
-        <location filename="../../views/dialer_view.py" line="215"/>
+        <location filename="../../views/dialer_view.py" line="220"/>
         <source>Delete last digit</source>
         <translation>Xóa số cuối</translation>
     </message>
     <message>
-        <location filename="../../views/dialer_view.py" line="216"/>
+        <location filename="../../views/dialer_view.py" line="221"/>
         <source>Call out</source>
         <translation>Gọi ra ngoài</translation>
     </message>
     <message>
-        <location filename="../../views/dialer_view.py" line="217"/>
+        <location filename="../../views/dialer_view.py" line="222"/>
         <source>Internal call</source>
         <translation>Gọi nội bộ</translation>
     </message>
     <message>
-        <location filename="../../views/dialer_view.py" line="218"/>
+        <location filename="../../views/dialer_view.py" line="223"/>
         <source>Show caller ID:</source>
         <translation>Hiển thị số gọi đi:</translation>
     </message>
     <message>
-        <location filename="../../views/dialer_view.py" line="219"/>
+        <location filename="../../views/dialer_view.py" line="224"/>
         <source>Call from:</source>
         <translation>Gọi từ:</translation>
     </message>
     <message>
-        <location filename="../../views/dialer_view.py" line="220"/>
+        <location filename="../../views/dialer_view.py" line="225"/>
         <source>Call (Enter)</source>
         <translation>Gọi (Enter)</translation>
     </message>
     <message>
-        <location filename="../../views/dialer_view.py" line="221"/>
+        <location filename="../../views/dialer_view.py" line="226"/>
         <source>Test call (echo test *43)</source>
         <translation>Gọi thử (kiểm tra tiếng vọng *43)</translation>
     </message>
@@ -378,72 +507,72 @@
 <context>
     <name>HistoryView</name>
     <message>
-        <location filename="../../views/history_view.py" line="106"/>
+        <location filename="../../views/history_view.py" line="101"/>
         <source>recorded</source>
         <translation>có ghi âm</translation>
     </message>
     <message>
-        <location filename="../../views/history_view.py" line="117"/>
+        <location filename="../../views/history_view.py" line="110"/>
         <source>No calls yet.</source>
         <translation>Chưa có cuộc gọi nào.</translation>
     </message>
     <message>
-        <location filename="../../views/history_view.py" line="121"/>
+        <location filename="../../views/history_view.py" line="114"/>
         <source>History</source>
         <translation>Lịch sử</translation>
     </message>
     <message>
-        <location filename="../../views/history_view.py" line="123"/>
+        <location filename="../../views/history_view.py" line="116"/>
         <source>All</source>
         <translation>Tất cả</translation>
     </message>
     <message>
-        <location filename="../../views/history_view.py" line="124"/>
+        <location filename="../../views/history_view.py" line="117"/>
         <source>Missed</source>
         <translation>Gọi nhỡ</translation>
     </message>
     <message>
-        <location filename="../../views/history_view.py" line="125"/>
+        <location filename="../../views/history_view.py" line="118"/>
         <source>Incoming</source>
         <translation>Gọi đến</translation>
     </message>
     <message>
-        <location filename="../../views/history_view.py" line="126"/>
+        <location filename="../../views/history_view.py" line="119"/>
         <source>Outgoing</source>
         <translation>Gọi đi</translation>
     </message>
     <message>
-        <location filename="../../views/history_view.py" line="130"/>
+        <location filename="../../views/history_view.py" line="123"/>
         <source>Search name or number</source>
         <translation>Tìm theo tên hoặc số</translation>
     </message>
     <message>
-        <location filename="../../views/history_view.py" line="132"/>
+        <location filename="../../views/history_view.py" line="125"/>
         <source>Name</source>
         <translation>Tên</translation>
     </message>
     <message>
-        <location filename="../../views/history_view.py" line="132"/>
+        <location filename="../../views/history_view.py" line="125"/>
         <source>Number</source>
         <translation>Số</translation>
     </message>
     <message>
-        <location filename="../../views/history_view.py" line="132"/>
+        <location filename="../../views/history_view.py" line="125"/>
         <source>Time</source>
         <translation>Thời gian</translation>
     </message>
     <message>
-        <location filename="../../views/history_view.py" line="132"/>
+        <location filename="../../views/history_view.py" line="125"/>
         <source>Result</source>
         <translation>Kết quả</translation>
     </message>
     <message>
-        <location filename="../../views/history_view.py" line="134"/>
+        <location filename="../../views/history_view.py" line="127"/>
         <source>Call back</source>
         <translation>Gọi lại</translation>
     </message>
     <message>
-        <location filename="../../views/history_view.py" line="135"/>
+        <location filename="../../views/history_view.py" line="128"/>
         <source>Play recording</source>
         <translation>Nghe ghi âm</translation>
     </message>
@@ -451,24 +580,24 @@
 <context>
     <name>IncomingCallWindow</name>
     <message numerus="yes">
-        <location filename="../../views/incoming_window.py" line="95"/>
+        <location filename="../../views/incoming_window.py" line="98"/>
         <source>Answering automatically in %n s</source>
         <translation>
             <numerusform>Tự động trả lời sau %n giây</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../views/incoming_window.py" line="100"/>
+        <location filename="../../views/incoming_window.py" line="103"/>
         <source>Incoming call</source>
         <translation>Cuộc gọi đến</translation>
     </message>
     <message>
-        <location filename="../../views/incoming_window.py" line="101"/>
+        <location filename="../../views/incoming_window.py" line="104"/>
         <source>Answer (Ctrl+Shift+A)</source>
         <translation>Trả lời (Ctrl+Shift+A)</translation>
     </message>
     <message>
-        <location filename="../../views/incoming_window.py" line="102"/>
+        <location filename="../../views/incoming_window.py" line="105"/>
         <source>Decline (Esc)</source>
         <translation>Từ chối (Esc)</translation>
     </message>
@@ -476,62 +605,62 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../views/main_window.py" line="212"/>
+        <location filename="../../views/main_window.py" line="218"/>
         <source>The phone engine stopped: %1</source>
         <translation>Bộ xử lý cuộc gọi đã dừng: %1</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="220"/>
+        <location filename="../../views/main_window.py" line="226"/>
         <source>No account — open Settings to add one</source>
         <translation>Chưa có tài khoản — mở Cài đặt để thêm</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="229"/>
+        <location filename="../../views/main_window.py" line="235"/>
         <source>Check the password and server in Settings › Accounts.</source>
         <translation>Kiểm tra mật khẩu và máy chủ trong Cài đặt › Tài khoản.</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="237"/>
+        <location filename="../../views/main_window.py" line="241"/>
+        <source>Do not disturb rejects incoming calls (Ctrl+Shift+D)</source>
+        <translation>Không làm phiền: từ chối cuộc gọi đến (Ctrl+Shift+D)</translation>
+    </message>
+    <message>
+        <location filename="../../views/main_window.py" line="243"/>
         <source>Softphone</source>
         <translation>Softphone</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="256"/>
+        <location filename="../../views/main_window.py" line="262"/>
         <source>Phone</source>
         <translation>Điện thoại</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="257"/>
+        <location filename="../../views/main_window.py" line="263"/>
         <source>History</source>
         <translation>Lịch sử</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="258"/>
+        <location filename="../../views/main_window.py" line="264"/>
         <source>Contacts</source>
         <translation>Danh bạ</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="259"/>
+        <location filename="../../views/main_window.py" line="265"/>
         <source>Chat</source>
         <translation>Tin nhắn</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="260"/>
+        <location filename="../../views/main_window.py" line="266"/>
         <source>Settings</source>
         <translation>Cài đặt</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="264"/>
+        <location filename="../../views/main_window.py" line="270"/>
         <source>My status:</source>
         <translation>Trạng thái của tôi:</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="266"/>
-        <source>Reject incoming calls (Ctrl+Shift+D)</source>
-        <translation>Từ chối cuộc gọi đến (Ctrl+Shift+D)</translation>
-    </message>
-    <message>
-        <location filename="../../views/main_window.py" line="267"/>
+        <location filename="../../views/main_window.py" line="271"/>
         <source>Do not disturb is on: incoming calls are rejected.</source>
         <translation>Đang bật Không làm phiền: cuộc gọi đến sẽ bị từ chối.</translation>
     </message>
@@ -557,172 +686,172 @@
 <context>
     <name>OnboardingView</name>
     <message>
-        <location filename="../../views/onboarding_view.py" line="232"/>
+        <location filename="../../views/onboarding_view.py" line="243"/>
         <source>Welcome</source>
         <translation>Xin chào</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="233"/>
+        <location filename="../../views/onboarding_view.py" line="244"/>
         <source>Sign in to your company&apos;s phone system to start calling.</source>
         <translation>Đăng nhập tổng đài của công ty để bắt đầu gọi.</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="236"/>
-        <location filename="../../views/onboarding_view.py" line="274"/>
-        <location filename="../../views/onboarding_view.py" line="280"/>
+        <location filename="../../views/onboarding_view.py" line="247"/>
+        <location filename="../../views/onboarding_view.py" line="285"/>
+        <location filename="../../views/onboarding_view.py" line="291"/>
         <source>Log in</source>
         <translation>Đăng nhập</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="237"/>
+        <location filename="../../views/onboarding_view.py" line="248"/>
         <source>Use the phone number or e-mail and the password of your account.</source>
         <translation>Dùng số điện thoại hoặc e-mail và mật khẩu tài khoản của bạn.</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="240"/>
-        <location filename="../../views/onboarding_view.py" line="275"/>
+        <location filename="../../views/onboarding_view.py" line="251"/>
+        <location filename="../../views/onboarding_view.py" line="286"/>
         <source>Create an account</source>
         <translation>Tạo tài khoản</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="241"/>
+        <location filename="../../views/onboarding_view.py" line="252"/>
         <source>We will send a code by SMS to this number.</source>
         <translation>Chúng tôi sẽ gửi mã qua SMS đến số này.</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="244"/>
+        <location filename="../../views/onboarding_view.py" line="255"/>
         <source>Enter the code</source>
         <translation>Nhập mã xác nhận</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="245"/>
+        <location filename="../../views/onboarding_view.py" line="256"/>
         <source>Type the code we sent by SMS to %1.</source>
         <translation>Nhập mã đã gửi qua SMS đến %1.</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="247"/>
+        <location filename="../../views/onboarding_view.py" line="258"/>
         <source>About you</source>
         <translation>Thông tin của bạn</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="247"/>
+        <location filename="../../views/onboarding_view.py" line="258"/>
         <source>Choose a password (at least 8 characters).</source>
         <translation>Chọn mật khẩu (ít nhất 8 ký tự).</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="248"/>
+        <location filename="../../views/onboarding_view.py" line="259"/>
         <source>My accounts</source>
         <translation>Tài khoản của tôi</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="248"/>
+        <location filename="../../views/onboarding_view.py" line="259"/>
         <source>Choose the extension to use on this computer.</source>
         <translation>Chọn máy nhánh dùng trên máy tính này.</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="252"/>
+        <location filename="../../views/onboarding_view.py" line="263"/>
         <source>Your session has expired. Please log in again.</source>
         <translation>Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="254"/>
+        <location filename="../../views/onboarding_view.py" line="265"/>
         <source>Installing your configuration and connecting…</source>
         <translation>Đang cài đặt cấu hình và kết nối…</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="258"/>
+        <location filename="../../views/onboarding_view.py" line="269"/>
         <source>ext.</source>
         <translation>máy nhánh</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="260"/>
+        <location filename="../../views/onboarding_view.py" line="271"/>
         <source> (active on this computer)</source>
         <translation> (đang dùng trên máy này)</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="267"/>
+        <location filename="../../views/onboarding_view.py" line="278"/>
         <source>Your administrator has not given you an extension yet.</source>
         <translation>Quản trị viên chưa cấp máy nhánh cho bạn.</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="276"/>
+        <location filename="../../views/onboarding_view.py" line="287"/>
         <source>I have a SIP extension (enter it by hand)</source>
         <translation>Tôi có máy nhánh SIP (nhập thủ công)</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="277"/>
+        <location filename="../../views/onboarding_view.py" line="288"/>
         <source>Server address</source>
         <translation>Địa chỉ máy chủ</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="278"/>
+        <location filename="../../views/onboarding_view.py" line="289"/>
         <source>Phone or e-mail</source>
         <translation>Số điện thoại hoặc e-mail</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="279"/>
-        <location filename="../../views/onboarding_view.py" line="291"/>
+        <location filename="../../views/onboarding_view.py" line="290"/>
+        <location filename="../../views/onboarding_view.py" line="302"/>
         <source>Password</source>
         <translation>Mật khẩu</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="281"/>
-        <location filename="../../views/onboarding_view.py" line="284"/>
+        <location filename="../../views/onboarding_view.py" line="292"/>
+        <location filename="../../views/onboarding_view.py" line="295"/>
         <source>Back</source>
         <translation>Quay lại</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="282"/>
+        <location filename="../../views/onboarding_view.py" line="293"/>
         <source>Mobile number</source>
         <translation>Số di động</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="283"/>
+        <location filename="../../views/onboarding_view.py" line="294"/>
         <source>Send code</source>
         <translation>Gửi mã</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="285"/>
+        <location filename="../../views/onboarding_view.py" line="296"/>
         <source>Code</source>
         <translation>Mã</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="286"/>
+        <location filename="../../views/onboarding_view.py" line="297"/>
         <source>Continue</source>
         <translation>Tiếp tục</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="287"/>
+        <location filename="../../views/onboarding_view.py" line="298"/>
         <source>Send again</source>
         <translation>Gửi lại mã</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="288"/>
+        <location filename="../../views/onboarding_view.py" line="299"/>
         <source>Full name</source>
         <translation>Họ và tên</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="289"/>
+        <location filename="../../views/onboarding_view.py" line="300"/>
         <source>Company</source>
         <translation>Công ty</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="290"/>
+        <location filename="../../views/onboarding_view.py" line="301"/>
         <source>E-mail (optional)</source>
         <translation>E-mail (không bắt buộc)</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="292"/>
+        <location filename="../../views/onboarding_view.py" line="303"/>
         <source>Create account</source>
         <translation>Tạo tài khoản</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="293"/>
+        <location filename="../../views/onboarding_view.py" line="304"/>
         <source>Activate on this computer</source>
         <translation>Kích hoạt trên máy này</translation>
     </message>
     <message>
-        <location filename="../../views/onboarding_view.py" line="294"/>
+        <location filename="../../views/onboarding_view.py" line="305"/>
         <source>Not now</source>
         <translation>Để sau</translation>
     </message>
@@ -768,190 +897,310 @@
 <context>
     <name>SettingsView</name>
     <message>
-        <location filename="../../views/settings_view.py" line="244"/>
-        <source>Edit SIP extension</source>
-        <translation>Sửa máy nhánh SIP</translation>
-    </message>
-    <message>
-        <location filename="../../views/settings_view.py" line="247"/>
-        <source>unchanged</source>
-        <translation>giữ nguyên</translation>
-    </message>
-    <message>
-        <location filename="../../views/settings_view.py" line="271"/>
+        <location filename="../../views/settings_view.py" line="483"/>
         <source>Remove account</source>
         <translation>Xóa tài khoản</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="271"/>
+        <location filename="../../views/settings_view.py" line="483"/>
         <source>Remove this account from this computer?</source>
         <translation>Xóa tài khoản này khỏi máy tính?</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="279"/>
-        <source>Enter your mobile number as 84xxxxxxxxx.</source>
-        <translation>Nhập số di động dạng 84xxxxxxxxx.</translation>
-    </message>
-    <message>
-        <location filename="../../views/settings_view.py" line="284"/>
+        <location filename="../../views/settings_view.py" line="496"/>
         <source>Reset application</source>
         <translation>Đặt lại ứng dụng</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="286"/>
+        <location filename="../../views/settings_view.py" line="498"/>
         <source>This removes every account, saved password, contact and the call and chat history from this computer. Continue?</source>
         <translation>Thao tác này xóa mọi tài khoản, mật khẩu đã lưu, danh bạ, lịch sử cuộc gọi và tin nhắn khỏi máy tính này. Tiếp tục?</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="303"/>
-        <source>Deactivate</source>
-        <translation>Tạm ngừng</translation>
-    </message>
-    <message>
-        <location filename="../../views/settings_view.py" line="303"/>
-        <source>Activate</source>
-        <translation>Kích hoạt</translation>
-    </message>
-    <message>
-        <location filename="../../views/settings_view.py" line="320"/>
+        <location filename="../../views/settings_view.py" line="556"/>
         <source>No account yet. Log in to your company or add a SIP extension.</source>
         <translation>Chưa có tài khoản. Đăng nhập tổng đài công ty hoặc thêm máy nhánh SIP.</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="334"/>
+        <location filename="../../views/settings_view.py" line="572"/>
         <source>System default</source>
         <translation>Mặc định của hệ thống</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="362"/>
+        <location filename="../../views/settings_view.py" line="619"/>
         <source>Settings</source>
         <translation>Cài đặt</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="364"/>
+        <location filename="../../views/settings_view.py" line="622"/>
         <source>Accounts</source>
         <translation>Tài khoản</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="364"/>
+        <location filename="../../views/settings_view.py" line="622"/>
         <source>Audio</source>
         <translation>Âm thanh</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="364"/>
+        <location filename="../../views/settings_view.py" line="622"/>
         <source>Calls</source>
         <translation>Cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="364"/>
+        <location filename="../../views/settings_view.py" line="622"/>
         <source>General</source>
         <translation>Chung</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="367"/>
+        <location filename="../../views/settings_view.py" line="531"/>
         <source>Log in to my company…</source>
         <translation>Đăng nhập tổng đài công ty…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="368"/>
+        <location filename="../../views/settings_view.py" line="626"/>
         <source>Add SIP extension…</source>
         <translation>Thêm máy nhánh SIP…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="369"/>
+        <location filename="../../views/settings_view.py" line="627"/>
         <source>Remove</source>
         <translation>Xóa</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="370"/>
+        <location filename="../../views/settings_view.py" line="628"/>
         <source>Edit…</source>
         <translation>Sửa…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="371"/>
+        <location filename="../../views/settings_view.py" line="629"/>
         <source>Provision my mobile…</source>
         <translation>Cài đặt cho di động…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="372"/>
+        <location filename="../../views/settings_view.py" line="630"/>
         <source>Microphone</source>
         <translation>Micrô</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="373"/>
+        <location filename="../../views/settings_view.py" line="631"/>
         <source>Microphone level</source>
         <translation>Mức micrô</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="374"/>
+        <location filename="../../views/settings_view.py" line="632"/>
         <source>Speaker / headset</source>
         <translation>Loa / tai nghe</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="375"/>
+        <location filename="../../views/settings_view.py" line="633"/>
         <source>Ringtone plays on</source>
         <translation>Phát chuông trên</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="376"/>
+        <location filename="../../views/settings_view.py" line="579"/>
         <source>Test speaker</source>
         <translation>Thử loa</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="377"/>
+        <location filename="../../views/settings_view.py" line="491"/>
+        <source>Enter your mobile number, e.g. 0912 345 678.</source>
+        <translation>Nhập số di động của bạn, ví dụ 0912 345 678.</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="509"/>
+        <source>Copied. Paste it into your message to support.</source>
+        <translation>Đã sao chép. Hãy dán vào tin nhắn gửi bộ phận hỗ trợ.</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="519"/>
+        <source>Select an account first</source>
+        <translation>Hãy chọn một tài khoản trước</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="520"/>
+        <source>Disable</source>
+        <translation>Tắt</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="520"/>
+        <source>Enable</source>
+        <translation>Bật</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="522"/>
+        <source>Stop using this account on this computer (it stays saved)</source>
+        <translation>Ngừng dùng tài khoản này trên máy này (vẫn được lưu)</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="524"/>
+        <source>Use this account on this computer again</source>
+        <translation>Dùng lại tài khoản này trên máy này</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="531"/>
+        <source>My company accounts…</source>
+        <translation>Tài khoản công ty của tôi…</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="534"/>
+        <source>Log in to your company first</source>
+        <translation>Hãy đăng nhập vào công ty trước</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="536"/>
+        <source>Double-click an account (or Edit…) for its transport, encryption, codecs and ringtone.</source>
+        <translation>Nhấp đúp vào tài khoản (hoặc Sửa…) để chỉnh giao thức, mã hóa, codec và nhạc chuông.</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="579"/>
+        <source>Playing a test sound…</source>
+        <translation>Đang phát âm thanh thử…</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="583"/>
+        <source>Ringing…</source>
+        <translation>Đang đổ chuông…</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="583"/>
+        <source>Test ringtone</source>
+        <translation>Thử nhạc chuông</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="622"/>
+        <source>About</source>
+        <translation>Giới thiệu</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="634"/>
+        <source>Microphone processing</source>
+        <translation>Xử lý micro</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="635"/>
+        <source>Echo cancellation</source>
+        <translation>Khử tiếng vọng</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="636"/>
+        <source>Noise suppression</source>
+        <translation>Lọc tiếng ồn</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="637"/>
+        <source>Automatic gain control</source>
+        <translation>Tự động chỉnh mức âm</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="638"/>
         <source>Where my calls ring</source>
         <translation>Nơi đổ chuông cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="378"/>
+        <location filename="../../views/settings_view.py" line="639"/>
         <source>Ring</source>
         <translation>Đổ chuông</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="379"/>
+        <location filename="../../views/settings_view.py" line="640"/>
         <source>My mobile number</source>
         <translation>Số di động của tôi</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="380"/>
+        <location filename="../../views/settings_view.py" line="641"/>
         <source>Save</source>
         <translation>Lưu</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="381"/>
+        <location filename="../../views/settings_view.py" line="644"/>
+        <source>Call forwarding: choose “My mobile” to have your calls ring on your mobile through the company&apos;s line. Forwarding to any number, when busy or unanswered, comes with a server update.</source>
+        <translation>Chuyển tiếp cuộc gọi: chọn “Di động của tôi” để cuộc gọi đổ chuông trên di động qua đường dây của công ty. Chuyển tiếp tới số bất kỳ, khi bận hoặc không trả lời, sẽ có khi máy chủ được cập nhật.</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="649"/>
         <source>Auto-answer</source>
         <translation>Tự động trả lời</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="382"/>
+        <location filename="../../views/settings_view.py" line="650"/>
         <source>Answer incoming calls automatically after (seconds):</source>
         <translation>Tự động trả lời cuộc gọi đến sau (giây):</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="383"/>
+        <location filename="../../views/settings_view.py" line="651"/>
+        <source>Keys</source>
+        <translation>Phím tắt</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="652"/>
+        <source>Answer</source>
+        <translation>Trả lời</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="653"/>
+        <source>Hang up</source>
+        <translation>Gác máy</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="654"/>
+        <source>These keys work in every application (global hotkeys)</source>
+        <translation>Phím tắt dùng được trong mọi ứng dụng (phím tắt toàn cục)</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="655"/>
+        <source>Headset and media keys answer and hang up (play/pause)</source>
+        <translation>Nút tai nghe và phím đa phương tiện để trả lời và gác máy (phát/tạm dừng)</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="657"/>
+        <source>Global hotkeys need an X11 desktop on Linux; on Wayland they work inside the app only.</source>
+        <translation>Phím tắt toàn cục cần màn hình X11 trên Linux; trên Wayland chỉ dùng được trong ứng dụng.</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="659"/>
         <source>Language</source>
         <translation>Ngôn ngữ</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="384"/>
+        <location filename="../../views/settings_view.py" line="660"/>
         <source>Start minimized in the tray</source>
         <translation>Khởi động thu nhỏ xuống khay hệ thống</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="385"/>
+        <location filename="../../views/settings_view.py" line="661"/>
         <source>Start when I log in to the computer</source>
         <translation>Tự khởi động khi đăng nhập máy tính</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="386"/>
+        <location filename="../../views/settings_view.py" line="662"/>
         <source>Reset application…</source>
         <translation>Đặt lại ứng dụng…</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="663"/>
+        <source>Version</source>
+        <translation>Phiên bản</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="664"/>
+        <source>Engine</source>
+        <translation>Bộ xử lý cuộc gọi</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="665"/>
+        <source>Codecs</source>
+        <translation>Codec</translation>
+    </message>
+    <message>
+        <location filename="../../views/settings_view.py" line="666"/>
+        <source>Copy diagnostics</source>
+        <translation>Sao chép thông tin chẩn đoán</translation>
     </message>
 </context>
 <context>
     <name>TargetDialog</name>
     <message>
-        <location filename="../../views/call_view.py" line="59"/>
+        <location filename="../../views/call_view.py" line="62"/>
         <source>Number or extension</source>
         <translation>Số điện thoại hoặc máy nhánh</translation>
     </message>
@@ -959,271 +1208,306 @@
 <context>
     <name>Texts</name>
     <message>
-        <location filename="../../views/texts.py" line="12"/>
+        <location filename="../../views/texts.py" line="15"/>
         <source>Available</source>
         <translation>Sẵn sàng</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="13"/>
+        <location filename="../../views/texts.py" line="16"/>
         <source>Away</source>
         <translation>Vắng mặt</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="14"/>
-        <location filename="../../views/texts.py" line="126"/>
+        <location filename="../../views/texts.py" line="17"/>
+        <location filename="../../views/texts.py" line="130"/>
         <source>Busy</source>
         <translation>Bận</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="15"/>
+        <location filename="../../views/texts.py" line="18"/>
         <source>Do not disturb</source>
         <translation>Không làm phiền</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="16"/>
+        <location filename="../../views/texts.py" line="19"/>
         <source>On the phone</source>
         <translation>Đang nghe máy</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="17"/>
+        <location filename="../../views/texts.py" line="20"/>
         <source>Offline</source>
         <translation>Ngoại tuyến</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="18"/>
+        <location filename="../../views/texts.py" line="21"/>
         <source>Unknown</source>
         <translation>Không rõ</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="34"/>
-        <location filename="../../views/texts.py" line="78"/>
+        <location filename="../../views/texts.py" line="38"/>
+        <location filename="../../views/texts.py" line="82"/>
         <source>Connecting…</source>
         <translation>Đang kết nối…</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="35"/>
+        <location filename="../../views/texts.py" line="39"/>
         <source>Registered</source>
         <translation>Đã đăng ký</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="36"/>
+        <location filename="../../views/texts.py" line="40"/>
         <source>Not registered</source>
         <translation>Chưa đăng ký</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="37"/>
+        <location filename="../../views/texts.py" line="41"/>
         <source>Registration failed</source>
         <translation>Đăng ký thất bại</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="38"/>
-        <source>Deactivated</source>
-        <translation>Đã tạm ngừng</translation>
-    </message>
-    <message>
-        <location filename="../../views/texts.py" line="44"/>
-        <location filename="../../views/texts.py" line="45"/>
-        <location filename="../../views/texts.py" line="46"/>
+        <location filename="../../views/texts.py" line="48"/>
+        <location filename="../../views/texts.py" line="49"/>
+        <location filename="../../views/texts.py" line="50"/>
         <source>wrong password</source>
         <translation>sai mật khẩu</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="47"/>
+        <location filename="../../views/texts.py" line="51"/>
         <source>unknown extension</source>
         <translation>máy nhánh không tồn tại</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="41"/>
+        <location filename="../../views/texts.py" line="45"/>
         <source>server not reachable</source>
         <translation>không kết nối được máy chủ</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="73"/>
+        <location filename="../../views/texts.py" line="42"/>
+        <source>Disabled on this computer</source>
+        <translation>Đã tắt trên máy này</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="77"/>
         <source>Calling…</source>
         <translation>Đang gọi…</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="74"/>
+        <location filename="../../views/texts.py" line="78"/>
         <source>Incoming call</source>
         <translation>Cuộc gọi đến</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="76"/>
-        <location filename="../../views/texts.py" line="77"/>
+        <location filename="../../views/texts.py" line="80"/>
+        <location filename="../../views/texts.py" line="81"/>
         <source>Ringing…</source>
         <translation>Đang đổ chuông…</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="79"/>
+        <location filename="../../views/texts.py" line="83"/>
         <source>In call</source>
         <translation>Đang đàm thoại</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="80"/>
+        <location filename="../../views/texts.py" line="84"/>
         <source>Call ended</source>
         <translation>Cuộc gọi đã kết thúc</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="87"/>
+        <location filename="../../views/texts.py" line="91"/>
         <source>Cannot reach the server. Check the network and the server address.</source>
         <translation>Không kết nối được máy chủ. Hãy kiểm tra mạng và địa chỉ máy chủ.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="90"/>
+        <location filename="../../views/texts.py" line="94"/>
         <source>Wrong phone/e-mail or password.</source>
         <translation>Sai số điện thoại/e-mail hoặc mật khẩu.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="91"/>
+        <location filename="../../views/texts.py" line="95"/>
         <source>This phone number is not valid.</source>
         <translation>Số điện thoại không hợp lệ.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="92"/>
-        <location filename="../../views/texts.py" line="93"/>
-        <location filename="../../views/texts.py" line="94"/>
+        <location filename="../../views/texts.py" line="96"/>
+        <location filename="../../views/texts.py" line="97"/>
+        <location filename="../../views/texts.py" line="98"/>
         <source>The code is wrong or has expired.</source>
         <translation>Mã không đúng hoặc đã hết hạn.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="95"/>
+        <location filename="../../views/texts.py" line="99"/>
         <source>Too many attempts. Please wait a minute and try again.</source>
         <translation>Thử quá nhiều lần. Vui lòng đợi một phút rồi thử lại.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="98"/>
+        <location filename="../../views/texts.py" line="102"/>
         <source>This phone number already has an account. Please log in.</source>
         <translation>Số điện thoại này đã có tài khoản. Vui lòng đăng nhập.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="101"/>
+        <location filename="../../views/texts.py" line="105"/>
         <source>The password needs at least 8 characters.</source>
         <translation>Mật khẩu cần ít nhất 8 ký tự.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="102"/>
-        <location filename="../../views/texts.py" line="113"/>
+        <location filename="../../views/texts.py" line="106"/>
+        <location filename="../../views/texts.py" line="117"/>
         <source>Please fill in all required fields.</source>
         <translation>Vui lòng điền đủ các trường bắt buộc.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="103"/>
+        <location filename="../../views/texts.py" line="107"/>
         <source>Your session has expired. Please log in again.</source>
         <translation>Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="106"/>
+        <location filename="../../views/texts.py" line="110"/>
         <source>Please log in first.</source>
         <translation>Vui lòng đăng nhập trước.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="107"/>
+        <location filename="../../views/texts.py" line="111"/>
         <source>No SIP account is active. Add or activate one in Settings.</source>
         <translation>Chưa có tài khoản SIP nào hoạt động. Hãy thêm hoặc kích hoạt trong Cài đặt.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="110"/>
+        <location filename="../../views/texts.py" line="114"/>
         <source>Your account is not allowed to call outside numbers.</source>
         <translation>Tài khoản của bạn không được phép gọi ra ngoài.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="114"/>
-        <location filename="../../views/texts.py" line="117"/>
+        <location filename="../../views/texts.py" line="118"/>
+        <location filename="../../views/texts.py" line="121"/>
         <source>Something went wrong.</source>
         <translation>Đã xảy ra lỗi.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="123"/>
+        <location filename="../../views/texts.py" line="127"/>
         <source>Answered</source>
         <translation>Đã nghe</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="124"/>
+        <location filename="../../views/texts.py" line="128"/>
         <source>Missed</source>
         <translation>Gọi nhỡ</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="125"/>
+        <location filename="../../views/texts.py" line="129"/>
         <source>Declined</source>
         <translation>Đã từ chối</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="127"/>
+        <location filename="../../views/texts.py" line="131"/>
         <source>Failed</source>
         <translation>Không thành công</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="128"/>
+        <location filename="../../views/texts.py" line="132"/>
         <source>Cancelled</source>
         <translation>Đã hủy</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="134"/>
+        <location filename="../../views/texts.py" line="138"/>
         <source>All my devices</source>
         <translation>Tất cả thiết bị của tôi</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="135"/>
+        <location filename="../../views/texts.py" line="139"/>
         <source>This app only</source>
         <translation>Chỉ ứng dụng này</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="136"/>
+        <location filename="../../views/texts.py" line="140"/>
         <source>My IP phone</source>
         <translation>Điện thoại IP của tôi</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="137"/>
+        <location filename="../../views/texts.py" line="141"/>
         <source>My mobile</source>
         <translation>Di động của tôi</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="150"/>
+        <location filename="../../views/texts.py" line="154"/>
         <source>Quality: excellent</source>
         <translation>Chất lượng: rất tốt</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="151"/>
+        <location filename="../../views/texts.py" line="155"/>
         <source>Quality: good</source>
         <translation>Chất lượng: tốt</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="152"/>
+        <location filename="../../views/texts.py" line="156"/>
         <source>Quality: fair</source>
         <translation>Chất lượng: trung bình</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="153"/>
+        <location filename="../../views/texts.py" line="157"/>
         <source>Quality: poor</source>
         <translation>Chất lượng: kém</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="162"/>
-        <source>Encrypted (SRTP)</source>
-        <translation>Có mã hóa (SRTP)</translation>
+        <location filename="../../views/texts.py" line="167"/>
+        <source>Signalling: TLS (encrypted)</source>
+        <translation>Báo hiệu: TLS (có mã hóa)</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="164"/>
+        <location filename="../../views/texts.py" line="169"/>
+        <source>Signalling: %1 (not encrypted)</source>
+        <translation>Báo hiệu: %1 (không mã hóa)</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="174"/>
+        <source>Encrypted</source>
+        <translation>Đã mã hóa</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="176"/>
+        <source>Voice: SRTP, %1</source>
+        <translation>Thoại: SRTP, %1</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="178"/>
         <source>Not encrypted</source>
         <translation>Không mã hóa</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="166"/>
+        <location filename="../../views/texts.py" line="179"/>
+        <source>Voice: plain RTP (not encrypted)</source>
+        <translation>Thoại: RTP thường (không mã hóa)</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="187"/>
+        <source>Echo test</source>
+        <translation>Kiểm tra tiếng vọng</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="189"/>
+        <source>Conference room %1</source>
+        <translation>Phòng họp %1</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="207"/>
+        <source>Yesterday %1</source>
+        <translation>Hôm qua %1</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="219"/>
         <source>Codec</source>
         <translation>Codec</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="167"/>
+        <location filename="../../views/texts.py" line="220"/>
         <source>Packet loss</source>
         <translation>Mất gói</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="168"/>
+        <location filename="../../views/texts.py" line="221"/>
         <source>Jitter</source>
         <translation>Độ trễ biến thiên (jitter)</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="169"/>
+        <location filename="../../views/texts.py" line="222"/>
         <source>Round trip</source>
         <translation>Thời gian khứ hồi</translation>
     </message>

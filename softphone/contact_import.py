@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ui.phone_numbers import normalize_dial_string
+from softphone.phone_numbers import normalize_dial_string
 
 NAME_HEADERS = ("name", "full name", "full_name", "họ tên", "họ và tên", "tên", "ten", "ho ten")
 PHONE_HEADERS = (

@@ -25,6 +25,15 @@ class Preferences:
     last_hotline: str = ""
     welcomed: bool = False
     missed_seen_at: float = 0.0  # missed calls after this time count in the history badge
+    # Microphone processing in the sound bridge.
+    echo_cancellation: bool = True
+    noise_suppression: bool = False
+    auto_gain: bool = False
+    # Answer / hang up from anywhere on the desktop (X11 global hotkeys) and from headset / media keys.
+    global_hotkeys: bool = True
+    answer_key: str = "Ctrl+Shift+A"
+    hangup_key: str = "Ctrl+Shift+H"
+    media_keys: bool = True
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_(self, **changes: object) -> Preferences:

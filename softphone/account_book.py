@@ -10,15 +10,14 @@ import json
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from softphone.config import AccountConfig
 
+if TYPE_CHECKING:
+    from softphone.secrets import Secrets
 
-class SecretStorePort(Protocol):
-    def set(self, key: str, value: str) -> None: ...
-    def get(self, key: str) -> str | None: ...
-    def delete(self, key: str) -> None: ...
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +49,13 @@ class AccountRecord:
     adaptive_number: bool = False
     echo_test: str = "*43"
     outbound_allowed: bool = True
+    # Transports the server offers for a provisioned account, with their ports (the user may pick one).
+    offered_transports: dict[str, int] = field(default_factory=dict)
+    # Settings the agent chooses per account (Settings › Accounts › Edit).
+    codecs: tuple[str, ...] = ()  # offered in this order, others off; () = the app's default order
+    dtmf_method: str = "rfc4733"  # rfc4733 | info
+    ringtone: str = ""  # a WAV file; "" = the built-in ringtone
+    ring_volume: float = 1.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_(self, **changes: Any) -> AccountRecord:
@@ -71,7 +77,25 @@ class AccountRecord:
             register=True,
             register_expires=self.register_expires,
             extension=self.extension,
+            codecs=tuple(self.codecs),
+            ringtone=self.ringtone,
+            ring_volume=self.ring_volume,
         )
+
+    def with_transport(self, transport: str) -> AccountRecord:
+        """This account on ``transport``; a provisioned one moves its registrar and proxy to the port the
+        server offers for it."""
+        port = self.offered_transports.get(transport)
+        if port is None:
+            return replace(self, transport=transport)
+
+        def moved(hostport: str | None) -> str | None:
+            if not hostport:
+                return hostport
+            host = hostport.rsplit(":", 1)[0] if hostport.count(":") == 1 else hostport
+            return f"{host}:{port}"
+
+        return replace(self, transport=transport, registrar=moved(self.registrar), proxy=moved(self.proxy))
 
 
 def password_key(account_id: str) -> str:
@@ -81,7 +105,7 @@ def password_key(account_id: str) -> str:
 class AccountBook:
     """Ordered accounts in ``accounts.json``; the first enabled one places calls by default."""
 
-    def __init__(self, path: Path, secrets: SecretStorePort) -> None:
+    def __init__(self, path: Path, secrets: Secrets) -> None:
         self.path = path
         self.secrets = secrets
 
@@ -95,6 +119,7 @@ class AccountBook:
         for item in raw:
             data = {k: v for k, v in item.items() if k in known}
             data["hotlines"] = tuple(HotlineChoice(**h) for h in data.get("hotlines", ()))
+            data["codecs"] = tuple(data.get("codecs", ()))
             out.append(AccountRecord(**data))
         return out
 

@@ -1,0 +1,343 @@
+"""Speech quality end to end: PESQ-WB and level of the same speech sent over G.722 through our PBX.
+
+The product as shipped: ``softphone-server run --demo``; a recording baresip registered as 103 (its
+``sndfile`` module dumps what it decodes) answers every call. The same reference speech is sent to it by
+
+* baresip as 102 (``aufile`` source): the peer, measured in the same run;
+* ``softphone-cli`` as 101 playing the file into the call (``--play``: pjsua2's player on the conference
+  bridge);
+* ``softphone-cli`` as 101 on the sound device bridge, the reference played into a private PulseAudio's "mic"
+  sink (the desktop app's microphone path: PortAudio, the bridge's FIFOs and echo canceller).
+
+Each recording is aligned to the reference by cross-correlation, then scored with PESQ (ITU-T P.862.2
+wide-band, the ``pesq`` package) at 16 kHz. The level is the active speech level (20 ms frames within 35 dB of
+the loudest) in dBFS. The reference is natural speech (the 16 kHz sample Debian's linphone-common ships) or
+synthetic speech (espeak-ng, English; ``--reference espeak``), at -26 dBFS active level.
+
+Run: ``.venv/bin/python bench/bench_pesq.py [--runs 1]`` (needs baresip, espeak-ng, sox; pulseaudio for
+the microphone row). Not a test: it prints a table with ratios against baresip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "softphone"))
+
+from softphone.testing import Baresip, CliPeer, DemoServer  # noqa: E402
+
+RATE = 16000
+TARGET_DBFS = -26.0
+# 10.6 s of natural speech at 16 kHz that Debian's linphone-common ships (installed with linphone-cli).
+NATURAL = Path("/usr/share/sounds/linphone/hello16000.wav")
+TEXT = (
+    "The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background. "
+    "It is easy to tell the depth of a well. These days a chicken leg is a rare dish. "
+    "Rice is often served in round bowls."
+)
+
+
+def read_mono(path: Path) -> np.ndarray:
+    """Float samples (-1..1) at 16 kHz, whatever the file's rate and channels."""
+    with wave.open(str(path), "rb") as w:
+        rate, ch, raw = w.getframerate(), w.getnchannels(), w.readframes(w.getnframes())
+    x = np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768.0
+    if ch > 1:
+        x = x.reshape(-1, ch).mean(axis=1)
+    if rate != RATE:
+        n = round(len(x) * RATE / rate)
+        x = np.interp(np.linspace(0, len(x) - 1, n), np.arange(len(x)), x)
+    return x
+
+
+def write_mono(path: Path, x: np.ndarray) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+
+
+def active_level_dbfs(x: np.ndarray) -> float:
+    """RMS of the 20 ms frames within 35 dB of the loudest one (a simple P.56-like active speech level)."""
+    frame = RATE // 50
+    n = len(x) // frame
+    if n == 0:
+        return float("-inf")
+    power = (x[: n * frame].reshape(n, frame) ** 2).mean(axis=1)
+    db = 10 * np.log10(power + 1e-20)
+    active = power[db > db.max() - 35]
+    return float(10 * np.log10(active.mean() + 1e-20))
+
+
+def make_reference(work: Path, kind: str) -> Path:
+    if kind == "natural":
+        x = read_mono(NATURAL)
+    else:
+        raw = work / "espeak.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(raw), TEXT], check=True)
+        resampled = work / "espeak16.wav"
+        subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(resampled)], check=True)
+        x = read_mono(resampled)
+    x = x * 10 ** ((TARGET_DBFS - active_level_dbfs(x)) / 20)
+    pad = np.zeros(RATE // 2)
+    ref = work / "reference.wav"
+    write_mono(ref, np.concatenate([pad, x, pad]))
+    return ref
+
+
+def aligned(ref: np.ndarray, deg: np.ndarray) -> np.ndarray:
+    """The stretch of ``deg`` that lines up with ``ref`` (cross-correlation), as long as ``ref``."""
+    n = 1 << int(np.ceil(np.log2(len(ref) + len(deg))))
+    corr = np.fft.irfft(np.fft.rfft(deg, n) * np.conj(np.fft.rfft(ref, n)), n)
+    lag = int(np.argmax(corr[: len(deg)]))
+    out = deg[lag : lag + len(ref)]
+    return np.pad(out, (0, len(ref) - len(out)))
+
+
+def score(ref_path: Path, recorded: Path) -> tuple[float, float]:
+    from pesq import pesq
+
+    ref = read_mono(ref_path)
+    deg = aligned(ref, read_mono(recorded))
+    return float(pesq(RATE, ref, deg, "wb")), active_level_dbfs(deg)
+
+
+def recorder(server: DemoServer, work: Path) -> Baresip:
+    account = (
+        f'<sip:103@demo.local>;auth_pass=demo103;outbound="sip:{server.registrar}";regint=600;'
+        "answermode=auto"
+    )
+    # It listens only: silence back, so the sender's echo canceller never sees double talk.
+    silence = work / "silence.wav"
+    write_mono(silence, np.zeros(RATE * 60))
+    b = Baresip(work / "recorder", source=f"aufile,{silence}", account=account, codecs=("g722",))
+    b.wait_registered()
+    return b
+
+
+def newest_dump(b: Baresip, before: set[Path]) -> Path:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        files = set(b.root.glob("dump-*-dec.wav")) - before
+        if files:
+            return max(files, key=lambda p: p.stat().st_mtime)
+        time.sleep(0.2)
+    raise RuntimeError("the recording baresip wrote no dump")
+
+
+def wait_closed(b: Baresip, count: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while sum(e.get("type") == "CALL_CLOSED" for e in b.events) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError("call did not end")
+        time.sleep(0.1)
+
+
+def send_with_baresip(server: DemoServer, ref: Path, seconds: float, work: Path) -> None:
+    account = f'<sip:102@demo.local>;auth_pass=demo102;outbound="sip:{server.registrar}";regint=600'
+    b = Baresip(work / "sender", source=f"aufile,{ref}", account=account, codecs=("g722",))
+    try:
+        b.wait_registered()
+        b.command("dial", "sip:103@demo.local")
+        b.wait_for(lambda e: e.get("type") == "CALL_ESTABLISHED", timeout=20)
+        time.sleep(seconds)
+        b.command("hangup")
+        b.wait_for(lambda e: e.get("type") == "CALL_CLOSED", timeout=20)
+    finally:
+        b.stop()
+
+
+def send_with_cli(
+    server: DemoServer, args: list[str], seconds: float, env: dict[str, str] | None = None
+) -> None:
+    peer = CliPeer(
+        [
+            "--account", "101:demo101@demo.local", "--registrar", server.registrar,
+            "--proxy", server.registrar, "--codec", "G722/16000", *args,
+        ],
+        name="sender101",
+        env=env,
+    )
+    try:
+        peer.wait_for(lambda e: e["event"] == "RegistrationChanged" and e["state"] == "registered", 30)
+        cid = peer.command("make_call", account_id="main", target="103")
+        peer.wait_state("confirmed", cid, timeout=20)
+        time.sleep(seconds)
+        peer.command("hangup", call_id=cid)
+        peer.wait_state("disconnected", cid, timeout=20)
+    finally:
+        peer.quit()
+        peer.kill()
+
+
+def receive_with_cli(server: DemoServer, ref: Path, seconds: float, work: Path) -> Path:
+    """baresip (102) sends the reference to softphone-cli (101); returns what the agent heard."""
+    heard = work / "heard.wav"
+    peer = CliPeer(
+        [
+            "--account", "101:demo101@demo.local", "--registrar", server.registrar,
+            "--proxy", server.registrar, "--codec", "G722/16000", "--wait", "--auto-answer",
+            "--record-heard", str(heard),
+        ],
+        name="receiver101",
+    )
+    try:
+        peer.wait_for(lambda e: e["event"] == "RegistrationChanged" and e["state"] == "registered", 30)
+        account = f'<sip:102@demo.local>;auth_pass=demo102;outbound="sip:{server.registrar}";regint=600'
+        b = Baresip(work / "sender-in", source=f"aufile,{ref}", account=account, codecs=("g722",))
+        try:
+            b.wait_registered()
+            b.command("dial", "sip:101@demo.local")
+            b.wait_for(lambda e: e.get("type") == "CALL_ESTABLISHED", timeout=20)
+            time.sleep(seconds)
+            b.command("hangup")
+            b.wait_for(lambda e: e.get("type") == "CALL_CLOSED", timeout=20)
+        finally:
+            b.stop()
+    finally:
+        peer.quit()
+        peer.kill()
+    return heard
+
+
+def send_through_microphone(
+    server: DemoServer, ref: Path, seconds: float, work: Path, extra: tuple[str, ...] = ()
+) -> bool:
+    import audio_env
+
+    if not audio_env.pulse_available():
+        return False
+    pulse = audio_env.start_pulse(work / f"pulse{len(extra)}")
+    try:
+        env = dict(pulse.env)
+        samples = (read_mono(ref) * 32767).astype("<i2")
+        loops = np.tile(samples, 3)  # the microphone hears the reference over and over
+        player = pulse.play_tone_into("mic", loops)
+        args = ["--sound-device", "--audio-input", "pulse", "--audio-output", "pulse", *extra]
+        send_with_cli(server, args, seconds, env)
+        pulse.stop_helper(player)
+    finally:
+        audio_env.stop_pulse(pulse)
+    return True
+
+
+def pulse_alone(ref: Path, work: Path) -> Path | None:
+    """The reference through the private PulseAudio only (pacat into "mic", parec from its monitor): what
+    the microphone rows lose before our code sees the audio."""
+    import audio_env
+
+    if not audio_env.pulse_available():
+        return None
+    pulse = audio_env.start_pulse(work / "pulse-alone")
+    raw = work / "pulse-alone.raw"
+    try:
+        rec = pulse.start_recording("mic.monitor", raw)
+        time.sleep(0.5)
+        player = pulse.play_tone_into("mic", (read_mono(ref) * 32767).astype("<i2"))
+        player.wait(timeout=60)
+        time.sleep(0.5)
+        pulse.stop_helper(rec)
+    finally:
+        audio_env.stop_pulse(pulse)
+    out = work / "pulse-alone.wav"
+    write_mono(out, np.frombuffer(raw.read_bytes()[: raw.stat().st_size // 2 * 2], "<i2") / 32768.0)
+    return out
+
+
+def one_run(work: Path, kind: str) -> list[tuple[str, float, float]]:
+    ref = make_reference(work, kind)
+    seconds = len(read_mono(ref)) / RATE
+    server = DemoServer(work / "server", media=False)
+    server.start()
+    rows = []
+    try:
+        rec = recorder(server, work)
+        try:
+            ref_level = active_level_dbfs(read_mono(ref))
+            rows.append(("reference file", float("nan"), ref_level))
+            closed = 0
+            cases = [
+                (
+                    "baresip (aufile) -> PBX -> baresip",
+                    lambda: send_with_baresip(server, ref, seconds + 1, work),
+                ),
+                (
+                    "softphone-cli --play -> PBX -> baresip",
+                    lambda: send_with_cli(server, ["--play", str(ref)], 2 * seconds + 1),
+                ),
+                (
+                    "softphone mic (sound device bridge) -> PBX -> baresip",
+                    lambda: send_through_microphone(server, ref, 2 * seconds + 1, work),
+                ),
+                (
+                    "  same, echo cancellation off",
+                    lambda: send_through_microphone(
+                        server, ref, 2 * seconds + 1, work, ("--no-echo-cancel",)
+                    ),
+                ),
+            ]
+            for label, send in cases:
+                before = set(rec.root.glob("dump-*-dec.wav"))
+                if send() is False:
+                    print(f"skipped: {label} (pulseaudio not installed)")
+                    continue
+                closed += 1
+                wait_closed(rec, closed)
+                mos, level = score(ref, newest_dump(rec, before))
+                rows.append((label, mos, level))
+            mos, level = score(ref, receive_with_cli(server, ref, seconds + 1, work))
+            rows.append(("baresip -> PBX -> softphone-cli (what the agent hears)", mos, level))
+            alone = pulse_alone(ref, work)
+            if alone is not None:
+                mos, level = score(ref, alone)
+                rows.append(("PulseAudio alone (pacat -> parec, no call)", mos, level))
+        finally:
+            rec.stop()
+    finally:
+        server.stop()
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument(
+        "--reference", choices=("natural", "espeak"), default="natural" if NATURAL.exists() else "espeak",
+        help="natural speech (linphone-common's sample) or synthetic (espeak-ng)",
+    )
+    args = ap.parse_args()
+    for tool in ("baresip", "espeak-ng", "sox"):
+        if shutil.which(tool) is None:
+            print(f"{tool} is not installed")
+            return 1
+    for run in range(1, args.runs + 1):
+        with tempfile.TemporaryDirectory(prefix="bench-pesq-") as tmp:
+            rows = one_run(Path(tmp), args.reference)
+        peer = next((r for r in rows if r[0].startswith("baresip")), None)
+        print(
+            f"\nrun {run}: PESQ-WB (P.862.2) and active level, {args.reference} speech, G.722 through"
+            " softphone-server --demo"
+        )
+        print(f"{'path':<56} {'PESQ-WB':>8} {'level dBFS':>11} {'vs baresip':>16}")
+        for label, mos, level in rows:
+            ratio = "" if peer is None or mos != mos else f"{mos / peer[1]:.3f}x {level - peer[2]:+.1f} dB"
+            shown = "" if mos != mos else f"{mos:.3f}"
+            print(f"{label:<56} {shown:>8} {level:>11.1f} {ratio:>16}")
+    print("goal: PESQ-WB >= 3.54 at the source's level (shared 2-core machine: figures move between runs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
