@@ -109,16 +109,19 @@ def test_status_is_published_again_after_re_registration(
     a101.command("publish_presence", account_id="main", status="busy", note="report due")
     presence_of_101(a102, "busy", mark)
 
-    # A PBX restart forgets published states (registrations are stored and survive).
+    # A PBX restart keeps published states (the journal stores them with the registrations).
     server.stop()
     server.start()
     a102.command("unsubscribe_presence", account_id="main", uri=URI_101)
     mark = a102.mark()
     a102.command("subscribe_presence", account_id="main", uri=URI_101)
-    presence_of_101(a102, "available", mark)
-
-    # 101 registers again (here: told the network changed) and publishes its status with it.
-    mark = a102.mark()
-    a101.command("handle_network_change")
     ev = presence_of_101(a102, "busy", mark)
     assert ev["note"] == "report due"
+
+    # 101 registers again (here: told the network changed) and publishes its status with it.
+    a101.command("publish_presence", account_id="main", status="away", note="")
+    mark = a102.mark()
+    a101.command("handle_network_change")
+    a101.command("publish_presence", account_id="main", status="busy", note="back at desk")
+    ev = presence_of_101(a102, "busy", mark)
+    assert ev["note"] == "back at desk"
