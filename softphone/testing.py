@@ -370,6 +370,22 @@ class CliPeer:
             return ""
 
 
+def stop_process_group(proc: subprocess.Popen[Any], grace: float = 15) -> None:
+    """Stop a server started in its own session (pgid == pid) and its media child, even if it died."""
+    import signal
+
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # a media child that outlived its parent
+
+
 class DemoServer:
     """``softphone-server run --demo`` (the product as shipped) on free loopback ports.
 
@@ -432,21 +448,8 @@ class DemoServer:
             self.output.append(line)
 
     def stop(self) -> None:
-        proc = self.proc
-        if proc is None:
-            return
-        import signal
-
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)  # a media child that outlived its parent
+        if self.proc is not None:
+            stop_process_group(self.proc)
 
     def agent(self, ext: str, *args: str) -> CliPeer:
         """A ``softphone-cli`` registered as demo extension ``ext`` (password ``demo<ext>``)."""

@@ -198,17 +198,37 @@ def proxy_legs(
         raise DialogError("the proxy did not record-route this dialog")
     first, last = own[0], own[-1]  # two entries when the proxy double-record-routed (RFC 5658)
     callee_contacts, caller_contacts = response.contacts, invite.contacts
-    caller_tag, callee_tag = invite.from_tag, response.to_tag
-    if not callee_contacts or not caller_contacts or not caller_tag or not callee_tag:
+    if not callee_contacts or not caller_contacts or not invite.from_tag or not response.to_tag:
         raise DialogError("dialog needs both Contacts and both tags")
+    return mirrored_legs(
+        invite,
+        response,
+        caller_target=caller_contacts[0].uri,
+        callee_target=callee_contacts[0].uri,
+        caller_routes=list(record_routes[last + 1 :]),
+        callee_routes=list(reversed(record_routes[:first])),
+    )
+
+
+def mirrored_legs(
+    invite: SipRequest,
+    response: SipResponse,
+    *,
+    caller_target: SipUri,
+    callee_target: SipUri,
+    caller_routes: list[NameAddr] | None = None,
+    callee_routes: list[NameAddr] | None = None,
+) -> tuple[Dialog, Dialog]:
+    """``(toward_caller, toward_callee)`` for an INVITE and its 2xx, given each side's target and routes."""
+    caller_tag, callee_tag = invite.from_tag or "", response.to_tag or ""
     toward_callee = Dialog(
         call_id=invite.call_id,
         local_tag=caller_tag,
         remote_tag=callee_tag,
         local_uri=invite.from_,
         remote_uri=response.to,
-        remote_target=callee_contacts[0].uri,
-        route_set=list(reversed(record_routes[:first])),
+        remote_target=callee_target,
+        route_set=callee_routes or [],
         local_cseq=invite.cseq[0],
     )
     toward_caller = Dialog(
@@ -217,8 +237,8 @@ def proxy_legs(
         remote_tag=caller_tag,
         local_uri=response.to,
         remote_uri=invite.from_,
-        remote_target=caller_contacts[0].uri,
-        route_set=list(record_routes[last + 1 :]),
+        remote_target=caller_target,
+        route_set=caller_routes or [],
         local_cseq=0,
     )
     return toward_caller, toward_callee

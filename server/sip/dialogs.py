@@ -39,6 +39,7 @@ from server.sip.dialog import (
     ROUTE_TOKEN_PARAM,
     Dialog,
     DialogError,
+    mirrored_legs,
     proxy_legs,
     route_token,
     verify_route_token,
@@ -354,7 +355,14 @@ class DialogTable:
             )
         except DialogError as e:
             log.info("call %s: %s; dialog kept without route sets", req.call_id, e)
-            toward_caller, toward_callee = self._legs_without_routes(branch.request, resp)
+            invite = branch.request
+            callee_contacts, caller_contacts = resp.contacts, invite.contacts
+            toward_caller, toward_callee = mirrored_legs(
+                invite,
+                resp,
+                caller_target=caller_contacts[0].uri if caller_contacts else invite.from_.uri,
+                callee_target=callee_contacts[0].uri if callee_contacts else invite.uri,
+            )
         original = parse_name_addr(call.original_from) if call.original_from is not None else req.from_
         toward_caller.remote_uri = _bare(original)
         toward_callee.local_uri = _bare(toward_callee.local_uri)
@@ -378,29 +386,6 @@ class DialogTable:
         self._add(d)
         self.calls.answered(req.call_id, now, cutoff=cutoff, dialog=d.stored())
         self._changed(d, now)
-
-    @staticmethod
-    def _legs_without_routes(invite: SipRequest, resp: SipResponse) -> tuple[Dialog, Dialog]:
-        callee_contacts, caller_contacts = resp.contacts, invite.contacts
-        caller_tag, callee_tag = invite.from_tag or "", resp.to_tag or ""
-        toward_callee = Dialog(
-            call_id=invite.call_id,
-            local_tag=caller_tag,
-            remote_tag=callee_tag,
-            local_uri=invite.from_,
-            remote_uri=resp.to,
-            remote_target=callee_contacts[0].uri if callee_contacts else invite.uri,
-            local_cseq=invite.cseq[0],
-        )
-        toward_caller = Dialog(
-            call_id=invite.call_id,
-            local_tag=callee_tag,
-            remote_tag=caller_tag,
-            local_uri=resp.to,
-            remote_uri=invite.from_,
-            remote_target=caller_contacts[0].uri if caller_contacts else invite.from_.uri,
-        )
-        return toward_caller, toward_callee
 
     def another_2xx(self, call: ProxyCall, resp: SipResponse) -> None:
         """A second forked branch answered too: its tag belongs to the dialog (the caller BYEs it)."""

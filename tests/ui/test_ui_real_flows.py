@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -23,7 +21,7 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt
 
-from softphone.testing import CliPeer, free_port, tone_levels
+from softphone.testing import CliPeer, free_port, stop_process_group, tone_levels
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration, pytest.mark.slow]
 
@@ -58,17 +56,7 @@ def on_qt_loop(test: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _stop_group(proc: subprocess.Popen[bytes]) -> None:
-    """The server runs in its own session (pgid == pid): stop it and its media child, even if it died."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(5)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)  # a media child that outlived its parent
+    stop_process_group(proc, grace=10)
 
 
 def _start_server(data: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]] | None:
