@@ -44,6 +44,7 @@ class Base(DeclarativeBase):
 class Role(StrEnum):
     ADMIN = "admin"
     AGENT = "agent"
+    SUPERVISOR = "supervisor"  # the web console: live views and reports, read-only elsewhere
 
 
 class DeviceKind(StrEnum):
