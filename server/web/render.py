@@ -67,7 +67,7 @@ def render(
         lang=language(request),
         csrf=csrf_token(request),
         me=getattr(request.state, "console", None),
-        flash=_(urllib.parse.unquote(flash)) if flash else None,
+        flash=_flash_text(_, flash),
         base="/console",
         t=lambda posix, fmt="%Y-%m-%d %H:%M:%S": local_time(request, posix, fmt),
         tn=lambda moment, fmt="%Y-%m-%d %H:%M:%S": local_naive(request, moment, fmt),
@@ -86,6 +86,14 @@ def render(
     if flash:
         response.delete_cookie(FLASH_COOKIE, path="/console")
     return response
+
+
+def _flash_text(_: Any, raw: str | None) -> str | None:
+    """A flash is an English message id, with "|arg" when it has a %s to fill."""
+    if not raw:
+        return None
+    message, _sep, arg = urllib.parse.unquote(raw).partition("|")
+    return _(message) % arg if arg else _(message)
 
 
 def redirect(url: str, *, flash: str | None = None) -> RedirectResponse:
