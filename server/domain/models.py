@@ -182,7 +182,13 @@ class CallRecord(Base):
     __tablename__ = "call_records"
     __changes__ = False  # written by the PBX itself
     # The PBX's start-up query for running calls with a quota cut-off ("end" IS NULL is the few running ones).
-    __table_args__ = (Index("ix_call_records_running_cutoff", "end", "cutoff"),)
+    # The console's history and dashboard read one company's range, newest first (migration 0005).
+    __table_args__ = (
+        Index("ix_call_records_running_cutoff", "end", "cutoff"),
+        Index("ix_call_records_company_start", "company_id", "start"),
+        Index("ix_call_records_company_caller_user", "company_id", "caller_user_id", "start"),
+        Index("ix_call_records_company_callee_user", "company_id", "callee_user_id", "start"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[str] = mapped_column(String(255), unique=True)

@@ -1,12 +1,13 @@
 // Our one script: it only enhances pages that work without it.
 "use strict";
-document.addEventListener("DOMContentLoaded", () => {
-  // Confirm before a destructive POST (the server also asks on its own confirm page when this is off).
-  for (const form of document.querySelectorAll("form[data-confirm]")) {
-    form.addEventListener("submit", (event) => {
-      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
-    });
+// Confirm before a destructive POST (delegated: live regions are replaced while the page is open).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
   }
+});
+document.addEventListener("DOMContentLoaded", () => {
   // Live views: replace the marked region with what the server sends over SSE.
   const live = document.querySelector("[data-sse]");
   if (live && window.EventSource) {
