@@ -37,12 +37,27 @@ from server.migrations import upgrade
 from server.settings import ServerSettings
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-OUTCOMES = [("completed", 0.62), ("no_answer", 0.14), ("busy", 0.08), ("cancelled", 0.1), ("failed", 0.03),
-            ("dnd", 0.03)]
+OUTCOMES = [
+    ("completed", 0.62),
+    ("no_answer", 0.14),
+    ("busy", 0.08),
+    ("cancelled", 0.1),
+    ("failed", 0.03),
+    ("dnd", 0.03),
+]
 
 
-def fill(db: Path, *, total: int, days: int, demo_company: int, other_company: int, users: list[int],
-         hotlines: list[str], end: float) -> None:
+def fill(
+    db: Path,
+    *,
+    total: int,
+    days: int,
+    demo_company: int,
+    other_company: int,
+    users: list[int],
+    hotlines: list[str],
+    end: float,
+) -> None:
     rnd = random.Random(7)
     con = sqlite3.connect(db)
     con.execute("PRAGMA journal_mode=WAL")
@@ -51,8 +66,9 @@ def fill(db: Path, *, total: int, days: int, demo_company: int, other_company: i
     names, weights = zip(*OUTCOMES, strict=True)
     batch = []
     sql = (
-        "INSERT INTO call_records (call_id, company_id, domain, caller, callee, direction, hotline, start, answer,"
-        ' "end", disposition, hangup_cause, caller_user_id, callee_user_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)'
+        "INSERT INTO call_records (call_id, company_id, domain, caller, callee, direction, hotline, start,"
+        ' answer, "end", disposition, hangup_cause, caller_user_id, callee_user_id)'
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
     )
     for i in range(total):
         company = demo_company if rnd.random() < 0.9 else other_company
@@ -69,11 +85,24 @@ def fill(db: Path, *, total: int, days: int, demo_company: int, other_company: i
         caller, callee = (number, "101") if direction == "inbound" else ("101", number)
         if direction == "internal":
             caller, callee = "101", "102"
-        batch.append((
-            f"bench-{i}", company, "demo.local", caller, callee, direction,
-            rnd.choice(hotlines) if direction != "internal" else None, start, answer, finish, outcome, None,
-            agent if direction != "inbound" else None, agent if direction != "outbound" else None,
-        ))
+        batch.append(
+            (
+                f"bench-{i}",
+                company,
+                "demo.local",
+                caller,
+                callee,
+                direction,
+                rnd.choice(hotlines) if direction != "internal" else None,
+                start,
+                answer,
+                finish,
+                outcome,
+                None,
+                agent if direction != "inbound" else None,
+                agent if direction != "outbound" else None,
+            )
+        )
         if len(batch) == 20_000:
             con.executemany(sql, batch)
             batch.clear()
@@ -87,8 +116,13 @@ def plans(db: Path, demo_company: int, day_start: float, user: int, hotline: str
     con = sqlite3.connect(db)
     out = []
     filters = {
-        "day": {}, "direction": {"direction": "inbound"}, "user": {"user_id": user}, "hotline": {"hotline": hotline},
-        "status": {"status": "missed"}, "number": {"number": "0903"}, "duration": {"min_seconds": 60},
+        "day": {},
+        "direction": {"direction": "inbound"},
+        "user": {"user_id": user},
+        "hotline": {"hotline": hotline},
+        "status": {"status": "missed"},
+        "number": {"number": "0903"},
+        "duration": {"min_seconds": 60},
     }
     from sqlalchemy.dialects import sqlite
 
@@ -107,8 +141,15 @@ async def measure(app, urls: dict[str, str], repeat: int) -> dict[str, list[floa
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as c:
         r = await c.get("/console/login")
         csrf = r.cookies["console_csrf"]
-        r = await c.post("/console/login", data={"login": "84901000100", "password": "admin1234",
-                                                  "csrf_token": csrf, "next": "/console/dashboard"})
+        r = await c.post(
+            "/console/login",
+            data={
+                "login": "84901000100",
+                "password": "admin1234",
+                "csrf_token": csrf,
+                "next": "/console/dashboard",
+            },
+        )
         assert r.status_code == 303, r.text
         for _ in range(2):  # warm the page cache and templates
             for url in urls.values():
@@ -137,8 +178,10 @@ async def main() -> None:
     db = data / "softphone.db"
     con = sqlite3.connect(db)
     demo = con.execute("SELECT id FROM companies WHERE sip_domain='demo.local'").fetchone()[0]
-    con.execute("INSERT INTO companies (name, sip_domain, invite_code, created_at) VALUES "
-                "('Other', 'other.example', 'bench-other', '2026-01-01 00:00:00')")
+    con.execute(
+        "INSERT INTO companies (name, sip_domain, invite_code, created_at) VALUES "
+        "('Other', 'other.example', 'bench-other', '2026-01-01 00:00:00')"
+    )
     other = con.execute("SELECT id FROM companies WHERE sip_domain='other.example'").fetchone()[0]
     users = [r[0] for r in con.execute("SELECT id FROM users WHERE company_id=?", (demo,))]
     hotlines = [r[0] for r in con.execute("SELECT number FROM hotlines WHERE company_id=?", (demo,))]
@@ -147,9 +190,20 @@ async def main() -> None:
     today = datetime.now(ZONE).date()
     end = datetime.combine(today + timedelta(days=1), datetime.min.time(), ZONE).timestamp()
     t0 = time.perf_counter()
-    fill(db, total=args.cdrs, days=args.days, demo_company=demo, other_company=other, users=users,
-         hotlines=hotlines, end=end)
-    print(f"wrote {args.cdrs:,} CDRs over {args.days} days in {time.perf_counter() - t0:.0f} s ({db.stat().st_size >> 20} MiB)")
+    fill(
+        db,
+        total=args.cdrs,
+        days=args.days,
+        demo_company=demo,
+        other_company=other,
+        users=users,
+        hotlines=hotlines,
+        end=end,
+    )
+    print(
+        f"wrote {args.cdrs:,} CDRs over {args.days} days in {time.perf_counter() - t0:.0f} s "
+        f"({db.stat().st_size >> 20} MiB)"
+    )
     day = (today - timedelta(days=3)).isoformat()
     month_from = (today - timedelta(days=30)).isoformat()
     rng = f"from={day}&to={day}"
@@ -169,12 +223,16 @@ async def main() -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as c:
         r = await c.get("/console/login")
         csrf = r.cookies["console_csrf"]
-        await c.post("/console/login", data={"login": "84901000100", "password": "admin1234", "csrf_token": csrf})
+        await c.post(
+            "/console/login", data={"login": "84901000100", "password": "admin1234", "csrf_token": csrf}
+        )
         page = await c.get(urls["history, one day"])
         import re
 
         older = re.search(r'href="(/console/calls\?[^"]*after=[^"]*)"', page.text)
-        urls["history, next page"] = older.group(1).replace("&amp;", "&") if older else urls["history, one day"]
+        urls["history, next page"] = (
+            older.group(1).replace("&amp;", "&") if older else urls["history, one day"]
+        )
     times = await measure(app, urls, args.repeat)
     print(f"\n| page ({args.cdrs:,} CDRs, SQLite) | p50 ms | p95 ms | goal |")
     print("|---|---:|---:|---|")
@@ -182,7 +240,10 @@ async def main() -> None:
         values.sort()
         p95 = values[max(0, int(len(values) * 0.95) - 1)]
         goal = 500 if name.startswith("dashboard") else 200
-        print(f"| {name} | {statistics.median(values):.1f} | {p95:.1f} | < {goal} {'ok' if p95 < goal else 'MISSED'} |")
+        print(
+            f"| {name} | {statistics.median(values):.1f} | {p95:.1f} "
+            f"| < {goal} {'ok' if p95 < goal else 'MISSED'} |"
+        )
     day_start = datetime.combine(today - timedelta(days=3), datetime.min.time(), ZONE).timestamp()
     print("\nQuery plans (one day):")
     for name, plan in plans(db, demo, day_start, agent, hotlines[0]):
