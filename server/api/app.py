@@ -32,7 +32,7 @@ from server.domain.security import Passwords
 from server.phones.app import create_phones_app, gate_policy
 from server.phones.gate import PhoneGate
 from server.settings import ServerSettings
-from server.web.app import HangUp, create_console_app
+from server.web.app import HangUp, TrunkStates, create_console_app
 
 API_PREFIX = "/api/v1"
 
@@ -68,6 +68,7 @@ def create_app(
     ctx: DomainContext | None = None,
     passwords: Passwords | None = None,
     hang_up: HangUp | None = None,
+    trunk_states: TrunkStates | None = None,
 ) -> FastAPI:
     """The API app.  Pass `engine` to share one with the PBX directory (it is then not disposed here)."""
     owns_engine = engine is None
@@ -127,6 +128,7 @@ def create_app(
             ctx=app.state.ctx,
             sessionmaker=app.state.sessionmaker,
             hang_up=hang_up,
+            trunk_states=trunk_states,
             recordings_dir=settings.data_dir / "recordings",
         ),
     )

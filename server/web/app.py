@@ -23,6 +23,7 @@ from server.web.session import CsrfRefused, ReadOnly, SignInRequired
 STATIC = Path(__file__).parent / "static"
 
 HangUp = Callable[[str, str], bool]
+TrunkStates = Callable[[], dict[tuple[str, int, str], str]]
 
 
 def create_console_app(
@@ -30,13 +31,16 @@ def create_console_app(
     ctx: DomainContext,
     sessionmaker: async_sessionmaker[AsyncSession],
     hang_up: HangUp | None = None,
+    trunk_states: TrunkStates | None = None,
     recordings_dir: Path | None = None,
 ) -> FastAPI:
-    """`hang_up(call_id, reason) -> bool` ends a running call in the PBX (absent: the button is hidden)."""
+    """`hang_up(call_id, reason) -> bool` ends a running call in the PBX (absent: the button is hidden);
+    `trunk_states()` tells how each registering carrier trunk stands (absent: no indicator)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ctx
     app.state.sessionmaker = sessionmaker
     app.state.hang_up = hang_up
+    app.state.trunk_states = trunk_states
     app.state.recordings_dir = recordings_dir
 
     @app.exception_handler(SignInRequired)

@@ -162,6 +162,10 @@ class SipService:
         self.in_core(lambda now: ended.append(self.proxy.hang_up(call_id, now, header)))
         return bool(ended and ended[0])
 
+    def trunk_states(self) -> dict[tuple[str, int, str], str]:
+        """(host, port, username) of each registering trunk -> idle | registering | registered | failed."""
+        return {key: reg.state for key, reg in self.proxy.trunks.registrations.items()}
+
     async def stop(self) -> None:
         await self.runner.stop()
         await self.gateways.stop()

@@ -146,6 +146,7 @@ async def _hotline_page(request: Request, console: Any, session: Any, **extra: A
         "hotlines.html",
         {
             "hotlines": await hotlines.list_hotlines(session, company_id=console.company_id),
+            "trunks": request.app.state.trunk_states() if request.app.state.trunk_states else None,
             "errors": {},
             "values": {},
             "editing": None,

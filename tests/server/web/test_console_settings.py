@@ -49,6 +49,7 @@ def test_hotline_group_desk_phone_company_forms_and_the_audit_log(console_server
     page.click("main form[novalidate] button.primary")
     assert page.locator(".flash").inner_text() == "Hotline created."
     assert "udp:sip.carrier.example:5080" in page.locator("tbody").inner_text()
+    assert page.locator("tbody span.badge[title='Trunk status']").count() == 1  # the PBX's registration state
     shot(page, "hotlines_created_en")
 
     page.goto(f"{console_server.url}/console/groups")
