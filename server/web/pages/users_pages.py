@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from server.domain import bulk_users, hotlines, people, provisioning
+from server.domain import accounts, bulk_users, hotlines, people, provisioning
 from server.domain.clock import period_of
 from server.domain.errors import DomainError
 from server.domain.models import DeviceKind, RingMethod, Role, User
@@ -408,6 +408,20 @@ async def device_credentials(
     if device is None:
         raise_not_found()
     return render(request, "device.html", {"user": user, "device": device, "pbx": ctx.pbx})
+
+
+@router.post("/{user_id:int}/devices/{device_id:int}/activation-email")
+async def resend_activation(
+    user_id: int, device_id: int, console: Admin, form: FormDep, session: SessionDep, ctx: ContextDep
+) -> Response:
+    """The activation e-mail of an activated device again, to the user's address (as the user could)."""
+    user = await people.get_user(session, company_id=console.company_id, user_id=user_id)
+    try:
+        sent = await accounts.resend_activation_email(session, ctx=ctx, user=user, device_id=device_id)
+    except DomainError as exc:
+        return redirect(f"/console/users/{user_id}", flash=exc.message)
+    flash = "Activation e-mail sent." if sent else "E-mail failed."
+    return redirect(f"/console/users/{user_id}", flash=flash)
 
 
 def raise_not_found() -> None:
