@@ -25,7 +25,7 @@ def test_every_page_in_both_languages(console_server, page) -> None:
                      .filter(e => !e.labels || e.labels.length === 0).map(e => e.name)"""
             )
             assert unlabelled == [], (name, unlabelled)
-            shot(page, f"{name}_{lang}")
+            shot(page, f"page_{name}_{lang}")
 
 
 def test_hotline_group_desk_phone_company_forms_and_the_audit_log(console_server, page) -> None:
