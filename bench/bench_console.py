@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import shutil
 import sqlite3
 import statistics
 import tempfile
@@ -170,6 +171,13 @@ async def main() -> None:
     ap.add_argument("--repeat", type=int, default=30)
     args = ap.parse_args()
     data = Path(tempfile.mkdtemp(prefix="bench-console-"))
+    try:
+        await run(args, data)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+async def run(args: argparse.Namespace, data: Path) -> None:
     settings = ServerSettings(data_dir=data)
     await asyncio.to_thread(upgrade, settings.effective_database_url)
     app = create_app(settings, passwords=Passwords.fast())

@@ -101,34 +101,35 @@ async def summary(session: AsyncSession, q: CallQuery, *, utc_offset: int, top: 
     talk = func.coalesce(
         func.sum(case((c.answer.is_not(None), func.coalesce(c.end, c.answer) - c.answer))), 0
     )
+    hour = cast((c.start + utc_offset) / 3600, Integer) % 24
+    # Two passes over the range, both inside the covering index ix_call_records_company_dashboard.
     rows = await session.execute(
         select(
             c.direction,
+            hour,
             func.count(),
             func.sum(case((c.answer.is_not(None), 1), else_=0)),
             func.sum(case((c.disposition.in_(MISSED), 1), else_=0)),
             talk,
         )
         .where(*where)
-        .group_by(c.direction)
+        .group_by(c.direction, hour)
     )
-    for direction, n, answered, missed, seconds in rows:
-        out.by_direction[direction] = int(n)
+    for direction, h, n, answered, missed, seconds in rows:
+        out.by_direction[direction] = out.by_direction.get(direction, 0) + int(n)
+        out.by_hour[int(h)] += int(n)
         out.answered += int(answered or 0)
         out.missed += int(missed or 0)
         out.total += int(n)
         out.talk_seconds += float(seconds or 0)
-    hour = cast((c.start + utc_offset) / 3600, Integer) % 24
-    for h, n in await session.execute(select(hour, func.count()).where(*where).group_by(hour)):
-        out.by_hour[int(h)] = int(n)
     agents: dict[int, list[float]] = {}
-    for column in (c.callee_user_id, c.caller_user_id):
-        stmt = (
-            select(column, func.count(), talk)
-            .where(*where, c.answer.is_not(None), column.is_not(None))
-            .group_by(column)
-        )
-        for user_id, n, seconds in await session.execute(stmt):
+    stmt = (
+        select(c.callee_user_id, c.caller_user_id, func.count(), talk)
+        .where(*where, c.answer.is_not(None))
+        .group_by(c.callee_user_id, c.caller_user_id)
+    )
+    for callee, caller, n, seconds in await session.execute(stmt):
+        for user_id in {callee, caller} - {None}:
             entry = agents.setdefault(int(user_id), [0, 0.0])
             entry[0] += int(n)
             entry[1] += float(seconds or 0)

@@ -1,4 +1,4 @@
-"""console: call history indexes (a company's calls by time, and by agent)
+"""console: call history indexes (a company's calls by time; a covering one for the dashboard)
 
 Revision ID: 0005
 Revises: 0004
@@ -18,14 +18,21 @@ depends_on = None
 def upgrade() -> None:
     op.create_index("ix_call_records_company_start", "call_records", ["company_id", "start"])
     op.create_index(
-        "ix_call_records_company_caller_user", "call_records", ["company_id", "caller_user_id", "start"]
-    )
-    op.create_index(
-        "ix_call_records_company_callee_user", "call_records", ["company_id", "callee_user_id", "start"]
+        "ix_call_records_company_dashboard",
+        "call_records",
+        [
+            "company_id",
+            "start",
+            "direction",
+            "disposition",
+            "answer",
+            "end",
+            "caller_user_id",
+            "callee_user_id",
+        ],
     )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_call_records_company_callee_user", table_name="call_records")
-    op.drop_index("ix_call_records_company_caller_user", table_name="call_records")
+    op.drop_index("ix_call_records_company_dashboard", table_name="call_records")
     op.drop_index("ix_call_records_company_start", table_name="call_records")
