@@ -101,7 +101,10 @@ async def summary(session: AsyncSession, q: CallQuery, *, utc_offset: int, top: 
     talk = func.coalesce(
         func.sum(case((c.answer.is_not(None), func.coalesce(c.end, c.answer) - c.answer))), 0
     )
-    hour = cast((c.start + utc_offset) / 3600, Integer) % 24
+    hours = (c.start + utc_offset) / 3600
+    if session.get_bind().dialect.name != "sqlite":  # PostgreSQL's CAST rounds; SQLite's truncates
+        hours = func.floor(hours)
+    hour = cast(hours, Integer) % 24
     # Two passes over the range, both inside the covering index ix_call_records_company_dashboard.
     rows = await session.execute(
         select(
