@@ -15,7 +15,7 @@ from server.domain.clock import period_of
 from server.domain.errors import DomainError
 from server.domain.models import DeviceKind, RingMethod, Role, User
 from server.web.deps import Admin, ContextDep, FormDep, SessionDep, SignedIn
-from server.web.render import field_errors, redirect, render
+from server.web.render import field_errors, gettext_for, redirect, render
 from server.web.user_files import COLUMNS, export_csv, read_sheet, to_csv, to_rows
 
 router = APIRouter(prefix="/users")
@@ -154,7 +154,7 @@ async def import_preview(
         return render(
             request, "user_import.html", {"rows": None, "columns": COLUMNS, "errors": errors}, status=422
         )
-    problems = await _check_rows(session, ctx, console, rows)
+    problems = await _check_rows(session, ctx, console, rows, gettext_for(request))
     return render(
         request,
         "user_import.html",
@@ -169,8 +169,10 @@ async def import_preview(
     )
 
 
-async def _check_rows(session: Any, ctx: Any, console: Any, rows: list[Any]) -> dict[int, str]:
-    """Row line -> why it cannot be created (empty: every row is fine)."""
+async def _check_rows(
+    session: Any, ctx: Any, console: Any, rows: list[Any], _: Any = str
+) -> dict[int, str]:
+    """Row line -> why it cannot be created (empty: every row is fine), in the page's language."""
     problems = {r.line: r.error for r in rows if r.error}
     good = [r for r in rows if r.user is not None]
     if not rows:
@@ -186,8 +188,8 @@ async def _check_rows(session: Any, ctx: Any, console: Any, rows: list[Any]) -> 
         )
     except bulk_users.InvalidRows as exc:
         for err in exc.rows:
-            detail = "; ".join(f"{k}: {v}" for k, v in err.fields.items())
-            problems[good[err.row].line] = f"{err.message}" + (f" ({detail})" if detail else "")
+            detail = "; ".join(f"{k}: {_(v)}" for k, v in err.fields.items())
+            problems[good[err.row].line] = _(err.message) + (f" ({detail})" if detail else "")
     await session.rollback()
     return problems
 
@@ -199,7 +201,7 @@ async def import_commit(
     """Step 2: the previewed rows in one transaction (all or none)."""
     data = base64.b64decode(str(form.get("sheet", "")))
     rows = to_rows(read_sheet("import.csv", data))
-    problems = await _check_rows(session, ctx, console, rows)
+    problems = await _check_rows(session, ctx, console, rows, gettext_for(request))
     if problems:
         return render(
             request,
