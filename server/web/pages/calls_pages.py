@@ -89,6 +89,8 @@ async def calls(request: Request, console: SignedIn, session: SessionDep) -> Res
     q, shown = _query(request, console.company_id)
     if request.query_params.get("format") == "csv":
         return _csv(request, q, session)
+    if request.query_params.get("format") == "xlsx":
+        return await _xlsx(request, q, session)
     after = None
     raw = request.query_params.get("after", "")
     if ":" in raw:
@@ -126,54 +128,80 @@ async def calls(request: Request, console: SignedIn, session: SessionDep) -> Res
     )
 
 
+EXPORT_HEADER = [
+    "start",
+    "answer",
+    "end",
+    "direction",
+    "caller",
+    "callee",
+    "hotline",
+    "disposition",
+    "talk_seconds",
+    "cost_vnd",
+    "hangup_cause",
+    "call_id",
+]
+EXPORT_PAGES = 2000  # x PAGE rows: 100,000 at most per export
+
+
+def _export_row(request: Request, c: CallRecord) -> list[Any]:
+    talk = _talk(c)
+    return [
+        local_time(request, c.start),
+        local_time(request, c.answer),
+        local_time(request, c.end),
+        c.direction,
+        c.caller,
+        c.callee,
+        c.hotline or "",
+        c.disposition,
+        round(talk),
+        call_cost(c.direction, c.callee, talk),
+        c.hangup_cause or "",
+        c.call_id,
+    ]
+
+
+async def _export_rows(q: call_history.CallQuery, session: Any) -> AsyncIterator[list[CallRecord]]:
+    after = None
+    for _ in range(EXPORT_PAGES):
+        page = await call_history.search(session, q, limit=PAGE, after=after)
+        yield page.rows
+        if page.next_key is None:
+            return
+        after = page.next_key
+
+
+async def _xlsx(request: Request, q: call_history.CallQuery, session: Any) -> Response:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("calls")
+    sheet.append(EXPORT_HEADER)
+    async for rows in _export_rows(q, session):
+        for c in rows:
+            sheet.append(_export_row(request, c))
+    out = io.BytesIO()
+    book.save(out)
+    return Response(
+        out.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="calls.xlsx"'},
+    )
+
+
 def _csv(request: Request, q: call_history.CallQuery, session: Any) -> Response:
     async def rows() -> AsyncIterator[str]:
         out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(
-            [
-                "start",
-                "answer",
-                "end",
-                "direction",
-                "caller",
-                "callee",
-                "hotline",
-                "disposition",
-                "talk_seconds",
-                "cost_vnd",
-                "hangup_cause",
-                "call_id",
-            ]
-        )
+        csv.writer(out).writerow(EXPORT_HEADER)
         yield "\ufeff" + out.getvalue()
-        after = None
-        for _ in range(2000):  # 100,000 rows at most per export
-            page = await call_history.search(session, q, limit=PAGE, after=after)
+        async for page in _export_rows(q, session):
             out = io.StringIO()
             writer = csv.writer(out)
-            for c in page.rows:
-                talk = _talk(c)
-                writer.writerow(
-                    [
-                        local_time(request, c.start),
-                        local_time(request, c.answer),
-                        local_time(request, c.end),
-                        c.direction,
-                        c.caller,
-                        c.callee,
-                        c.hotline or "",
-                        c.disposition,
-                        round(talk),
-                        call_cost(c.direction, c.callee, talk),
-                        c.hangup_cause or "",
-                        c.call_id,
-                    ]
-                )
+            for c in page:
+                writer.writerow(_export_row(request, c))
             yield out.getvalue()
-            if page.next_key is None:
-                break
-            after = page.next_key
 
     return StreamingResponse(
         rows(),

@@ -12,6 +12,7 @@ import wave
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from server.media.recording import safe_name
 from softphone.testing import CliPeer
@@ -103,6 +104,10 @@ def test_history_dashboard_export_and_recording(console_server, page, peers) -> 
     records = list(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))))
     completed = next(r for r in records if r["disposition"] == "completed")
     assert int(completed["talk_seconds"]) >= 1 and completed["direction"] == "internal"
+    xlsx = page.request.get(f"{console_server.url}/console/calls?format=xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.body()), read_only=True).active
+    assert [c.value for c in next(sheet.iter_rows(max_row=1))][:2] == ["start", "answer"]
+    assert len(list(sheet.iter_rows())) == len(records) + 1
     # Filters narrow the set (and live in the URL).
     page.select_option("#f-status", "missed")
     page.click("form[role=search] button[type=submit]")
