@@ -21,6 +21,9 @@ from server.web.render import env, gettext_for, local_time, redirect, render
 
 router = APIRouter(prefix="/live")
 REFRESH_SECONDS = 1.0
+# One stream lasts this long, then the browser reconnects (`retry`): an open live page never holds a
+# graceful server shutdown (uvicorn waits for running responses) for longer than this.
+STREAM_SECONDS = 20.0
 
 
 async def snapshot(session: Any, company_id: int) -> dict[str, Any]:
@@ -68,7 +71,9 @@ async def events(request: Request, console: SignedIn) -> Response:
 
     async def stream() -> AsyncIterator[str]:
         last = ""
-        while not await request.is_disconnected():
+        yield "retry: 1000\n\n"
+        until = time.monotonic() + STREAM_SECONDS
+        while time.monotonic() < until and not await request.is_disconnected():
             async with request.app.state.sessionmaker() as session:
                 html = _region(request, await snapshot(session, console.company_id))
             if html != last:
