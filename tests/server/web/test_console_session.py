@@ -27,6 +27,12 @@ def test_login_page_in_both_languages_and_wrong_password(console_server, page) -
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.tagName")
     assert focused in {"A", "INPUT", "BUTTON"}
+    # the focused control shows a visible outline (our :focus-visible rule)
+    page.focus("#f-login")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none")
 
 
 def test_empty_fields_get_messages_next_to_them(console_server, page) -> None:
