@@ -151,7 +151,8 @@ def test_supervisor_reads_only_and_other_company_ids_are_404(console_server, pag
     assert sup.request.get(f"{console_server.url}/console/users/new").status == 403
     # ...but the live view is theirs: its page, and the hang-up action (404 here: no such call, not 403)
     assert sup.request.get(f"{console_server.url}/console/live").status == 200
-    hang_up = sup.request.post(f"{console_server.url}/console/live/calls/999/hang-up", form={"csrf_token": csrf})
+    hang_up_url = f"{console_server.url}/console/live/calls/999/hang-up"
+    hang_up = sup.request.post(hang_up_url, form={"csrf_token": csrf})
     assert hang_up.status == 404
     other.close()
 
