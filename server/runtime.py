@@ -39,6 +39,8 @@ class RunningServer:
     sip_ports: dict[str, int] = field(default_factory=dict)
     media_address: tuple[str, int] | None = None
     stop_callbacks: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    hang_up: Callable[[str, str], bool] | None = None  # the console's hang-up button (SipService.hang_up)
+    trunk_states: Callable[[], dict[tuple[str, int, str], str]] | None = None  # the console's trunk status
 
 
 async def _start_media(settings: ServerSettings, running: RunningServer) -> None:
@@ -117,6 +119,8 @@ async def _start_sip(
         dns_servers=settings.dns_servers or None,
     )
     holder.append(service)
+    running.hang_up = service.hang_up
+    running.trunk_states = service.trunk_states
     running.stop_callbacks.append(refresher.stop)
     running.stop_callbacks.append(service.stop)
     tune_gc_for_serving()  # this process is a dedicated server: start-up objects leave the GC's scans
@@ -174,7 +178,9 @@ async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
                 )
         await _start_media(settings, running)
         await _start_sip(settings, engine, sessionmaker, ctx, running)
-        app = create_app(settings, engine=engine, ctx=ctx)
+        app = create_app(
+            settings, engine=engine, ctx=ctx, hang_up=running.hang_up, trunk_states=running.trunk_states
+        )
         config = uvicorn.Config(
             app,
             host=settings.http_host,

@@ -32,6 +32,7 @@ from server.domain.security import Passwords
 from server.phones.app import create_phones_app, gate_policy
 from server.phones.gate import PhoneGate
 from server.settings import ServerSettings
+from server.web.app import HangUp, TrunkStates, create_console_app
 
 API_PREFIX = "/api/v1"
 
@@ -66,6 +67,8 @@ def create_app(
     mail: EmailSender | None = None,
     ctx: DomainContext | None = None,
     passwords: Passwords | None = None,
+    hang_up: HangUp | None = None,
+    trunk_states: TrunkStates | None = None,
 ) -> FastAPI:
     """The API app.  Pass `engine` to share one with the PBX directory (it is then not disposed here)."""
     owns_engine = engine is None
@@ -117,6 +120,16 @@ def create_app(
             sessionmaker=app.state.sessionmaker,
             ctx=app.state.ctx,
             gate=PhoneGate(gate_policy(settings)),
+        ),
+    )
+    app.mount(
+        "/console",
+        create_console_app(
+            ctx=app.state.ctx,
+            sessionmaker=app.state.sessionmaker,
+            hang_up=hang_up,
+            trunk_states=trunk_states,
+            recordings_dir=settings.data_dir / "recordings",
         ),
     )
     return app

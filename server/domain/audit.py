@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -89,3 +90,29 @@ async def list_entries(
         query = query.where(AuditEntry.id < before_id)
     result = await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit))
     return list(result)
+
+
+async def search_entries(
+    session: AsyncSession,
+    *,
+    company_id: int,
+    actor_id: int | None = None,
+    entity: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+    before_id: int | None = None,
+) -> list[AuditEntry]:
+    """Newest first, filtered by who, what kind of entity and when (naive UTC bounds, `until` exclusive)."""
+    query = select(AuditEntry).where(AuditEntry.company_id == company_id)
+    if actor_id is not None:
+        query = query.where(AuditEntry.actor_user_id == actor_id)
+    if entity:
+        query = query.where(AuditEntry.entity == entity)
+    if since is not None:
+        query = query.where(AuditEntry.created_at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.created_at < until)
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    return list(await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))

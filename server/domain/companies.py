@@ -134,3 +134,27 @@ async def reset_admin_password(
     )
     await session.commit()
     return user
+
+
+async def rename_company(
+    session: AsyncSession, *, ctx: DomainContext, company_id: int, name: str, actor_id: int | None
+) -> Company:
+    """The company's display name (its SIP domain stays: device digests are bound to it)."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("invalid_name", "company name is required", fields={"name": "1-200 characters"})
+    company = await get_company(session, company_id=company_id)
+    before = company.name
+    company.name = name
+    audit.record(
+        session,
+        ctx=ctx,
+        company_id=company_id,
+        actor_id=actor_id,
+        action="update",
+        entity="company",
+        entity_id=company_id,
+        detail={"name": name, "before": before},
+    )
+    await session.commit()
+    return company

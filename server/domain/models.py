@@ -44,6 +44,7 @@ class Base(DeclarativeBase):
 class Role(StrEnum):
     ADMIN = "admin"
     AGENT = "agent"
+    SUPERVISOR = "supervisor"  # the web console: live views and reports, read-only elsewhere
 
 
 class DeviceKind(StrEnum):
@@ -181,7 +182,23 @@ class CallRecord(Base):
     __tablename__ = "call_records"
     __changes__ = False  # written by the PBX itself
     # The PBX's start-up query for running calls with a quota cut-off ("end" IS NULL is the few running ones).
-    __table_args__ = (Index("ix_call_records_running_cutoff", "end", "cutoff"),)
+    # The console's history and dashboard read one company's range, newest first (migration 0005).
+    __table_args__ = (
+        Index("ix_call_records_running_cutoff", "end", "cutoff"),
+        Index("ix_call_records_company_start", "company_id", "start"),
+        # covers the dashboard's aggregates, so a month is read from the index alone
+        Index(
+            "ix_call_records_company_dashboard",
+            "company_id",
+            "start",
+            "direction",
+            "disposition",
+            "answer",
+            "end",
+            "caller_user_id",
+            "callee_user_id",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[str] = mapped_column(String(255), unique=True)

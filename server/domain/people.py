@@ -209,7 +209,9 @@ async def update_user(
     """Admin edit: identity, role, activation/lock, permissions and quota, call settings, default hotline."""
     user = await get_user(session, company_id=company_id, user_id=user_id)
     changes = dict(changes)
-    if user.id == actor_id and (changes.get("role") == Role.AGENT or changes.get("active") is False):
+    if user.id == actor_id and (
+        changes.get("role") not in (None, Role.ADMIN) or changes.get("active") is False
+    ):
         raise Conflict("cannot_demote_self", "an admin cannot demote or disable their own account")
     if "phone" in changes and changes["phone"] is not None:
         phone = normalize_phone(changes["phone"])

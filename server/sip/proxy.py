@@ -216,9 +216,17 @@ class Proxy:
             if self.presence.watched(uid):
                 self.presence.changed(uid, now)
 
-    def hang_up(self, call_id: str, now: float) -> bool:
-        """An administrator ends an answered call: BYE to both parties.  False when no such call runs."""
-        return self.dialogs.hang_up(call_id, now, reason=ADMIN_HANGUP_REASON, cause="administrator")
+    def hang_up(self, call_id: str, now: float, reason: str = ADMIN_HANGUP_REASON) -> bool:
+        """An administrator ends a call: BYE to both parties once answered, CANCEL to the ringing devices
+        before (the caller then gets 487).  False when no such call runs."""
+        if self.dialogs.hang_up(call_id, now, reason=reason, cause="administrator"):
+            return True
+        for call in list(self.forking.pending_invites().values()):
+            if call.request.call_id == call_id and call.request.method == "INVITE" and not call.final_sent:
+                if not call.cancelled:
+                    self.forking.cancel(call, now)
+                return True
+        return False
 
     def _housekeeping(self, now: float) -> None:
         self.locator.want([h.trunk for h in self.directory.all_hotlines()], now)

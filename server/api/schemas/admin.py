@@ -37,7 +37,7 @@ class UserCreate(BaseModel):
     phone: Text40
     password: Secret
     email: Text255 | None = None
-    role: Literal["admin", "agent"] = "agent"
+    role: Literal["admin", "supervisor", "agent"] = "agent"
     extensions: list[Text40] = Field(default_factory=list, max_length=10)
     desktop_device: bool = True
 
@@ -56,7 +56,7 @@ class BulkUserRow(BaseModel):
     password: Secret | None = Field(
         default=None, description="none: the agent sets one on first use (SMS code), no hashing cost now"
     )
-    role: Literal["admin", "agent"] = "agent"
+    role: Literal["admin", "supervisor", "agent"] = "agent"
     extensions: list[Text40] = Field(default_factory=list, max_length=10)
     devices: list[BulkDevice] = Field(default_factory=lambda: [BulkDevice()], max_length=10)
     allow_outbound: bool = True
@@ -93,7 +93,7 @@ class UserUpdate(BaseModel):
     full_name: Text200 | None = None
     phone: Text40 | None = None
     email: Text255 | None = None
-    role: Literal["admin", "agent"] | None = None
+    role: Literal["admin", "supervisor", "agent"] | None = None
     active: bool | None = None
     locked: Literal[False] | None = Field(default=None, description="false unlocks a locked account")
     password: Secret | None = None
@@ -113,7 +113,7 @@ class UserPublic(BaseModel):
     full_name: str
     phone: str
     email: str | None
-    role: Literal["admin", "agent"]
+    role: Literal["admin", "supervisor", "agent"]
     active: bool
     locked: bool
     extensions: list[str]

@@ -24,7 +24,7 @@ class MePublic(BaseModel):
     full_name: str
     phone: str
     email: str | None
-    role: Literal["admin", "agent"]
+    role: Literal["admin", "supervisor", "agent"]
     company: CompanyPublic
 
 

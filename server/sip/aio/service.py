@@ -30,7 +30,7 @@ from server.sip.aio.runner import CoreRunner
 from server.sip.aio.transport import SipTransportLayer
 from server.sip.directory import Directory
 from server.sip.journal import PbxState, Write
-from server.sip.proxy import Proxy, ProxySettings
+from server.sip.proxy import ADMIN_HANGUP_REASON, Proxy, ProxySettings
 
 log = logging.getLogger("server.sip.aio.service")
 
@@ -153,6 +153,18 @@ class SipService:
     def in_core(self, work: Callable[[float], None]) -> None:
         """Run `work(now)` on the proxy (anything outside a message: commits, routing changes, commands)."""
         self.runner.in_core(work)
+
+    def hang_up(self, call_id: str, reason: str = "") -> bool:
+        """End a running call now (the console's hang-up button); runs in the core, on the caller's loop."""
+        text = reason.replace('"', "'").replace("\r", " ").replace("\n", " ")[:100]
+        header = f'SIP;cause=200;text="{text}"' if text else ADMIN_HANGUP_REASON
+        ended: list[bool] = []
+        self.in_core(lambda now: ended.append(self.proxy.hang_up(call_id, now, header)))
+        return bool(ended and ended[0])
+
+    def trunk_states(self) -> dict[tuple[str, int, str], str]:
+        """(host, port, username) of each registering trunk -> idle | registering | registered | failed."""
+        return {key: reg.state for key, reg in self.proxy.trunks.registrations.items()}
 
     async def stop(self) -> None:
         await self.runner.stop()

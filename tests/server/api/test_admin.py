@@ -271,3 +271,21 @@ async def test_admin_cannot_lock_themselves_out(api, demo) -> None:
         assert r.status_code == 409 and r.json()["error"]["code"] == "cannot_demote_self"
     r = await api.client.delete(f"/admin/users/{me['id']}", headers=demo.admin_headers)
     assert r.status_code == 409
+
+
+async def test_supervisor_role_through_the_api(api, demo) -> None:
+    """The console's read-only role: the admin API creates, lists and shows it."""
+    r = await api.client.post(
+        "/admin/users",
+        headers=demo.admin_headers,
+        json={"full_name": "Giám sát", "phone": "0901000160", "password": "super12345", "role": "supervisor"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["role"] == "supervisor"
+    listed = await api.client.get("/admin/users", headers=demo.admin_headers)
+    assert listed.status_code == 200 and "supervisor" in {u["role"] for u in listed.json()}
+    # a supervisor is not an admin of the API
+    sup = await api.client.post("/auth/login", json={"login": "0901000160", "password": "super12345"})
+    headers = {"Authorization": f"Bearer {sup.json()['access_token']}"}
+    assert (await api.client.get("/admin/users", headers=headers)).status_code == 403
+    assert (await api.client.get("/me", headers=headers)).json()["role"] == "supervisor"
