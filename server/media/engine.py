@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import json
 import logging
 import os
 import shutil
+import signal
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +50,9 @@ class DtmfEvent:
     duration_ms: int
 
 
+RFC4733_EVENTS = "0123456789*#ABCD"
+
+
 def parse_dtmf_log(datagram: bytes) -> DtmfEvent | None:
     """One ``--dtmf-log-dest`` datagram (JSON) as an event; None for anything else."""
     try:
@@ -55,17 +60,23 @@ def parse_dtmf_log(datagram: bytes) -> DtmfEvent | None:
         return DtmfEvent(
             call_id=str(data["callid"]),
             source_tag=str(data.get("source_tag", "")),
-            digit=str(data["event"]),
+            digit=RFC4733_EVENTS[int(data["event"])],
             duration_ms=int(data.get("duration", 0)),
         )
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, IndexError):
         return None
 
 
-def _free_udp_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+def _free_port(host: str, kind: socket.SocketKind = socket.SOCK_DGRAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL when the server process dies, even by kill -9 (Linux)."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 class _NgProtocol(asyncio.DatagramProtocol):
@@ -181,6 +192,7 @@ class RtpEngine:
         self._dtmf: asyncio.DatagramTransport | None = None
         self._stderr: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self._last_error = ""
 
     @property
     def pid(self) -> int | None:
@@ -243,6 +255,8 @@ class RtpEngine:
             "--table=-1",  # userspace forwarding only: no kernel module
             f"--interface={self.interface}",
             f"--listen-ng=127.0.0.1:{self.ng_port}",
+            # its CLI (default 127.0.0.1:2224) on a free port too, so several engines can run side by side
+            f"--listen-cli=127.0.0.1:{_free_port('127.0.0.1', socket.SOCK_STREAM)}",
             f"--port-min={self.port_min}",
             f"--port-max={self.port_max}",
             f"--dtmf-log-dest=127.0.0.1:{dtmf_port}",
@@ -255,7 +269,7 @@ class RtpEngine:
 
     async def _spawn(self, timeout: float) -> None:
         self._ready.clear()
-        self.ng_port = _free_udp_port("127.0.0.1")
+        self.ng_port = _free_port("127.0.0.1")
         self._proc = await asyncio.create_subprocess_exec(
             *self._command_line(),
             stdin=asyncio.subprocess.DEVNULL,
@@ -263,6 +277,7 @@ class RtpEngine:
             stderr=asyncio.subprocess.PIPE,
             cwd=str(self.work_dir) if self.work_dir else None,
             start_new_session=True,  # a Ctrl-C at the terminal reaches us, not the child
+            preexec_fn=_die_with_parent,
         )
         assert self._proc.stderr is not None
         self._stderr = asyncio.create_task(self._forward_stderr(self._proc.stderr))
@@ -273,7 +288,9 @@ class RtpEngine:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             if self._proc.returncode is not None:
-                raise EngineError(f"rtpengine exited at start-up with status {self._proc.returncode}")
+                await asyncio.sleep(0.05)  # let the last stderr line arrive
+                status = self._proc.returncode
+                raise EngineError(f"rtpengine exited at start-up with status {status}: {self._last_error}")
             try:
                 await self.ng.command("ping")
                 break
@@ -289,6 +306,8 @@ class RtpEngine:
     async def _forward_stderr(self, stream: asyncio.StreamReader) -> None:
         while line := await stream.readline():
             text = line.decode(errors="replace").rstrip()
+            if "CRIT" in text:
+                self._last_error = text
             if "ERR" in text or "CRIT" in text or "WARNING" in text:
                 log.warning("rtpengine: %s", text)
             else:

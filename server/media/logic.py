@@ -136,7 +136,7 @@ class Machine:
 
 
 class EchoTest(Machine):
-    """``*43``: the caller hears themselves; the call ends after ``max_seconds``."""
+    """``*43``: a short beep, then the caller hears themselves; the call ends after ``max_seconds``."""
 
     def __init__(self, max_seconds: float = 600.0) -> None:
         super().__init__()
@@ -144,7 +144,9 @@ class EchoTest(Machine):
 
     def _handle(self, event: Event, now: float) -> list[Action]:
         if isinstance(event, Answered):
-            return [Echo(), SetTimer("limit", now + self.max_seconds)]
+            return [Play("beep"), SetTimer("limit", now + self.max_seconds)]
+        if isinstance(event, PromptFinished):
+            return [Echo()]
         if isinstance(event, TimerDue) and event.name == "limit":
             return [HangUp("echo test time limit")]
         return []

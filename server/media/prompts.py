@@ -42,7 +42,8 @@ def ensure_prompts(directory: Path) -> dict[str, Path]:
     builders: dict[str, Callable[[], np.ndarray]] = {
         "moh": lambda: np.concatenate([_tone(f, 0.5) for f in MOH_NOTES_HZ]),
         "prompt": lambda: _tone(PROMPT_HZ, 1.0),
-        "beep": lambda: _tone(BEEP_HZ, 0.3),
+        # silence first: a caller's first packets after the 200 OK are often lost while its audio starts
+        "beep": lambda: np.concatenate([np.zeros(int(RATE * 0.25)), _tone(BEEP_HZ, 0.3)]),
     }
     table: dict[str, Path] = {}
     for name, build in builders.items():

@@ -22,7 +22,8 @@ from server.media.logic import (
 
 def test_echo_answers_with_echo_and_ends_at_the_limit() -> None:
     m = EchoTest(max_seconds=30)
-    assert m.handle(Answered(), now=100.0) == [Echo(), SetTimer("limit", 130.0)]
+    assert m.handle(Answered(), now=100.0) == [Play("beep"), SetTimer("limit", 130.0)]
+    assert m.handle(PromptFinished(), now=100.5) == [Echo()]
     assert m.due(129.9) == []
     assert m.due(130.0) == [HangUp("echo test time limit")]
     assert m.ended and m.due(200.0) == []

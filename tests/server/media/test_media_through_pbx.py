@@ -1,6 +1,6 @@
-"""End to end: `softphone-server run --demo` with its media service; agent 101 dials *43 through
-the PBX (digest auth, Record-Route) and hears the beep and its own tone, also after the media
-process was killed with -9 and restarted by the supervisor."""
+"""End to end: `softphone-server run --demo` with its media engine; agent 101 dials *43 through
+the PBX (digest auth, Record-Route), the PBX's own UAS answers with rtpengine's SDP, and the agent
+hears the beep and its own tone, also after rtpengine was killed with -9 and restarted."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from media_audio import assert_echo
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-MEDIA_UP = re.compile(r"media service pid (\d+) listening on 127\.0\.0\.1:(\d+)")
+MEDIA_UP = re.compile(r"rtpengine running \(pid (\d+), ng port (\d+)\)")
 
 
 @dataclass
@@ -58,7 +58,7 @@ def through_pbx(pbx: Pbx) -> dict[str, object]:
 
 
 async def test_agent_dials_echo_test_through_the_pbx_even_after_a_media_crash(pbx, callers, tmp_path):
-    first_pid, media_port = await pbx.wait_for_media(1)
+    first_pid, _ = await pbx.wait_for_media(1)
 
     wav = tmp_path / "first.wav"
     result = await callers.call("sip:*43@demo.local", record=wav, seconds=2.0, **through_pbx(pbx))
@@ -66,11 +66,12 @@ async def test_agent_dials_echo_test_through_the_pbx_even_after_a_media_crash(pb
     assert_echo(wav, 700)
 
     os.kill(first_pid, signal.SIGKILL)
-    second_pid, second_port = await pbx.wait_for_media(2)
-    assert second_pid != first_pid and second_port == media_port
+    started = time.monotonic()
+    second_pid, _ = await pbx.wait_for_media(2)
+    assert second_pid != first_pid and time.monotonic() - started < 2.0
 
     wav = tmp_path / "after-crash.wav"
     result = await callers.call("sip:*43@demo.local", record=wav, seconds=2.0, **through_pbx(pbx))
     assert result["connected"] is True, result
     assert_echo(wav, 700)
-    assert len(pbx.media_children()) == 2, "the media service restarted more than once"
+    assert len(pbx.media_children()) == 2, "the media engine restarted more than once"
