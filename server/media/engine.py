@@ -308,7 +308,7 @@ class RtpEngine:
             text = line.decode(errors="replace").rstrip()
             if "CRIT" in text:
                 self._last_error = text
-            if "ERR" in text or "CRIT" in text or "WARNING" in text:
+            if "ERR" in text or "CRIT" in text:
                 log.warning("rtpengine: %s", text)
             else:
                 log.debug("rtpengine: %s", text)

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import socket
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -126,6 +127,9 @@ class FeatureCalls:
             lambda: _Sip(self), local_addr=(self.host, self.port)
         )
         self.port = int(self._transport.get_extra_info("sockname")[1])
+        sock = self._transport.get_extra_info("socket")
+        with contextlib.suppress(OSError):  # a burst of BYEs from hundreds of callers fits
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         return self.host, self.port
 
     async def stop(self) -> None:
