@@ -44,9 +44,16 @@ class MediaLegs:
     def __init__(self, engine: RtpEngine) -> None:
         self.engine = engine
 
-    async def open(self, call_id: str, caller_tag: str, engine_tag: str, caller_sdp: str) -> Leg:
-        """Anchor the caller's media (caller's audio blocked until :meth:`echo`)."""
-        flags: list[Value] = ["inject-DTMF"]  # RFC 4733 events reach --dtmf-log-dest
+    async def open(
+        self, call_id: str, caller_tag: str, engine_tag: str, caller_sdp: str, *, inject_dtmf: bool = False
+    ) -> Leg:
+        """Anchor the caller's media (caller's audio blocked until :meth:`echo`).
+
+        RFC 4733 events from the caller reach ``--dtmf-log-dest`` on every leg.  ``inject_dtmf`` (needed
+        for :meth:`send_dtmf`) puts the leg in rtpengine's decoding path, which costs CPU on every packet
+        (about 3x the echo's cost in bench/bench_media.py), so it is off unless asked for.
+        """
+        flags: list[Value] = ["inject-DTMF"] if inject_dtmf else []
         offer = await self.engine.command(
             "offer",
             {"call-id": call_id, "from-tag": caller_tag, "sdp": caller_sdp, "flags": flags},

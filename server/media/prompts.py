@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 RATE = 8000
-MOH_NOTES_HZ = (523.25, 659.25, 783.99, 659.25)  # a C-major arpeggio, 0.5 s a note
+MOH_NOTES_HZ = (523.25, 659.25, 783.99, 659.25)  # a C-major arpeggio, 0.5 s a note, 4 rounds a file
 PROMPT_HZ = 880.0
 BEEP_HZ = 1000.0
 
@@ -40,7 +40,7 @@ def ensure_prompts(directory: Path) -> dict[str, Path]:
     """The prompt name -> WAV path table, writing any default file that is missing."""
     directory.mkdir(parents=True, exist_ok=True)
     builders: dict[str, Callable[[], np.ndarray]] = {
-        "moh": lambda: np.concatenate([_tone(f, 0.5) for f in MOH_NOTES_HZ]),
+        "moh": lambda: np.concatenate([_tone(f, 0.5) for f in MOH_NOTES_HZ * 4]),
         "prompt": lambda: _tone(PROMPT_HZ, 1.0),
         # silence first: a caller's first packets after the 200 OK are often lost while its audio starts
         "beep": lambda: np.concatenate([np.zeros(int(RATE * 0.25)), _tone(BEEP_HZ, 0.3)]),

@@ -30,10 +30,10 @@ def test_bencode_round_trip_and_cookies() -> None:
     assert NgCodec.reply(b"t1 d6:result4:ponge") == ("t1", {"result": "pong"})
 
 
-async def _leg(legs: MediaLegs, name: str, tone: float) -> tuple[ProbeLeg, object]:
+async def _leg(legs: MediaLegs, name: str, tone: float, dtmf: bool = True) -> tuple[ProbeLeg, object]:
     probe = ProbeLeg("127.0.0.1", tone, pcmu_tone(tone))
     await probe.open()
-    leg = await legs.open(name, "caller-" + name, "engine-" + name, probe.sdp())
+    leg = await legs.open(name, "caller-" + name, "engine-" + name, probe.sdp(), inject_dtmf=dtmf)
     probe.remote = remote_of(leg.sdp)
     return probe, leg
 
@@ -51,6 +51,7 @@ async def test_echo_play_dtmf_and_restart(tmp_path: Path) -> None:
         echo_probe, echo_leg = await _leg(legs, "echo1", 700.0)
         await legs.echo(echo_leg)
         hold_probe, hold_leg = await _leg(legs, "hold1", 700.0)
+        plain_probe, plain_leg = await _leg(legs, "plain1", 700.0, dtmf=False)
         await legs.play(hold_leg, str(prompts["prompt"]), loop=True)
         await pace([echo_probe, hold_probe], 1.5)
         await asyncio.sleep(0.1)
@@ -70,6 +71,18 @@ async def test_echo_play_dtmf_and_restart(tmp_path: Path) -> None:
                 break
             await asyncio.sleep(0.05)
         assert [(e.call_id, e.digit) for e in events][:1] == [("hold1", "5")]
+        plain_probe.remote = remote_of(plain_leg.sdp)
+        assert plain_probe.transport is not None
+        for i, end in enumerate([0, 0, 0, 0x80, 0x80, 0x80]):
+            body = struct.pack("!BBH", 7, end | 10, 160 * (i + 1))
+            hdr = struct.pack("!BBHII", 0x80, 101 | (0x80 if i == 0 else 0), 7000 + i, 654321, 43)
+            plain_probe.transport.sendto(hdr + body, plain_probe.remote)
+        for _ in range(50):
+            if any(e.call_id == "plain1" for e in events):
+                break
+            await asyncio.sleep(0.05)
+        # without inject-DTMF too; the caller's tag tells the caller's digits from their echo
+        assert ("plain1", "caller-plain1", "7") in [(e.call_id, e.source_tag, e.digit) for e in events]
         echo_probe.close()
         hold_probe.close()
         # kill -9: the supervisor restarts it within 2 s and the new process anchors calls
