@@ -173,6 +173,7 @@ class RtpEngine:
         on_restart: Callable[[], None] = lambda: None,
         restart_delay: float = 0.5,
         log_level: int = 4,
+        extra_args: tuple[str, ...] = (),
     ) -> None:
         self.interface = interface
         self.port_min = port_min
@@ -183,6 +184,7 @@ class RtpEngine:
         self.on_restart = on_restart
         self.restart_delay = restart_delay
         self.log_level = log_level
+        self.extra_args = extra_args
         self.state = EngineState.STOPPED
         self.restarts = 0
         self.ng: NgClient | None = None
@@ -248,6 +250,7 @@ class RtpEngine:
         dtmf_port = self._dtmf.get_extra_info("sockname")[1]
         return [
             self.binary,
+            "--config-file=none",  # not /etc/rtpengine/rtpengine.conf (Debian's: kernel table, fixed ports)
             "--foreground",
             "--log-stderr",
             "--no-log-timestamps",
@@ -265,6 +268,7 @@ class RtpEngine:
             "--silent-timeout=3600",
             "--num-threads=2",
             "--media-num-threads=2",
+            *self.extra_args,
         ]
 
     async def _spawn(self, timeout: float) -> None:

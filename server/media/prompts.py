@@ -1,4 +1,7 @@
-"""Default prompts and hold music as WAV files (8 kHz 16-bit mono), generated with numpy when missing.
+"""Default prompts and hold music as WAV files (48 kHz 16-bit mono), generated with numpy when missing.
+
+48 kHz on purpose: rtpengine 10.5's player paces 8 kHz WAVs unevenly (bursts of 10 ms gaps, then stalls of
+60-250 ms, measured at the caller), while 48 kHz files come out at an even 20 ms.  Use 48 kHz for your own.
 
 No audio is shipped: ``ensure_prompts(dir)`` writes a gentle two-tone hold melody (``moh.wav``), a short
 prompt chime (``prompt.wav``) and a beep (``beep.wav``) the first time the media plane starts.
@@ -14,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-RATE = 8000
+RATE = 48000
 MOH_NOTES_HZ = (523.25, 659.25, 783.99, 659.25)  # a C-major arpeggio, 0.5 s a note, 4 rounds a file
 PROMPT_HZ = 880.0
 BEEP_HZ = 1000.0

@@ -40,7 +40,8 @@ def pcmu_tone(freq: float, seconds: float = 1.0, amplitude: float = 8000.0) -> l
 class LegStats:
     received: int = 0
     late: int = 0  # arrived more than 60 ms after the previous one (once flowing)
-    gaps: int = 0  # packets missing by sequence number
+    gaps: int = 0  # sequence numbers skipped when a packet arrived
+    reordered: int = 0  # packets that arrived after a later one (they filled a gap counted before)
     last_seq: int | None = None
     last_at: float | None = None
     audio: bytearray = field(default_factory=bytearray)
@@ -60,12 +61,19 @@ class LegStats:
             step = (seq - self.last_seq) & 0xFFFF
             if 1 < step < 1000:
                 self.gaps += step - 1
+            elif step >= 0x8000:
+                self.reordered += 1
+                return  # keep last_seq/last_at at the newest packet
         if self.last_at is not None and now - self.last_at > 0.06:
             self.late += 1
         self.last_seq, self.last_at = seq, now
         self.audio += data[12:]
         if len(self.audio) > 2 * self.keep_audio:
             del self.audio[: -self.keep_audio]
+
+    @property
+    def lost(self) -> int:
+        return max(0, self.gaps - self.reordered)
 
     def dominant_hz(self) -> float:
         if len(self.audio) < 1600:

@@ -7,15 +7,21 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from media_audio import assert_echo
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "interop"))
+from sipp_runner import auth_field, free_udp_port, run_sipp
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -75,3 +81,33 @@ async def test_agent_dials_echo_test_through_the_pbx_even_after_a_media_crash(pb
     assert result["connected"] is True, result
     assert_echo(wav, 700)
     assert len(pbx.media_children()) == 2, "the media engine restarted more than once"
+
+
+@pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp not installed")
+async def test_60_sipp_callers_on_the_echo_test_at_once_while_an_agent_hears_their_echo(
+    pbx, callers, tmp_path
+):
+    """The old pjsua2 path answered 4 and gave the rest 486; now all 60 are answered and the PBX's echo
+    still returns an agent's tone while they are up (sipp plays G.711 speech from a pcap meanwhile)."""
+    await pbx.wait_for_media(1)
+    rows = [["101", auth_field("101", "demo101"), "demo.local", "*43"]]
+    sipp = asyncio.create_task(
+        run_sipp(
+            ("127.0.0.1", pbx.sip_port),
+            "uac_echo_media.xml",
+            local_port=free_udp_port(),
+            rows=rows,
+            calls=60,
+            rate=30,
+            limit=60,
+            timeout=40,
+        )
+    )
+    await asyncio.sleep(2.5)  # all 60 set up (rate 30/s) and holding their 4 s
+    wav = tmp_path / "during.wav"
+    result = await callers.call("sip:*43@demo.local", record=wav, seconds=2.0, **through_pbx(pbx))
+    done = await sipp
+    assert done.returncode == 0, done.output[-2000:] + done.errors[-2000:]
+    assert "Successful call" in done.output
+    assert result["connected"] is True, result
+    assert_echo(wav, 700)
