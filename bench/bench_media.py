@@ -151,12 +151,13 @@ async def run_row(
 async def main(args: argparse.Namespace) -> None:
     engine = RtpEngine(port_min=45000, port_max=49999)
     await engine.start()
-    calls = FeatureCalls(engine, ensure_prompts(Path(tempfile.mkdtemp())), limit=10_000)
+    prompts = Path(args.prompts) if args.prompts else Path(tempfile.mkdtemp())
+    calls = FeatureCalls(engine, ensure_prompts(prompts), limit=10_000)
     await calls.start()
     rows = []
     try:
         for legs in [int(n) for n in args.legs.split(",")]:
-            for mode in ("moh", "echo", "relay"):
+            for mode in args.modes.split(","):
                 row = await run_row(mode, legs, args.workers, args.seconds, calls, engine)
                 rows.append(row)
                 print(json.dumps(row), file=sys.stderr, flush=True)
@@ -175,7 +176,7 @@ async def main(args: argparse.Namespace) -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         base = peer.get(int(r["requested"]))
-        ratio = float(r["engine_cpu"]) / base if base else float("nan")
+        ratio = float(r["engine_cpu"]) / base if base else float("nan")  # nan: no relay row
         print(
             f"| {r['mode']} | {r['legs']} | {r['engine_cpu']:.1f} | {ratio:.2f} | {r['server_cpu']:.1f} "
             f"| {r['received']:.1f} | {r['lost']} | {r['reordered']} | {r['late']:.2f} |"
@@ -192,4 +193,6 @@ if __name__ == "__main__":
         parser.add_argument("--legs", default="100,200,300,400")
         parser.add_argument("--seconds", type=float, default=8.0)
         parser.add_argument("--workers", type=int, default=4)
+        parser.add_argument("--modes", default="moh,echo,relay")
+        parser.add_argument("--prompts", help="a directory with your own moh.wav (default: generated)")
         asyncio.run(main(parser.parse_args()))

@@ -100,3 +100,21 @@ async def test_echo_play_dtmf_and_restart(tmp_path: Path) -> None:
         probe.close()
     finally:
         await engine.stop()
+
+
+async def test_missing_binary_is_one_clear_error_and_no_features(tmp_path: Path, caplog) -> None:
+    from server.media.engine import EngineError
+    from server.media.plane import MediaPlane
+
+    engine = RtpEngine(binary="rtpengine-not-installed")
+    with pytest.raises(EngineError, match="install rtpengine-daemon"):
+        await engine.start()
+    assert engine.state is EngineState.MISSING
+    plane = MediaPlane(interface="127.0.0.1", port_min=41000, port_max=41099, limit=5, prompts_dir=tmp_path)
+    plane.engine.binary = "rtpengine-not-installed"
+    assert await plane.start() == {}
+    assert [r.message for r in caplog.records if r.levelname == "ERROR"] == [
+        "media engine not started: rtpengine-not-installed not found: install rtpengine-daemon "
+        "(scripts/bootstrap); echo test and hold music unavailable"
+    ]
+    await plane.stop()
