@@ -5,10 +5,12 @@ hears the beep and its own tone, also after rtpengine was killed with -9 and res
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -111,3 +113,23 @@ async def test_60_sipp_callers_on_the_echo_test_at_once_while_an_agent_hears_the
     assert "Successful call" in done.output
     assert result["connected"] is True, result
     assert_echo(wav, 700)
+
+
+async def test_engine_killed_mid_call_ends_it_with_a_bye_and_the_cdr_says_why(pbx, callers, tmp_path):
+    first_pid, _ = await pbx.wait_for_media(1)
+    run = await callers.start("sip:*43@demo.local", seconds=8.0, **through_pbx(pbx))
+    assert await run.connected()
+    await asyncio.sleep(1.0)
+    os.kill(first_pid, signal.SIGKILL)
+    await pbx.wait_for_media(2)
+    result = await run.result(timeout=10)
+    assert result["connected"] is True and result["recorded_s"] < 6.0, result  # ended by the PBX's BYE
+    for _ in range(50):  # the CDR is written behind, in batches
+        with contextlib.closing(sqlite3.connect(tmp_path / "data" / "softphone.db", timeout=10)) as db:
+            row = db.execute(
+                "select disposition, hangup_cause from call_records where callee = '*43'"
+            ).fetchone()
+        if row and row[1]:
+            break
+        await asyncio.sleep(0.1)
+    assert row[1] == "callee BYE (Media engine restarted)", row
