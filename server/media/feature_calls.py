@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from server.media.engine import DtmfEvent, EngineError, EngineState, RtpEngine
-from server.media.legs import Leg, MediaLegs
+from server.media.legs import Leg, MediaLegs, media_address
 from server.media.logic import (
     Action,
     Answered,
     Collected,
+    ConferenceMember,
     DigitCollector,
     Dtmf,
     Echo,
@@ -42,6 +43,7 @@ from server.media.logic import (
     SetTimer,
     Stop,
 )
+from server.media.mixer import Mixer, RoomFull
 from server.sip.headers import Headers
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
 from server.sip.parser import parse_message
@@ -57,6 +59,9 @@ ENGINE_DOWN_REASON = 'SIP;cause=503;text="Media engine unavailable"'
 ENGINE_RESTART_REASON = 'SIP;cause=503;text="Media engine restarted"'
 T1 = 0.5
 _SIGNAL = re.compile(r"Signal\s*=\s*([0-9A-Da-d*#])", re.I)
+ROOM = re.compile(r"\*8\d\d")
+ROOM_NUMBERS = tuple(f"*8{n:02d}" for n in range(100))
+ROOM_FULL_REASON = 'SIP;cause=486;text="Conference room full"'
 
 
 def default_features() -> dict[str, Callable[[], Machine]]:
@@ -115,6 +120,7 @@ class FeatureCalls:
         self.clock = clock
         self.calls: dict[str, FeatureCall] = {}
         self.collected: dict[str, str] = {}
+        self.mixer = Mixer(host)
         self.refused = 0
         self._transport: asyncio.DatagramTransport | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -135,6 +141,7 @@ class FeatureCalls:
     async def stop(self) -> None:
         for call in list(self.calls.values()):
             await self._hang_up(call, 'SIP;cause=503;text="Server shutting down"')
+        await self.mixer.stop()
         if self._transport is not None:
             self._transport.close()
             self._transport = None
@@ -208,6 +215,8 @@ class FeatureCalls:
     def _new_call(self, req: SipRequest, addr: tuple[str, int]) -> None:
         feature = req.uri.user or ""
         factory = self.features.get(feature)
+        if factory is None and ROOM.fullmatch(feature):
+            factory = lambda: ConferenceMember(feature)  # noqa: E731
         if factory is None:
             self._respond(req, addr, 404)
             return
@@ -244,11 +253,27 @@ class FeatureCalls:
     async def _answer(self, call: FeatureCall) -> None:
         req = call.invite
         from_tag = req.from_tag or ""
+        far_sdp: str | None = None
+        member = None
+        if isinstance(call.machine, ConferenceMember):
+            try:
+                member = await self.mixer.join(call.machine.room, call.call_id)
+            except RoomFull:
+                resp = make_response(req, 486, to_tag=call.to_tag)
+                resp.headers.add("Reason", ROOM_FULL_REASON)
+                call.last_response = resp.to_bytes()
+                self._send(call.last_response, call.source)
+                self.calls.pop(req.call_id, None)
+                return
+            far_sdp = member.sdp(self.host)
         try:
             call.leg = await self.legs.open(
-                req.call_id, from_tag, call.to_tag, req.body.decode(errors="replace")
+                req.call_id, from_tag, call.to_tag, req.body.decode(errors="replace"), far_sdp=far_sdp
             )
+            if member is not None:
+                member.remote = media_address(call.leg.far_sdp)
         except EngineError as exc:
+            self.mixer.leave(call.call_id)
             log.warning("feature call %s: engine refused the leg (%s)", req.call_id, exc)
             resp = make_response(req, 503, to_tag=call.to_tag)
             resp.headers.add("Reason", ENGINE_DOWN_REASON)
@@ -369,6 +394,7 @@ class FeatureCalls:
         if call.prompt_timer is not None:
             call.prompt_timer.cancel()
         self.calls.pop(call.call_id, None)
+        self.mixer.leave(call.call_id)
         log.debug("feature call %s ended: %s", call.call_id, why)
         self._spawn(self._release(call))
 

@@ -25,8 +25,18 @@ class Leg:
     caller_tag: str  # the caller's From tag
     engine_tag: str  # our To tag towards the caller
     sdp: str  # rtpengine's SDP for the caller (goes in our 200 OK)
+    far_sdp: str = ""  # rtpengine's SDP towards the far side (its own port in the loop, or the mixer's)
     echoing: bool = False
     playing: bool = False
+
+
+def media_address(sdp: str) -> tuple[str, int]:
+    """The audio address of an SDP (session c= line and the m=audio port)."""
+    port = _M_AUDIO.search(sdp)
+    host = _C_LINE.search(sdp)
+    if port is None or host is None:
+        raise EngineError("SDP without an audio address")
+    return host.group(1), int(port.group(1))
 
 
 def _loop_answer(offer_reply_sdp: str) -> str:
@@ -45,9 +55,19 @@ class MediaLegs:
         self.engine = engine
 
     async def open(
-        self, call_id: str, caller_tag: str, engine_tag: str, caller_sdp: str, *, inject_dtmf: bool = False
+        self,
+        call_id: str,
+        caller_tag: str,
+        engine_tag: str,
+        caller_sdp: str,
+        *,
+        inject_dtmf: bool = False,
+        far_sdp: str | None = None,
     ) -> Leg:
         """Anchor the caller's media (caller's audio blocked until :meth:`echo`).
+
+        With ``far_sdp`` the far side is that address instead of the loop (a conference member's mixer
+        socket): the caller's audio flows there at once.
 
         RFC 4733 events from the caller reach ``--dtmf-log-dest`` on every leg.  ``inject_dtmf`` (needed
         for :meth:`send_dtmf`) puts the leg in rtpengine's decoding path, which costs CPU on every packet
@@ -67,15 +87,16 @@ class MediaLegs:
                 "call-id": call_id,
                 "from-tag": caller_tag,
                 "to-tag": engine_tag,
-                "sdp": _loop_answer(far),
+                "sdp": far_sdp if far_sdp is not None else _loop_answer(far),
                 "flags": flags,
             },
         )
         sdp = answer.get("sdp")
         if not isinstance(sdp, str):
             raise EngineError("answer without SDP")
-        leg = Leg(call_id, caller_tag, engine_tag, sdp)
-        await self.block(leg)
+        leg = Leg(call_id, caller_tag, engine_tag, sdp, far_sdp=far)
+        if far_sdp is None:
+            await self.block(leg)
         return leg
 
     def _ids(self, leg: Leg) -> dict[str, Value]:

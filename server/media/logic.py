@@ -220,3 +220,16 @@ class DigitCollector(Machine):
         if isinstance(event, TimerDue) and event.name == "digits":
             return self._finish()
         return []
+
+
+class ConferenceMember(Machine):
+    """A room member: the adapter joins the room's mix when the leg opens; a join tone to the newcomer."""
+
+    def __init__(self, room: str) -> None:
+        super().__init__()
+        self.room = room
+
+    def _handle(self, event: Event, now: float) -> list[Action]:
+        if isinstance(event, Answered):
+            return [Play("beep")]
+        return []

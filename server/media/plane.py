@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 
 from server.media.engine import EngineError, RtpEngine
-from server.media.feature_calls import FeatureCalls
+from server.media.feature_calls import ROOM_NUMBERS, FeatureCalls
 from server.media.prompts import ensure_prompts
 
 log = logging.getLogger("server.media.plane")
@@ -40,7 +40,7 @@ class MediaPlane:
             return {}
         address = await self.calls.start()
         log.info("media engine: rtpengine pid %s; feature calls on %s:%d", self.engine.pid, *address)
-        return dict.fromkeys(self.calls.features, address)
+        return dict.fromkeys((*self.calls.features, *ROOM_NUMBERS), address)
 
     async def stop(self) -> None:
         await self.calls.stop()
