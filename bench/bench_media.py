@@ -1,4 +1,5 @@
-"""Media legs vs CPU on this box: hold music and echo on the PBX's feature UAS over rtpengine, and the peer
+"""Media legs vs CPU on this box: hold music, echo and one conference room on the PBX's feature UAS over
+rtpengine (the room mixed by our numpy mixer, in this process: its CPU is the "server CPU"), and the peer
 row, rtpengine alone relaying the same number of legs (plain offer/answer between two probe legs, no feature
 logic, no Python anywhere in its path).
 
@@ -63,7 +64,7 @@ async def worker(mode: str, count: int, target: tuple[str, int], seconds: float)
     else:
         sip = SipProbe(target)
         await sip.open()
-        number = ECHO_TEST if mode == "echo" else HOLD_MUSIC
+        number = {"echo": ECHO_TEST, "moh": HOLD_MUSIC, "conference": "*801"}[mode]
         for leg in legs:
             call = await sip.invite(number, leg)
             setup_failed += call.status != 200
@@ -76,7 +77,7 @@ async def worker(mode: str, count: int, target: tuple[str, int], seconds: float)
     await pace(legs, seconds)  # hold callers send too (a real phone does; the engine drops it)
     await asyncio.sleep(0.3)
     music = int(len(legs) * (time.monotonic() - started) / 0.02)
-    expected = sum(leg.sent for leg in legs) if mode != "moh" else music
+    expected = music if mode in ("moh", "conference") else sum(leg.sent for leg in legs)
     result = {
         "legs": len(legs),
         "expected": expected,
@@ -164,6 +165,10 @@ async def main(args: argparse.Namespace) -> None:
                 if row["setup_failed"]:
                     print(f"{row['setup_failed']} calls not answered in that row", file=sys.stderr)
                 await asyncio.sleep(1.0)
+        if args.conference:
+            row = await run_row("conference", args.conference, args.workers, args.seconds, calls, engine)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
     finally:
         await calls.stop()
         await engine.stop()
@@ -194,5 +199,6 @@ if __name__ == "__main__":
         parser.add_argument("--seconds", type=float, default=8.0)
         parser.add_argument("--workers", type=int, default=4)
         parser.add_argument("--modes", default="moh,echo,relay")
+        parser.add_argument("--conference", type=int, default=50, help="members of one room (0: no row)")
         parser.add_argument("--prompts", help="a directory with your own moh.wav (default: generated)")
         asyncio.run(main(parser.parse_args()))
