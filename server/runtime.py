@@ -76,6 +76,7 @@ async def _start_media_engine(settings: ServerSettings, running: RunningServer) 
         limit=settings.media_limit,
         prompts_dir=settings.data_dir / "prompts",
         sip_host="127.0.0.1",
+        record_dir=settings.data_dir / "recordings" if settings.media_record_rooms else None,
     )
     try:
         running.feature_addresses = await plane.start()

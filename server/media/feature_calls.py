@@ -109,6 +109,7 @@ class FeatureCalls:
         port: int = 0,
         features: dict[str, Callable[[], Machine]] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        record_dir: Path | None = None,
     ) -> None:
         self.engine = engine
         self.legs = MediaLegs(engine)
@@ -120,7 +121,7 @@ class FeatureCalls:
         self.clock = clock
         self.calls: dict[str, FeatureCall] = {}
         self.collected: dict[str, str] = {}
-        self.mixer = Mixer(host)
+        self.mixer = Mixer(host, record_dir=record_dir)
         self.refused = 0
         self._transport: asyncio.DatagramTransport | None = None
         self._tasks: set[asyncio.Task[None]] = set()

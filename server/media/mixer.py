@@ -11,8 +11,12 @@ import os
 import struct
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
 
 from server.media.mixing import FRAME, RoomMix
+from server.media.recorder import WavRecorder
 
 PTIME = 0.02
 
@@ -58,9 +62,14 @@ class RoomFull(Exception):
 
 
 class Mixer:
-    def __init__(self, host: str = "127.0.0.1", max_members: int = 50) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", max_members: int = 50, record_dir: Path | None = None
+    ) -> None:
         self.host = host
         self.max_members = max_members
+        self.record_dir = record_dir  # set: every room is recorded (one mixed WAV per room session)
+        self.recorders: dict[str, WavRecorder] = {}
+        self.room_calls: dict[str, list[str]] = {}
         self.rooms: dict[str, RoomMix] = {}
         self.members: dict[str, Member] = {}
         self._ticker: asyncio.Task[None] | None = None
@@ -69,6 +78,10 @@ class Mixer:
         mix = self.rooms.setdefault(room, RoomMix())
         if len(mix) >= self.max_members:
             raise RoomFull(room)
+        if self.record_dir is not None and room not in self.recorders:
+            name = f"room{room.lstrip('*')}-{time.strftime('%Y%m%dT%H%M%S')}-{os.urandom(3).hex()}.wav"
+            self.recorders[room] = WavRecorder(self.record_dir / name)
+        self.room_calls.setdefault(room, []).append(member_id)
         member = Member(room, member_id)
         loop = asyncio.get_running_loop()
         member.transport, _ = await loop.create_datagram_endpoint(
@@ -91,6 +104,10 @@ class Mixer:
             mix.leave(member_id)
             if not len(mix):
                 del self.rooms[member.room]
+                recorder = self.recorders.pop(member.room, None)
+                calls = self.room_calls.pop(member.room, [])
+                if recorder is not None and self.record_dir is not None:
+                    recorder.close(self.record_dir / "index.jsonl", room=member.room, call_ids=calls)
 
     async def stop(self) -> None:
         for member_id in list(self.members):
@@ -105,8 +122,12 @@ class Mixer:
         start = time.monotonic()
         tick = 0
         while True:
-            for mix in list(self.rooms.values()):
-                for member_id, payload in mix.mix().items():
+            for room, mix in list(self.rooms.items()):
+                out = mix.mix()
+                recorder = self.recorders.get(room)
+                if recorder is not None:
+                    recorder.write(np.clip(mix.last_mix, -32768, 32767).astype("<i2").tobytes())
+                for member_id, payload in out.items():
                     member = self.members.get(member_id)
                     if member is None or member.remote is None or member.transport is None:
                         continue

@@ -50,6 +50,7 @@ class RoomMix:
 
     def __init__(self) -> None:
         self.queues: dict[str, list[npt.NDArray[np.int32]]] = {}
+        self.last_mix: npt.NDArray[np.int32] = np.zeros(FRAME, dtype=np.int32)  # everyone, for recording
 
     def join(self, member: str) -> None:
         self.queues.setdefault(member, [])
@@ -74,6 +75,7 @@ class RoomMix:
         total = np.zeros(FRAME, dtype=np.int32)
         for frame in frames.values():
             total += frame
+        self.last_mix = total
         out: dict[str, bytes] = {}
         for member in self.queues:
             own = frames.get(member)

@@ -26,9 +26,12 @@ class MediaPlane:
         limit: int,
         prompts_dir: Path,
         sip_host: str = "127.0.0.1",
+        record_dir: Path | None = None,
     ) -> None:
         self.engine = RtpEngine(interface=interface, port_min=port_min, port_max=port_max)
-        self.calls = FeatureCalls(self.engine, ensure_prompts(prompts_dir), limit=limit, host=sip_host)
+        self.calls = FeatureCalls(
+            self.engine, ensure_prompts(prompts_dir), limit=limit, host=sip_host, record_dir=record_dir
+        )
 
     async def start(self) -> dict[str, tuple[str, int]]:
         """Feature number -> the UAS address the proxy forks it to (empty when the engine is missing)."""

@@ -70,3 +70,42 @@ async def test_20_members_hear_the_one_who_speaks(tmp_path: Path) -> None:
         probe.close()
         await calls.stop()
         await engine.stop()
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/rtpengine"), reason="rtpengine-daemon missing")
+async def test_room_recording_holds_both_parties_and_is_valid_while_recording(tmp_path: Path) -> None:
+    import json
+    import wave
+
+    from media_audio import amplitude, read_wav
+
+    engine = RtpEngine(port_min=44000, port_max=44999)
+    await engine.start()
+    calls = FeatureCalls(engine, ensure_prompts(tmp_path / "prompts"), record_dir=tmp_path / "rec")
+    probe = SipProbe(await calls.start())
+    await probe.open()
+    legs = [ProbeLeg("127.0.0.1", f, pcmu_tone(f)) for f in (700.0, 1200.0)]
+    try:
+        for leg in legs:
+            await leg.open()
+            assert (await probe.invite("*802", leg)).status == 200
+        await pace(legs, 2.0)
+        (wav_path,) = (tmp_path / "rec").glob("room802-*.wav")
+        with wave.open(str(wav_path)) as wav:  # crash-safe: a valid WAV before the room ends
+            assert wav.getnframes() >= 8000
+        for call in list(probe.calls.values()):
+            probe.bye(call)
+        await asyncio.sleep(0.3)
+        (line,) = (tmp_path / "rec" / "index.jsonl").read_text().splitlines()
+        entry = json.loads(line)
+        assert entry["room"] == "*802" and entry["path"] == wav_path.name
+        assert sorted(entry["call_ids"]) == sorted(probe.calls)
+        samples, rate = read_wav(wav_path)
+        tail = samples[-rate:]
+        assert amplitude(tail, rate, 700) > 1000 and amplitude(tail, rate, 1200) > 1000
+    finally:
+        for leg in legs:
+            leg.close()
+        probe.close()
+        await calls.stop()
+        await engine.stop()
