@@ -38,6 +38,7 @@ class RunningServer:
     http_url: str
     sip_ports: dict[str, int] = field(default_factory=dict)
     media_address: tuple[str, int] | None = None
+    feature_addresses: dict[str, tuple[str, int]] = field(default_factory=dict)
     stop_callbacks: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     hang_up: Callable[[str, str], bool] | None = None  # the console's hang-up button (SipService.hang_up)
     trunk_states: Callable[[], dict[tuple[str, int, str], str]] | None = None  # the console's trunk status
@@ -62,6 +63,29 @@ async def _start_media(settings: ServerSettings, running: RunningServer) -> None
         return
     running.stop_callbacks.append(supervisor.stop)
     log.info("media service on %s:%d", *running.media_address)
+
+
+async def _start_media_engine(settings: ServerSettings, running: RunningServer) -> None:
+    """rtpengine and the feature calls it carries (echo *43, hold music *44, digit test *45)."""
+    if not settings.media_enabled:
+        return
+    from server.media.plane import MediaPlane
+
+    plane = MediaPlane(
+        interface=settings.media_address or settings.sip_host,
+        port_min=settings.media_port_min,
+        port_max=settings.media_port_max,
+        limit=settings.media_limit,
+        prompts_dir=settings.data_dir / "prompts",
+        sip_host="127.0.0.1",
+        record_dir=settings.data_dir / "recordings" if settings.media_record_rooms else None,
+    )
+    try:
+        running.feature_addresses = await plane.start()
+    except Exception as exc:  # the engine must not take the PBX and API down
+        log.error("media engine failed to start (%s); continuing without it", exc)
+        return
+    running.stop_callbacks.append(plane.stop)
 
 
 async def _start_sip(
@@ -115,6 +139,7 @@ async def _start_sip(
         tcp_port=settings.sip_port,
         tls_port=settings.sip_tls_port,
         media_address=running.media_address,
+        feature_addresses=running.feature_addresses,
         settings=ProxySettings(route_key=settings.signing_key(), flood=flood),
         dns_servers=settings.dns_servers or None,
     )
@@ -177,6 +202,7 @@ async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
                     "--domain ... --admin-phone ...` (or try `softphone-server run --demo`)"
                 )
         await _start_media(settings, running)
+        await _start_media_engine(settings, running)
         await _start_sip(settings, engine, sessionmaker, ctx, running)
         app = create_app(
             settings, engine=engine, ctx=ctx, hang_up=running.hang_up, trunk_states=running.trunk_states

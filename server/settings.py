@@ -61,6 +61,13 @@ class ServerSettings(BaseSettings):
     # sip_tls_port is set, else UDP.
     mobile_transport: Literal["auto", "udp", "tcp", "tls"] = "auto"
     media_enabled: bool = True
+    # The media engine (rtpengine): RTP on media_address (default: sip_host), ports in [min, max];
+    # feature calls past media_limit get 503 with a Reason.
+    media_address: str | None = None
+    media_port_min: int = Field(default=30000, ge=1024, le=65535)
+    media_port_max: int = Field(default=39999, ge=1024, le=65535)
+    media_limit: int = Field(default=400, ge=1)
+    media_record_rooms: bool = False  # one mixed WAV per conference room session under <data_dir>/recordings
     # SIP flood protection (per source address) and digest lockout; trusted networks are never limited
     # (SBCs, carrier gateways, load generators): a list, or comma-separated in the environment.
     sip_trusted_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -44,6 +44,7 @@ class CallRouter:
         registrar: Registrar,
         locator: Locator,
         media_address: Address | None,
+        feature_addresses: dict[str, Address] | None = None,
     ) -> None:
         self.element = element
         self.forking = forking
@@ -54,6 +55,8 @@ class CallRouter:
         self.registrar = registrar
         self.locator = locator
         self.media_address = media_address
+        # feature numbers the media engine's UAS answers (echo, hold music...); others go to media_address
+        self.feature_addresses = feature_addresses or {}
 
     def inbound_hotline(self, req: SipRequest, source: Address) -> tuple[str, Hotline] | None:
         """(domain, hotline) when the INVITE comes from a hotline's carrier trunk to the hotline's number."""
@@ -92,7 +95,7 @@ class CallRouter:
             callee,
             bindings,
             self.directory.hotlines(domain),
-            self.media_address is not None,
+            self.media_address is not None or dialed in self.feature_addresses,
             inbound,
         )
         decision = routing.decide(facts)
@@ -148,8 +151,8 @@ class CallRouter:
         elif isinstance(decision, routing.Trunk):
             self._out_through_trunk(call, decision, caller_text, now)
         elif isinstance(decision, routing.Media):
-            assert self.media_address is not None
-            m = self.media_address
+            m = self.feature_addresses.get(decision.feature) or self.media_address
+            assert m is not None
             self._fork(call, [(SipUri(user=decision.feature, host=m.host, port=m.port), m)], now)
 
     def _fork(self, call: ProxyCall, targets: list[tuple[SipUri, Address]], now: float) -> None:

@@ -469,7 +469,8 @@ class DialogTable:
             d.note_request(req)
             self._rewrite_for_other_side(d, req, fwd, call)
             if req.method == "BYE":
-                self.end(d, now, "caller BYE" if req.from_tag == d.caller_tag else "callee BYE")
+                who = "caller BYE" if req.from_tag == d.caller_tag else "callee BYE"
+                self.end(d, now, _with_reason_text(who, req.headers.get("Reason")))
         self.forking.add_branch(call, fwd, dest, now)
         return True
 
@@ -637,3 +638,11 @@ class DialogTable:
         for d in [d for d in self.dialogs.values() if now - d.answered_at > self.max_dialog_age]:
             self.end(d, now, "no BYE seen")
         self.calls.forget_stale(now, self.max_dialog_age)
+
+
+def _with_reason_text(cause: str, reason: str | None) -> str:
+    """'callee BYE (Media engine restarted)' for a BYE with ``Reason: SIP;cause=503;text="..."``."""
+    if reason is None or 'text="' not in reason:
+        return cause
+    text = reason.split('text="', 1)[1].split('"', 1)[0]
+    return f"{cause} ({text})" if text else cause

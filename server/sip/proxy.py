@@ -87,6 +87,7 @@ class Proxy:
         *,
         local: Mapping[str, Address],
         media_address: Address | None = None,
+        feature_addresses: Mapping[str, Address] | None = None,
         settings: ProxySettings = ProxySettings(),
         auth_secret: bytes | None = None,
     ) -> None:
@@ -98,6 +99,7 @@ class Proxy:
             secret=auth_secret, nonce_ttl=settings.nonce_ttl, algorithms=settings.auth_algorithms
         )
         exempt = frozenset({media_address.host}) if media_address is not None else frozenset()
+        exempt |= frozenset(a.host for a in (feature_addresses or {}).values())
         self.flood = FloodGuard(replace(settings.flood, exempt_hosts=settings.flood.exempt_hosts | exempt))
         self.registrar = Registrar(directory, journal, self.auth, self.flood)
         self.calls = CallLog(journal)
@@ -140,6 +142,7 @@ class Proxy:
             registrar=self.registrar,
             locator=self.locator,
             media_address=media_address,
+            feature_addresses=dict(feature_addresses or {}),
         )
         self.trunks = TrunkRegistrations(element, directory, self.locator)
         self._next_housekeeping: float | None = None

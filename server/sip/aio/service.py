@@ -18,7 +18,7 @@ import functools
 import gc
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 import platformdirs
@@ -207,6 +207,7 @@ async def start_sip_service(
     tcp_port: int | None = 5060,
     tls_port: int | None = None,
     media_address: tuple[str, int] | None = None,
+    feature_addresses: Mapping[str, tuple[str, int]] | None = None,
     settings: ProxySettings | None = None,
     tls_dir: str | Path | None = None,
     tls_cert: str | Path | None = None,
@@ -232,7 +233,14 @@ async def start_sip_service(
     await layer.start(host, udp_port, tcp_port, tls_port, tls_dir, tls_cert=tls_cert, tls_key=tls_key)
     local = {t: layer.local_address(t) for t in layer.ports}
     media = Address("udp", media_address[0], int(media_address[1])) if media_address else None
-    proxy = Proxy(directory, local=local, media_address=media, settings=settings or ProxySettings())
+    features = {n: Address("udp", a[0], int(a[1])) for n, a in (feature_addresses or {}).items()}
+    proxy = Proxy(
+        directory,
+        local=local,
+        media_address=media,
+        feature_addresses=features,
+        settings=settings or ProxySettings(),
+    )
     service = SipService(proxy, layer, journal_sink or _discard, dns_servers)
     service.ports = dict(layer.ports)
     holder.append(service)

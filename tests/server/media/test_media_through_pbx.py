@@ -1,25 +1,33 @@
-"""End to end: `softphone-server run --demo` with its media service; agent 101 dials *43 through
-the PBX (digest auth, Record-Route) and hears the beep and its own tone, also after the media
-process was killed with -9 and restarted by the supervisor."""
+"""End to end: `softphone-server run --demo` with its media engine; agent 101 dials *43 through
+the PBX (digest auth, Record-Route), the PBX's own UAS answers with rtpengine's SDP, and the agent
+hears the beep and its own tone, also after rtpengine was killed with -9 and restarted."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
+import shutil
 import signal
+import sqlite3
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from media_audio import assert_echo
 
+sys.path.insert(0, str(Path(__file__).parents[2] / "interop"))
+from sipp_runner import auth_field, free_udp_port, run_sipp
+
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-MEDIA_UP = re.compile(r"media service pid (\d+) listening on 127\.0\.0\.1:(\d+)")
+MEDIA_UP = re.compile(r"rtpengine running \(pid (\d+), ng port (\d+)\)")
 
 
 @dataclass
@@ -58,7 +66,7 @@ def through_pbx(pbx: Pbx) -> dict[str, object]:
 
 
 async def test_agent_dials_echo_test_through_the_pbx_even_after_a_media_crash(pbx, callers, tmp_path):
-    first_pid, media_port = await pbx.wait_for_media(1)
+    first_pid, _ = await pbx.wait_for_media(1)
 
     wav = tmp_path / "first.wav"
     result = await callers.call("sip:*43@demo.local", record=wav, seconds=2.0, **through_pbx(pbx))
@@ -66,11 +74,62 @@ async def test_agent_dials_echo_test_through_the_pbx_even_after_a_media_crash(pb
     assert_echo(wav, 700)
 
     os.kill(first_pid, signal.SIGKILL)
-    second_pid, second_port = await pbx.wait_for_media(2)
-    assert second_pid != first_pid and second_port == media_port
+    started = time.monotonic()
+    second_pid, _ = await pbx.wait_for_media(2)
+    assert second_pid != first_pid and time.monotonic() - started < 2.0
 
     wav = tmp_path / "after-crash.wav"
     result = await callers.call("sip:*43@demo.local", record=wav, seconds=2.0, **through_pbx(pbx))
     assert result["connected"] is True, result
     assert_echo(wav, 700)
-    assert len(pbx.media_children()) == 2, "the media service restarted more than once"
+    assert len(pbx.media_children()) == 2, "the media engine restarted more than once"
+
+
+@pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp not installed")
+async def test_60_sipp_callers_on_the_echo_test_at_once_while_an_agent_hears_their_echo(
+    pbx, callers, tmp_path
+):
+    """The old pjsua2 path answered 4 and gave the rest 486; now all 60 are answered and the PBX's echo
+    still returns an agent's tone while they are up (sipp plays G.711 speech from a pcap meanwhile)."""
+    await pbx.wait_for_media(1)
+    rows = [["101", auth_field("101", "demo101"), "demo.local", "*43"]]
+    sipp = asyncio.create_task(
+        run_sipp(
+            ("127.0.0.1", pbx.sip_port),
+            "uac_echo_media.xml",
+            local_port=free_udp_port(),
+            rows=rows,
+            calls=60,
+            rate=30,
+            limit=60,
+            timeout=40,
+        )
+    )
+    await asyncio.sleep(2.5)  # all 60 set up (rate 30/s) and holding their 4 s
+    wav = tmp_path / "during.wav"
+    result = await callers.call("sip:*43@demo.local", record=wav, seconds=2.0, **through_pbx(pbx))
+    done = await sipp
+    assert done.returncode == 0, done.output[-2000:] + done.errors[-2000:]
+    assert "Successful call" in done.output
+    assert result["connected"] is True, result
+    assert_echo(wav, 700)
+
+
+async def test_engine_killed_mid_call_ends_it_with_a_bye_and_the_cdr_says_why(pbx, callers, tmp_path):
+    first_pid, _ = await pbx.wait_for_media(1)
+    run = await callers.start("sip:*43@demo.local", seconds=8.0, **through_pbx(pbx))
+    assert await run.connected()
+    await asyncio.sleep(1.0)
+    os.kill(first_pid, signal.SIGKILL)
+    await pbx.wait_for_media(2)
+    result = await run.result(timeout=10)
+    assert result["connected"] is True and result["recorded_s"] < 6.0, result  # ended by the PBX's BYE
+    for _ in range(50):  # the CDR is written behind, in batches
+        with contextlib.closing(sqlite3.connect(tmp_path / "data" / "softphone.db", timeout=10)) as db:
+            row = db.execute(
+                "select disposition, hangup_cause from call_records where callee = '*43'"
+            ).fetchone()
+        if row and row[1]:
+            break
+        await asyncio.sleep(0.1)
+    assert row[1] == "callee BYE (Media engine restarted)", row

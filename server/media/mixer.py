@@ -1,0 +1,144 @@
+"""Conference rooms' audio: one UDP socket per member (rtpengine relays the member's leg to it), one
+20 ms tick for all rooms that mixes with :class:`server.media.mixing.RoomMix` and sends each member
+everyone else.  PCMU only (the room's legs offer it).  Runs on the server's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import struct
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from server.media.mixing import FRAME, RoomMix
+from server.media.recorder import WavRecorder
+
+PTIME = 0.02
+
+
+class _MemberSocket(asyncio.DatagramProtocol):
+    def __init__(self, mixer: Mixer, member: Member) -> None:
+        self.mixer = mixer
+        self.member = member
+
+    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        if len(data) < 12 or data[1] & 0x7F != 0:  # PCMU only; events and RTCP are not mixed
+            return
+        room = self.mixer.rooms.get(self.member.room)
+        if room is not None:
+            room.push(self.member.member_id, data[12:])
+        if self.member.remote is None:
+            self.member.remote = (str(addr[0]), int(addr[1]))
+
+
+@dataclass
+class Member:
+    room: str
+    member_id: str
+    transport: asyncio.DatagramTransport | None = None
+    remote: tuple[str, int] | None = None  # rtpengine's port for this member's leg
+    ssrc: int = field(default_factory=lambda: int.from_bytes(os.urandom(4), "big"))
+    seq: int = 0
+
+    @property
+    def port(self) -> int:
+        assert self.transport is not None
+        return int(self.transport.get_extra_info("sockname")[1])
+
+    def sdp(self, host: str) -> str:
+        return (
+            f"v=0\r\no=- 1 1 IN IP4 {host}\r\ns=-\r\nc=IN IP4 {host}\r\nt=0 0\r\n"
+            f"m=audio {self.port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n"
+        )
+
+
+class RoomFull(Exception):
+    pass
+
+
+class Mixer:
+    def __init__(
+        self, host: str = "127.0.0.1", max_members: int = 50, record_dir: Path | None = None
+    ) -> None:
+        self.host = host
+        self.max_members = max_members
+        self.record_dir = record_dir  # set: every room is recorded (one mixed WAV per room session)
+        self.recorders: dict[str, WavRecorder] = {}
+        self.room_calls: dict[str, list[str]] = {}
+        self.rooms: dict[str, RoomMix] = {}
+        self.members: dict[str, Member] = {}
+        self._ticker: asyncio.Task[None] | None = None
+
+    async def join(self, room: str, member_id: str) -> Member:
+        mix = self.rooms.setdefault(room, RoomMix())
+        if len(mix) >= self.max_members:
+            raise RoomFull(room)
+        if self.record_dir is not None and room not in self.recorders:
+            name = f"room{room.lstrip('*')}-{time.strftime('%Y%m%dT%H%M%S')}-{os.urandom(3).hex()}.wav"
+            self.recorders[room] = WavRecorder(self.record_dir / name)
+        self.room_calls.setdefault(room, []).append(member_id)
+        member = Member(room, member_id)
+        loop = asyncio.get_running_loop()
+        member.transport, _ = await loop.create_datagram_endpoint(
+            lambda: _MemberSocket(self, member), local_addr=(self.host, 0)
+        )
+        mix.join(member_id)
+        self.members[member_id] = member
+        if self._ticker is None:
+            self._ticker = asyncio.create_task(self._tick(), name="conference-mixer")
+        return member
+
+    def leave(self, member_id: str) -> None:
+        member = self.members.pop(member_id, None)
+        if member is None:
+            return
+        if member.transport is not None:
+            member.transport.close()
+        mix = self.rooms.get(member.room)
+        if mix is not None:
+            mix.leave(member_id)
+            if not len(mix):
+                del self.rooms[member.room]
+                recorder = self.recorders.pop(member.room, None)
+                calls = self.room_calls.pop(member.room, [])
+                if recorder is not None and self.record_dir is not None:
+                    recorder.close(self.record_dir / "index.jsonl", room=member.room, call_ids=calls)
+
+    async def stop(self) -> None:
+        for member_id in list(self.members):
+            self.leave(member_id)
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+
+    async def _tick(self) -> None:
+        start = time.monotonic()
+        tick = 0
+        while True:
+            for room, mix in list(self.rooms.items()):
+                out = mix.mix()
+                recorder = self.recorders.get(room)
+                if recorder is not None:
+                    recorder.write(np.clip(mix.last_mix, -32768, 32767).astype("<i2").tobytes())
+                for member_id, payload in out.items():
+                    member = self.members.get(member_id)
+                    if member is None or member.remote is None or member.transport is None:
+                        continue
+                    header = struct.pack(
+                        "!BBHII", 0x80, 0, member.seq & 0xFFFF, (member.seq * FRAME) & 0xFFFFFFFF, member.ssrc
+                    )
+                    member.seq += 1
+                    member.transport.sendto(header + payload, member.remote)
+            tick += 1
+            delay = start + tick * PTIME - time.monotonic()
+            if delay < -0.2:  # fell far behind (a stall): start a new schedule instead of bursting
+                start, tick = time.monotonic(), 0
+                delay = 0
+            await asyncio.sleep(max(0.0, delay))

@@ -1,0 +1,83 @@
+"""Conference mixing, sans-IO: G.711 µ-law frames in, one "everyone but you" frame per member out.
+
+rtpengine has no mixer; each member's leg is relayed by rtpengine to a socket of ours
+(:mod:`server.media.mixer`), which feeds :class:`RoomMix` and sends what :meth:`RoomMix.mix` returns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+FRAME = 160  # 20 ms at 8 kHz
+MAX_QUEUE = 3  # frames kept per member: a late burst is played, an old backlog is dropped
+_BIAS = 0x84
+
+
+def _decode_table() -> npt.NDArray[np.int16]:
+    u = ~np.arange(256, dtype=np.int32) & 0xFF
+    exponent = (u >> 4) & 0x07
+    mantissa = u & 0x0F
+    x = (((mantissa << 3) + _BIAS) << exponent) - _BIAS
+    return np.where(u & 0x80, -x, x).astype(np.int16)
+
+
+def _encode_table() -> npt.NDArray[np.uint8]:
+    # the 14-bit G.711 reference algorithm (as audioop and pjmedia): >> 2, then sign, bias, segment
+    v = np.arange(-32768, 32768, dtype=np.int32) >> 2
+    mask = np.where(v < 0, 0x7F, 0xFF)
+    v = np.minimum(np.abs(v), 8159) + 0x21
+    seg = np.searchsorted(np.array([0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF]), v)
+    uval = np.where(seg >= 8, 0x7F, (seg << 4) | ((v >> (seg + 1)) & 0x0F))
+    return ((uval ^ mask) & 0xFF).astype(np.uint8)
+
+
+ULAW_DECODE = _decode_table()
+ULAW_ENCODE = _encode_table()  # indexed by sample + 32768
+
+
+def decode(payload: bytes) -> npt.NDArray[np.int32]:
+    return ULAW_DECODE[np.frombuffer(payload, dtype=np.uint8)].astype(np.int32)
+
+
+def encode(samples: npt.NDArray[np.int32]) -> bytes:
+    clipped = np.clip(samples, -32768, 32767) + 32768
+    return bytes(ULAW_ENCODE[clipped].tobytes())
+
+
+class RoomMix:
+    """The members of one room and their queued frames."""
+
+    def __init__(self) -> None:
+        self.queues: dict[str, list[npt.NDArray[np.int32]]] = {}
+        self.last_mix: npt.NDArray[np.int32] = np.zeros(FRAME, dtype=np.int32)  # everyone, for recording
+
+    def join(self, member: str) -> None:
+        self.queues.setdefault(member, [])
+
+    def leave(self, member: str) -> None:
+        self.queues.pop(member, None)
+
+    def __len__(self) -> int:
+        return len(self.queues)
+
+    def push(self, member: str, payload: bytes) -> None:
+        queue = self.queues.get(member)
+        if queue is None or len(payload) != FRAME:
+            return
+        queue.append(decode(payload))
+        if len(queue) > MAX_QUEUE:
+            del queue[0]
+
+    def mix(self) -> dict[str, bytes]:
+        """One tick: each member gets the sum of everyone else's next frame (silence if nobody spoke)."""
+        frames = {m: q.pop(0) for m, q in self.queues.items() if q}
+        total = np.zeros(FRAME, dtype=np.int32)
+        for frame in frames.values():
+            total += frame
+        self.last_mix = total
+        out: dict[str, bytes] = {}
+        for member in self.queues:
+            own = frames.get(member)
+            out[member] = encode(total - own if own is not None else total)
+        return out

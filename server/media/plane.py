@@ -1,0 +1,50 @@
+"""The media plane as one part of ``softphone-server run``: the rtpengine child and the feature-call UAS.
+
+A missing rtpengine binary is one clear log line and no engine features (the rest of the server runs);
+an engine crash ends only the calls it carried and the supervisor starts a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from server.media.engine import EngineError, RtpEngine
+from server.media.feature_calls import ROOM_NUMBERS, FeatureCalls
+from server.media.prompts import ensure_prompts
+
+log = logging.getLogger("server.media.plane")
+
+
+class MediaPlane:
+    def __init__(
+        self,
+        *,
+        interface: str,
+        port_min: int,
+        port_max: int,
+        limit: int,
+        prompts_dir: Path,
+        sip_host: str = "127.0.0.1",
+        record_dir: Path | None = None,
+    ) -> None:
+        self.engine = RtpEngine(interface=interface, port_min=port_min, port_max=port_max)
+        self.calls = FeatureCalls(
+            self.engine, ensure_prompts(prompts_dir), limit=limit, host=sip_host, record_dir=record_dir
+        )
+
+    async def start(self) -> dict[str, tuple[str, int]]:
+        """Feature number -> the UAS address the proxy forks it to (empty when the engine is missing)."""
+        try:
+            await self.engine.start()
+        except EngineError as exc:
+            log.error("media engine not started: %s; echo test and hold music unavailable", exc)
+            await self.engine.stop()
+            return {}
+        address = await self.calls.start()
+        log.info("media engine: rtpengine pid %s; feature calls on %s:%d", self.engine.pid, *address)
+        return dict.fromkeys((*self.calls.features, *ROOM_NUMBERS), address)
+
+    async def stop(self) -> None:
+        await self.calls.stop()
+        await self.engine.stop()
