@@ -288,13 +288,16 @@ class QueueEngine:
                 LogEntry(now, queue_id, call_id, "EXITFULL", data={"position": position}),
                 Exit(call_id, queue_id, config.overflow_destination, "EXITFULL"),
             ]
-        if not self._any_logged_in(queue) and queue.empty_since is not None:
-            if now - queue.empty_since >= config.no_agent_grace:
-                return [
-                    log,
-                    LogEntry(now, queue_id, call_id, "EXITEMPTY", data={"position": position, "wait": 0}),
-                    Exit(call_id, queue_id, config.no_agent_destination, "EXITEMPTY"),
-                ]
+        if (
+            not self._any_logged_in(queue)
+            and queue.empty_since is not None
+            and now - queue.empty_since >= config.no_agent_grace
+        ):
+            return [
+                log,
+                LogEntry(now, queue_id, call_id, "EXITEMPTY", data={"position": position, "wait": 0}),
+                Exit(call_id, queue_id, config.no_agent_destination, "EXITEMPTY"),
+            ]
         self._seq += 1
         caller = Caller(call_id, queue_id, now, priority, self._seq)
         queue.waiting.append(caller)
