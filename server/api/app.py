@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.api.errors import install_error_handlers
 from server.api.routes import (
+    admin_callcenter,
     admin_company,
     admin_desk_phones,
     admin_devices,
@@ -111,6 +112,7 @@ def create_app(
         admin_hotlines,
         admin_company,
         admin_desk_phones,
+        admin_callcenter,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -390,3 +390,6 @@ __all__ = [
     "User",
     "group_members",
 ]
+
+# The call center's tables live in their own module; importing it here puts them in Base.metadata.
+from server.domain import callcenter_models as _callcenter_models  # noqa: E402,F401

@@ -1,0 +1,527 @@
+"""Queues: callers waiting in order, agents offered calls one strategy step at a time.
+
+One `QueueEngine` serves all the queues of a PBX, because an agent's state (on a call, DND, registered,
+wrap-up) is shared by every queue they serve.  Per queue it keeps the members (tier/penalty, logged in,
+paused) and the waiting callers (higher priority first, then arrival order).  The engine is sans-IO:
+every method takes `now` (seconds) and returns actions; `next_deadline` says when to call `tick`.
+
+An offer rings one agent (or, for ring-all, every available agent of the best tier) for the queue's ring
+timeout; an agent who lets it ring out is not offered the same caller again until every other available
+agent has had a turn.  Only the head caller of a queue is offered (arrival order is kept), but a caller
+whose offer is outstanding does not stop the next caller from being offered to another free agent.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from server.callcenter.destinations import HANGUP, Destination, destination_from_json
+
+Strategy = Literal[
+    "ring_all", "longest_idle", "round_robin", "fewest_calls", "least_talk_time", "random", "linear"
+]
+STRATEGIES: tuple[Strategy, ...] = (
+    "ring_all",
+    "longest_idle",
+    "round_robin",
+    "fewest_calls",
+    "least_talk_time",
+    "random",
+    "linear",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueConfig:
+    id: int
+    name: str = ""
+    strategy: Strategy = "longest_idle"
+    ring_timeout: float = 15.0
+    wrapup: float = 10.0
+    max_wait: float = 0.0  # 0: no limit
+    max_wait_destination: Destination = HANGUP
+    max_length: int = 0  # 0: no limit
+    overflow_destination: Destination = HANGUP
+    no_agent_grace: float = 30.0
+    no_agent_destination: Destination = HANGUP
+    service_level: float = 20.0
+    short_abandon: float = 5.0
+
+
+def queue_from_json(queue_id: int, name: str, config: Mapping[str, Any]) -> QueueConfig:
+    return QueueConfig(
+        id=queue_id,
+        name=name,
+        strategy=config.get("strategy", "longest_idle"),
+        ring_timeout=float(config.get("ring_timeout", 15.0)),
+        wrapup=float(config.get("wrapup", 10)),
+        max_wait=float(config.get("max_wait", 0)),
+        max_wait_destination=destination_from_json(config.get("max_wait_destination")),
+        max_length=int(config.get("max_length", 0)),
+        overflow_destination=destination_from_json(config.get("overflow_destination")),
+        no_agent_grace=float(config.get("no_agent_grace", 30)),
+        no_agent_destination=destination_from_json(config.get("no_agent_destination")),
+        service_level=float(config.get("service_level", 20)),
+        short_abandon=float(config.get("short_abandon", 5)),
+    )
+
+
+# --- actions ---------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """Ring these agents' phones with the waiting caller's call (the first to answer takes it)."""
+
+    call_id: str
+    queue_id: int
+    user_ids: tuple[int, ...]
+    timeout: float
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOffer:
+    """Stop ringing these agents (ring timeout, another agent answered, the caller left)."""
+
+    call_id: str
+    user_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Exit:
+    """The caller leaves the queue for another destination (max wait, full, no agents)."""
+
+    call_id: str
+    queue_id: int
+    destination: Destination
+    reason: str  # the queue-log event: EXITWITHTIMEOUT, EXITFULL, EXITEMPTY, EXITWITHKEY
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One queue-log line (persisted through the PBX journal; `server.callcenter.metrics` reads them)."""
+
+    at: float
+    queue_id: int
+    call_id: str
+    event: str
+    user_id: int | None = None
+    data: Mapping[str, float | int | str] = field(default_factory=dict)
+
+
+QueueAction = Offer | CancelOffer | Exit | LogEntry
+
+
+# --- state -----------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Agent:
+    """What the PBX knows of a person, shared by every queue they serve."""
+
+    user_id: int
+    registered: bool = True
+    dnd: bool = False
+    on_call: bool = False  # any call, queue or not
+    wrapup_until: float = 0.0
+    idle_since: float = float("-inf")  # end of their last queue call's wrap-up
+    ringing: str | None = None  # the call id offered to them now
+
+
+@dataclass(slots=True)
+class Member:
+    user_id: int
+    tier: int = 0
+    penalty: int = 0
+    logged_in: bool = False
+    paused: bool = False
+    reason: str = ""
+    calls: int = 0  # answered from this queue
+    talk: float = 0.0  # seconds talked on this queue's calls
+
+
+@dataclass(slots=True)
+class Caller:
+    call_id: str
+    queue_id: int
+    entered: float
+    priority: int
+    seq: int
+    offered: tuple[int, ...] = ()  # agents ringing now
+    offer_deadline: float = 0.0
+    missed: set[int] = field(default_factory=set)  # let it ring out this round
+
+
+@dataclass(slots=True)
+class Connected:
+    call_id: str
+    queue_id: int
+    user_id: int
+    since: float
+
+
+@dataclass(slots=True)
+class _Queue:
+    config: QueueConfig
+    members: list[Member] = field(default_factory=list)
+    waiting: list[Caller] = field(default_factory=list)
+    last_offered: int | None = None  # round-robin memory: the user offered last
+    empty_since: float | None = None  # when the last logged-in member left (the grace period's start)
+
+
+class QueueEngine:
+    def __init__(self, rng: random.Random | None = None) -> None:
+        self._queues: dict[int, _Queue] = {}
+        self._agents: dict[int, Agent] = {}
+        self._callers: dict[str, Caller] = {}
+        self._connected: dict[str, Connected] = {}
+        self._seq = 0
+        self._rng = rng or random.Random()
+
+    # --- configuration ---------------------------------------------------------------------------
+    def configure(self, config: QueueConfig, members: Sequence[Member], now: float) -> None:
+        """Add or replace a queue's configuration and members (keeping waiting callers and counters)."""
+        queue = self._queues.get(config.id)
+        if queue is None:
+            queue = self._queues[config.id] = _Queue(config)
+        queue.config = config
+        old = {m.user_id: m for m in queue.members}
+        fresh: list[Member] = []
+        for m in members:
+            kept = old.get(m.user_id)
+            if kept is not None:
+                m.calls, m.talk = kept.calls, kept.talk
+            fresh.append(m)
+            self._agents.setdefault(m.user_id, Agent(m.user_id))
+        queue.members = fresh
+        self._note_logged_in(queue, now)
+
+    def remove_queue(self, queue_id: int, now: float) -> list[QueueAction]:
+        queue = self._queues.get(queue_id)
+        if queue is None:
+            return []
+        actions: list[QueueAction] = []
+        for caller in list(queue.waiting):
+            actions += self._leave(caller, now, "EXITEMPTY", HANGUP)
+        del self._queues[queue_id]
+        return actions
+
+    def agent(self, user_id: int) -> Agent:
+        return self._agents.setdefault(user_id, Agent(user_id))
+
+    def queue_ids(self) -> list[int]:
+        return list(self._queues)
+
+    def members(self, queue_id: int) -> list[Member]:
+        return list(self._queues[queue_id].members)
+
+    def waiting(self, queue_id: int) -> list[Caller]:
+        return list(self._queues[queue_id].waiting)
+
+    def connected(self, call_id: str) -> Connected | None:
+        return self._connected.get(call_id)
+
+    def caller(self, call_id: str) -> Caller | None:
+        return self._callers.get(call_id)
+
+    # --- agent state -----------------------------------------------------------------------------
+    def set_presence(
+        self,
+        user_id: int,
+        now: float,
+        *,
+        registered: bool | None = None,
+        dnd: bool | None = None,
+        on_call: bool | None = None,
+    ) -> list[QueueAction]:
+        agent = self.agent(user_id)
+        if registered is not None:
+            agent.registered = registered
+        if dnd is not None:
+            agent.dnd = dnd
+        if on_call is not None:
+            agent.on_call = on_call
+        return self._dispatch(now)
+
+    def login(self, queue_id: int, user_id: int, now: float, logged_in: bool = True) -> list[QueueAction]:
+        queue = self._queues[queue_id]
+        member = self._member(queue, user_id)
+        if member is None or member.logged_in == logged_in:
+            return self._dispatch(now)
+        member.logged_in = logged_in
+        if not logged_in:
+            member.paused, member.reason = False, ""
+        self._note_logged_in(queue, now)
+        event = "AGENTLOGIN" if logged_in else "AGENTLOGOFF"
+        return [LogEntry(now, queue_id, "NONE", event, user_id), *self._dispatch(now)]
+
+    def pause(
+        self, queue_id: int, user_id: int, now: float, paused: bool = True, reason: str = ""
+    ) -> list[QueueAction]:
+        queue = self._queues[queue_id]
+        member = self._member(queue, user_id)
+        if member is None or member.paused == paused:
+            return self._dispatch(now)
+        member.paused, member.reason = paused, reason if paused else ""
+        event = "PAUSE" if paused else "UNPAUSE"
+        data = {"reason": reason} if paused else {}
+        return [LogEntry(now, queue_id, "NONE", event, user_id, data), *self._dispatch(now)]
+
+    def ready_now(self, user_id: int, now: float) -> list[QueueAction]:
+        """End the agent's wrap-up early ("ready now")."""
+        agent = self.agent(user_id)
+        if agent.wrapup_until > now:
+            agent.wrapup_until = now
+            agent.idle_since = now
+        return self._dispatch(now)
+
+    # --- callers ---------------------------------------------------------------------------------
+    def enter(self, queue_id: int, call_id: str, now: float, priority: int = 0) -> list[QueueAction]:
+        queue = self._queues[queue_id]
+        config = queue.config
+        position = len(queue.waiting) + 1
+        log = LogEntry(
+            now, queue_id, call_id, "ENTERQUEUE", data={"position": position, "priority": priority}
+        )
+        if config.max_length and len(queue.waiting) >= config.max_length:
+            return [
+                log,
+                LogEntry(now, queue_id, call_id, "EXITFULL", data={"position": position}),
+                Exit(call_id, queue_id, config.overflow_destination, "EXITFULL"),
+            ]
+        if (
+            not self._any_logged_in(queue)
+            and queue.empty_since is not None
+            and now - queue.empty_since >= config.no_agent_grace
+        ):
+            return [
+                log,
+                LogEntry(now, queue_id, call_id, "EXITEMPTY", data={"position": position, "wait": 0}),
+                Exit(call_id, queue_id, config.no_agent_destination, "EXITEMPTY"),
+            ]
+        self._seq += 1
+        caller = Caller(call_id, queue_id, now, priority, self._seq)
+        queue.waiting.append(caller)
+        queue.waiting.sort(key=lambda c: (-c.priority, c.seq))
+        self._callers[call_id] = caller
+        return [log, *self._dispatch(now)]
+
+    def caller_left(self, call_id: str, now: float) -> list[QueueAction]:
+        """The waiting caller hung up (ABANDON), or a connected call ended from the caller's side."""
+        caller = self._callers.get(call_id)
+        if caller is not None:
+            return self._leave(caller, now, "ABANDON", None)
+        return self.call_ended(call_id, now, by_agent=False)
+
+    def leave_with_key(self, call_id: str, now: float, destination: Destination) -> list[QueueAction]:
+        caller = self._callers.get(call_id)
+        if caller is None:
+            return []
+        return self._leave(caller, now, "EXITWITHKEY", destination)
+
+    def answered(self, call_id: str, user_id: int, now: float) -> list[QueueAction]:
+        """Agent `user_id` answered the offer: the call connects, the other offers stop."""
+        caller = self._callers.get(call_id)
+        if caller is None or user_id not in caller.offered:
+            return []
+        queue = self._queues[caller.queue_id]
+        actions: list[QueueAction] = []
+        others = tuple(u for u in caller.offered if u != user_id)
+        self._release(caller)
+        if others:
+            actions.append(CancelOffer(call_id, others))
+        queue.waiting.remove(caller)
+        del self._callers[call_id]
+        agent = self.agent(user_id)
+        agent.on_call = True
+        member = self._member(queue, user_id)
+        if member is not None:
+            member.calls += 1
+        self._connected[call_id] = Connected(call_id, caller.queue_id, user_id, now)
+        hold = now - caller.entered
+        actions.append(LogEntry(now, caller.queue_id, call_id, "CONNECT", user_id, {"hold": hold}))
+        return actions + self._dispatch(now)
+
+    def declined(self, call_id: str, user_id: int, now: float) -> list[QueueAction]:
+        """The agent's phone refused the offer (busy, rejected): as a ring-out, at once."""
+        caller = self._callers.get(call_id)
+        if caller is None or user_id not in caller.offered:
+            return []
+        return self._ring_out(caller, (user_id,), now) + self._dispatch(now)
+
+    def call_ended(self, call_id: str, now: float, *, by_agent: bool) -> list[QueueAction]:
+        conn = self._connected.pop(call_id, None)
+        if conn is None:
+            return []
+        queue = self._queues.get(conn.queue_id)
+        talk = now - conn.since
+        agent = self.agent(conn.user_id)
+        agent.on_call = False
+        wrapup = queue.config.wrapup if queue is not None else 0.0
+        agent.wrapup_until = now + wrapup
+        agent.idle_since = now + wrapup
+        if queue is not None:
+            member = self._member(queue, conn.user_id)
+            if member is not None:
+                member.talk += talk
+        event = "COMPLETEAGENT" if by_agent else "COMPLETECALLER"
+        actions: list[QueueAction] = [
+            LogEntry(now, conn.queue_id, call_id, event, conn.user_id, {"talk": talk})
+        ]
+        if wrapup:
+            actions.append(LogEntry(now, conn.queue_id, call_id, "WRAPUP", conn.user_id, {"wrapup": wrapup}))
+        return actions + self._dispatch(now)
+
+    # --- time ------------------------------------------------------------------------------------
+    def next_deadline(self) -> float | None:
+        times: list[float] = []
+        for queue in self._queues.values():
+            config = queue.config
+            for caller in queue.waiting:
+                if caller.offered:
+                    times.append(caller.offer_deadline)
+                if config.max_wait:
+                    times.append(caller.entered + config.max_wait)
+            if queue.waiting and queue.empty_since is not None and not self._any_logged_in(queue):
+                times.append(queue.empty_since + config.no_agent_grace)
+        times.extend(a.wrapup_until for a in self._agents.values() if a.wrapup_until > 0)
+        return min(times) if times else None
+
+    def tick(self, now: float) -> list[QueueAction]:
+        actions: list[QueueAction] = []
+        for queue in list(self._queues.values()):
+            config = queue.config
+            for caller in list(queue.waiting):
+                if config.max_wait and now >= caller.entered + config.max_wait:
+                    actions += self._leave(caller, now, "EXITWITHTIMEOUT", config.max_wait_destination)
+                elif caller.offered and now >= caller.offer_deadline:
+                    actions += self._ring_out(caller, caller.offered, now)
+            if (
+                queue.waiting
+                and not self._any_logged_in(queue)
+                and queue.empty_since is not None
+                and now >= queue.empty_since + config.no_agent_grace
+            ):
+                for caller in list(queue.waiting):
+                    actions += self._leave(caller, now, "EXITEMPTY", config.no_agent_destination)
+        for agent in self._agents.values():
+            if 0 < agent.wrapup_until <= now:
+                agent.wrapup_until = 0.0
+        return actions + self._dispatch(now)
+
+    # --- internals -------------------------------------------------------------------------------
+    @staticmethod
+    def _member(queue: _Queue, user_id: int) -> Member | None:
+        return next((m for m in queue.members if m.user_id == user_id), None)
+
+    @staticmethod
+    def _any_logged_in(queue: _Queue) -> bool:
+        return any(m.logged_in for m in queue.members)
+
+    def _note_logged_in(self, queue: _Queue, now: float) -> None:
+        if self._any_logged_in(queue):
+            queue.empty_since = None
+        elif queue.empty_since is None:
+            queue.empty_since = now
+
+    def _release(self, caller: Caller) -> None:
+        for user_id in caller.offered:
+            agent = self._agents.get(user_id)
+            if agent is not None and agent.ringing == caller.call_id:
+                agent.ringing = None
+        caller.offered = ()
+
+    def _ring_out(self, caller: Caller, user_ids: Sequence[int], now: float) -> list[QueueAction]:
+        actions: list[QueueAction] = [CancelOffer(caller.call_id, tuple(user_ids))]
+        for user_id in user_ids:
+            ringing = now - (caller.offer_deadline - self._queues[caller.queue_id].config.ring_timeout)
+            actions.append(
+                LogEntry(now, caller.queue_id, caller.call_id, "RINGNOANSWER", user_id, {"ring": ringing})
+            )
+            caller.missed.add(user_id)
+        remaining = tuple(u for u in caller.offered if u not in user_ids)
+        self._release(caller)
+        caller.offered = remaining
+        for user_id in remaining:
+            self.agent(user_id).ringing = caller.call_id
+        return actions
+
+    def _leave(
+        self, caller: Caller, now: float, event: str, destination: Destination | None
+    ) -> list[QueueAction]:
+        queue = self._queues[caller.queue_id]
+        actions: list[QueueAction] = []
+        if caller.offered:
+            actions.append(CancelOffer(caller.call_id, caller.offered))
+            self._release(caller)
+        position = queue.waiting.index(caller) + 1
+        queue.waiting.remove(caller)
+        del self._callers[caller.call_id]
+        wait = now - caller.entered
+        actions.append(
+            LogEntry(now, caller.queue_id, caller.call_id, event, data={"position": position, "wait": wait})
+        )
+        if destination is not None:
+            actions.append(Exit(caller.call_id, caller.queue_id, destination, event))
+        return actions
+
+    def _available(self, member: Member, now: float) -> bool:
+        if not member.logged_in or member.paused:
+            return False
+        agent = self._agents[member.user_id]
+        return (
+            agent.registered
+            and not agent.dnd
+            and not agent.on_call
+            and agent.ringing is None
+            and agent.wrapup_until <= now
+        )
+
+    def _dispatch(self, now: float) -> list[QueueAction]:
+        """Offer waiting callers (in order) to free agents, as long as both remain."""
+        actions: list[QueueAction] = []
+        for queue in self._queues.values():
+            for caller in queue.waiting:
+                if caller.offered:
+                    continue
+                chosen = self._choose(queue, caller, now)
+                if not chosen:
+                    break  # nobody free for the head caller: later callers must not jump ahead
+                caller.offered = chosen
+                caller.offer_deadline = now + queue.config.ring_timeout
+                for user_id in chosen:
+                    self._agents[user_id].ringing = caller.call_id
+                queue.last_offered = chosen[-1]
+                actions.append(Offer(caller.call_id, queue.config.id, chosen, queue.config.ring_timeout))
+        return actions
+
+    def _choose(self, queue: _Queue, caller: Caller, now: float) -> tuple[int, ...]:
+        free = [m for m in queue.members if self._available(m, now)]
+        if not free:
+            return ()
+        fresh = [m for m in free if m.user_id not in caller.missed]
+        if not fresh:  # everyone free has had a turn: start a new round
+            caller.missed.clear()
+            fresh = free
+        best = min((m.tier, m.penalty) for m in fresh)
+        pool = [m for m in fresh if (m.tier, m.penalty) == best]
+        strategy = queue.config.strategy
+        if strategy == "ring_all":
+            return tuple(m.user_id for m in pool)
+        if strategy == "linear":
+            return (pool[0].user_id,)
+        if strategy == "random":
+            return (self._rng.choice(pool).user_id,)
+        if strategy == "fewest_calls":
+            return (min(pool, key=lambda m: m.calls).user_id,)
+        if strategy == "least_talk_time":
+            return (min(pool, key=lambda m: m.talk).user_id,)
+        if strategy == "round_robin":
+            order = [m.user_id for m in queue.members]
+            start = order.index(queue.last_offered) + 1 if queue.last_offered in order else 0
+            ids = {m.user_id for m in pool}
+            for i in range(len(order)):
+                candidate = order[(start + i) % len(order)]
+                if candidate in ids:
+                    return (candidate,)
+        # longest idle (the default): the agent whose last queue call (with its wrap-up) ended first
+        return (min(pool, key=lambda m: self._agents[m.user_id].idle_since).user_id,)

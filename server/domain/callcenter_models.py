@@ -1,0 +1,102 @@
+"""Call-center configuration and state: schedules, IVR menus, queues, ring groups, voicemail boxes,
+hotline inbound routes, agent states and the queue event log.
+
+The tree-shaped parts of a configuration (weekly ranges, holidays, digit tables, destinations) are one
+JSON document per row, validated by the API's schemas and checked for references by
+`server.domain.callcenter` before they are stored; `server.callcenter.config` turns them into the
+sans-IO machines' dataclasses.  Rows that other rows refer to by user (members, agent states) are
+relational so that deleting a user or a queue cascades.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.domain.models import Base
+
+
+class _Configured:
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Schedule(_Configured, Base):
+    __tablename__ = "cc_schedules"
+
+
+class IvrMenu(_Configured, Base):
+    __tablename__ = "cc_ivr_menus"
+
+
+class Queue(_Configured, Base):
+    __tablename__ = "cc_queues"
+
+
+class RingGroup(_Configured, Base):
+    __tablename__ = "cc_ring_groups"
+
+
+class VoicemailBox(_Configured, Base):
+    __tablename__ = "cc_voicemail_boxes"
+
+
+class HotlineRoute(Base):
+    """Where a call to a hotline goes (replaces the hotline's fixed `inbound_extension` when present)."""
+
+    __tablename__ = "cc_hotline_routes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    hotline_id: Mapped[int] = mapped_column(ForeignKey("hotlines.id", ondelete="CASCADE"), unique=True)
+    destination: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class QueueMember(Base):
+    __tablename__ = "cc_queue_members"
+    __table_args__ = (UniqueConstraint("queue_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("cc_queues.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    tier: Mapped[int] = mapped_column(Integer, default=0)
+    penalty: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AgentState(Base):
+    """An agent's log-in and pause in one queue; survives restarts because it is a row."""
+
+    __tablename__ = "cc_agent_states"
+    __table_args__ = (UniqueConstraint("queue_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("cc_queues.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    logged_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    pause_reason: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class QueueEvent(Base):
+    """One line of the queue log (Asterisk queue_log style); metrics are computed from these."""
+
+    __tablename__ = "cc_queue_events"
+    __table_args__ = (Index("ix_cc_queue_events_queue_at", "queue_id", "at"),)
+    __changes__ = False  # written by the PBX journal; nothing routes on it
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    queue_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[float] = mapped_column(Float)  # UNIX seconds
+    call_id: Mapped[str] = mapped_column(String(255))
+    event: Mapped[str] = mapped_column(String(32))
+    agent_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
