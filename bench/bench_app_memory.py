@@ -17,9 +17,9 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
-import statistics
 import tempfile
 import threading
 import time
