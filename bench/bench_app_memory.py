@@ -17,9 +17,11 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -34,16 +36,58 @@ from softphone.testing import Baresip, DemoServer  # noqa: E402
 GOAL_IDLE_MB = 120
 
 
-def run_app(server: DemoServer, work: Path, calls: int, env: dict[str, str]) -> list[dict[str, object]]:
+def smaps_rollup(pid: int) -> dict[str, float]:
+    """Rss and Pss of a process in MB (Linux ``/proc/<pid>/smaps_rollup``)."""
+    out: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("Rss", "Pss", "Pss_Anon", "Pss_File"):
+            out[key] = int(rest.split()[0]) / 1024
+    return out
+
+
+def by_mapping(pid: int, top: int = 25) -> list[tuple[str, float]]:
+    """Rss per mapped file (anonymous memory as ``[anon]``), largest first, in MB."""
+    sizes: dict[str, float] = {}
+    name = "[anon]"
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        head = line.split()
+        if head and "-" in head[0] and ":" not in head[0]:
+            name = Path(head[5]).name if len(head) > 5 else "[anon]"
+        elif head and head[0] == "Rss:":
+            sizes[name] = sizes.get(name, 0.0) + int(head[1]) / 1024
+    return sorted(sizes.items(), key=lambda kv: -kv[1])[:top]
+
+
+def run_app(
+    server: DemoServer, work: Path, calls: int, env: dict[str, str], *, mappings: bool = False
+) -> list[dict[str, object]]:
+    """Run the app's self-test; each step's line gets the process's Rss/Pss read from outside."""
+    profile = work / f"profile-{time.monotonic_ns()}"
     cmd = [
-        sys.executable, "-m", "ui.app", "--profile", str(work / "profile"), "--server", server.url,
+        sys.executable, "-m", "ui.app", "--profile", str(profile), "--server", server.url,
         "--language", "en", "--self-test", "--login", "0901000101", "--password", "agent101",
         "--test-call", "102", "--expect-hz", "440", "--calls", str(calls),
     ]
-    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60 + 15 * calls, cwd=ROOT)
-    steps = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
-    if r.returncode != 0:
-        raise RuntimeError(f"self-test failed ({r.returncode}): {steps[-3:]}\n{r.stderr[-2000:]}")
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    err: list[str] = []
+    threading.Thread(target=lambda: err.extend(proc.stderr or ()), daemon=True).start()
+    steps: list[dict[str, object]] = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if not line.startswith("{"):
+            continue
+        step = json.loads(line)
+        try:
+            step.update(smaps_rollup(proc.pid))
+            if mappings and step["step"] in ("started", "registered", "idle_after_calls"):
+                step["mappings"] = by_mapping(proc.pid)
+        except OSError:
+            pass
+        steps.append(step)
+    code = proc.wait(timeout=60 + 15 * calls)
+    if code != 0:
+        raise RuntimeError(f"self-test failed ({code}): {steps[-3:]}\n{''.join(err)[-2000:]}")
     return steps
 
 
@@ -68,11 +112,23 @@ def baresip_rss(server: DemoServer, work: Path, calls: int) -> tuple[float, floa
         b.stop()
 
 
+def spread(values: list[float]) -> str:
+    if not values:
+        return ""
+    if len(values) == 1:
+        return f"{values[0]:.1f}"
+    return f"{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=30)
+    ap.add_argument("--runs", type=int, default=3, help="app runs; the table shows median (min-max)")
+    ap.add_argument("--mappings", action="store_true", help="print Rss per mapped file of the last run")
+    ap.add_argument("--no-peer", action="store_true", help="skip baresip")
     ap.add_argument("--sound-device", action="store_true", help="real PortAudio devices (private PulseAudio)")
     args = ap.parse_args()
+    runs: list[list[dict[str, object]]] = []
     with tempfile.TemporaryDirectory(prefix="bench-mem-") as tmp:
         work = Path(tmp)
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
@@ -89,8 +145,10 @@ def main() -> int:
         try:
             agent = server.agent("102", "--wait", "--auto-answer", "0.3", "--tone", "440")
             try:
-                steps = run_app(server, work, args.calls, env)
-                peer = baresip_rss(server, work, args.calls) if shutil.which("baresip") else None
+                for _ in range(args.runs):
+                    runs.append(run_app(server, work, args.calls, env, mappings=args.mappings))
+                use_peer = shutil.which("baresip") and not args.no_peer
+                peer = baresip_rss(server, work, args.calls) if use_peer else None
             finally:
                 agent.quit()
                 agent.kill()
@@ -98,27 +156,39 @@ def main() -> int:
             server.stop()
             if pulse is not None:
                 audio_env.stop_pulse(pulse)
-    by = {s["step"]: s for s in steps}
-    calls = [s for s in steps if s["step"] == "call"]
-    idle = float(by["registered"]["rss_mb"])  # type: ignore[arg-type]
-    after = float(by["idle_after_calls"]["rss_mb"])  # type: ignore[arg-type]
-    early = float(calls[min(4, len(calls) - 1)]["rss_mb"])  # type: ignore[arg-type]
-    late = float(calls[-1]["rss_mb"])  # type: ignore[arg-type]
-    per_call = (late - early) / max(1, len(calls) - 1 - min(4, len(calls) - 1)) * 1024
+
+    def values(step: str, key: str) -> list[float]:
+        return [float(s[key]) for r in runs for s in r if s["step"] == step and key in s]  # type: ignore[arg-type]
+
+    growth: list[float] = []
+    for r in runs:
+        calls = [s for s in r if s["step"] == "call"]
+        first = min(4, len(calls) - 1)
+        if len(calls) - 1 > first:
+            late, early = float(calls[-1]["Rss"]), float(calls[first]["Rss"])  # type: ignore[arg-type]
+            growth.append((late - early) / (len(calls) - 1 - first) * 1024)
     audio = "PortAudio on PulseAudio" if args.sound_device else "null audio device"
-    print(f"\ndesktop app ({audio}), offscreen; shared 2-core machine: figures move between runs")
-    print(f"{'':<40} {'app MB':>8} {'baresip MB':>11} {'app/baresip':>12}")
+    print(f"\ndesktop app ({audio}), offscreen, {len(runs)} runs: median (min-max); load {os.getloadavg()}")
+    print(f"{'':<34} {'app Rss MB':>22} {'app Pss MB':>22} {'baresip MB':>11}")
     rows = [
-        ("first window (before login)", float(by["started"]["rss_mb"]), None),  # type: ignore[arg-type]
-        ("idle after login, registered", idle, peer[0] if peer else None),
-        (f"idle after {len(calls)} calls", after, peer[1] if peer else None),
+        ("first window (before login)", "started", None),
+        ("logged in", "logged_in", None),
+        ("activated", "activated", None),
+        ("idle after login, registered", "registered", peer[0] if peer else None),
+        (f"idle after {args.calls} calls", "idle_after_calls", peer[1] if peer else None),
     ]
-    for label, mine, theirs in rows:
-        ratio = f"{mine / theirs:.1f}x" if theirs else ""
+    for label, step, theirs in rows:
         other = f"{theirs:.1f}" if theirs else ""
-        print(f"{label:<40} {mine:>8.1f} {other:>11} {ratio:>12}")
-    print(f"growth from call 5 to call {len(calls)}: {per_call:.0f} KB per call")
+        print(f"{label:<34} {spread(values(step, 'Rss')):>22} {spread(values(step, 'Pss')):>22} {other:>11}")
+    if growth:
+        print(f"growth from call 5 to call {args.calls}: {spread(growth)} KB per call")
     print(f"goal: <= {GOAL_IDLE_MB} MB idle after login, no growth over many calls")
+    if args.mappings:
+        for s in runs[-1]:
+            if "mappings" in s:
+                print(f"\nRss by mapping at {s['step']}:")
+                for name, mb in s["mappings"]:  # type: ignore[attr-defined]
+                    print(f"  {mb:7.1f}  {name}")
     return 0
 
 

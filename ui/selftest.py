@@ -150,6 +150,7 @@ async def run(app: DesktopApp, test: SelfTest) -> bool:
             await shots.take("my-accounts")
             click(w.onboarding.activate)
             await until(lambda: vm.session.page == "ready", t, "activated")
+            report("activated")
     record = vm.accounts.calling_account()
     if record is None:
         raise RuntimeError("no account after activation")
