@@ -2,7 +2,7 @@
 agent states and the queue event log
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-05 03:30:00.000000
 """
 
