@@ -79,6 +79,7 @@ async def _start_media_engine(settings: ServerSettings, running: RunningServer) 
         prompts_dir=settings.data_dir / "prompts",
         sip_host="127.0.0.1",
         record_dir=settings.data_dir / "recordings" if settings.media_record_rooms else None,
+        room_pins=settings.media_room_pins,
     )
     try:
         running.feature_addresses = await plane.start()

@@ -68,6 +68,8 @@ class ServerSettings(BaseSettings):
     media_port_max: int = Field(default=39999, ge=1024, le=65535)
     media_limit: int = Field(default=400, ge=1)
     media_record_rooms: bool = False  # one mixed WAV per conference room session under <data_dir>/recordings
+    # Conference rooms callers must enter a PIN for: room number ("801" or "*801") -> PIN digits.
+    media_room_pins: dict[str, str] = Field(default_factory=dict)
     # SIP flood protection (per source address) and digest lockout; trusted networks are never limited
     # (SBCs, carrier gateways, load generators): a list, or comma-separated in the environment.
     sip_trusted_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)

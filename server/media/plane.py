@@ -27,10 +27,16 @@ class MediaPlane:
         prompts_dir: Path,
         sip_host: str = "127.0.0.1",
         record_dir: Path | None = None,
+        room_pins: dict[str, str] | None = None,
     ) -> None:
         self.engine = RtpEngine(interface=interface, port_min=port_min, port_max=port_max)
         self.calls = FeatureCalls(
-            self.engine, ensure_prompts(prompts_dir), limit=limit, host=sip_host, record_dir=record_dir
+            self.engine,
+            ensure_prompts(prompts_dir),
+            limit=limit,
+            host=sip_host,
+            record_dir=record_dir,
+            room_pins={"*" + room.lstrip("*"): pin for room, pin in (room_pins or {}).items()},
         )
 
     async def start(self) -> dict[str, tuple[str, int]]:
