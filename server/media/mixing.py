@@ -97,13 +97,19 @@ class RoomMix:
         if len(queue) > MAX_QUEUE:
             del queue[0]
 
-    def mix(self) -> dict[str, bytes]:
-        """One tick: each member gets the sum of everyone else's next frame (silence if nobody spoke)."""
+    def take(self) -> dict[str, npt.NDArray[np.int32]]:
+        """One tick's frames (each member's next, if any); ``last_mix`` is their sum (for recorders)."""
         frames = {m: q.pop(0) for m, q in self.queues.items() if q}
         total = np.zeros(FRAME, dtype=np.int32)
         for frame in frames.values():
             total += frame
         self.last_mix = total
+        return frames
+
+    def mix(self) -> dict[str, bytes]:
+        """One tick: each member gets the sum of everyone else's next frame (silence if nobody spoke)."""
+        frames = self.take()
+        total = self.last_mix
         out: dict[str, bytes] = {}
         for member in self.queues:
             own = frames.get(member)

@@ -1,0 +1,295 @@
+"""Recording ordinary two-party calls: the call's media is anchored in rtpengine and both parties' audio
+is mixed into one crash-safe WAV per call.
+
+The PBX core relays SDP untouched (phone to phone).  For a call to record, :class:`CallAnchor` sits on the
+SIP adapter's way out (``CoreRunner.media_hook``): it rewrites the SDP of the INVITE (rtpengine ``offer``)
+and of the 2xx answer (``answer``) so both phones send their RTP to rtpengine, then subscribes to each
+party's stream (``subscribe request``/``answer``: rtpengine sends a copy of what each phone sends, as
+PCMU, to a socket of ours).  :class:`CallRecorders` mixes the two copies every 20 ms
+(:class:`server.media.mixing.RoomMix`) into a :class:`server.media.recorder.WavRecorder`.  BYE (or a
+failed INVITE) ends the engine call and the recording; ``index.jsonl`` gets one line per call.
+
+The file is ``<UTC start>_<callee>_<Call-ID>.wav`` in the recordings directory: the console's call
+history finds it by Call-ID (``server.web.pages.calls_pages.recording_of``), so the CDR links it.
+
+A failure of the engine (down, refusing) never fails the call: the message goes out with the phones' own
+SDP and the call is simply not recorded (one warning line).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from server.media.engine import EngineError, RtpEngine
+from server.media.mixing import RoomMix
+from server.media.ng import Value
+from server.media.recorder import WavRecorder
+from server.media.recording import safe_name
+from server.sip.address import Address
+from server.sip.message import SipRequest, SipResponse
+
+log = logging.getLogger("server.media.call_recording")
+
+PTIME = 0.02
+PARTIES = ("caller", "callee")
+
+
+def _has_audio(body: bytes) -> bool:
+    return b"m=audio" in body
+
+
+def recording_policy(users: Iterable[str]) -> Callable[[SipRequest], bool]:
+    """Record calls from or to any of ``users`` (SIP user parts, e.g. extensions); ``"*"`` records all."""
+    wanted = frozenset(users)
+    everyone = "*" in wanted
+
+    def records(invite: SipRequest) -> bool:
+        if everyone:
+            return True
+        return invite.from_.uri.user in wanted or invite.to.uri.user in wanted
+
+    return records
+
+
+class _Copy(asyncio.DatagramProtocol):
+    """One party's copy of the audio (rtpengine's subscription stream, PCMU)."""
+
+    def __init__(self, mix: RoomMix, party: str) -> None:
+        self.mix = mix
+        self.party = party
+
+    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        if len(data) > 12 and data[1] & 0x7F == 0:
+            self.mix.push(self.party, data[12:])
+
+
+@dataclass
+class Recording:
+    call_id: str
+    recorder: WavRecorder
+    facts: dict[str, object]
+    mix: RoomMix = field(default_factory=RoomMix)
+    transports: list[asyncio.DatagramTransport] = field(default_factory=list)
+
+
+class CallRecorders:
+    """The running call recordings and the one 20 ms tick that writes them all."""
+
+    def __init__(self, engine: RtpEngine, directory: Path, host: str = "127.0.0.1") -> None:
+        self.engine = engine
+        self.directory = directory
+        self.host = host
+        self.recordings: dict[str, Recording] = {}
+        self._ticker: asyncio.Task[None] | None = None
+
+    async def start(self, call_id: str, tags: dict[str, str], facts: dict[str, object]) -> Recording:
+        """Subscribe to each party's stream (``tags``: party -> SIP tag) and start the WAV."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        callee = str(facts.get("callee") or "call")
+        path = self.directory / f"{stamp}_{safe_name(callee)}_{safe_name(call_id)}.wav"
+        recording = Recording(call_id, WavRecorder(path), {"call_id": call_id, **facts})
+        self.recordings[call_id] = recording
+        loop = asyncio.get_running_loop()
+        try:
+            for party, tag in tags.items():
+                recording.mix.join(party)
+                transport, _ = await loop.create_datagram_endpoint(
+                    lambda party=party: _Copy(recording.mix, party),  # type: ignore[misc]
+                    local_addr=(self.host, 0),
+                )
+                recording.transports.append(transport)
+                port = int(transport.get_extra_info("sockname")[1])
+                sub_tag = f"rec-{party}-{tag}"
+                await self.engine.command(
+                    "subscribe request",
+                    {
+                        "call-id": call_id,
+                        "from-tag": tag,
+                        "to-tag": sub_tag,
+                        "codec": {"transcode": ["PCMU"]},
+                    },
+                )
+                await self.engine.command(
+                    "subscribe answer", {"call-id": call_id, "to-tag": sub_tag, "sdp": self._sdp(port)}
+                )
+        except (EngineError, OSError):
+            self.stop(call_id)
+            raise
+        if self._ticker is None:
+            self._ticker = asyncio.create_task(self._tick(), name="call-recorder")
+        return recording
+
+    def _sdp(self, port: int) -> str:
+        return (
+            f"v=0\r\no=- 1 1 IN IP4 {self.host}\r\ns=-\r\nc=IN IP4 {self.host}\r\nt=0 0\r\n"
+            f"m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+            "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=recvonly\r\n"
+        )
+
+    def stop(self, call_id: str) -> None:
+        recording = self.recordings.pop(call_id, None)
+        if recording is None:
+            return
+        for transport in recording.transports:
+            transport.close()
+        recording.recorder.close(self.directory / "index.jsonl", **recording.facts)
+
+    async def close(self) -> None:
+        for call_id in list(self.recordings):
+            self.stop(call_id)
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+
+    async def _tick(self) -> None:
+        start = time.monotonic()
+        tick = 0
+        while True:
+            for recording in list(self.recordings.values()):
+                recording.mix.take()
+                pcm = np.clip(recording.mix.last_mix, -32768, 32767).astype("<i2")
+                recording.recorder.write(pcm.tobytes())
+            tick += 1
+            delay = start + tick * PTIME - time.monotonic()
+            if delay < -0.2:  # a stall: new schedule (the WAV keeps wall-clock length within 200 ms)
+                start, tick = time.monotonic(), 0
+                delay = 0
+            await asyncio.sleep(max(0.0, delay))
+
+
+@dataclass
+class _Anchored:
+    caller_tag: str
+    facts: dict[str, object]
+    recording: bool = False
+    cache: dict[tuple[bool, str, str, bytes], bytes] = field(default_factory=dict)  # (offer?, tags, SDP)
+    rewritten: set[bytes] = field(default_factory=set)  # SDPs rtpengine gave us (already rewritten)
+
+
+class CallAnchor:
+    """The SIP adapter's media hook: which outgoing messages need their SDP rewritten, and the rewrite.
+
+    ``records(invite)`` decides per initial INVITE; ``exclude`` are destinations never anchored (the
+    feature-call UAS and the media service: their media is on the engine already).
+    """
+
+    def __init__(
+        self,
+        engine: RtpEngine,
+        recorders: CallRecorders,
+        records: Callable[[SipRequest], bool],
+        exclude: Iterable[tuple[str, int]] = (),
+    ) -> None:
+        self.engine = engine
+        self.recorders = recorders
+        self.records = records
+        self.exclude = set(exclude)
+        self.calls: dict[str, _Anchored] = {}
+        self.failures = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- on the way out (synchronous, on every message: keep it cheap) -------------------------------
+    def wants(self, message: SipRequest | SipResponse, dest: Address) -> bool:
+        """True: hold ``message`` for :meth:`rewrite`.  Also notices the ends of anchored calls."""
+        if isinstance(message, SipRequest):
+            method = message.method
+            if method == "INVITE":
+                if not _has_audio(message.body):
+                    return False
+                if message.call_id in self.calls:
+                    return True  # re-INVITE (hold/resume) or the same INVITE to another branch
+                return (
+                    message.to_tag is None
+                    and (dest.host, dest.port) not in self.exclude
+                    and self.records(message)
+                )
+            if method == "BYE" and message.call_id in self.calls:
+                self._spawn(self._end(message.call_id, "bye"))
+            return False
+        call = self.calls.get(message.call_id)
+        if call is None or message.cseq[1] != "INVITE":
+            return False
+        status = message.status
+        if 200 <= status < 300:
+            return _has_audio(message.body)
+        if status >= 300 and not call.recording and message.to_tag is not None:
+            self._spawn(self._end(message.call_id, f"invite failed {status}"))
+        return False
+
+    async def rewrite(self, message: SipRequest | SipResponse) -> None:
+        """Replace the message's SDP with rtpengine's (in place).  Raises EngineError (send it as is).
+
+        Idempotent: a retransmission of a message already rewritten (the transaction layer resends the
+        same object) or the same SDP again (forked branches, 2xx retransmissions) costs no engine call.
+        """
+        call_id = message.call_id
+        call = self.calls.get(call_id)
+        if call is not None and message.body in call.rewritten:
+            return
+        from_tag = message.from_tag or ""
+        to_tag = message.to_tag or ""
+        is_offer = isinstance(message, SipRequest)
+        if call is None:
+            assert isinstance(message, SipRequest)
+            facts: dict[str, object] = {
+                "caller": message.from_.uri.user or "",
+                "callee": message.to.uri.user or "",
+            }
+            call = self.calls[call_id] = _Anchored(from_tag, facts)
+        key = (is_offer, from_tag, to_tag, message.body)
+        new_body = call.cache.get(key)
+        if new_body is None:
+            params: dict[str, Value] = {
+                "call-id": call_id,
+                "from-tag": from_tag,
+                "sdp": message.body.decode(errors="replace"),
+            }
+            if to_tag:
+                params["to-tag"] = to_tag
+            reply = await self.engine.command("offer" if is_offer else "answer", params)
+            sdp = reply.get("sdp")
+            if not isinstance(sdp, str):
+                raise EngineError("no SDP in rtpengine's reply")
+            new_body = call.cache[key] = sdp.encode()
+            call.rewritten.add(new_body)
+        message.body = new_body
+        if not is_offer and not call.recording and to_tag:
+            call.recording = True
+            self._spawn(self._record(call_id, call, to_tag))
+
+    async def _record(self, call_id: str, call: _Anchored, callee_tag: str) -> None:
+        try:
+            await self.recorders.start(call_id, {"caller": call.caller_tag, "callee": callee_tag}, call.facts)
+        except (EngineError, OSError) as exc:
+            self.failures += 1
+            log.warning("call %s: not recorded (%s)", call_id, exc)
+
+    async def _end(self, call_id: str, why: str) -> None:
+        if self.calls.pop(call_id, None) is None:
+            return
+        self.recorders.stop(call_id)
+        log.debug("anchored call %s ended: %s", call_id, why)
+        with contextlib.suppress(EngineError):
+            await self.engine.command("delete", {"call-id": call_id})
+
+    def engine_restarted(self) -> None:
+        """The engine's calls are gone: stop their recordings (the phones' media stops too)."""
+        for call_id in list(self.calls):
+            self.recorders.stop(call_id)
+        self.calls.clear()
+
+    def _spawn(self, coro: object) -> None:
+        task = asyncio.ensure_future(coro)  # type: ignore[call-overload]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
