@@ -16,8 +16,8 @@ from media_audio import amplitude, read_wav
 
 from server.media.call_recording import CallAnchor, CallRecorders, recording_policy
 from server.media.engine import RtpEngine
-from server.media.rtp_probe import ProbeLeg, pace, pcmu_tone, remote_of
 from server.media.recording import safe_name
+from server.media.rtp_probe import ProbeLeg, pace, pcmu_tone, remote_of
 from server.sip.address import Address
 from server.sip.message import SipRequest, SipResponse
 from server.sip.parser import parse_message
