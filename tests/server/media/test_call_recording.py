@@ -29,7 +29,8 @@ PHONE = Address("udp", "127.0.0.1", 5099)
 def _invite(call_id: str, sdp: str, caller: str = "101", callee: str = "102") -> SipRequest:
     msg = parse_message(
         (
-            f"INVITE sip:{callee}@127.0.0.1:5099 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKx1\r\n"
+            f"INVITE sip:{callee}@127.0.0.1:5099 SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKx1\r\n"
             f"From: <sip:{caller}@example.com>;tag=caller-tag\r\nTo: <sip:{callee}@example.com>\r\n"
             f"Call-ID: {call_id}\r\nCSeq: 1 INVITE\r\nMax-Forwards: 69\r\n"
             f"Content-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n{sdp}"
