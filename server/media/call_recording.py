@@ -115,11 +115,20 @@ class CallRecorders:
                         "call-id": call_id,
                         "from-tag": tag,
                         "to-tag": sub_tag,
+                        # rtpengine 10.5 passes a subscription through in the party's codec unless told:
+                        # we take PCMU only (a G.722 or PCMA phone's copy is transcoded)
+                        "flags": ["allow-transcoding"],
                         "codec": {"transcode": ["PCMU"]},
                     },
                 )
                 await self.engine.command(
-                    "subscribe answer", {"call-id": call_id, "to-tag": sub_tag, "sdp": self._sdp(port)}
+                    "subscribe answer",
+                    {
+                        "call-id": call_id,
+                        "to-tag": sub_tag,
+                        "sdp": self._sdp(port),
+                        "flags": ["allow-transcoding"],
+                    },
                 )
         except (EngineError, OSError):
             self.stop(call_id)
