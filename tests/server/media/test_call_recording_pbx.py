@@ -61,7 +61,7 @@ def test_two_party_call_is_recorded_through_the_pbx(
     try:
         call = a.command("make_call", account_id="main", target="102")
         a.wait_state("confirmed", call)
-        for peer, heard_hz, path in ((a, B_HZ, tmp_path / "a.wav"), (b, A_HZ, tmp_path / "b.wav")):
+        for peer, path in ((a, tmp_path / "a.wav"), (b, tmp_path / "b.wav")):
             peer.command("start_monitor", path=str(path))
         time.sleep(2.5)
         for peer in (a, b):
