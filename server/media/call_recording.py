@@ -184,6 +184,7 @@ class _Anchored:
     recording: bool = False
     cache: dict[tuple[bool, str, str, bytes], bytes] = field(default_factory=dict)  # (offer?, tags, SDP)
     rewritten: set[bytes] = field(default_factory=set)  # SDPs rtpengine gave us (already rewritten)
+    offers: set[tuple[str, int]] = field(default_factory=set)  # (From tag, CSeq) of INVITEs we anchored
 
 
 class CallAnchor:
@@ -231,7 +232,8 @@ class CallAnchor:
             return False
         status = message.status
         if 200 <= status < 300:
-            return _has_audio(message.body)
+            # only answers to offers we anchored: a 2xx carrying an offer (late-offer re-INVITE) passes as is
+            return _has_audio(message.body) and (message.from_tag or "", message.cseq[0]) in call.offers
         if status >= 300 and not call.recording and message.to_tag is not None:
             self._spawn(self._end(message.call_id, f"invite failed {status}"))
         return False
@@ -273,6 +275,8 @@ class CallAnchor:
             new_body = call.cache[key] = sdp.encode()
             call.rewritten.add(new_body)
         message.body = new_body
+        if is_offer:
+            call.offers.add((from_tag, message.cseq[0]))
         if not is_offer and not call.recording and to_tag:
             call.recording = True
             self._spawn(self._record(call_id, call, to_tag))

@@ -52,6 +52,32 @@ def _ok(invite: SipRequest, sdp: str) -> SipResponse:
     return msg
 
 
+def _reinvite_from_callee(invite: SipRequest, sdp: str) -> SipRequest:
+    msg = parse_message(
+        (
+            "INVITE sip:101@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKx3\r\n"
+            f"From: {invite.headers.get('To')};tag=callee-tag\r\nTo: {invite.headers.get('From')}\r\n"
+            f"Call-ID: {invite.call_id}\r\nCSeq: 7 INVITE\r\nMax-Forwards: 69\r\n"
+            f"Content-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n{sdp}"
+        ).encode()
+    )
+    assert isinstance(msg, SipRequest)
+    return msg
+
+
+def _ok_to(request: SipRequest, sdp: str) -> SipResponse:
+    msg = parse_message(
+        (
+            "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKx3\r\n"
+            f"From: {request.headers.get('From')}\r\nTo: {request.headers.get('To')}\r\n"
+            f"Call-ID: {request.call_id}\r\nCSeq: {request.headers.get('CSeq')}\r\n"
+            f"Content-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n{sdp}"
+        ).encode()
+    )
+    assert isinstance(msg, SipResponse)
+    return msg
+
+
 def _bye(invite: SipRequest) -> SipRequest:
     msg = parse_message(
         (
@@ -91,6 +117,24 @@ async def test_recorded_call_is_anchored_and_mixed_into_one_wav(tmp_path: Path) 
         assert caller.remote[1] in range(47000, 48000)
         await asyncio.sleep(0.2)  # the recording's subscriptions
         await pace([caller, callee], 2.5)
+        await asyncio.sleep(0.1)
+        assert abs(caller.stats.dominant_hz() - 1200) < 30 and abs(callee.stats.dominant_hz() - 700) < 30
+        # a re-INVITE from the callee's side (a session refresh): offer and answer rewritten, media still
+        # through the engine; a 2xx we did not anchor an offer for passes untouched
+        reinvite = _reinvite_from_callee(invite, callee.sdp())
+        assert anchor.wants(reinvite, PHONE)
+        await anchor.rewrite(reinvite)
+        assert remote_of(reinvite.body.decode())[1] in range(47000, 48000)
+        reok = _ok_to(reinvite, caller.sdp())
+        assert anchor.wants(reok, PHONE)
+        await anchor.rewrite(reok)
+        callee.remote = remote_of(reok.body.decode())
+        assert callee.remote[1] in range(47000, 48000)
+        caller.remote = remote_of(reinvite.body.decode())
+        late_offer = _ok_to(reinvite, caller.sdp())
+        late_offer.headers.set("CSeq", "8 INVITE")
+        assert not anchor.wants(late_offer, PHONE)
+        await pace([caller, callee], 1.0)
         await asyncio.sleep(0.1)
         assert abs(caller.stats.dominant_hz() - 1200) < 30 and abs(callee.stats.dominant_hz() - 700) < 30
         (wav_path,) = (tmp_path / "rec").glob("*.wav")
