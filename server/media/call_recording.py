@@ -63,13 +63,14 @@ def recording_policy(users: Iterable[str]) -> Callable[[SipRequest], bool]:
 class _Copy(asyncio.DatagramProtocol):
     """One party's copy of the audio (rtpengine's subscription stream, PCMU)."""
 
-    def __init__(self, mix: RoomMix, party: str) -> None:
-        self.mix = mix
+    def __init__(self, recording: Recording, party: str) -> None:
+        self.recording = recording
         self.party = party
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         if len(data) > 12 and data[1] & 0x7F == 0:
-            self.mix.push(self.party, data[12:])
+            self.recording.mix.push(self.party, data[12:])
+            self.recording.heard_at = time.monotonic()
 
 
 @dataclass
@@ -79,15 +80,22 @@ class Recording:
     facts: dict[str, object]
     mix: RoomMix = field(default_factory=RoomMix)
     transports: list[asyncio.DatagramTransport] = field(default_factory=list)
+    heard_at: float = field(default_factory=time.monotonic)  # the last packet from either party
 
 
 class CallRecorders:
     """The running call recordings and the one 20 ms tick that writes them all."""
 
-    def __init__(self, engine: RtpEngine, directory: Path, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, engine: RtpEngine, directory: Path, host: str = "127.0.0.1", *, idle_timeout: float = 90.0
+    ) -> None:
         self.engine = engine
         self.directory = directory
         self.host = host
+        # no audio from either party this long: the call is gone without a BYE we saw (rtpengine drops a
+        # call after 60 s without media anyway); the recording ends, ``on_idle(call_id)`` is told
+        self.idle_timeout = idle_timeout
+        self.on_idle: Callable[[str], None] = lambda call_id: None
         self.recordings: dict[str, Recording] = {}
         self._ticker: asyncio.Task[None] | None = None
 
@@ -103,7 +111,7 @@ class CallRecorders:
             for party, tag in tags.items():
                 recording.mix.join(party)
                 transport, _ = await loop.create_datagram_endpoint(
-                    lambda party=party: _Copy(recording.mix, party),  # type: ignore[misc]
+                    lambda party=party: _Copy(recording, party),  # type: ignore[misc]
                     local_addr=(self.host, 0),
                 )
                 recording.transports.append(transport)
@@ -170,6 +178,12 @@ class CallRecorders:
                 pcm = np.clip(recording.mix.last_mix, -32768, 32767).astype("<i2")
                 recording.recorder.write(pcm.tobytes())
             tick += 1
+            if tick % 50 == 0:
+                limit = time.monotonic() - self.idle_timeout
+                for call_id in [c for c, r in self.recordings.items() if r.heard_at < limit]:
+                    log.info("call %s: no audio for %.0f s, recording ended", call_id, self.idle_timeout)
+                    self.stop(call_id)
+                    self.on_idle(call_id)
             delay = start + tick * PTIME - time.monotonic()
             if delay < -0.2:  # a stall: new schedule (the WAV keeps wall-clock length within 200 ms)
                 start, tick = time.monotonic(), 0
@@ -208,6 +222,7 @@ class CallAnchor:
         self.calls: dict[str, _Anchored] = {}
         self.failures = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        recorders.on_idle = lambda call_id: self._spawn(self._end(call_id, "no audio"))
 
     # -- on the way out (synchronous, on every message: keep it cheap) -------------------------------
     def wants(self, message: SipRequest | SipResponse, dest: Address) -> bool:

@@ -159,3 +159,34 @@ async def test_recorded_call_is_anchored_and_mixed_into_one_wav(tmp_path: Path) 
             leg.close()
         await recorders.close()
         await engine.stop()
+
+
+async def test_a_recording_without_audio_ends_and_forgets_the_call(tmp_path: Path) -> None:
+    engine = RtpEngine(port_min=47000, port_max=47999)
+    await engine.start()
+    recorders = CallRecorders(engine, tmp_path / "rec", idle_timeout=0.5)
+    anchor = CallAnchor(engine, recorders, recording_policy(["*"]))
+    caller, callee = ProbeLeg("127.0.0.1", 700, pcmu_tone(700)), ProbeLeg("127.0.0.1", 1200, pcmu_tone(1200))
+    try:
+        for leg in (caller, callee):
+            await leg.open()
+        invite = _invite("idle-call@test", caller.sdp())
+        assert anchor.wants(invite, PHONE)
+        await anchor.rewrite(invite)
+        ok = _ok(invite, callee.sdp())
+        assert anchor.wants(ok, PHONE)
+        await anchor.rewrite(ok)
+        for _ in range(30):
+            if recorders.recordings:
+                break
+            await asyncio.sleep(0.05)
+        assert recorders.recordings
+        await asyncio.sleep(2.0)  # nobody sends: after 0.5 s without audio (checked every second) it ends
+        assert not recorders.recordings and not anchor.calls
+        (line,) = (tmp_path / "rec" / "index.jsonl").read_text().splitlines()
+        assert json.loads(line)["call_id"] == "idle-call@test"
+    finally:
+        for leg in (caller, callee):
+            leg.close()
+        await recorders.close()
+        await engine.stop()
