@@ -221,6 +221,8 @@ class CallAnchor:
         self.exclude = set(exclude)
         self.calls: dict[str, _Anchored] = {}
         self.failures = 0
+        # the PBX's hang-up (SipService.hang_up): calls whose media died with the engine are ended
+        self.hang_up: Callable[[str, str], bool] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         recorders.on_idle = lambda call_id: self._spawn(self._end(call_id, "no audio"))
 
@@ -312,10 +314,15 @@ class CallAnchor:
             await self.engine.command("delete", {"call-id": call_id})
 
     def engine_restarted(self) -> None:
-        """The engine's calls are gone: stop their recordings (the phones' media stops too)."""
-        for call_id in list(self.calls):
+        """The engine's calls are gone, and with them the anchored calls' media: their recordings stop and
+        the PBX ends them (BYE to both phones, the Reason in the call record) not left silent."""
+        ended = list(self.calls)
+        for call_id in ended:
             self.recorders.stop(call_id)
         self.calls.clear()
+        if self.hang_up is not None:
+            for call_id in ended:
+                self.hang_up(call_id, "Media engine restarted")
 
     def _spawn(self, coro: object) -> None:
         task = asyncio.ensure_future(coro)  # type: ignore[call-overload]

@@ -190,3 +190,40 @@ async def test_a_recording_without_audio_ends_and_forgets_the_call(tmp_path: Pat
             leg.close()
         await recorders.close()
         await engine.stop()
+
+
+async def test_engine_kill_ends_the_anchored_calls_through_the_pbx(tmp_path: Path) -> None:
+    import signal
+
+    engine = RtpEngine(port_min=47000, port_max=47999)
+    await engine.start()
+    recorders = CallRecorders(engine, tmp_path / "rec")
+    anchor = CallAnchor(engine, recorders, recording_policy(["*"]))
+    engine.on_restart = anchor.engine_restarted
+    ended: list[tuple[str, str]] = []
+    anchor.hang_up = lambda call_id, reason: ended.append((call_id, reason)) is None
+    caller, callee = ProbeLeg("127.0.0.1", 700, pcmu_tone(700)), ProbeLeg("127.0.0.1", 1200, pcmu_tone(1200))
+    try:
+        for leg in (caller, callee):
+            await leg.open()
+        invite = _invite("killed@test", caller.sdp())
+        await anchor.rewrite(invite)
+        await anchor.rewrite(_ok(invite, callee.sdp()))
+        await asyncio.sleep(0.2)
+        assert recorders.recordings
+        assert engine.pid is not None
+        os.kill(engine.pid, signal.SIGKILL)
+        await asyncio.sleep(0.2)
+        await engine.wait_running(2.0)
+        for _ in range(20):
+            if ended:
+                break
+            await asyncio.sleep(0.05)
+        assert ended == [("killed@test", "Media engine restarted")]
+        assert not anchor.calls and not recorders.recordings
+        assert (tmp_path / "rec" / "index.jsonl").exists()  # the WAV was closed and listed
+    finally:
+        for leg in (caller, callee):
+            leg.close()
+        await recorders.close()
+        await engine.stop()
