@@ -156,7 +156,8 @@ async def _start_sip(
     running.hang_up = service.hang_up
     service.runner.media_hook = running.media_hook
     if running.media_hook is not None:
-        running.media_hook.hang_up = service.hang_up  # anchored calls end if the engine restarts
+        # anchored calls end if the engine restarts; the call record says why
+        running.media_hook.hang_up = lambda call_id, text: service.hang_up(call_id, text, cause=text)
     running.trunk_states = service.trunk_states
     running.stop_callbacks.append(refresher.stop)
     running.stop_callbacks.append(service.stop)

@@ -84,3 +84,47 @@ def test_two_party_call_is_recorded_through_the_pbx(
     samples, rate = read_wav(wav)
     assert len(samples) >= 2 * rate, server.text()[-4000:]
     assert amplitude(samples, rate, A_HZ) > 300 and amplitude(samples, rate, B_HZ) > 300
+
+
+def test_engine_kill_ends_recorded_calls_with_a_reason(
+    start_demo_server: Callable[..., Any], tmp_path: Path
+) -> None:
+    import contextlib
+    import os
+    import re
+    import signal
+    import sqlite3
+
+    env = {
+        "SOFTPHONE_SERVER_MEDIA_RECORD_CALLS": "102",
+        "SOFTPHONE_SERVER_MEDIA_PORT_MIN": "48000",
+        "SOFTPHONE_SERVER_MEDIA_PORT_MAX": "48999",
+    }
+    server = start_demo_server(True, settings_env=env)
+    _wait(lambda: "SIP service on" in server.text(), 60)
+    a = _agent(server.sip_port, "101", A_HZ)
+    b = _agent(server.sip_port, "102", B_HZ, "--auto-answer")
+    try:
+        call = a.command("make_call", account_id="main", target="102")
+        a.wait_state("confirmed", call)
+        time.sleep(1.0)
+        (pid,) = [int(m) for m in re.findall(r"rtpengine running \(pid (\d+)", server.text())]
+        os.kill(pid, signal.SIGKILL)
+        ended = a.wait_state("disconnected", call, timeout=10)
+        b.wait_state("disconnected", timeout=10)
+        assert ended["duration_s"] < 5.0
+        _wait(lambda: len(re.findall(r"rtpengine running \(pid (\d+)", server.text())) == 2, 10)
+    finally:
+        for peer in (a, b):
+            peer.quit(10)
+            peer.kill()
+    row = None
+    for _ in range(50):  # the CDR is written behind, in batches
+        with contextlib.closing(sqlite3.connect(tmp_path / "data" / "softphone.db", timeout=10)) as db:
+            row = db.execute(
+                "select disposition, hangup_cause from call_records where callee = '102'"
+            ).fetchone()
+        if row and row[1]:
+            break
+        time.sleep(0.1)
+    assert row is not None and row[1] == "Media engine restarted", row
