@@ -23,10 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from server.media.call_recording import CallAnchor, CallRecorders, recording_policy
 from server.media.engine import RtpEngine
 from server.media.rtp_probe import ProbeLeg, pace, pcmu_tone, remote_of
+from server.sip.address import Address
 from server.sip.message import SipRequest, SipResponse
 from server.sip.parser import parse_message
 
 TICK = os.sysconf("SC_CLK_TCK")
+PHONE = Address("udp", "127.0.0.1", 5099)
 
 
 def proc_cpu(pid: int) -> float:
@@ -74,11 +76,13 @@ async def run(mode: str, calls: int, seconds: float, engine: RtpEngine, rec_dir:
             continue
         call_id = f"{mode}-{n}-{time.monotonic()}"
         inv = invite(call_id, a.sdp())
+        assert anchor.wants(inv, PHONE)
         await anchor.rewrite(inv)
         b.remote = remote_of(inv.body.decode())
         resp = ok(call_id, b.sdp())
         if mode == "anchored":
             anchor.calls[call_id].recording = True  # answer without starting the recording
+        assert anchor.wants(resp, PHONE)
         await anchor.rewrite(resp)
         a.remote = remote_of(resp.body.decode())
     await asyncio.sleep(0.5)

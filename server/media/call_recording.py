@@ -199,6 +199,10 @@ class _Anchored:
     cache: dict[tuple[bool, str, str, bytes], bytes] = field(default_factory=dict)  # (offer?, tags, SDP)
     rewritten: set[bytes] = field(default_factory=set)  # SDPs rtpengine gave us (already rewritten)
     offers: set[tuple[str, int]] = field(default_factory=set)  # (From tag, CSeq) of INVITEs we anchored
+    # held messages of this call leave in the order the core sent them (a CANCEL or BYE never overtakes
+    # the INVITE or 2xx still being rewritten)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    pending: int = 0
 
 
 class CallAnchor:
@@ -223,58 +227,81 @@ class CallAnchor:
         self.failures = 0
         # the PBX's hang-up (SipService.hang_up): calls whose media died with the engine are ended
         self.hang_up: Callable[[str, str], bool] | None = None
+        self._held: dict[int, _Anchored] = {}  # id(message) -> its call, from wants() to rewrite()
         self._tasks: set[asyncio.Task[None]] = set()
         recorders.on_idle = lambda call_id: self._spawn(self._end(call_id, "no audio"))
 
     # -- on the way out (synchronous, on every message: keep it cheap) -------------------------------
     def wants(self, message: SipRequest | SipResponse, dest: Address) -> bool:
         """True: hold ``message`` for :meth:`rewrite`.  Also notices the ends of anchored calls."""
+        call_id = message.call_id
+        call = self.calls.get(call_id)
         if isinstance(message, SipRequest):
             method = message.method
-            if method == "INVITE":
-                if not _has_audio(message.body):
-                    return False
-                if message.call_id in self.calls:
-                    return True  # re-INVITE (hold/resume) or the same INVITE to another branch
-                return (
-                    message.to_tag is None
-                    and (dest.host, dest.port) not in self.exclude
-                    and self.records(message)
-                )
-            if method == "BYE" and message.call_id in self.calls:
-                self._spawn(self._end(message.call_id, "bye"))
+            if method == "INVITE" and _has_audio(message.body):
+                if call is None:
+                    if message.to_tag is not None or (dest.host, dest.port) in self.exclude:
+                        return False
+                    if not self.records(message):
+                        return False
+                    facts: dict[str, object] = {
+                        "caller": message.from_.uri.user or "",
+                        "callee": message.to.uri.user or "",
+                    }
+                    call = self.calls[call_id] = _Anchored(message.from_tag or "", facts)
+                return self._hold(call, message)
+            if call is None:
+                return False
+            if call.pending > 0:
+                return self._hold(call, message)  # ends the call (BYE) once its turn came
+            if method == "BYE":
+                self._spawn(self._end(call_id, "bye"))
             return False
-        call = self.calls.get(message.call_id)
         if call is None or message.cseq[1] != "INVITE":
             return False
         status = message.status
         if 200 <= status < 300:
             # only answers to offers we anchored: a 2xx carrying an offer (late-offer re-INVITE) passes as is
-            return _has_audio(message.body) and (message.from_tag or "", message.cseq[0]) in call.offers
+            offered = (message.from_tag or "", message.cseq[0]) in call.offers
+            return _has_audio(message.body) and offered and self._hold(call, message)
         if status >= 300 and not call.recording and message.to_tag is not None:
-            self._spawn(self._end(message.call_id, f"invite failed {status}"))
-        return False
+            self._spawn(self._end(call_id, f"invite failed {status}"))
+        return call.pending > 0 and self._hold(call, message)
+
+    def _hold(self, call: _Anchored, message: SipRequest | SipResponse) -> bool:
+        call.pending += 1
+        self._held[id(message)] = call
+        return True
 
     async def rewrite(self, message: SipRequest | SipResponse) -> None:
-        """Replace the message's SDP with rtpengine's (in place).  Raises EngineError (send it as is).
+        """Replace the message's SDP with rtpengine's (in place); a held message without SDP to rewrite
+        just waits for its turn.  Raises EngineError (the adapter then sends it as is).
 
         Idempotent: a retransmission of a message already rewritten (the transaction layer resends the
         same object) or the same SDP again (forked branches, 2xx retransmissions) costs no engine call.
         """
-        call_id = message.call_id
-        call = self.calls.get(call_id)
-        if call is not None and message.body in call.rewritten:
+        call = self._held.pop(id(message), None)
+        if call is None:
             return
+        try:
+            async with call.lock:
+                if isinstance(message, SipRequest) and message.method != "INVITE":
+                    if message.method == "BYE":
+                        self._spawn(self._end(message.call_id, "bye"))
+                    return
+                if isinstance(message, SipResponse) and not 200 <= message.status < 300:
+                    return
+                await self._rewrite_sdp(call, message)
+        finally:
+            call.pending -= 1
+
+    async def _rewrite_sdp(self, call: _Anchored, message: SipRequest | SipResponse) -> None:
+        if message.body in call.rewritten:
+            return
+        call_id = message.call_id
         from_tag = message.from_tag or ""
         to_tag = message.to_tag or ""
         is_offer = isinstance(message, SipRequest)
-        if call is None:
-            assert isinstance(message, SipRequest)
-            facts: dict[str, object] = {
-                "caller": message.from_.uri.user or "",
-                "callee": message.to.uri.user or "",
-            }
-            call = self.calls[call_id] = _Anchored(from_tag, facts)
         key = (is_offer, from_tag, to_tag, message.body)
         new_body = call.cache.get(key)
         if new_body is None:
@@ -294,7 +321,7 @@ class CallAnchor:
         message.body = new_body
         if is_offer:
             call.offers.add((from_tag, message.cseq[0]))
-        if not is_offer and not call.recording and to_tag:
+        elif not call.recording and to_tag:
             call.recording = True
             self._spawn(self._record(call_id, call, to_tag))
 
@@ -304,10 +331,16 @@ class CallAnchor:
         except (EngineError, OSError) as exc:
             self.failures += 1
             log.warning("call %s: not recorded (%s)", call_id, exc)
+            return
+        if self.calls.get(call_id) is not call:  # ended while the subscriptions were set up
+            self.recorders.stop(call_id)
 
     async def _end(self, call_id: str, why: str) -> None:
-        if self.calls.pop(call_id, None) is None:
+        call = self.calls.pop(call_id, None)
+        if call is None:
             return
+        async with call.lock:  # after any message of the call still being rewritten
+            pass
         self.recorders.stop(call_id)
         log.debug("anchored call %s ended: %s", call_id, why)
         with contextlib.suppress(EngineError):

@@ -108,7 +108,10 @@ async def test_recorded_call_is_anchored_and_mixed_into_one_wav(tmp_path: Path) 
         original = invite.body
         await anchor.rewrite(invite)
         assert invite.body != original and remote_of(invite.body.decode())[1] in range(47000, 48000)
-        await anchor.rewrite(invite)  # a retransmission of the same (rewritten) message: unchanged
+        rewritten = invite.body
+        assert anchor.wants(invite, PHONE)  # a retransmission of the same (rewritten) message: unchanged
+        await anchor.rewrite(invite)
+        assert invite.body == rewritten
         callee.remote = remote_of(invite.body.decode())
         ok = _ok(invite, callee.sdp())
         assert anchor.wants(ok, PHONE)
@@ -207,8 +210,11 @@ async def test_engine_kill_ends_the_anchored_calls_through_the_pbx(tmp_path: Pat
         for leg in (caller, callee):
             await leg.open()
         invite = _invite("killed@test", caller.sdp())
+        assert anchor.wants(invite, PHONE)
         await anchor.rewrite(invite)
-        await anchor.rewrite(_ok(invite, callee.sdp()))
+        ok = _ok(invite, callee.sdp())
+        assert anchor.wants(ok, PHONE)
+        await anchor.rewrite(ok)
         await asyncio.sleep(0.2)
         assert recorders.recordings
         assert engine.pid is not None
@@ -222,6 +228,45 @@ async def test_engine_kill_ends_the_anchored_calls_through_the_pbx(tmp_path: Pat
         assert ended == [("killed@test", "Media engine restarted")]
         assert not anchor.calls and not recorders.recordings
         assert (tmp_path / "rec" / "index.jsonl").exists()  # the WAV was closed and listed
+    finally:
+        for leg in (caller, callee):
+            leg.close()
+        await recorders.close()
+        await engine.stop()
+
+
+async def test_a_cancel_or_bye_never_overtakes_a_message_being_rewritten(tmp_path: Path) -> None:
+    engine = RtpEngine(port_min=47000, port_max=47999)
+    await engine.start()
+    recorders = CallRecorders(engine, tmp_path / "rec")
+    anchor = CallAnchor(engine, recorders, recording_policy(["*"]))
+    caller, callee = ProbeLeg("127.0.0.1", 700, pcmu_tone(700)), ProbeLeg("127.0.0.1", 1200, pcmu_tone(1200))
+    sent: list[str] = []
+
+    async def send(message: SipRequest | SipResponse, name: str) -> None:  # what CoreRunner does
+        await anchor.rewrite(message)
+        sent.append(name)
+
+    try:
+        for leg in (caller, callee):
+            await leg.open()
+        invite = _invite("order@test", caller.sdp())
+        cancel = _bye(invite)  # any in-dialog request of the call: held behind the INVITE
+        assert anchor.wants(invite, PHONE) and anchor.wants(cancel, PHONE)
+        await asyncio.gather(send(invite, "invite"), send(cancel, "bye"))
+        assert sent == ["invite", "bye"]
+        await asyncio.sleep(0.2)
+        assert not anchor.calls  # the BYE ended it
+        invite2 = _invite("order2@test", caller.sdp())
+        assert anchor.wants(invite2, PHONE)
+        await send(invite2, "invite2")
+        ok = _ok(invite2, callee.sdp())
+        bye = _bye(invite2)
+        assert anchor.wants(ok, PHONE) and anchor.wants(bye, PHONE)
+        await asyncio.gather(send(ok, "ok"), send(bye, "bye2"))
+        assert sent[-2:] == ["ok", "bye2"]
+        await asyncio.sleep(0.3)
+        assert not anchor.calls and not recorders.recordings  # a recording started late is stopped too
     finally:
         for leg in (caller, callee):
             leg.close()
