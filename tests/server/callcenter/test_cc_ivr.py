@@ -30,7 +30,9 @@ def _menus(**main: object) -> dict:
             **main,
         },
     )
-    sub = ivr_from_json(2, {"greeting": "support", "options": {"1": {"kind": "queue", "id": 2}}, "parent_id": 1})
+    sub = ivr_from_json(
+        2, {"greeting": "support", "options": {"1": {"kind": "queue", "id": 2}}, "parent_id": 1}
+    )
     return {1: top, 2: sub}
 
 

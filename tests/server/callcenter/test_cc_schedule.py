@@ -17,7 +17,9 @@ OPEN = {"kind": "ivr", "id": 1}
 CLOSED = {"kind": "prompt_hangup", "prompt": "closed"}
 TET = {"kind": "voicemail", "id": 7}
 CONFIG = {
-    "weekly": [{"day": d, "start": "08:00", "end": "17:30"} for d in ("mon", "tue", "wed", "thu", "fri", "sat")]
+    "weekly": [
+        {"day": d, "start": "08:00", "end": "17:30"} for d in ("mon", "tue", "wed", "thu", "fri", "sat")
+    ]
     + [{"day": "sun", "start": "20:00", "end": "24:00"}],
     "holidays": [
         {"name": "Tết", "start": "2027-02-05", "end": "2027-02-09", "destination": TET},
