@@ -407,6 +407,7 @@ class QueueEngine:
         for queue in list(self._queues.values()):
             config = queue.config
             for caller in list(queue.waiting):
+                self._retry_over(caller, now)
                 if config.max_wait and now >= caller.entered + config.max_wait:
                     actions += self._leave(caller, now, "EXITWITHTIMEOUT", config.max_wait_destination)
                 elif caller.offered and now >= caller.offer_deadline:
@@ -523,19 +524,25 @@ class QueueEngine:
             actions.append(Offer(caller.call_id, queue.config.id, chosen, queue.config.ring_timeout))
         return actions
 
+    @staticmethod
+    def _retry_over(caller: Caller, now: float) -> None:
+        if caller.retry_at is not None and now >= caller.retry_at:
+            caller.retry_at = None  # the pause is over: a new round
+            caller.missed.clear()
+
     def _choose(self, queue: _Queue, caller: Caller, now: float) -> tuple[int, ...]:
+        self._retry_over(caller, now)
         free = [m for m in queue.members if self._available(m, now)]
         if not free:
             return ()
         fresh = [m for m in free if m.user_id not in caller.missed]
         if not fresh:  # everyone free has had a turn: a new round, after the retry pause
-            if caller.retry_at is None:
-                caller.retry_at = now + queue.config.retry
-            if now < caller.retry_at:
+            if queue.config.retry > 0:
+                if caller.retry_at is None:
+                    caller.retry_at = now + queue.config.retry
                 return ()
             caller.missed.clear()
             fresh = free
-        caller.retry_at = None
         best = min((m.tier, m.penalty) for m in fresh)
         pool = [m for m in fresh if (m.tier, m.penalty) == best]
         strategy = queue.config.strategy
