@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from scripted_day import A, B, HCM, T0, scripted_day
+from scripted_day import HCM, T0, A, B, scripted_day
 
 from server.callcenter.metrics import (
     AgentMetrics,
