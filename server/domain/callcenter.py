@@ -441,3 +441,17 @@ async def set_agent_state(
     )
     await session.commit()
     return states
+
+
+async def my_queues(
+    session: AsyncSession, *, company_id: int, user_id: int
+) -> list[tuple[Queue, AgentState | None]]:
+    """The queues a user serves, with their state in each (None: never logged in there)."""
+    rows = await session.execute(
+        select(Queue, AgentState)
+        .join(QueueMember, QueueMember.queue_id == Queue.id)
+        .outerjoin(AgentState, (AgentState.queue_id == Queue.id) & (AgentState.user_id == user_id))
+        .where(Queue.company_id == company_id, QueueMember.user_id == user_id)
+        .order_by(Queue.id)
+    )
+    return [(row[0], row[1]) for row in rows.all()]
