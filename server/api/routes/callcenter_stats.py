@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Query
+from pydantic import Field
 
 from server.api.deps import ContextDep, CurrentSupervisor, SessionDep
 from server.api.schemas.callcenter_stats import AgentStatsPublic, BoardPublic, QueueStatsPublic
@@ -22,17 +23,22 @@ MAX_DAYS = 93
 Start = Annotated[date, Query(description="first day, in the zone `tz`")]
 End = Annotated[date, Query(description="last day (inclusive), in the zone `tz`")]
 Zone = Annotated[str, Query(max_length=64, description="IANA zone the days and hours are taken in")]
-QueueIds = Annotated[list[int] | None, Query(alias="queue_id", description="only these queues (repeatable)")]
+QueueIds = Annotated[
+    list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None,
+    Query(alias="queue_id", max_length=100, description="only these queues (repeatable)"),
+]
 
 
 def _period(start: date, end: date, tz: str) -> tuple[float, float, ZoneInfo]:
     try:
         zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InvalidInput("unknown_zone", "unknown time zone", fields={"tz": "unknown"}) from None
-    if end < start or (end - start).days >= MAX_DAYS:
+    if end < start or (end - start).days >= MAX_DAYS or not (start.year >= 2000 and end.year <= 2999):
         raise InvalidInput(
-            "bad_range", f"end must be on or after start, at most {MAX_DAYS} days", fields={"end": "range"}
+            "bad_range",
+            f"end must be on or after start, at most {MAX_DAYS} days, years 2000-2999",
+            fields={"end": "range"},
         )
     first = datetime.combine(start, time(0), zone).timestamp()
     last = datetime.combine(end + timedelta(days=1), time(0), zone).timestamp()
