@@ -26,6 +26,7 @@ from server.domain.demo import format_credentials, seed_demo
 from server.domain.models import Company
 from server.domain.pbx_journal import SqlJournal, load_state
 from server.domain.pbx_snapshot import SnapshotRefresher
+from server.domain.queue_log import QueueLogWriter
 from server.settings import ServerSettings
 
 log = logging.getLogger("softphone.server")
@@ -42,6 +43,7 @@ class RunningServer:
     stop_callbacks: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     hang_up: Callable[[str, str], bool] | None = None  # the console's hang-up button (SipService.hang_up)
     trunk_states: Callable[[], dict[tuple[str, int, str], str]] | None = None  # the console's trunk status
+    queue_log: QueueLogWriter | None = None  # the call center's QueueLogSink (stops after the SIP service)
 
 
 async def _start_media(settings: ServerSettings, running: RunningServer) -> None:
@@ -203,6 +205,9 @@ async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
                 )
         await _start_media(settings, running)
         await _start_media_engine(settings, running)
+        running.queue_log = QueueLogWriter(engine)
+        running.queue_log.start()
+        running.stop_callbacks.append(running.queue_log.stop)
         await _start_sip(settings, engine, sessionmaker, ctx, running)
         app = create_app(
             settings, engine=engine, ctx=ctx, hang_up=running.hang_up, trunk_states=running.trunk_states
