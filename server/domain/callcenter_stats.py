@@ -157,8 +157,12 @@ async def agent_stats(
     start: float,
     end: float,
     queue_ids: Sequence[int] | None = None,
+    now: float | None = None,
 ) -> list[AgentStats]:
-    """Per agent over [start, end), over the queues asked (all the company's by default)."""
+    """Per agent over [start, end), over the queues asked (all the company's by default); a period that
+    has not ended yet is cut at `now`."""
+    if now is not None:
+        end = max(start, min(end, now))
     queues = [q.id for q in await _queues(session, company_id, queue_ids)]
     events = await read_events(
         session, company_id=company_id, start=start - BUSY_LOOKBACK, end=end, queue_ids=queues

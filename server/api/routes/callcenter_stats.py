@@ -74,6 +74,7 @@ async def queue_stats(
 async def agent_stats(
     user: CurrentSupervisor,
     session: SessionDep,
+    ctx: ContextDep,
     start: Start,
     end: End,
     tz: Zone = "Asia/Ho_Chi_Minh",
@@ -81,7 +82,12 @@ async def agent_stats(
 ) -> list[AgentStatsPublic]:
     first, last, _zone = _period(start, end, tz)
     stats = await callcenter_stats.agent_stats(
-        session, company_id=user.company_id, start=first, end=last, queue_ids=queue_ids
+        session,
+        company_id=user.company_id,
+        start=first,
+        end=last,
+        queue_ids=queue_ids,
+        now=to_posix(ctx.clock()),
     )
     return [AgentStatsPublic.model_validate(s) for s in stats]
 

@@ -70,6 +70,15 @@ async def test_agents_set_their_own_state_and_it_survives_a_restart(api, demo) -
     )
     assert r.status_code == 422
 
+    # the figures of a day not over yet run to now
+    api.clock.advance(300)
+    day = api.clock.now.date().isoformat()
+    r = await api.client.get(
+        "/callcenter/stats/agents", params={"start": day, "end": day, "tz": "UTC"}, headers=demo.admin_headers
+    )
+    assert r.status_code == 200, r.text
+    assert [(x["figures"]["staffed"], x["figures"]["paused"]) for x in r.json()] == [(0, 300)]
+
     # a restarted server (a new app over the same database) has the same states
     engine = create_engine(api.settings.database_url)
     app = create_app(api.settings, engine=engine, clock=api.clock, passwords=Passwords.fast())
