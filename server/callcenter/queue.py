@@ -129,6 +129,7 @@ class Agent:
     wrapup_until: float = 0.0
     idle_since: float = float("-inf")  # end of their last queue call's wrap-up
     ringing: str | None = None  # the call id offered to them now
+    queue_call: str | None = None  # the queue call they are connected to (whatever presence says)
 
 
 @dataclass(slots=True)
@@ -338,6 +339,7 @@ class QueueEngine:
         del self._callers[call_id]
         agent = self.agent(user_id)
         agent.on_call = True
+        agent.queue_call = call_id
         member = self._member(queue, user_id)
         if member is not None:
             member.calls += 1
@@ -367,6 +369,8 @@ class QueueEngine:
         talk = now - conn.since
         agent = self.agent(conn.user_id)
         agent.on_call = False
+        if agent.queue_call == call_id:
+            agent.queue_call = None
         wrapup = queue.config.wrapup if queue is not None else 0.0
         agent.wrapup_until = now + wrapup
         agent.idle_since = now + wrapup
@@ -489,6 +493,7 @@ class QueueEngine:
             agent.registered
             and not agent.dnd
             and not agent.on_call
+            and agent.queue_call is None
             and agent.ringing is None
             and agent.wrapup_until <= now
         )

@@ -16,6 +16,7 @@ from server.callcenter.metrics import (
     live_board,
     queue_metrics,
 )
+from server.callcenter.queue import LogEntry
 
 pytestmark = pytest.mark.unit
 
@@ -116,3 +117,22 @@ def test_live_board() -> None:
     board = live_board(log, now=T0 + 405)
     assert board.busy[B].state == "wrapup" and board.busy[B].until == T0 + 410
     assert live_board(log, now=T0 + 415).busy == {}
+
+
+def test_staffed_while_logged_in_and_unpaused_in_any_queue() -> None:
+    def line(at: float, queue: int, event: str) -> LogEntry:
+        return LogEntry(at, queue, "NONE", event, A)
+
+    lines = [
+        line(0, 1, "AGENTLOGIN"),
+        line(0, 2, "AGENTLOGIN"),
+        line(100, 1, "PAUSE"),  # still staffed in queue 2
+        line(200, 2, "PAUSE"),  # paused everywhere
+        line(300, 1, "UNPAUSE"),
+        line(400, 1, "AGENTLOGOFF"),  # only queue 2 is left, paused
+        line(500, 2, "AGENTLOGOFF"),
+    ]
+    a = agent_metrics(lines, start=0, end=1000)[A]
+    assert (a.staffed, a.paused) == (300.0, 200.0)
+    only_one = agent_metrics([e for e in lines if e.queue_id == 1], start=0, end=1000)[A]
+    assert (only_one.staffed, only_one.paused) == (200.0, 200.0)

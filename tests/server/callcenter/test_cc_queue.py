@@ -443,3 +443,14 @@ def test_reconfiguring_keeps_callers_and_counters() -> None:
     assert engine.members(1)[0].calls == 1
     assert [o.user_ids for o in _offers(engine.tick(5.0))] == [(B,)]
     assert [a.event for a in engine.remove_queue(1, 6.0) if isinstance(a, LogEntry)] == ["EXITEMPTY"]
+
+
+def test_an_agent_on_a_queue_call_is_busy_whatever_presence_says() -> None:
+    engine = _engine("linear", (A,), wrapup=10)
+    engine.enter(1, "x", 0.0)
+    engine.answered("x", A, 1.0)
+    # the PBX's presence may report the call's end before the queue hears of it
+    assert _offers(engine.set_presence(A, 50.0, on_call=False)) == []
+    engine.enter(1, "y", 51.0)
+    assert _offers(engine.call_ended("x", 52.0, by_agent=True)) == []  # wrap-up first
+    assert _offers(engine.tick(62.0))[0].call_id == "y"
