@@ -309,6 +309,10 @@ class QueueEngine:
         queue.waiting.append(caller)
         queue.waiting.sort(key=lambda c: (-c.priority, c.seq))
         self._callers[call_id] = caller
+        position = queue.waiting.index(caller) + 1  # a priority caller goes ahead of others
+        log = LogEntry(
+            now, queue_id, call_id, "ENTERQUEUE", data={"position": position, "priority": priority}
+        )
         return [log, *self._dispatch(now)]
 
     def caller_left(self, call_id: str, now: float) -> list[QueueAction]:

@@ -258,7 +258,10 @@ def test_arrival_order_with_priority() -> None:
     engine.pause(1, A, 0.0)
     engine.enter(1, "first", 0.0)
     engine.enter(1, "second", 1.0)
-    engine.enter(1, "vip", 2.0, priority=5)
+    assert _entry(engine.enter(1, "vip", 2.0, priority=5), "ENTERQUEUE").data == {
+        "position": 1,
+        "priority": 5,
+    }
     engine.enter(1, "third", 3.0)
     assert [c.call_id for c in engine.waiting(1)] == ["vip", "first", "second", "third"]
     served = []
