@@ -26,9 +26,10 @@ to at least one of the queues looked at and not paused there; both are cut to th
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -320,6 +321,51 @@ def agent_metrics(
             busy=busy_staffed,
             occupancy=_ratio(busy_staffed, staffed_time),
         )
+    return result
+
+
+def interval_bounds(
+    start: float, end: float, interval: Interval, zone: ZoneInfo
+) -> list[tuple[datetime, float, float]]:
+    """The hours or days of the zone that [start, end) covers: (the hour or day, from, to), cut to it."""
+    bounds: list[tuple[datetime, float, float]] = []
+    moment = interval_start(start, interval, zone)
+    while moment.timestamp() < end:
+        if interval == "hour":
+            following = datetime.fromtimestamp(moment.timestamp() + 3600, zone)
+        else:
+            following = datetime.combine(moment.date() + timedelta(days=1), time(0), zone)
+        bounds.append((moment, max(start, moment.timestamp()), min(end, following.timestamp())))
+        moment = following
+    return bounds
+
+
+def agent_metrics_by_interval(
+    entries: Iterable[LogEntry],
+    *,
+    start: float,
+    end: float,
+    interval: Interval,
+    zone: ZoneInfo,
+    initial: Mapping[tuple[int, int], tuple[bool, bool]] | None = None,
+    longest_call: float = 4 * 3600.0,
+) -> dict[datetime, dict[int, AgentMetrics]]:
+    """`agent_metrics` for each hour or day of [start, end) in which the agent did anything (was logged
+    in, talked, was rung); `initial` is the state at `start`.  Calls longer than `longest_call` that span
+    a whole interval are not seen in it."""
+    lines = sorted(entries, key=lambda e: e.at)
+    agent_lines = [e for e in lines if e.call_id == AGENT_LINE]
+    call_lines = [e for e in lines if e.call_id != AGENT_LINE]
+    times = [e.at for e in call_lines]
+    agent_times = [e.at for e in agent_lines]
+    result: dict[datetime, dict[int, AgentMetrics]] = {}
+    for moment, lo, hi in interval_bounds(start, end, interval, zone):
+        calls = call_lines[bisect_left(times, lo - longest_call) : bisect_left(times, hi + longest_call)]
+        states = agent_lines[: bisect_left(agent_times, hi)]
+        figures = agent_metrics([*states, *calls], start=lo, end=hi, initial=initial)
+        active = {u: f for u, f in figures.items() if f.staffed or f.paused or f.busy or f.missed or f.talk}
+        if active:
+            result[moment] = active
     return result
 
 

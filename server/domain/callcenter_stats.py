@@ -22,6 +22,7 @@ from server.callcenter.metrics import (
     AgentMetrics,
     QueueMetrics,
     agent_metrics,
+    agent_metrics_by_interval,
     by_interval,
     calls_entered,
     live_board,
@@ -33,7 +34,7 @@ from server.domain.models import User
 from server.domain.queue_log import read_events
 
 OUTCOME_SLACK = 6 * 3600.0  # a call entered before the period's end has its outcome within this
-BUSY_LOOKBACK = 3600.0  # calls and wrap-ups that began before the period and ran into it
+BUSY_LOOKBACK = 4 * 3600.0  # calls and wrap-ups that began before the period and ran into it
 BOARD_WINDOW = 12 * 3600.0  # the live board reads this much of the log back from now
 
 
@@ -54,10 +55,17 @@ class QueueStats:
 
 
 @dataclass(frozen=True, slots=True)
+class AgentIntervalFigures:
+    start: datetime
+    figures: AgentMetrics
+
+
+@dataclass(frozen=True, slots=True)
 class AgentStats:
     user_id: int
     full_name: str
     figures: AgentMetrics
+    intervals: tuple[AgentIntervalFigures, ...] = ()
 
 
 async def _queues(session: AsyncSession, company_id: int, queue_ids: Sequence[int] | None) -> list[Queue]:
@@ -158,6 +166,8 @@ async def agent_stats(
     end: float,
     queue_ids: Sequence[int] | None = None,
     now: float | None = None,
+    interval: Literal["hour", "day"] | None = None,
+    zone: ZoneInfo | None = None,
 ) -> list[AgentStats]:
     """Per agent over [start, end), over the queues asked (all the company's by default); a period that
     has not ended yet is cut at `now`."""
@@ -170,11 +180,25 @@ async def agent_stats(
     events = [e for e in events if e.at >= start or e.call_id != AGENT_LINE]
     initial = await _states_at(session, company_id, start, queues)
     figures = agent_metrics(events, start=start, end=end, initial=initial)
+    per_interval: dict[int, list[AgentIntervalFigures]] = {u: [] for u in figures}
+    if interval is not None:
+        by = agent_metrics_by_interval(
+            events,
+            start=start,
+            end=end,
+            interval=interval,
+            zone=zone or ZoneInfo("Asia/Ho_Chi_Minh"),
+            initial=initial,
+            longest_call=BUSY_LOOKBACK,
+        )
+        for moment, agents in by.items():
+            for u, f in agents.items():
+                per_interval.setdefault(u, []).append(AgentIntervalFigures(moment, f))
     rows = await session.execute(
         select(User.id, User.full_name).where(User.company_id == company_id, User.id.in_(list(figures)))
     )
     names: dict[int, str] = {row.id: row.full_name for row in rows}
-    return [AgentStats(u, names.get(u, ""), f) for u, f in figures.items() if u in names]
+    return [AgentStats(u, names[u], f, tuple(per_interval[u])) for u, f in figures.items() if u in names]
 
 
 # --- the live board --------------------------------------------------------------------------------

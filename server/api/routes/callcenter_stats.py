@@ -77,10 +77,11 @@ async def agent_stats(
     ctx: ContextDep,
     start: Start,
     end: End,
+    interval: Annotated[Literal["total", "hour", "day"], Query()] = "total",
     tz: Zone = "Asia/Ho_Chi_Minh",
     queue_ids: QueueIds = None,
 ) -> list[AgentStatsPublic]:
-    first, last, _zone = _period(start, end, tz)
+    first, last, zone = _period(start, end, tz)
     stats = await callcenter_stats.agent_stats(
         session,
         company_id=user.company_id,
@@ -88,6 +89,8 @@ async def agent_stats(
         end=last,
         queue_ids=queue_ids,
         now=to_posix(ctx.clock()),
+        interval=None if interval == "total" else interval,
+        zone=zone,
     )
     return [AgentStatsPublic.model_validate(s) for s in stats]
 

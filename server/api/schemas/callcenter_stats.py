@@ -64,10 +64,16 @@ class AgentFigures(_Read):
     occupancy: float | None = Field(description="busy / staffed")
 
 
+class AgentIntervalFiguresPublic(_Read):
+    start: datetime = Field(description="the hour or day (in the asked zone)")
+    figures: AgentFigures
+
+
 class AgentStatsPublic(_Read):
     user_id: int
     full_name: str
     figures: AgentFigures
+    intervals: list[AgentIntervalFiguresPublic]
 
 
 class BoardCallerPublic(_Read):

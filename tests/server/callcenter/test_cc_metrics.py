@@ -11,8 +11,10 @@ from scripted_day import HCM, T0, A, B, scripted_day
 from server.callcenter.metrics import (
     AgentMetrics,
     agent_metrics,
+    agent_metrics_by_interval,
     by_interval,
     calls_entered,
+    interval_bounds,
     live_board,
     queue_metrics,
 )
@@ -136,3 +138,40 @@ def test_staffed_while_logged_in_and_unpaused_in_any_queue() -> None:
     assert (a.staffed, a.paused) == (300.0, 200.0)
     only_one = agent_metrics([e for e in lines if e.queue_id == 1], start=0, end=1000)[A]
     assert (only_one.staffed, only_one.paused) == (200.0, 200.0)
+
+
+def test_agent_figures_per_hour_add_up() -> None:
+    at = T0 - 600  # 07:50
+    lines = [
+        LogEntry(at, 1, "NONE", "AGENTLOGIN", A),
+        LogEntry(at + 300, 1, "x", "ENTERQUEUE"),
+        LogEntry(at + 300, 1, "x", "CONNECT", A, {"hold": 0.0}),  # 07:55
+        LogEntry(at + 1200, 1, "x", "COMPLETEAGENT", A, {"talk": 900.0}),  # 08:10
+        LogEntry(at + 1200, 1, "x", "WRAPUP", A, {"wrapup": 60.0}),
+        LogEntry(at + 2400, 1, "NONE", "AGENTLOGOFF", A),  # 08:30
+    ]
+    hours = agent_metrics_by_interval(lines, start=T0 - 3600, end=T0 + 3600, interval="hour", zone=HCM)
+    seven, eight = (
+        hours[datetime(2026, 12, 7, 7, tzinfo=HCM)][A],
+        hours[datetime(2026, 12, 7, 8, tzinfo=HCM)][A],
+    )
+    assert (seven.staffed, seven.busy, seven.answered, seven.talk) == (600.0, 300.0, 1, 0.0)
+    assert (eight.staffed, eight.busy, eight.answered, eight.talk, eight.wrapup) == (
+        1800.0,
+        660.0,
+        0,
+        900.0,
+        60.0,
+    )
+    whole = agent_metrics(lines, start=T0 - 3600, end=T0 + 3600)[A]
+    assert whole.staffed == seven.staffed + eight.staffed and whole.busy == seven.busy + eight.busy
+    # days follow the zone's calendar
+    days = agent_metrics_by_interval(
+        scripted_day(), start=T0 - 8 * 3600, end=T0 + 86400, interval="day", zone=HCM
+    )
+    assert list(days) == [datetime(2026, 12, 7, tzinfo=HCM)]  # 8 December: nothing done, left out
+    assert interval_bounds(T0 - 8 * 3600, T0 + 86400, "day", HCM) == [
+        (datetime(2026, 12, 7, tzinfo=HCM), T0 - 8 * 3600, T0 + 16 * 3600),
+        (datetime(2026, 12, 8, tzinfo=HCM), T0 + 16 * 3600, T0 + 86400),
+    ]
+    assert days[datetime(2026, 12, 7, tzinfo=HCM)][A].occupancy == pytest.approx(510 / 700)

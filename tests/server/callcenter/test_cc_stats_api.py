@@ -168,13 +168,18 @@ async def test_scripted_day_figures_and_live_board(api, demo, login) -> None:
     assert hours["2026-12-07T09:00:00+07:00"]["offered"] == 1
 
     r = await api.client.get(
-        "/callcenter/stats/agents", params={"start": "2026-12-07", "end": "2026-12-07"}, headers=h
+        "/callcenter/stats/agents",
+        params={"start": "2026-12-07", "end": "2026-12-07", "interval": "hour"},
+        headers=h,
     )
     assert r.status_code == 200, r.text
     figures = {x["user_id"]: x["figures"] for x in r.json()}
     assert (figures[a]["staffed"], figures[a]["paused"], figures[a]["busy"]) == (700, 300, 510)
     assert figures[a]["occupancy"] == pytest.approx(510 / 700) and figures[a]["aht"] == 170
     assert (figures[b]["staffed"], figures[b]["busy"], figures[b]["missed"]) == (1000, 330, 2)
+    hourly = {x["user_id"]: x["intervals"] for x in r.json()}[a]
+    assert hourly[0]["start"] == "2026-12-07T08:00:00+07:00" and hourly[0]["figures"] == figures[a]
+    assert len(hourly) == 1  # hours without anything done are left out
 
     # a day later, the agents' state at the start comes from before it: logged off, no staffed time
     r = await api.client.get(
