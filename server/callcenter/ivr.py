@@ -4,8 +4,9 @@
 Digits barge in on prompts.  With direct dialling on, a digit that could begin an extension waits for the
 inter-digit timeout (or four digits, or '#', or a complete extension no longer one begins with) before it
 is taken as a menu option or an extension.  A submenu (an option whose destination is another menu) is
-entered here, not routed; '*' returns to the parent menu when '*' is not an option of its own.  Invalid input and silence each have a retry count; when retries run out the call
-goes to the menu's invalid/timeout destination (hang up when none).
+entered here, not routed; '*' returns to the parent menu when '*' is not an option of its own.  Invalid
+input and silence each have a retry count; when retries run out the call goes to the menu's
+invalid/timeout destination (hang up when none).
 """
 
 from __future__ import annotations

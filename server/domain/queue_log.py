@@ -60,9 +60,12 @@ class QueueLogWriter:
         self.dropped = 0
         self.failures = 0
 
-    def record(self, entry: LogEntry) -> None:
+    def record(self, entry: LogEntry, company_id: int | None = None) -> None:
+        """Queue `entry`; a caller that knows the queue's company may say so (else it is looked up)."""
         if entry.event in AGENT_STATE_EVENTS:
             return  # logged by server.domain.callcenter with the state change itself
+        if company_id:
+            self._companies.setdefault(entry.queue_id, company_id)
         self._pending.append(entry)
         self.appended += 1
         if not self._wake.is_set():

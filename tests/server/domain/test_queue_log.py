@@ -50,9 +50,12 @@ async def test_engine_lines_are_committed_in_groups_and_read_back(api, demo) -> 
         *engine.pause(qid, a, t0 + 70, reason="lunch"),  # logged by the domain service, not the writer
         LogEntry(t0 + 80, 999_999, "ghost", "ENTERQUEUE"),  # a queue that no longer exists: dropped
     ]
-    for action in script:
+    for i, action in enumerate(script):
         if isinstance(action, LogEntry):
-            sink.record(action)
+            if i % 2:
+                writer.record(action, company)  # the call center may name the company
+            else:
+                sink.record(action)
     assert await writer.flush(5.0)
     await writer.stop()
     assert writer.dropped == 1 and writer.failures == 0
