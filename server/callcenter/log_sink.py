@@ -1,4 +1,4 @@
-"""Where the queue engine's log lines go: `QueueLogSink.record(entry)`, called from the PBX core.
+"""Where the queue engine's log lines go: `QueueLogSink.record(entry[, company_id])`, called from the PBX.
 
 `record` must not block or await (the core never waits on the database): the SQL implementation
 (`server.domain.queue_log.QueueLogWriter`) buffers and commits in groups behind the hot path.
@@ -19,8 +19,9 @@ AGENT_STATE_EVENTS = frozenset({"AGENTLOGIN", "AGENTLOGOFF", "PAUSE", "UNPAUSE"}
 
 
 class QueueLogSink(Protocol):
-    def record(self, entry: LogEntry) -> None:
-        """Take one queue-log line (returns at once)."""
+    def record(self, entry: LogEntry, company_id: int | None = None) -> None:
+        """Take one queue-log line (returns at once); `company_id` is the queue's company when the
+        caller knows it (the SQL writer looks it up otherwise)."""
 
 
 @dataclass(slots=True)
@@ -29,5 +30,5 @@ class MemoryQueueLog:
 
     entries: list[LogEntry] = field(default_factory=list)
 
-    def record(self, entry: LogEntry) -> None:
+    def record(self, entry: LogEntry, company_id: int | None = None) -> None:
         self.entries.append(entry)
