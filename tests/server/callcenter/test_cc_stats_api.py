@@ -34,6 +34,16 @@ async def _headers(api, demo, login, who: str) -> dict[str, str]:
     return await login(api.client, agent.phone, agent.password)
 
 
+def _mine(response, qid: int) -> dict:
+    """My state in queue `qid` (the demo may seed queues of its own)."""
+    assert response.status_code == 200, response.text
+    return next(q for q in response.json() if q["queue_id"] == qid)
+
+
+def _queue(queues: list[dict], qid: int) -> dict:
+    return next(q for q in queues if q["queue_id"] == qid)
+
+
 async def _setup(api, demo) -> tuple[int, dict[str, int]]:
     h = demo.admin_headers
     r = await api.client.post("/admin/queues", json={"name": "sales", "config": QUEUE}, headers=h)
@@ -51,19 +61,27 @@ async def _setup(api, demo) -> tuple[int, dict[str, int]]:
 
 
 async def test_agents_set_their_own_state_and_it_survives_a_restart(api, demo) -> None:
-    qid, _users = await _setup(api, demo)
+    qid, users = await _setup(api, demo)
     me = demo.agent_headers["101"]
     r = await api.client.get("/me/queues", headers=me)
-    assert r.json() == [
-        {"queue_id": qid, "name": "sales", "logged_in": False, "paused": False, "pause_reason": ""}
-    ]
+    assert _mine(r, qid) == {
+        "queue_id": qid,
+        "name": "sales",
+        "logged_in": False,
+        "paused": False,
+        "pause_reason": "",
+    }
     r = await api.client.put("/me/queues/state", json={"logged_in": True}, headers=me)
     assert r.status_code == 200, r.text
     r = await api.client.put(
         f"/me/queues/{qid}/state", json={"paused": True, "pause_reason": "after-call work"}, headers=me
     )
-    assert r.json()[0]["paused"] is True and r.json()[0]["pause_reason"] == "after-call work"
-    r = await api.client.put("/me/queues/state", json={"logged_in": True}, headers=demo.agent_headers["103"])
+    assert _mine(r, qid)["paused"] is True and _mine(r, qid)["pause_reason"] == "after-call work"
+    r = await api.client.put("/me/queues/state", json={"logged_in": True}, headers=demo.admin_headers)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "not_a_member"  # the admin serves no queue
+    r = await api.client.put(
+        f"/me/queues/{qid}/state", json={"logged_in": True}, headers=demo.agent_headers["103"]
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "not_a_member"
     r = await api.client.put(
         "/me/queues/state", json={"paused": True, "bogus": 1}, headers=demo.agent_headers["101"]
@@ -74,10 +92,13 @@ async def test_agents_set_their_own_state_and_it_survives_a_restart(api, demo) -
     api.clock.advance(300)
     day = api.clock.now.date().isoformat()
     r = await api.client.get(
-        "/callcenter/stats/agents", params={"start": day, "end": day, "tz": "UTC"}, headers=demo.admin_headers
+        "/callcenter/stats/agents",
+        params={"start": day, "end": day, "tz": "UTC", "queue_id": qid},
+        headers=demo.admin_headers,
     )
     assert r.status_code == 200, r.text
-    assert [(x["figures"]["staffed"], x["figures"]["paused"]) for x in r.json()] == [(0, 300)]
+    (figures,) = [x["figures"] for x in r.json() if x["user_id"] == users["101"]]
+    assert (figures["staffed"], figures["paused"]) == (0, 300)
 
     # a restarted server (a new app over the same database) has the same states
     engine = create_engine(api.settings.database_url)
@@ -87,15 +108,13 @@ async def test_agents_set_their_own_state_and_it_survives_a_restart(api, demo) -
             transport=httpx.ASGITransport(app=app), base_url="http://testserver/api/v1"
         ) as client:
             r = await client.get("/me/queues", headers=me)
-            assert r.json() == [
-                {
-                    "queue_id": qid,
-                    "name": "sales",
-                    "logged_in": True,
-                    "paused": True,
-                    "pause_reason": "after-call work",
-                }
-            ]
+            assert _mine(r, qid) == {
+                "queue_id": qid,
+                "name": "sales",
+                "logged_in": True,
+                "paused": True,
+                "pause_reason": "after-call work",
+            }
             r = await client.get(f"/admin/queues/{qid}/agents", headers=demo.admin_headers)
             assert [s["logged_in"] for s in r.json()] == [True]
     finally:
@@ -128,12 +147,12 @@ async def test_scripted_day_figures_and_live_board(api, demo, login) -> None:
     h = await _headers(api, demo, login, "admin")
     r = await api.client.get("/callcenter/board", headers=h)
     assert r.status_code == 200, r.text
-    (board,) = r.json()["queues"]
+    board = _queue(r.json()["queues"], qid)
     assert [(w["call_id"], w["position"], w["wait"]) for w in board["waiting"]] == [("c7", 1, 10.0)]
     states = {x["user_id"]: (x["state"], x["reason"], x["call_id"]) for x in board["agents"]}
     assert states == {a: ("paused", "lunch", None), b: ("on_call", "", "c6")}
     _set_clock(api, 405)
-    (board,) = (await api.client.get("/callcenter/board", headers=h)).json()["queues"]
+    board = _queue((await api.client.get("/callcenter/board", headers=h)).json()["queues"], qid)
     assert board["waiting"] == []
     assert [(x["state"], x["until"]) for x in board["agents"] if x["user_id"] == b] == [("wrapup", T0 + 410)]
 
@@ -144,7 +163,7 @@ async def test_scripted_day_figures_and_live_board(api, demo, login) -> None:
     h = await _headers(api, demo, login, "admin")
     r = await api.client.get(
         "/callcenter/stats/queues",
-        params={"start": "2026-12-07", "end": "2026-12-07", "interval": "hour"},
+        params={"start": "2026-12-07", "end": "2026-12-07", "interval": "hour", "queue_id": qid},
         headers=h,
     )
     assert r.status_code == 200, r.text
@@ -169,7 +188,7 @@ async def test_scripted_day_figures_and_live_board(api, demo, login) -> None:
 
     r = await api.client.get(
         "/callcenter/stats/agents",
-        params={"start": "2026-12-07", "end": "2026-12-07", "interval": "hour"},
+        params={"start": "2026-12-07", "end": "2026-12-07", "interval": "hour", "queue_id": qid},
         headers=h,
     )
     assert r.status_code == 200, r.text
@@ -183,13 +202,15 @@ async def test_scripted_day_figures_and_live_board(api, demo, login) -> None:
 
     # a day later, the agents' state at the start comes from before it: logged off, no staffed time
     r = await api.client.get(
-        "/callcenter/stats/agents", params={"start": "2026-12-08", "end": "2026-12-08"}, headers=h
+        "/callcenter/stats/agents",
+        params={"start": "2026-12-08", "end": "2026-12-08", "queue_id": qid},
+        headers=h,
     )
     assert all(x["figures"]["staffed"] == 0 for x in r.json())
     # days in another zone: 08:00 in Vietnam is 01:00 UTC the same day
     r = await api.client.get(
         "/callcenter/stats/queues",
-        params={"start": "2026-12-06", "end": "2026-12-07", "tz": "UTC", "interval": "day"},
+        params={"start": "2026-12-06", "end": "2026-12-07", "tz": "UTC", "interval": "day", "queue_id": qid},
         headers=h,
     )
     (sales,) = r.json()

@@ -60,7 +60,7 @@ async def test_engine_lines_are_committed_in_groups_and_read_back(api, demo) -> 
     await writer.stop()
     assert writer.dropped == 1 and writer.failures == 0
     async with api.sessionmaker() as session:
-        events = await read_events(session, company_id=company, start=t0, end=t0 + 3600)
+        events = await read_events(session, company_id=company, start=t0, end=t0 + 3600, queue_ids=[qid])
     assert [(e.event, e.call_id, e.user_id) for e in events] == [
         ("ENTERQUEUE", "call-1", None),
         ("CONNECT", "call-1", a),
@@ -93,7 +93,7 @@ async def test_writer_survives_a_failing_database_then_writes_everything(api, de
     await writer.stop()
     assert writer.failures == 2
     async with api.sessionmaker() as session:
-        events = await read_events(session, company_id=company, start=0, end=2000)
+        events = await read_events(session, company_id=company, start=0, end=2000, queue_ids=[qid])
     assert [e.call_id for e in events] == [f"c{i}" for i in range(50)]
 
 
@@ -116,7 +116,9 @@ async def test_agent_state_changes_are_logged_with_the_state(api, demo) -> None:
                 session, ctx=api.ctx, company_id=company, user_id=a, queue_id=qid, actor_id=None, **body
             )
     async with api.sessionmaker() as session:
-        events = await read_events(session, company_id=company, start=start, end=start + 3600)
+        events = await read_events(
+            session, company_id=company, start=start, end=start + 3600, queue_ids=[qid]
+        )
     assert [(e.event, e.at - start, e.data) for e in events] == [
         ("AGENTLOGIN", 60.0, {}),
         ("PAUSE", 180.0, {"reason": "lunch"}),
