@@ -201,7 +201,16 @@ def _length(spans: Iterable[tuple[float, float]]) -> float:
 
 
 def _overlap(xs: Sequence[tuple[float, float]], ys: Sequence[tuple[float, float]]) -> float:
-    return sum(max(0.0, min(b, d) - max(a, c)) for a, b in xs for c, d in ys)
+    """Total length of the intersection of two sorted lists of disjoint spans."""
+    total, i, j = 0.0, 0, 0
+    while i < len(xs) and j < len(ys):
+        (a, b), (c, d) = xs[i], ys[j]
+        total += max(0.0, min(b, d) - max(a, c))
+        if b < d:
+            i += 1
+        else:
+            j += 1
+    return total
 
 
 def _union(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -212,6 +221,20 @@ def _union(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
         else:
             merged.append((a, b))
     return merged
+
+
+def _after(state: tuple[bool, bool], event: str) -> tuple[bool, bool] | None:
+    """(logged in, paused) in a queue after an agent line; None for other lines."""
+    logged_in, paused = state
+    if event == "AGENTLOGIN":
+        return True, paused
+    if event == "AGENTLOGOFF":
+        return False, False
+    if event == "PAUSE":
+        return logged_in, True
+    if event == "UNPAUSE":
+        return logged_in, False
+    return None
 
 
 def _staffing(
@@ -231,18 +254,10 @@ def _staffing(
 
     since, current = start, mode()
     for e in sorted(lines, key=lambda e: e.at):
-        logged_in, is_paused = state.get(e.queue_id, (False, False))
-        if e.event == "AGENTLOGIN":
-            logged_in = True
-        elif e.event == "AGENTLOGOFF":
-            logged_in, is_paused = False, False
-        elif e.event == "PAUSE":
-            is_paused = True
-        elif e.event == "UNPAUSE":
-            is_paused = False
-        else:
+        after = _after(state.get(e.queue_id, (False, False)), e.event)
+        if after is None:
             continue
-        state[e.queue_id] = (logged_in, is_paused)
+        state[e.queue_id] = after
         new = mode()
         if new != current:
             at = min(max(e.at, start), end)
@@ -298,10 +313,14 @@ def agent_metrics(
                 wrapup[u] += _num(e, "wrapup")
     for (u, _call), began in connected.items():  # still talking at the end of the period
         busy[u].append((began, end))
+    own: dict[int, list[LogEntry]] = {u: [] for u in users}
+    for e in lines:
+        if e.user_id is not None and e.call_id == AGENT_LINE:
+            own[e.user_id].append(e)
     result: dict[int, AgentMetrics] = {}
     for u in sorted(users):
         staffed, paused = _staffing(
-            [e for e in lines if e.user_id == u and e.call_id == AGENT_LINE],
+            own[u],
             {q: s for (user, q), s in initial.items() if user == u},
             start,
             end,
@@ -358,11 +377,19 @@ def agent_metrics_by_interval(
     call_lines = [e for e in lines if e.call_id != AGENT_LINE]
     times = [e.at for e in call_lines]
     agent_times = [e.at for e in agent_lines]
+    state = dict(initial or {})  # (user, queue) -> (logged in, paused), brought up to each interval
+    done = 0
     result: dict[datetime, dict[int, AgentMetrics]] = {}
     for moment, lo, hi in interval_bounds(start, end, interval, zone):
+        while done < len(agent_lines) and agent_lines[done].at < lo:
+            e = agent_lines[done]
+            if e.user_id is not None:
+                key = (e.user_id, e.queue_id)
+                state[key] = _after(state.get(key, (False, False)), e.event) or state.get(key, (False, False))
+            done += 1
         calls = call_lines[bisect_left(times, lo - longest_call) : bisect_left(times, hi + longest_call)]
-        states = agent_lines[: bisect_left(agent_times, hi)]
-        figures = agent_metrics([*states, *calls], start=lo, end=hi, initial=initial)
+        states = agent_lines[done : bisect_left(agent_times, hi)]
+        figures = agent_metrics([*states, *calls], start=lo, end=hi, initial=state)
         active = {u: f for u, f in figures.items() if f.staffed or f.paused or f.busy or f.missed or f.talk}
         if active:
             result[moment] = active
