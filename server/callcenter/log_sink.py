@@ -32,3 +32,14 @@ class MemoryQueueLog:
 
     def record(self, entry: LogEntry, company_id: int | None = None) -> None:
         self.entries.append(entry)
+
+
+class FanOutQueueLog:
+    """A sink that hands each line to several sinks in turn (the database and the server log, say)."""
+
+    def __init__(self, *sinks: QueueLogSink) -> None:
+        self.sinks = sinks
+
+    def record(self, entry: LogEntry, company_id: int | None = None) -> None:
+        for sink in self.sinks:
+            sink.record(entry, company_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from server.callcenter.log_sink import MemoryQueueLog, QueueLogSink
+from server.callcenter.log_sink import FanOutQueueLog, MemoryQueueLog, QueueLogSink
 from server.callcenter.queue import LogEntry, Member, QueueConfig, QueueEngine
 from server.domain import callcenter
 from server.domain.callcenter_models import Queue
@@ -129,7 +129,8 @@ async def test_agent_state_changes_are_logged_with_the_state(api, demo) -> None:
     assert {e.user_id for e in events} == {a} and {e.queue_id for e in events} == {qid}
 
 
-def test_memory_sink_keeps_lines() -> None:
-    sink = MemoryQueueLog()
-    sink.record(LogEntry(1.0, 1, "x", "ENTERQUEUE"))
-    assert [e.event for e in sink.entries] == ["ENTERQUEUE"]
+def test_memory_sink_keeps_lines_and_fan_out_copies_them() -> None:
+    first, second = MemoryQueueLog(), MemoryQueueLog()
+    sink: QueueLogSink = FanOutQueueLog(first, second)
+    sink.record(LogEntry(1.0, 1, "x", "ENTERQUEUE"), 7)
+    assert [e.event for e in first.entries] == [e.event for e in second.entries] == ["ENTERQUEUE"]
