@@ -95,6 +95,7 @@ async def _targets(request: Request, session: Any, company_id: int) -> dict[str,
         "digits": forms.DIGITS,
         "digit_field": forms.digit_field,
         "strategies": forms.STRATEGIES,
+        "strategy_names": forms.STRATEGY_NAMES,
     }
 
 
