@@ -137,6 +137,25 @@ def plans(db: Path, demo_company: int, day_start: float, user: int, hotline: str
     return out
 
 
+def dashboard_plans(
+    db: Path, demo_company: int, start: float, end: float, utc_offset: int
+) -> list[tuple[str, str]]:
+    """SQLite's plans of the dashboard's three queries over a range."""
+    from sqlalchemy.dialects import sqlite
+
+    con = sqlite3.connect(db)
+    q = call_history.CallQuery(company_id=demo_company, start=start, end=end)
+    out = []
+    for name, stmt in zip(
+        ("totals", "hours", "agents"), call_history.summary_statements(q, utc_offset=utc_offset), strict=True
+    ):
+        compiled = stmt.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+        rows = con.execute(f"EXPLAIN QUERY PLAN {compiled}").fetchall()
+        out.append((name, "; ".join(r[-1] for r in rows)))
+    con.close()
+    return out
+
+
 async def measure(app, urls: dict[str, str], repeat: int) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
     times: dict[str, list[float]] = {k: [] for k in urls}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as c:
@@ -255,6 +274,11 @@ async def run(args: argparse.Namespace, data: Path) -> None:
     day_start = datetime.combine(today - timedelta(days=3), datetime.min.time(), ZONE).timestamp()
     print("\nQuery plans (one day):")
     for name, plan in plans(db, demo, day_start, agent, hotlines[0]):
+        print(f"- {name}: {plan}")
+    month_start = datetime.combine(today - timedelta(days=30), datetime.min.time(), ZONE).timestamp()
+    offset = int(datetime.fromtimestamp(month_start, ZONE).utcoffset().total_seconds())  # type: ignore[union-attr]
+    print("\nQuery plans (dashboard, 30 days):")
+    for name, plan in dashboard_plans(db, demo, month_start, end, offset):
         print(f"- {name}: {plan}")
 
 
