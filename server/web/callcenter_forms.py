@@ -41,6 +41,7 @@ STRATEGY_NAMES = {
     "random": N_("Random"),
     "linear": N_("In order (tier, then list)"),
 }
+STATE_NAMES = {"open": N_("Open"), "closed": N_("Closed"), "holiday": N_("Holiday")}
 DAY_NAMES = dict(
     zip(DAYS, (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun")), strict=True)
 )

@@ -9,12 +9,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from server.api.schemas.callcenter import HotlineRouteBody
+from server.callcenter.schedule import Decision, decide, schedule_from_json
 from server.domain import callcenter, hotlines, people
 from server.domain.errors import Conflict, InvalidInput, NotFound
 from server.domain.prompts import list_prompts
@@ -92,6 +94,7 @@ async def _targets(request: Request, session: Any, company_id: int) -> dict[str,
         "enc": forms.encode_destination,
         "days": forms.DAYS,
         "day_names": forms.DAY_NAMES,
+        "state_names": forms.STATE_NAMES,
         "digits": forms.DIGITS,
         "digit_field": forms.digit_field,
         "strategies": forms.STRATEGIES,
@@ -144,7 +147,8 @@ def _register(page: Page) -> None:
     async def list_rows(request: Request, console: SignedIn, session: SessionDep) -> Response:
         rows = await callcenter.list_configured(session, company_id=console.company_id, kind=page.kind)
         values = await _targets(request, session, console.company_id)
-        return render(request, "cc_list.html", {"page": page, "rows": rows, **values})
+        now = {r.id: _state_now(request, r.config) for r in rows} if page.kind == "schedules" else {}
+        return render(request, "cc_list.html", {"page": page, "rows": rows, "now": now, **values})
 
     async def new_row(request: Request, console: Admin, session: SessionDep) -> Response:
         return await _form_page(request, page, console, session)
@@ -258,6 +262,14 @@ def _register(page: Page) -> None:
     router.add_api_route(base + "/{row_id:int}", update, methods=["POST"])
     router.add_api_route(base + "/{row_id:int}/delete", delete_confirm, methods=["GET"])
     router.add_api_route(base + "/{row_id:int}/delete", delete, methods=["POST"])
+
+
+def _state_now(request: Request, config: dict[str, Any]) -> Decision | None:
+    """What the PBX decides for a call arriving now (the same sans-IO decision it makes)."""
+    try:
+        return decide(schedule_from_json(config), request.app.state.ctx.clock().replace(tzinfo=UTC))
+    except (KeyError, ValueError):
+        return None
 
 
 def _echo(page: Page, raw: Any) -> dict[str, Any]:
