@@ -4,9 +4,11 @@ dashboard's aggregates.  A range is always given (the table grows without bound)
 
 from __future__ import annotations
 
+import asyncio
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Integer, and_, case, func, literal, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -101,30 +103,41 @@ class Summary:
     top_agents: list[tuple[int, str, int, float]] = field(default_factory=list)  # id, name, calls, seconds
 
 
-async def summary(session: AsyncSession, q: CallQuery, *, utc_offset: int, top: int = 5) -> Summary:
-    """Counts for the dashboard; hours are local (`utc_offset` seconds east of UTC).
+async def summary(
+    sessions: Callable[[], AsyncSession], q: CallQuery, *, utc_offset: int, top: int = 5
+) -> Summary:
+    """Counts for the dashboard; hours are local (`utc_offset` seconds east of UTC).  `sessions` makes a
+    session (an `async_sessionmaker`): the three reads run at once, each on its own connection.
 
     A GROUP BY (direction, hour) over a month sorted ~450,000 rows (680 ms at p95 over 1M CDRs); now the
     totals are one ungrouped pass with FILTERed counts, the hours one COUNT per hour of the range (each a
-    seek in ix_call_records_company_start), and only the top agents group, over answered calls.
+    seek in ix_call_records_company_start), and only the top agents group, over answered calls.  SQLite
+    works outside the GIL, so the passes overlap on a second core (PostgreSQL's too).
     """
+
+    async def read(stmt: Any) -> list[Any]:
+        async with sessions() as session:
+            return list(await session.execute(stmt))
+
     totals_stmt, hours_stmt, agents_stmt = summary_statements(q, utc_offset=utc_offset)
+    totals_rows, hours, pairs = await asyncio.gather(read(totals_stmt), read(hours_stmt), read(agents_stmt))
     out = Summary()
-    totals = (await session.execute(totals_stmt)).one()
+    totals = totals_rows[0]
     out.total, out.answered, out.missed = int(totals[0]), int(totals[1]), int(totals[2])
     out.talk_seconds = float(totals[3] or 0)
     out.by_direction = {d: int(n) for d, n in zip(DIRECTIONS, totals[4:], strict=True) if n}
-    for hour, n in await session.execute(hours_stmt):
+    for hour, n in hours:
         out.by_hour[int(hour)] += int(n)
     agents: dict[int, list[float]] = {}
-    for packed, n, seconds in await session.execute(agents_stmt):
+    for packed, n, seconds in pairs:
         callee, caller = divmod(int(packed), PAIR)
         for user_id in {callee, caller} - {0}:
             entry = agents.setdefault(user_id, [0, 0.0])
             entry[0] += int(n)
             entry[1] += float(seconds or 0)
     best = sorted(agents.items(), key=lambda kv: (-kv[1][0], kv[0]))[:top]
-    names = await user_names(session, q.company_id, [user_id for user_id, _ in best])
+    async with sessions() as session:
+        names = await user_names(session, q.company_id, [user_id for user_id, _ in best])
     out.top_agents = [(uid, names.get(uid, f"#{uid}"), int(v[0]), v[1]) for uid, v in best]
     return out
 
