@@ -8,6 +8,7 @@ before anything is written, and every change is audited.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import shutil
@@ -131,13 +132,13 @@ async def save_prompt(
 ) -> Prompt:
     """Store (or replace) prompt `name` from WAV bytes; nothing is written when the file is refused."""
     name = check_name(name)
-    wav_bytes = to_media_wav(data)
+    # off the event loop: converting minutes of audio takes a while, and the SIP core shares the loop
+    wav_bytes = await asyncio.to_thread(to_media_wav, data)
     folder = company_dir(prompts_dir, company_id)
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.wav"
     replaced = target.exists()
     tmp = folder / f".{name}.tmp"
-    tmp.write_bytes(wav_bytes)
+    await asyncio.to_thread(_write, tmp, wav_bytes)
     audit.record(
         session,
         ctx=ctx,
@@ -151,6 +152,11 @@ async def save_prompt(
     await session.commit()
     tmp.replace(target)
     return Prompt(name=name, seconds=round((len(wav_bytes) - 44) / 2 / RATE, 1), size=len(wav_bytes))
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
 
 
 def tts_available() -> bool:

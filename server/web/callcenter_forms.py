@@ -209,7 +209,8 @@ def weekly_rows(config: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows: dict[tuple[str, str], set[str]] = {}
     for r in config.get("weekly", []):
         rows.setdefault((r["start"], r["end"]), set()).add(r["day"])
-    out = [{"days": days, "start": s, "end": e} for (s, e), days in sorted(rows.items())]
+    ordered = sorted(rows.items(), key=lambda kv: (min(DAYS.index(d) for d in kv[1]), kv[0]))
+    out = [{"days": days, "start": s, "end": e} for (s, e), days in ordered]
     return out + [{"days": set(), "start": "", "end": ""} for _ in range(BLANK_ROWS)]
 
 

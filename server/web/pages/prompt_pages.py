@@ -3,6 +3,7 @@ play in the browser (`preload="none"`), delete when nothing plays it (`server.do
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -84,7 +85,7 @@ async def prompt_from_text(
     lang = str(form.get("voice", "") or language(request))
     try:
         prompts.check_name(name)
-        data = prompts.speak(text, lang)
+        data = await asyncio.to_thread(prompts.speak, text, lang)  # espeak-ng must not hold up the loop
         saved = await prompts.save_prompt(
             session,
             ctx=ctx,
