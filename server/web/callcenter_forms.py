@@ -214,6 +214,27 @@ def weekly_rows(config: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out + [{"days": set(), "start": "", "end": ""} for _ in range(BLANK_ROWS)]
 
 
+def rows_from_form(form: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The weekly and holiday editor rows as a refused form sent them (shown again as typed)."""
+    weekly = []
+    for row in range(100):
+        if f"w{row}_start" not in form:
+            break
+        weekly.append(
+            {
+                "days": set(form.getlist(f"w{row}_days")),
+                "start": str(form.get(f"w{row}_start", "")),
+                "end": str(form.get(f"w{row}_end", "")),
+            }
+        )
+    holidays = []
+    for row in range(200):
+        if f"h{row}_start" not in form:
+            break
+        holidays.append({k: str(form.get(f"h{row}_{k}", "")) for k in ("name", "start", "end")})
+    return weekly, holidays
+
+
 def holiday_rows(config: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows = [dict(h) for h in config.get("holidays", [])]
     return rows + [{"name": "", "start": "", "end": ""} for _ in range(BLANK_ROWS)]

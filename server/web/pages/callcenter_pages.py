@@ -113,16 +113,20 @@ async def _form_page(
     name: str = "",
     errors: dict[str, str] | None = None,
     form: Any = None,
+    member_form: Any = None,
     status: int = 200,
 ) -> Response:
     values = await _targets(request, session, console.company_id)
     cfg = config if config is not None else (row.config if row is not None else {})
     extra: dict[str, Any] = {}
-    if page.kind == "schedules":
+    if page.kind == "schedules" and form is not None:
+        weekly, holidays = forms.rows_from_form(form)
+        extra = {"weekly_rows": weekly, "holiday_rows": holidays}
+    elif page.kind == "schedules":
         extra = {"weekly_rows": forms.weekly_rows(cfg), "holiday_rows": forms.holiday_rows(cfg)}
     if page.kind == "queues" and row is not None:
         members = await callcenter.list_members(session, company_id=console.company_id, queue_id=row.id)
-        extra = {"members": {m.user_id: m for m in members}}
+        extra = {"members": {m.user_id: m for m in members}, "member_form": member_form}
     return render(
         request,
         page.template,
@@ -353,7 +357,9 @@ async def queue_members(
             await session.rollback()
             raise forms.refused(exc) from None
     except forms.FormRefused as exc:
-        return await _form_page(request, QUEUES, console, session, row=row, errors=exc.errors, status=422)
+        return await _form_page(
+            request, QUEUES, console, session, row=row, errors=exc.errors, member_form=raw, status=422
+        )
     return redirect(f"/console/queues/{row_id}#members", flash="Members saved.")
 
 
