@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
@@ -242,6 +243,10 @@ def holiday_rows(config: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def schedule_config(form: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {"timezone": str(form.get("timezone", "") or "Asia/Ho_Chi_Minh").strip()}
+    try:
+        ZoneInfo(doc["timezone"])
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        raise FormRefused({"timezone": "Unknown time zone (e.g. Asia/Ho_Chi_Minh)."}) from None
     weekly: list[dict[str, str]] = []
     weekly_origin: list[int] = []
     for row in range(100):
@@ -479,6 +484,7 @@ MESSAGE_IDS = (
     N_("The recording is longer than 10 minutes."),
     N_("The recording is shorter than 0.1 s."),
     N_("Tick at least one day."),
+    N_("Unknown time zone (e.g. Asia/Ho_Chi_Minh)."),
     N_("Too large."),
     N_("Too long."),
     N_("Too many rows."),
