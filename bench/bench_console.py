@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import shutil
 import sqlite3
@@ -260,7 +261,11 @@ async def run(args: argparse.Namespace, data: Path) -> None:
         urls["history, next page"] = (
             older.group(1).replace("&amp;", "&") if older else urls["history, one day"]
         )
+    load_before = os.getloadavg()[0]
     times = await measure(app, urls, args.repeat)
+    # the machine may be shared: the load says how much the figures can be trusted
+    load_after = os.getloadavg()[0]
+    print(f"\nload average (1 min) {load_before:.1f} before, {load_after:.1f} after, {os.cpu_count()} CPUs")
     print(f"\n| page ({args.cdrs:,} CDRs, SQLite) | p50 ms | p95 ms | goal |")
     print("|---|---:|---:|---|")
     for name, values in times.items():
