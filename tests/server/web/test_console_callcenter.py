@@ -344,3 +344,46 @@ def test_call_center_pages_in_both_languages(console_server, page) -> None:
     page.select_option("#f-queue_id", index=1)
     page.click("main form.cc button.primary")
     assert page.locator(".flash").inner_text() == "Saved."
+
+
+def test_another_companys_call_center_rows_are_not_found(console_server, page, browser) -> None:
+    url = console_server.url
+    subprocess.run(
+        [sys.executable, "-m", "server.cli", "create-company", "--data-dir", str(console_server.data_dir),
+         "--name", "Other CC", "--domain", "othercc.example", "--admin-phone", "0901000950",
+         "--admin-password", "other12345"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    other = browser.new_context()
+    theirs = other.new_page()
+    sign_in(theirs, console_server, login="0901000950", password="other12345", lang="en")
+    theirs.goto(f"{url}/console/queues/new")
+    theirs.fill("#f-name", "Their queue")
+    theirs.click("main form.cc button.primary")
+    assert theirs.locator(".flash").inner_text() == "Saved."
+    assert "Sales" not in theirs.locator("main").inner_text()  # the demo company's queue is not listed
+    their_queue = _config(console_server, "queues", "Their queue")["id"]
+    other.close()
+
+    sign_in(page, console_server, lang="en")
+    page.goto(f"{url}/console/queues")
+    assert "Their queue" not in page.locator("main").inner_text()
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "console_csrf")
+    assert page.request.get(f"{url}/console/queues/{their_queue}").status == 404
+    edit = page.request.post(f"{url}/console/queues/{their_queue}", form={"csrf_token": csrf, "name": "Mine"})
+    assert edit.status == 404
+    members = page.request.post(
+        f"{url}/console/queues/{their_queue}/members", form={"csrf_token": csrf, "m_2": "1"}
+    )
+    assert members.status == 404
+    delete = page.request.post(f"{url}/console/queues/{their_queue}/delete", form={"csrf_token": csrf})
+    assert delete.status == 404
+    # nor can a demo destination point at it
+    page.goto(f"{url}/console/ivr-menus/new")
+    assert page.locator(f"#f-opt_1 option[value='queue:{their_queue}']").count() == 0
+    forged = page.request.post(
+        f"{url}/console/ivr-menus",
+        form={"csrf_token": csrf, "name": "Forged", "opt_1": f"queue:{their_queue}"},
+    )
+    assert forged.status == 422 and "does not exist in this company" in forged.text()
+    assert _config(console_server, "queues", "Their queue")["strategy"] == "longest_idle"
