@@ -8,6 +8,7 @@ Destination pickers are one <select> whose value encodes the destination (``queu
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -232,13 +233,16 @@ def rows_from_form(form: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]
     for row in range(200):
         if f"h{row}_start" not in form:
             break
-        holidays.append({k: str(form.get(f"h{row}_{k}", "")) for k in ("name", "start", "end")})
+        shown: dict[str, Any] = {k: str(form.get(f"h{row}_{k}", "")) for k in ("name", "start", "end")}
+        with contextlib.suppress(FormRefused):
+            shown["destination"] = decode_destination(form, f"h{row}_destination")
+        holidays.append(shown)
     return weekly, holidays
 
 
 def holiday_rows(config: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows = [dict(h) for h in config.get("holidays", [])]
-    return rows + [{"name": "", "start": "", "end": ""} for _ in range(BLANK_ROWS)]
+    return rows + [{"name": "", "start": "", "end": "", "destination": None} for _ in range(BLANK_ROWS)]
 
 
 def schedule_config(form: Any) -> dict[str, Any]:
@@ -270,9 +274,10 @@ def schedule_config(form: Any) -> dict[str, Any]:
         name = str(form.get(f"h{row}_name", "") or "").strip()
         start = str(form.get(f"h{row}_start", "") or "").strip()
         end = str(form.get(f"h{row}_end", "") or "").strip() or start
+        destination = decode_destination(form, f"h{row}_destination")
         if not name and not start:
             continue
-        holidays.append({"name": name, "start": start, "end": end})
+        holidays.append({"name": name, "start": start, "end": end, "destination": destination})
         holiday_origin.append(row)
     doc["weekly"] = weekly
     doc["holidays"] = holidays

@@ -26,6 +26,9 @@ def test_weekly_rows_expand_to_ranges_and_group_back() -> None:
         ("h0_name", "Tết"),
         ("h0_start", "2027-02-05"),
         ("h0_end", ""),
+        ("h1_name", "Giỗ Tổ"),
+        ("h1_start", "2027-04-16"),
+        ("h1_destination", "prompt_hangup:closed_holiday"),
         ("open", "queue:3"),
         ("closed", "hangup"),
         ("holiday", ""),
@@ -34,6 +37,8 @@ def test_weekly_rows_expand_to_ranges_and_group_back() -> None:
     config = forms.schedule_config(form)
     assert [r["day"] for r in config["weekly"]] == ["mon", "tue", "sat"]
     assert config["holidays"][0]["end"] == "2027-02-05"  # one day when the last day is left empty
+    assert config["holidays"][0]["destination"] is None  # the schedule's holiday destination
+    assert config["holidays"][1]["destination"] == {"kind": "prompt_hangup", "prompt": "closed_holiday"}
     assert config["open"] == {"kind": "queue", "id": 3} and config["closed"] == {"kind": "hangup"}
     assert config["holiday"] is None and config["override"] == "closed"
     rows = forms.weekly_rows(config)
