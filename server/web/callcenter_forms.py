@@ -489,6 +489,8 @@ MESSAGE_IDS = (
     N_("The recording is longer than 10 minutes."),
     N_("The recording is shorter than 0.1 s."),
     N_("Tick at least one day."),
+    N_("Agent state saved."),
+    N_("Not a member of this queue."),
     N_("Unknown time zone (e.g. Asia/Ho_Chi_Minh)."),
     N_("Too large."),
     N_("Too long."),

@@ -126,7 +126,12 @@ async def _form_page(
         extra = {"weekly_rows": forms.weekly_rows(cfg), "holiday_rows": forms.holiday_rows(cfg)}
     if page.kind == "queues" and row is not None:
         members = await callcenter.list_members(session, company_id=console.company_id, queue_id=row.id)
-        extra = {"members": {m.user_id: m for m in members}, "member_form": member_form}
+        states = await callcenter.list_agent_states(session, company_id=console.company_id, queue_id=row.id)
+        extra = {
+            "members": {m.user_id: m for m in members},
+            "member_form": member_form,
+            "agent_states": {s.user_id: s for s in states},
+        }
     return render(
         request,
         page.template,
@@ -361,6 +366,39 @@ async def queue_members(
             request, QUEUES, console, session, row=row, errors=exc.errors, member_form=raw, status=422
         )
     return redirect(f"/console/queues/{row_id}#members", flash="Members saved.")
+
+
+# --- agents' log-in and pause (supervisors too) ----------------------------------------------------
+AGENT_ACTIONS = {
+    "login": {"logged_in": True},
+    "logout": {"logged_in": False},
+    "pause": {"paused": True},
+    "resume": {"paused": False},
+}
+
+
+@router.post("/queues/{row_id:int}/agents/{user_id:int}")
+async def queue_agent(
+    row_id: int, user_id: int, console: SignedIn, form: FormDep, session: SessionDep, ctx: ContextDep
+) -> Response:
+    change = AGENT_ACTIONS.get(str(form.get("action", "")))
+    if change is None:
+        return redirect(f"/console/queues/{row_id}#agents", flash="Choose a value from the list.")
+    try:
+        await callcenter.set_agent_state(
+            session,
+            ctx=ctx,
+            company_id=console.company_id,
+            user_id=user_id,
+            queue_id=row_id,
+            pause_reason=str(form.get("reason", "")).strip()[:100] or None,
+            actor_id=console.user.id,
+            **change,
+        )
+    except InvalidInput:
+        await session.rollback()
+        return redirect(f"/console/queues/{row_id}#agents", flash="Not a member of this queue.")
+    return redirect(f"/console/queues/{row_id}#agents", flash="Agent state saved.")
 
 
 # --- hotline inbound routes ------------------------------------------------------------------------

@@ -275,6 +275,15 @@ def test_supervisor_flips_the_override_but_cannot_edit_a_queue(console_server, p
     assert members.status == 403
     assert sup.request.get(f"{url}/console/queues/new").status == 403
     assert _config(console_server, "queues", "Sales")["strategy"] == "round_robin"
+    # ...but the queue's agents are theirs to log in and pause
+    sup.goto(f"{url}/console/queues/{queue['id']}")
+    sup.click("#agents form[action$='/agents/2'] button[value=login]")
+    assert sup.locator(".flash").inner_text() == "Đã lưu trạng thái nhân viên."
+    assert sup.locator("#state-2").inner_text() == "đã đăng nhập"
+    sup.fill("#reason-2", "họp giao ban")
+    sup.click("#agents form[action$='/agents/2'] button[value=pause]")
+    assert sup.locator("#state-2").inner_text() == "tạm nghỉ họp giao ban"
+    shot(sup, "cc_queue_agents_supervisor_vi")
     other.close()
 
     # the override without the CSRF token is refused; another company's (or no) row is a 404
