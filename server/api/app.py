@@ -136,6 +136,7 @@ def create_app(
             hang_up=hang_up,
             trunk_states=trunk_states,
             recordings_dir=settings.data_dir / "recordings",
+            prompts_dir=settings.data_dir / "prompts",
         ),
     )
     return app
