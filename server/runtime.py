@@ -26,6 +26,7 @@ from server.domain.demo import format_credentials, seed_demo
 from server.domain.models import Company
 from server.domain.pbx_journal import SqlJournal, load_state
 from server.domain.pbx_snapshot import SnapshotRefresher
+from server.domain.queue_log import QueueLogWriter
 from server.settings import ServerSettings
 
 log = logging.getLogger("softphone.server")
@@ -39,6 +40,7 @@ class RunningServer:
     sip_ports: dict[str, int] = field(default_factory=dict)
     media_address: tuple[str, int] | None = None
     feature_addresses: dict[str, tuple[str, int]] = field(default_factory=dict)
+    queue_log: QueueLogWriter | None = None  # the call center's QueueLogSink (stops after what feeds it)
     stop_callbacks: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     hang_up: Callable[[str, str], bool] | None = None  # the console's hang-up button (SipService.hang_up)
     trunk_states: Callable[[], dict[tuple[str, int, str], str]] | None = None  # the console's trunk status
@@ -214,6 +216,9 @@ async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
                     "no company yet: create one with `softphone-server create-company --name ... "
                     "--domain ... --admin-phone ...` (or try `softphone-server run --demo`)"
                 )
+        running.queue_log = QueueLogWriter(engine)
+        running.queue_log.start()
+        running.stop_callbacks.append(running.queue_log.stop)
         await _start_media(settings, running)
         await _start_media_engine(settings, running)
         await _start_sip(settings, engine, sessionmaker, ctx, running)
