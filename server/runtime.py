@@ -44,6 +44,7 @@ class RunningServer:
     stop_callbacks: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     hang_up: Callable[[str, str], bool] | None = None  # the console's hang-up button (SipService.hang_up)
     trunk_states: Callable[[], dict[tuple[str, int, str], str]] | None = None  # the console's trunk status
+    media_hook: Any = None  # CallAnchor when two-party calls are recorded (media_record_calls)
 
 
 async def _start_media(settings: ServerSettings, running: RunningServer) -> None:
@@ -81,6 +82,9 @@ async def _start_media_engine(settings: ServerSettings, running: RunningServer) 
         prompts_dir=settings.data_dir / "prompts",
         sip_host="127.0.0.1",
         record_dir=settings.data_dir / "recordings" if settings.media_record_rooms else None,
+        room_pins=settings.media_room_pins,
+        record_calls=settings.media_record_calls,
+        recordings_dir=settings.data_dir / "recordings",
     )
     try:
         running.feature_addresses = await plane.start()
@@ -88,6 +92,11 @@ async def _start_media_engine(settings: ServerSettings, running: RunningServer) 
         log.error("media engine failed to start (%s); continuing without it", exc)
         return
     running.stop_callbacks.append(plane.stop)
+    if plane.anchor is not None and running.feature_addresses:
+        if running.media_address is not None:
+            plane.anchor.exclude.add(running.media_address)
+        running.media_hook = plane.anchor
+        log.info("recording two-party calls of %s (media anchored in rtpengine)", settings.media_record_calls)
 
 
 async def _start_sip(
@@ -147,6 +156,10 @@ async def _start_sip(
     )
     holder.append(service)
     running.hang_up = service.hang_up
+    service.runner.media_hook = running.media_hook
+    if running.media_hook is not None:
+        # anchored calls end if the engine restarts; the call record says why
+        running.media_hook.hang_up = lambda call_id, text: service.hang_up(call_id, text, cause=text)
     running.trunk_states = service.trunk_states
     running.stop_callbacks.append(refresher.stop)
     running.stop_callbacks.append(service.stop)
