@@ -17,12 +17,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from server.media.mixing import FRAME, JOIN_TONE, LEAVE_TONE, RoomMix
+from server.media.pacing import every_frame
 from server.media.recorder import WavRecorder
-
-PTIME = 0.02
 
 
 class _MemberSocket(asyncio.DatagramProtocol):
@@ -143,26 +140,20 @@ class Mixer:
             self._ticker = None
 
     async def _tick(self) -> None:
-        start = time.monotonic()
-        tick = 0
-        while True:
-            for room, mix in list(self.rooms.items()):
-                out = mix.mix()
-                recorder = self.recorders.get(room)
-                if recorder is not None:
-                    recorder.write(np.clip(mix.last_mix, -32768, 32767).astype("<i2").tobytes())
-                for member_id, payload in out.items():
-                    member = self.members.get(member_id)
-                    if member is None or member.remote is None or member.transport is None:
-                        continue
-                    header = struct.pack(
-                        "!BBHII", 0x80, 0, member.seq & 0xFFFF, (member.seq * FRAME) & 0xFFFFFFFF, member.ssrc
-                    )
-                    member.seq += 1
-                    member.transport.sendto(header + payload, member.remote)
-            tick += 1
-            delay = start + tick * PTIME - time.monotonic()
-            if delay < -0.2:  # fell far behind (a stall): start a new schedule instead of bursting
-                start, tick = time.monotonic(), 0
-                delay = 0
-            await asyncio.sleep(max(0.0, delay))
+        await every_frame(self._mix_rooms)
+
+    def _mix_rooms(self, _tick: int) -> None:
+        for room, mix in list(self.rooms.items()):
+            out = mix.mix()
+            recorder = self.recorders.get(room)
+            if recorder is not None:
+                recorder.write(mix.last_pcm16())
+            for member_id, payload in out.items():
+                member = self.members.get(member_id)
+                if member is None or member.remote is None or member.transport is None:
+                    continue
+                header = struct.pack(
+                    "!BBHII", 0x80, 0, member.seq & 0xFFFF, (member.seq * FRAME) & 0xFFFFFFFF, member.ssrc
+                )
+                member.seq += 1
+                member.transport.sendto(header + payload, member.remote)
