@@ -22,6 +22,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QWidget
 
+from softphone.tones import read_wav_pcm, tone_ratio
 from ui.app import DesktopApp
 
 
@@ -73,11 +74,10 @@ async def until(pred: Callable[[], object], timeout: float, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
-def tone_share(path: str, freq: float) -> float:
-    """Share of the recording's energy within ±15 Hz of ``freq`` (0..1)."""
-    from softphone.testing import tone_levels
-
-    return tone_levels(path, [freq])[freq]
+def tone_share(path: str, freq: float, skip_s: float = 0.3, max_s: float = 4.0) -> float:
+    """Share of the recording's energy at ``freq`` (0..1; Goertzel, no numpy: the app never loads it)."""
+    samples, rate = read_wav_pcm(Path(path))
+    return tone_ratio(samples[int(skip_s * rate) : int((skip_s + max_s) * rate)], rate, freq)
 
 
 class Shots:
