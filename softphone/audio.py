@@ -243,6 +243,9 @@ def _samples(pcm: bytes | bytearray | memoryview) -> Pcm:
 
 def _mix_into(out: memoryview, tone: bytes) -> None:
     """Add ``tone`` (int16 PCM, as long as ``out``) to the int16 PCM in ``out``, clipping at full scale."""
+    if out == bytes(len(out)):  # nothing else plays (ringback before the far end answers): a plain copy
+        out[:] = tone
+        return
     a, b = _samples(out), _samples(tone)
     out[:] = array("h", [max(-32768, min(32767, u + v)) for u, v in zip(a, b, strict=False)]).tobytes()
 
