@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import subprocess
 import sys
 import threading
@@ -154,11 +155,19 @@ class KeyringProcess:
     """
 
     def __init__(
-        self, service: str = "softphone", *, command: Sequence[str] | None = None, idle_s: float = 5.0
+        self,
+        service: str = "softphone",
+        *,
+        command: Sequence[str] | None = None,
+        idle_s: float = 5.0,
+        answer_timeout_s: float = 60.0,
     ) -> None:
         self.service = service
         self._command = [*(command or helper_command()), service]
         self._idle_s = idle_s
+        # Long enough to type the keyring's password when the Secret Service asks to unlock it.
+        self._answer_timeout_s = answer_timeout_s
+        self._answers: queue.Queue[str] = queue.Queue()
         self._cache: dict[str, str | None] = {}
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[str] | None = None
@@ -193,17 +202,19 @@ class KeyringProcess:
 
     def _call(self, op: str, key: str, secret: str | None = None) -> object:
         proc = self._proc if self._proc is not None and self._proc.poll() is None else self._start()
-        assert proc.stdin is not None and proc.stdout is not None
+        assert proc.stdin is not None
+        line = ""
         try:
             proc.stdin.write(json.dumps({"op": op, "key": key, "secret": secret}) + "\n")
             proc.stdin.flush()
-            line = proc.stdout.readline()
+            line = self._answers.get(timeout=self._answer_timeout_s)
         except OSError as exc:
-            line = ""
             log.warning("keyring helper: %s", exc)
+        except queue.Empty:
+            log.warning("keyring helper: no answer in %.0f s", self._answer_timeout_s)
         if not line:
-            self._stop()
-            raise NoKeyringError(f"{NO_KEYRING_HELP} (the keyring helper ended)")
+            self._stop(kill=True)
+            raise NoKeyringError(f"{NO_KEYRING_HELP} (the keyring helper did not answer)")
         self._arm_idle_timer()
         answer = json.loads(line)
         if "error" in answer:
@@ -211,7 +222,7 @@ class KeyringProcess:
         return answer.get("value")
 
     def _start(self) -> subprocess.Popen[str]:
-        self._proc = subprocess.Popen(
+        proc = subprocess.Popen(
             self._command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -219,7 +230,20 @@ class KeyringProcess:
             encoding="utf-8",
             creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # no console window on Windows
         )
-        return self._proc
+        self._proc = proc
+        answers: queue.Queue[str] = queue.Queue()
+        self._answers = answers
+        stdout = proc.stdout
+        assert stdout is not None
+
+        def read() -> None:  # a thread, so that a helper that never answers cannot hang the app
+            with stdout:
+                for line in stdout:
+                    answers.put(line)
+            answers.put("")
+
+        threading.Thread(target=read, name="keyring-helper-reader", daemon=True).start()
+        return proc
 
     def _arm_idle_timer(self) -> None:
         if self._idle is not None:
@@ -228,7 +252,7 @@ class KeyringProcess:
         self._idle.daemon = True
         self._idle.start()
 
-    def _stop(self) -> None:
+    def _stop(self, *, kill: bool = False) -> None:
         proc, self._proc = self._proc, None
         if self._idle is not None:
             self._idle.cancel()
@@ -236,15 +260,14 @@ class KeyringProcess:
         if proc is None:
             return
         try:
+            if kill:
+                proc.kill()
             if proc.stdin is not None:
                 proc.stdin.close()  # end of input: the helper exits
             proc.wait(timeout=5)
         except (OSError, subprocess.TimeoutExpired):
             proc.kill()
             proc.wait()
-        finally:
-            if proc.stdout is not None:
-                proc.stdout.close()
 
 
 def serve(service: str, stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> int:

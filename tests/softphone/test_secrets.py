@@ -250,3 +250,14 @@ def test_keyring_process_without_a_keyring_refuses_and_secrets_stay_in_memory(tm
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert "REFUSED" in proc.stdout and "Secret Service" in proc.stdout, proc.stdout + proc.stderr
     assert "STORE MemorySecrets False" in proc.stdout, proc.stdout + proc.stderr
+
+
+@pytest.mark.unit
+def test_a_keyring_helper_that_never_answers_cannot_hang_the_app() -> None:
+    from softphone.secrets import KeyringProcess
+
+    silent = [sys.executable, "-c", "import sys, time; sys.stdin.readline(); time.sleep(60)"]
+    store = KeyringProcess(service="softphone-test", command=silent, answer_timeout_s=1.0)
+    with pytest.raises(NoKeyringError, match="did not answer"):
+        store.get("sip:101@demo.local")
+    assert not store.helper_running
