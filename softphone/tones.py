@@ -225,6 +225,23 @@ def tone_ratio(samples: Samples, rate: int, freq: float) -> float:
     return min(1.0, 2.0 * goertzel(x, rate, freq) / total)
 
 
+def tone_share(samples: Samples, rate: int, freq: float, block_ms: int = 50) -> float:
+    """Fraction (0..1) of the energy at ``freq``, measured in blocks (a bin ``1000/block_ms`` Hz wide).
+
+    One Goertzel over a whole recording is a bin a fraction of a hertz wide: a phase jump (packet loss
+    concealment, a jitter-buffer adjustment) moves much of a received tone's energy out of it. Short blocks
+    keep the tone's energy in the bin across such jumps, as a listener hears it.
+    """
+    x = _values(samples)
+    n = max(1, rate * block_ms // 1000)
+    tone = total = 0.0
+    for start in range(0, len(x) - n + 1, n):
+        block = x[start : start + n]
+        tone += 2.0 * goertzel(block, rate, freq)
+        total += math.fsum(v * v for v in block) / n
+    return min(1.0, tone / total) if total > 0 else 0.0
+
+
 def dominant_frequency(samples: Samples, rate: int) -> float:
     """The frequency (Hz) of the strongest FFT bin, refined by parabolic interpolation; 0.0 for silence."""
     import numpy as np

@@ -156,3 +156,15 @@ def test_stereo_wav_ringtone_is_mixed_to_mono_and_goertzel_reads_bytes(tmp_path:
     assert dominant_frequency(rt, 16000) == pytest.approx(600, abs=3)
     assert max(rt) == pytest.approx(0.3 * 32767, rel=0.02)  # the average of both channels
     assert tone_ratio(rt.tobytes(), 16000, 600) > 0.95 and tone_ratio(rt, 16000, 900) < 0.01
+
+
+def test_tone_share_survives_phase_jumps() -> None:
+    from softphone.tones import tone_share
+
+    # a received tone with a phase jump every 0.3 s (packet loss concealment): one long Goertzel misses it
+    jumpy = np.concatenate([sine(16000, 440, 0.3, 0.3)[(37 * i) % 36 :] for i in range(13)])
+    assert tone_ratio(jumpy, 16000, 440) < 0.2
+    assert tone_share(jumpy, 16000, 440) > 0.95
+    assert tone_share(jumpy.astype("<i2").tobytes(), 16000, 440) > 0.95
+    assert tone_share(sine(16000, 700, 1.0, 0.3), 16000, 440) < 0.01
+    assert tone_share(b"", 16000, 440) == 0.0
