@@ -174,12 +174,17 @@ class InboundTarget:
     dialed: str
 
 
-def route_inbound_hotline(hotline: Hotline) -> InboundTarget | NotFound:
+CALL_CENTER = "*cc"  # the feature number of the call-center UAS (server/media/callcenter_calls.py)
+
+
+def route_inbound_hotline(hotline: Hotline, routed: frozenset[str] = frozenset()) -> InboundTarget | NotFound:
     """The one hook for calls arriving on a hotline number.
 
-    Today: the hotline's inbound extension.  IVR, queues and business hours replace this with a
-    feature number served by the media service (``InboundTarget("*ivr…")``).
+    A hotline with a call-center inbound route (its normalised number in ``routed``) goes to the
+    call-center UAS, which runs schedule -> IVR -> queue itself; otherwise the hotline's inbound extension.
     """
+    if (normalize_number(hotline.number) or hotline.number) in routed:
+        return InboundTarget(CALL_CENTER)
     if hotline.inbound_extension:
         return InboundTarget(hotline.inbound_extension)
     return NotFound("Hotline has no inbound destination")

@@ -1,0 +1,695 @@
+"""Hotline calls the PBX answers itself: the call center's UAS (schedule -> IVR -> queue -> agent).
+
+The proxy forks a carrier's INVITE to a hotline with a call-center route here (feature number ``*cc``,
+Record-Routed like any target, so the CDR and in-dialog requests stay on the proxy).  This is a
+:class:`FeatureCalls` UAS whose machine is a :class:`server.callcenter.flow.CallerFlow`; on top of the
+feature calls' actions it executes:
+
+* ``Dial("queue:N")``: the caller enters the PBX-wide :class:`QueueEngine`; its ``Offer`` actions become
+  **agent legs**: INVITEs this UAS sends to the proxy for ``sip:<extension>@<domain>`` (the proxy trusts
+  this UAS's address, forks to the agent's registered devices, answers 486 for DND and 480 when nothing is
+  registered, and Record-Routes).  The offer carries rtpengine's far-side SDP of the caller's leg
+  (``Leg.far_sdp``); the agent's 200 OK SDP then replaces the loop (:meth:`MediaLegs.bridge`), so caller
+  and agent talk through rtpengine without a re-INVITE towards the carrier.
+* ``Dial("extension:N")``: the same agent leg, without a queue (an IVR option pointing at an extension).
+* ``Record()``: the caller's audio goes to a socket of ours (the leg bridged to it) and into a WAV in
+  ``<data_dir>/voicemail/<box>/``; at the end a message-waiting NOTIFY goes to the box owners' devices.
+
+Queue-log lines (``LogEntry``) go to one :class:`QueueLogSink`; the queue engine runs on wall-clock time so
+its ``at`` values are UNIX seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import struct
+import time
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from server.callcenter.destinations import HANGUP, Destination
+from server.callcenter.flow import CallCenter, CallerFlow
+from server.callcenter.queue import CancelOffer, Exit, LogEntry, Offer, QueueAction, QueueEngine
+from server.media.engine import EngineError, RtpEngine
+from server.media.feature_calls import FeatureCall, FeatureCalls
+from server.media.logic import Action, Dial, HangUp, Machine, Record
+from server.media.recorder import WavRecorder
+from server.sip.carriers import normalize_number
+from server.sip.headers import Headers
+from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
+from server.sip.routing import CALL_CENTER
+from server.sip.uri import SipUri, parse_uri
+
+with warnings.catch_warnings():  # deprecated in 3.11, still the simplest G.711 decoder here
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
+
+log = logging.getLogger("server.media.callcenter")
+
+EXTENSION_RING_TIMEOUT = 20.0
+PRESENCE_INTERVAL = 1.0
+
+
+class QueueLogSink(Protocol):
+    """Where queue-log lines go (the persisted queue log; by default the server log)."""
+
+    def record(self, entry: LogEntry, company_id: int) -> None: ...
+
+
+class LoggingQueueSink:
+    def record(self, entry: LogEntry, company_id: int) -> None:
+        log.info(
+            "queue_log company=%d queue=%d call=%s %s agent=%s %s",
+            company_id,
+            entry.queue_id,
+            entry.call_id,
+            entry.event,
+            entry.user_id,
+            dict(entry.data),
+        )
+
+
+class PbxView(Protocol):
+    """What the call center reads from (and writes to) the running PBX core."""
+
+    def domain(self, company_id: int) -> str | None: ...
+
+    def extension_of(self, user_id: int) -> str | None: ...
+
+    def user_of_extension(self, company_id: int, extension: str) -> int | None: ...
+
+    def presence(self, user_id: int) -> tuple[bool, bool]:
+        """(registered, dnd)."""
+        ...
+
+    def contacts(self, user_id: int) -> list[tuple[str, tuple[str, int]]]:
+        """(contact URI, address to send to) of each registered device."""
+        ...
+
+    def update_cdr(self, call_id: str, **changes: object) -> None: ...
+
+
+@dataclass(frozen=True)
+class HotlineEntry:
+    company_id: int
+    number: str
+    destination: Destination
+
+
+class PromptLibrary(dict[str, Path]):
+    """Prompt name -> WAV: an uploaded or built-in ``<dir>/<name>.wav``, else the default chime."""
+
+    def __init__(self, directory: Path, builtin: Mapping[str, Path]) -> None:
+        super().__init__(builtin)
+        self.directory = directory
+
+    def get(self, name: str, default: Path | None = None) -> Path | None:  # type: ignore[override]
+        found = super().get(name)
+        if found is not None:
+            return found
+        path = self.directory / f"{name}.wav"
+        if name and "/" not in name and path.exists():
+            return path
+        return super().get("prompt", default)
+
+
+@dataclass
+class AgentLeg:
+    """An INVITE this UAS placed (through the proxy) to ring an agent with a waiting caller."""
+
+    caller_call_id: str
+    user_id: int
+    queue_id: int | None
+    invite: SipRequest
+    state: str = "ringing"  # ringing, answered, cancelled, ended
+    to_header: str = ""
+    route_set: list[str] = field(default_factory=list)
+    target: str = ""
+    cseq: int = 1
+
+    @property
+    def call_id(self) -> str:
+        return self.invite.call_id
+
+
+class _Rtp(asyncio.DatagramProtocol):
+    def __init__(self, owner: VoicemailRecording) -> None:
+        self.owner = owner
+
+    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        self.owner.packet(data)
+
+
+class VoicemailRecording:
+    """A UDP socket rtpengine forwards the caller's G.711 to, written as 8 kHz 16-bit WAV."""
+
+    def __init__(self, path: Path, host: str) -> None:
+        self.path = path
+        self.host = host
+        self.recorder = WavRecorder(path)
+        self.transport: asyncio.DatagramTransport | None = None
+        self.port = 0
+
+    async def open(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.transport, _ = await loop.create_datagram_endpoint(lambda: _Rtp(self), local_addr=(self.host, 0))
+        self.port = int(self.transport.get_extra_info("sockname")[1])
+
+    def answer_sdp(self, offer: str) -> str:
+        m = re.search(r"^m=audio \d+ RTP/AVP ([\d ]+)", offer, re.M)
+        offered = m.group(1).split() if m else ["0"]
+        codec = next((pt for pt in offered if pt in ("0", "8")), "0")
+        name = "PCMU" if codec == "0" else "PCMA"
+        return (
+            f"v=0\r\no=- 1 1 IN IP4 {self.host}\r\ns=voicemail\r\nc=IN IP4 {self.host}\r\nt=0 0\r\n"
+            f"m=audio {self.port} RTP/AVP {codec}\r\na=rtpmap:{codec} {name}/8000\r\na=sendrecv\r\n"
+        )
+
+    def packet(self, data: bytes) -> None:
+        if len(data) < 12 or self.recorder._file.closed:
+            return
+        pt = data[1] & 0x7F
+        csrc = data[0] & 0x0F
+        offset = 12 + 4 * csrc
+        if data[0] & 0x10 and len(data) >= offset + 4:  # header extension
+            offset += 4 + 4 * struct.unpack_from("!H", data, offset + 2)[0]
+        payload = data[offset:]
+        if pt == 0:
+            self.recorder.write(audioop.ulaw2lin(payload, 2))
+        elif pt == 8:
+            self.recorder.write(audioop.alaw2lin(payload, 2))
+
+    def close(self) -> float:
+        """Stop; the recording's length in seconds."""
+        if self.transport is not None:
+            self.transport.close()
+            self.transport = None
+        self.recorder.close(self.path.parent / "index.jsonl")
+        return self.recorder.data_bytes / 16000.0
+
+
+class CallCenterCalls(FeatureCalls):
+    def __init__(
+        self,
+        engine: RtpEngine,
+        prompts: Mapping[str, Path],
+        *,
+        prompts_dir: Path,
+        voicemail_dir: Path,
+        host: str = "127.0.0.1",
+        limit: int = 400,
+        sink: QueueLogSink | None = None,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        earlier_dtmf, earlier_restart = engine.on_dtmf, engine.on_restart
+        super().__init__(engine, PromptLibrary(prompts_dir, prompts), limit=limit, host=host, features={})
+        ours_dtmf, ours_restart = engine.on_dtmf, engine.on_restart
+
+        def on_dtmf(event: object) -> None:
+            earlier_dtmf(event)  # type: ignore[arg-type]
+            ours_dtmf(event)  # type: ignore[arg-type]
+
+        def on_restart() -> None:
+            earlier_restart()
+            ours_restart()
+
+        engine.on_dtmf, engine.on_restart = on_dtmf, on_restart  # the feature calls' UAS shares the engine
+        self.features = {CALL_CENTER: self._flow_factory}
+        self.voicemail_dir = voicemail_dir
+        self.sink: QueueLogSink = sink or LoggingQueueSink()
+        self.wall = wall
+        self.queues = QueueEngine()
+        self.view: PbxView | None = None
+        self.pbx: tuple[str, int] | None = None  # the proxy's UDP listener (agent legs go there)
+        self.centers: dict[int, CallCenter] = {}
+        self.hotlines: dict[str, HotlineEntry] = {}
+        self.queue_company: dict[int, int] = {}
+        self.agent_legs: dict[str, AgentLeg] = {}
+        self.recordings: dict[str, VoicemailRecording] = {}
+        self.voicemails: list[Path] = []
+        self._pending: tuple[CallCenter, Destination] | None = None
+        self._presence: dict[int, tuple[bool, bool]] = {}
+        self._queue_timer: asyncio.TimerHandle | None = None
+        self._presence_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> tuple[str, int]:
+        address = await super().start()
+        self._presence_task = asyncio.create_task(self._presence_loop(), name="callcenter-presence")
+        return address
+
+    async def stop(self) -> None:
+        if self._presence_task is not None:
+            self._presence_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._presence_task
+        for leg in list(self.agent_legs.values()):
+            self._end_agent_leg(leg)
+        await super().stop()
+
+    # --- configuration ---------------------------------------------------------------------------
+    def hotline(self, number: str) -> HotlineEntry | None:
+        return self.hotlines.get(normalize_number(number) or number)
+
+    def _entry(self, req: SipRequest) -> tuple[CallCenter, Destination, HotlineEntry] | None:
+        for number in (req.to.uri.user, req.headers.get("X-Hotline")):
+            entry = self.hotline(number or "")
+            if entry is not None and entry.company_id in self.centers:
+                return self.centers[entry.company_id], entry.destination, entry
+        return None
+
+    def _flow_factory(self) -> Machine:
+        assert self._pending is not None
+        center, destination = self._pending
+        return CallerFlow(center, destination, wall_offset=self.wall() - self.clock())
+
+    # --- SIP in ----------------------------------------------------------------------------------
+    def _new_call(self, req: SipRequest, addr: tuple[str, int]) -> None:
+        found = self._entry(req)
+        if found is None:
+            self._respond(req, addr, 404)
+            return
+        center, destination, entry = found
+        self._pending = (center, destination)
+        try:
+            super()._new_call(req, addr)
+        finally:
+            self._pending = None
+        if req.call_id in self.calls and self.view is not None:
+            self.view.update_cdr(
+                req.call_id, callee=entry.number, hotline=entry.number, company_id=center.company_id
+            )
+
+    def _datagram(self, data: bytes, addr: tuple[str, int]) -> None:
+        if not data.strip():
+            return
+        try:
+            from server.sip.parser import parse_message
+
+            msg = parse_message(data)
+        except Exception:
+            return
+        leg = self.agent_legs.get(msg.call_id)
+        if leg is None:
+            super()._datagram(data, addr)
+            return
+        try:
+            if isinstance(msg, SipResponse):
+                self._agent_response(leg, msg)
+            else:
+                self._agent_request(leg, msg, addr)
+        except Exception:
+            log.exception("agent leg %s: %s failed", msg.call_id, getattr(msg, "method", "response"))
+
+    # --- the caller's machine --------------------------------------------------------------------
+    def _execute(self, call: FeatureCall, actions: list[Action]) -> None:
+        rest: list[Action] = []
+        for action in actions:
+            if isinstance(action, Dial):
+                self._dial(call, action.target)
+            elif isinstance(action, Record):
+                self._spawn(self._record(call))
+            elif isinstance(action, HangUp) and isinstance(call.machine, CallerFlow):
+                self._note_path(call)
+                rest.append(action)
+            else:
+                rest.append(action)
+        super()._execute(call, rest)
+
+    def _dial(self, call: FeatureCall, target: str) -> None:
+        kind, _, value = target.partition(":")
+        flow = call.machine
+        assert isinstance(flow, CallerFlow)
+        self._note_path(call)
+        if kind == "queue":
+            queue_id = int(value)
+            if queue_id not in self.queue_company:
+                self._execute(call, flow.route(HANGUP, self.clock()))
+                return
+            self._queue_actions(self._sync_presence())
+            self._queue_actions(self.queues.enter(queue_id, call.call_id, self.wall()))
+        elif kind == "extension" and self.view is not None:
+            uid = self.view.user_of_extension(flow.center.company_id, value)
+            if uid is None or not self._ring(call.call_id, uid, None):
+                self._extension_failed(call.call_id)
+                return
+            loop = asyncio.get_running_loop()
+            call.timers["extension"] = loop.call_later(
+                EXTENSION_RING_TIMEOUT, self._extension_timeout, call.call_id
+            )
+
+    def _extension_timeout(self, caller_call_id: str) -> None:
+        for leg in self._legs_of(caller_call_id):
+            if leg.state == "ringing":
+                self._cancel(leg)
+        self._extension_failed(caller_call_id)
+
+    def _extension_failed(self, caller_call_id: str) -> None:
+        call = self.calls.get(caller_call_id)
+        if call is None or not isinstance(call.machine, CallerFlow) or call.machine.stage != "extension":
+            return
+        flow = call.machine
+        box = flow.center.box_of_extension(flow.extension or "")
+        dest = Destination("voicemail", id=box.id) if box is not None else HANGUP
+        self._execute(call, flow.route(dest, self.clock()))
+
+    def _note_path(self, call: FeatureCall, **changes: object) -> None:
+        if self.view is not None and isinstance(call.machine, CallerFlow):
+            self.view.update_cdr(call.call_id, path=" > ".join(call.machine.path)[:255], **changes)
+
+    # --- queues ----------------------------------------------------------------------------------
+    def _queue_actions(self, actions: Iterable[QueueAction]) -> None:
+        for action in actions:
+            if isinstance(action, LogEntry):
+                company = self.queue_company.get(action.queue_id, 0)
+                try:
+                    self.sink.record(action, company)
+                except Exception:
+                    log.exception("queue log sink failed")
+            elif isinstance(action, Offer):
+                for uid in action.user_ids:
+                    if not self._ring(action.call_id, uid, action.queue_id):
+                        self._queue_actions(self.queues.declined(action.call_id, uid, self.wall()))
+            elif isinstance(action, CancelOffer):
+                for leg in self._legs_of(action.call_id):
+                    if leg.user_id in action.user_ids and leg.state == "ringing":
+                        self._cancel(leg)
+            elif isinstance(action, Exit):
+                call = self.calls.get(action.call_id)
+                if call is not None and isinstance(call.machine, CallerFlow):
+                    self._execute(call, call.machine.route(action.destination, self.clock()))
+        self._arm_queue_timer()
+
+    def _arm_queue_timer(self) -> None:
+        if self._queue_timer is not None:
+            self._queue_timer.cancel()
+            self._queue_timer = None
+        deadline = self.queues.next_deadline()
+        if deadline is not None:
+            delay = max(0.0, deadline - self.wall()) + 0.01
+            self._queue_timer = asyncio.get_running_loop().call_later(delay, self._queue_tick)
+
+    def _queue_tick(self) -> None:
+        self._queue_timer = None
+        self._queue_actions(self.queues.tick(self.wall()))
+
+    def _sync_presence(self) -> list[QueueAction]:
+        """Registered / DND of every agent, from the PBX's registrar and snapshot, into the queue engine."""
+        if self.view is None:
+            return []
+        actions: list[QueueAction] = []
+        now = self.wall()
+        user_ids = {m.user_id for q in self.queues.queue_ids() for m in self.queues.members(q)}
+        for uid in user_ids:
+            state = self.view.presence(uid)
+            if self._presence.get(uid) != state:
+                self._presence[uid] = state
+                actions += self.queues.set_presence(uid, now, registered=state[0], dnd=state[1])
+        return actions
+
+    async def _presence_loop(self) -> None:
+        while True:
+            await asyncio.sleep(PRESENCE_INTERVAL)
+            try:
+                self._queue_actions(self._sync_presence())
+            except Exception:
+                log.exception("call-center presence sync failed")
+
+    # --- agent legs (UAC through the proxy) ------------------------------------------------------
+    def _legs_of(self, caller_call_id: str) -> list[AgentLeg]:
+        return [leg for leg in self.agent_legs.values() if leg.caller_call_id == caller_call_id]
+
+    def _ring(self, caller_call_id: str, user_id: int, queue_id: int | None) -> bool:
+        """Send the agent leg's INVITE; False when it cannot be placed at all."""
+        call = self.calls.get(caller_call_id)
+        view, pbx = self.view, self.pbx
+        if call is None or call.leg is None or view is None or pbx is None:
+            return False
+        flow = call.machine
+        assert isinstance(flow, CallerFlow)
+        extension = view.extension_of(user_id)
+        domain = view.domain(flow.center.company_id)
+        if extension is None or domain is None:
+            return False
+        caller = call.invite.from_.uri.user or "anonymous"
+        uri = SipUri(user=extension, host=domain)
+        headers = Headers()
+        headers.add("Via", f"SIP/2.0/UDP {self.host}:{self.port};branch={new_branch()};rport")
+        headers.add("Max-Forwards", "70")
+        headers.add("From", f'"{caller}" <sip:{caller}@{domain}>;tag={new_tag()}')
+        headers.add("To", f"<sip:{extension}@{domain}>")
+        headers.add("Call-ID", f"cc-{new_tag()}-{caller_call_id}"[:200])
+        headers.add("CSeq", "1 INVITE")
+        headers.add("Contact", f"<sip:{CALL_CENTER}@{self.host}:{self.port}>")
+        headers.add("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS")
+        if queue_id is not None:
+            headers.add("X-Queue", str(queue_id))
+        headers.add("X-Call-Path", " > ".join(flow.path)[:200])
+        wait = self.queues.caller(caller_call_id)
+        if wait is not None:
+            headers.add("X-Queue-Wait", f"{self.wall() - wait.entered:.0f}")
+        headers.add("Content-Type", "application/sdp")
+        invite = SipRequest("INVITE", uri, headers, call.leg.far_sdp.encode())
+        leg = AgentLeg(caller_call_id, user_id, queue_id, invite)
+        self.agent_legs[invite.call_id] = leg
+        self._send(invite.to_bytes(), pbx)
+        log.info("call %s: ringing agent %s (%s)", caller_call_id, user_id, extension)
+        return True
+
+    def _agent_request_headers(self, leg: AgentLeg, method: str, cseq: int, *, to: str) -> Headers:
+        headers = Headers()
+        headers.add("Max-Forwards", "70")
+        headers.add("From", leg.invite.headers.get("From") or "")
+        headers.add("To", to)
+        headers.add("Call-ID", leg.call_id)
+        headers.add("CSeq", f"{cseq} {method}")
+        return headers
+
+    def _cancel(self, leg: AgentLeg) -> None:
+        if self.pbx is None:
+            return
+        leg.state = "cancelled"
+        headers = self._agent_request_headers(leg, "CANCEL", 1, to=leg.invite.headers.get("To") or "")
+        headers.set("Via", leg.invite.headers.get("Via") or "")
+        self._send(SipRequest("CANCEL", leg.invite.uri, headers).to_bytes(), self.pbx)
+
+    def _in_dialog(self, leg: AgentLeg, method: str, cseq: int) -> None:
+        """ACK (of a 2xx) or BYE along the dialog's route set."""
+        headers = self._agent_request_headers(leg, method, cseq, to=leg.to_header)
+        headers.add("Via", f"SIP/2.0/UDP {self.host}:{self.port};branch={new_branch()};rport")
+        for route in leg.route_set:
+            headers.add("Route", route)
+        target = parse_uri(leg.target) if leg.target else leg.invite.uri
+        if leg.route_set:
+            hop = parse_uri(leg.route_set[0].strip().strip("<>").split(">")[0])
+            address = (hop.host, hop.port or 5060)
+        elif self.pbx is not None:
+            address = self.pbx
+        else:
+            return
+        self._send(SipRequest(method, target, headers).to_bytes(), address)
+
+    def _agent_response(self, leg: AgentLeg, resp: SipResponse) -> None:
+        number, method = resp.cseq
+        if method != "INVITE" or resp.status < 200:
+            return
+        if resp.status >= 300:
+            # ACK the final answer hop by hop (same branch as the INVITE)
+            if self.pbx is not None:
+                headers = self._agent_request_headers(leg, "ACK", number, to=resp.headers.get("To") or "")
+                headers.set("Via", leg.invite.headers.get("Via") or "")
+                self._send(SipRequest("ACK", leg.invite.uri, headers).to_bytes(), self.pbx)
+            was = leg.state
+            self.agent_legs.pop(leg.call_id, None)
+            log.info("call %s: agent %s answered %d", leg.caller_call_id, leg.user_id, resp.status)
+            if was == "ringing":
+                self._agent_declined(leg)
+            return
+        if leg.state == "answered":
+            return  # a retransmitted 200: our ACK went already
+        leg.to_header = resp.headers.get("To") or ""
+        leg.route_set = [str(rr) for rr in reversed(resp.record_routes)]
+        contacts = resp.contacts
+        leg.target = str(contacts[0].uri) if contacts else str(leg.invite.uri)
+        was = leg.state
+        leg.state = "answered"
+        self._in_dialog(leg, "ACK", number)
+        call = self.calls.get(leg.caller_call_id)
+        connected = False
+        if was == "ringing" and call is not None and not call.ended and call.leg is not None:
+            if leg.queue_id is not None:
+                self._queue_actions(self.queues.answered(leg.caller_call_id, leg.user_id, self.wall()))
+                conn = self.queues.connected(leg.caller_call_id)
+                connected = conn is not None and conn.user_id == leg.user_id
+            else:
+                connected = isinstance(call.machine, CallerFlow) and call.machine.stage == "extension"
+                for other in self._legs_of(leg.caller_call_id):
+                    if other is not leg and other.state == "ringing":
+                        self._cancel(other)
+        if not connected or call is None:
+            self._bye(leg)
+            return
+        flow = call.machine
+        assert isinstance(flow, CallerFlow)
+        timer = call.timers.pop("extension", None)
+        if timer is not None:
+            timer.cancel()
+        flow.stage = "connected"
+        extension = self.view.extension_of(leg.user_id) if self.view is not None else None
+        flow.path.append(f"agent {extension or leg.user_id}")
+        self._note_path(call, callee_user_id=leg.user_id)
+        self._spawn(self._bridge(call, leg, resp.body.decode(errors="replace")))
+
+    async def _bridge(self, call: FeatureCall, leg: AgentLeg, agent_sdp: str) -> None:
+        media = call.leg
+        if media is None:
+            return
+        if call.prompt_timer is not None:
+            call.prompt_timer.cancel()
+        try:
+            await self.legs.bridge(media, agent_sdp)
+            log.info("call %s bridged to agent %s", call.call_id, leg.user_id)
+        except EngineError as exc:
+            log.warning("call %s: bridge failed (%s)", call.call_id, exc)
+            self._bye(leg)
+            await self._hang_up(call, 'SIP;cause=503;text="Media engine unavailable"')
+
+    def _agent_declined(self, leg: AgentLeg) -> None:
+        if leg.queue_id is not None:
+            self._queue_actions(self.queues.declined(leg.caller_call_id, leg.user_id, self.wall()))
+        elif not any(o.state in ("ringing", "answered") for o in self._legs_of(leg.caller_call_id)):
+            self._extension_failed(leg.caller_call_id)
+
+    def _bye(self, leg: AgentLeg) -> None:
+        if leg.state == "answered":
+            leg.cseq += 1
+            self._in_dialog(leg, "BYE", leg.cseq)
+        leg.state = "ended"
+        self.agent_legs.pop(leg.call_id, None)
+
+    def _end_agent_leg(self, leg: AgentLeg) -> None:
+        if leg.state == "ringing":
+            self._cancel(leg)
+            self.agent_legs.pop(leg.call_id, None)
+        else:
+            self._bye(leg)
+
+    def _agent_request(self, leg: AgentLeg, req: SipRequest, addr: tuple[str, int]) -> None:
+        if req.method == "BYE":
+            self._respond(req, addr, 200)
+            leg.state = "ended"
+            self.agent_legs.pop(leg.call_id, None)
+            if leg.queue_id is not None:
+                self._queue_actions(self.queues.call_ended(leg.caller_call_id, self.wall(), by_agent=True))
+            call = self.calls.get(leg.caller_call_id)
+            if call is not None:
+                self._note_path(call)
+                self._spawn(self._hang_up(call, 'SIP;cause=200;text="Agent hung up"'))
+        elif req.method == "INVITE":  # re-INVITE (hold, codec change): the same media towards the agent
+            call = self.calls.get(leg.caller_call_id)
+            if call is None or call.leg is None:
+                self._respond(req, addr, 481)
+                return
+            resp = make_response(req, 200)
+            resp.headers.add("Contact", f"<sip:{CALL_CENTER}@{self.host}:{self.port}>")
+            resp.headers.add("Content-Type", "application/sdp")
+            resp.body = call.leg.far_sdp.encode()
+            self._send(resp.to_bytes(), addr)
+            if req.body:
+                self._spawn(self._rebridge(call, req.body.decode(errors="replace")))
+        elif req.method == "ACK":
+            return
+        else:
+            self._respond(req, addr, 200 if req.method in ("OPTIONS", "INFO", "UPDATE") else 405)
+
+    async def _rebridge(self, call: FeatureCall, sdp: str) -> None:
+        if call.leg is not None:
+            with contextlib.suppress(EngineError):
+                await self.legs.bridge(call.leg, sdp)
+
+    # --- voicemail -------------------------------------------------------------------------------
+    async def _record(self, call: FeatureCall) -> None:
+        flow = call.machine
+        media = call.leg
+        if not isinstance(flow, CallerFlow) or media is None or call.ended or flow.box_id is None:
+            return
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.wall()))
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", call.call_id)[:60]
+        path = self.voicemail_dir / str(flow.box_id) / f"{stamp}-{safe}.wav"
+        rec = VoicemailRecording(path, self.host)
+        await rec.open()
+        self.recordings[call.call_id] = rec
+        try:
+            await self.legs.bridge(media, rec.answer_sdp(media.far_sdp))
+        except EngineError as exc:
+            log.warning("call %s: voicemail recording failed (%s)", call.call_id, exc)
+        log.info("call %s: recording voicemail to %s", call.call_id, path)
+
+    def _finish_voicemail(self, call: FeatureCall) -> None:
+        rec = self.recordings.pop(call.call_id, None)
+        flow = call.machine
+        if rec is None or not isinstance(flow, CallerFlow):
+            return
+        seconds = rec.close()
+        self.voicemails.append(rec.path)
+        log.info("voicemail %s: %.1f s", rec.path, seconds)
+        box = flow.center.voicemail.get(flow.box_id or 0)
+        if box is not None:
+            self._notify_waiting(flow.center, box, rec.path.parent)
+
+    def _notify_waiting(self, center: CallCenter, box: object, folder: Path) -> None:
+        """Unsolicited NOTIFY message-summary (RFC 3842) to every registered device of the box owners."""
+        from server.callcenter.flow import VoicemailBox
+
+        view = self.view
+        if view is None or not isinstance(box, VoicemailBox):
+            return
+        owners: set[int] = set()
+        if box.extension is not None:
+            uid = view.user_of_extension(center.company_id, box.extension)
+            if uid is not None:
+                owners.add(uid)
+        if box.queue_id is not None and box.queue_id in self.queues.queue_ids():
+            owners |= {m.user_id for m in self.queues.members(box.queue_id)}
+        count = len(list(folder.glob("*.wav")))
+        domain = view.domain(center.company_id) or self.host
+        for uid in owners:
+            extension = view.extension_of(uid) or str(uid)
+            body = (
+                f"Messages-Waiting: yes\r\nMessage-Account: sip:{extension}@{domain}\r\n"
+                f"Voice-Message: {count}/0 (0/0)\r\n"
+            ).encode()
+            for contact, address in view.contacts(uid):
+                headers = Headers()
+                headers.add("Via", f"SIP/2.0/UDP {self.host}:{self.port};branch={new_branch()};rport")
+                headers.add("Max-Forwards", "70")
+                headers.add("From", f"<sip:voicemail@{domain}>;tag={new_tag()}")
+                headers.add("To", f"<sip:{extension}@{domain}>")
+                headers.add("Call-ID", f"mwi-{new_tag()}")
+                headers.add("CSeq", "1 NOTIFY")
+                headers.add("Event", "message-summary")
+                headers.add("Subscription-State", "active")
+                headers.add("Contact", f"<sip:voicemail@{self.host}:{self.port}>")
+                headers.add("Content-Type", "application/simple-message-summary")
+                self._send(SipRequest("NOTIFY", parse_uri(contact), headers, body).to_bytes(), address)
+            log.info("voicemail box %d: MWI (%d messages) sent to user %d", box.id, count, uid)
+
+    # --- ending ----------------------------------------------------------------------------------
+    def _end(self, call: FeatureCall, why: str) -> None:
+        if not call.ended:
+            self._caller_gone(call)
+        super()._end(call, why)
+
+    def _caller_gone(self, call: FeatureCall) -> None:
+        now = self.wall()
+        if self.queues.caller(call.call_id) is not None or self.queues.connected(call.call_id) is not None:
+            self._queue_actions(self.queues.caller_left(call.call_id, now))
+        for leg in self._legs_of(call.call_id):
+            self._end_agent_leg(leg)
+        self._finish_voicemail(call)
+        self._note_path(call)

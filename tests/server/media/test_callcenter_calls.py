@@ -1,0 +1,214 @@
+"""End to end: `softphone-server run --demo` routes its IVR hotline through the call center.
+
+A carrier (an RTP/SIP probe on 127.0.0.1, the demo trunk's host) calls 02873001234; the PBX's call-center
+UAS answers with rtpengine, plays the greeting, takes DTMF 1 (RFC 4733), puts the caller in the sales queue
+with hold music and rings an agent (a real softphone-cli) through the proxy; on answer caller and agent are
+bridged in rtpengine and each hears the other's tone.  After hours the caller lands in voicemail (a WAV
+that is not silent).  A caller who hangs up while waiting is an ABANDON; an agent in DND is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import struct
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from server.media.prompts import BEEP_HZ, CLOSED_HZ, GREETING_HZ, MOH_NOTES_HZ
+from server.media.rtp_probe import ProbeCall, ProbeLeg, SipProbe, pace, pcmu_tone
+from softphone.testing import CliPeer, DemoServer, read_wav, rms, tone_levels
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.skipif(not os.path.exists("/usr/bin/rtpengine"), reason="rtpengine-daemon missing"),
+]
+
+HOTLINE = "02873001234"
+CALLER_HZ = 700.0
+AGENT_HZ = 1200.0
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[DemoServer]:
+    demo = DemoServer(tmp_path / "data")
+    demo.start()
+    try:
+        yield demo
+    finally:
+        demo.stop()
+
+
+class Admin:
+    def __init__(self, server: DemoServer) -> None:
+        self.base = f"{server.url}/api/v1"
+        r = httpx.post(f"{self.base}/auth/login", json={"login": "84901000100", "password": "admin1234"})
+        assert r.status_code == 200, r.text
+        self.headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    def get(self, path: str) -> Any:
+        r = httpx.get(f"{self.base}{path}", headers=self.headers, timeout=10)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def send(self, method: str, path: str, body: dict[str, Any]) -> Any:
+        r = httpx.request(method, f"{self.base}{path}", json=body, headers=self.headers, timeout=10)
+        assert r.status_code < 300, r.text
+        return r.json() if r.content else None
+
+    def business_hours(self, override: str) -> None:
+        schedule = self.get("/admin/schedules")[0]
+        self.send("PUT", f"/admin/schedules/{schedule['id']}", {
+            "name": schedule["name"], "config": {**schedule["config"], "override": override},
+        })
+
+    def user_id(self, extension: str) -> int:
+        users = self.get("/admin/users")
+        found = next(u for u in users if extension in u.get("extensions", []))
+        return int(found["id"])
+
+    def calls(self) -> list[dict[str, Any]]:
+        return list(self.get("/admin/calls"))
+
+
+@pytest.fixture
+async def carrier(server: DemoServer) -> AsyncIterator[SipProbe]:
+    probe = SipProbe(("127.0.0.1", server.sip_port))  # from 127.0.0.1: the demo trunk's host
+    await probe.open()
+    try:
+        yield probe
+    finally:
+        probe.close()
+
+
+async def dial(carrier: SipProbe) -> tuple[ProbeLeg, ProbeCall, asyncio.Task[None]]:
+    leg = ProbeLeg("127.0.0.1", CALLER_HZ, pcmu_tone(CALLER_HZ))
+    await leg.open()
+    call = await carrier.invite(HOTLINE, leg, timeout=10)
+    assert call.status == 200, (call.status, call.reason_header)
+    sender = asyncio.create_task(pace([leg], 40.0))
+    return leg, call, sender
+
+
+def rfc4733(leg: ProbeLeg, event: int) -> None:
+    assert leg.transport is not None and leg.remote is not None
+    for i, end in enumerate([0, 0, 0, 0x80, 0x80, 0x80]):
+        body = struct.pack("!BBH", event, end | 10, 160 * (i + 1))
+        hdr = struct.pack("!BBHII", 0x80, 101 | (0x80 if i == 0 else 0), 7000 + i, 8000 * 77, 99)
+        leg.transport.sendto(hdr + body, leg.remote)
+
+
+async def hears(leg: ProbeLeg, freqs: tuple[float, ...], timeout: float = 8.0) -> float:
+    """Wait until the caller's last second is dominated by one of `freqs`; that frequency."""
+    deadline = time.monotonic() + timeout
+    heard = 0.0
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.3)
+        heard = leg.stats.dominant_hz()
+        if any(abs(heard - f) < 30 for f in freqs):
+            return heard
+    raise AssertionError(f"caller heard {heard:.0f} Hz, not one of {freqs}")
+
+
+async def in_thread(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+def agent(server: DemoServer, extension: str) -> CliPeer:
+    return server.agent(extension, "--auto-answer", "2.5", "--tone", str(AGENT_HZ))  # hold music first
+
+
+async def test_in_hours_ivr_queue_agent_two_way_audio_and_one_cdr_with_the_path(
+    server: DemoServer, carrier: SipProbe, tmp_path: Path
+) -> None:
+    admin = Admin(server)
+    admin.business_hours("open")
+    a101 = await in_thread(agent, server, "101")
+    try:
+        leg, call, sender = await dial(carrier)
+        await hears(leg, (GREETING_HZ,))
+        rfc4733(leg, 1)  # sales
+        await hears(leg, MOH_NOTES_HZ)  # waiting in the queue with hold music
+        incoming = await in_thread(a101.wait_for, lambda e: e["event"] == "IncomingCall", 15)
+        await in_thread(a101.wait_state, "confirmed", incoming["call_id"], 15)
+        await hears(leg, (AGENT_HZ,))  # the agent's tone reaches the caller
+        levels = await in_thread(
+            a101.heard, tmp_path / "agent.wav", [CALLER_HZ, AGENT_HZ], 1.2, {CALLER_HZ: 0.3}
+        )
+        assert levels[CALLER_HZ] > 0.3, levels  # and the caller's reaches the agent
+        carrier.bye(call)
+        await in_thread(a101.wait_state, "disconnected", incoming["call_id"], 15)
+        sender.cancel()
+    finally:
+        await in_thread(a101.quit)
+    for _ in range(50):
+        record = next((c for c in admin.calls() if c["callee"] == HOTLINE), None)
+        if record and record["end"] and record.get("path"):
+            break
+        await asyncio.sleep(0.2)
+    assert record is not None and record["direction"] == "inbound", record
+    assert record["path"].startswith("schedule") and "ivr" in record["path"], record
+    assert "queue" in record["path"] and record["path"].endswith("agent 101"), record
+    assert record["callee_user_id"] == admin.user_id("101") and record["disposition"] == "completed", record
+    assert len([c for c in admin.calls() if c["callee"] == HOTLINE]) == 1  # one record for the whole call
+    assert "ENTERQUEUE" in server_text(server) and "CONNECT" in server_text(server)
+
+
+def server_text(server: DemoServer) -> str:
+    return "".join(server.output)
+
+
+async def test_after_hours_closed_prompt_then_voicemail_recorded(
+    server: DemoServer, carrier: SipProbe, tmp_path: Path
+) -> None:
+    Admin(server).business_hours("closed")
+    leg, call, sender = await dial(carrier)
+    await hears(leg, (CLOSED_HZ,))
+    await hears(leg, (BEEP_HZ,))
+    await asyncio.sleep(2.5)  # speak (the 700 Hz tone) into the voicemail
+    carrier.bye(call)
+    sender.cancel()
+    folder = server.data_dir / "voicemail"
+    for _ in range(50):
+        wavs = list(folder.glob("*/*.wav"))
+        if wavs and (folder / wavs[0].parent.name / "index.jsonl").exists():
+            break
+        await asyncio.sleep(0.1)
+    assert len(wavs) == 1, wavs
+    samples, rate = read_wav(wavs[0])
+    assert len(samples) / rate > 1.5
+    assert rms(wavs[0]) > 500
+    assert tone_levels(wavs[0], [CALLER_HZ], skip_s=0.3)[CALLER_HZ] > 0.3
+
+
+async def test_caller_hangs_up_while_waiting_is_an_abandon_and_an_agent_in_dnd_is_skipped(
+    server: DemoServer, carrier: SipProbe
+) -> None:
+    admin = Admin(server)
+    admin.business_hours("open")
+    admin.send("PATCH", f"/admin/users/{admin.user_id('103')}", {"dnd": True})  # support's only agent
+    a103 = await in_thread(agent, server, "103")
+    try:
+        leg, call, sender = await dial(carrier)
+        await hears(leg, (GREETING_HZ,))
+        rfc4733(leg, 2)  # support
+        await hears(leg, MOH_NOTES_HZ)
+        await asyncio.sleep(2.0)  # registered, but in DND: never rung
+        assert a103.find(lambda e: e["event"] == "IncomingCall") is None
+        carrier.bye(call)
+        sender.cancel()
+        for _ in range(50):
+            if "ABANDON" in server_text(server):
+                break
+            await asyncio.sleep(0.1)
+        assert "ABANDON" in server_text(server), server_text(server)[-3000:]
+        line = next(x for x in server_text(server).splitlines() if "ABANDON" in x)
+        assert "'wait'" in line and "'position': 1" in line
+    finally:
+        await in_thread(a103.quit)
