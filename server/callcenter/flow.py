@@ -136,7 +136,7 @@ class CallerFlow(Machine):
         """Send the caller to `destination` (also called by the adapter when a queue or extension gives
         the caller back)."""
         actions: list[Action] = []
-        if self.stage == "ivr":
+        if self.stage == "ivr" and "ivr" in self.timers:
             actions.append(CancelTimer("ivr"))
         self.ivr = None
         dest = destination
@@ -194,5 +194,8 @@ class CallerFlow(Machine):
                 return [*out, CancelTimer("ivr"), HangUp("ivr")]
         ivr = self.ivr
         if ivr is not None and self.stage == "ivr":
-            out.append(SetTimer("ivr", ivr.deadline) if ivr.deadline is not None else CancelTimer("ivr"))
+            if ivr.deadline is not None:
+                out.append(SetTimer("ivr", ivr.deadline))
+            elif "ivr" in self.timers:
+                out.append(CancelTimer("ivr"))
         return out
