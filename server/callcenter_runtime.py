@@ -63,10 +63,11 @@ class ProxyView:
     def _now(self) -> float:
         return float(self.service.runner.clock())
 
-    def presence(self, user_id: int) -> tuple[bool, bool]:
+    def presence(self, user_id: int) -> tuple[bool, bool, bool]:
         routing = self.proxy.directory.user_routing(user_id)
         registered = bool(self.proxy.registrar.bindings_of(user_id, self._now()))
-        return registered, bool(routing.dnd) if routing is not None else False
+        dnd = bool(routing.dnd) if routing is not None else False
+        return registered, dnd, bool(self.proxy.dialogs.on_call(user_id))
 
     def contacts(self, user_id: int) -> list[tuple[str, tuple[str, int]]]:
         from server.sip.element import resolve

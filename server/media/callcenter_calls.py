@@ -84,8 +84,8 @@ class PbxView(Protocol):
 
     def user_of_extension(self, company_id: int, extension: str) -> int | None: ...
 
-    def presence(self, user_id: int) -> tuple[bool, bool]:
-        """(registered, dnd)."""
+    def presence(self, user_id: int) -> tuple[bool, bool, bool]:
+        """(registered, dnd, on a call)."""
         ...
 
     def contacts(self, user_id: int) -> list[tuple[str, tuple[str, int]]]:
@@ -234,7 +234,7 @@ class CallCenterCalls(FeatureCalls):
         self.recordings: dict[str, VoicemailRecording] = {}
         self.voicemails: list[Path] = []
         self._pending: tuple[CallCenter, Destination] | None = None
-        self._presence: dict[int, tuple[bool, bool]] = {}
+        self._presence: dict[int, tuple[bool, bool, bool]] = {}
         self._queue_timer: asyncio.TimerHandle | None = None
         self._presence_task: asyncio.Task[None] | None = None
 
@@ -399,7 +399,8 @@ class CallCenterCalls(FeatureCalls):
         self._queue_actions(self.queues.tick(self.wall()))
 
     def _sync_presence(self) -> list[QueueAction]:
-        """Registered / DND of every agent, from the PBX's registrar and snapshot, into the queue engine."""
+        """Registered / DND / on a call of every agent, from the PBX's registrar, snapshot and dialogs, into
+        the queue engine (agents who cannot take a call are skipped, not rung)."""
         if self.view is None:
             return []
         actions: list[QueueAction] = []
@@ -409,7 +410,8 @@ class CallCenterCalls(FeatureCalls):
             state = self.view.presence(uid)
             if self._presence.get(uid) != state:
                 self._presence[uid] = state
-                actions += self.queues.set_presence(uid, now, registered=state[0], dnd=state[1])
+                registered, dnd, on_call = state
+                actions += self.queues.set_presence(uid, now, registered=registered, dnd=dnd, on_call=on_call)
         return actions
 
     async def _presence_loop(self) -> None:

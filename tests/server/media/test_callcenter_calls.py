@@ -211,3 +211,51 @@ async def test_caller_hangs_up_while_waiting_is_an_abandon_and_an_agent_in_dnd_i
         assert "'wait'" in line and "'position': 1" in line
     finally:
         await in_thread(a103.quit)
+
+
+def queue_log(server: DemoServer, event: str) -> list[str]:
+    return [x for x in server_text(server).splitlines() if "queue_log" in x and f" {event} " in x]
+
+
+async def test_agent_who_does_not_answer_is_ringnoanswer_the_next_answers_and_wrapup_is_respected(
+    server: DemoServer, carrier: SipProbe
+) -> None:
+    admin = Admin(server)
+    admin.business_hours("open")
+    sales = next(q for q in admin.get("/admin/queues") if q["name"] == "Sales")
+    config = {**sales["config"], "ring_timeout": 3, "wrapup": 6}
+    admin.send("PUT", f"/admin/queues/{sales['id']}", {"name": "Sales", "config": config})
+    id101, id102 = admin.user_id("101"), admin.user_id("102")
+    silent = await in_thread(server.agent, "101")  # rings, never answers
+    a102 = await in_thread(agent, server, "102")
+    try:
+        leg, call, sender = await dial(carrier)
+        await hears(leg, (GREETING_HZ,))
+        rfc4733(leg, 1)
+        await in_thread(silent.wait_for, lambda e: e["event"] == "IncomingCall", 10)  # longest idle: 101 first
+        incoming = await in_thread(a102.wait_for, lambda e: e["event"] == "IncomingCall", 15)
+        await in_thread(a102.wait_state, "confirmed", incoming["call_id"], 15)
+        await hears(leg, (AGENT_HZ,))
+        assert any(f"agent={id101} " in x for x in queue_log(server, "RINGNOANSWER")), queue_log(server, "")
+        assert any(f"agent={id102} " in x for x in queue_log(server, "CONNECT"))
+        carrier.bye(call)
+        sender.cancel()
+        await in_thread(a102.wait_state, "disconnected", incoming["call_id"], 15)
+        # a second caller while 102 wraps up (6 s): only 101 is offered it, 102 once the wrap-up is over
+        mark = a102.mark()
+        rung_101 = len([e for e in silent.events if e["event"] == "IncomingCall"])
+        leg2, call2, sender2 = await dial(carrier)
+        await hears(leg2, (GREETING_HZ,))
+        rfc4733(leg2, 1)
+        started = time.monotonic()
+        second = await in_thread(a102.wait_for, lambda e: e["event"] == "IncomingCall", 20, mark)
+        waited = time.monotonic() - started
+        assert waited > 3.0, waited  # not before its wrap-up ended
+        assert len([e for e in silent.events if e["event"] == "IncomingCall"]) > rung_101
+        await in_thread(a102.wait_state, "confirmed", second["call_id"], 15)
+        assert any(f"agent={id102} " in x for x in queue_log(server, "WRAPUP"))
+        carrier.bye(call2)
+        sender2.cancel()
+    finally:
+        await in_thread(a102.quit)
+        await in_thread(silent.quit)
