@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import struct
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -23,6 +24,9 @@ import pytest
 from server.media.prompts import CLOSED_HZ, GREETING_HZ, MOH_NOTES_HZ
 from server.media.rtp_probe import ProbeCall, ProbeLeg, SipProbe, pace, pcmu_tone
 from softphone.testing import CliPeer, DemoServer, read_wav, rms, tone_levels
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "sip"))
+from sip_load import LoadClient  # noqa: E402
 
 pytestmark = [
     pytest.mark.integration,
@@ -164,10 +168,26 @@ def server_text(server: DemoServer) -> str:
     return "".join(server.output)
 
 
-async def test_after_hours_closed_prompt_then_voicemail_recorded(
+class Phone(LoadClient):
+    """A bare SIP device that registers and keeps the NOTIFYs it gets."""
+
+    def __init__(self, pbx: tuple[str, int], domain: str) -> None:
+        super().__init__(pbx, domain)
+        self.notifies: list[str] = []
+
+    def _received(self, data: bytes) -> None:
+        if data.startswith(b"NOTIFY "):
+            self.notifies.append(data.decode(errors="replace"))
+        super()._received(data)
+
+
+async def test_after_hours_closed_prompt_then_voicemail_recorded_and_message_waiting_sent(
     server: DemoServer, carrier: SipProbe, tmp_path: Path
 ) -> None:
     Admin(server).business_hours("closed")
+    phone = await Phone.open(server.sip_port, "demo.local")  # 102's desk phone (sales: owns the box)
+    resp = await phone.register("102", "demo102", call_id="mwi-102", cseq=1)
+    assert resp.status == 200
     leg, call, sender = await dial(carrier)
     await hears(leg, (CLOSED_HZ,))
     await asyncio.sleep(4.0)  # the rest of the prompt, the beep, then speak (the 700 Hz tone) after it
@@ -184,6 +204,15 @@ async def test_after_hours_closed_prompt_then_voicemail_recorded(
     assert len(samples) / rate > 0.5
     assert rms(wavs[0]) > 0.05  # the caller spoke (a 0.24 full-scale tone: rms 0.17)
     assert tone_levels(wavs[0], [CALLER_HZ], skip_s=0.3)[CALLER_HZ] > 0.3
+    for _ in range(30):
+        if phone.notifies:
+            break
+        await asyncio.sleep(0.1)
+    phone.close()
+    assert len(phone.notifies) == 1, phone.notifies
+    notify = phone.notifies[0]
+    assert "Event: message-summary" in notify and "Messages-Waiting: yes" in notify, notify
+    assert "Voice-Message: 1/0" in notify and "sip:102@demo.local" in notify, notify
 
 
 async def test_caller_hangs_up_while_waiting_is_an_abandon_and_an_agent_in_dnd_is_skipped(
