@@ -179,6 +179,10 @@ def format_credentials(creds: DemoCredentials, *, http_url: str, sip_host: str, 
         )
     lines.append("Hotlines:    " + ", ".join(f"{n} ({c})" for n, c in creds.hotlines))
     lines.append(f"Echo test:   dial {creds.echo_test}")
+    lines.append(
+        "Call center: call 02873001234 from the carrier address 127.0.0.1 (Mon-Sat 08:00-17:30"
+        " Asia/Ho_Chi_Minh): 1 sales (101, 102), 2 support (103), 0 operator (101); after hours: voicemail"
+    )
     desk = DEMO_DESK_PHONE
     lines.append(
         f"Desk phone:  Yealink {desk['model']} {desk['mac']} for ext {desk['extension']}: the first fetch of"

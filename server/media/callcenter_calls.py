@@ -257,7 +257,7 @@ class CallCenterCalls(FeatureCalls):
         return self.hotlines.get(normalize_number(number) or number)
 
     def _entry(self, req: SipRequest) -> tuple[CallCenter, Destination, HotlineEntry] | None:
-        for number in (req.to.uri.user, req.headers.get("X-Hotline")):
+        for number in (req.headers.get("X-Hotline"), req.to.uri.user):  # X-Hotline: set by the proxy
             entry = self.hotline(number or "")
             if entry is not None and entry.company_id in self.centers:
                 return self.centers[entry.company_id], entry.destination, entry

@@ -324,6 +324,8 @@ class Proxy:
                 self.element.respond(make_response(req, 404, target.reason, to_tag=new_tag()), now)
                 return
             dialed = target.dialed
+            if dialed == routing.CALL_CENTER:  # which hotline was called, as the PBX (not the carrier) says
+                req.headers.set("X-Hotline", hotline.number)
         elif req.method == "INVITE" and source in self.router.pbx_sources:
             # a leg the PBX places itself (a queue ringing an agent): trusted, routed as an internal call
             domain = req.uri.host.lower()

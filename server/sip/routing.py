@@ -14,6 +14,7 @@ from server.sip.directory import Binding, DeviceKind, Hotline, RingMethod, UserR
 from server.sip.quota import may_start_outbound, remaining_seconds
 
 ADAPTIVE = "adaptive"
+CALL_CENTER = "*cc"  # the feature number of the call-center UAS (server/media/callcenter_calls.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +146,8 @@ def _to_callee(facts: RouteFacts, callee: UserRouting) -> RouteDecision:
 
 
 def decide(facts: RouteFacts) -> RouteDecision:
+    if facts.dialed == CALL_CENTER and not facts.inbound:
+        return NotFound("No such extension")  # only hotline calls reach the call center this way
     if is_feature_number(facts.dialed):
         if facts.media_available:
             return Media(facts.dialed)
@@ -172,9 +175,6 @@ class InboundTarget:
     """Route an inbound hotline call as if `dialed` had been dialed inside the company."""
 
     dialed: str
-
-
-CALL_CENTER = "*cc"  # the feature number of the call-center UAS (server/media/callcenter_calls.py)
 
 
 def route_inbound_hotline(hotline: Hotline, routed: frozenset[str] = frozenset()) -> InboundTarget | NotFound:

@@ -26,7 +26,7 @@ from server.media.rtp_probe import ProbeCall, ProbeLeg, SipProbe, pace, pcmu_ton
 from softphone.testing import CliPeer, DemoServer, read_wav, rms, tone_levels
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "sip"))
-from sip_load import LoadClient  # noqa: E402
+from sip_load import LoadClient
 
 pytestmark = [
     pytest.mark.integration,
@@ -261,7 +261,8 @@ async def test_agent_who_does_not_answer_is_ringnoanswer_the_next_answers_and_wr
         leg, call, sender = await dial(carrier)
         await hears(leg, (GREETING_HZ,))
         rfc4733(leg, 1)
-        await in_thread(silent.wait_for, lambda e: e["event"] == "IncomingCall", 10)  # longest idle: 101 first
+        # longest idle with both idle: the first member, 101
+        await in_thread(silent.wait_for, lambda e: e["event"] == "IncomingCall", 10)
         incoming = await in_thread(a102.wait_for, lambda e: e["event"] == "IncomingCall", 15)
         await in_thread(a102.wait_state, "confirmed", incoming["call_id"], 15)
         await hears(leg, (AGENT_HZ,))
