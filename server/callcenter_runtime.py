@@ -21,6 +21,7 @@ from server.callcenter.destinations import destination_from_json
 from server.callcenter.flow import CallCenter, VoicemailBox
 from server.callcenter.ivr import ivr_from_json
 from server.callcenter.queue import Member, queue_from_json
+from server.callcenter.ringgroup import ring_plan
 from server.callcenter.schedule import schedule_from_json
 from server.domain import callcenter_models as cc
 from server.domain.changes import Change, ChangeBus
@@ -176,6 +177,7 @@ class CallCenterRuntime:
             menus = list(await session.scalars(select(cc.IvrMenu)))
             queues = list(await session.scalars(select(cc.Queue)))
             boxes = list(await session.scalars(select(cc.VoicemailBox)))
+            groups = list(await session.scalars(select(cc.RingGroup)))
             routes = list(await session.scalars(select(cc.HotlineRoute)))
             members = list(
                 await session.scalars(
@@ -184,7 +186,7 @@ class CallCenterRuntime:
             )
             states = {(s.queue_id, s.user_id): s for s in await session.scalars(select(cc.AgentState))}
         parts: dict[int, dict[str, Any]] = defaultdict(
-            lambda: {"schedules": {}, "menus": {}, "moh": {}, "voicemail": {}}
+            lambda: {"schedules": {}, "menus": {}, "moh": {}, "voicemail": {}, "groups": {}}
         )
         for s in schedules:
             parts[s.company_id]["schedules"][s.id] = schedule_from_json(s.config)
@@ -192,6 +194,8 @@ class CallCenterRuntime:
             parts[m.company_id]["menus"][m.id] = ivr_from_json(m.id, m.config)
         for q in queues:
             parts[q.company_id]["moh"][q.id] = str(q.config.get("moh") or "moh")
+        for g in groups:
+            parts[g.company_id]["groups"][g.id] = ring_plan(g.config)
         for b in boxes:
             parts[b.company_id]["voicemail"][b.id] = VoicemailBox(
                 b.id,
@@ -206,6 +210,7 @@ class CallCenterRuntime:
                 menus=p["menus"],
                 queue_moh=p["moh"],
                 voicemail=p["voicemail"],
+                ring_groups=p["groups"],
                 extensions=frozenset(extensions.get(cid, ())),
             )
             for cid, p in parts.items()

@@ -7,6 +7,7 @@ timer due, hung up) and executes what comes out:
 * ``Play`` / ``Stop`` / ``HangUp`` / ``SetTimer`` as for any feature call;
 * ``Dial("queue:<id>")`` -- put the caller in that queue (the adapter's :class:`QueueEngine` rings agents);
 * ``Dial("extension:<number>")`` -- ring that extension's devices with the caller's call;
+* ``Dial("ring_group:<id>")`` -- ring the group's extensions, step by step;
 * ``Record()`` -- record the caller into voicemail box :attr:`CallerFlow.box_id` until hang-up or the limit.
 
 When a queue or an extension gives the caller back (max wait, no agents, no answer) the adapter calls
@@ -24,6 +25,7 @@ from server.callcenter import media as cc_media
 from server.callcenter.destinations import HANGUP, Destination
 from server.callcenter.ivr import HangUp as IvrHangUp
 from server.callcenter.ivr import IvrAction, IvrMenu, IvrSession, Route
+from server.callcenter.ringgroup import RingPlan
 from server.callcenter.schedule import Schedule, decide
 from server.media.logic import (
     Action,
@@ -66,6 +68,7 @@ class CallCenter:
     menus: Mapping[int, IvrMenu] = field(default_factory=dict)
     queue_moh: Mapping[int, str] = field(default_factory=dict)  # queue id -> hold music prompt
     voicemail: Mapping[int, VoicemailBox] = field(default_factory=dict)
+    ring_groups: Mapping[int, RingPlan] = field(default_factory=dict)
     extensions: frozenset[str] = frozenset()
 
     def box_of_extension(self, extension: str) -> VoicemailBox | None:
@@ -165,6 +168,10 @@ class CallerFlow(Machine):
                 self.path.append(f"extension {dest.extension}")
                 self.stage, self.extension = "extension", dest.extension
                 return [*actions, Play(HOLD_MUSIC, loop=True), Dial(f"extension:{dest.extension}")]
+            if kind == "ring_group" and dest.id in self.center.ring_groups:
+                self.path.append(f"ring_group {dest.id}")
+                self.stage = "ring_group"
+                return [*actions, Play(HOLD_MUSIC, loop=True), Dial(f"ring_group:{dest.id}")]
             if kind == "voicemail" and dest.id in self.center.voicemail:
                 box = self.center.voicemail[dest.id]
                 self.path.append(f"voicemail {dest.id}")

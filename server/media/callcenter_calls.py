@@ -11,7 +11,8 @@ feature calls' actions it executes:
   registered, and Record-Routes).  The offer carries rtpengine's far-side SDP of the caller's leg
   (``Leg.far_sdp``); the agent's 200 OK SDP then replaces the loop (:meth:`MediaLegs.bridge`), so caller
   and agent talk through rtpengine without a re-INVITE towards the carrier.
-* ``Dial("extension:N")``: the same agent leg, without a queue (an IVR option pointing at an extension).
+* ``Dial("extension:N")`` / ``Dial("ring_group:N")``: the same agent legs without a queue, step by step
+  (a ring group's steps; an extension is one step of 20 s, then its voicemail box if it has one).
 * ``Record()``: the caller's audio goes to a socket of ours (the leg bridged to it) and into a WAV in
   ``<data_dir>/voicemail/<box>/``; at the end a message-waiting NOTIFY goes to the box owners' devices.
 
@@ -36,6 +37,7 @@ from typing import Protocol
 from server.callcenter.destinations import HANGUP, Destination
 from server.callcenter.flow import CallCenter, CallerFlow
 from server.callcenter.queue import CancelOffer, Exit, LogEntry, Offer, QueueAction, QueueEngine
+from server.callcenter.ringgroup import RingPlan, RingStep
 from server.media.engine import EngineError, RtpEngine
 from server.media.feature_calls import FeatureCall, FeatureCalls
 from server.media.logic import Action, Dial, HangUp, Machine, Record
@@ -53,6 +55,7 @@ with warnings.catch_warnings():  # deprecated in 3.11, still the simplest G.711 
 log = logging.getLogger("server.media.callcenter")
 
 EXTENSION_RING_TIMEOUT = 20.0
+RINGING_STAGES = ("extension", "ring_group")
 PRESENCE_INTERVAL = 1.0
 
 
@@ -120,6 +123,12 @@ class PromptLibrary(dict[str, Path]):
 
 
 @dataclass
+class RingState:
+    plan: RingPlan
+    step: int = 0
+
+
+@dataclass
 class AgentLeg:
     """An INVITE this UAS placed (through the proxy) to ring an agent with a waiting caller."""
 
@@ -132,6 +141,7 @@ class AgentLeg:
     route_set: list[str] = field(default_factory=list)
     target: str = ""
     cseq: int = 1
+    responded: bool = False  # any answer to the INVITE: stop retransmitting it
 
     @property
     def call_id(self) -> str:
@@ -234,6 +244,7 @@ class CallCenterCalls(FeatureCalls):
         self.recordings: dict[str, VoicemailRecording] = {}
         self.voicemails: list[Path] = []
         self._pending: tuple[CallCenter, Destination] | None = None
+        self._ringing: dict[str, RingState] = {}  # callers ringing an extension or a ring group
         self._presence: dict[int, tuple[bool, bool, bool]] = {}
         self._queue_timer: asyncio.TimerHandle | None = None
         self._presence_task: asyncio.Task[None] | None = None
@@ -333,30 +344,48 @@ class CallCenterCalls(FeatureCalls):
                 return
             self._queue_actions(self._sync_presence())
             self._queue_actions(self.queues.enter(queue_id, call.call_id, self.wall()))
-        elif kind == "extension" and self.view is not None:
-            uid = self.view.user_of_extension(flow.center.company_id, value)
-            if uid is None or not self._ring(call.call_id, uid, None):
-                self._extension_failed(call.call_id)
-                return
-            loop = asyncio.get_running_loop()
-            call.timers["extension"] = loop.call_later(
-                EXTENSION_RING_TIMEOUT, self._extension_timeout, call.call_id
-            )
+        elif kind in ("extension", "ring_group"):
+            self._ringing[call.call_id] = RingState(self._ring_plan(flow, kind, value))
+            self._ring_step(call)
 
-    def _extension_timeout(self, caller_call_id: str) -> None:
+    @staticmethod
+    def _ring_plan(flow: CallerFlow, kind: str, value: str) -> RingPlan:
+        """An extension is a one-step plan whose no-answer destination is its voicemail box (if any)."""
+        if kind == "extension":
+            box = flow.center.box_of_extension(value)
+            no_answer = Destination("voicemail", id=box.id) if box is not None else HANGUP
+            return RingPlan((RingStep((value,), EXTENSION_RING_TIMEOUT),), no_answer)
+        return flow.center.ring_groups.get(int(value)) or RingPlan((), HANGUP)
+
+    def _ring_step(self, call: FeatureCall) -> None:
+        """Ring the next step's extensions (who cannot be rung are skipped); none left: route on."""
+        state = self._ringing.get(call.call_id)
+        flow = call.machine
+        assert isinstance(flow, CallerFlow)
+        while state is not None and self.view is not None and state.step < len(state.plan.steps):
+            step = state.plan.steps[state.step]
+            state.step += 1
+            rung = False
+            for extension in step.extensions:
+                uid = self.view.user_of_extension(flow.center.company_id, extension)
+                if uid is not None and self._ring(call.call_id, uid, None):
+                    rung = True
+            if rung:
+                loop = asyncio.get_running_loop()
+                call.timers["ring"] = loop.call_later(step.timeout, self._ring_timeout, call.call_id)
+                return
+        self._ringing.pop(call.call_id, None)
+        if flow.stage in RINGING_STAGES:
+            no_answer = state.plan.no_answer if state is not None else HANGUP
+            self._execute(call, flow.route(no_answer, self.clock()))
+
+    def _ring_timeout(self, caller_call_id: str) -> None:
         for leg in self._legs_of(caller_call_id):
             if leg.state == "ringing":
                 self._cancel(leg)
-        self._extension_failed(caller_call_id)
-
-    def _extension_failed(self, caller_call_id: str) -> None:
         call = self.calls.get(caller_call_id)
-        if call is None or not isinstance(call.machine, CallerFlow) or call.machine.stage != "extension":
-            return
-        flow = call.machine
-        box = flow.center.box_of_extension(flow.extension or "")
-        dest = Destination("voicemail", id=box.id) if box is not None else HANGUP
-        self._execute(call, flow.route(dest, self.clock()))
+        if call is not None and not call.ended:
+            self._ring_step(call)
 
     def _note_path(self, call: FeatureCall, **changes: object) -> None:
         if self.view is not None and isinstance(call.machine, CallerFlow):
@@ -459,7 +488,9 @@ class CallCenterCalls(FeatureCalls):
         invite = SipRequest("INVITE", uri, headers, call.leg.far_sdp.encode())
         leg = AgentLeg(caller_call_id, user_id, queue_id, invite)
         self.agent_legs[invite.call_id] = leg
-        self._send(invite.to_bytes(), pbx)
+        data = invite.to_bytes()
+        self._send(data, pbx)
+        self._spawn(self._retransmit_invite(leg, data, pbx))
         log.info("call %s: ringing agent %s (%s)", caller_call_id, user_id, extension)
         return True
 
@@ -473,12 +504,25 @@ class CallCenterCalls(FeatureCalls):
         return headers
 
     def _cancel(self, leg: AgentLeg) -> None:
+        """CANCEL the ringing leg; it stays known until its final answer (487, or a 200 that crossed the
+        CANCEL: ACK and BYE), at most 32 s."""
         if self.pbx is None:
             return
         leg.state = "cancelled"
         headers = self._agent_request_headers(leg, "CANCEL", 1, to=leg.invite.headers.get("To") or "")
         headers.set("Via", leg.invite.headers.get("Via") or "")
         self._send(SipRequest("CANCEL", leg.invite.uri, headers).to_bytes(), self.pbx)
+        asyncio.get_running_loop().call_later(32.0, self.agent_legs.pop, leg.call_id, None)
+
+    async def _retransmit_invite(self, leg: AgentLeg, data: bytes, address: tuple[str, int]) -> None:
+        """UDP: the INVITE again at T1, 2*T1, ... until the proxy answers (its 100 Trying comes at once)."""
+        interval = 0.5
+        for _ in range(6):
+            await asyncio.sleep(interval)
+            if leg.responded or leg.state != "ringing" or leg.call_id not in self.agent_legs:
+                return
+            self._send(data, address)
+            interval = min(interval * 2, 4.0)
 
     def _in_dialog(self, leg: AgentLeg, method: str, cseq: int) -> None:
         """ACK (of a 2xx) or BYE along the dialog's route set."""
@@ -498,7 +542,10 @@ class CallCenterCalls(FeatureCalls):
 
     def _agent_response(self, leg: AgentLeg, resp: SipResponse) -> None:
         number, method = resp.cseq
-        if method != "INVITE" or resp.status < 200:
+        if method != "INVITE":
+            return
+        leg.responded = True
+        if resp.status < 200:
             return
         if resp.status >= 300:
             # ACK the final answer hop by hop (same branch as the INVITE)
@@ -529,7 +576,7 @@ class CallCenterCalls(FeatureCalls):
                 conn = self.queues.connected(leg.caller_call_id)
                 connected = conn is not None and conn.user_id == leg.user_id
             else:
-                connected = isinstance(call.machine, CallerFlow) and call.machine.stage == "extension"
+                connected = isinstance(call.machine, CallerFlow) and call.machine.stage in RINGING_STAGES
                 for other in self._legs_of(leg.caller_call_id):
                     if other is not leg and other.state == "ringing":
                         self._cancel(other)
@@ -538,9 +585,10 @@ class CallCenterCalls(FeatureCalls):
             return
         flow = call.machine
         assert isinstance(flow, CallerFlow)
-        timer = call.timers.pop("extension", None)
+        timer = call.timers.pop("ring", None)
         if timer is not None:
             timer.cancel()
+        self._ringing.pop(call.call_id, None)
         flow.stage = "connected"
         extension = self.view.extension_of(leg.user_id) if self.view is not None else None
         flow.path.append(f"agent {extension or leg.user_id}")
@@ -565,7 +613,12 @@ class CallCenterCalls(FeatureCalls):
         if leg.queue_id is not None:
             self._queue_actions(self.queues.declined(leg.caller_call_id, leg.user_id, self.wall()))
         elif not any(o.state in ("ringing", "answered") for o in self._legs_of(leg.caller_call_id)):
-            self._extension_failed(leg.caller_call_id)
+            call = self.calls.get(leg.caller_call_id)
+            if call is not None and not call.ended and leg.caller_call_id in self._ringing:
+                timer = call.timers.pop("ring", None)
+                if timer is not None:
+                    timer.cancel()
+                self._ring_step(call)  # everyone of this step refused: the next step at once
 
     def _bye(self, leg: AgentLeg) -> None:
         if leg.state == "answered":
@@ -577,8 +630,7 @@ class CallCenterCalls(FeatureCalls):
     def _end_agent_leg(self, leg: AgentLeg) -> None:
         if leg.state == "ringing":
             self._cancel(leg)
-            self.agent_legs.pop(leg.call_id, None)
-        else:
+        elif leg.state != "cancelled":
             self._bye(leg)
 
     def _agent_request(self, leg: AgentLeg, req: SipRequest, addr: tuple[str, int]) -> None:
@@ -691,6 +743,7 @@ class CallCenterCalls(FeatureCalls):
         now = self.wall()
         if self.queues.caller(call.call_id) is not None or self.queues.connected(call.call_id) is not None:
             self._queue_actions(self.queues.caller_left(call.call_id, now))
+        self._ringing.pop(call.call_id, None)
         for leg in self._legs_of(call.call_id):
             self._end_agent_leg(leg)
         self._finish_voicemail(call)

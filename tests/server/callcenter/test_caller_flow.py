@@ -102,3 +102,12 @@ def test_a_queue_giving_the_caller_back_routes_on_and_hang_up_ends() -> None:
     assert flow_at("2026-12-07T10:00").route(Destination("ring_group", id=1), 0.0) == [
         HangUp("destination ring_group")
     ]
+
+
+def test_a_ring_group_rings_with_hold_music() -> None:
+    from server.callcenter.ringgroup import ring_plan
+
+    center = CallCenter(1, ring_groups={4: ring_plan({"mode": "ordered", "extensions": ["101", "102"]})})
+    flow = CallerFlow(center, Destination("ring_group", id=4), wall_offset=0.0)
+    assert flow.handle(Answered(), 0.0) == [Play("moh", loop=True), Dial("ring_group:4")]
+    assert flow.path == ["ring_group 4"] and flow.stage == "ring_group"

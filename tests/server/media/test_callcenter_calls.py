@@ -68,9 +68,14 @@ class Admin:
 
     def business_hours(self, override: str) -> None:
         schedule = self.get("/admin/schedules")[0]
-        self.send("PUT", f"/admin/schedules/{schedule['id']}", {
-            "name": schedule["name"], "config": {**schedule["config"], "override": override},
-        })
+        self.send(
+            "PUT",
+            f"/admin/schedules/{schedule['id']}",
+            {
+                "name": schedule["name"],
+                "config": {**schedule["config"], "override": override},
+            },
+        )
 
     def user_id(self, extension: str) -> int:
         users = self.get("/admin/users")
@@ -289,3 +294,37 @@ async def test_agent_who_does_not_answer_is_ringnoanswer_the_next_answers_and_wr
     finally:
         await in_thread(a102.quit)
         await in_thread(silent.quit)
+
+
+async def test_zero_reaches_the_operator_extension(
+    server: DemoServer, carrier: SipProbe, tmp_path: Path
+) -> None:
+    admin = Admin(server)
+    admin.business_hours("open")
+    a101 = await in_thread(agent, server, "101")
+    try:
+        leg, call, sender = await dial(carrier)
+        await hears(leg, (GREETING_HZ,))
+        rfc4733(leg, 0)
+        incoming = await in_thread(a101.wait_for, lambda e: e["event"] == "IncomingCall", 15)
+        await in_thread(a101.wait_state, "confirmed", incoming["call_id"], 15)
+        await hears(leg, (AGENT_HZ,))
+        levels = await in_thread(
+            a101.heard, tmp_path / "operator.wav", [CALLER_HZ, AGENT_HZ], 1.2, {CALLER_HZ: 0.3}
+        )
+        assert levels[CALLER_HZ] > 0.3, levels
+        await in_thread(a101.command, "hangup", call_id=incoming["call_id"])  # the agent ends it
+        for _ in range(50):
+            if call.got_bye:
+                break
+            await asyncio.sleep(0.1)
+        assert call.got_bye and "Agent hung up" in call.reason_header, call.reason_header
+        sender.cancel()
+    finally:
+        await in_thread(a101.quit)
+    for _ in range(50):
+        record = next((c for c in admin.calls() if c["callee"] == HOTLINE), None)
+        if record and record["end"]:
+            break
+        await asyncio.sleep(0.2)
+    assert record is not None and record["path"].endswith("ivr 1 > extension 101 > agent 101"), record
