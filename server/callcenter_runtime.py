@@ -23,8 +23,11 @@ from server.callcenter.ivr import ivr_from_json
 from server.callcenter.queue import Member, queue_from_json
 from server.callcenter.ringgroup import ring_plan
 from server.callcenter.schedule import schedule_from_json
+from server.domain import callcenter
 from server.domain import callcenter_models as cc
 from server.domain.changes import Change, ChangeBus
+from server.domain.context import DomainContext
+from server.domain.errors import DomainError
 from server.domain.models import Company, Extension, Hotline
 from server.media.callcenter_calls import CallCenterCalls, HotlineEntry, QueueLogSink
 from server.media.engine import RtpEngine
@@ -111,16 +114,51 @@ class CallCenterRuntime:
         )
         self.domains: dict[int, str] = {}
         self.service: Any = None
+        self.ctx: DomainContext | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._bus: ChangeBus | None = None
         self._reload: asyncio.Task[None] | None = None
 
-    async def start(self, bus: ChangeBus) -> tuple[str, int]:
-        """Load the configurations, follow changes, open the UAS; its address (feature ``*cc``)."""
-        self._bus = bus
-        self._unsubscribe = bus.subscribe(self._on_changes)
+    async def start(self, ctx: DomainContext) -> dict[str, tuple[str, int]]:
+        """Load the configurations, follow changes, open the UAS; feature number -> its address (``*cc``
+        for hotline calls, the agents' codes)."""
+        self.ctx = ctx
+        self._bus = ctx.changes
+        self._unsubscribe = ctx.changes.subscribe(self._on_changes)
+        self.calls.agent_command = self.agent_command
         await self.load()
-        return await self.calls.start()
+        address = await self.calls.start()
+        return dict.fromkeys(self.calls.features, address)
+
+    async def agent_command(self, user_id: int, action: str) -> list[int]:
+        """An agent's feature code through the domain service (audited, published like an API edit); the
+        ids of the queues it changed (none: the user serves no queue)."""
+        routing = self.service.proxy.directory.user_routing(user_id) if self.service is not None else None
+        if routing is None:
+            return []
+        table: dict[str, dict[str, Any]] = {
+            "login": {"logged_in": True},
+            "logout": {"logged_in": False},
+            "pause": {"paused": True, "pause_reason": "break"},
+            "unpause": {"paused": False},
+        }
+        changes = table[action]
+        if self.ctx is None:
+            return []
+        async with self.sessions() as session:
+            try:
+                states = await callcenter.set_agent_state(
+                    session,
+                    ctx=self.ctx,
+                    company_id=routing.company_id,
+                    user_id=user_id,
+                    queue_id=None,
+                    actor_id=user_id,
+                    **changes,
+                )
+            except DomainError:
+                return []
+        return [s.queue_id for s in states]
 
     def attach_pbx(self, service: Any, sip_host: str, udp_port: int) -> None:
         """The SIP service is up: agent legs go to it, it routes the hotlines here and trusts our INVITEs."""

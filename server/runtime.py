@@ -95,7 +95,6 @@ async def _start_media_engine(
     running.stop_callbacks.append(plane.stop)
     if running.feature_addresses:
         from server.callcenter_runtime import CallCenterRuntime
-        from server.sip.routing import CALL_CENTER
 
         center = CallCenterRuntime(
             plane.engine,
@@ -106,7 +105,7 @@ async def _start_media_engine(
             host="127.0.0.1",
             limit=settings.media_limit,
         )
-        running.feature_addresses[CALL_CENTER] = await center.start(ctx.changes)
+        running.feature_addresses.update(await center.start(ctx))
         running.call_center = center
         running.stop_callbacks.append(center.stop)
 

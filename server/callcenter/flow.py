@@ -206,3 +206,31 @@ class CallerFlow(Machine):
             elif "ivr" in self.timers:
                 out.append(CancelTimer("ivr"))
         return out
+
+
+class AgentCodeCall(Machine):
+    """An agent's feature code (log in / out, pause / unpause): the adapter makes the change and reports with
+    :meth:`done`; the agent hears a beep when it was made, the invalid-option prompt when not, then the call
+    ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answered = False
+        self.result: bool | None = None
+
+    def _handle(self, event: Event, now: float) -> list[Action]:
+        if isinstance(event, Answered):
+            self.answered = True
+            return self._confirm()
+        if isinstance(event, PromptFinished):
+            return [HangUp("agent code done")]
+        return []
+
+    def done(self, ok: bool) -> list[Action]:
+        self.result = ok
+        return self._confirm() if self.answered else []
+
+    def _confirm(self) -> list[Action]:
+        if self.result is None:
+            return []
+        return [Play(BEEP if self.result else "invalid_option")]

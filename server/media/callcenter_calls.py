@@ -29,13 +29,13 @@ import re
 import struct
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from server.callcenter.destinations import HANGUP, Destination
-from server.callcenter.flow import CallCenter, CallerFlow
+from server.callcenter.flow import AgentCodeCall, CallCenter, CallerFlow
 from server.callcenter.queue import CancelOffer, Exit, LogEntry, Offer, QueueAction, QueueEngine
 from server.callcenter.ringgroup import RingPlan, RingStep
 from server.media.engine import EngineError, RtpEngine
@@ -45,7 +45,7 @@ from server.media.recorder import WavRecorder
 from server.sip.carriers import normalize_number
 from server.sip.headers import Headers
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
-from server.sip.routing import CALL_CENTER
+from server.sip.routing import CALL_CENTER, PBX_USER_HEADER
 from server.sip.uri import SipUri, parse_uri
 
 with warnings.catch_warnings():  # deprecated in 3.11, still the simplest G.711 decoder here
@@ -56,6 +56,9 @@ log = logging.getLogger("server.media.callcenter")
 
 EXTENSION_RING_TIMEOUT = 20.0
 RINGING_STAGES = ("extension", "ring_group")
+# agents' feature codes (desk phones and apps): all the queues they serve
+AGENT_CODES = {"*50": "login", "*51": "logout", "*52": "pause", "*53": "unpause"}
+AgentCommand = Callable[[int, str], Awaitable[list[int]]]  # (user id, action) -> queue ids changed
 PRESENCE_INTERVAL = 1.0
 
 
@@ -230,7 +233,8 @@ class CallCenterCalls(FeatureCalls):
             ours_restart()
 
         engine.on_dtmf, engine.on_restart = on_dtmf, on_restart  # the feature calls' UAS shares the engine
-        self.features = {CALL_CENTER: self._flow_factory}
+        self.features = {CALL_CENTER: self._flow_factory, **dict.fromkeys(AGENT_CODES, AgentCodeCall)}
+        self.agent_command: AgentCommand | None = None
         self.voicemail_dir = voicemail_dir
         self.sink: QueueLogSink = sink or LoggingQueueSink()
         self.wall = wall
@@ -281,6 +285,17 @@ class CallCenterCalls(FeatureCalls):
 
     # --- SIP in ----------------------------------------------------------------------------------
     def _new_call(self, req: SipRequest, addr: tuple[str, int]) -> None:
+        action = AGENT_CODES.get(req.uri.user or "")
+        if action is not None:
+            user = req.headers.get(PBX_USER_HEADER) or ""
+            if not user.isdigit() or self.agent_command is None:
+                self._respond(req, addr, 403)
+                return
+            super()._new_call(req, addr)
+            call = self.calls.get(req.call_id)
+            if call is not None:
+                self._spawn(self._agent_code(call, int(user), action))
+            return
         found = self._entry(req)
         if found is None:
             self._respond(req, addr, 404)
@@ -316,6 +331,30 @@ class CallCenterCalls(FeatureCalls):
                 self._agent_request(leg, msg, addr)
         except Exception:
             log.exception("agent leg %s: %s failed", msg.call_id, getattr(msg, "method", "response"))
+
+    async def _agent_code(self, call: FeatureCall, user_id: int, action: str) -> None:
+        """Log the agent in / out of, or pause / unpause them in, every queue they serve (rows: they survive
+        a restart), with the queue-log lines; then confirm to the agent."""
+        assert self.agent_command is not None
+        try:
+            queue_ids = await self.agent_command(user_id, action)
+        except Exception:
+            log.exception("agent code %s for user %d failed", action, user_id)
+            queue_ids = []
+        now = self.wall()
+        actions: list[QueueAction] = []
+        for qid in queue_ids:
+            if qid not in self.queues.queue_ids():
+                continue
+            if action in ("login", "logout"):
+                actions += self.queues.login(qid, user_id, now, action == "login")
+            else:
+                paused = action == "pause"
+                actions += self.queues.pause(qid, user_id, now, paused, "break" if paused else "")
+        self._queue_actions(actions)
+        log.info("agent %d: %s (%d queues)", user_id, action, len(queue_ids))
+        if isinstance(call.machine, AgentCodeCall) and not call.ended:
+            self._execute(call, call.machine.done(bool(queue_ids)))
 
     # --- the caller's machine --------------------------------------------------------------------
     def _execute(self, call: FeatureCall, actions: list[Action]) -> None:

@@ -185,6 +185,10 @@ class CallRouter:
         elif isinstance(decision, routing.Media):
             m = self.feature_addresses.get(decision.feature) or self.media_address
             assert m is not None
+            # who dialled, as the proxy authenticated them (the agents' feature codes act on it)
+            req.headers.remove(routing.PBX_USER_HEADER)
+            if call.caller_user_id is not None:
+                req.headers.set(routing.PBX_USER_HEADER, str(call.caller_user_id))
             self._fork(call, [(SipUri(user=decision.feature, host=m.host, port=m.port), m)], now)
 
     def _fork(self, call: ProxyCall, targets: list[tuple[SipUri, Address]], now: float) -> None:

@@ -15,6 +15,7 @@ from server.sip.quota import may_start_outbound, remaining_seconds
 
 ADAPTIVE = "adaptive"
 CALL_CENTER = "*cc"  # the feature number of the call-center UAS (server/media/callcenter_calls.py)
+PBX_USER_HEADER = "X-PBX-User"  # set by the proxy on feature calls: the user it authenticated
 
 
 @dataclass(frozen=True, slots=True)

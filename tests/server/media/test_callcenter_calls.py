@@ -328,3 +328,42 @@ async def test_zero_reaches_the_operator_extension(
             break
         await asyncio.sleep(0.2)
     assert record is not None and record["path"].endswith("ivr 1 > extension 101 > agent 101"), record
+
+
+async def test_agent_feature_codes_log_out_and_back_in_and_a_waiting_caller_is_offered_at_login(
+    server: DemoServer, carrier: SipProbe
+) -> None:
+    admin = Admin(server)
+    admin.business_hours("open")
+    sales = next(q for q in admin.get("/admin/queues") if q["name"] == "Sales")
+    id102 = admin.user_id("102")
+    a102 = await in_thread(agent, server, "102")
+
+    async def code(number: str) -> None:
+        call_id = await in_thread(a102.command, "make_call", account_id="main", target=number)
+        await in_thread(a102.wait_state, "confirmed", call_id, 10)
+        await in_thread(a102.wait_state, "disconnected", call_id, 10)  # a beep, then the PBX hangs up
+
+    try:
+        await code("*51")
+        assert any(f"agent={id102} " in x for x in queue_log(server, "AGENTLOGOFF"))
+        states = admin.get(f"/admin/queues/{sales['id']}/agents")
+        assert next(s for s in states if s["user_id"] == id102)["logged_in"] is False
+        mark = a102.mark()
+        leg, call, sender = await dial(carrier)
+        await hears(leg, (GREETING_HZ,))
+        rfc4733(leg, 1)
+        await hears(leg, MOH_NOTES_HZ)
+        await asyncio.sleep(1.5)
+        assert a102.find(lambda e: e["event"] == "IncomingCall", mark) is None  # logged out: not rung
+        await code("*50")  # the waiting caller is offered at once (the offer may come before the code's BYE)
+        assert any(f"agent={id102} " in x for x in queue_log(server, "AGENTLOGIN"))
+        incoming = await in_thread(a102.wait_for, lambda e: e["event"] == "IncomingCall", 15, mark)
+        assert incoming["headers"]["x-queue"] == str(sales["id"]), incoming
+        assert incoming["headers"]["x-call-path"].endswith("queue 1"), incoming
+        await in_thread(a102.wait_state, "confirmed", incoming["call_id"], 15)
+        await hears(leg, (AGENT_HZ,))
+        carrier.bye(call)
+        sender.cancel()
+    finally:
+        await in_thread(a102.quit)
