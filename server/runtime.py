@@ -104,6 +104,7 @@ async def _start_media_engine(
             voicemail_dir=settings.data_dir / "voicemail",
             host="127.0.0.1",
             limit=settings.media_limit,
+            sink=getattr(running, "queue_log", None),  # the persisted queue log where it exists (14-stats)
         )
         running.feature_addresses.update(await center.start(ctx))
         running.call_center = center

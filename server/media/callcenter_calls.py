@@ -40,7 +40,7 @@ from server.callcenter.queue import CancelOffer, Exit, LogEntry, Offer, QueueAct
 from server.callcenter.ringgroup import RingPlan, RingStep
 from server.media.engine import EngineError, RtpEngine
 from server.media.feature_calls import FeatureCall, FeatureCalls
-from server.media.logic import Action, Dial, HangUp, Machine, Record
+from server.media.logic import Action, Dial, Dtmf, Event, HangUp, Machine, Record
 from server.media.recorder import WavRecorder
 from server.sip.carriers import normalize_number
 from server.sip.headers import Headers
@@ -57,6 +57,7 @@ log = logging.getLogger("server.media.callcenter")
 EXTENSION_RING_TIMEOUT = 20.0
 RINGING_STAGES = ("extension", "ring_group")
 # agents' feature codes (desk phones and apps): all the queues they serve
+LEAVE_QUEUE_KEY = "#"  # while waiting: leave the queue for its voicemail box (when it has one)
 AGENT_CODES = {"*50": "login", "*51": "logout", "*52": "pause", "*53": "unpause"}
 AgentCommand = Callable[[int, str], Awaitable[list[int]]]  # (user id, action) -> queue ids changed
 PRESENCE_INTERVAL = 1.0
@@ -355,6 +356,24 @@ class CallCenterCalls(FeatureCalls):
         log.info("agent %d: %s (%d queues)", user_id, action, len(queue_ids))
         if isinstance(call.machine, AgentCodeCall) and not call.ended:
             self._execute(call, call.machine.done(bool(queue_ids)))
+
+    def _feed(self, call: FeatureCall, event: Event) -> None:
+        flow = call.machine
+        if (
+            isinstance(event, Dtmf)
+            and event.digit == LEAVE_QUEUE_KEY
+            and isinstance(flow, CallerFlow)
+            and flow.stage == "queue"
+            and not call.ended
+        ):
+            box = flow.center.box_of_queue(flow.queue_id or 0)
+            if box is not None and self.queues.caller(call.call_id) is not None:
+                leave = self.queues.leave_with_key(
+                    call.call_id, self.wall(), Destination("voicemail", id=box.id)
+                )
+                self._queue_actions(leave)
+            return
+        super()._feed(call, event)
 
     # --- the caller's machine --------------------------------------------------------------------
     def _execute(self, call: FeatureCall, actions: list[Action]) -> None:

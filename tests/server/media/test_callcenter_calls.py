@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server.media.prompts import CLOSED_HZ, GREETING_HZ, MOH_NOTES_HZ
+from server.media.prompts import CLOSED_HZ, GREETING_HZ, MOH_NOTES_HZ, VOICEMAIL_HZ
 from server.media.rtp_probe import ProbeCall, ProbeLeg, SipProbe, pace, pcmu_tone
 from softphone.testing import CliPeer, DemoServer, read_wav, rms, tone_levels
 
@@ -106,11 +106,17 @@ async def dial(carrier: SipProbe) -> tuple[ProbeLeg, ProbeCall, asyncio.Task[Non
 
 
 def rfc4733(leg: ProbeLeg, event: int) -> None:
+    """One RFC 4733 digit (its own SSRC; each digit of a leg a new timestamp and later sequence numbers)."""
     assert leg.transport is not None and leg.remote is not None
+    n = DIGITS_SENT[id(leg)] = DIGITS_SENT.get(id(leg), 0) + 1
     for i, end in enumerate([0, 0, 0, 0x80, 0x80, 0x80]):
         body = struct.pack("!BBH", event, end | 10, 160 * (i + 1))
-        hdr = struct.pack("!BBHII", 0x80, 101 | (0x80 if i == 0 else 0), 7000 + i, 8000 * 77, 99)
+        seq, stamp = 7000 + 10 * n + i, 8000 * (77 + n)
+        hdr = struct.pack("!BBHII", 0x80, 101 | (0x80 if i == 0 else 0), seq, stamp, 99)
         leg.transport.sendto(hdr + body, leg.remote)
+
+
+DIGITS_SENT: dict[int, int] = {}
 
 
 async def hears(leg: ProbeLeg, freqs: tuple[float, ...], timeout: float = 8.0) -> float:
@@ -367,3 +373,24 @@ async def test_agent_feature_codes_log_out_and_back_in_and_a_waiting_caller_is_o
         sender.cancel()
     finally:
         await in_thread(a102.quit)
+
+
+async def test_hash_while_waiting_leaves_the_queue_for_its_voicemail(
+    server: DemoServer, carrier: SipProbe
+) -> None:
+    Admin(server).business_hours("open")  # nobody of support (103) registered: the caller waits
+    leg, call, sender = await dial(carrier)
+    await hears(leg, (GREETING_HZ,))
+    rfc4733(leg, 2)
+    await hears(leg, MOH_NOTES_HZ)
+    rfc4733(leg, 11)  # '#'
+    await hears(leg, (VOICEMAIL_HZ,))
+    await asyncio.sleep(2.5)
+    carrier.bye(call)
+    sender.cancel()
+    for _ in range(50):
+        if list((server.data_dir / "voicemail").glob("*/index.jsonl")):
+            break
+        await asyncio.sleep(0.1)
+    assert queue_log(server, "EXITWITHKEY"), server_text(server)[-2000:]
+    assert len(list((server.data_dir / "voicemail").glob("*/*.wav"))) == 1
