@@ -40,6 +40,7 @@ from server.callcenter.queue import CancelOffer, Exit, LogEntry, Offer, QueueAct
 from server.callcenter.ringgroup import RingPlan, RingStep
 from server.media.engine import EngineError, RtpEngine
 from server.media.feature_calls import FeatureCall, FeatureCalls
+from server.media.legs import media_address
 from server.media.logic import Action, Dial, Dtmf, Event, HangUp, Machine, Record
 from server.media.recorder import WavRecorder
 from server.sip.carriers import normalize_number
@@ -659,9 +660,13 @@ class CallCenterCalls(FeatureCalls):
             return
         if call.prompt_timer is not None:
             call.prompt_timer.cancel()
+        started = time.perf_counter()
         try:
-            await self.legs.bridge(media, agent_sdp)
-            log.info("call %s bridged to agent %s", call.call_id, leg.user_id)
+            caller_sdp = await self.legs.bridge(media, agent_sdp)
+            ms = (time.perf_counter() - started) * 1000
+            log.info("call %s bridged to agent %s in %.1f ms", call.call_id, leg.user_id, ms)
+            if media_address(caller_sdp) != media_address(media.sdp):  # never seen: rtpengine keeps the port
+                log.warning("call %s: the caller's media address moved on bridging", call.call_id)
         except EngineError as exc:
             log.warning("call %s: bridge failed (%s)", call.call_id, exc)
             self._bye(leg)
