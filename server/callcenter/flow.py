@@ -8,6 +8,7 @@ timer due, hung up) and executes what comes out:
 * ``Dial("queue:<id>")`` -- put the caller in that queue (the adapter's :class:`QueueEngine` rings agents);
 * ``Dial("extension:<number>")`` -- ring that extension's devices with the caller's call;
 * ``Dial("ring_group:<id>")`` -- ring the group's extensions, step by step;
+* ``Dial("external:<hotline>:<number>")`` -- call the number out through that hotline's trunk;
 * ``Record()`` -- record the caller into voicemail box :attr:`CallerFlow.box_id` until hang-up or the limit.
 
 When a queue or an extension gives the caller back (max wait, no agents, no answer) the adapter calls
@@ -172,6 +173,10 @@ class CallerFlow(Machine):
                 self.path.append(f"ring_group {dest.id}")
                 self.stage = "ring_group"
                 return [*actions, Play(HOLD_MUSIC, loop=True), Dial(f"ring_group:{dest.id}")]
+            if kind == "external" and dest.number and dest.hotline:
+                self.path.append(f"external {dest.number}")
+                self.stage = "external"
+                return [*actions, Play(HOLD_MUSIC, loop=True), Dial(f"external:{dest.hotline}:{dest.number}")]
             if kind == "voicemail" and dest.id in self.center.voicemail:
                 box = self.center.voicemail[dest.id]
                 self.path.append(f"voicemail {dest.id}")

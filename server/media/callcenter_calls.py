@@ -56,7 +56,8 @@ with warnings.catch_warnings():  # deprecated in 3.11, still the simplest G.711 
 log = logging.getLogger("server.media.callcenter")
 
 EXTENSION_RING_TIMEOUT = 20.0
-RINGING_STAGES = ("extension", "ring_group")
+EXTERNAL_RING_TIMEOUT = 45.0
+RINGING_STAGES = ("extension", "ring_group", "external")
 # agents' feature codes (desk phones and apps): all the queues they serve
 LEAVE_QUEUE_KEY = "#"  # while waiting: leave the queue for its voicemail box (when it has one)
 AGENT_CODES = {"*50": "login", "*51": "logout", "*52": "pause", "*53": "unpause"}
@@ -406,6 +407,14 @@ class CallCenterCalls(FeatureCalls):
         elif kind in ("extension", "ring_group"):
             self._ringing[call.call_id] = RingState(self._ring_plan(flow, kind, value))
             self._ring_step(call)
+        elif kind == "external":
+            hotline, _, number = value.partition(":")
+            self._ringing[call.call_id] = RingState(RingPlan((), HANGUP))  # no answer: hang up
+            if self._ring(call.call_id, 0, None, number=number, hotline=hotline):
+                loop = asyncio.get_running_loop()
+                call.timers["ring"] = loop.call_later(EXTERNAL_RING_TIMEOUT, self._ring_timeout, call.call_id)
+            else:
+                self._ring_step(call)
 
     @staticmethod
     def _ring_plan(flow: CallerFlow, kind: str, value: str) -> RingPlan:
@@ -514,15 +523,24 @@ class CallCenterCalls(FeatureCalls):
     def _legs_of(self, caller_call_id: str) -> list[AgentLeg]:
         return [leg for leg in self.agent_legs.values() if leg.caller_call_id == caller_call_id]
 
-    def _ring(self, caller_call_id: str, user_id: int, queue_id: int | None) -> bool:
-        """Send the agent leg's INVITE; False when it cannot be placed at all."""
+    def _ring(
+        self,
+        caller_call_id: str,
+        user_id: int,
+        queue_id: int | None,
+        *,
+        number: str | None = None,
+        hotline: str | None = None,
+    ) -> bool:
+        """Send the agent leg's INVITE (or, with `number`, the leg out through `hotline`'s trunk; user 0);
+        False when it cannot be placed at all."""
         call = self.calls.get(caller_call_id)
         view, pbx = self.view, self.pbx
         if call is None or call.leg is None or view is None or pbx is None:
             return False
         flow = call.machine
         assert isinstance(flow, CallerFlow)
-        extension = view.extension_of(user_id)
+        extension = number if number is not None else view.extension_of(user_id)
         domain = view.domain(flow.center.company_id)
         if extension is None or domain is None:
             return False
@@ -539,6 +557,8 @@ class CallCenterCalls(FeatureCalls):
         headers.add("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS")
         if queue_id is not None:
             headers.add("X-Queue", str(queue_id))
+        if hotline is not None:
+            headers.add("X-Hotline", hotline)  # the proxy sends it out through this hotline's trunk
         headers.add("X-Call-Path", " > ".join(flow.path)[:200])
         wait = self.queues.caller(caller_call_id)
         if wait is not None:
@@ -649,9 +669,12 @@ class CallCenterCalls(FeatureCalls):
             timer.cancel()
         self._ringing.pop(call.call_id, None)
         flow.stage = "connected"
-        extension = self.view.extension_of(leg.user_id) if self.view is not None else None
-        flow.path.append(f"agent {extension or leg.user_id}")
-        self._note_path(call, callee_user_id=leg.user_id)
+        if leg.user_id:
+            extension = self.view.extension_of(leg.user_id) if self.view is not None else None
+            flow.path.append(f"agent {extension or leg.user_id}")
+        else:
+            flow.path.append("answered")
+        self._note_path(call, callee_user_id=leg.user_id or None)
         self._spawn(self._bridge(call, leg, resp.body.decode(errors="replace")))
 
     async def _bridge(self, call: FeatureCall, leg: AgentLeg, agent_sdp: str) -> None:

@@ -103,6 +103,7 @@ class CallRouter:
             self.directory.hotlines(domain),
             self.media_address is not None or dialed in self.feature_addresses,
             inbound,
+            source in self.pbx_sources,
         )
         decision = routing.decide(facts)
         caller_text = caller.extensions[0] if caller and caller.extensions else (req.from_.uri.user or "")

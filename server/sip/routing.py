@@ -80,6 +80,7 @@ class RouteFacts:
     hotlines: tuple[Hotline, ...]  # of the domain
     media_available: bool
     inbound: bool = False  # the call came from a trunk to a hotline
+    pbx_leg: bool = False  # a leg the PBX places itself (call center): may go out through `x_hotline`
 
 
 def is_feature_number(dialed: str) -> bool:
@@ -159,6 +160,12 @@ def decide(facts: RouteFacts) -> RouteDecision:
     if number is None or len(number) < 3:
         return NotFound("No such extension or number")
     caller = facts.caller
+    if caller is None and facts.pbx_leg and not facts.inbound:
+        # the call center forwarding a caller to an external number: the company pays, no user quota
+        for h in facts.hotlines:
+            if _same_number(h.number, facts.x_hotline or ""):
+                return Trunk(h, number, h.number, None, None)
+        return Forbidden("Hotline not owned by the company")
     if caller is None or facts.inbound:
         return NotFound("No such extension")  # never relay strangers out through our trunks
     if not caller.allow_outbound:

@@ -111,3 +111,11 @@ def test_a_ring_group_rings_with_hold_music() -> None:
     flow = CallerFlow(center, Destination("ring_group", id=4), wall_offset=0.0)
     assert flow.handle(Answered(), 0.0) == [Play("moh", loop=True), Dial("ring_group:4")]
     assert flow.path == ["ring_group 4"] and flow.stage == "ring_group"
+
+
+def test_an_external_destination_dials_out_through_its_hotline() -> None:
+    flow = CallerFlow(
+        CENTER, Destination("external", number="0903123456", hotline="02873009999"), wall_offset=0
+    )
+    assert flow.handle(Answered(), 0.0) == [Play("moh", loop=True), Dial("external:02873009999:0903123456")]
+    assert flow.path == ["external 0903123456"]

@@ -23,7 +23,7 @@ import pytest
 
 from server.media.prompts import CLOSED_HZ, GREETING_HZ, MOH_NOTES_HZ, VOICEMAIL_HZ
 from server.media.rtp_probe import ProbeCall, ProbeLeg, SipProbe, pace, pcmu_tone
-from softphone.testing import CliPeer, DemoServer, read_wav, rms, tone_levels
+from softphone.testing import CliPeer, DemoServer, free_port, read_wav, rms, tone_levels
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "sip"))
 from sip_load import LoadClient
@@ -394,3 +394,53 @@ async def test_hash_while_waiting_leaves_the_queue_for_its_voicemail(
         await asyncio.sleep(0.1)
     assert queue_log(server, "EXITWITHKEY"), server_text(server)[-2000:]
     assert len(list((server.data_dir / "voicemail").glob("*/*.wav"))) == 1
+
+
+async def test_an_ivr_option_forwards_the_caller_out_through_another_hotline(
+    server: DemoServer, carrier: SipProbe
+) -> None:
+    admin = Admin(server)
+    admin.business_hours("open")
+    port = free_port()
+    outside = await in_thread(
+        CliPeer, ["--listen-port", str(port), "--auto-answer", "--tone", str(AGENT_HZ)], "outside"
+    )
+    try:
+        admin.send(
+            "POST",
+            "/admin/hotlines",
+            {
+                "number": "02873009999",
+                "carrier": "",
+                "trunk_host": "127.0.0.1",
+                "trunk_port": port,
+            },
+        )
+        menu = admin.get("/admin/ivr_menus")[0]
+        options = {
+            **menu["config"]["options"],
+            "9": {
+                "kind": "external",
+                "number": "0903123456",
+                "hotline": "02873009999",
+            },
+        }
+        admin.send(
+            "PUT",
+            f"/admin/ivr_menus/{menu['id']}",
+            {
+                "name": menu["name"],
+                "config": {**menu["config"], "options": options},
+            },
+        )
+        leg, call, sender = await dial(carrier)
+        await hears(leg, (GREETING_HZ,))
+        rfc4733(leg, 9)
+        incoming = await in_thread(outside.wait_for, lambda e: e["event"] == "IncomingCall", 15)
+        assert "02873009999" in incoming["remote_uri"], incoming  # the hotline is the caller ID
+        await hears(leg, (AGENT_HZ,))
+        carrier.bye(call)
+        sender.cancel()
+        await in_thread(outside.wait_state, "disconnected", incoming["call_id"], 15)
+    finally:
+        await in_thread(outside.quit)

@@ -22,3 +22,14 @@ def test_only_an_inbound_hotline_call_reaches_the_call_center() -> None:
 
     assert r.decide(facts(True)) == r.Media(r.CALL_CENTER)
     assert isinstance(r.decide(facts(False)), r.NotFound)
+
+
+def test_a_pbx_leg_may_go_out_through_a_company_hotline_only() -> None:
+    def facts(x_hotline: str, pbx_leg: bool = True) -> r.RouteFacts:
+        return r.RouteFacts(None, "0903123456", x_hotline, None, (), (LINE,), True, False, pbx_leg)
+
+    out = r.decide(facts("02873001234"))
+    assert isinstance(out, r.Trunk) and out.number == "84903123456" and out.caller_id == LINE.number
+    assert out.billed_user_id is None and out.max_seconds is None  # the company pays
+    assert isinstance(r.decide(facts("0999999999")), r.Forbidden)
+    assert isinstance(r.decide(facts("02873001234", pbx_leg=False)), r.NotFound)  # a stranger: never
