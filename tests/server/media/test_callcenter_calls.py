@@ -444,3 +444,39 @@ async def test_an_ivr_option_forwards_the_caller_out_through_another_hotline(
         await in_thread(outside.wait_state, "disconnected", incoming["call_id"], 15)
     finally:
         await in_thread(outside.quit)
+
+
+async def test_callers_are_served_in_arrival_order_and_none_is_lost(
+    server: DemoServer, carrier: SipProbe
+) -> None:
+    admin = Admin(server)
+    sales = next(q for q in admin.get("/admin/queues") if q["name"] == "Sales")
+    config = {**sales["config"], "wrapup": 0, "ring_timeout": 10}
+    admin.send("PUT", f"/admin/queues/{sales['id']}", {"name": "Sales", "config": config})
+    hotline = next(h for h in admin.get("/admin/hotlines") if h["number"] == HOTLINE)
+    admin.send(
+        "PUT", f"/admin/hotlines/{hotline['id']}/route", {"destination": {"kind": "queue", "id": sales["id"]}}
+    )
+    a101 = await in_thread(
+        server.agent, "101", "--auto-answer", "0.3", "--hangup-after", "1", "--tone", "1200"
+    )
+    try:
+        calls = []
+        for _ in range(5):
+            leg, call, sender = await dial(carrier)
+            calls.append((leg, call, sender))
+            await asyncio.sleep(0.2)
+        for _ in range(150):
+            if len(queue_log(server, "CONNECT")) == 5 and all(c.got_bye for _l, c, _s in calls):
+                break
+            await asyncio.sleep(0.1)
+        entered = [x.split(" call=")[1].split()[0] for x in queue_log(server, "ENTERQUEUE")]
+        connected = [x.split(" call=")[1].split()[0] for x in queue_log(server, "CONNECT")]
+        assert entered == [c.call_id for _l, c, _s in calls]
+        assert connected == entered, (entered, connected)
+        assert all(c.got_bye and "Agent hung up" in c.reason_header for _l, c, _s in calls)
+        assert not queue_log(server, "ABANDON") and len(queue_log(server, "COMPLETEAGENT")) == 5
+        for _leg, _call, sender in calls:
+            sender.cancel()
+    finally:
+        await in_thread(a101.quit)
