@@ -26,32 +26,27 @@ import asyncio
 import contextlib
 import logging
 import re
-import struct
 import time
-import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from server.callcenter.destinations import HANGUP, Destination
-from server.callcenter.flow import AgentCodeCall, CallCenter, CallerFlow
+from server.callcenter.flow import AgentCodeCall, CallCenter, CallerFlow, VoicemailBox
 from server.callcenter.queue import CancelOffer, Exit, LogEntry, Offer, QueueAction, QueueEngine
 from server.callcenter.ringgroup import RingPlan, RingStep
 from server.media.engine import EngineError, RtpEngine
 from server.media.feature_calls import FeatureCall, FeatureCalls
 from server.media.legs import media_address
 from server.media.logic import Action, Dial, Dtmf, Event, HangUp, Machine, Record
-from server.media.recorder import WavRecorder
+from server.media.voicemail import VoicemailRecording, message_summary
 from server.sip.carriers import normalize_number
 from server.sip.headers import Headers
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
+from server.sip.parser import parse_message
 from server.sip.routing import CALL_CENTER, PBX_USER_HEADER
 from server.sip.uri import SipUri, parse_uri
-
-with warnings.catch_warnings():  # deprecated in 3.11, still the simplest G.711 decoder here
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import audioop
 
 log = logging.getLogger("server.media.callcenter")
 
@@ -152,62 +147,6 @@ class AgentLeg:
     @property
     def call_id(self) -> str:
         return self.invite.call_id
-
-
-class _Rtp(asyncio.DatagramProtocol):
-    def __init__(self, owner: VoicemailRecording) -> None:
-        self.owner = owner
-
-    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        self.owner.packet(data)
-
-
-class VoicemailRecording:
-    """A UDP socket rtpengine forwards the caller's G.711 to, written as 8 kHz 16-bit WAV."""
-
-    def __init__(self, path: Path, host: str) -> None:
-        self.path = path
-        self.host = host
-        self.recorder = WavRecorder(path)
-        self.transport: asyncio.DatagramTransport | None = None
-        self.port = 0
-
-    async def open(self) -> None:
-        loop = asyncio.get_running_loop()
-        self.transport, _ = await loop.create_datagram_endpoint(lambda: _Rtp(self), local_addr=(self.host, 0))
-        self.port = int(self.transport.get_extra_info("sockname")[1])
-
-    def answer_sdp(self, offer: str) -> str:
-        m = re.search(r"^m=audio \d+ RTP/AVP ([\d ]+)", offer, re.M)
-        offered = m.group(1).split() if m else ["0"]
-        codec = next((pt for pt in offered if pt in ("0", "8")), "0")
-        name = "PCMU" if codec == "0" else "PCMA"
-        return (
-            f"v=0\r\no=- 1 1 IN IP4 {self.host}\r\ns=voicemail\r\nc=IN IP4 {self.host}\r\nt=0 0\r\n"
-            f"m=audio {self.port} RTP/AVP {codec}\r\na=rtpmap:{codec} {name}/8000\r\na=sendrecv\r\n"
-        )
-
-    def packet(self, data: bytes) -> None:
-        if len(data) < 12 or self.recorder._file.closed:
-            return
-        pt = data[1] & 0x7F
-        csrc = data[0] & 0x0F
-        offset = 12 + 4 * csrc
-        if data[0] & 0x10 and len(data) >= offset + 4:  # header extension
-            offset += 4 + 4 * struct.unpack_from("!H", data, offset + 2)[0]
-        payload = data[offset:]
-        if pt == 0:
-            self.recorder.write(audioop.ulaw2lin(payload, 2))
-        elif pt == 8:
-            self.recorder.write(audioop.alaw2lin(payload, 2))
-
-    def close(self) -> float:
-        """Stop; the recording's length in seconds."""
-        if self.transport is not None:
-            self.transport.close()
-            self.transport = None
-        self.recorder.close(self.path.parent / "index.jsonl")
-        return self.recorder.data_bytes / 16000.0
 
 
 class CallCenterCalls(FeatureCalls):
@@ -318,8 +257,6 @@ class CallCenterCalls(FeatureCalls):
         if not data.strip():
             return
         try:
-            from server.sip.parser import parse_message
-
             msg = parse_message(data)
         except Exception:
             return
@@ -782,12 +719,10 @@ class CallCenterCalls(FeatureCalls):
         if box is not None:
             self._notify_waiting(flow.center, box, rec.path.parent)
 
-    def _notify_waiting(self, center: CallCenter, box: object, folder: Path) -> None:
+    def _notify_waiting(self, center: CallCenter, box: VoicemailBox, folder: Path) -> None:
         """Unsolicited NOTIFY message-summary (RFC 3842) to every registered device of the box owners."""
-        from server.callcenter.flow import VoicemailBox
-
         view = self.view
-        if view is None or not isinstance(box, VoicemailBox):
+        if view is None:
             return
         owners: set[int] = set()
         if box.extension is not None:
@@ -800,23 +735,11 @@ class CallCenterCalls(FeatureCalls):
         domain = view.domain(center.company_id) or self.host
         for uid in owners:
             extension = view.extension_of(uid) or str(uid)
-            body = (
-                f"Messages-Waiting: yes\r\nMessage-Account: sip:{extension}@{domain}\r\n"
-                f"Voice-Message: {count}/0 (0/0)\r\n"
-            ).encode()
             for contact, address in view.contacts(uid):
-                headers = Headers()
-                headers.add("Via", f"SIP/2.0/UDP {self.host}:{self.port};branch={new_branch()};rport")
-                headers.add("Max-Forwards", "70")
-                headers.add("From", f"<sip:voicemail@{domain}>;tag={new_tag()}")
-                headers.add("To", f"<sip:{extension}@{domain}>")
-                headers.add("Call-ID", f"mwi-{new_tag()}")
-                headers.add("CSeq", "1 NOTIFY")
-                headers.add("Event", "message-summary")
-                headers.add("Subscription-State", "active")
-                headers.add("Contact", f"<sip:voicemail@{self.host}:{self.port}>")
-                headers.add("Content-Type", "application/simple-message-summary")
-                self._send(SipRequest("NOTIFY", parse_uri(contact), headers, body).to_bytes(), address)
+                notify = message_summary(
+                    contact, extension=extension, domain=domain, messages=count, via=(self.host, self.port)
+                )
+                self._send(notify.to_bytes(), address)
             log.info("voicemail box %d: MWI (%d messages) sent to user %d", box.id, count, uid)
 
     # --- ending ----------------------------------------------------------------------------------
