@@ -130,7 +130,7 @@ class CallCenterRuntime:
         address = await self.calls.start()
         return dict.fromkeys(self.calls.features, address)
 
-    async def agent_command(self, user_id: int, action: str) -> list[int]:
+    async def agent_command(self, user_id: int, action: str, reason: str = "") -> list[int]:
         """An agent's feature code through the domain service (audited, published like an API edit); the
         ids of the queues it changed (none: the user serves no queue)."""
         routing = self.service.proxy.directory.user_routing(user_id) if self.service is not None else None
@@ -139,7 +139,7 @@ class CallCenterRuntime:
         table: dict[str, dict[str, Any]] = {
             "login": {"logged_in": True},
             "logout": {"logged_in": False},
-            "pause": {"paused": True, "pause_reason": "break"},
+            "pause": {"paused": True, "pause_reason": reason or "break"},
             "unpause": {"paused": False},
         }
         changes = table[action]

@@ -26,6 +26,7 @@ from server.domain.demo import format_credentials, seed_demo
 from server.domain.models import Company
 from server.domain.pbx_journal import SqlJournal, load_state
 from server.domain.pbx_snapshot import SnapshotRefresher
+from server.domain.queue_log import QueueLogWriter
 from server.settings import ServerSettings
 
 log = logging.getLogger("softphone.server")
@@ -39,6 +40,7 @@ class RunningServer:
     sip_ports: dict[str, int] = field(default_factory=dict)
     media_address: tuple[str, int] | None = None
     feature_addresses: dict[str, tuple[str, int]] = field(default_factory=dict)
+    queue_log: QueueLogWriter | None = None  # the call center's QueueLogSink (stops after what feeds it)
     stop_callbacks: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     hang_up: Callable[[str, str], bool] | None = None  # the console's hang-up button (SipService.hang_up)
     trunk_states: Callable[[], dict[tuple[str, int, str], str]] | None = None  # the console's trunk status
@@ -94,6 +96,7 @@ async def _start_media_engine(
         return
     running.stop_callbacks.append(plane.stop)
     if running.feature_addresses:
+        from server.callcenter.log_sink import FanOutQueueLog, LoggingQueueSink
         from server.callcenter_runtime import CallCenterRuntime
 
         center = CallCenterRuntime(
@@ -104,7 +107,7 @@ async def _start_media_engine(
             voicemail_dir=settings.data_dir / "voicemail",
             host="127.0.0.1",
             limit=settings.media_limit,
-            sink=getattr(running, "queue_log", None),  # the persisted queue log where it exists (14-stats)
+            sink=FanOutQueueLog(running.queue_log, LoggingQueueSink()) if running.queue_log else None,
         )
         running.feature_addresses.update(await center.start(ctx))
         running.call_center = center
@@ -227,6 +230,9 @@ async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
                     "no company yet: create one with `softphone-server create-company --name ... "
                     "--domain ... --admin-phone ...` (or try `softphone-server run --demo`)"
                 )
+        running.queue_log = QueueLogWriter(engine)
+        running.queue_log.start()
+        running.stop_callbacks.append(running.queue_log.stop)
         await _start_media(settings, running)
         await _start_media_engine(settings, running, sessionmaker, ctx)
         await _start_sip(settings, engine, sessionmaker, ctx, running)

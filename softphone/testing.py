@@ -22,6 +22,10 @@ import numpy as np
 Event = dict[str, Any]
 
 
+class _PortTaken(RuntimeError):
+    """The server found a port it was given already in use."""
+
+
 def free_port() -> int:
     """A port free for both UDP and TCP on 127.0.0.1 right now."""
     for _ in range(50):
@@ -412,6 +416,18 @@ class DemoServer:
         return f"127.0.0.1:{self.sip_port}"
 
     def start(self, timeout: float = 60.0) -> None:
+        for _ in range(0 if self.proc is not None else 3):  # a restart keeps its ports
+            try:
+                self._start(timeout)
+                return
+            except _PortTaken:
+                # free_port() answers for "now": another process may bind the port before the server does.
+                self.sip_port, self.http_port = free_port(), free_port()
+                while self.http_port == self.sip_port:
+                    self.http_port = free_port()
+        self._start(timeout)
+
+    def _start(self, timeout: float) -> None:
         mark = len(self.output)
         env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTPHONE_SERVER_")}
         env["PYTHONUNBUFFERED"] = "1"
@@ -440,6 +456,8 @@ class DemoServer:
         except BaseException:
             self.stop()
             log = "".join(self.output[mark:][-60:])
+            if "is already in use" in log:
+                raise _PortTaken(log) from None
             raise RuntimeError(f"softphone-server did not start:\n{log}") from None
 
     def _pump(self, proc: subprocess.Popen[str]) -> None:

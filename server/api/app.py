@@ -19,9 +19,11 @@ from server.api.routes import (
     admin_hotlines,
     admin_users,
     auth,
+    callcenter_stats,
     directory,
     health,
     me,
+    me_queues,
     provisioning,
 )
 from server.domain.changes import ChangeBus
@@ -113,6 +115,8 @@ def create_app(
         admin_company,
         admin_desk_phones,
         admin_callcenter,
+        callcenter_stats,
+        me_queues,
     ):
         api.include_router(module.router)
     app.include_router(api)
@@ -132,6 +136,7 @@ def create_app(
             hang_up=hang_up,
             trunk_states=trunk_states,
             recordings_dir=settings.data_dir / "recordings",
+            prompts_dir=settings.data_dir / "prompts",
         ),
     )
     return app

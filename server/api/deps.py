@@ -52,3 +52,13 @@ async def get_current_admin(user: CurrentUser) -> User:
 
 
 CurrentAdmin = Annotated[User, Depends(get_current_admin)]
+
+
+async def get_current_supervisor(user: CurrentUser) -> User:
+    """Administrators and supervisors (read access to live views and reports)."""
+    if user.role not in (Role.ADMIN, Role.SUPERVISOR):
+        raise Forbidden("supervisor_required", "this needs a supervisor or an administrator")
+    return user
+
+
+CurrentSupervisor = Annotated[User, Depends(get_current_supervisor)]

@@ -2,10 +2,11 @@
 (play, stop playing, route to a destination, hang up).
 
 Digits barge in on prompts.  With direct dialling on, a digit that could begin an extension waits for the
-inter-digit timeout (or four digits) before it is taken as a menu option.  A submenu (an option whose
-destination is another menu) is entered here, not routed; '*' returns to the parent menu when '*' is not
-an option of its own.  Invalid input and silence each have a retry count; when retries run out the call
-goes to the menu's invalid/timeout destination (hang up when none).
+inter-digit timeout (or four digits, or '#', or a complete extension no longer one begins with) before it
+is taken as a menu option or an extension.  A submenu (an option whose destination is another menu) is
+entered here, not routed; '*' returns to the parent menu when '*' is not an option of its own.  Invalid
+input and silence each have a retry count; when retries run out the call goes to the menu's
+invalid/timeout destination (hang up when none).
 """
 
 from __future__ import annotations
@@ -107,10 +108,12 @@ class IvrSession:
             self.playing = False
             self._pending_prompts.clear()
             actions.append(StopPlay())
-        self.digits += d
         menu = self.menu
+        if d == "#" and self.digits and "#" not in menu.options:
+            return actions + self._resolve(now)  # '#' ends an extension being dialled
+        self.digits += d
         if menu.direct_dial and self._could_be_extension(self.digits):
-            if len(self.digits) >= 4:
+            if len(self.digits) >= 4 or not self._could_be_longer(self.digits):
                 return actions + self._resolve(now)
             self.deadline = now + menu.inter_digit_timeout
             return actions
@@ -137,6 +140,9 @@ class IvrSession:
     # --- internals ---------------------------------------------------------------------------------
     def _could_be_extension(self, digits: str) -> bool:
         return digits.isdigit() and any(len(e) >= 2 and e.startswith(digits) for e in self.extensions)
+
+    def _could_be_longer(self, digits: str) -> bool:
+        return any(len(e) > len(digits) and e.startswith(digits) for e in self.extensions)
 
     def _resolve(self, now: float) -> list[IvrAction]:
         digits, self.digits = self.digits, ""

@@ -7,8 +7,10 @@ every method takes `now` (seconds) and returns actions; `next_deadline` says whe
 
 An offer rings one agent (or, for ring-all, every available agent of the best tier) for the queue's ring
 timeout; an agent who lets it ring out is not offered the same caller again until every other available
-agent has had a turn.  Only the head caller of a queue is offered (arrival order is kept), but a caller
-whose offer is outstanding does not stop the next caller from being offered to another free agent.
+agent has had a turn, and a new round starts after the queue's retry pause.  Callers are offered in the
+queue's order (arrival order is kept), but a caller whose offer is outstanding does not stop the next
+caller from being offered to another free agent.  When agents serve several queues, the caller waiting
+longest is served first.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class QueueConfig:
     no_agent_destination: Destination = HANGUP
     service_level: float = 20.0
     short_abandon: float = 5.0
+    retry: float = 5.0  # pause before a caller every free agent let ring out is offered again
 
 
 def queue_from_json(queue_id: int, name: str, config: Mapping[str, Any]) -> QueueConfig:
@@ -66,6 +69,7 @@ def queue_from_json(queue_id: int, name: str, config: Mapping[str, Any]) -> Queu
         no_agent_destination=destination_from_json(config.get("no_agent_destination")),
         service_level=float(config.get("service_level", 20)),
         short_abandon=float(config.get("short_abandon", 5)),
+        retry=float(config.get("retry", 5)),
     )
 
 
@@ -125,6 +129,7 @@ class Agent:
     wrapup_until: float = 0.0
     idle_since: float = float("-inf")  # end of their last queue call's wrap-up
     ringing: str | None = None  # the call id offered to them now
+    queue_call: str | None = None  # the queue call they are connected to (whatever presence says)
 
 
 @dataclass(slots=True)
@@ -149,6 +154,7 @@ class Caller:
     offered: tuple[int, ...] = ()  # agents ringing now
     offer_deadline: float = 0.0
     missed: set[int] = field(default_factory=set)  # let it ring out this round
+    retry_at: float | None = None  # every free agent missed it: the next round starts then
 
 
 @dataclass(slots=True)
@@ -303,20 +309,24 @@ class QueueEngine:
         queue.waiting.append(caller)
         queue.waiting.sort(key=lambda c: (-c.priority, c.seq))
         self._callers[call_id] = caller
+        position = queue.waiting.index(caller) + 1  # a priority caller goes ahead of others
+        log = LogEntry(
+            now, queue_id, call_id, "ENTERQUEUE", data={"position": position, "priority": priority}
+        )
         return [log, *self._dispatch(now)]
 
     def caller_left(self, call_id: str, now: float) -> list[QueueAction]:
         """The waiting caller hung up (ABANDON), or a connected call ended from the caller's side."""
         caller = self._callers.get(call_id)
         if caller is not None:
-            return self._leave(caller, now, "ABANDON", None)
+            return self._leave(caller, now, "ABANDON", None) + self._dispatch(now)
         return self.call_ended(call_id, now, by_agent=False)
 
     def leave_with_key(self, call_id: str, now: float, destination: Destination) -> list[QueueAction]:
         caller = self._callers.get(call_id)
         if caller is None:
             return []
-        return self._leave(caller, now, "EXITWITHKEY", destination)
+        return self._leave(caller, now, "EXITWITHKEY", destination) + self._dispatch(now)
 
     def answered(self, call_id: str, user_id: int, now: float) -> list[QueueAction]:
         """Agent `user_id` answered the offer: the call connects, the other offers stop."""
@@ -333,6 +343,7 @@ class QueueEngine:
         del self._callers[call_id]
         agent = self.agent(user_id)
         agent.on_call = True
+        agent.queue_call = call_id
         member = self._member(queue, user_id)
         if member is not None:
             member.calls += 1
@@ -349,6 +360,12 @@ class QueueEngine:
         return self._ring_out(caller, (user_id,), now) + self._dispatch(now)
 
     def call_ended(self, call_id: str, now: float, *, by_agent: bool) -> list[QueueAction]:
+        """A connected call ended: COMPLETEAGENT or COMPLETECALLER (talk time), then the agent's wrap-up."""
+        return self._end(call_id, now, "COMPLETEAGENT" if by_agent else "COMPLETECALLER", {})
+
+    def _end(
+        self, call_id: str, now: float, event: str, extra: Mapping[str, float | int | str]
+    ) -> list[QueueAction]:
         conn = self._connected.pop(call_id, None)
         if conn is None:
             return []
@@ -356,6 +373,8 @@ class QueueEngine:
         talk = now - conn.since
         agent = self.agent(conn.user_id)
         agent.on_call = False
+        if agent.queue_call == call_id:
+            agent.queue_call = None
         wrapup = queue.config.wrapup if queue is not None else 0.0
         agent.wrapup_until = now + wrapup
         agent.idle_since = now + wrapup
@@ -363,13 +382,16 @@ class QueueEngine:
             member = self._member(queue, conn.user_id)
             if member is not None:
                 member.talk += talk
-        event = "COMPLETEAGENT" if by_agent else "COMPLETECALLER"
         actions: list[QueueAction] = [
-            LogEntry(now, conn.queue_id, call_id, event, conn.user_id, {"talk": talk})
+            LogEntry(now, conn.queue_id, call_id, event, conn.user_id, {"talk": talk, **extra})
         ]
         if wrapup:
             actions.append(LogEntry(now, conn.queue_id, call_id, "WRAPUP", conn.user_id, {"wrapup": wrapup}))
         return actions + self._dispatch(now)
+
+    def transferred(self, call_id: str, now: float, *, to: str = "") -> list[QueueAction]:
+        """The agent transferred the connected call to `to`: their part ends (TRANSFER, then wrap-up)."""
+        return self._end(call_id, now, "TRANSFER", {"to": to})
 
     # --- time ------------------------------------------------------------------------------------
     def next_deadline(self) -> float | None:
@@ -379,6 +401,8 @@ class QueueEngine:
             for caller in queue.waiting:
                 if caller.offered:
                     times.append(caller.offer_deadline)
+                if caller.retry_at is not None:
+                    times.append(caller.retry_at)
                 if config.max_wait:
                     times.append(caller.entered + config.max_wait)
             if queue.waiting and queue.empty_since is not None and not self._any_logged_in(queue):
@@ -391,6 +415,7 @@ class QueueEngine:
         for queue in list(self._queues.values()):
             config = queue.config
             for caller in list(queue.waiting):
+                self._retry_over(caller, now)
                 if config.max_wait and now >= caller.entered + config.max_wait:
                     actions += self._leave(caller, now, "EXITWITHTIMEOUT", config.max_wait_destination)
                 elif caller.offered and now >= caller.offer_deadline:
@@ -472,34 +497,59 @@ class QueueEngine:
             agent.registered
             and not agent.dnd
             and not agent.on_call
+            and agent.queue_call is None
             and agent.ringing is None
             and agent.wrapup_until <= now
         )
 
     def _dispatch(self, now: float) -> list[QueueAction]:
-        """Offer waiting callers (in order) to free agents, as long as both remain."""
+        """Offer waiting callers to free agents, as long as both remain.
+
+        Each queue's callers go in its order (priority, then arrival); a queue whose next caller finds
+        nobody stops there, so that later callers do not jump ahead.  Across queues the caller waiting
+        longest (priority first) is served first, so that a busy queue cannot starve another one whose
+        agents it shares."""
         actions: list[QueueAction] = []
-        for queue in self._queues.values():
-            for caller in queue.waiting:
-                if caller.offered:
-                    continue
-                chosen = self._choose(queue, caller, now)
-                if not chosen:
-                    break  # nobody free for the head caller: later callers must not jump ahead
-                caller.offered = chosen
-                caller.offer_deadline = now + queue.config.ring_timeout
-                for user_id in chosen:
-                    self._agents[user_id].ringing = caller.call_id
-                queue.last_offered = chosen[-1]
-                actions.append(Offer(caller.call_id, queue.config.id, chosen, queue.config.ring_timeout))
+        pending = {
+            qid: iter([c for c in queue.waiting if not c.offered]) for qid, queue in self._queues.items()
+        }
+        heads = {qid: c for qid, it in pending.items() if (c := next(it, None)) is not None}
+        while heads:
+            qid = min(heads, key=lambda q: (-heads[q].priority, heads[q].entered, heads[q].seq))
+            caller, queue = heads[qid], self._queues[qid]
+            chosen = self._choose(queue, caller, now)
+            following = next(pending[qid], None) if chosen else None
+            if following is None:
+                del heads[qid]
+            else:
+                heads[qid] = following
+            if not chosen:
+                continue
+            caller.offered = chosen
+            caller.offer_deadline = now + queue.config.ring_timeout
+            for user_id in chosen:
+                self._agents[user_id].ringing = caller.call_id
+            queue.last_offered = chosen[-1]
+            actions.append(Offer(caller.call_id, queue.config.id, chosen, queue.config.ring_timeout))
         return actions
 
+    @staticmethod
+    def _retry_over(caller: Caller, now: float) -> None:
+        if caller.retry_at is not None and now >= caller.retry_at:
+            caller.retry_at = None  # the pause is over: a new round
+            caller.missed.clear()
+
     def _choose(self, queue: _Queue, caller: Caller, now: float) -> tuple[int, ...]:
+        self._retry_over(caller, now)
         free = [m for m in queue.members if self._available(m, now)]
         if not free:
             return ()
         fresh = [m for m in free if m.user_id not in caller.missed]
-        if not fresh:  # everyone free has had a turn: start a new round
+        if not fresh:  # everyone free has had a turn: a new round, after the retry pause
+            if queue.config.retry > 0:
+                if caller.retry_at is None:
+                    caller.retry_at = now + queue.config.retry
+                return ()
             caller.missed.clear()
             fresh = free
         best = min((m.tier, m.penalty) for m in fresh)

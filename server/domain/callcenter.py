@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain import audit
+from server.domain import audit, queue_log
 from server.domain.callcenter_models import (
     AgentState,
     HotlineRoute,
@@ -372,7 +372,10 @@ async def set_agent_state(
     pause_reason: str | None = None,
     actor_id: int | None,
 ) -> list[AgentState]:
-    """Log an agent in or out, pause or unpause them, in one queue or (queue_id None) all their queues."""
+    """Log an agent in or out, pause or unpause them, in one queue or (queue_id None) all their queues.
+
+    Each change is also a queue-log line (AGENTLOGIN/AGENTLOGOFF, PAUSE with its reason/UNPAUSE),
+    written in the same transaction; logging off ends a pause without an UNPAUSE line."""
     if queue_id is not None:
         await get_in_company(session, Queue, company_id=company_id, row_id=queue_id, entity="queue")
     query = select(QueueMember.queue_id).where(
@@ -401,6 +404,7 @@ async def set_agent_state(
                 pause_reason="",
             )
             session.add(state)
+        was_in, was_paused = state.logged_in, state.paused
         if logged_in is not None:
             state.logged_in = logged_in
             if not logged_in:
@@ -410,6 +414,21 @@ async def set_agent_state(
             state.pause_reason = (pause_reason or "") if paused else ""
         state.updated_at = now
         states.append(state)
+        for event, changed in (
+            ("AGENTLOGIN" if state.logged_in else "AGENTLOGOFF", state.logged_in != was_in),
+            ("PAUSE" if state.paused else "UNPAUSE", state.paused != was_paused and state.logged_in),
+        ):
+            if changed:
+                session.add(
+                    queue_log.agent_event(
+                        company_id=company_id,
+                        queue_id=qid,
+                        user_id=user_id,
+                        event=event,
+                        at=now,
+                        reason=state.pause_reason,
+                    )
+                )
     audit.record(
         session,
         ctx=ctx,
@@ -422,3 +441,17 @@ async def set_agent_state(
     )
     await session.commit()
     return states
+
+
+async def my_queues(
+    session: AsyncSession, *, company_id: int, user_id: int
+) -> list[tuple[Queue, AgentState | None]]:
+    """The queues a user serves, with their state in each (None: never logged in there)."""
+    rows = await session.execute(
+        select(Queue, AgentState)
+        .join(QueueMember, QueueMember.queue_id == Queue.id)
+        .outerjoin(AgentState, (AgentState.queue_id == Queue.id) & (AgentState.user_id == user_id))
+        .where(Queue.company_id == company_id, QueueMember.user_id == user_id)
+        .order_by(Queue.id)
+    )
+    return [(row[0], row[1]) for row in rows.all()]

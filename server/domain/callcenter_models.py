@@ -89,8 +89,12 @@ class QueueEvent(Base):
     """One line of the queue log (Asterisk queue_log style); metrics are computed from these."""
 
     __tablename__ = "cc_queue_events"
-    __table_args__ = (Index("ix_cc_queue_events_queue_at", "queue_id", "at"),)
-    __changes__ = False  # written by the PBX journal; nothing routes on it
+    __table_args__ = (
+        Index("ix_cc_queue_events_queue_at", "queue_id", "at"),
+        Index("ix_cc_queue_events_company_at", "company_id", "at"),  # live board, date ranges
+        Index("ix_cc_queue_events_agent_at", "agent_user_id", "at"),  # per-agent reports
+    )
+    __changes__ = False  # written by the queue-log writer (server.domain.queue_log); nothing routes on it
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)

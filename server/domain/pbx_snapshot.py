@@ -5,7 +5,9 @@ Which rows decide routing: companies (their SIP domain), hotlines (inbound numbe
 the default caller ID), users (DND, ring method, permissions, quota...), their extensions and devices (SIP
 credentials).  A change of a company or its hotlines reloads the company; a change of users, devices or
 extensions reloads those users.  Changes that arrive while a load runs are gathered and loaded right
-after it, so a burst of edits costs a few loads, not one each.  Reads are plain Core selects in one
+after it, so a burst of edits costs a few loads, not one each; a commit waits only for the load that
+covers it, not for loads of edits committed after it (which would hold every request up under a steady
+stream of writes).  Reads are plain Core selects in one
 session: the snapshot never mixes two moments of the database.
 """
 
@@ -32,6 +34,8 @@ COMPANY_KINDS = frozenset({"companies", "hotlines"})  # reload the whole company
 USER_KINDS = frozenset({"users", "devices", "extensions"})  # reload the users named
 # Columns of `users` that only an admin changes about the outbound-minute counter (a reset).
 USAGE_FIELDS = frozenset({"seconds_used_this_month", "usage_period"})
+# Columns nothing routes on: an update of only these (an app re-activating, a login) needs no reload.
+BOOKKEEPING_FIELDS = frozenset({"activated_at", "revision", "failed_logins", "locked_until", "created_at"})
 
 _KIND = {
     m.DeviceKind.DESKTOP.value: d.DeviceKind.APP,
@@ -142,6 +146,12 @@ async def _load(
     return out
 
 
+def _resolve(futures: list[asyncio.Future[None]]) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_result(None)
+
+
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -164,6 +174,7 @@ class SnapshotRefresher:
         self._users: dict[int, set[int]] = defaultdict(set)  # company -> users
         self._usage_users: set[int] = set()
         self._task: asyncio.Task[None] | None = None
+        self._waiting: list[asyncio.Future[None]] = []  # one per published batch not yet applied
         self._unsubscribe: Callable[[], None] | None = None
         self._bus: ChangeBus | None = None
         self.loads = 0
@@ -184,6 +195,8 @@ class SnapshotRefresher:
     def on_changes(self, changes: list[Change]) -> None:
         relevant = False
         for c in changes:
+            if c.fields and BOOKKEEPING_FIELDS.issuperset(c.fields):
+                continue
             if c.kind in COMPANY_KINDS or (c.kind in USER_KINDS and not c.user_ids):
                 self._companies.add(c.company_id)
                 relevant = True
@@ -192,16 +205,22 @@ class SnapshotRefresher:
                 if c.kind == "users" and USAGE_FIELDS & set(c.fields):
                     self._usage_users.update(c.user_ids)
                 relevant = True
-        if relevant and (self._task is None or self._task.done()):
-            self._task = asyncio.get_running_loop().create_task(self._refresh())
-        if relevant and self._bus is not None and self._task is not None:
-            self._bus.track(self._task)
+        if not relevant:
+            return
+        loop = asyncio.get_running_loop()
+        applied: asyncio.Future[None] = loop.create_future()
+        self._waiting.append(applied)
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._refresh())
+        if self._bus is not None:
+            self._bus.track(applied)
 
     async def _refresh(self) -> None:
         while self._companies or self._users:
             companies, self._companies = self._companies, set()
             users, self._users = self._users, defaultdict(set)
             usage, self._usage_users = self._usage_users, set()
+            waiting, self._waiting = self._waiting, []
             try:
                 await self._apply(companies, users, usage)
             except Exception:
@@ -210,7 +229,13 @@ class SnapshotRefresher:
                 for cid, ids in users.items():
                     self._users[cid] |= ids
                 self._usage_users |= usage
+                self._waiting[:0] = waiting
                 await asyncio.sleep(0.5)
+                continue
+            except asyncio.CancelledError:
+                _resolve(waiting)  # stopping: nobody should wait on a load that will not happen
+                raise
+            _resolve(waiting)
 
     async def _apply(self, companies: set[int], users: dict[int, set[int]], usage: set[int]) -> None:
         changed: set[int] = set()
@@ -256,3 +281,5 @@ class SnapshotRefresher:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        _resolve(self._waiting)
+        self._waiting = []

@@ -34,12 +34,13 @@ from typing import Protocol
 
 from server.callcenter.destinations import HANGUP, Destination
 from server.callcenter.flow import AgentCodeCall, CallCenter, CallerFlow, VoicemailBox
+from server.callcenter.log_sink import LoggingQueueSink, QueueLogSink
 from server.callcenter.queue import CancelOffer, Exit, LogEntry, Offer, QueueAction, QueueEngine
 from server.callcenter.ringgroup import RingPlan, RingStep
 from server.media.engine import EngineError, RtpEngine
 from server.media.feature_calls import FeatureCall, FeatureCalls
 from server.media.legs import media_address
-from server.media.logic import Action, Dial, Dtmf, Event, HangUp, Machine, Record
+from server.media.logic import Action, Dial, Dtmf, Event, HangUp, Machine, Play, Record
 from server.media.voicemail import VoicemailRecording, message_summary
 from server.sip.carriers import normalize_number
 from server.sip.headers import Headers
@@ -55,28 +56,17 @@ EXTERNAL_RING_TIMEOUT = 45.0
 RINGING_STAGES = ("extension", "ring_group", "external")
 # agents' feature codes (desk phones and apps): all the queues they serve
 LEAVE_QUEUE_KEY = "#"  # while waiting: leave the queue for its voicemail box (when it has one)
-AGENT_CODES = {"*50": "login", "*51": "logout", "*52": "pause", "*53": "unpause"}
-AgentCommand = Callable[[int, str], Awaitable[list[int]]]  # (user id, action) -> queue ids changed
+AGENT_CODES: dict[str, tuple[str, str]] = {  # number -> (action, pause reason); docs/sip-contract.md
+    "*61": ("login", ""),
+    "*62": ("logout", ""),
+    "*63": ("pause", "break"),
+    "*631": ("pause", "lunch"),
+    "*632": ("pause", "training"),
+    "*633": ("pause", "after-call work"),
+    "*64": ("unpause", ""),
+}
+AgentCommand = Callable[[int, str, str], Awaitable[list[int]]]  # (user, action, reason) -> queues changed
 PRESENCE_INTERVAL = 1.0
-
-
-class QueueLogSink(Protocol):
-    """Where queue-log lines go (the persisted queue log; by default the server log)."""
-
-    def record(self, entry: LogEntry, company_id: int) -> None: ...
-
-
-class LoggingQueueSink:
-    def record(self, entry: LogEntry, company_id: int) -> None:
-        log.info(
-            "queue_log company=%d queue=%d call=%s %s agent=%s %s",
-            company_id,
-            entry.queue_id,
-            entry.call_id,
-            entry.event,
-            entry.user_id,
-            dict(entry.data),
-        )
 
 
 class PbxView(Protocol):
@@ -107,20 +97,23 @@ class HotlineEntry:
 
 
 class PromptLibrary(dict[str, Path]):
-    """Prompt name -> WAV: an uploaded or built-in ``<dir>/<name>.wav``, else the default chime."""
+    """Prompt name -> WAV.  ``"<company id>/<name>"``: the company's own prompt (uploaded or spoken from
+    text, ``<dir>/<company id>/<name>.wav``, server/domain/prompts.py) when it has one, else the built-in
+    ``<name>``; an unknown name plays the default chime."""
 
     def __init__(self, directory: Path, builtin: Mapping[str, Path]) -> None:
         super().__init__(builtin)
         self.directory = directory
 
     def get(self, name: str, default: Path | None = None) -> Path | None:  # type: ignore[override]
+        company, _, bare = name.rpartition("/")
+        if company.isdigit() and bare and not bare.startswith(".") and "\\" not in bare:
+            path = self.directory / company / f"{bare}.wav"
+            if path.is_file():
+                return path
+            name = bare
         found = super().get(name)
-        if found is not None:
-            return found
-        path = self.directory / f"{name}.wav"
-        if name and "/" not in name and path.exists():
-            return path
-        return super().get("prompt", default)
+        return found if found is not None else super().get("prompt", default)
 
 
 @dataclass
@@ -227,8 +220,8 @@ class CallCenterCalls(FeatureCalls):
 
     # --- SIP in ----------------------------------------------------------------------------------
     def _new_call(self, req: SipRequest, addr: tuple[str, int]) -> None:
-        action = AGENT_CODES.get(req.uri.user or "")
-        if action is not None:
+        code = AGENT_CODES.get(req.uri.user or "")
+        if code is not None:
             user = req.headers.get(PBX_USER_HEADER) or ""
             if not user.isdigit() or self.agent_command is None:
                 self._respond(req, addr, 403)
@@ -236,7 +229,7 @@ class CallCenterCalls(FeatureCalls):
             super()._new_call(req, addr)
             call = self.calls.get(req.call_id)
             if call is not None:
-                self._spawn(self._agent_code(call, int(user), action))
+                self._spawn(self._agent_code(call, int(user), *code))
             return
         found = self._entry(req)
         if found is None:
@@ -272,12 +265,12 @@ class CallCenterCalls(FeatureCalls):
         except Exception:
             log.exception("agent leg %s: %s failed", msg.call_id, getattr(msg, "method", "response"))
 
-    async def _agent_code(self, call: FeatureCall, user_id: int, action: str) -> None:
+    async def _agent_code(self, call: FeatureCall, user_id: int, action: str, reason: str) -> None:
         """Log the agent in / out of, or pause / unpause them in, every queue they serve (rows: they survive
         a restart), with the queue-log lines; then confirm to the agent."""
         assert self.agent_command is not None
         try:
-            queue_ids = await self.agent_command(user_id, action)
+            queue_ids = await self.agent_command(user_id, action, reason)
         except Exception:
             log.exception("agent code %s for user %d failed", action, user_id)
             queue_ids = []
@@ -290,7 +283,7 @@ class CallCenterCalls(FeatureCalls):
                 actions += self.queues.login(qid, user_id, now, action == "login")
             else:
                 paused = action == "pause"
-                actions += self.queues.pause(qid, user_id, now, paused, "break" if paused else "")
+                actions += self.queues.pause(qid, user_id, now, paused, reason)
         self._queue_actions(actions)
         log.info("agent %d: %s (%d queues)", user_id, action, len(queue_ids))
         if isinstance(call.machine, AgentCodeCall) and not call.ended:
@@ -325,6 +318,9 @@ class CallCenterCalls(FeatureCalls):
             elif isinstance(action, HangUp) and isinstance(call.machine, CallerFlow):
                 self._note_path(call)
                 rest.append(action)
+            elif isinstance(action, Play) and isinstance(call.machine, CallerFlow):
+                company = call.machine.center.company_id  # the company's own prompts first
+                rest.append(Play(f"{company}/{action.prompt}", loop=action.loop))
             else:
                 rest.append(action)
         super()._execute(call, rest)

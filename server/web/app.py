@@ -16,7 +16,15 @@ from starlette.staticfiles import StaticFiles
 
 from server.domain.context import DomainContext
 from server.domain.errors import DomainError, NotFound
-from server.web.pages import auth_pages, calls_pages, company_pages, live_pages, users_pages
+from server.web.pages import (
+    auth_pages,
+    callcenter_pages,
+    calls_pages,
+    company_pages,
+    live_pages,
+    prompt_pages,
+    users_pages,
+)
 from server.web.render import redirect, render
 from server.web.session import CsrfRefused, ReadOnly, SignInRequired
 
@@ -33,6 +41,7 @@ def create_console_app(
     hang_up: HangUp | None = None,
     trunk_states: TrunkStates | None = None,
     recordings_dir: Path | None = None,
+    prompts_dir: Path | None = None,
 ) -> FastAPI:
     """`hang_up(call_id, reason) -> bool` ends a running call in the PBX (absent: the button is hidden);
     `trunk_states()` tells how each registering carrier trunk stands (absent: no indicator)."""
@@ -42,6 +51,7 @@ def create_console_app(
     app.state.hang_up = hang_up
     app.state.trunk_states = trunk_states
     app.state.recordings_dir = recordings_dir
+    app.state.prompts_dir = prompts_dir  # uploaded prompts, <prompts_dir>/<company id>/<name>.wav
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, _exc: SignInRequired) -> Response:
@@ -76,6 +86,14 @@ def create_console_app(
         return render(request, "error.html", {"code": 404, "message": "Not found."}, status=404)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth_pages, users_pages, calls_pages, live_pages, company_pages):
+    for module in (
+        auth_pages,
+        users_pages,
+        calls_pages,
+        live_pages,
+        company_pages,
+        callcenter_pages,
+        prompt_pages,
+    ):
         app.include_router(module.router)
     return app

@@ -151,6 +151,7 @@ class QueueConfig(_Strict):
     no_agent_destination: Destination | None = None
     service_level: Seconds = 20  # answered within this many seconds counts toward the service level
     short_abandon: Seconds = 5  # abandons shorter than this are left out of the abandonment rate
+    retry: Seconds = 5  # pause before a caller every free agent let ring out rings them again
     priority: int = Field(default=0, ge=0, le=100)  # callers entering with a higher priority go first
     moh: PromptName = "default"
     announce_every: Seconds = 0

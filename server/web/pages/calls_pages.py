@@ -224,10 +224,10 @@ async def recording(request: Request, record_id: int, console: SignedIn, session
 
 
 @router.get("/dashboard")
-async def dashboard(request: Request, console: SignedIn, session: SessionDep) -> Response:
+async def dashboard(request: Request, console: SignedIn) -> Response:
     q, shown = _query(request, console.company_id)
     offset = int(datetime.fromtimestamp(q.start, zone(request)).utcoffset().total_seconds())  # type: ignore[union-attr]
-    s = await call_history.summary(session, q, utc_offset=offset)
+    s = await call_history.summary(request.app.state.sessionmaker, q, utc_offset=offset)
     base = f"from={shown['from']}&to={shown['to']}"
     return render(
         request,

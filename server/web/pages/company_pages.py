@@ -322,7 +322,23 @@ async def desk_phone_delete(
 
 
 # --- audit log --------------------------------------------------------------------------------------
-ENTITIES = ("user", "device", "extension", "group", "hotline", "desk_phone", "company")
+ENTITIES = (
+    "user",
+    "device",
+    "extension",
+    "group",
+    "hotline",
+    "desk_phone",
+    "company",
+    "schedule",
+    "ivr_menu",
+    "queue",
+    "queue_members",
+    "ring_group",
+    "voicemail_box",
+    "hotline_route",
+    "prompt",
+)
 
 
 def _utc_day(request: Request, value: str, *, next_day: bool = False) -> datetime | None:

@@ -169,9 +169,7 @@ async def import_preview(
     )
 
 
-async def _check_rows(
-    session: Any, ctx: Any, console: Any, rows: list[Any], _: Any = str
-) -> dict[int, str]:
+async def _check_rows(session: Any, ctx: Any, console: Any, rows: list[Any], _: Any = str) -> dict[int, str]:
     """Row line -> why it cannot be created (empty: every row is fine), in the page's language."""
     problems = {r.line: r.error for r in rows if r.error}
     good = [r for r in rows if r.user is not None]

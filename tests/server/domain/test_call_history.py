@@ -65,7 +65,7 @@ async def test_search_pages_filters_and_summary(api, demo) -> None:
         partial = call_history.CallQuery(company_id=company.id, start=DAY, end=DAY + 86400, number="000001")
         assert [r.call_id for r in (await call_history.search(session, partial)).rows] == ["c1"]
 
-        s = await call_history.summary(session, q, utc_offset=7 * 3600)
+        s = await call_history.summary(api.sessionmaker, q, utc_offset=7 * 3600)
         assert (s.total, s.answered, s.missed) == (30, 20, 10)
         assert s.by_direction == {"outbound": 15, "internal": 15}
         assert s.by_hour[7] == 6 and s.by_hour[11] == 6 and sum(s.by_hour) == 30

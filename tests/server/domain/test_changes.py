@@ -45,7 +45,12 @@ async def test_commit_publishes_rows_users_and_fields(world):
     async with sessions() as s:
         company = await s.get(Company, company_id)
         user = await people.create_user(
-            s, ctx=domain_ctx, company=company, full_name="An", phone="0901000201", password="secret123",
+            s,
+            ctx=domain_ctx,
+            company=company,
+            full_name="An",
+            phone="0901000201",
+            password="secret123",
             extensions=["201"],
         )
     kinds = {c.kind: c for c in seen}

@@ -8,6 +8,7 @@ import hashlib
 
 import pytest
 
+from server.domain.models import User
 from server.domain.pbx_journal import SqlJournal
 from server.domain.pbx_snapshot import SnapshotRefresher
 from server.sip import directory as d
@@ -152,3 +153,49 @@ async def test_usage_kept_in_memory_until_an_admin_resets_it(api, demo, refreshe
     assert r.status_code == 200, r.text
     snap = await settled(refresher)
     assert snap.seconds_used(uid, period) == 0.0
+
+
+async def test_a_commit_waits_for_its_own_load_not_for_later_ones(api, demo, refresher) -> None:
+    """Under a steady stream of edits the loads never stop; a request must not wait for all of them."""
+    bus = api.ctx.changes
+    snap = refresher.snapshot
+    uid = snap.user_by_extension("demo.local", "102")
+    stop = asyncio.Event()
+
+    others = [snap.user_by_extension("demo.local", ext) for ext in ("101", "103", "104", "105")]
+
+    async def edits(other: int) -> None:  # writers that never wait for the PBX (as an open-loop load)
+        dnd = False
+        while not stop.is_set():
+            dnd = not dnd
+            async with api.sessionmaker() as session:
+                user = await session.get(User, other)
+                user.dnd = dnd
+                await session.commit()
+
+    writers = [asyncio.create_task(edits(other)) for other in others if other is not None]
+    try:
+        await asyncio.sleep(0.3)
+        loop = asyncio.get_running_loop()
+        for _ in range(5):
+            r = await api.client.patch(
+                f"/admin/users/{uid}", json={"auto_answer": True}, headers=demo.admin_headers
+            )
+            assert r.status_code == 200
+            started = loop.time()
+            assert await bus.settled(timeout=1.0)
+            assert loop.time() - started < 0.5
+            assert snap.user_routing(uid).auto_answer is True
+    finally:
+        stop.set()
+        await asyncio.gather(*writers)
+
+
+async def test_bookkeeping_columns_cause_no_reload(api, demo, refresher) -> None:
+    loads = refresher.loads
+    agent = demo.agent_headers["101"]
+    accounts = (await api.client.get("/me/accounts", headers=agent)).json()
+    r = await api.client.post(f"/me/accounts/{accounts[0]['device_id']}/activate", headers=agent)
+    assert r.status_code == 200, r.text
+    await settled(refresher)
+    assert refresher.loads == loads

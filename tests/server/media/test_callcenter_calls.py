@@ -14,11 +14,13 @@ import os
 import struct
 import sys
 import time
+import wave
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 
 from server.media.prompts import CLOSED_HZ, GREETING_HZ, MOH_NOTES_HZ, VOICEMAIL_HZ
@@ -36,6 +38,7 @@ pytestmark = [
 
 HOTLINE = "02873001234"
 CALLER_HZ = 700.0
+OWN_GREETING_HZ = 500.0
 AGENT_HZ = 1200.0
 
 
@@ -302,15 +305,23 @@ async def test_agent_who_does_not_answer_is_ringnoanswer_the_next_answers_and_wr
         await in_thread(silent.quit)
 
 
-async def test_zero_reaches_the_operator_extension(
+async def test_the_companys_own_greeting_then_zero_reaches_the_operator_extension(
     server: DemoServer, carrier: SipProbe, tmp_path: Path
 ) -> None:
     admin = Admin(server)
     admin.business_hours("open")
+    own = server.data_dir / "prompts" / "1" / "greeting.wav"  # as the console stores an upload (company 1)
+    own.parent.mkdir(parents=True, exist_ok=True)
+    tone = (6000 * np.sin(2 * np.pi * OWN_GREETING_HZ * np.arange(48000 * 2) / 48000)).astype("<i2")
+    with wave.open(str(own), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(48000)
+        wav.writeframes(tone.tobytes())
     a101 = await in_thread(agent, server, "101")
     try:
         leg, call, sender = await dial(carrier)
-        await hears(leg, (GREETING_HZ,))
+        await hears(leg, (OWN_GREETING_HZ,))
         rfc4733(leg, 0)
         incoming = await in_thread(a101.wait_for, lambda e: e["event"] == "IncomingCall", 15)
         await in_thread(a101.wait_state, "confirmed", incoming["call_id"], 15)
@@ -351,7 +362,7 @@ async def test_agent_feature_codes_log_out_and_back_in_and_a_waiting_caller_is_o
         await in_thread(a102.wait_state, "disconnected", call_id, 10)  # a beep, then the PBX hangs up
 
     try:
-        await code("*51")
+        await code("*62")
         assert any(f"agent={id102} " in x for x in queue_log(server, "AGENTLOGOFF"))
         states = admin.get(f"/admin/queues/{sales['id']}/agents")
         assert next(s for s in states if s["user_id"] == id102)["logged_in"] is False
@@ -362,7 +373,7 @@ async def test_agent_feature_codes_log_out_and_back_in_and_a_waiting_caller_is_o
         await hears(leg, MOH_NOTES_HZ)
         await asyncio.sleep(1.5)
         assert a102.find(lambda e: e["event"] == "IncomingCall", mark) is None  # logged out: not rung
-        await code("*50")  # the waiting caller is offered at once (the offer may come before the code's BYE)
+        await code("*61")  # the waiting caller is offered at once (the offer may come before the code's BYE)
         assert any(f"agent={id102} " in x for x in queue_log(server, "AGENTLOGIN"))
         incoming = await in_thread(a102.wait_for, lambda e: e["event"] == "IncomingCall", 15, mark)
         assert incoming["headers"]["x-queue"] == str(sales["id"]), incoming

@@ -44,7 +44,7 @@ async def test_300_legs_echo_and_hold_then_overload(tmp_path: Path) -> None:
         refused = await probe.invite(ECHO_TEST, extra)
         assert refused.status == 503 and "Media capacity reached" in refused.reason_header
         await pace(legs[:LEGS], 3.0)
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(1.0)  # the last echoes may still be in flight on a busy machine (late, not lost)
         echo, hold = legs[0:LEGS:2], legs[1:LEGS:2]
         # echo: everything sent after the 0.55 s beep comes back; hold: 50 packets/s of music
         for leg in echo:

@@ -54,12 +54,16 @@ def shot(page: object, name: str) -> Path:
     return path
 
 
-def sign_in(page: object, server: DemoServer, *, login: str = ADMIN_LOGIN, password: str = ADMIN_PASSWORD,
-            lang: str = "vi") -> None:
+def sign_in(
+    page: object,
+    server: DemoServer,
+    *,
+    login: str = ADMIN_LOGIN,
+    password: str = ADMIN_PASSWORD,
+    lang: str = "vi",
+) -> None:
     page.goto(f"{server.url}/console/lang/{lang}?next=/console/login")  # type: ignore[attr-defined]
     page.fill("#f-login", login)  # type: ignore[attr-defined]
     page.fill("#f-password", password)  # type: ignore[attr-defined]
     page.click("form[action='/console/login'] button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(r".*/console/(dashboard|users|calls|live).*"))  # type: ignore[attr-defined]
-
-

@@ -158,10 +158,25 @@ def test_supervisor_reads_only_and_other_company_ids_are_404(console_server, pag
 
     # A second company on the same server: its ids are not found from the demo company's console.
     subprocess.run(
-        [sys.executable, "-m", "server.cli", "create-company", "--data-dir", str(console_server.data_dir),
-         "--name", "Other", "--domain", "other.example", "--admin-phone", "0901000900",
-         "--admin-password", "other12345"],
-        check=True, capture_output=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "create-company",
+            "--data-dir",
+            str(console_server.data_dir),
+            "--name",
+            "Other",
+            "--domain",
+            "other.example",
+            "--admin-phone",
+            "0901000900",
+            "--admin-password",
+            "other12345",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     page.goto(f"{console_server.url}/console/users?q=0901000900")
     assert page.locator("tbody tr").inner_text() == "No users match."
