@@ -10,7 +10,9 @@ that is not silent).  A caller who hangs up while waiting is an ABANDON; an agen
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import sqlite3
 import struct
 import sys
 import time
@@ -487,6 +489,15 @@ async def test_callers_are_served_in_arrival_order_and_none_is_lost(
         assert connected == entered, (entered, connected)
         assert all(c.got_bye and "Agent hung up" in c.reason_header for _l, c, _s in calls)
         assert not queue_log(server, "ABANDON") and len(queue_log(server, "COMPLETEAGENT")) == 5
+        for _ in range(50):  # and the persisted queue log has them (written behind, in groups)
+            with contextlib.closing(sqlite3.connect(server.data_dir / "softphone.db", timeout=10)) as db:
+                stored = [
+                    r[0] for r in db.execute("select call_id from cc_queue_events where event = 'CONNECT'")
+                ]
+            if len(stored) == 5:
+                break
+            await asyncio.sleep(0.1)
+        assert stored == connected
         for _leg, _call, sender in calls:
             sender.cancel()
     finally:
