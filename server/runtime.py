@@ -44,6 +44,7 @@ class RunningServer:
     stop_callbacks: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     hang_up: Callable[[str, str], bool] | None = None  # the console's hang-up button (SipService.hang_up)
     trunk_states: Callable[[], dict[tuple[str, int, str], str]] | None = None  # the console's trunk status
+    media_hook: Any = None  # CallAnchor when two-party calls are recorded (media_record_calls)
     call_center: Any = None  # server.callcenter_runtime.CallCenterRuntime, once the media engine runs
 
 
@@ -88,6 +89,9 @@ async def _start_media_engine(
         prompts_dir=settings.data_dir / "prompts",
         sip_host="127.0.0.1",
         record_dir=settings.data_dir / "recordings" if settings.media_record_rooms else None,
+        room_pins=settings.media_room_pins,
+        record_calls=settings.media_record_calls,
+        recordings_dir=settings.data_dir / "recordings",
     )
     try:
         running.feature_addresses = await plane.start()
@@ -95,6 +99,11 @@ async def _start_media_engine(
         log.error("media engine failed to start (%s); continuing without it", exc)
         return
     running.stop_callbacks.append(plane.stop)
+    if plane.anchor is not None and running.feature_addresses:
+        if running.media_address is not None:
+            plane.anchor.exclude.add(running.media_address)
+        running.media_hook = plane.anchor
+        log.info("recording two-party calls of %s (media anchored in rtpengine)", settings.media_record_calls)
     if running.feature_addresses:
         from server.callcenter.log_sink import FanOutQueueLog, LoggingQueueSink
         from server.callcenter_runtime import CallCenterRuntime
@@ -109,7 +118,10 @@ async def _start_media_engine(
             limit=settings.media_limit,
             sink=FanOutQueueLog(running.queue_log, LoggingQueueSink()) if running.queue_log else None,
         )
-        running.feature_addresses.update(await center.start(ctx))
+        addresses = await center.start(ctx)
+        running.feature_addresses.update(addresses)
+        if plane.anchor is not None:  # hotline calls to the call center are on the engine already
+            plane.anchor.exclude.update(addresses.values())
         running.call_center = center
         running.stop_callbacks.append(center.stop)
 
@@ -171,6 +183,10 @@ async def _start_sip(
     )
     holder.append(service)
     running.hang_up = service.hang_up
+    service.runner.media_hook = running.media_hook
+    if running.media_hook is not None:
+        # anchored calls end if the engine restarts; the call record says why
+        running.media_hook.hang_up = lambda call_id, text: service.hang_up(call_id, text, cause=text)
     running.trunk_states = service.trunk_states
     running.stop_callbacks.append(refresher.stop)
     running.stop_callbacks.append(service.stop)

@@ -68,6 +68,12 @@ class ServerSettings(BaseSettings):
     media_port_max: int = Field(default=39999, ge=1024, le=65535)
     media_limit: int = Field(default=400, ge=1)
     media_record_rooms: bool = False  # one mixed WAV per conference room session under <data_dir>/recordings
+    # Conference rooms callers must enter a PIN for: room number ("801" or "*801") -> PIN digits.
+    media_room_pins: dict[str, str] = Field(default_factory=dict)
+    # Two-party calls recorded (media anchored in rtpengine, one mixed WAV per call under
+    # <data_dir>/recordings): SIP user names (extensions) whose calls, from or to them, are recorded;
+    # "*" records every call.  A list, or comma-separated in the environment.  Empty: none.
+    media_record_calls: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # SIP flood protection (per source address) and digest lockout; trusted networks are never limited
     # (SBCs, carrier gateways, load generators): a list, or comma-separated in the environment.
     sip_trusted_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -143,7 +149,7 @@ class ServerSettings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls))
         return tuple(sources)
 
-    @field_validator("dns_servers", mode="before")
+    @field_validator("dns_servers", "media_record_calls", mode="before")
     @classmethod
     def _dns_servers(cls, value: Any) -> list[str]:
         if value is None:

@@ -36,6 +36,7 @@ from server.media.logic import (
     Event,
     HangUp,
     HungUp,
+    Join,
     Machine,
     MusicOnHold,
     Play,
@@ -82,6 +83,7 @@ class FeatureCall:
     cseq: int = 0
     timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
     prompt_timer: asyncio.TimerHandle | None = None
+    media_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # engine actions in the machine's order
 
     @property
     def call_id(self) -> str:
@@ -110,8 +112,10 @@ class FeatureCalls:
         features: dict[str, Callable[[], Machine]] | None = None,
         clock: Callable[[], float] = time.monotonic,
         record_dir: Path | None = None,
+        room_pins: dict[str, str] | None = None,
     ) -> None:
         self.engine = engine
+        self.room_pins = room_pins or {}  # room number ("*801") -> PIN callers enter before joining
         self.legs = MediaLegs(engine)
         self.prompts = prompts
         self.limit = limit
@@ -217,7 +221,7 @@ class FeatureCalls:
         feature = req.uri.user or ""
         factory = self.features.get(feature)
         if factory is None and ROOM.fullmatch(feature):
-            factory = lambda: ConferenceMember(feature)  # noqa: E731
+            factory = lambda: ConferenceMember(feature, self.room_pins.get(feature))  # noqa: E731
         if factory is None:
             self._respond(req, addr, 404)
             return
@@ -258,7 +262,7 @@ class FeatureCalls:
         member = None
         if isinstance(call.machine, ConferenceMember):
             try:
-                member = await self.mixer.join(call.machine.room, call.call_id)
+                member = await self.mixer.join(call.machine.room, call.call_id, admit=False)
             except RoomFull:
                 resp = make_response(req, 486, to_tag=call.to_tag)
                 resp.headers.add("Reason", ROOM_FULL_REASON)
@@ -350,12 +354,18 @@ class FeatureCalls:
                 self.collected[call.call_id] = action.digits
                 log.info("feature call %s collected %r", call.call_id, action.digits)
                 self._spawn(self._hang_up(call, 'SIP;cause=200;text="Digits collected"'))
+            elif isinstance(action, Join):
+                self.mixer.admit(call.call_id)
             elif isinstance(action, Echo | Play | Stop):
                 self._spawn(self._media(call, action))
             # CancelTimer: the machine forgot it; a stale handle firing finds nothing due
             # Bridge / Dial / Record: not executed by this adapter yet (docs/media-plane.md)
 
     async def _media(self, call: FeatureCall, action: Echo | Play | Stop) -> None:
+        async with call.media_lock:
+            await self._media_locked(call, action)
+
+    async def _media_locked(self, call: FeatureCall, action: Echo | Play | Stop) -> None:
         leg = call.leg
         if leg is None or call.ended:
             return
@@ -372,6 +382,8 @@ class FeatureCalls:
                     log.warning("no prompt %r", action.prompt)
                     return
                 await self.legs.stop(leg)
+                if call.prompt_timer is not None:
+                    call.prompt_timer.cancel()
                 ms = await self.legs.play(leg, str(path), loop=action.loop)
                 if not action.loop and ms > 0:
                     call.prompt_timer = asyncio.get_running_loop().call_later(

@@ -77,7 +77,17 @@ class MediaLegs:
         flags: list[Value] = ["inject-DTMF"] if inject_dtmf else []
         offer = await self.engine.command(
             "offer",
-            {"call-id": call_id, "from-tag": caller_tag, "sdp": caller_sdp, "flags": flags},
+            {
+                "call-id": call_id,
+                "from-tag": caller_tag,
+                "sdp": caller_sdp,
+                "flags": flags,
+                # the far side is always ours (the loop or the mixer): plain RTP; a caller's SDES-SRTP
+                # (RTP/SAVP, a=crypto) is terminated on the caller's side
+                "transport-protocol": "RTP/AVP",
+                # the mixer takes PCMU: offered to it whatever the caller uses (G.722, PCMA: transcoded)
+                **({"codec": {"transcode": ["PCMU"]}} if far_sdp is not None else {}),
+            },
         )
         far = offer.get("sdp")
         if not isinstance(far, str):

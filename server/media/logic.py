@@ -75,6 +75,13 @@ class Record:
 
 
 @dataclass(frozen=True)
+class Join:
+    """Put the caller into a conference room's mix (the adapter's mixer admits them)."""
+
+    room: str
+
+
+@dataclass(frozen=True)
 class Collected:
     digits: str
 
@@ -95,7 +102,7 @@ class CancelTimer:
     name: str
 
 
-Action = Play | Stop | Echo | Bridge | Dial | Record | Collected | HangUp | SetTimer | CancelTimer
+Action = Play | Stop | Echo | Bridge | Dial | Record | Join | Collected | HangUp | SetTimer | CancelTimer
 
 
 class Machine:
@@ -223,13 +230,66 @@ class DigitCollector(Machine):
 
 
 class ConferenceMember(Machine):
-    """A room member: the adapter joins the room's mix when the leg opens; a join tone to the newcomer."""
+    """A room member: without a PIN the caller joins at once (join tone to the newcomer).
 
-    def __init__(self, room: str) -> None:
+    With a ``pin`` the caller first hears the PIN prompt and enters the digits (``#`` ends early, a digit
+    barges in on the prompt: a :class:`DigitCollector` per attempt).  A wrong or missing PIN plays
+    ``pin_wrong`` and starts another attempt; after ``attempts`` failures the call ends.  Only a right
+    PIN gives :class:`Join`.
+    """
+
+    def __init__(
+        self,
+        room: str,
+        pin: str | None = None,
+        *,
+        attempts: int = 3,
+        first_timeout: float = 8.0,
+        inter_timeout: float = 4.0,
+    ) -> None:
         super().__init__()
         self.room = room
+        self.pin = pin or None
+        self.attempts = attempts
+        self.first_timeout = first_timeout
+        self.inter_timeout = inter_timeout
+        self.failures = 0
+        self.joined = False
+        self.collector: DigitCollector | None = None
+
+    def _attempt(self, prompt: str, now: float) -> list[Action]:
+        assert self.pin is not None
+        self.collector = DigitCollector(
+            prompt=prompt,
+            max_digits=len(self.pin),
+            first_timeout=self.first_timeout,
+            inter_timeout=self.inter_timeout,
+        )
+        return self._collect(Answered(), now)
+
+    def _collect(self, event: Event, now: float) -> list[Action]:
+        assert self.collector is not None and self.pin is not None
+        actions = self.collector.handle(event, now)
+        collected = [a for a in actions if isinstance(a, Collected)]
+        actions = [a for a in actions if not isinstance(a, Collected)]
+        if not collected:
+            return actions
+        if collected[0].digits == self.pin:
+            self.joined = True
+            self.collector = None
+            return [*actions, Join(self.room), Play("beep")]
+        self.failures += 1
+        if self.failures >= self.attempts:
+            self.collector = None
+            return [*actions, HangUp("wrong conference PIN")]
+        return actions + self._attempt("pin_wrong", now)
 
     def _handle(self, event: Event, now: float) -> list[Action]:
         if isinstance(event, Answered):
-            return [Play("beep")]
+            if self.pin is None:
+                self.joined = True
+                return [Join(self.room), Play("beep")]
+            return self._attempt("pin", now)
+        if self.collector is not None and isinstance(event, Dtmf | PromptFinished | TimerDue):
+            return self._collect(event, now)
         return []

@@ -1,6 +1,10 @@
 """Conference rooms' audio: one UDP socket per member (rtpengine relays the member's leg to it), one
 20 ms tick for all rooms that mixes with :class:`server.media.mixing.RoomMix` and sends each member
-everyone else.  PCMU only (the room's legs offer it).  Runs on the server's event loop.
+everyone else.  PCMU only (rtpengine transcodes members on other codecs).  Runs on the server's event loop.
+
+A member is *pending* from :meth:`Mixer.join` (socket open, counted against the room's size, not mixed:
+a caller entering the room's PIN) until :meth:`Mixer.admit`; the others then hear the join tone, and the
+leave tone when an admitted member leaves.
 """
 
 from __future__ import annotations
@@ -13,12 +17,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from server.media.mixing import FRAME, RoomMix
+from server.media.mixing import FRAME, JOIN_TONE, LEAVE_TONE, RoomMix
+from server.media.pacing import every_frame
 from server.media.recorder import WavRecorder
-
-PTIME = 0.02
 
 
 class _MemberSocket(asyncio.DatagramProtocol):
@@ -42,6 +43,7 @@ class Member:
     member_id: str
     transport: asyncio.DatagramTransport | None = None
     remote: tuple[str, int] | None = None  # rtpengine's port for this member's leg
+    admitted: bool = False
     ssrc: int = field(default_factory=lambda: int.from_bytes(os.urandom(4), "big"))
     seq: int = 0
 
@@ -53,7 +55,9 @@ class Member:
     def sdp(self, host: str) -> str:
         return (
             f"v=0\r\no=- 1 1 IN IP4 {host}\r\ns=-\r\nc=IN IP4 {host}\r\nt=0 0\r\n"
-            f"m=audio {self.port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n"
+            f"m=audio {self.port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+            # telephone-event accepted so rtpengine keeps reporting the member's RFC 4733 digits (PIN)
+            "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n"
         )
 
 
@@ -74,24 +78,40 @@ class Mixer:
         self.members: dict[str, Member] = {}
         self._ticker: asyncio.Task[None] | None = None
 
-    async def join(self, room: str, member_id: str) -> Member:
-        mix = self.rooms.setdefault(room, RoomMix())
-        if len(mix) >= self.max_members:
+    async def join(self, room: str, member_id: str, *, admit: bool = True) -> Member:
+        """Open the member's socket; mixed at once with ``admit``, else pending until :meth:`admit`."""
+        if sum(1 for m in self.members.values() if m.room == room) >= self.max_members:
             raise RoomFull(room)
+        member = Member(room, member_id)
+        self.members[member_id] = member
+        loop = asyncio.get_running_loop()
+        try:
+            member.transport, _ = await loop.create_datagram_endpoint(
+                lambda: _MemberSocket(self, member), local_addr=(self.host, 0)
+            )
+        except OSError:
+            self.members.pop(member_id, None)
+            raise
+        if admit:
+            self.admit(member_id)
+        return member
+
+    def admit(self, member_id: str) -> None:
+        """Mix a pending member into their room; everyone already there hears the join tone."""
+        member = self.members.get(member_id)
+        if member is None or member.admitted:
+            return
+        room = member.room
+        mix = self.rooms.setdefault(room, RoomMix())
         if self.record_dir is not None and room not in self.recorders:
             name = f"room{room.lstrip('*')}-{time.strftime('%Y%m%dT%H%M%S')}-{os.urandom(3).hex()}.wav"
             self.recorders[room] = WavRecorder(self.record_dir / name)
         self.room_calls.setdefault(room, []).append(member_id)
-        member = Member(room, member_id)
-        loop = asyncio.get_running_loop()
-        member.transport, _ = await loop.create_datagram_endpoint(
-            lambda: _MemberSocket(self, member), local_addr=(self.host, 0)
-        )
+        mix.announce(JOIN_TONE)
         mix.join(member_id)
-        self.members[member_id] = member
+        member.admitted = True
         if self._ticker is None:
             self._ticker = asyncio.create_task(self._tick(), name="conference-mixer")
-        return member
 
     def leave(self, member_id: str) -> None:
         member = self.members.pop(member_id, None)
@@ -100,8 +120,9 @@ class Mixer:
         if member.transport is not None:
             member.transport.close()
         mix = self.rooms.get(member.room)
-        if mix is not None:
+        if mix is not None and member.admitted:
             mix.leave(member_id)
+            mix.announce(LEAVE_TONE)
             if not len(mix):
                 del self.rooms[member.room]
                 recorder = self.recorders.pop(member.room, None)
@@ -119,26 +140,20 @@ class Mixer:
             self._ticker = None
 
     async def _tick(self) -> None:
-        start = time.monotonic()
-        tick = 0
-        while True:
-            for room, mix in list(self.rooms.items()):
-                out = mix.mix()
-                recorder = self.recorders.get(room)
-                if recorder is not None:
-                    recorder.write(np.clip(mix.last_mix, -32768, 32767).astype("<i2").tobytes())
-                for member_id, payload in out.items():
-                    member = self.members.get(member_id)
-                    if member is None or member.remote is None or member.transport is None:
-                        continue
-                    header = struct.pack(
-                        "!BBHII", 0x80, 0, member.seq & 0xFFFF, (member.seq * FRAME) & 0xFFFFFFFF, member.ssrc
-                    )
-                    member.seq += 1
-                    member.transport.sendto(header + payload, member.remote)
-            tick += 1
-            delay = start + tick * PTIME - time.monotonic()
-            if delay < -0.2:  # fell far behind (a stall): start a new schedule instead of bursting
-                start, tick = time.monotonic(), 0
-                delay = 0
-            await asyncio.sleep(max(0.0, delay))
+        await every_frame(self._mix_rooms)
+
+    def _mix_rooms(self, _tick: int) -> None:
+        for room, mix in list(self.rooms.items()):
+            out = mix.mix()
+            recorder = self.recorders.get(room)
+            if recorder is not None:
+                recorder.write(mix.last_pcm16())
+            for member_id, payload in out.items():
+                member = self.members.get(member_id)
+                if member is None or member.remote is None or member.transport is None:
+                    continue
+                header = struct.pack(
+                    "!BBHII", 0x80, 0, member.seq & 0xFFFF, (member.seq * FRAME) & 0xFFFFFFFF, member.ssrc
+                )
+                member.seq += 1
+                member.transport.sendto(header + payload, member.remote)

@@ -4,8 +4,9 @@
 60-250 ms, measured at the caller), while 48 kHz files come out at an even 20 ms.  Use 48 kHz for your own.
 
 No audio is shipped: ``ensure_prompts(dir)`` writes a gentle two-tone hold melody (``moh.wav``), a short
-prompt chime (``prompt.wav``), a beep (``beep.wav``) and the call center's built-in prompts (``greeting``,
-``closed``, ``voicemail``, ``invalid_option``: one tone each) the first time the media plane starts.
+prompt chime (``prompt.wav``), a beep (``beep.wav``), the conference PIN prompts (``pin.wav``,
+``pin_wrong.wav``) and the call center's built-in prompts (``greeting``, ``closed``, ``voicemail``,
+``invalid_option``: one tone each) the first time the media plane starts.
 Replace the files in the directory to change them.
 """
 
@@ -27,6 +28,8 @@ GREETING_HZ = 600.0
 CLOSED_HZ = 440.0
 VOICEMAIL_HZ = 750.0
 INVALID_HZ = 350.0
+PIN_HZ = (587.33, 783.99)  # "enter the room's PIN": two notes, twice
+PIN_WRONG_HZ = 330.0  # a low buzz: wrong PIN, try again
 
 
 def _tone(freq: float, seconds: float, amplitude: float = 6000.0) -> np.ndarray:
@@ -57,6 +60,8 @@ def ensure_prompts(directory: Path) -> dict[str, Path]:
         "closed": lambda: np.concatenate([np.zeros(int(RATE * 0.25)), _tone(CLOSED_HZ, 1.5)]),
         "voicemail": lambda: _tone(VOICEMAIL_HZ, 1.0),
         "invalid_option": lambda: _tone(INVALID_HZ, 0.6),
+        "pin": lambda: np.concatenate([np.zeros(int(RATE * 0.25)), *[_tone(f, 0.3) for f in PIN_HZ * 2]]),
+        "pin_wrong": lambda: _tone(PIN_WRONG_HZ, 0.6),
     }
     table: dict[str, Path] = {}
     for name, build in builders.items():

@@ -138,6 +138,19 @@ class ProbeLeg:
         self.seq += 1
         self.sent += 1
 
+    def send_dtmf(self, digit: str) -> None:
+        """One RFC 4733 event (payload type 101, 60 ms, end packet sent three times)."""
+        if self.transport is None or self.remote is None:
+            return
+        event = "0123456789*#".index(digit)
+        stamp = (self.seq * SAMPLES) & 0xFFFFFFFF
+        for i, end in enumerate([0, 0, 0, 0x80, 0x80, 0x80]):
+            body = struct.pack("!BBH", event, end | 10, 160 * min(i + 1, 4))
+            marker = 0x80 if i == 0 else 0
+            header = struct.pack("!BBHII", 0x80, 101 | marker, self.seq & 0xFFFF, stamp, self.ssrc)
+            self.seq += 1
+            self.transport.sendto(header + body, self.remote)
+
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()

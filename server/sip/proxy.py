@@ -219,10 +219,12 @@ class Proxy:
             if self.presence.watched(uid):
                 self.presence.changed(uid, now)
 
-    def hang_up(self, call_id: str, now: float, reason: str = ADMIN_HANGUP_REASON) -> bool:
-        """An administrator ends a call: BYE to both parties once answered, CANCEL to the ringing devices
-        before (the caller then gets 487).  False when no such call runs."""
-        if self.dialogs.hang_up(call_id, now, reason=reason, cause="administrator"):
+    def hang_up(
+        self, call_id: str, now: float, reason: str = ADMIN_HANGUP_REASON, cause: str = "administrator"
+    ) -> bool:
+        """An administrator (or the media plane, ``cause``) ends a call: BYE to both parties once answered,
+        CANCEL to the ringing devices before (the caller then gets 487).  False when no such call runs."""
+        if self.dialogs.hang_up(call_id, now, reason=reason, cause=cause):
             return True
         for call in list(self.forking.pending_invites().values()):
             if call.request.call_id == call_id and call.request.method == "INVITE" and not call.final_sent:

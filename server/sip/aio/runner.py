@@ -36,6 +36,14 @@ class SipCore(Protocol):
     def take_outgoing(self) -> list[Send]: ...
 
 
+class MediaHook(Protocol):
+    """Rewrites the SDP of some outgoing messages before they leave (media anchoring for recording)."""
+
+    def wants(self, message: SipRequest | SipResponse, dest: Address) -> bool: ...
+
+    async def rewrite(self, message: SipRequest | SipResponse) -> None: ...
+
+
 class CoreRunner:
     """Runs `core` over `transports`.  `clock` gives the core's `now` (wall-clock by default: the PBX
     persists expiry times); build it inside the running loop, after the transports started."""
@@ -58,6 +66,9 @@ class CoreRunner:
         self._flush_scheduled = False
         self._stopped = False
         self.errors = 0
+        # set by the media plane when calls are recorded: those messages leave after `rewrite` (~1 ms)
+        self.media_hook: MediaHook | None = None
+        self._held: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ into the core
     def on_message(self, message: SipMessage, source: Address) -> None:
@@ -95,7 +106,17 @@ class CoreRunner:
 
     def _flush(self) -> None:
         self._flush_scheduled = False
+        hook = self.media_hook
         for s in self.core.take_outgoing():
+            if (
+                hook is not None
+                and isinstance(s.message, SipRequest | SipResponse)
+                and hook.wants(s.message, s.dest)
+            ):
+                task = self._loop.create_task(self._send_rewritten(hook, s))
+                self._held.add(task)
+                task.add_done_callback(self._held.discard)
+                continue
             try:
                 self.transports.send(s.message, s.dest)
             except (OSError, ValueError, RuntimeError) as e:  # unresolvable host, closed socket
@@ -103,6 +124,18 @@ class CoreRunner:
         if self._after_flush is not None:
             self._after_flush()
         self._arm_timer()
+
+    async def _send_rewritten(self, hook: MediaHook, s: Send) -> None:
+        message = s.message
+        assert isinstance(message, SipRequest | SipResponse)
+        try:
+            await hook.rewrite(message)
+        except Exception as e:  # the call goes on with the phones' own SDP, unanchored
+            log.warning("media hook failed for %s (%s); sent unchanged", message.call_id, e)
+        try:
+            self.transports.send(message, s.dest)
+        except (OSError, ValueError, RuntimeError) as e:
+            log.info("cannot send to %s: %s", s.dest, e)
 
     def _arm_timer(self) -> None:
         if self._stopped:

@@ -154,12 +154,13 @@ class SipService:
         """Run `work(now)` on the proxy (anything outside a message: commits, routing changes, commands)."""
         self.runner.in_core(work)
 
-    def hang_up(self, call_id: str, reason: str = "") -> bool:
-        """End a running call now (the console's hang-up button); runs in the core, on the caller's loop."""
+    def hang_up(self, call_id: str, reason: str = "", cause: str = "administrator") -> bool:
+        """End a running call now (the console's hang-up button; the media plane with its own ``cause``
+        for the call record); runs in the core, on the caller's loop."""
         text = reason.replace('"', "'").replace("\r", " ").replace("\n", " ")[:100]
         header = f'SIP;cause=200;text="{text}"' if text else ADMIN_HANGUP_REASON
         ended: list[bool] = []
-        self.in_core(lambda now: ended.append(self.proxy.hang_up(call_id, now, header)))
+        self.in_core(lambda now: ended.append(self.proxy.hang_up(call_id, now, header, cause)))
         return bool(ended and ended[0])
 
     def trunk_states(self) -> dict[tuple[str, int, str], str]:

@@ -57,9 +57,10 @@ class Callers:
         username: str | None = None,
         password: str = "",
         domain: str = "127.0.0.1",
+        codec: str = "PCMU/8000",
     ) -> CallerRun:
         cmd = [sys.executable, str(CALLER), "--target", target, "--tone", str(tone)]
-        cmd += ["--seconds", str(seconds), "--srtp", srtp]
+        cmd += ["--seconds", str(seconds), "--srtp", srtp, "--codec", codec]
         if record is not None:
             cmd += ["--record", str(record)]
         if hold_after is not None:

@@ -1,0 +1,26 @@
+"""A 20 ms clock for the media loops that run in Python (the conference mixer, the call recorders)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+PTIME = 0.02  # one RTP frame of G.711 at 8 kHz
+STALL = 0.2  # this far behind, start a new schedule instead of bursting to catch up
+
+
+async def every_frame(step: Callable[[int], None]) -> None:
+    """Call ``step(tick)`` every 20 ms for ever (cancel to stop).  The schedule is absolute, so the rate
+    holds over time; after a stall (the event loop or the machine held up more than 200 ms) it restarts
+    rather than sending a burst."""
+    start = time.monotonic()
+    tick = 0
+    while True:
+        step(tick)
+        tick += 1
+        delay = start + tick * PTIME - time.monotonic()
+        if delay < -STALL:
+            start, tick = time.monotonic(), 0
+            delay = 0
+        await asyncio.sleep(max(0.0, delay))
