@@ -618,7 +618,8 @@ class CallCenterCalls(FeatureCalls):
             call.prompt_timer.cancel()
         started = time.perf_counter()
         try:
-            caller_sdp = await self.legs.bridge(media, agent_sdp)
+            async with call.media_lock:  # after any prompt or music action still on its way
+                caller_sdp = await self.legs.bridge(media, agent_sdp)
             ms = (time.perf_counter() - started) * 1000
             log.info("call %s bridged to agent %s in %.1f ms", call.call_id, leg.user_id, ms)
             if media_address(caller_sdp) != media_address(media.sdp):  # never seen: rtpengine keeps the port
@@ -683,7 +684,8 @@ class CallCenterCalls(FeatureCalls):
     async def _rebridge(self, call: FeatureCall, sdp: str) -> None:
         if call.leg is not None:
             with contextlib.suppress(EngineError):
-                await self.legs.bridge(call.leg, sdp)
+                async with call.media_lock:
+                    await self.legs.bridge(call.leg, sdp)
 
     # --- voicemail -------------------------------------------------------------------------------
     async def _record(self, call: FeatureCall) -> None:
@@ -698,7 +700,8 @@ class CallCenterCalls(FeatureCalls):
         await rec.open()
         self.recordings[call.call_id] = rec
         try:
-            await self.legs.bridge(media, rec.answer_sdp(media.far_sdp))
+            async with call.media_lock:
+                await self.legs.bridge(media, rec.answer_sdp(media.far_sdp))
         except EngineError as exc:
             log.warning("call %s: voicemail recording failed (%s)", call.call_id, exc)
         log.info("call %s: recording voicemail to %s", call.call_id, path)
