@@ -30,7 +30,7 @@ from pathlib import Path
 from server.media.engine import EngineError, RtpEngine
 from server.media.mixing import RoomMix
 from server.media.ng import Value
-from server.media.pacing import every_frame
+from server.media.pacing import FrameLoop
 from server.media.recorder import WavRecorder
 from server.media.recording import safe_name
 from server.sip.address import Address
@@ -95,7 +95,7 @@ class CallRecorders:
         self.idle_timeout = idle_timeout
         self.on_idle: Callable[[str], None] = lambda call_id: None
         self.recordings: dict[str, Recording] = {}
-        self._ticker: asyncio.Task[None] | None = None
+        self._frames = FrameLoop(self._write_frames, "call-recorder")
 
     async def start(self, call_id: str, tags: dict[str, str], facts: dict[str, object]) -> Recording:
         """Subscribe to each party's stream (``tags``: party -> SIP tag) and start the WAV."""
@@ -139,8 +139,7 @@ class CallRecorders:
         except (EngineError, OSError):
             self.stop(call_id)
             raise
-        if self._ticker is None:
-            self._ticker = asyncio.create_task(self._tick(), name="call-recorder")
+        self._frames.ensure_running()
         return recording
 
     def _sdp(self, port: int) -> str:
@@ -161,14 +160,7 @@ class CallRecorders:
     async def close(self) -> None:
         for call_id in list(self.recordings):
             self.stop(call_id)
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
-
-    async def _tick(self) -> None:
-        await every_frame(self._write_frames)
+        await self._frames.stop()
 
     def _write_frames(self, tick: int) -> None:
         for recording in list(self.recordings.values()):

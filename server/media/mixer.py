@@ -10,7 +10,6 @@ leave tone when an admitted member leaves.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import struct
 import time
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from server.media.mixing import FRAME, JOIN_TONE, LEAVE_TONE, RoomMix
-from server.media.pacing import every_frame
+from server.media.pacing import FrameLoop
 from server.media.recorder import WavRecorder
 
 
@@ -76,7 +75,7 @@ class Mixer:
         self.room_calls: dict[str, list[str]] = {}
         self.rooms: dict[str, RoomMix] = {}
         self.members: dict[str, Member] = {}
-        self._ticker: asyncio.Task[None] | None = None
+        self._frames = FrameLoop(self._mix_rooms, "conference-mixer")
 
     async def join(self, room: str, member_id: str, *, admit: bool = True) -> Member:
         """Open the member's socket; mixed at once with ``admit``, else pending until :meth:`admit`."""
@@ -110,8 +109,7 @@ class Mixer:
         mix.announce(JOIN_TONE)
         mix.join(member_id)
         member.admitted = True
-        if self._ticker is None:
-            self._ticker = asyncio.create_task(self._tick(), name="conference-mixer")
+        self._frames.ensure_running()
 
     def leave(self, member_id: str) -> None:
         member = self.members.pop(member_id, None)
@@ -133,14 +131,7 @@ class Mixer:
     async def stop(self) -> None:
         for member_id in list(self.members):
             self.leave(member_id)
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
-
-    async def _tick(self) -> None:
-        await every_frame(self._mix_rooms)
+        await self._frames.stop()
 
     def _mix_rooms(self, _tick: int) -> None:
         for room, mix in list(self.rooms.items()):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -24,3 +25,23 @@ async def every_frame(step: Callable[[int], None]) -> None:
             start, tick = time.monotonic(), 0
             delay = 0
         await asyncio.sleep(max(0.0, delay))
+
+
+class FrameLoop:
+    """``every_frame(step)`` as a task started on first use and stopped on demand."""
+
+    def __init__(self, step: Callable[[int], None], name: str) -> None:
+        self._step = step
+        self._name = name
+        self._task: asyncio.Task[None] | None = None
+
+    def ensure_running(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(every_frame(self._step), name=self._name)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
