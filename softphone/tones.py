@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     Int16Array = npt.NDArray[np.int16]
     FloatArray = npt.NDArray[np.float64]
 
-Pcm = array  # int16 samples (``array('h')``, native byte order)
+Pcm: TypeAlias = "array[int]"  # int16 samples (``array('h')``, native byte order)
 Samples = Sequence[float] | bytes | bytearray | memoryview | Any  # bytes are int16 PCM; numpy arrays welcome
 
 FULL_SCALE = 32767.0
@@ -191,7 +191,7 @@ def _values(samples: Samples) -> Sequence[float]:
     if hasattr(samples, "tolist"):  # numpy: plain floats are much faster to loop over
         values: list[float] = samples.tolist()
         return values
-    return samples  # type: ignore[no-any-return]
+    return samples
 
 
 def goertzel(samples: Samples, rate: int, freq: float) -> float:
