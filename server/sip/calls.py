@@ -118,13 +118,16 @@ class CallRouter:
         if isinstance(decision, routing.Extension | routing.Dnd):
             call.callee_user_id = decision.user_id
         if record:
-            self._record(req, caller, caller_text, domain, dialed, direction, hotline_number, call, now)
+            owner = caller  # a carrier's call belongs to the company of the user it reached
+            if owner is None and call.callee_user_id is not None:
+                owner = self.directory.user_routing(call.callee_user_id)
+            self._record(req, owner, caller_text, domain, dialed, direction, hotline_number, call, now)
         self._act(call, decision, callee, caller_text, now)
 
     def _record(
         self,
         req: SipRequest,
-        caller: UserRouting | None,
+        owner: UserRouting | None,
         caller_text: str,
         domain: str,
         dialed: str,
@@ -136,7 +139,7 @@ class CallRouter:
         self.calls.start(
             CallRecord(
                 call_id=req.call_id,
-                company_id=caller.company_id if caller else None,
+                company_id=owner.company_id if owner else None,
                 domain=domain,
                 caller=caller_text,
                 callee=dialed,

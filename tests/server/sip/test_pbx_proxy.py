@@ -279,7 +279,9 @@ async def test_inbound_hotline_to_its_extension(w: World) -> None:
     await w.net.deliver(inv, TRUNK)
     at_a = only(w.a, "INVITE")
     assert at_a.uri.port == 5101
-    assert w.dir.call_history[-1].direction == "inbound"
+    record = w.dir.call_history[-1]
+    assert record.direction == "inbound"
+    assert record.company_id == w.dir.user_routing(record.callee_user_id).company_id  # in the admins' list
 
 
 async def test_stranger_gets_no_trunk(w: World) -> None:
