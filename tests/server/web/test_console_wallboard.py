@@ -140,10 +140,18 @@ def test_wallboard_follows_agent_states_and_dashboard_queue_figures(console_serv
     api.close()
 
 
-def test_wallboard_needs_sign_in_and_streams_events(console_server, page) -> None:
+def test_supervisor_sees_the_wallboard_and_its_stream(console_server, page) -> None:
     r = httpx.get(f"{console_server.url}/console/live/queues", follow_redirects=False, timeout=15)
     assert r.status_code in (302, 303) and "/console/login" in r.headers["location"]
-    sign_in(page, console_server, lang="en")
+    api = _api(console_server)
+    supervisor = {"full_name": "Giám sát bảng", "phone": "0901000170", "password": "super12345"}
+    r = api.post("/admin/users", json={**supervisor, "role": "supervisor"})
+    api.close()
+    assert r.status_code == 201, r.text
+    sign_in(page, console_server, login="0901000170", password="super12345", lang="en")
+    page.goto(f"{console_server.url}/console/live/queues")
+    assert page.locator("h1").inner_text() == "Queue wallboard"
+    assert page.locator("nav.side a[aria-current=page]").all_inner_texts() == ["Queue wallboard"]
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     with httpx.stream(
         "GET", f"{console_server.url}/console/live/queues/events", cookies=cookies, timeout=15
