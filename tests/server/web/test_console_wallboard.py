@@ -47,15 +47,45 @@ def _queue_calls(server, queue_id: int, agent_id: int, now: float) -> None:
         domain = db.execute("SELECT sip_domain FROM companies WHERE id = ?", (company_id,)).fetchone()[0]
         db.executemany(
             "INSERT INTO call_records (call_id, company_id, domain, caller, callee, direction, hotline,"
-            " start, answer, \"end\", disposition, callee_user_id)"
+            ' start, answer, "end", disposition, callee_user_id)'
             " VALUES (?, ?, ?, ?, ?, 'inbound', '02873001234', ?, ?, ?, ?, ?)",
             [
-                ("wb-answered", company_id, domain, "0912345678", "101", now - 605, now - 592, now - 532,
-                 "answered", agent_id),
-                ("wb-abandoned", company_id, domain, "0987654321", "101", now - 305, None, now - 270,
-                 "cancelled", None),
-                ("wb-other", company_id, domain, "0911111111", "102", now - 200, now - 190, now - 100,
-                 "answered", None),
+                (
+                    "wb-answered",
+                    company_id,
+                    domain,
+                    "0912345678",
+                    "101",
+                    now - 605,
+                    now - 592,
+                    now - 532,
+                    "answered",
+                    agent_id,
+                ),
+                (
+                    "wb-abandoned",
+                    company_id,
+                    domain,
+                    "0987654321",
+                    "101",
+                    now - 305,
+                    None,
+                    now - 270,
+                    "cancelled",
+                    None,
+                ),
+                (
+                    "wb-other",
+                    company_id,
+                    domain,
+                    "0911111111",
+                    "102",
+                    now - 200,
+                    now - 190,
+                    now - 100,
+                    "answered",
+                    None,
+                ),
             ],
         )
     db.close()
