@@ -11,12 +11,14 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from server.domain import callcenter_stats
 from server.domain.callcenter_stats import BoardQueue, QueueStats
 from server.domain.clock import to_posix
+from server.domain.models import SipBinding, User
 from server.web.deps import SignedIn
 from server.web.pages.live_pages import region_stream
 from server.web.render import env, gettext_for, local_time, render, zone
@@ -42,6 +44,8 @@ async def wallboard(request: Request, session: AsyncSession, company_id: int) ->
     start = datetime.combine(today, time(), tz).timestamp()
     end = datetime.combine(today + timedelta(days=1), time(), tz).timestamp()
     board = await callcenter_stats.queue_board(session, company_id=company_id, now=now)
+    agents = {a.user_id for q in board for a in q.agents}
+    dnd, registered = await _phone_facts(session, company_id, agents, now)
     stats = {
         s.queue_id: s
         for s in await callcenter_stats.queue_stats(
@@ -57,7 +61,24 @@ async def wallboard(request: Request, session: AsyncSession, company_id: int) ->
         )
         for q in board
     ]
-    return {"queues": queues, "now": now}
+    return {"queues": queues, "now": now, "dnd": dnd, "registered": registered}
+
+
+async def _phone_facts(
+    session: AsyncSession, company_id: int, user_ids: set[int], now: float
+) -> tuple[set[int], set[int]]:
+    """Of these agents: who has DND on, who has a device registered now (the board carries neither)."""
+    if not user_ids:
+        return set(), set()
+    dnd = await session.scalars(
+        select(User.id).where(User.company_id == company_id, User.id.in_(user_ids), User.dnd.is_(True))
+    )
+    registered = await session.scalars(
+        select(SipBinding.user_id)
+        .where(SipBinding.user_id.in_(user_ids), SipBinding.expires_at > now)
+        .distinct()
+    )
+    return set(dnd), set(registered)
 
 
 def _region(request: Request, values: dict[str, Any]) -> str:

@@ -114,6 +114,12 @@ def test_wallboard_follows_agent_states_and_dashboard_queue_figures(console_serv
     assert r.is_success, r.text
     page.locator(f"#q{queue_id}-agent-{agent['id']}[data-state=available]").wait_for(timeout=15_000)
     assert page.locator(f"#q{queue_id}-available").inner_text() == "1"
+    # logged in but no device registered (the PBX's fact beside the board's state); DND follows too
+    assert row.locator(".unregistered").inner_text() == "Chưa có thiết bị đăng ký"
+    assert api.patch(f"/admin/users/{agent['id']}", json={"dnd": True}).is_success
+    row.locator(".dnd").wait_for(timeout=15_000)
+    assert api.patch(f"/admin/users/{agent['id']}", json={"dnd": False}).is_success
+    row.locator(".dnd").wait_for(state="detached", timeout=15_000)
 
     # ...then pauses with a reason.
     r = api.put(
