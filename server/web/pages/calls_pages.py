@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import FileResponse, Response, StreamingResponse
 
+from server.api.routes.callcenter_stats import MAX_DAYS as STATS_MAX_DAYS
 from server.domain import call_history, callcenter, callcenter_stats, hotlines, people
 from server.domain.call_cost import call_cost
 from server.domain.clock import to_posix
@@ -235,9 +236,12 @@ async def dashboard(request: Request, console: SignedIn, session: SessionDep) ->
     s = await call_history.summary(request.app.state.sessionmaker, q, utc_offset=offset)
     # per queue over the same range, from the queue log (the figures of GET /api/v1/callcenter/stats/queues)
     now = to_posix(request.app.state.ctx.clock())
-    queues = await callcenter_stats.queue_stats(
-        session, company_id=console.company_id, start=q.start, end=q.end, now=now, zone=zone(request)
-    )
+    first, last = date.fromisoformat(shown["from"]), date.fromisoformat(shown["to"])
+    queues = None  # a longer range than the stats API allows is not summed per queue
+    if (last - first).days < STATS_MAX_DAYS:
+        queues = await callcenter_stats.queue_stats(
+            session, company_id=console.company_id, start=q.start, end=q.end, now=now, zone=zone(request)
+        )
     base = f"from={shown['from']}&to={shown['to']}"
     return render(
         request,
