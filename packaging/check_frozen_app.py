@@ -54,6 +54,22 @@ def self_test(app: Path, work: Path, calls: int = 1) -> list[dict[str, object]]:
     return steps
 
 
+def keyring_helper(app: Path) -> dict[str, object]:
+    """The frozen app's ``--keyring-helper`` mode (softphone.secrets.KeyringProcess) answers a JSON request
+    without starting the GUI: an error naming the missing keyring here (no Secret Service), else a value."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "DBUS_"))}
+    r = subprocess.run(
+        [str(app), "--keyring-helper", "softphone-check"], input='{"op": "get", "key": "probe"}\n',
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    lines = [line for line in r.stdout.splitlines() if line.startswith("{")]
+    if r.returncode != 0 or len(lines) != 1:
+        out = r.stdout[-500:] + r.stderr[-2000:]
+        raise SystemExit(f"--keyring-helper did not answer (exit {r.returncode}): {out}")
+    answer: dict[str, object] = json.loads(lines[0])
+    return answer
+
+
 def check_deb(deb: Path) -> list[str]:
     listing = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True).stdout
     wanted = (
@@ -83,6 +99,7 @@ def main() -> int:
         steps = self_test(args.app_dir / "softphone", Path(tmp))
     for s in steps:
         print(json.dumps(s))
+    print("keyring helper answered:", json.dumps(keyring_helper(args.app_dir / "softphone"))[:200])
     if args.deb:
         print("package contents ok:", ", ".join(check_deb(args.deb)))
     print("frozen app: started, logged in, registered, called 102 and heard its tone")

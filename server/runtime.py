@@ -45,6 +45,7 @@ class RunningServer:
     hang_up: Callable[[str, str], bool] | None = None  # the console's hang-up button (SipService.hang_up)
     trunk_states: Callable[[], dict[tuple[str, int, str], str]] | None = None  # the console's trunk status
     media_hook: Any = None  # CallAnchor when two-party calls are recorded (media_record_calls)
+    call_center: Any = None  # server.callcenter_runtime.CallCenterRuntime, once the media engine runs
 
 
 async def _start_media(settings: ServerSettings, running: RunningServer) -> None:
@@ -68,8 +69,14 @@ async def _start_media(settings: ServerSettings, running: RunningServer) -> None
     log.info("media service on %s:%d", *running.media_address)
 
 
-async def _start_media_engine(settings: ServerSettings, running: RunningServer) -> None:
-    """rtpengine and the feature calls it carries (echo *43, hold music *44, digit test *45)."""
+async def _start_media_engine(
+    settings: ServerSettings,
+    running: RunningServer,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    ctx: DomainContext,
+) -> None:
+    """rtpengine and the feature calls it carries (echo *43, hold music *44, digit test *45, the call
+    center's hotline calls)."""
     if not settings.media_enabled:
         return
     from server.media.plane import MediaPlane
@@ -97,6 +104,26 @@ async def _start_media_engine(settings: ServerSettings, running: RunningServer) 
             plane.anchor.exclude.add(running.media_address)
         running.media_hook = plane.anchor
         log.info("recording two-party calls of %s (media anchored in rtpengine)", settings.media_record_calls)
+    if running.feature_addresses:
+        from server.callcenter.log_sink import FanOutQueueLog, LoggingQueueSink
+        from server.callcenter_runtime import CallCenterRuntime
+
+        center = CallCenterRuntime(
+            plane.engine,
+            sessionmaker,
+            prompts=dict(plane.calls.prompts),
+            prompts_dir=settings.data_dir / "prompts",
+            voicemail_dir=settings.data_dir / "voicemail",
+            host="127.0.0.1",
+            limit=settings.media_limit,
+            sink=FanOutQueueLog(running.queue_log, LoggingQueueSink()) if running.queue_log else None,
+        )
+        addresses = await center.start(ctx)
+        running.feature_addresses.update(addresses)
+        if plane.anchor is not None:  # hotline calls to the call center are on the engine already
+            plane.anchor.exclude.update(addresses.values())
+        running.call_center = center
+        running.stop_callbacks.append(center.stop)
 
 
 async def _start_sip(
@@ -166,6 +193,9 @@ async def _start_sip(
     tune_gc_for_serving()  # this process is a dedicated server: start-up objects leave the GC's scans
     ports = getattr(service, "ports", None)
     running.sip_ports = dict(ports) if isinstance(ports, dict) else {"udp": settings.sip_port}
+    if running.call_center is not None:
+        udp = running.sip_ports.get("udp", settings.sip_port)
+        running.call_center.attach_pbx(service, settings.sip_host, udp)
     log.info("SIP service on %s %s", settings.sip_host, running.sip_ports)
 
 
@@ -220,7 +250,7 @@ async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
         running.queue_log.start()
         running.stop_callbacks.append(running.queue_log.stop)
         await _start_media(settings, running)
-        await _start_media_engine(settings, running)
+        await _start_media_engine(settings, running, sessionmaker, ctx)
         await _start_sip(settings, engine, sessionmaker, ctx, running)
         app = create_app(
             settings, engine=engine, ctx=ctx, hang_up=running.hang_up, trunk_states=running.trunk_states

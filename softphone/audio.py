@@ -47,11 +47,15 @@ PortAudio's.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import math
+import operator
 import os
+import sys
 import threading
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -59,7 +63,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
-import numpy as np
 import pjsua2 as pj
 
 from softphone.config import AUDIO_BLOCK_MS, AUDIO_JITTER_MS, FRAME_MS
@@ -74,7 +77,7 @@ from softphone.echo_canceller import (
 )
 from softphone.events import AudioDeviceProblem
 from softphone.ringbuffer import ByteRing, SlackTrim
-from softphone.tones import Int16Array, chime, ringback, ringtone
+from softphone.tones import Pcm, chime, ringback, ringtone
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +109,35 @@ class AudioDevice:
 
 def load_sounddevice() -> ModuleType | None:
     """The sounddevice module, or None when the PortAudio library is missing (a device problem)."""
+    first = "sounddevice" not in sys.modules
     try:
         import sounddevice
     except OSError as exc:  # libportaudio not installed
         log.warning("sounddevice unavailable: %s", exc)
         return None
+    if first:
+        release_alsa_plugins()
     return sounddevice
+
+
+def release_alsa_plugins() -> None:
+    """Unload the ALSA plugins PortAudio's device scan loaded (Linux), once it is done.
+
+    ``Pa_Initialize`` opens every PCM the ALSA configuration defines to list it, which loads every plugin
+    installed (libasound2-plugins: a52 brings ffmpeg's codecs, jack, oss, speex...): about 11 MB resident
+    and 70 libraries that no call uses. alsa-lib frees its global configuration and unloads the unused
+    plugins in ``snd_config_update_free_global`` (PortAudio calls it in ``Pa_Terminate``); open PCMs hold
+    their own references, and the next ``snd_pcm_open`` loads only the plugin it needs.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        status = ctypes.CDLL("libasound.so.2").snd_config_update_free_global()
+    except (OSError, AttributeError) as exc:
+        log.debug("ALSA plugins not released: %s", exc)
+        return
+    if status != 0:
+        log.debug("snd_config_update_free_global: %d", status)
 
 
 def list_devices(sd: ModuleType | None = None) -> list[AudioDevice]:
@@ -194,6 +220,7 @@ def rescan_devices(sd: ModuleType) -> None:
     """Make PortAudio enumerate devices again. Only call with no stream open (use the bridge's refresh)."""
     sd._terminate()
     sd._initialize()
+    release_alsa_plugins()
 
 
 def device_fingerprint(dev_dir: Path = Path("/dev/snd")) -> tuple[str, ...]:
@@ -218,10 +245,10 @@ class MicLevelMeter:
         self.level = 0.0
 
     def update(self, pcm: bytes | bytearray | memoryview) -> float:
-        x = np.frombuffer(pcm, dtype="<i2")
+        x = _samples(pcm)
         if len(x) == 0:
             return self.level
-        power = float(np.mean(x.astype(np.float64) ** 2))
+        power = sum(map(operator.mul, x, x)) / len(x)
         db = 10.0 * math.log10(power / (32767.0**2)) if power > 0 else self._floor_db
         db = max(self._floor_db, min(0.0, db))
         self._db = db if db >= self._db else max(db, self._db - self._release)
@@ -233,26 +260,50 @@ class MicLevelMeter:
         self.level = 0.0
 
 
-class _Loop:
-    """Loops an int16 array for a PortAudio callback (or mixes it into one); ``once`` plays it one time."""
+def _samples(pcm: bytes | bytearray | memoryview) -> Pcm:
+    """int16 PCM bytes (native order, as PortAudio and pjmedia hand them) as ``array('h')``."""
+    x = array("h")
+    x.frombytes(pcm[: len(pcm) // 2 * 2])
+    return x
 
-    def __init__(self, samples: Int16Array, *, once: bool = False) -> None:
-        self._samples = np.ascontiguousarray(samples, dtype=np.int16)
+
+def _mix_into(out: memoryview, tone: bytes) -> None:
+    """Add ``tone`` (int16 PCM, as long as ``out``) to the int16 PCM in ``out``, clipping at full scale."""
+    if out == bytes(len(out)):  # nothing else plays (ringback before the far end answers): a plain copy
+        out[:] = tone
+        return
+    a, b = _samples(out), _samples(tone)
+    out[:] = array("h", [max(-32768, min(32767, u + v)) for u, v in zip(a, b, strict=False)]).tobytes()
+
+
+class _Loop:
+    """Loops int16 PCM for a PortAudio callback (or mixes it into one); ``once`` plays it one time."""
+
+    def __init__(self, samples: Pcm | bytes, *, once: bool = False) -> None:
+        self._pcm = bytes(samples) if isinstance(samples, bytes | bytearray) else samples.tobytes()
         self._pos = 0
         self._once = once
         self.finished = False
 
-    def take(self, n: int) -> Int16Array:
-        out = np.zeros(n, dtype=np.int16)
+    def take(self, n: int) -> bytes:
+        """The next ``n`` samples as bytes (silence after the end of a ``once`` tone)."""
+        want = 2 * n
+        total = len(self._pcm)
+        parts: list[bytes] = []
         filled = 0
-        total = len(self._samples)
-        while filled < n and not self.finished:
-            chunk = min(n - filled, total - self._pos)
-            out[filled : filled + chunk] = self._samples[self._pos : self._pos + chunk]
+        while filled < want and not self.finished and total:
+            chunk = min(want - filled, total - self._pos)
+            parts.append(self._pcm[self._pos : self._pos + chunk])
             filled += chunk
             self._pos = (self._pos + chunk) % total
             self.finished = self._once and self._pos == 0
-        return out
+        if filled < want:
+            parts.append(bytes(want - filled))
+        return b"".join(parts)
+
+
+def _scaled(samples: Pcm, gain: float) -> Pcm:
+    return array("h", [round(v * gain) for v in samples])
 
 
 def _stream_extra_settings(sd: ModuleType, index: int) -> Any:
@@ -292,7 +343,7 @@ class Ringer:
 
     def start(
         self,
-        samples: Callable[[int], Int16Array] | None = None,
+        samples: Callable[[int], Any] | None = None,
         *,
         wav_path: Path | None = None,
         volume: float = 1.0,
@@ -310,11 +361,11 @@ class Ringer:
             tone = samples(rate) if samples is not None else ringtone(rate, wav_path or self._wav_path)
             gain = max(0.0, min(1.0, volume))
             if gain < 1.0:
-                tone = (tone.astype(np.float32) * gain).astype(np.int16)
+                tone = _scaled(array("h", tone.tobytes()) if not isinstance(tone, array) else tone, gain)
             loop = _Loop(tone)
 
             def callback(outdata: Any, frames: int, _time: Any, _status: Any) -> None:
-                outdata[:] = loop.take(frames).tobytes()
+                outdata[:] = loop.take(frames)
 
             stream = sd.RawOutputStream(
                 samplerate=rate,
@@ -420,8 +471,7 @@ class _BridgeCore:
             out[:] = bytes(len(out))
         tone = self.tone
         if tone is not None:
-            mixed = np.frombuffer(out, dtype="<i2").astype(np.int32) + tone.take(frames)
-            out[:] = np.clip(mixed, -32768, 32767).astype("<i2").tobytes()
+            _mix_into(out, tone.take(frames))
             if tone.finished:
                 self.tone = None
         self.played.write(out)
@@ -832,7 +882,7 @@ class SoundDeviceBridge(pj.AudioMediaPort):
 
     # ----------------------------------------------------------------- local tones
 
-    def start_ringback(self, samples: Int16Array | None = None) -> None:
+    def start_ringback(self, samples: Pcm | None = None) -> None:
         """Mix the ringback (default: Vietnamese 425 Hz 1 s on / 4 s off) into the speaker until stopped."""
         self._core.tone = _Loop(samples if samples is not None else ringback(self.clock_rate))
 

@@ -13,14 +13,18 @@ some).
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
-import httpx
-
 from softphone.config import AccountConfig
+
+# httpx imports its command-line client (click, rich, pygments: ~6 MB resident) unless that import fails; the
+# app never runs it. httpx then only prints "install httpx[cli]" if someone calls ``httpx.main()``.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+import httpx  # noqa: E402
 
 if TYPE_CHECKING:
     from softphone.secrets import Secrets

@@ -5,6 +5,12 @@ players refuse. Instead a tiny ``AudioMediaPort`` (the *tap*) receives the mixed
 bridge on the clock thread and only appends them to a deque; the engine thread drains the deque into a
 :class:`CrashSafeWavWriter`, which rewrites the RIFF and data sizes after every flush (twice a second).
 After ``kill -9`` the file is a valid WAV holding everything up to the last flush.
+
+Taps are reused, never destroyed while the endpoint runs (:class:`TapPool`): pjsua2's ``AudioMediaPort``
+destructor asks the conference bridge to remove the port, which pjmedia 2.15 does on its clock thread a tick
+later, and frees the port at once; the clock thread then called a freed tap now and then (an AttributeError
+on a half-deleted tap, or a segfault, after tens of recorded calls in bench_app_memory.py). A stopped
+recording's tap is disconnected, ignores frames and waits for the next recording.
 """
 
 from __future__ import annotations
@@ -79,7 +85,8 @@ class FrameTap(pj.AudioMediaPort):
     """Conference-bridge sink collecting PCM frames; ``onFrameReceived`` runs on the clock thread.
 
     A tick without audio (nobody talking, a jitter buffer with nothing to play) is kept as silence: dropping
-    it made recordings shorter than the call and shifted everything after the gap.
+    it made recordings shorter than the call and shifted everything after the gap. Only an ``active`` tap (one
+    a recording uses) keeps frames.
     """
 
     def __init__(self, frame_bytes: int, max_frames: int = 3000) -> None:
@@ -87,8 +94,11 @@ class FrameTap(pj.AudioMediaPort):
         self._silence = bytes(frame_bytes)
         # deque.append/popleft are atomic, so the clock thread and the engine thread need no lock.
         self.frames: collections.deque[bytes] = collections.deque(maxlen=max_frames)
+        self.active = True
 
     def onFrameReceived(self, frame: pj.MediaFrame) -> None:
+        if not self.active:
+            return
         if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
             self.frames.append(bytes(frame.buf))
         else:
@@ -103,13 +113,53 @@ def create_tap(name: str, clock_rate: int, ptime_ms: int = 20) -> FrameTap:
     return tap
 
 
+class TapPool:
+    """Recording taps kept for the endpoint's lifetime and reused (see the module docstring)."""
+
+    def __init__(self, clock_rate: int) -> None:
+        self._clock_rate = clock_rate
+        self._idle: list[FrameTap] = []
+        self._all: list[FrameTap] = []
+
+    def take(self) -> FrameTap:
+        """An active, empty tap: an idle one, or a new one when all are recording."""
+        if self._idle:
+            tap = self._idle.pop()
+        else:
+            tap = create_tap(f"rec:{len(self._all)}", self._clock_rate)
+            self._all.append(tap)
+        tap.frames.clear()
+        tap.active = True
+        return tap
+
+    def give(self, tap: FrameTap) -> None:
+        """Back to the pool; the caller has disconnected it from every call."""
+        tap.active = False
+        tap.frames.clear()
+        self._idle.append(tap)
+
+    def clear(self) -> None:
+        """Drop every tap: only at shutdown, once every link is gone and just before ``libDestroy``."""
+        self._idle.clear()
+        self._all.clear()
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+
 class Recording:
     """One WAV being recorded from a tap; ``pump`` is called regularly on the engine thread."""
 
     def __init__(
-        self, path: str | Path, clock_rate: int, clock: Callable[[], float], flush_interval_s: float = 0.5
+        self,
+        path: str | Path,
+        clock_rate: int,
+        clock: Callable[[], float],
+        flush_interval_s: float = 0.5,
+        *,
+        tap: FrameTap | None = None,
     ) -> None:
-        self.tap = create_tap(f"rec:{Path(path).name}"[:30], clock_rate)
+        self.tap = tap if tap is not None else create_tap(f"rec:{Path(path).name}"[:30], clock_rate)
         self.writer = CrashSafeWavWriter(path, clock_rate)
         self._clock = clock
         self._flush_interval_s = flush_interval_s

@@ -65,13 +65,15 @@ class Services:
 
 
 def make_secrets() -> Secrets:
-    try:
-        from softphone.secrets import SecretStore
+    """The OS keyring through its helper process (softphone.secrets.KeyringProcess), else session memory."""
+    from softphone.secrets import KeyringProcess
 
-        store = SecretStore(service="softphone")
+    store = KeyringProcess(service="softphone")
+    try:
         store.get("probe")  # raises NoKeyringError when no real backend
         return store
     except Exception as exc:
+        store.close()
         log.warning("keyring unavailable (%s): secrets kept in memory for this session", exc)
         return MemorySecrets()
 
@@ -96,4 +98,6 @@ def make_services(profile: Profile, *, config: EngineConfig) -> Services:
         client_factory=client_factory(secrets),
     )
     services.closers.append(close_log)
+    if hasattr(secrets, "close"):
+        services.closers.append(secrets.close)
     return services

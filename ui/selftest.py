@@ -22,6 +22,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QWidget
 
+from softphone.tones import read_wav_pcm, tone_share
 from ui.app import DesktopApp
 
 
@@ -73,11 +74,10 @@ async def until(pred: Callable[[], object], timeout: float, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
-def tone_share(path: str, freq: float) -> float:
-    """Share of the recording's energy within ±15 Hz of ``freq`` (0..1)."""
-    from softphone.testing import tone_levels
-
-    return tone_levels(path, [freq])[freq]
+def recorded_tone_share(path: str, freq: float, skip_s: float = 0.3, max_s: float = 4.0) -> float:
+    """Share of the recording's energy at ``freq`` (0..1; Goertzel, no numpy: the app never loads it)."""
+    samples, rate = read_wav_pcm(Path(path))
+    return tone_share(samples[int(skip_s * rate) : int((skip_s + max_s) * rate)], rate, freq)
 
 
 class Shots:
@@ -180,7 +180,7 @@ async def run(app: DesktopApp, test: SelfTest) -> bool:
         click(w.call_view.hangup)
         await until(lambda: not vm.calls.has_calls(), t, "hung up")
         entry = vm.history.entries()[0]
-        share = tone_share(entry.recording_path, test.expect_hz) if test.expect_hz else None
+        share = recorded_tone_share(entry.recording_path, test.expect_hz) if test.expect_hz else None
         ok = share is None or share > 0.5
         report("call", n=n, tone_share=None if share is None else round(share, 3), ok=ok)
         Path(entry.recording_path).unlink(missing_ok=True)

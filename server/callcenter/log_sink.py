@@ -10,6 +10,7 @@ when a restarting PBX replays the stored states into a fresh engine.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -32,6 +33,24 @@ class MemoryQueueLog:
 
     def record(self, entry: LogEntry, company_id: int | None = None) -> None:
         self.entries.append(entry)
+
+
+class LoggingQueueSink:
+    """A sink that writes each line to the server log (``queue_log company=.. queue=.. call=.. EVENT ..``)."""
+
+    def __init__(self, logger: logging.Logger | None = None) -> None:
+        self.log = logger or logging.getLogger("server.callcenter.queue_log")
+
+    def record(self, entry: LogEntry, company_id: int | None = None) -> None:
+        self.log.info(
+            "queue_log company=%s queue=%d call=%s %s agent=%s %s",
+            company_id,
+            entry.queue_id,
+            entry.call_id,
+            entry.event,
+            entry.user_id,
+            dict(entry.data),
+        )
 
 
 class FanOutQueueLog:

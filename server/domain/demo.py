@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.companies import create_company
 from server.domain.context import DomainContext
+from server.domain.demo_callcenter import seed_demo_call_center
 from server.domain.desk_phones import add_desk_phone
 from server.domain.hotlines import create_hotline
 from server.domain.models import Company, Device, DeviceKind, User
@@ -93,6 +94,8 @@ async def seed_demo(session: AsyncSession, *, ctx: DomainContext) -> DemoCredent
                     device.sip_password,
                 )
             )
+        # a demo database from before the call center gets it on its next start
+        await seed_demo_call_center(session, ctx=ctx, company_id=existing.id, actor_id=None)
         return _credentials(agents)
 
     company, admin = await create_company(
@@ -154,6 +157,7 @@ async def seed_demo(session: AsyncSession, *, ctx: DomainContext) -> DemoCredent
         blf_keys=[{"extension": e} for e, *_ in DEMO_AGENTS if e != desk["extension"]],
         actor_id=admin.id,
     )
+    await seed_demo_call_center(session, ctx=ctx, company_id=company.id, actor_id=admin.id)
     return _credentials(agents)
 
 
@@ -175,6 +179,10 @@ def format_credentials(creds: DemoCredentials, *, http_url: str, sip_host: str, 
         )
     lines.append("Hotlines:    " + ", ".join(f"{n} ({c})" for n, c in creds.hotlines))
     lines.append(f"Echo test:   dial {creds.echo_test}")
+    lines.append(
+        "Call center: call 02873001234 from the carrier address 127.0.0.1 (Mon-Sat 08:00-17:30"
+        " Asia/Ho_Chi_Minh): 1 sales (101, 102), 2 support (103), 0 operator (101); after hours: voicemail"
+    )
     desk = DEMO_DESK_PHONE
     lines.append(
         f"Desk phone:  Yealink {desk['model']} {desk['mac']} for ext {desk['extension']}: the first fetch of"

@@ -218,6 +218,8 @@ class CallRecord(Base):
     cutoff: Mapped[float | None] = mapped_column(Float)  # POSIX time the PBX ends the call for the quota
     # The SIP dialog as the PBX keeps it (server.sip.directory.CallDialog as JSON), stored on answer.
     dialog: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    # a call-center call's way (hotline -> schedule -> IVR -> queue -> agent), written by the PBX
+    path: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
 class QueuedMessage(Base):

@@ -79,6 +79,7 @@ def _call_row(cdr: d.CallRecord) -> dict[str, Any]:
         "callee_user_id": cdr.callee_user_id,
         "cutoff": cdr.cutoff,
         "dialog": None if cdr.dialog is None else asdict(cdr.dialog),
+        "path": cdr.path,
     }
 
 
@@ -229,6 +230,7 @@ def _call_record(r: Any) -> d.CallRecord:
         callee_user_id=r.callee_user_id,
         cutoff=r.cutoff,
         dialog=call_dialog(r.dialog),
+        path=r.path,
     )
 
 

@@ -27,11 +27,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
 from server.media.engine import EngineError, RtpEngine
 from server.media.mixing import RoomMix
 from server.media.ng import Value
+from server.media.pacing import FrameLoop
 from server.media.recorder import WavRecorder
 from server.media.recording import safe_name
 from server.sip.address import Address
@@ -39,7 +38,6 @@ from server.sip.message import SipRequest, SipResponse
 
 log = logging.getLogger("server.media.call_recording")
 
-PTIME = 0.02
 PARTIES = ("caller", "callee")
 
 
@@ -97,7 +95,7 @@ class CallRecorders:
         self.idle_timeout = idle_timeout
         self.on_idle: Callable[[str], None] = lambda call_id: None
         self.recordings: dict[str, Recording] = {}
-        self._ticker: asyncio.Task[None] | None = None
+        self._frames = FrameLoop(self._write_frames, "call-recorder")
 
     async def start(self, call_id: str, tags: dict[str, str], facts: dict[str, object]) -> Recording:
         """Subscribe to each party's stream (``tags``: party -> SIP tag) and start the WAV."""
@@ -141,8 +139,7 @@ class CallRecorders:
         except (EngineError, OSError):
             self.stop(call_id)
             raise
-        if self._ticker is None:
-            self._ticker = asyncio.create_task(self._tick(), name="call-recorder")
+        self._frames.ensure_running()
         return recording
 
     def _sdp(self, port: int) -> str:
@@ -163,32 +160,18 @@ class CallRecorders:
     async def close(self) -> None:
         for call_id in list(self.recordings):
             self.stop(call_id)
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
+        await self._frames.stop()
 
-    async def _tick(self) -> None:
-        start = time.monotonic()
-        tick = 0
-        while True:
-            for recording in list(self.recordings.values()):
-                recording.mix.take()
-                pcm = np.clip(recording.mix.last_mix, -32768, 32767).astype("<i2")
-                recording.recorder.write(pcm.tobytes())
-            tick += 1
-            if tick % 50 == 0:
-                limit = time.monotonic() - self.idle_timeout
-                for call_id in [c for c, r in self.recordings.items() if r.heard_at < limit]:
-                    log.info("call %s: no audio for %.0f s, recording ended", call_id, self.idle_timeout)
-                    self.stop(call_id)
-                    self.on_idle(call_id)
-            delay = start + tick * PTIME - time.monotonic()
-            if delay < -0.2:  # a stall: new schedule (the WAV keeps wall-clock length within 200 ms)
-                start, tick = time.monotonic(), 0
-                delay = 0
-            await asyncio.sleep(max(0.0, delay))
+    def _write_frames(self, tick: int) -> None:
+        for recording in list(self.recordings.values()):
+            recording.mix.take()
+            recording.recorder.write(recording.mix.last_pcm16())
+        if tick % 50 == 49:
+            limit = time.monotonic() - self.idle_timeout
+            for call_id in [c for c, r in self.recordings.items() if r.heard_at < limit]:
+                log.info("call %s: no audio for %.0f s, recording ended", call_id, self.idle_timeout)
+                self.stop(call_id)
+                self.on_idle(call_id)
 
 
 @dataclass

@@ -4,7 +4,8 @@ A leg is one rtpengine call whose far side is rtpengine itself: the offer gives 
 opens towards "the other party"; we answer with that same port, so whatever the caller sends comes
 back out to the caller (the echo, done entirely inside rtpengine: 10.5 has no media-echo flag).
 Blocking the caller's media cuts the loop; ``play media`` then feeds prompts and music to the caller.
-Bridging two legs and recording are not done here yet (see docs/media-plane.md).
+:meth:`MediaLegs.bridge` replaces the loop by another party (an agent's phone, a recorder socket): the
+call is answered again with that party's SDP, so the caller's side (and its 200 OK) stays as it was.
 """
 
 from __future__ import annotations
@@ -137,6 +138,23 @@ class MediaLegs:
 
     async def send_dtmf(self, leg: Leg, digit: str, duration_ms: int = 100) -> None:
         await self.engine.command("play DTMF", self._ids(leg) | {"code": digit, "duration": duration_ms})
+
+    async def bridge(self, leg: Leg, other_sdp: str) -> str:
+        """Connect the caller to the party of ``other_sdp`` (an answer to ``leg.far_sdp``): prompts stop,
+        rtpengine forwards both ways between the caller and that party.  Returns the caller-side SDP."""
+        await self.stop(leg)
+        answer = await self.engine.command(
+            "answer",
+            {
+                "call-id": leg.call_id,
+                "from-tag": leg.caller_tag,
+                "to-tag": leg.engine_tag,
+                "sdp": other_sdp,
+            },
+        )
+        await self.echo(leg)  # unblock the caller's audio: it now goes to the other party
+        sdp = answer.get("sdp")
+        return sdp if isinstance(sdp, str) else leg.sdp
 
     async def hangup(self, leg: Leg) -> None:
         await self.engine.command("delete", self._ids(leg))

@@ -10,19 +10,15 @@ leave tone when an admitted member leaves.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import struct
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from server.media.mixing import FRAME, JOIN_TONE, LEAVE_TONE, RoomMix
+from server.media.pacing import FrameLoop
 from server.media.recorder import WavRecorder
-
-PTIME = 0.02
 
 
 class _MemberSocket(asyncio.DatagramProtocol):
@@ -79,7 +75,7 @@ class Mixer:
         self.room_calls: dict[str, list[str]] = {}
         self.rooms: dict[str, RoomMix] = {}
         self.members: dict[str, Member] = {}
-        self._ticker: asyncio.Task[None] | None = None
+        self._frames = FrameLoop(self._mix_rooms, "conference-mixer")
 
     async def join(self, room: str, member_id: str, *, admit: bool = True) -> Member:
         """Open the member's socket; mixed at once with ``admit``, else pending until :meth:`admit`."""
@@ -113,8 +109,7 @@ class Mixer:
         mix.announce(JOIN_TONE)
         mix.join(member_id)
         member.admitted = True
-        if self._ticker is None:
-            self._ticker = asyncio.create_task(self._tick(), name="conference-mixer")
+        self._frames.ensure_running()
 
     def leave(self, member_id: str) -> None:
         member = self.members.pop(member_id, None)
@@ -136,33 +131,20 @@ class Mixer:
     async def stop(self) -> None:
         for member_id in list(self.members):
             self.leave(member_id)
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
+        await self._frames.stop()
 
-    async def _tick(self) -> None:
-        start = time.monotonic()
-        tick = 0
-        while True:
-            for room, mix in list(self.rooms.items()):
-                out = mix.mix()
-                recorder = self.recorders.get(room)
-                if recorder is not None:
-                    recorder.write(np.clip(mix.last_mix, -32768, 32767).astype("<i2").tobytes())
-                for member_id, payload in out.items():
-                    member = self.members.get(member_id)
-                    if member is None or member.remote is None or member.transport is None:
-                        continue
-                    header = struct.pack(
-                        "!BBHII", 0x80, 0, member.seq & 0xFFFF, (member.seq * FRAME) & 0xFFFFFFFF, member.ssrc
-                    )
-                    member.seq += 1
-                    member.transport.sendto(header + payload, member.remote)
-            tick += 1
-            delay = start + tick * PTIME - time.monotonic()
-            if delay < -0.2:  # fell far behind (a stall): start a new schedule instead of bursting
-                start, tick = time.monotonic(), 0
-                delay = 0
-            await asyncio.sleep(max(0.0, delay))
+    def _mix_rooms(self, _tick: int) -> None:
+        for room, mix in list(self.rooms.items()):
+            out = mix.mix()
+            recorder = self.recorders.get(room)
+            if recorder is not None:
+                recorder.write(mix.last_pcm16())
+            for member_id, payload in out.items():
+                member = self.members.get(member_id)
+                if member is None or member.remote is None or member.transport is None:
+                    continue
+                header = struct.pack(
+                    "!BBHII", 0x80, 0, member.seq & 0xFFFF, (member.seq * FRAME) & 0xFFFFFFFF, member.ssrc
+                )
+                member.seq += 1
+                member.transport.sendto(header + payload, member.remote)

@@ -106,6 +106,10 @@ class RoomMix:
         self.last_mix = total
         return frames
 
+    def last_pcm16(self) -> bytes:
+        """``last_mix`` as little-endian 16-bit PCM, clipped (what a WAV recorder writes)."""
+        return bytes(np.clip(self.last_mix, -32768, 32767).astype("<i2").tobytes())
+
     def mix(self) -> dict[str, bytes]:
         """One tick: each member gets the sum of everyone else's next frame (silence if nobody spoke)."""
         frames = self.take()

@@ -4,8 +4,9 @@
 60-250 ms, measured at the caller), while 48 kHz files come out at an even 20 ms.  Use 48 kHz for your own.
 
 No audio is shipped: ``ensure_prompts(dir)`` writes a gentle two-tone hold melody (``moh.wav``), a short
-prompt chime (``prompt.wav``), a beep (``beep.wav``) and the conference PIN prompts (``pin.wav``,
-``pin_wrong.wav``) the first time the media plane starts.
+prompt chime (``prompt.wav``), a beep (``beep.wav``), the conference PIN prompts (``pin.wav``,
+``pin_wrong.wav``) and the call center's built-in prompts (``greeting``, ``closed``, ``voicemail``,
+``invalid_option``: one tone each) the first time the media plane starts.
 Replace the files in the directory to change them.
 """
 
@@ -22,6 +23,11 @@ RATE = 48000
 MOH_NOTES_HZ = (523.25, 659.25, 783.99, 659.25)  # a C-major arpeggio, 0.5 s a note, 4 rounds a file
 PROMPT_HZ = 880.0
 BEEP_HZ = 1000.0
+# the call center's built-in prompts, one tone each until real recordings replace the files
+GREETING_HZ = 600.0
+CLOSED_HZ = 440.0
+VOICEMAIL_HZ = 750.0
+INVALID_HZ = 350.0
 PIN_HZ = (587.33, 783.99)  # "enter the room's PIN": two notes, twice
 PIN_WRONG_HZ = 330.0  # a low buzz: wrong PIN, try again
 
@@ -50,6 +56,10 @@ def ensure_prompts(directory: Path) -> dict[str, Path]:
         "prompt": lambda: _tone(PROMPT_HZ, 1.0),
         # silence first: a caller's first packets after the 200 OK are often lost while its audio starts
         "beep": lambda: np.concatenate([np.zeros(int(RATE * 0.25)), _tone(BEEP_HZ, 0.3)]),
+        "greeting": lambda: np.concatenate([np.zeros(int(RATE * 0.25)), _tone(GREETING_HZ, 1.5)]),
+        "closed": lambda: np.concatenate([np.zeros(int(RATE * 0.25)), _tone(CLOSED_HZ, 1.5)]),
+        "voicemail": lambda: _tone(VOICEMAIL_HZ, 1.0),
+        "invalid_option": lambda: _tone(INVALID_HZ, 0.6),
         "pin": lambda: np.concatenate([np.zeros(int(RATE * 0.25)), *[_tone(f, 0.3) for f in PIN_HZ * 2]]),
         "pin_wrong": lambda: _tone(PIN_WRONG_HZ, 0.6),
     }

@@ -195,6 +195,8 @@ class ProbeCall:
     reason_header: str = ""
     to_header: str = ""
     answer_sdp: str = ""
+    target: str = ""  # the 200's Contact: in-dialog requests go there (through `routes`)
+    routes: tuple[str, ...] = ()  # the 200's Record-Route, reversed: the route set through a proxy
     got_bye: bool = False
     final: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -245,19 +247,28 @@ class SipProbe:
         await asyncio.wait_for(call.final.wait(), timeout)
         if call.status == 200:
             ack = (
-                f"ACK {uri} SIP/2.0\r\n"
+                f"ACK {call.target or uri} SIP/2.0\r\n"
                 + self._headers(call_id, "ACK", 1, call.to_header)
+                + self._routes(call)
                 + "Content-Length: 0\r\n\r\n"
             )
             self.transport.sendto(ack.encode(), self.target)
             leg.remote = remote_of(call.answer_sdp)
         return call
 
+    @staticmethod
+    def _routes(call: ProbeCall) -> str:
+        return "".join(f"Route: {r}\r\n" for r in call.routes)
+
+    def _in_dialog_uri(self, call: ProbeCall) -> str:
+        return call.target or f"sip:x@{self.target[0]}:{self.target[1]}"
+
     def info(self, call: ProbeCall, digit: str, cseq: int) -> None:
         body = f"Signal={digit}\r\nDuration=160\r\n"
         msg = (
-            f"INFO sip:x@{self.target[0]}:{self.target[1]} SIP/2.0\r\n"
+            f"INFO {self._in_dialog_uri(call)} SIP/2.0\r\n"
             + self._headers(call.call_id, "INFO", cseq, call.to_header)
+            + self._routes(call)
             + f"Content-Type: application/dtmf-relay\r\nContent-Length: {len(body)}\r\n\r\n{body}"
         )
         assert self.transport is not None
@@ -265,8 +276,9 @@ class SipProbe:
 
     def bye(self, call: ProbeCall) -> None:
         msg = (
-            f"BYE sip:x@{self.target[0]}:{self.target[1]} SIP/2.0\r\n"
+            f"BYE {self._in_dialog_uri(call)} SIP/2.0\r\n"
             + self._headers(call.call_id, "BYE", 9, call.to_header)
+            + self._routes(call)
             + "Content-Length: 0\r\n\r\n"
         )
         assert self.transport is not None
@@ -276,9 +288,12 @@ class SipProbe:
         head, _, body = data.partition(b"\r\n\r\n")
         lines = head.decode(errors="replace").split("\r\n")
         fields: dict[str, str] = {}
+        record_routes: list[str] = []
         for line in lines[1:]:
             name, _, value = line.partition(":")
             fields.setdefault(name.strip().lower(), value.strip())
+            if name.strip().lower() == "record-route":
+                record_routes += [v.strip() for v in value.split(",") if v.strip()]
         call = self.calls.get(fields.get("call-id", ""))
         if call is None:
             return
@@ -289,6 +304,11 @@ class SipProbe:
                 call.reason_header = fields.get("reason", "")
                 call.to_header = fields.get("to", "")
                 call.answer_sdp = body.decode(errors="replace")
+                contact = fields.get("contact", "")
+                if "<" in contact:
+                    contact = contact[contact.find("<") + 1 : contact.find(">")]
+                call.target = contact
+                call.routes = tuple(reversed(record_routes))
                 call.final.set()
         elif lines[0].startswith("BYE "):
             call.got_bye = True

@@ -57,6 +57,10 @@ class CallRouter:
         self.media_address = media_address
         # feature numbers the media engine's UAS answers (echo, hold music...); others go to media_address
         self.feature_addresses = feature_addresses or {}
+        # set by the call-center runtime: hotlines (normalised numbers) routed to its UAS, and the UAS's
+        # address, whose INVITEs (agent legs it places itself) are trusted and get no CDR of their own
+        self.routed_hotlines: frozenset[str] = frozenset()
+        self.pbx_sources: frozenset[Address] = frozenset()
 
     def inbound_hotline(self, req: SipRequest, source: Address) -> tuple[str, Hotline] | None:
         """(domain, hotline) when the INVITE comes from a hotline's carrier trunk to the hotline's number."""
@@ -77,8 +81,10 @@ class CallRouter:
         dialed: str,
         inbound: bool,
         now: float,
+        *,
+        record: bool = True,
     ) -> None:
-        """An initial INVITE: decide, write the CDR, act."""
+        """An initial INVITE: decide, write the CDR (unless ``record`` is off), act."""
         call = self.forking.open(req, source, self)
         call.caller_user_id = caller.user_id if caller else None
         self.dialogs.note_early(call)
@@ -97,6 +103,7 @@ class CallRouter:
             self.directory.hotlines(domain),
             self.media_address is not None or dialed in self.feature_addresses,
             inbound,
+            source in self.pbx_sources,
         )
         decision = routing.decide(facts)
         caller_text = caller.extensions[0] if caller and caller.extensions else (req.from_.uri.user or "")
@@ -107,9 +114,25 @@ class CallRouter:
                 direction = "outbound"
             hotline_number = decision.hotline.number
         elif isinstance(decision, routing.Media):
-            direction = "feature"
+            direction = "inbound" if inbound else "feature"
         if isinstance(decision, routing.Extension | routing.Dnd):
             call.callee_user_id = decision.user_id
+        if record:
+            self._record(req, caller, caller_text, domain, dialed, direction, hotline_number, call, now)
+        self._act(call, decision, callee, caller_text, now)
+
+    def _record(
+        self,
+        req: SipRequest,
+        caller: UserRouting | None,
+        caller_text: str,
+        domain: str,
+        dialed: str,
+        direction: str,
+        hotline_number: str | None,
+        call: ProxyCall,
+        now: float,
+    ) -> None:
         self.calls.start(
             CallRecord(
                 call_id=req.call_id,
@@ -124,6 +147,16 @@ class CallRouter:
                 callee_user_id=call.callee_user_id,
             )
         )
+
+    def _act(
+        self,
+        call: ProxyCall,
+        decision: routing.RouteDecision,
+        callee: UserRouting | None,
+        caller_text: str,
+        now: float,
+    ) -> None:
+        req = call.request
         if isinstance(decision, routing.Dnd):
             resp = make_response(req, 486, to_tag=new_tag())
             resp.headers.add("Reason", DND_REASON)
@@ -153,6 +186,10 @@ class CallRouter:
         elif isinstance(decision, routing.Media):
             m = self.feature_addresses.get(decision.feature) or self.media_address
             assert m is not None
+            # who dialled, as the proxy authenticated them (the agents' feature codes act on it)
+            req.headers.remove(routing.PBX_USER_HEADER)
+            if call.caller_user_id is not None:
+                req.headers.set(routing.PBX_USER_HEADER, str(call.caller_user_id))
             self._fork(call, [(SipUri(user=decision.feature, host=m.host, port=m.port), m)], now)
 
     def _fork(self, call: ProxyCall, targets: list[tuple[SipUri, Address]], now: float) -> None:

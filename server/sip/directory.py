@@ -150,6 +150,7 @@ class CallRecord:
     callee_user_id: int | None = None
     cutoff: float | None = None  # when the proxy ends the answered call for the monthly quota (None: never)
     dialog: CallDialog | None = None  # set on answer
+    path: str | None = None  # a call-center call's way: "schedule 1 open > ivr 1 > queue 1 > agent 101"
 
 
 @dataclass(frozen=True, slots=True)

@@ -321,11 +321,17 @@ class Proxy:
         caller: UserRouting | None = None
         if inbound is not None:
             domain, hotline = inbound
-            target = routing.route_inbound_hotline(hotline)
+            target = routing.route_inbound_hotline(hotline, self.router.routed_hotlines)
             if isinstance(target, routing.NotFound):
                 self.element.respond(make_response(req, 404, target.reason, to_tag=new_tag()), now)
                 return
             dialed = target.dialed
+            if dialed == routing.CALL_CENTER:  # which hotline was called, as the PBX (not the carrier) says
+                req.headers.set("X-Hotline", hotline.number)
+        elif req.method == "INVITE" and source in self.router.pbx_sources:
+            # a leg the PBX places itself (a queue ringing an agent): trusted, routed as an internal call
+            domain = req.uri.host.lower()
+            dialed = req.uri.user or ""
         else:
             got = authenticate(
                 req,
@@ -358,7 +364,10 @@ class Proxy:
             assert caller is not None
             self.messages.receive(req, caller, dialed, source, now)
         else:
-            self.router.invite(req, source, caller, domain, dialed, inbound is not None, now)
+            self.router.invite(
+                req, source, caller, domain, dialed, inbound is not None, now,
+                record=source not in self.router.pbx_sources,
+            )
 
     def _on_cancel(self, req: SipRequest, cancels: TransactionKey | None, now: float) -> None:
         if cancels is None:

@@ -14,6 +14,8 @@ from server.sip.directory import Binding, DeviceKind, Hotline, RingMethod, UserR
 from server.sip.quota import may_start_outbound, remaining_seconds
 
 ADAPTIVE = "adaptive"
+CALL_CENTER = "*cc"  # the feature number of the call-center UAS (server/media/callcenter_calls.py)
+PBX_USER_HEADER = "X-PBX-User"  # set by the proxy on feature calls: the user it authenticated
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,7 @@ class RouteFacts:
     hotlines: tuple[Hotline, ...]  # of the domain
     media_available: bool
     inbound: bool = False  # the call came from a trunk to a hotline
+    pbx_leg: bool = False  # a leg the PBX places itself (call center): may go out through `x_hotline`
 
 
 def is_feature_number(dialed: str) -> bool:
@@ -145,6 +148,8 @@ def _to_callee(facts: RouteFacts, callee: UserRouting) -> RouteDecision:
 
 
 def decide(facts: RouteFacts) -> RouteDecision:
+    if facts.dialed == CALL_CENTER and not facts.inbound:
+        return NotFound("No such extension")  # only hotline calls reach the call center this way
     if is_feature_number(facts.dialed):
         if facts.media_available:
             return Media(facts.dialed)
@@ -155,6 +160,12 @@ def decide(facts: RouteFacts) -> RouteDecision:
     if number is None or len(number) < 3:
         return NotFound("No such extension or number")
     caller = facts.caller
+    if caller is None and facts.pbx_leg and not facts.inbound:
+        # the call center forwarding a caller to an external number: the company pays, no user quota
+        for h in facts.hotlines:
+            if _same_number(h.number, facts.x_hotline or ""):
+                return Trunk(h, number, h.number, None, None)
+        return Forbidden("Hotline not owned by the company")
     if caller is None or facts.inbound:
         return NotFound("No such extension")  # never relay strangers out through our trunks
     if not caller.allow_outbound:
@@ -174,12 +185,14 @@ class InboundTarget:
     dialed: str
 
 
-def route_inbound_hotline(hotline: Hotline) -> InboundTarget | NotFound:
+def route_inbound_hotline(hotline: Hotline, routed: frozenset[str] = frozenset()) -> InboundTarget | NotFound:
     """The one hook for calls arriving on a hotline number.
 
-    Today: the hotline's inbound extension.  IVR, queues and business hours replace this with a
-    feature number served by the media service (``InboundTarget("*ivr…")``).
+    A hotline with a call-center inbound route (its normalised number in ``routed``) goes to the
+    call-center UAS, which runs schedule -> IVR -> queue itself; otherwise the hotline's inbound extension.
     """
+    if (normalize_number(hotline.number) or hotline.number) in routed:
+        return InboundTarget(CALL_CENTER)
     if hotline.inbound_extension:
         return InboundTarget(hotline.inbound_extension)
     return NotFound("Hotline has no inbound destination")

@@ -49,15 +49,6 @@ DAY_NAMES = dict(
 )
 DIGITS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#")
 BY_ID = ("queue", "ivr", "ring_group", "voicemail", "schedule")
-STRATEGIES = (
-    "ring_all",
-    "longest_idle",
-    "round_robin",
-    "fewest_calls",
-    "least_talk_time",
-    "random",
-    "linear",
-)
 BLANK_ROWS = 2
 
 

@@ -110,6 +110,7 @@ class Runtime:
         self.calls.entries.clear()
         self.sound.close()
         ep.libHandleEvents(50)  # the conference clock applies the last disconnects (see context.Graveyard)
+        routing.taps.clear()
         self.ctx.graveyard.clear()
         del ep, routing
         self.stack.destroy()

@@ -17,7 +17,7 @@ from typing import Any
 import pjsua2 as pj
 
 from softphone.events import RecordingChanged
-from softphone.recording import Recording
+from softphone.recording import Recording, TapPool
 from softphone.runtime.context import CLOCK_RATE, EngineContext
 from softphone.runtime.errors import EngineError
 from softphone.runtime.sound import Sound
@@ -47,6 +47,7 @@ class AudioRouting:
         self.sources: dict[str, list[Any]] = {}  # ToneGenerator / AudioMediaPlayer into one call
         self.recordings: dict[str, Recording] = {}
         self.monitor: Recording | None = None
+        self.taps = TapPool(CLOCK_RATE)  # recording taps live as long as the endpoint (see recording.py)
         self._links: dict[tuple[int, int], tuple[Any, Any]] = {}
 
     # ------------------------------------------------------------------ sources
@@ -98,7 +99,7 @@ class AudioRouting:
     def start_recording(self, key: str, path: str) -> None:
         if key in self.recordings:
             raise EngineError(f"call {key} is already being recorded")
-        self.recordings[key] = Recording(path, CLOCK_RATE, self.ctx.clock)
+        self.recordings[key] = Recording(path, CLOCK_RATE, self.ctx.clock, tap=self.taps.take())
         self.reroute()
         self.ctx.emit(RecordingChanged(key, str(path), True))
 
@@ -108,13 +109,13 @@ class AudioRouting:
             return
         self.reroute()
         rec.close()
-        self.ctx.graveyard.append(rec)
+        self.taps.give(rec.tap)
         self.ctx.emit(RecordingChanged(key, str(rec.path), False))
 
     def start_monitor(self, path: str) -> None:
         """Record everything the local user hears, across calls (tests and diagnostics)."""
         if self.monitor is None:
-            self.monitor = Recording(path, CLOCK_RATE, self.ctx.clock)
+            self.monitor = Recording(path, CLOCK_RATE, self.ctx.clock, tap=self.taps.take())
             self.reroute()
 
     def stop_monitor(self) -> None:
@@ -122,7 +123,7 @@ class AudioRouting:
         if mon is not None:
             self.reroute()
             mon.close()
-            self.ctx.graveyard.append(mon)
+            self.taps.give(mon.tap)
 
     def pump(self) -> None:
         for rec in self.recordings.values():

@@ -84,6 +84,8 @@ class Sound:
     def list_devices(self) -> list[Any]:
         if self.bridge is not None:
             return list(self.bridge.list_devices())
+        if self.ctx.config.null_audio:
+            return []  # nothing can be opened: do not load PortAudio (and the ALSA plugins it scans)
         try:
             from softphone import audio as audio_mod
         except ImportError:

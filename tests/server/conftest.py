@@ -344,3 +344,22 @@ def start_demo_server(tmp_path: Path) -> Iterator[Callable[..., DemoServer]]:
         yield lambda media, **more: stack.enter_context(
             run_demo_server(tmp_path / "data", media=media, **more)
         )
+
+
+async def demo_queue(
+    api: ApiHarness, demo: SeededDemo, config: dict[str, object]
+) -> tuple[int, dict[str, int]]:
+    """A queue "sales" of the demo company with 101 and 102 as members: (queue id, user id by extension)."""
+    h = demo.admin_headers
+    r = await api.client.post("/admin/queues", json={"name": "sales", "config": config}, headers=h)
+    assert r.status_code == 201, r.text
+    qid = r.json()["id"]
+    users = {
+        u["extensions"][0]: u["id"]
+        for u in (await api.client.get("/admin/users", headers=h)).json()
+        if u["extensions"]
+    }
+    members = [{"user_id": users["101"]}, {"user_id": users["102"]}]
+    r = await api.client.put(f"/admin/queues/{qid}/members", json={"members": members}, headers=h)
+    assert r.status_code == 200, r.text
+    return qid, users

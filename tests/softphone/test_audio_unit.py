@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -122,3 +123,48 @@ def test_device_fingerprint_changes_with_directory(tmp_path: Path) -> None:
     (tmp_path / "pcmC1D0p").touch()
     assert device_fingerprint(tmp_path) != before
     assert device_fingerprint(tmp_path / "absent") == ()
+
+
+def test_tone_loop_and_mixing_without_numpy() -> None:
+    from softphone.audio import _Loop, _mix_into
+
+    once = _Loop(array("h", [1, 2, 3]), once=True)
+    assert array("h", once.take(2)).tolist() == [1, 2]
+    assert array("h", once.take(3)).tolist() == [3, 0, 0] and once.finished
+    looped = _Loop(array("h", [5, 6]))
+    assert array("h", looped.take(5)).tolist() == [5, 6, 5, 6, 5]
+    out = memoryview(bytearray(array("h", [100, 32000, -32000, 0]).tobytes()))
+    _mix_into(out, array("h", [-100, 1000, -1000, 7]).tobytes())
+    assert array("h", bytes(out)).tolist() == [0, 32767, -32768, 7]  # clipped at full scale
+    silent = memoryview(bytearray(4))
+    _mix_into(silent, array("h", [3, -3]).tobytes())
+    assert array("h", bytes(silent)).tolist() == [3, -3]
+
+
+def test_stereo_wav_ringtone_is_mixed_to_mono_and_goertzel_reads_bytes(tmp_path: Path) -> None:
+    import wave
+
+    left, right = sine(8000, 600, 0.5, 0.4), sine(8000, 600, 0.5, 0.2)
+    wav = tmp_path / "stereo.wav"
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(np.column_stack([left, right]).astype("<i2").tobytes())
+    rt = ringtone(16000, wav)
+    assert isinstance(rt, array) and len(rt) == 8000
+    assert dominant_frequency(rt, 16000) == pytest.approx(600, abs=3)
+    assert max(rt) == pytest.approx(0.3 * 32767, rel=0.02)  # the average of both channels
+    assert tone_ratio(rt.tobytes(), 16000, 600) > 0.95 and tone_ratio(rt, 16000, 900) < 0.01
+
+
+def test_tone_share_survives_phase_jumps() -> None:
+    from softphone.tones import tone_share
+
+    # a received tone with a phase jump every 0.3 s (packet loss concealment): one long Goertzel misses it
+    jumpy = np.concatenate([sine(16000, 440, 0.3, 0.3)[(37 * i) % 36 :] for i in range(13)])
+    assert tone_ratio(jumpy, 16000, 440) < 0.2
+    assert tone_share(jumpy, 16000, 440) > 0.95
+    assert tone_share(jumpy.astype("<i2").tobytes(), 16000, 440) > 0.95
+    assert tone_share(sine(16000, 700, 1.0, 0.3), 16000, 440) < 0.01
+    assert tone_share(b"", 16000, 440) == 0.0

@@ -193,3 +193,71 @@ def test_without_a_session_bus_the_default_store_raises(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert "REFUSED" in proc.stdout, proc.stdout + proc.stderr
     assert "Secret Service" in proc.stdout
+
+
+HELPER_BODY = textwrap.dedent(
+    """
+    import json, sys, time
+    from softphone.secrets import KeyringProcess
+    store = KeyringProcess(service="softphone-test", idle_s=0.5)
+    out = {}
+    store.set("sip:102@demo.local", "mật khẩu-102")
+    out["get"] = store.get("sip:102@demo.local")
+    # a second client (as after an app restart) reads it back from the keyring through its own helper
+    again = KeyringProcess(service="softphone-test")
+    out["again"] = again.get("sip:102@demo.local")
+    out["missing"] = again.get("sip:nobody@demo.local")
+    again.close()
+    time.sleep(1.5)
+    out["helper_ended_when_idle"] = not store.helper_running
+    out["deleted"] = store.delete("sip:102@demo.local")
+    out["after_delete"] = KeyringProcess(service="softphone-test").get("sip:102@demo.local")
+    store.close()
+    out["keyring_imported_here"] = [m for m in ("keyring", "cryptography") if m in sys.modules]
+    print("RESULT " + json.dumps(out))
+    """
+)
+
+
+@pytest.mark.integration
+@needs_keyring
+def test_keyring_process_round_trip_and_exits_when_idle(tmp_path: Path) -> None:
+    body = tmp_path / "helper_body.py"
+    body.write_text(HELPER_BODY)
+    out, _ = _in_keyring_session(tmp_path, body)
+    assert out == {
+        "get": "mật khẩu-102",
+        "again": "mật khẩu-102",
+        "missing": None,
+        "helper_ended_when_idle": True,
+        "deleted": True,
+        "after_delete": None,
+        "keyring_imported_here": [],
+    }
+
+
+@pytest.mark.integration
+def test_keyring_process_without_a_keyring_refuses_and_secrets_stay_in_memory(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from softphone.secrets import KeyringProcess, NoKeyringError\n"
+        "from softphone.services import make_secrets\n"
+        "try:\n    KeyringProcess(service='softphone-test').get('x')\n"
+        "except NoKeyringError as e:\n    print('REFUSED', e)\n"
+        "print('STORE', type(make_secrets()).__name__, 'keyring' in sys.modules)\n"
+    )
+    env = _session_env(tmp_path)
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert "REFUSED" in proc.stdout and "Secret Service" in proc.stdout, proc.stdout + proc.stderr
+    assert "STORE MemorySecrets False" in proc.stdout, proc.stdout + proc.stderr
+
+
+@pytest.mark.unit
+def test_a_keyring_helper_that_never_answers_cannot_hang_the_app() -> None:
+    from softphone.secrets import KeyringProcess
+
+    silent = [sys.executable, "-c", "import sys, time; sys.stdin.readline(); time.sleep(60)"]
+    store = KeyringProcess(service="softphone-test", command=silent, answer_timeout_s=1.0)
+    with pytest.raises(NoKeyringError, match="did not answer"):
+        store.get("sip:101@demo.local")
+    assert not store.helper_running

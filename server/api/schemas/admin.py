@@ -239,6 +239,7 @@ class CallPublic(BaseModel):
     hangup_cause: str | None
     caller_user_id: int | None
     callee_user_id: int | None
+    path: str | None = None  # call-center calls: "schedule 1 open > ivr 1 > queue 1 > agent 101"
 
 
 class CompanyInvite(BaseModel):

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from server.api.schemas.callcenter import HotlineRouteBody
+from server.callcenter.queue import STRATEGIES
 from server.callcenter.schedule import Decision, decide, schedule_from_json
 from server.domain import callcenter, hotlines, people
 from server.domain.errors import Conflict, InvalidInput, NotFound
@@ -97,7 +98,7 @@ async def _targets(request: Request, session: Any, company_id: int) -> dict[str,
         "state_names": forms.STATE_NAMES,
         "digits": forms.DIGITS,
         "digit_field": forms.digit_field,
-        "strategies": forms.STRATEGIES,
+        "strategies": STRATEGIES,
         "strategy_names": forms.STRATEGY_NAMES,
     }
 

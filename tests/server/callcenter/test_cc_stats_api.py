@@ -16,6 +16,7 @@ from server.domain.db import create_engine
 from server.domain.models import User
 from server.domain.queue_log import QueueLogWriter
 from server.domain.security import Passwords
+from tests.server.conftest import demo_queue
 
 pytestmark = pytest.mark.integration
 
@@ -45,19 +46,7 @@ def _queue(queues: list[dict], qid: int) -> dict:
 
 
 async def _setup(api, demo) -> tuple[int, dict[str, int]]:
-    h = demo.admin_headers
-    r = await api.client.post("/admin/queues", json={"name": "sales", "config": QUEUE}, headers=h)
-    assert r.status_code == 201, r.text
-    qid = r.json()["id"]
-    users = {
-        u["extensions"][0]: u["id"]
-        for u in (await api.client.get("/admin/users", headers=h)).json()
-        if u["extensions"]
-    }
-    members = [{"user_id": users["101"]}, {"user_id": users["102"]}]
-    r = await api.client.put(f"/admin/queues/{qid}/members", json={"members": members}, headers=h)
-    assert r.status_code == 200, r.text
-    return qid, users
+    return await demo_queue(api, demo, QUEUE)
 
 
 async def test_agents_set_their_own_state_and_it_survives_a_restart(api, demo) -> None:

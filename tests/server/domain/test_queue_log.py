@@ -12,23 +12,13 @@ from server.domain import callcenter
 from server.domain.callcenter_models import Queue
 from server.domain.clock import to_posix
 from server.domain.queue_log import QueueLogWriter, read_events
+from tests.server.conftest import demo_queue
 
 pytestmark = pytest.mark.integration
 
 
 async def _queue(api, demo) -> tuple[int, dict[str, int], int]:
-    h = demo.admin_headers
-    r = await api.client.post("/admin/queues", json={"name": "sales", "config": {"wrapup": 5}}, headers=h)
-    assert r.status_code == 201, r.text
-    qid = r.json()["id"]
-    users = {
-        u["extensions"][0]: u["id"]
-        for u in (await api.client.get("/admin/users", headers=h)).json()
-        if u["extensions"]
-    }
-    members = [{"user_id": users["101"]}, {"user_id": users["102"]}]
-    r = await api.client.put(f"/admin/queues/{qid}/members", json={"members": members}, headers=h)
-    assert r.status_code == 200, r.text
+    qid, users = await demo_queue(api, demo, {"wrapup": 5})
     async with api.sessionmaker() as session:
         company = await session.scalar(select(Queue.company_id).where(Queue.id == qid))
     return qid, users, company

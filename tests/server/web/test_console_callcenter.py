@@ -1,6 +1,8 @@
-"""Call-center pages in chromium against the real demo server: a schedule with a holiday, an IVR menu whose
-key 1 goes to a queue, queue members, the hotline's inbound route, prompts (a WAV accepted and played, a bad
-file refused), and a supervisor who may flip the open/closed override but not edit a queue."""
+"""Call-center pages in chromium against the real demo server (which seeds its own call center: "Sales" and
+"Support" queues, "Main menu", "Business hours"; the objects made here have other names): a schedule with a
+holiday, an IVR menu whose key 1 goes to a queue, queue members, the hotline's inbound route, prompts (a WAV
+accepted and played, a bad file refused), and a supervisor who may flip the open/closed override but not
+edit a queue."""
 
 from __future__ import annotations
 
@@ -64,15 +66,15 @@ def test_queue_members_ivr_schedule_route_and_prompts(console_server, page, tmp_
 
     # A queue, refused first with a bad number (nothing saved), then created.
     page.goto(f"{url}/console/queues/new")
-    page.fill("#f-name", "Sales")
+    page.fill("#f-name", "Billing")
     page.fill("#f-ring_timeout", "abc")
     page.click("main form.cc button.primary")
     assert page.locator("#e-ring_timeout").inner_text() == "Enter a number."
     assert page.locator("#f-ring_timeout").get_attribute("aria-invalid") == "true"
     page.goto(f"{url}/console/queues")
-    assert "Sales" not in page.locator("tbody").inner_text()
+    assert "Billing" not in page.locator("tbody").inner_text()
     page.goto(f"{url}/console/queues/new")
-    page.fill("#f-name", "Sales")
+    page.fill("#f-name", "Billing")
     page.select_option("#f-strategy", "round_robin")
     page.fill("#f-ring_timeout", "20")
     page.fill("#f-wrapup", "7")
@@ -80,12 +82,12 @@ def test_queue_members_ivr_schedule_route_and_prompts(console_server, page, tmp_
     page.select_option("#f-max_wait_destination", "extension:101")
     page.click("main form.cc button.primary")
     assert page.locator(".flash").inner_text() == "Saved."
-    queue = _config(console_server, "queues", "Sales")
+    queue = _config(console_server, "queues", "Billing")
     assert queue["strategy"] == "round_robin" and queue["wrapup"] == 7
     assert queue["max_wait_destination"] == {"kind": "extension", "extension": "101"}
 
     # Members with tiers and penalties (a bad tier refused next to its field).
-    page.click("tbody a:text('Sales')")
+    page.click("tbody a:text('Billing')")
     page.check("#m-2")
     page.check("#m-3")
     page.fill("#tier-3", "x")
@@ -104,7 +106,7 @@ def test_queue_members_ivr_schedule_route_and_prompts(console_server, page, tmp_
 
     # An IVR menu: key 1 to the queue, key 9 forwards outside through a hotline; a bad number is refused.
     page.goto(f"{url}/console/ivr-menus/new")
-    page.fill("#f-name", "Main menu")
+    page.fill("#f-name", "Night menu")
     page.select_option("#f-opt_1", f"queue:{queue['id']}")
     page.select_option("#f-opt_9", "external:02873001234")
     page.fill("#f-opt_9__number", "not a number")
@@ -117,7 +119,7 @@ def test_queue_members_ivr_schedule_route_and_prompts(console_server, page, tmp_
     page.fill("#f-opt_9__number", "0909123456")
     page.click("main form.cc button.primary")
     assert page.locator(".flash").inner_text() == "Saved."
-    menu = _config(console_server, "ivr_menus", "Main menu")
+    menu = _config(console_server, "ivr_menus", "Night menu")
     assert menu["options"]["1"] == {"kind": "queue", "id": queue["id"]}
     assert menu["options"]["9"] == {"kind": "external", "number": "0909123456", "hotline": "02873001234"}
     assert menu["retries"] == 3
@@ -132,7 +134,7 @@ def test_queue_members_ivr_schedule_route_and_prompts(console_server, page, tmp_
     page.goto(f"{url}/console/ivr-menus/{menu['id']}")
     page.select_option("#f-opt_2", f"ivr:{sub['id']}")
     page.click("main form.cc button.primary")
-    assert _config(console_server, "ivr_menus", "Main menu")["options"]["2"] == {
+    assert _config(console_server, "ivr_menus", "Night menu")["options"]["2"] == {
         "kind": "ivr",
         "id": sub["id"],
     }
@@ -166,7 +168,8 @@ def test_queue_members_ivr_schedule_route_and_prompts(console_server, page, tmp_
     assert page.locator("#f-closed").input_value() == "hangup"
     page.click("main form.cc button.primary")
     assert page.locator(".flash").inner_text() == "Saved."
-    assert page.locator("tbody tr").count() == 1  # the refused attempt wrote nothing
+    # the refused attempt wrote nothing (the demo's own "Business hours" is the other row)
+    assert page.locator("tbody tr:has-text('Office hours')").count() == 1
     schedule = _config(console_server, "schedules", "Office hours")
     assert len(schedule["weekly"]) == 6
     assert {"day": "sat", "start": "08:00", "end": "12:00"} in schedule["weekly"]
@@ -247,7 +250,7 @@ def test_supervisor_flips_the_override_but_cannot_edit_a_queue(console_server, p
     page.click("main button[type=submit]")
     assert page.locator(".flash").inner_text() == "User created."
     schedule = _config(console_server, "schedules", "Office hours")
-    queue = _config(console_server, "queues", "Sales")
+    queue = _config(console_server, "queues", "Billing")
 
     other = browser.new_context(viewport={"width": 1280, "height": 900})
     sup = other.new_page()
@@ -274,7 +277,7 @@ def test_supervisor_flips_the_override_but_cannot_edit_a_queue(console_server, p
     members = sup.request.post(f"{url}/console/queues/{queue['id']}/members", form={"csrf_token": csrf})
     assert members.status == 403
     assert sup.request.get(f"{url}/console/queues/new").status == 403
-    assert _config(console_server, "queues", "Sales")["strategy"] == "round_robin"
+    assert _config(console_server, "queues", "Billing")["strategy"] == "round_robin"
     # ...but the queue's agents are theirs to log in and pause
     sup.goto(f"{url}/console/queues/{queue['id']}")
     sup.click("#agents form[action$='/agents/2'] button[value=login]")
@@ -370,7 +373,7 @@ def test_another_companys_call_center_rows_are_not_found(console_server, page, b
     theirs.fill("#f-name", "Their queue")
     theirs.click("main form.cc button.primary")
     assert theirs.locator(".flash").inner_text() == "Saved."
-    assert "Sales" not in theirs.locator("main").inner_text()  # the demo company's queue is not listed
+    assert "Billing" not in theirs.locator("main").inner_text()  # the demo company's queue is not listed
     their_queue = _config(console_server, "queues", "Their queue")["id"]
     other.close()
 

@@ -1,0 +1,300 @@
+"""The call center in the running server: loads the companies' configurations into the call-center UAS
+(:class:`server.media.callcenter_calls.CallCenterCalls`), keeps them current from the domain's change
+events, and connects the UAS to the PBX core (which hotlines go to it, whose INVITEs the proxy trusts, the
+registrar's and snapshot's facts about agents, the CDR).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from server.callcenter.destinations import destination_from_json
+from server.callcenter.flow import CallCenter, VoicemailBox
+from server.callcenter.ivr import ivr_from_json
+from server.callcenter.queue import Member, queue_from_json
+from server.callcenter.ringgroup import ring_plan
+from server.callcenter.schedule import schedule_from_json
+from server.domain import callcenter
+from server.domain import callcenter_models as cc
+from server.domain.changes import Change, ChangeBus
+from server.domain.context import DomainContext
+from server.domain.errors import DomainError
+from server.domain.models import Company, Extension, Hotline
+from server.media.callcenter_calls import CallCenterCalls, HotlineEntry, QueueLogSink
+from server.media.engine import RtpEngine
+from server.sip.carriers import normalize_number
+
+log = logging.getLogger("server.callcenter")
+
+RELOAD_ON = frozenset({"hotlines", "extensions", "companies"})
+
+
+def _reloads(change: Change) -> bool:
+    return (change.kind.startswith("cc_") and change.kind != "cc_queue_events") or change.kind in RELOAD_ON
+
+
+class ProxyView:
+    """`PbxView` over the running SIP service (same event loop: reads are direct, writes go `in_core`)."""
+
+    def __init__(self, service: Any, domains: dict[int, str]) -> None:
+        self.service = service
+        self.proxy = service.proxy
+        self.domains = domains
+
+    def domain(self, company_id: int) -> str | None:
+        return self.domains.get(company_id)
+
+    def extension_of(self, user_id: int) -> str | None:
+        routing = self.proxy.directory.user_routing(user_id)
+        return routing.extensions[0] if routing is not None and routing.extensions else None
+
+    def user_of_extension(self, company_id: int, extension: str) -> int | None:
+        domain = self.domains.get(company_id)
+        if domain is None:
+            return None
+        uid = self.proxy.directory.user_by_extension(domain, extension)
+        return int(uid) if uid is not None else None
+
+    def _now(self) -> float:
+        return float(self.service.runner.clock())
+
+    def presence(self, user_id: int) -> tuple[bool, bool, bool]:
+        routing = self.proxy.directory.user_routing(user_id)
+        registered = bool(self.proxy.registrar.bindings_of(user_id, self._now()))
+        dnd = bool(routing.dnd) if routing is not None else False
+        return registered, dnd, bool(self.proxy.dialogs.on_call(user_id))
+
+    def contacts(self, user_id: int) -> list[tuple[str, tuple[str, int]]]:
+        from server.sip.element import resolve
+        from server.sip.registrar import binding_address
+        from server.sip.uri import parse_uri
+
+        out = []
+        for b in self.proxy.registrar.bindings_of(user_id, self._now()):
+            address = binding_address(b) or resolve(parse_uri(b.contact))
+            if address.transport == "udp":
+                out.append((b.contact, (address.host, address.port)))
+        return out
+
+    def update_cdr(self, call_id: str, **changes: object) -> None:
+        self.service.in_core(lambda now: self.proxy.calls.update(call_id, **changes))
+
+
+class CallCenterRuntime:
+    def __init__(
+        self,
+        engine: RtpEngine,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        prompts: dict[str, Path],
+        prompts_dir: Path,
+        voicemail_dir: Path,
+        host: str,
+        limit: int,
+        sink: QueueLogSink | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.calls = CallCenterCalls(
+            engine,
+            prompts,
+            prompts_dir=prompts_dir,
+            voicemail_dir=voicemail_dir,
+            host=host,
+            limit=limit,
+            sink=sink,
+        )
+        self.domains: dict[int, str] = {}
+        self.service: Any = None
+        self.ctx: DomainContext | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._bus: ChangeBus | None = None
+        self._reload: asyncio.Task[None] | None = None
+
+    async def start(self, ctx: DomainContext) -> dict[str, tuple[str, int]]:
+        """Load the configurations, follow changes, open the UAS; feature number -> its address (``*cc``
+        for hotline calls, the agents' codes)."""
+        self.ctx = ctx
+        self._bus = ctx.changes
+        self._unsubscribe = ctx.changes.subscribe(self._on_changes)
+        self.calls.agent_command = self.agent_command
+        await self.load()
+        address = await self.calls.start()
+        return dict.fromkeys(self.calls.features, address)
+
+    async def agent_command(self, user_id: int, action: str, reason: str = "") -> list[int]:
+        """An agent's feature code through the domain service (audited, published like an API edit); the
+        ids of the queues it changed (none: the user serves no queue)."""
+        routing = self.service.proxy.directory.user_routing(user_id) if self.service is not None else None
+        if routing is None:
+            return []
+        table: dict[str, dict[str, Any]] = {
+            "login": {"logged_in": True},
+            "logout": {"logged_in": False},
+            "pause": {"paused": True, "pause_reason": reason or "break"},
+            "unpause": {"paused": False},
+        }
+        changes = table[action]
+        if self.ctx is None:
+            return []
+        async with self.sessions() as session:
+            try:
+                states = await callcenter.set_agent_state(
+                    session,
+                    ctx=self.ctx,
+                    company_id=routing.company_id,
+                    user_id=user_id,
+                    queue_id=None,
+                    actor_id=user_id,
+                    **changes,
+                )
+            except DomainError:
+                return []
+        return [s.queue_id for s in states]
+
+    def attach_pbx(self, service: Any, sip_host: str, udp_port: int) -> None:
+        """The SIP service is up: agent legs go to it, it routes the hotlines here and trusts our INVITEs."""
+        from server.sip.address import Address
+
+        self.service = service
+        self.calls.view = ProxyView(service, self.domains)
+        self.calls.pbx = (sip_host, udp_port)
+        source = Address("udp", self.calls.host, self.calls.port)
+        service.in_core(lambda now: setattr(service.proxy.router, "pbx_sources", frozenset({source})))
+        self._publish_hotlines()
+
+    def _publish_hotlines(self) -> None:
+        service = self.service
+        if service is None:
+            return
+        routed = frozenset(self.calls.hotlines)
+        service.in_core(lambda now: setattr(service.proxy.router, "routed_hotlines", routed))
+
+    async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self._reload is not None:
+            self._reload.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reload
+        await self.calls.stop()
+
+    def _on_changes(self, changes: list[Change]) -> None:
+        if not any(_reloads(c) for c in changes):
+            return
+        task = asyncio.ensure_future(self._reload_after(self._reload))
+        self._reload = task
+        if self._bus is not None:
+            self._bus.track(task)  # the API answers the edit once the call center routes by it
+
+    async def _reload_after(self, previous: asyncio.Task[None] | None) -> None:
+        if previous is not None and not previous.done():
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await previous
+        try:
+            await self.load()
+        except Exception:
+            log.exception("call-center reload failed")
+
+    async def load(self) -> None:
+        async with self.sessions() as session:
+            domains = {c.id: c.sip_domain for c in await session.scalars(select(Company))}
+            numbers = {h.id: (h.company_id, h.number) for h in await session.scalars(select(Hotline))}
+            extensions: dict[int, set[str]] = defaultdict(set)
+            for e in await session.scalars(select(Extension)):
+                extensions[e.company_id].add(e.number)
+            schedules = list(await session.scalars(select(cc.Schedule)))
+            menus = list(await session.scalars(select(cc.IvrMenu)))
+            queues = list(await session.scalars(select(cc.Queue)))
+            boxes = list(await session.scalars(select(cc.VoicemailBox)))
+            groups = list(await session.scalars(select(cc.RingGroup)))
+            routes = list(await session.scalars(select(cc.HotlineRoute)))
+            members = list(
+                await session.scalars(
+                    select(cc.QueueMember).order_by(cc.QueueMember.queue_id, cc.QueueMember.id)
+                )
+            )
+            states = {(s.queue_id, s.user_id): s for s in await session.scalars(select(cc.AgentState))}
+        parts: dict[int, dict[str, Any]] = defaultdict(
+            lambda: {"schedules": {}, "menus": {}, "moh": {}, "voicemail": {}, "groups": {}}
+        )
+        for s in schedules:
+            parts[s.company_id]["schedules"][s.id] = schedule_from_json(s.config)
+        for m in menus:
+            parts[m.company_id]["menus"][m.id] = ivr_from_json(m.id, m.config)
+        for q in queues:
+            parts[q.company_id]["moh"][q.id] = str(q.config.get("moh") or "moh")
+        for g in groups:
+            parts[g.company_id]["groups"][g.id] = ring_plan(g.config)
+        for b in boxes:
+            parts[b.company_id]["voicemail"][b.id] = VoicemailBox(
+                b.id,
+                greeting=str(b.config.get("greeting") or "voicemail"),
+                extension=b.config.get("extension"),
+                queue_id=b.config.get("queue_id"),
+            )
+        centers = {
+            cid: CallCenter(
+                cid,
+                schedules=p["schedules"],
+                menus=p["menus"],
+                queue_moh=p["moh"],
+                voicemail=p["voicemail"],
+                ring_groups=p["groups"],
+                extensions=frozenset(extensions.get(cid, ())),
+            )
+            for cid, p in parts.items()
+        }
+        for cid in {cid for cid, _n in numbers.values()} - centers.keys():
+            centers[cid] = CallCenter(cid, extensions=frozenset(extensions.get(cid, ())))
+        hotlines: dict[str, HotlineEntry] = {}
+        for r in routes:
+            company_id, number = numbers.get(r.hotline_id, (r.company_id, ""))
+            if number:
+                key = normalize_number(number) or number
+                hotlines[key] = HotlineEntry(company_id, number, destination_from_json(r.destination))
+        calls = self.calls
+        engine = calls.queues
+        now = calls.wall()
+        by_queue: dict[int, list[Member]] = defaultdict(list)
+        for qm in members:
+            state = states.get((qm.queue_id, qm.user_id))
+            by_queue[qm.queue_id].append(
+                Member(
+                    qm.user_id,
+                    tier=qm.tier,
+                    penalty=qm.penalty,
+                    logged_in=bool(state and state.logged_in),
+                    paused=bool(state and state.paused),
+                    reason=state.pause_reason if state else "",
+                )
+            )
+        wanted = {q.id for q in queues}
+        actions = []
+        for qid in set(engine.queue_ids()) - wanted:
+            actions += engine.remove_queue(qid, now)
+        for q in queues:
+            engine.configure(queue_from_json(q.id, q.name, q.config), by_queue.get(q.id, []), now)
+        self.domains.clear()
+        self.domains.update(domains)
+        calls.centers = centers
+        calls.hotlines = hotlines
+        calls.queue_company = {q.id: q.company_id for q in queues}
+        if actions or calls._transport is not None:
+            calls._queue_actions([*actions, *engine.tick(now)])
+        self._publish_hotlines()
+        log.info(
+            "call center: %d hotline routes, %d queues, %d IVR menus, %d schedules",
+            len(hotlines),
+            len(queues),
+            len(menus),
+            len(schedules),
+        )

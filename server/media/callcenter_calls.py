@@ -1,0 +1,758 @@
+"""Hotline calls the PBX answers itself: the call center's UAS (schedule -> IVR -> queue -> agent).
+
+The proxy forks a carrier's INVITE to a hotline with a call-center route here (feature number ``*cc``,
+Record-Routed like any target, so the CDR and in-dialog requests stay on the proxy).  This is a
+:class:`FeatureCalls` UAS whose machine is a :class:`server.callcenter.flow.CallerFlow`; on top of the
+feature calls' actions it executes:
+
+* ``Dial("queue:N")``: the caller enters the PBX-wide :class:`QueueEngine`; its ``Offer`` actions become
+  **agent legs**: INVITEs this UAS sends to the proxy for ``sip:<extension>@<domain>`` (the proxy trusts
+  this UAS's address, forks to the agent's registered devices, answers 486 for DND and 480 when nothing is
+  registered, and Record-Routes).  The offer carries rtpengine's far-side SDP of the caller's leg
+  (``Leg.far_sdp``); the agent's 200 OK SDP then replaces the loop (:meth:`MediaLegs.bridge`), so caller
+  and agent talk through rtpengine without a re-INVITE towards the carrier.
+* ``Dial("extension:N")`` / ``Dial("ring_group:N")``: the same agent legs without a queue, step by step
+  (a ring group's steps; an extension is one step of 20 s, then its voicemail box if it has one).
+* ``Record()``: the caller's audio goes to a socket of ours (the leg bridged to it) and into a WAV in
+  ``<data_dir>/voicemail/<box>/``; at the end a message-waiting NOTIFY goes to the box owners' devices.
+
+Queue-log lines (``LogEntry``) go to one :class:`QueueLogSink`; the queue engine runs on wall-clock time so
+its ``at`` values are UNIX seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from server.callcenter.destinations import HANGUP, Destination
+from server.callcenter.flow import AgentCodeCall, CallCenter, CallerFlow, VoicemailBox
+from server.callcenter.log_sink import LoggingQueueSink, QueueLogSink
+from server.callcenter.queue import CancelOffer, Exit, LogEntry, Offer, QueueAction, QueueEngine
+from server.callcenter.ringgroup import RingPlan, RingStep
+from server.media.engine import EngineError, RtpEngine
+from server.media.feature_calls import FeatureCall, FeatureCalls
+from server.media.legs import media_address
+from server.media.logic import Action, Dial, Dtmf, Event, HangUp, Machine, Play, Record
+from server.media.voicemail import VoicemailRecording, message_summary
+from server.sip.carriers import normalize_number
+from server.sip.headers import Headers
+from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
+from server.sip.parser import parse_message
+from server.sip.routing import CALL_CENTER, PBX_USER_HEADER
+from server.sip.uri import SipUri, parse_uri
+
+log = logging.getLogger("server.media.callcenter")
+
+EXTENSION_RING_TIMEOUT = 20.0
+EXTERNAL_RING_TIMEOUT = 45.0
+RINGING_STAGES = ("extension", "ring_group", "external")
+# agents' feature codes (desk phones and apps): all the queues they serve
+LEAVE_QUEUE_KEY = "#"  # while waiting: leave the queue for its voicemail box (when it has one)
+AGENT_CODES: dict[str, tuple[str, str]] = {  # number -> (action, pause reason); docs/sip-contract.md
+    "*61": ("login", ""),
+    "*62": ("logout", ""),
+    "*63": ("pause", "break"),
+    "*631": ("pause", "lunch"),
+    "*632": ("pause", "training"),
+    "*633": ("pause", "after-call work"),
+    "*64": ("unpause", ""),
+}
+AgentCommand = Callable[[int, str, str], Awaitable[list[int]]]  # (user, action, reason) -> queues changed
+PRESENCE_INTERVAL = 1.0
+
+
+class PbxView(Protocol):
+    """What the call center reads from (and writes to) the running PBX core."""
+
+    def domain(self, company_id: int) -> str | None: ...
+
+    def extension_of(self, user_id: int) -> str | None: ...
+
+    def user_of_extension(self, company_id: int, extension: str) -> int | None: ...
+
+    def presence(self, user_id: int) -> tuple[bool, bool, bool]:
+        """(registered, dnd, on a call)."""
+        ...
+
+    def contacts(self, user_id: int) -> list[tuple[str, tuple[str, int]]]:
+        """(contact URI, address to send to) of each registered device."""
+        ...
+
+    def update_cdr(self, call_id: str, **changes: object) -> None: ...
+
+
+@dataclass(frozen=True)
+class HotlineEntry:
+    company_id: int
+    number: str
+    destination: Destination
+
+
+class PromptLibrary(dict[str, Path]):
+    """Prompt name -> WAV.  ``"<company id>/<name>"``: the company's own prompt (uploaded or spoken from
+    text, ``<dir>/<company id>/<name>.wav``, server/domain/prompts.py) when it has one, else the built-in
+    ``<name>``; an unknown name plays the default chime."""
+
+    def __init__(self, directory: Path, builtin: Mapping[str, Path]) -> None:
+        super().__init__(builtin)
+        self.directory = directory
+
+    def get(self, name: str, default: Path | None = None) -> Path | None:  # type: ignore[override]
+        company, _, bare = name.rpartition("/")
+        if company.isdigit() and bare and not bare.startswith(".") and "\\" not in bare:
+            path = self.directory / company / f"{bare}.wav"
+            if path.is_file():
+                return path
+            name = bare
+        found = super().get(name)
+        return found if found is not None else super().get("prompt", default)
+
+
+@dataclass
+class RingState:
+    plan: RingPlan
+    step: int = 0
+
+
+@dataclass
+class AgentLeg:
+    """An INVITE this UAS placed (through the proxy) to ring an agent with a waiting caller."""
+
+    caller_call_id: str
+    user_id: int
+    queue_id: int | None
+    invite: SipRequest
+    state: str = "ringing"  # ringing, answered, cancelled, ended
+    to_header: str = ""
+    route_set: list[str] = field(default_factory=list)
+    target: str = ""
+    cseq: int = 1
+    responded: bool = False  # any answer to the INVITE: stop retransmitting it
+
+    @property
+    def call_id(self) -> str:
+        return self.invite.call_id
+
+
+class CallCenterCalls(FeatureCalls):
+    def __init__(
+        self,
+        engine: RtpEngine,
+        prompts: Mapping[str, Path],
+        *,
+        prompts_dir: Path,
+        voicemail_dir: Path,
+        host: str = "127.0.0.1",
+        limit: int = 400,
+        sink: QueueLogSink | None = None,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        earlier_dtmf, earlier_restart = engine.on_dtmf, engine.on_restart
+        super().__init__(engine, PromptLibrary(prompts_dir, prompts), limit=limit, host=host, features={})
+        ours_dtmf, ours_restart = engine.on_dtmf, engine.on_restart
+
+        def on_dtmf(event: object) -> None:
+            earlier_dtmf(event)  # type: ignore[arg-type]
+            ours_dtmf(event)  # type: ignore[arg-type]
+
+        def on_restart() -> None:
+            earlier_restart()
+            ours_restart()
+
+        engine.on_dtmf, engine.on_restart = on_dtmf, on_restart  # the feature calls' UAS shares the engine
+        self.features = {CALL_CENTER: self._flow_factory, **dict.fromkeys(AGENT_CODES, AgentCodeCall)}
+        self.agent_command: AgentCommand | None = None
+        self.voicemail_dir = voicemail_dir
+        self.sink: QueueLogSink = sink or LoggingQueueSink()
+        self.wall = wall
+        self.queues = QueueEngine()
+        self.view: PbxView | None = None
+        self.pbx: tuple[str, int] | None = None  # the proxy's UDP listener (agent legs go there)
+        self.centers: dict[int, CallCenter] = {}
+        self.hotlines: dict[str, HotlineEntry] = {}
+        self.queue_company: dict[int, int] = {}
+        self.agent_legs: dict[str, AgentLeg] = {}
+        self.recordings: dict[str, VoicemailRecording] = {}
+        self.voicemails: list[Path] = []
+        self._pending: tuple[CallCenter, Destination] | None = None
+        self._ringing: dict[str, RingState] = {}  # callers ringing an extension or a ring group
+        self._presence: dict[int, tuple[bool, bool, bool]] = {}
+        self._queue_timer: asyncio.TimerHandle | None = None
+        self._presence_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> tuple[str, int]:
+        address = await super().start()
+        self._presence_task = asyncio.create_task(self._presence_loop(), name="callcenter-presence")
+        return address
+
+    async def stop(self) -> None:
+        if self._presence_task is not None:
+            self._presence_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._presence_task
+        for leg in list(self.agent_legs.values()):
+            self._end_agent_leg(leg)
+        await super().stop()
+
+    # --- configuration ---------------------------------------------------------------------------
+    def hotline(self, number: str) -> HotlineEntry | None:
+        return self.hotlines.get(normalize_number(number) or number)
+
+    def _entry(self, req: SipRequest) -> tuple[CallCenter, Destination, HotlineEntry] | None:
+        for number in (req.headers.get("X-Hotline"), req.to.uri.user):  # X-Hotline: set by the proxy
+            entry = self.hotline(number or "")
+            if entry is not None and entry.company_id in self.centers:
+                return self.centers[entry.company_id], entry.destination, entry
+        return None
+
+    def _flow_factory(self) -> Machine:
+        assert self._pending is not None
+        center, destination = self._pending
+        return CallerFlow(center, destination, wall_offset=self.wall() - self.clock())
+
+    # --- SIP in ----------------------------------------------------------------------------------
+    def _new_call(self, req: SipRequest, addr: tuple[str, int]) -> None:
+        code = AGENT_CODES.get(req.uri.user or "")
+        if code is not None:
+            user = req.headers.get(PBX_USER_HEADER) or ""
+            if not user.isdigit() or self.agent_command is None:
+                self._respond(req, addr, 403)
+                return
+            super()._new_call(req, addr)
+            call = self.calls.get(req.call_id)
+            if call is not None:
+                self._spawn(self._agent_code(call, int(user), *code))
+            return
+        found = self._entry(req)
+        if found is None:
+            self._respond(req, addr, 404)
+            return
+        center, destination, entry = found
+        self._pending = (center, destination)
+        try:
+            super()._new_call(req, addr)
+        finally:
+            self._pending = None
+        if req.call_id in self.calls and self.view is not None:
+            self.view.update_cdr(
+                req.call_id, callee=entry.number, hotline=entry.number, company_id=center.company_id
+            )
+
+    def _datagram(self, data: bytes, addr: tuple[str, int]) -> None:
+        if not data.strip():
+            return
+        try:
+            msg = parse_message(data)
+        except Exception:
+            return
+        leg = self.agent_legs.get(msg.call_id)
+        if leg is None:
+            super()._datagram(data, addr)
+            return
+        try:
+            if isinstance(msg, SipResponse):
+                self._agent_response(leg, msg)
+            else:
+                self._agent_request(leg, msg, addr)
+        except Exception:
+            log.exception("agent leg %s: %s failed", msg.call_id, getattr(msg, "method", "response"))
+
+    async def _agent_code(self, call: FeatureCall, user_id: int, action: str, reason: str) -> None:
+        """Log the agent in / out of, or pause / unpause them in, every queue they serve (rows: they survive
+        a restart), with the queue-log lines; then confirm to the agent."""
+        assert self.agent_command is not None
+        try:
+            queue_ids = await self.agent_command(user_id, action, reason)
+        except Exception:
+            log.exception("agent code %s for user %d failed", action, user_id)
+            queue_ids = []
+        now = self.wall()
+        actions: list[QueueAction] = []
+        for qid in queue_ids:
+            if qid not in self.queues.queue_ids():
+                continue
+            if action in ("login", "logout"):
+                actions += self.queues.login(qid, user_id, now, action == "login")
+            else:
+                paused = action == "pause"
+                actions += self.queues.pause(qid, user_id, now, paused, reason)
+        self._queue_actions(actions)
+        log.info("agent %d: %s (%d queues)", user_id, action, len(queue_ids))
+        if isinstance(call.machine, AgentCodeCall) and not call.ended:
+            self._execute(call, call.machine.done(bool(queue_ids)))
+
+    def _feed(self, call: FeatureCall, event: Event) -> None:
+        flow = call.machine
+        if (
+            isinstance(event, Dtmf)
+            and event.digit == LEAVE_QUEUE_KEY
+            and isinstance(flow, CallerFlow)
+            and flow.stage == "queue"
+            and not call.ended
+        ):
+            box = flow.center.box_of_queue(flow.queue_id or 0)
+            if box is not None and self.queues.caller(call.call_id) is not None:
+                leave = self.queues.leave_with_key(
+                    call.call_id, self.wall(), Destination("voicemail", id=box.id)
+                )
+                self._queue_actions(leave)
+            return
+        super()._feed(call, event)
+
+    # --- the caller's machine --------------------------------------------------------------------
+    def _execute(self, call: FeatureCall, actions: list[Action]) -> None:
+        rest: list[Action] = []
+        for action in actions:
+            if isinstance(action, Dial):
+                self._dial(call, action.target)
+            elif isinstance(action, Record):
+                self._spawn(self._record(call))
+            elif isinstance(action, HangUp) and isinstance(call.machine, CallerFlow):
+                self._note_path(call)
+                rest.append(action)
+            elif isinstance(action, Play) and isinstance(call.machine, CallerFlow):
+                company = call.machine.center.company_id  # the company's own prompts first
+                rest.append(Play(f"{company}/{action.prompt}", loop=action.loop))
+            else:
+                rest.append(action)
+        super()._execute(call, rest)
+
+    def _dial(self, call: FeatureCall, target: str) -> None:
+        kind, _, value = target.partition(":")
+        flow = call.machine
+        assert isinstance(flow, CallerFlow)
+        self._note_path(call)
+        if kind == "queue":
+            queue_id = int(value)
+            if queue_id not in self.queue_company:
+                self._execute(call, flow.route(HANGUP, self.clock()))
+                return
+            self._queue_actions(self._sync_presence())
+            self._queue_actions(self.queues.enter(queue_id, call.call_id, self.wall()))
+        elif kind in ("extension", "ring_group"):
+            self._ringing[call.call_id] = RingState(self._ring_plan(flow, kind, value))
+            self._ring_step(call)
+        elif kind == "external":
+            hotline, _, number = value.partition(":")
+            self._ringing[call.call_id] = RingState(RingPlan((), HANGUP))  # no answer: hang up
+            if self._ring(call.call_id, 0, None, number=number, hotline=hotline):
+                loop = asyncio.get_running_loop()
+                call.timers["ring"] = loop.call_later(EXTERNAL_RING_TIMEOUT, self._ring_timeout, call.call_id)
+            else:
+                self._ring_step(call)
+
+    @staticmethod
+    def _ring_plan(flow: CallerFlow, kind: str, value: str) -> RingPlan:
+        """An extension is a one-step plan whose no-answer destination is its voicemail box (if any)."""
+        if kind == "extension":
+            box = flow.center.box_of_extension(value)
+            no_answer = Destination("voicemail", id=box.id) if box is not None else HANGUP
+            return RingPlan((RingStep((value,), EXTENSION_RING_TIMEOUT),), no_answer)
+        return flow.center.ring_groups.get(int(value)) or RingPlan((), HANGUP)
+
+    def _ring_step(self, call: FeatureCall) -> None:
+        """Ring the next step's extensions (who cannot be rung are skipped); none left: route on."""
+        state = self._ringing.get(call.call_id)
+        flow = call.machine
+        assert isinstance(flow, CallerFlow)
+        while state is not None and self.view is not None and state.step < len(state.plan.steps):
+            step = state.plan.steps[state.step]
+            state.step += 1
+            rung = False
+            for extension in step.extensions:
+                uid = self.view.user_of_extension(flow.center.company_id, extension)
+                if uid is not None and self._ring(call.call_id, uid, None):
+                    rung = True
+            if rung:
+                loop = asyncio.get_running_loop()
+                call.timers["ring"] = loop.call_later(step.timeout, self._ring_timeout, call.call_id)
+                return
+        self._ringing.pop(call.call_id, None)
+        if flow.stage in RINGING_STAGES:
+            no_answer = state.plan.no_answer if state is not None else HANGUP
+            self._execute(call, flow.route(no_answer, self.clock()))
+
+    def _ring_timeout(self, caller_call_id: str) -> None:
+        for leg in self._legs_of(caller_call_id):
+            if leg.state == "ringing":
+                self._cancel(leg)
+        call = self.calls.get(caller_call_id)
+        if call is not None and not call.ended:
+            self._ring_step(call)
+
+    def _note_path(self, call: FeatureCall, **changes: object) -> None:
+        if self.view is not None and isinstance(call.machine, CallerFlow):
+            self.view.update_cdr(call.call_id, path=" > ".join(call.machine.path)[:255], **changes)
+
+    # --- queues ----------------------------------------------------------------------------------
+    def _queue_actions(self, actions: Iterable[QueueAction]) -> None:
+        for action in actions:
+            if isinstance(action, LogEntry):
+                company = self.queue_company.get(action.queue_id, 0)
+                try:
+                    self.sink.record(action, company)
+                except Exception:
+                    log.exception("queue log sink failed")
+            elif isinstance(action, Offer):
+                for uid in action.user_ids:
+                    if not self._ring(action.call_id, uid, action.queue_id):
+                        self._queue_actions(self.queues.declined(action.call_id, uid, self.wall()))
+            elif isinstance(action, CancelOffer):
+                for leg in self._legs_of(action.call_id):
+                    if leg.user_id in action.user_ids and leg.state == "ringing":
+                        self._cancel(leg)
+            elif isinstance(action, Exit):
+                call = self.calls.get(action.call_id)
+                if call is not None and isinstance(call.machine, CallerFlow):
+                    self._execute(call, call.machine.route(action.destination, self.clock()))
+        self._arm_queue_timer()
+
+    def _arm_queue_timer(self) -> None:
+        if self._queue_timer is not None:
+            self._queue_timer.cancel()
+            self._queue_timer = None
+        deadline = self.queues.next_deadline()
+        if deadline is not None:
+            delay = max(0.0, deadline - self.wall()) + 0.01
+            self._queue_timer = asyncio.get_running_loop().call_later(delay, self._queue_tick)
+
+    def _queue_tick(self) -> None:
+        self._queue_timer = None
+        self._queue_actions(self.queues.tick(self.wall()))
+
+    def _sync_presence(self) -> list[QueueAction]:
+        """Registered / DND / on a call of every agent, from the PBX's registrar, snapshot and dialogs, into
+        the queue engine (agents who cannot take a call are skipped, not rung)."""
+        if self.view is None:
+            return []
+        actions: list[QueueAction] = []
+        now = self.wall()
+        user_ids = {m.user_id for q in self.queues.queue_ids() for m in self.queues.members(q)}
+        for uid in user_ids:
+            state = self.view.presence(uid)
+            if self._presence.get(uid) != state:
+                self._presence[uid] = state
+                registered, dnd, on_call = state
+                actions += self.queues.set_presence(uid, now, registered=registered, dnd=dnd, on_call=on_call)
+        return actions
+
+    async def _presence_loop(self) -> None:
+        while True:
+            await asyncio.sleep(PRESENCE_INTERVAL)
+            try:
+                self._queue_actions(self._sync_presence())
+            except Exception:
+                log.exception("call-center presence sync failed")
+
+    # --- agent legs (UAC through the proxy) ------------------------------------------------------
+    def _legs_of(self, caller_call_id: str) -> list[AgentLeg]:
+        return [leg for leg in self.agent_legs.values() if leg.caller_call_id == caller_call_id]
+
+    def _ring(
+        self,
+        caller_call_id: str,
+        user_id: int,
+        queue_id: int | None,
+        *,
+        number: str | None = None,
+        hotline: str | None = None,
+    ) -> bool:
+        """Send the agent leg's INVITE (or, with `number`, the leg out through `hotline`'s trunk; user 0);
+        False when it cannot be placed at all."""
+        call = self.calls.get(caller_call_id)
+        view, pbx = self.view, self.pbx
+        if call is None or call.leg is None or view is None or pbx is None:
+            return False
+        flow = call.machine
+        assert isinstance(flow, CallerFlow)
+        extension = number if number is not None else view.extension_of(user_id)
+        domain = view.domain(flow.center.company_id)
+        if extension is None or domain is None:
+            return False
+        caller = call.invite.from_.uri.user or "anonymous"
+        uri = SipUri(user=extension, host=domain)
+        headers = Headers()
+        headers.add("Via", f"SIP/2.0/UDP {self.host}:{self.port};branch={new_branch()};rport")
+        headers.add("Max-Forwards", "70")
+        headers.add("From", f'"{caller}" <sip:{caller}@{domain}>;tag={new_tag()}')
+        headers.add("To", f"<sip:{extension}@{domain}>")
+        headers.add("Call-ID", f"cc-{new_tag()}-{caller_call_id}"[:200])
+        headers.add("CSeq", "1 INVITE")
+        headers.add("Contact", f"<sip:{CALL_CENTER}@{self.host}:{self.port}>")
+        headers.add("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS")
+        if queue_id is not None:
+            headers.add("X-Queue", str(queue_id))
+        if hotline is not None:
+            headers.add("X-Hotline", hotline)  # the proxy sends it out through this hotline's trunk
+        headers.add("X-Call-Path", " > ".join(flow.path)[:200])
+        wait = self.queues.caller(caller_call_id)
+        if wait is not None:
+            headers.add("X-Queue-Wait", f"{self.wall() - wait.entered:.0f}")
+        headers.add("Content-Type", "application/sdp")
+        invite = SipRequest("INVITE", uri, headers, call.leg.far_sdp.encode())
+        leg = AgentLeg(caller_call_id, user_id, queue_id, invite)
+        self.agent_legs[invite.call_id] = leg
+        data = invite.to_bytes()
+        self._send(data, pbx)
+        self._spawn(self._retransmit_invite(leg, data, pbx))
+        log.info("call %s: ringing agent %s (%s)", caller_call_id, user_id, extension)
+        return True
+
+    def _agent_request_headers(self, leg: AgentLeg, method: str, cseq: int, *, to: str) -> Headers:
+        headers = Headers()
+        headers.add("Max-Forwards", "70")
+        headers.add("From", leg.invite.headers.get("From") or "")
+        headers.add("To", to)
+        headers.add("Call-ID", leg.call_id)
+        headers.add("CSeq", f"{cseq} {method}")
+        return headers
+
+    def _cancel(self, leg: AgentLeg) -> None:
+        """CANCEL the ringing leg; it stays known until its final answer (487, or a 200 that crossed the
+        CANCEL: ACK and BYE), at most 32 s."""
+        if self.pbx is None:
+            return
+        leg.state = "cancelled"
+        headers = self._agent_request_headers(leg, "CANCEL", 1, to=leg.invite.headers.get("To") or "")
+        headers.set("Via", leg.invite.headers.get("Via") or "")
+        self._send(SipRequest("CANCEL", leg.invite.uri, headers).to_bytes(), self.pbx)
+        asyncio.get_running_loop().call_later(32.0, self.agent_legs.pop, leg.call_id, None)
+
+    async def _retransmit_invite(self, leg: AgentLeg, data: bytes, address: tuple[str, int]) -> None:
+        """UDP: the INVITE again at T1, 2*T1, ... until the proxy answers (its 100 Trying comes at once)."""
+        interval = 0.5
+        for _ in range(6):
+            await asyncio.sleep(interval)
+            if leg.responded or leg.state != "ringing" or leg.call_id not in self.agent_legs:
+                return
+            self._send(data, address)
+            interval = min(interval * 2, 4.0)
+
+    def _in_dialog(self, leg: AgentLeg, method: str, cseq: int) -> None:
+        """ACK (of a 2xx) or BYE along the dialog's route set."""
+        headers = self._agent_request_headers(leg, method, cseq, to=leg.to_header)
+        headers.add("Via", f"SIP/2.0/UDP {self.host}:{self.port};branch={new_branch()};rport")
+        for route in leg.route_set:
+            headers.add("Route", route)
+        target = parse_uri(leg.target) if leg.target else leg.invite.uri
+        if leg.route_set:
+            hop = parse_uri(leg.route_set[0].strip().strip("<>").split(">")[0])
+            address = (hop.host, hop.port or 5060)
+        elif self.pbx is not None:
+            address = self.pbx
+        else:
+            return
+        self._send(SipRequest(method, target, headers).to_bytes(), address)
+
+    def _agent_response(self, leg: AgentLeg, resp: SipResponse) -> None:
+        number, method = resp.cseq
+        if method != "INVITE":
+            return
+        leg.responded = True
+        if resp.status < 200:
+            return
+        if resp.status >= 300:
+            # ACK the final answer hop by hop (same branch as the INVITE)
+            if self.pbx is not None:
+                headers = self._agent_request_headers(leg, "ACK", number, to=resp.headers.get("To") or "")
+                headers.set("Via", leg.invite.headers.get("Via") or "")
+                self._send(SipRequest("ACK", leg.invite.uri, headers).to_bytes(), self.pbx)
+            was = leg.state
+            self.agent_legs.pop(leg.call_id, None)
+            log.info("call %s: agent %s answered %d", leg.caller_call_id, leg.user_id, resp.status)
+            if was == "ringing":
+                self._agent_declined(leg)
+            return
+        if leg.state == "answered":
+            return  # a retransmitted 200: our ACK went already
+        leg.to_header = resp.headers.get("To") or ""
+        leg.route_set = [str(rr) for rr in reversed(resp.record_routes)]
+        contacts = resp.contacts
+        leg.target = str(contacts[0].uri) if contacts else str(leg.invite.uri)
+        was = leg.state
+        leg.state = "answered"
+        self._in_dialog(leg, "ACK", number)
+        call = self.calls.get(leg.caller_call_id)
+        connected = False
+        if was == "ringing" and call is not None and not call.ended and call.leg is not None:
+            if leg.queue_id is not None:
+                self._queue_actions(self.queues.answered(leg.caller_call_id, leg.user_id, self.wall()))
+                conn = self.queues.connected(leg.caller_call_id)
+                connected = conn is not None and conn.user_id == leg.user_id
+            else:
+                connected = isinstance(call.machine, CallerFlow) and call.machine.stage in RINGING_STAGES
+                for other in self._legs_of(leg.caller_call_id):
+                    if other is not leg and other.state == "ringing":
+                        self._cancel(other)
+        if not connected or call is None:
+            self._bye(leg)
+            return
+        flow = call.machine
+        assert isinstance(flow, CallerFlow)
+        timer = call.timers.pop("ring", None)
+        if timer is not None:
+            timer.cancel()
+        self._ringing.pop(call.call_id, None)
+        flow.stage = "connected"
+        if leg.user_id:
+            extension = self.view.extension_of(leg.user_id) if self.view is not None else None
+            flow.path.append(f"agent {extension or leg.user_id}")
+        else:
+            flow.path.append("answered")
+        self._note_path(call, callee_user_id=leg.user_id or None)
+        self._spawn(self._bridge(call, leg, resp.body.decode(errors="replace")))
+
+    async def _bridge(self, call: FeatureCall, leg: AgentLeg, agent_sdp: str) -> None:
+        media = call.leg
+        if media is None:
+            return
+        if call.prompt_timer is not None:
+            call.prompt_timer.cancel()
+        started = time.perf_counter()
+        try:
+            async with call.media_lock:  # after any prompt or music action still on its way
+                caller_sdp = await self.legs.bridge(media, agent_sdp)
+            ms = (time.perf_counter() - started) * 1000
+            log.info("call %s bridged to agent %s in %.1f ms", call.call_id, leg.user_id, ms)
+            if media_address(caller_sdp) != media_address(media.sdp):  # never seen: rtpengine keeps the port
+                log.warning("call %s: the caller's media address moved on bridging", call.call_id)
+        except EngineError as exc:
+            log.warning("call %s: bridge failed (%s)", call.call_id, exc)
+            self._bye(leg)
+            await self._hang_up(call, 'SIP;cause=503;text="Media engine unavailable"')
+
+    def _agent_declined(self, leg: AgentLeg) -> None:
+        if leg.queue_id is not None:
+            self._queue_actions(self.queues.declined(leg.caller_call_id, leg.user_id, self.wall()))
+        elif not any(o.state in ("ringing", "answered") for o in self._legs_of(leg.caller_call_id)):
+            call = self.calls.get(leg.caller_call_id)
+            if call is not None and not call.ended and leg.caller_call_id in self._ringing:
+                timer = call.timers.pop("ring", None)
+                if timer is not None:
+                    timer.cancel()
+                self._ring_step(call)  # everyone of this step refused: the next step at once
+
+    def _bye(self, leg: AgentLeg) -> None:
+        if leg.state == "answered":
+            leg.cseq += 1
+            self._in_dialog(leg, "BYE", leg.cseq)
+        leg.state = "ended"
+        self.agent_legs.pop(leg.call_id, None)
+
+    def _end_agent_leg(self, leg: AgentLeg) -> None:
+        if leg.state == "ringing":
+            self._cancel(leg)
+        elif leg.state != "cancelled":
+            self._bye(leg)
+
+    def _agent_request(self, leg: AgentLeg, req: SipRequest, addr: tuple[str, int]) -> None:
+        if req.method == "BYE":
+            self._respond(req, addr, 200)
+            leg.state = "ended"
+            self.agent_legs.pop(leg.call_id, None)
+            if leg.queue_id is not None:
+                self._queue_actions(self.queues.call_ended(leg.caller_call_id, self.wall(), by_agent=True))
+            call = self.calls.get(leg.caller_call_id)
+            if call is not None:
+                self._note_path(call)
+                self._spawn(self._hang_up(call, 'SIP;cause=200;text="Agent hung up"'))
+        elif req.method == "INVITE":  # re-INVITE (hold, codec change): the same media towards the agent
+            call = self.calls.get(leg.caller_call_id)
+            if call is None or call.leg is None:
+                self._respond(req, addr, 481)
+                return
+            resp = make_response(req, 200)
+            resp.headers.add("Contact", f"<sip:{CALL_CENTER}@{self.host}:{self.port}>")
+            resp.headers.add("Content-Type", "application/sdp")
+            resp.body = call.leg.far_sdp.encode()
+            self._send(resp.to_bytes(), addr)
+            if req.body:
+                self._spawn(self._rebridge(call, req.body.decode(errors="replace")))
+        elif req.method == "ACK":
+            return
+        else:
+            self._respond(req, addr, 200 if req.method in ("OPTIONS", "INFO", "UPDATE") else 405)
+
+    async def _rebridge(self, call: FeatureCall, sdp: str) -> None:
+        if call.leg is not None:
+            with contextlib.suppress(EngineError):
+                async with call.media_lock:
+                    await self.legs.bridge(call.leg, sdp)
+
+    # --- voicemail -------------------------------------------------------------------------------
+    async def _record(self, call: FeatureCall) -> None:
+        flow = call.machine
+        media = call.leg
+        if not isinstance(flow, CallerFlow) or media is None or call.ended or flow.box_id is None:
+            return
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.wall()))
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", call.call_id)[:60]
+        path = self.voicemail_dir / str(flow.box_id) / f"{stamp}-{safe}.wav"
+        rec = VoicemailRecording(path, self.host)
+        await rec.open()
+        self.recordings[call.call_id] = rec
+        try:
+            async with call.media_lock:
+                await self.legs.bridge(media, rec.answer_sdp(media.far_sdp))
+        except EngineError as exc:
+            log.warning("call %s: voicemail recording failed (%s)", call.call_id, exc)
+        log.info("call %s: recording voicemail to %s", call.call_id, path)
+
+    def _finish_voicemail(self, call: FeatureCall) -> None:
+        rec = self.recordings.pop(call.call_id, None)
+        flow = call.machine
+        if rec is None or not isinstance(flow, CallerFlow):
+            return
+        seconds = rec.close()
+        self.voicemails.append(rec.path)
+        log.info("voicemail %s: %.1f s", rec.path, seconds)
+        box = flow.center.voicemail.get(flow.box_id or 0)
+        if box is not None:
+            self._notify_waiting(flow.center, box, rec.path.parent)
+
+    def _notify_waiting(self, center: CallCenter, box: VoicemailBox, folder: Path) -> None:
+        """Unsolicited NOTIFY message-summary (RFC 3842) to every registered device of the box owners."""
+        view = self.view
+        if view is None:
+            return
+        owners: set[int] = set()
+        if box.extension is not None:
+            uid = view.user_of_extension(center.company_id, box.extension)
+            if uid is not None:
+                owners.add(uid)
+        if box.queue_id is not None and box.queue_id in self.queues.queue_ids():
+            owners |= {m.user_id for m in self.queues.members(box.queue_id)}
+        count = len(list(folder.glob("*.wav")))
+        domain = view.domain(center.company_id) or self.host
+        for uid in owners:
+            extension = view.extension_of(uid) or str(uid)
+            for contact, address in view.contacts(uid):
+                notify = message_summary(
+                    contact, extension=extension, domain=domain, messages=count, via=(self.host, self.port)
+                )
+                self._send(notify.to_bytes(), address)
+            log.info("voicemail box %d: MWI (%d messages) sent to user %d", box.id, count, uid)
+
+    # --- ending ----------------------------------------------------------------------------------
+    def _end(self, call: FeatureCall, why: str) -> None:
+        if not call.ended:
+            self._caller_gone(call)
+        super()._end(call, why)
+
+    def _caller_gone(self, call: FeatureCall) -> None:
+        now = self.wall()
+        if self.queues.caller(call.call_id) is not None or self.queues.connected(call.call_id) is not None:
+            self._queue_actions(self.queues.caller_left(call.call_id, now))
+        self._ringing.pop(call.call_id, None)
+        for leg in self._legs_of(call.call_id):
+            self._end_agent_leg(leg)
+        self._finish_voicemail(call)
+        self._note_path(call)
