@@ -1,8 +1,8 @@
 """The queue wallboard (SSE), the dashboard's per-queue figures and the history's queue filter, in chromium.
 
-Agents log in and pause through the JSON API (the agent-state rows and queue-log lines the PBX writes); the
-queue calls of the day are queue-log lines and CDRs written into the server's database, because the queue
-engine is not yet driven by real SIP calls."""
+Agents log in and pause through the JSON API (the agent-state rows and queue-log lines the PBX writes).  The
+day's queue calls are queue-log lines and CDRs written into the server's database: exact figures (hold 8 s,
+one abandon after 30 s, one caller waiting) without running the media plane these console tests do without."""
 
 from __future__ import annotations
 
@@ -47,8 +47,8 @@ def _queue_calls(server, queue_id: int, agent_id: int, now: float) -> None:
         domain = db.execute("SELECT sip_domain FROM companies WHERE id = ?", (company_id,)).fetchone()[0]
         db.executemany(
             "INSERT INTO call_records (call_id, company_id, domain, caller, callee, direction, hotline,"
-            ' start, answer, "end", disposition, callee_user_id)'
-            " VALUES (?, ?, ?, ?, ?, 'inbound', '02873001234', ?, ?, ?, ?, ?)",
+            ' start, answer, "end", disposition, callee_user_id, path)'
+            " VALUES (?, ?, ?, ?, ?, 'inbound', '02873001234', ?, ?, ?, ?, ?, ?)",
             [
                 (
                     "wb-answered",
@@ -61,6 +61,7 @@ def _queue_calls(server, queue_id: int, agent_id: int, now: float) -> None:
                     now - 532,
                     "answered",
                     agent_id,
+                    f"queue {queue_id} > agent 101",
                 ),
                 (
                     "wb-abandoned",
@@ -73,6 +74,7 @@ def _queue_calls(server, queue_id: int, agent_id: int, now: float) -> None:
                     now - 270,
                     "cancelled",
                     None,
+                    f"queue {queue_id}",
                 ),
                 (
                     "wb-other",
@@ -84,6 +86,7 @@ def _queue_calls(server, queue_id: int, agent_id: int, now: float) -> None:
                     now - 190,
                     now - 100,
                     "answered",
+                    None,
                     None,
                 ),
             ],
@@ -168,6 +171,7 @@ def test_wallboard_follows_agent_states_and_dashboard_queue_figures(console_serv
     assert page.locator("#f-queue").input_value() == str(queue_id)
     history = page.locator("main table").last.inner_text()
     assert "0912345678" in history and "0987654321" in history and "0911111111" not in history
+    assert f"queue {queue_id} > agent 101" in history  # the call-center path under the status
     shot(page, "calls_queue_filter_en")
 
     page.goto(f"{console_server.url}/console/lang/vi?next=/console/dashboard")
