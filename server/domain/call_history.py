@@ -14,11 +14,13 @@ from sqlalchemy import Integer, and_, case, func, literal, literal_column, or_, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from server.domain.callcenter_models import QueueEvent
 from server.domain.models import CallRecord, User
 
 MISSED = ("no_answer", "cancelled", "busy", "dnd", "failed", "rejected", "not_found")
 STATUSES = ("answered", "missed", *MISSED, "quota_exceeded")
 DIRECTIONS = ("inbound", "outbound", "internal", "feature")
+QUEUE_ENTRY_SLACK = 86400.0  # a call of the range entered its queue at most this long after it started
 PAIR = 2**31  # user ids are below it (DbId), so callee * PAIR + caller packs two ids in one 64-bit integer
 
 
@@ -33,6 +35,7 @@ class CallQuery:
     status: str | None = None  # "answered", "missed" or one disposition
     number: str | None = None  # part of the caller or callee
     min_seconds: int | None = None  # talk time at least
+    queue_id: int | None = None  # calls that entered this queue (the queue log's ENTERQUEUE lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,16 @@ def _filters(q: CallQuery) -> list[ColumnElement[bool]]:
         where.append(or_(c.caller.like(pattern), c.callee.like(pattern)))
     if q.min_seconds:
         where.append(and_(c.answer.is_not(None), c.end - c.answer >= q.min_seconds))
+    if q.queue_id is not None:
+        e = QueueEvent
+        entered = select(e.call_id).where(
+            e.queue_id == q.queue_id,
+            e.company_id == q.company_id,
+            e.event == "ENTERQUEUE",
+            e.at >= q.start,
+            e.at < q.end + QUEUE_ENTRY_SLACK,
+        )  # ix_cc_queue_events_queue_at
+        where.append(c.call_id.in_(entered))
     return where
 
 

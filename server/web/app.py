@@ -24,6 +24,7 @@ from server.web.pages import (
     live_pages,
     prompt_pages,
     users_pages,
+    wallboard_pages,
 )
 from server.web.render import redirect, render
 from server.web.session import CsrfRefused, ReadOnly, SignInRequired
@@ -90,6 +91,7 @@ def create_console_app(
         auth_pages,
         users_pages,
         calls_pages,
+        wallboard_pages,
         live_pages,
         company_pages,
         callcenter_pages,

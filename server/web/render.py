@@ -21,6 +21,21 @@ TEMPLATES = Path(__file__).parent / "templates"
 env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg"]))
 
 
+def percent(ratio: float | None) -> str:
+    """A ratio as a whole percentage; a dash when there was nothing to divide by."""
+    return "—" if ratio is None else f"{ratio * 100:.0f}%"
+
+
+def minutes_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+env.globals.update(pct=percent, mmss=minutes_seconds)
+
+
 def language(request: Request) -> str:
     return pick_language(request.cookies.get(LANG_COOKIE))
 

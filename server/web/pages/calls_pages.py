@@ -13,8 +13,10 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import FileResponse, Response, StreamingResponse
 
-from server.domain import call_history, hotlines, people
+from server.api.routes.callcenter_stats import MAX_DAYS as STATS_MAX_DAYS
+from server.domain import call_history, callcenter, callcenter_stats, hotlines, people
 from server.domain.call_cost import call_cost
+from server.domain.clock import to_posix
 from server.domain.errors import NotFound
 from server.domain.models import CallRecord
 from server.media.recording import safe_name
@@ -50,6 +52,7 @@ def _query(request: Request, company_id: int) -> tuple[call_history.CallQuery, d
     first, last, start, end = _range(request)
     user = p.get("user", "")
     minimum = p.get("min_seconds", "")
+    queue = p.get("queue", "")
     q = call_history.CallQuery(
         company_id=company_id,
         start=start,
@@ -60,11 +63,13 @@ def _query(request: Request, company_id: int) -> tuple[call_history.CallQuery, d
         status=p.get("status") if p.get("status") in call_history.STATUSES else None,
         number=(p.get("number") or "").strip()[:32] or None,
         min_seconds=int(minimum) if minimum.isdigit() else None,
+        queue_id=int(queue) if queue.isdigit() and len(queue) < 10 else None,
     )
     shown = {
         "from": first.isoformat(),
         "to": last.isoformat(),
         **{k: p.get(k, "") for k in ("direction", "user", "hotline", "status", "number", "min_seconds")},
+        "queue": str(q.queue_id or ""),
     }
     return q, shown
 
@@ -122,6 +127,7 @@ async def calls(request: Request, console: SignedIn, session: SessionDep) -> Res
             "f": shown,
             "users": users,
             "hotlines": await hotlines.list_hotlines(session, company_id=console.company_id),
+            "queues": await callcenter.list_configured(session, company_id=console.company_id, kind="queues"),
             "statuses": call_history.STATUSES,
             "directions": call_history.DIRECTIONS,
         },
@@ -224,13 +230,21 @@ async def recording(request: Request, record_id: int, console: SignedIn, session
 
 
 @router.get("/dashboard")
-async def dashboard(request: Request, console: SignedIn) -> Response:
+async def dashboard(request: Request, console: SignedIn, session: SessionDep) -> Response:
     q, shown = _query(request, console.company_id)
     offset = int(datetime.fromtimestamp(q.start, zone(request)).utcoffset().total_seconds())  # type: ignore[union-attr]
     s = await call_history.summary(request.app.state.sessionmaker, q, utc_offset=offset)
+    # per queue over the same range, from the queue log (the figures of GET /api/v1/callcenter/stats/queues)
+    now = to_posix(request.app.state.ctx.clock())
+    first, last = date.fromisoformat(shown["from"]), date.fromisoformat(shown["to"])
+    queues = None  # a longer range than the stats API allows is not summed per queue
+    if (last - first).days < STATS_MAX_DAYS:
+        queues = await callcenter_stats.queue_stats(
+            session, company_id=console.company_id, start=q.start, end=q.end, now=now, zone=zone(request)
+        )
     base = f"from={shown['from']}&to={shown['to']}"
     return render(
         request,
         "dashboard.html",
-        {"s": s, "f": shown, "range": base, "chart": hour_bars(s.by_hour, request)},
+        {"s": s, "f": shown, "range": base, "chart": hour_bars(s.by_hour, request), "queues": queues},
     )

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response, StreamingResponse
 
 from server.domain.errors import NotFound
@@ -65,9 +66,9 @@ async def live(request: Request, console: SignedIn, session: SessionDep) -> Resp
     return render(request, "live.html", {"region": _region(request, values)})
 
 
-@router.get("/events")
-async def events(request: Request, console: SignedIn) -> Response:
-    """SSE: an `update` event with the region's new HTML whenever it changes (checked every second)."""
+def region_stream(request: Request, region: Callable[[AsyncSession], Awaitable[str]]) -> Response:
+    """SSE: an `update` event with a region's new HTML whenever it changes (checked every second); every
+    live view (this page, the queue wallboard) streams through it."""
 
     async def stream() -> AsyncIterator[str]:
         last = ""
@@ -75,7 +76,7 @@ async def events(request: Request, console: SignedIn) -> Response:
         until = time.monotonic() + STREAM_SECONDS
         while time.monotonic() < until and not await request.is_disconnected():
             async with request.app.state.sessionmaker() as session:
-                html = _region(request, await snapshot(session, console.company_id))
+                html = await region(session)
             if html != last:
                 last = html
                 data = "\n".join(f"data: {line}" for line in html.splitlines())
@@ -89,6 +90,14 @@ async def events(request: Request, console: SignedIn) -> Response:
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+@router.get("/events")
+async def events(request: Request, console: SignedIn) -> Response:
+    async def region(session: AsyncSession) -> str:
+        return _region(request, await snapshot(session, console.company_id))
+
+    return region_stream(request, region)
 
 
 @router.post("/calls/{record_id:int}/hang-up")

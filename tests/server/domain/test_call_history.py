@@ -80,3 +80,51 @@ def test_call_cost() -> None:
     assert billed_seconds(3, MOBILE) == 6 and billed_seconds(6.5, MOBILE) == 7
     assert call_cost("outbound", "0903123456", 60) == 1180
     assert call_cost("internal", "102", 60) == 0 and call_cost("outbound", "0903123456", 0) == 0
+
+
+async def test_queue_filter_keeps_the_calls_that_entered_the_queue(api, demo) -> None:
+    from server.domain.callcenter_models import Queue, QueueEvent
+
+    async with api.sessionmaker() as session:
+        company = await session.scalar(select(Company).where(Company.sip_domain == "demo.local"))
+        sales = Queue(company_id=company.id, name="Sales", config={})
+        support = Queue(company_id=company.id, name="Support", config={})
+        session.add_all([sales, support])
+        await session.flush()
+        for i in range(4):
+            session.add(
+                CallRecord(
+                    call_id=f"q{i}",
+                    company_id=company.id,
+                    domain="demo.local",
+                    caller=f"09030000{i:02d}",
+                    callee="101",
+                    direction="inbound",
+                    start=DAY + i * 60,
+                    answer=DAY + i * 60 + 2,
+                    end=DAY + i * 60 + 30,
+                    disposition="completed",
+                )
+            )
+        # q0, q1 entered Sales (q1 then Support too); q2 Support; q3 has only a non-entry line
+        entries = [("q0", sales, 1), ("q1", sales, 61), ("q1", support, 90), ("q2", support, 125)]
+        for call_id, queue, at in entries:
+            session.add(
+                QueueEvent(
+                    company_id=company.id, queue_id=queue.id, at=DAY + at, call_id=call_id, event="ENTERQUEUE"
+                )
+            )
+        session.add(
+            QueueEvent(company_id=company.id, queue_id=sales.id, at=DAY + 60, call_id="q3", event="ABANDON")
+        )
+        await session.commit()
+
+        for queue, expected in [(sales, ["q1", "q0"]), (support, ["q2", "q1"])]:
+            q = call_history.CallQuery(company_id=company.id, start=DAY, end=DAY + 86400, queue_id=queue.id)
+            page = await call_history.search(session, q)
+            assert [r.call_id for r in page.rows] == expected
+            assert await call_history.count(session, q) == len(expected)
+        other = call_history.CallQuery(
+            company_id=company.id + 1000, start=DAY, end=DAY + 86400, queue_id=sales.id
+        )
+        assert (await call_history.search(session, other)).rows == []
