@@ -25,7 +25,7 @@ from server.callcenter.ringgroup import ring_plan
 from server.callcenter.schedule import schedule_from_json
 from server.domain import callcenter
 from server.domain import callcenter_models as cc
-from server.domain.changes import Change, ChangeBus
+from server.domain.changes import AGENT_READY, VOICEMAIL_MESSAGES, Change, ChangeBus
 from server.domain.context import DomainContext
 from server.domain.errors import DomainError
 from server.domain.models import Company, Extension, Hotline
@@ -188,6 +188,13 @@ class CallCenterRuntime:
         await self.calls.stop()
 
     def _on_changes(self, changes: list[Change]) -> None:
+        for c in changes:
+            if c.kind == AGENT_READY:
+                for uid in c.user_ids:
+                    self.calls.ready_now(uid)
+            elif c.kind == VOICEMAIL_MESSAGES:
+                for box_id in c.ids:
+                    self.calls.voicemail_changed(c.company_id, box_id)
         if not any(_reloads(c) for c in changes):
             return
         task = asyncio.ensure_future(self._reload_after(self._reload))

@@ -127,6 +127,7 @@ class Agent:
     dnd: bool = False
     on_call: bool = False  # any call, queue or not
     wrapup_until: float = 0.0
+    wrapup_call: tuple[int, str] | None = None  # (queue id, call id) of the wrap-up under way
     idle_since: float = float("-inf")  # end of their last queue call's wrap-up
     ringing: str | None = None  # the call id offered to them now
     queue_call: str | None = None  # the queue call they are connected to (whatever presence says)
@@ -273,12 +274,16 @@ class QueueEngine:
         return [LogEntry(now, queue_id, "NONE", event, user_id, data), *self._dispatch(now)]
 
     def ready_now(self, user_id: int, now: float) -> list[QueueAction]:
-        """End the agent's wrap-up early ("ready now")."""
+        """End the agent's wrap-up early ("ready now"): a READY line ends it on the live board too."""
         agent = self.agent(user_id)
+        actions: list[QueueAction] = []
         if agent.wrapup_until > now:
             agent.wrapup_until = now
             agent.idle_since = now
-        return self._dispatch(now)
+            if agent.wrapup_call is not None:
+                queue_id, call_id = agent.wrapup_call
+                actions.append(LogEntry(now, queue_id, call_id, "READY", user_id))
+        return actions + self._dispatch(now)
 
     # --- callers ---------------------------------------------------------------------------------
     def enter(self, queue_id: int, call_id: str, now: float, priority: int = 0) -> list[QueueAction]:
@@ -377,6 +382,7 @@ class QueueEngine:
             agent.queue_call = None
         wrapup = queue.config.wrapup if queue is not None else 0.0
         agent.wrapup_until = now + wrapup
+        agent.wrapup_call = (conn.queue_id, call_id)
         agent.idle_since = now + wrapup
         if queue is not None:
             member = self._member(queue, conn.user_id)

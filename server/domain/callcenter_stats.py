@@ -292,3 +292,21 @@ async def queue_board(session: AsyncSession, *, company_id: int, now: float) -> 
             )
         )
     return result
+
+
+async def wrapup_end(session: AsyncSession, *, company_id: int, user_id: int, now: float) -> float | None:
+    """When the agent's wrap-up under way ends (the live board's view of them); None when there is none."""
+    queue_ids = list(
+        await session.scalars(
+            select(QueueMember.queue_id).where(
+                QueueMember.company_id == company_id, QueueMember.user_id == user_id
+            )
+        )
+    )
+    if not queue_ids:
+        return None
+    events = await read_events(
+        session, company_id=company_id, start=now - BOARD_WINDOW, end=now + 1, queue_ids=queue_ids
+    )
+    busy = live_board(events, now=now).busy.get(user_id)
+    return busy.until if busy is not None and busy.state == "wrapup" else None

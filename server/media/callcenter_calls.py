@@ -37,6 +37,7 @@ from server.callcenter.flow import AgentCodeCall, CallCenter, CallerFlow, Voicem
 from server.callcenter.log_sink import LoggingQueueSink, QueueLogSink
 from server.callcenter.queue import CancelOffer, Exit, LogEntry, Offer, QueueAction, QueueEngine
 from server.callcenter.ringgroup import RingPlan, RingStep
+from server.media import voicemail_store
 from server.media.engine import EngineError, RtpEngine
 from server.media.feature_calls import FeatureCall, FeatureCalls
 from server.media.legs import media_address
@@ -711,12 +712,23 @@ class CallCenterCalls(FeatureCalls):
         flow = call.machine
         if rec is None or not isinstance(flow, CallerFlow):
             return
-        seconds = rec.close()
+        seconds = rec.close(caller=call.invite.from_.uri.user or "")
         self.voicemails.append(rec.path)
         log.info("voicemail %s: %.1f s", rec.path, seconds)
         box = flow.center.voicemail.get(flow.box_id or 0)
         if box is not None:
             self._notify_waiting(flow.center, box, rec.path.parent)
+
+    def voicemail_changed(self, company_id: int, box_id: int) -> None:
+        """A message was heard or deleted through the API: the owners' phones get the new counts."""
+        center = self.centers.get(company_id)
+        box = center.voicemail.get(box_id) if center is not None else None
+        if center is not None and box is not None:
+            self._notify_waiting(center, box, self.voicemail_dir / str(box_id))
+
+    def ready_now(self, user_id: int) -> None:
+        """The agent ends their wrap-up early (``POST /me/queues/ready``)."""
+        self._queue_actions(self.queues.ready_now(user_id, self.wall()))
 
     def _notify_waiting(self, center: CallCenter, box: VoicemailBox, folder: Path) -> None:
         """Unsolicited NOTIFY message-summary (RFC 3842) to every registered device of the box owners."""
@@ -730,16 +742,16 @@ class CallCenterCalls(FeatureCalls):
                 owners.add(uid)
         if box.queue_id is not None and box.queue_id in self.queues.queue_ids():
             owners |= {m.user_id for m in self.queues.members(box.queue_id)}
-        count = len(list(folder.glob("*.wav")))
+        new, old = voicemail_store.summary(folder)
         domain = view.domain(center.company_id) or self.host
         for uid in owners:
             extension = view.extension_of(uid) or str(uid)
             for contact, address in view.contacts(uid):
                 notify = message_summary(
-                    contact, extension=extension, domain=domain, messages=count, via=(self.host, self.port)
+                    contact, extension=extension, domain=domain, new=new, old=old, via=(self.host, self.port)
                 )
                 self._send(notify.to_bytes(), address)
-            log.info("voicemail box %d: MWI (%d messages) sent to user %d", box.id, count, uid)
+            log.info("voicemail box %d: MWI (%d new, %d heard) sent to user %d", box.id, new, old, uid)
 
     # --- ending ----------------------------------------------------------------------------------
     def _end(self, call: FeatureCall, why: str) -> None:
