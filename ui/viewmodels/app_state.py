@@ -27,13 +27,15 @@ from ui.viewmodels.chat import ChatViewModel
 from ui.viewmodels.contacts import ContactsViewModel
 from ui.viewmodels.dialer import DialerViewModel
 from ui.viewmodels.history import HistoryViewModel
+from ui.viewmodels.queues import QueuesViewModel
 from ui.viewmodels.session import SessionViewModel
 from ui.viewmodels.settings import SettingsViewModel
 from ui.viewmodels.status import StatusViewModel
+from ui.viewmodels.voicemail import VoicemailViewModel
 
 
 class AppViewModel(QObject):
-    pageRequested = Signal(str)  # phone | history | contacts | chat | settings
+    pageRequested = Signal(str)  # phone | history | contacts | chat | queues | voicemail | settings
     showRequested = Signal()
     resetDone = Signal()
 
@@ -89,6 +91,11 @@ class AppViewModel(QObject):
             refresh_interval_ms=refresh_interval_ms,
             parent=self,
         )
+        self.queues = QueuesViewModel(self._signed_in_client, is_supervisor=self._supervisor, parent=self)
+        self.voicemail = VoicemailViewModel(
+            link, self._signed_in_client, cache_dir=profile.voicemail, parent=self
+        )
+        self._agent_side = False  # the queue panel and voicemail follow the server sign-in
         self.status = StatusViewModel(
             link,
             self.accounts.registered_ids,
@@ -110,6 +117,7 @@ class AppViewModel(QObject):
             lambda _aid: self.settings.remember(server_url=self.session.server_url)
         )
         self.session.provisioned.connect(self._apply_server_settings)
+        self.session.changed.connect(self._sync_agent_side)
         link.eventReceived.connect(self._on_event)
 
     # ------------------------------------------------------------------ lifecycle
@@ -123,6 +131,8 @@ class AppViewModel(QObject):
             self.session.resume()
 
     def shutdown(self) -> None:
+        self.queues.stop()
+        self.voicemail.stop()
         self.session.shutdown()
 
     # ------------------------------------------------------------------ flows
@@ -143,6 +153,26 @@ class AppViewModel(QObject):
         self.settings.remember(ring_method=doc.ring_method, mobile_number=doc.mobile_number or "")
         if doc.dnd != self.status.dnd:
             self.status.toggle_dnd()
+
+    def _signed_in_client(self) -> ProvisioningClient | None:
+        return self.session.client if self.session.signed_in else None
+
+    def _supervisor(self) -> bool:
+        user = self.session.user
+        return user is not None and user.role in ("supervisor", "admin")
+
+    def _sync_agent_side(self) -> None:
+        """Signed in to the company server: the queue panel and voicemail start; signed out: they stop."""
+        signed_in = self.session.signed_in
+        if signed_in == self._agent_side:
+            return
+        self._agent_side = signed_in
+        if signed_in:
+            self.queues.start()
+            self.voicemail.start()
+        else:
+            self.queues.stop()
+            self.voicemail.stop()
 
     def _dtmf_method(self, account_id: str) -> str:
         record = self.accounts.record(account_id)
