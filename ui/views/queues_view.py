@@ -150,7 +150,7 @@ class QueuesView(QWidget):
         elif vm.paused:
             self.summary.setText(self.tr("Paused: %1").replace("%1", pause_reason_text(vm.pause_reason)))
         else:
-            self.summary.setText(self.tr("Ready in %n queue(s)", "", len(logged)))
+            self.summary.setText(self.tr("Ready · queues: %n", "", len(logged)))
         has = bool(vm.queues)
         for w in (
             self.log_in_all,
@@ -182,7 +182,7 @@ class QueuesView(QWidget):
             head = QTreeWidgetItem(
                 [
                     q.name,
-                    self.tr("%n waiting", "", len(q.waiting)),
+                    self.tr("Waiting: %n", "", len(q.waiting)),
                     self.tr("Longest wait %1").replace(
                         "%1", duration_text(int(max((w.wait for w in q.waiting), default=0)))
                     ),

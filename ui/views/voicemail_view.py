@@ -121,7 +121,7 @@ class VoicemailView(QWidget):
         self.summary.setText(
             self.tr("No voicemail.")
             if not total
-            else self.tr("%n new message(s)", "", self.vm.badge) + " · " + self.tr("%n in all", "", total)
+            else self.tr("New: %n", "", self.vm.badge) + " · " + self.tr("In all: %n", "", total)
         )
         self.error.setText(error_text(self.vm.error, self.vm.error_detail) if self.vm.error else "")
         self._sync_buttons()
