@@ -225,7 +225,10 @@ def test_queue_call_from_headers_is_forgiving() -> None:
 def test_engine_reads_the_message_summary() -> None:
     from softphone.runtime.sip_text import message_summary
 
-    notify = "NOTIFY sip:101@x SIP/2.0\r\nEvent: message-summary\r\n\r\nMessages-Waiting: yes\r\nVoice-Message: 2/1 (0/0)\r\n"
+    notify = (
+        "NOTIFY sip:101@x SIP/2.0\r\nEvent: message-summary\r\n\r\n"
+        "Messages-Waiting: yes\r\nVoice-Message: 2/1 (0/0)\r\n"
+    )
     assert message_summary(notify) == (2, 1)
     assert message_summary("NOTIFY x SIP/2.0\r\n\r\nMessages-Waiting: no\r\n") == (0, 0)
     assert message_summary("NOTIFY x SIP/2.0\r\n\r\nMessages-Waiting: yes\r\n") == (1, 0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from softphone.account_book import AccountBook
 from softphone.contact_import import ContactBook
@@ -22,7 +22,7 @@ from softphone.secrets import Secrets
 from softphone.services import Profile
 from ui.engine_link import EngineLink
 from ui.viewmodels.accounts import AccountsViewModel
-from ui.viewmodels.calls import CallsViewModel
+from ui.viewmodels.calls import CallItem, CallsViewModel
 from ui.viewmodels.chat import ChatViewModel
 from ui.viewmodels.contacts import ContactsViewModel
 from ui.viewmodels.dialer import DialerViewModel
@@ -32,6 +32,8 @@ from ui.viewmodels.session import SessionViewModel
 from ui.viewmodels.settings import SettingsViewModel
 from ui.viewmodels.status import StatusViewModel
 from ui.viewmodels.voicemail import VoicemailViewModel
+
+WRAPUP_SHOWN_AFTER_MS = 700  # the PBX logs the wrap-up right after the call's BYE, behind its write queue
 
 
 class AppViewModel(QObject):
@@ -108,6 +110,7 @@ class AppViewModel(QObject):
         self.history.callBackRequested.connect(self.call_number)
         self.contacts.chatRequested.connect(self._open_chat)
         self.calls.callEnded.connect(self.history.record)
+        self.calls.callEnded.connect(self._after_call)
         self.calls.incomingCall.connect(lambda _cid: self.pageRequested.emit("phone"))
         self.settings.serverSettingsChanged.connect(lambda fields: self.session.push_settings(**fields))
         self.status.changed.connect(lambda: self.settings.remember(status=self.status.status))
@@ -153,6 +156,11 @@ class AppViewModel(QObject):
         self.settings.remember(ring_method=doc.ring_method, mobile_number=doc.mobile_number or "")
         if doc.dnd != self.status.dnd:
             self.status.toggle_dnd()
+
+    def _after_call(self, item: CallItem) -> None:
+        """A queue call ended: the wrap-up starts on the server; show it without waiting for the next poll."""
+        if item.queue_call is not None and item.connected_at is not None:
+            QTimer.singleShot(WRAPUP_SHOWN_AFTER_MS, self.queues.refresh)
 
     def _signed_in_client(self) -> ProvisioningClient | None:
         return self.session.client if self.session.signed_in else None

@@ -119,7 +119,9 @@ def error_text(code: str, detail: str = "") -> str:
         "missing": QCoreApplication.translate("Texts", "Please fill in all required fields."),
         "unexpected": QCoreApplication.translate("Texts", "Something went wrong."),
         "not_a_member": QCoreApplication.translate("Texts", "You do not serve this queue."),
-        "not_found": QCoreApplication.translate("Texts", "It is no longer there: someone may have deleted it."),
+        "not_found": QCoreApplication.translate(
+            "Texts", "It is no longer there: someone may have deleted it."
+        ),
         "playback": QCoreApplication.translate("Texts", "The message cannot be played."),
     }.get(code)
     if text is None:
