@@ -235,3 +235,36 @@ async def test_queue_panel_queue_call_wrapup_and_voicemail(
     await until(lambda: vm.voicemail.badge == 0 and vm.voicemail.messages[0].heard, 10, "heard")
     await vm.voicemail.delete_async(message.id)
     assert vm.voicemail.messages == [] and not list((demo.data_dir / "voicemail").glob("*/*.wav"))
+
+
+@on_qt_loop
+async def test_supervisor_board_from_the_real_api(demo: DemoServer, qloop, qtbot) -> None:
+    from softphone.provisioning import ProvisioningClient
+    from softphone.secrets import MemorySecrets
+    from ui.viewmodels.queues import QueuesViewModel
+    from ui.views.queues_view import QueuesView
+
+    client = ProvisioningClient(f"{demo.url}/api/v1", MemorySecrets())
+    await client.login("84901000100", "admin1234")
+    me = await client.me()
+    vm = QueuesViewModel(lambda: client, is_supervisor=lambda: me.role in ("supervisor", "admin"))
+    try:
+        assert await vm.refresh_board_async()
+        sales = next(q for q in vm.board if q.name == "Sales")
+        assert {a.full_name for a in sales.agents} >= {"Nguyễn Văn An", "Trần Thị Bình"}
+        assert all(a.state in ("logged_out", "paused", "on_call", "wrapup", "available") for a in sales.agents)
+        view = QueuesView(vm)
+        view.resize(760, 560)
+        view.refresh_board()
+        assert view.board.isVisibleTo(view) and view.board.topLevelItemCount() == len(vm.board)
+        view.grab().save(str(SHOTS / "real-cc-board.png"))
+        view.deleteLater()
+        # an agent is refused the board by the server; the model shows nothing rather than an error
+        agent = ProvisioningClient(f"{demo.url}/api/v1", MemorySecrets())
+        await agent.login("84901000102", "agent102")
+        not_sup = QueuesViewModel(lambda: agent, is_supervisor=lambda: True)
+        assert not await not_sup.refresh_board_async() and not_sup.board == []
+        await agent.aclose()
+    finally:
+        vm.stop()
+        await client.aclose()
