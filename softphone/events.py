@@ -192,5 +192,7 @@ EngineEvent = (
     | AudioDeviceProblem
     | MicLevel
     | RecordingChanged
+    | VoicemailWaiting
+    | MessagePlayback
     | EngineStateChanged
 )

@@ -21,7 +21,7 @@ log = logging.getLogger("softphone.engine")
 def wav_seconds(path: str) -> float:
     try:
         with wave.open(path) as w:
-            return w.getnframes() / float(w.getframerate() or 1)
+            return float(w.getnframes()) / float(w.getframerate() or 1)
     except (OSError, wave.Error, EOFError) as exc:
         raise EngineError(f"not a WAV file: {path} ({exc})") from None
 
