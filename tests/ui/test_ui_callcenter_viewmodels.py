@@ -196,7 +196,8 @@ def test_voicemail_badge_play_heard_delete(qloop, client, server, link: EngineLi
     qtbot.waitUntil(lambda: vm.playing is None, timeout=2000)
     assert run(vm.delete_async("3-b")) and [m.id for m in vm.messages] == ["3-a"]
     assert not run(vm.delete_async("3-b")) and vm.error == "not_found"
-    vm.stop()
+    vm.wipe()  # the app's reset: nothing downloaded stays behind
+    assert not (tmp_path / "vm").exists() and vm.messages == [] and vm.badge == 0
 
 
 def test_incoming_queue_call_details(link: EngineLink, engine: FakeEngine, qtbot) -> None:

@@ -241,6 +241,7 @@ class AppViewModel(QObject):
         self.history.wipe()
         self.chat.wipe()
         self.contacts.wipe()
+        self.voicemail.wipe()
         self.settings.reset()
         self.session.go("welcome")
         self.resetDone.emit()

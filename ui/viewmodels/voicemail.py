@@ -10,6 +10,7 @@ downloads it to ``cache_dir`` and marks it heard.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -80,6 +81,11 @@ class VoicemailViewModel(QObject):
         self._runner.cancel_all()
         self.messages, self.badge = [], 0
         self.changed.emit()
+
+    def wipe(self) -> None:
+        """Reset: forget the messages and the recordings downloaded to play."""
+        self.stop()
+        shutil.rmtree(self._cache, ignore_errors=True)
 
     # ------------------------------------------------------------------ commands
 
