@@ -213,6 +213,13 @@ async def test_queue_panel_queue_call_wrapup_and_voicemail(
     qtbot.mouseClick(panel.ready, Qt.MouseButton.LeftButton)
     await until(lambda: vm.queues.wrapup_left is None, 5, "ready now")
     assert not panel.wrapup.isVisibleTo(panel)
+    ready_at = time.monotonic()
+    await asyncio.sleep(1.5)  # the READY line's group commit
+    board = admin(demo, "GET", "/callcenter/board")["queues"]
+    sales = next(q for q in board if q["name"] == "Sales")
+    me = next(a for a in sales["agents"] if a["full_name"] == "Nguyễn Văn An")
+    assert me["state"] == "available" and time.monotonic() - ready_at < 5, me  # before the 10 s were up
+    assert await vm.queues.refresh_async() and vm.queues.wrapup_left is None
 
     # after hours the customer leaves a voicemail in the Sales box: MWI to the app, list, play, heard, delete
     business_hours(demo, "closed")

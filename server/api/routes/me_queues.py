@@ -22,11 +22,17 @@ router = APIRouter(prefix="/me", tags=["me"], responses=ERROR_RESPONSES)
 QueueId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-async def _mine(session: AsyncSession, ctx: DomainContext, user: User) -> list[MyQueuePublic]:
+async def _mine(
+    session: AsyncSession, ctx: DomainContext, user: User, *, ready: bool = False
+) -> list[MyQueuePublic]:
     rows = await callcenter.my_queues(session, company_id=user.company_id, user_id=user.id)
-    now = to_posix(ctx.clock())
-    until = await callcenter_stats.wrapup_end(session, company_id=user.company_id, user_id=user.id, now=now)
-    left = round(until - now, 1) if until is not None else None
+    left = None
+    if not ready:  # just made ready: the PBX ended the wrap-up, its READY line is still in the write queue
+        now = to_posix(ctx.clock())
+        until = await callcenter_stats.wrapup_end(
+            session, company_id=user.company_id, user_id=user.id, now=now
+        )
+        left = round(until - now, 1) if until is not None else None
     return [
         MyQueuePublic(
             queue_id=queue.id,
@@ -83,4 +89,4 @@ async def ready_now(user: CurrentUser, session: SessionDep, ctx: ContextDep) -> 
     """End my wrap-up now ("ready now"): the PBX may offer me the next caller at once."""
     ctx.changes.publish([Change(AGENT_READY, user.company_id, user_ids=(user.id,))])
     await ctx.changes.settled()
-    return await _mine(session, ctx, user)
+    return await _mine(session, ctx, user, ready=True)

@@ -67,6 +67,8 @@ async def test_agents_set_their_own_state_and_it_survives_a_restart(api, demo) -
         f"/me/queues/{qid}/state", json={"paused": True, "pause_reason": "after-call work"}, headers=me
     )
     assert _mine(r, qid)["paused"] is True and _mine(r, qid)["pause_reason"] == "after-call work"
+    r = await api.client.post("/me/queues/ready", headers=me)  # not in wrap-up: nothing changes
+    assert _mine(r, qid)["wrapup_left"] is None and _mine(r, qid)["paused"] is True
     r = await api.client.put("/me/queues/state", json={"logged_in": True}, headers=demo.admin_headers)
     assert r.status_code == 422 and r.json()["error"]["code"] == "not_a_member"  # the admin serves no queue
     r = await api.client.put(
