@@ -702,7 +702,7 @@ class CallCenterCalls(FeatureCalls):
         self.recordings[call.call_id] = rec
         try:
             async with call.media_lock:
-                await self.legs.bridge(media, rec.answer_sdp(media.far_sdp))
+                await self.legs.bridge(media, rec.answer_sdp(media.far_sdp), transcode=True)
         except EngineError as exc:
             log.warning("call %s: voicemail recording failed (%s)", call.call_id, exc)
         log.info("call %s: recording voicemail to %s", call.call_id, path)

@@ -270,6 +270,29 @@ async def _voicemail_through_the_api(server: DemoServer, phone: Phone, wav: Path
     assert httpx.delete(f"{base}/{msg['id']}", headers=me).status_code == 404
 
 
+async def test_a_wideband_caller_leaves_a_voicemail_that_holds_their_voice(server: DemoServer) -> None:
+    """A real pjsua2 caller speaking G.722 (desk phones and softphones prefer it): rtpengine transcodes to
+    the voicemail recorder's G.711 (it forwarded G.722 as it was, and the WAV stayed empty)."""
+    Admin(server).business_hours("closed")
+    caller = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "softphone.cli", "--listen-port", str(free_port()), "--user", "0912345678",
+        "--codec", "G722/16000", "--call", f"sip:{HOTLINE}@127.0.0.1:{server.sip_port}",
+        "--tone", str(CALLER_HZ), "--hangup-after", "9",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    assert await asyncio.wait_for(caller.wait(), 40) == 0
+    folder = server.data_dir / "voicemail"
+    for _ in range(50):
+        wavs = list(folder.glob("*/*.wav"))
+        if wavs and (wavs[0].parent / "index.jsonl").exists():
+            break
+        await asyncio.sleep(0.1)
+    assert len(wavs) == 1, wavs
+    samples, rate = read_wav(wavs[0])
+    assert len(samples) / rate > 3.0
+    assert tone_levels(wavs[0], [CALLER_HZ], skip_s=0.5)[CALLER_HZ] > 0.3
+
+
 async def test_caller_hangs_up_while_waiting_is_an_abandon_and_an_agent_in_dnd_is_skipped(
     server: DemoServer, carrier: SipProbe
 ) -> None:
