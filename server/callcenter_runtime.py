@@ -29,6 +29,7 @@ from server.domain.changes import Change, ChangeBus
 from server.domain.context import DomainContext
 from server.domain.errors import DomainError
 from server.domain.models import Company, Extension, Hotline
+from server.domain.prompts import spoken_prompt
 from server.media.callcenter_calls import CallCenterCalls, HotlineEntry, QueueLogSink
 from server.media.engine import RtpEngine
 from server.sip.carriers import normalize_number
@@ -111,6 +112,7 @@ class CallCenterRuntime:
             host=host,
             limit=limit,
             sink=sink,
+            speaker=lambda language, text: spoken_prompt(prompts_dir, language, text),
         )
         self.domains: dict[int, str] = {}
         self.service: Any = None
@@ -282,7 +284,8 @@ class CallCenterRuntime:
         for qid in set(engine.queue_ids()) - wanted:
             actions += engine.remove_queue(qid, now)
         for q in queues:
-            engine.configure(queue_from_json(q.id, q.name, q.config), by_queue.get(q.id, []), now)
+            config = queue_from_json(q.id, q.name, q.config, lambda n: normalize_number(n) or n)
+            engine.configure(config, by_queue.get(q.id, []), now)
         self.domains.clear()
         self.domains.update(domains)
         calls.centers = centers

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from server.callcenter import media as cc_media
+from server.callcenter.announce import announcement, spoken
 from server.callcenter.destinations import HANGUP, Destination
 from server.callcenter.ivr import HangUp as IvrHangUp
 from server.callcenter.ivr import IvrAction, IvrMenu, IvrSession, Route
@@ -91,6 +92,7 @@ class CallerFlow(Machine):
         self.box_id: int | None = None
         self.queue_id: int | None = None
         self.extension: str | None = None
+        self.announcing = False  # a queue announcement plays instead of the hold music
 
     # --- events ------------------------------------------------------------------------------------
     def _handle(self, event: Event, now: float) -> list[Action]:
@@ -130,7 +132,22 @@ class CallerFlow(Machine):
         if self.stage == "prompt":
             self.stage = "done"
             return [HangUp("prompt played")]
+        if self.stage == "queue" and self.announcing:
+            self.announcing = False
+            return [Play(self._hold_music(), loop=True)]
         return []
+
+    def announce(self, language: str, position: int | None, wait_minutes: int | None) -> list[Action]:
+        """While waiting in a queue: say the caller's position and estimated wait, then the hold music
+        resumes (on the prompt's end)."""
+        text = announcement(language, position, wait_minutes)
+        if self.stage != "queue" or not text:
+            return []
+        self.announcing = True
+        return [Play(spoken(language, text))]
+
+    def _hold_music(self) -> str:
+        return self.center.queue_moh.get(self.queue_id or 0, HOLD_MUSIC)
 
     # --- routing -----------------------------------------------------------------------------------
     def wall(self, now: float) -> datetime:
@@ -143,6 +160,7 @@ class CallerFlow(Machine):
         if self.stage == "ivr" and "ivr" in self.timers:
             actions.append(CancelTimer("ivr"))
         self.ivr = None
+        self.announcing = False
         dest = destination
         for _ in range(MAX_HOPS):
             kind = dest.kind
@@ -163,8 +181,7 @@ class CallerFlow(Machine):
             if kind == "queue":
                 self.path.append(f"queue {dest.id}")
                 self.stage, self.queue_id = "queue", dest.id
-                moh = self.center.queue_moh.get(dest.id, HOLD_MUSIC)
-                return [*actions, Play(moh, loop=True), Dial(f"queue:{dest.id}")]
+                return [*actions, Play(self._hold_music(), loop=True), Dial(f"queue:{dest.id}")]
             if kind == "extension":
                 self.path.append(f"extension {dest.extension}")
                 self.stage, self.extension = "extension", dest.extension

@@ -32,15 +32,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from server.callcenter.announce import parse_spoken
 from server.callcenter.destinations import HANGUP, Destination
 from server.callcenter.flow import AgentCodeCall, CallCenter, CallerFlow, VoicemailBox
 from server.callcenter.log_sink import LoggingQueueSink, QueueLogSink
-from server.callcenter.queue import CancelOffer, Exit, LogEntry, Offer, QueueAction, QueueEngine
+from server.callcenter.queue import Announce, CancelOffer, Exit, LogEntry, Offer, QueueAction, QueueEngine
 from server.callcenter.ringgroup import RingPlan, RingStep
 from server.media.engine import EngineError, RtpEngine
 from server.media.feature_calls import FeatureCall, FeatureCalls
 from server.media.legs import media_address
-from server.media.logic import Action, Dial, Dtmf, Event, HangUp, Machine, Play, Record
+from server.media.logic import Action, Dial, Dtmf, Echo, Event, HangUp, Machine, Play, Record, Stop
 from server.media.voicemail import VoicemailRecording, message_summary
 from server.sip.carriers import normalize_number
 from server.sip.headers import Headers
@@ -67,6 +68,7 @@ AGENT_CODES: dict[str, tuple[str, str]] = {  # number -> (action, pause reason);
 }
 AgentCommand = Callable[[int, str, str], Awaitable[list[int]]]  # (user, action, reason) -> queues changed
 PRESENCE_INTERVAL = 1.0
+Speaker = Callable[[str, str], Path | None]  # (language, text) -> its WAV, synthesized once (blocking)
 
 
 class PbxView(Protocol):
@@ -104,8 +106,12 @@ class PromptLibrary(dict[str, Path]):
     def __init__(self, directory: Path, builtin: Mapping[str, Path]) -> None:
         super().__init__(builtin)
         self.directory = directory
+        self.spoken: dict[str, Path] = {}  # "say:<language>:<text>" -> its synthesized WAV
 
     def get(self, name: str, default: Path | None = None) -> Path | None:  # type: ignore[override]
+        said = self.spoken.get(name)
+        if said is not None:
+            return said
         company, _, bare = name.rpartition("/")
         if company.isdigit() and bare and not bare.startswith(".") and "\\" not in bare:
             path = self.directory / company / f"{bare}.wav"
@@ -154,9 +160,11 @@ class CallCenterCalls(FeatureCalls):
         limit: int = 400,
         sink: QueueLogSink | None = None,
         wall: Callable[[], float] = time.time,
+        speaker: Speaker | None = None,
     ) -> None:
         earlier_dtmf, earlier_restart = engine.on_dtmf, engine.on_restart
-        super().__init__(engine, PromptLibrary(prompts_dir, prompts), limit=limit, host=host, features={})
+        self.library = PromptLibrary(prompts_dir, prompts)
+        super().__init__(engine, self.library, limit=limit, host=host, features={})
         ours_dtmf, ours_restart = engine.on_dtmf, engine.on_restart
 
         def on_dtmf(event: object) -> None:
@@ -173,6 +181,7 @@ class CallCenterCalls(FeatureCalls):
         self.voicemail_dir = voicemail_dir
         self.sink: QueueLogSink = sink or LoggingQueueSink()
         self.wall = wall
+        self.speaker = speaker
         self.queues = QueueEngine()
         self.view: PbxView | None = None
         self.pbx: tuple[str, int] | None = None  # the proxy's UDP listener (agent legs go there)
@@ -183,6 +192,7 @@ class CallCenterCalls(FeatureCalls):
         self.recordings: dict[str, VoicemailRecording] = {}
         self.voicemails: list[Path] = []
         self._pending: tuple[CallCenter, Destination] | None = None
+        self._hotline_of: dict[str, str] = {}  # caller's call id -> the hotline dialled (normalized)
         self._ringing: dict[str, RingState] = {}  # callers ringing an extension or a ring group
         self._presence: dict[int, tuple[bool, bool, bool]] = {}
         self._queue_timer: asyncio.TimerHandle | None = None
@@ -241,6 +251,8 @@ class CallCenterCalls(FeatureCalls):
             super()._new_call(req, addr)
         finally:
             self._pending = None
+        if req.call_id in self.calls:
+            self._hotline_of[req.call_id] = normalize_number(entry.number) or entry.number
         if req.call_id in self.calls and self.view is not None:
             self.view.update_cdr(
                 req.call_id, callee=entry.number, hotline=entry.number, company_id=center.company_id
@@ -319,11 +331,29 @@ class CallCenterCalls(FeatureCalls):
                 self._note_path(call)
                 rest.append(action)
             elif isinstance(action, Play) and isinstance(call.machine, CallerFlow):
+                if parse_spoken(action.prompt) is not None:
+                    rest.append(action)
+                    continue
                 company = call.machine.center.company_id  # the company's own prompts first
                 rest.append(Play(f"{company}/{action.prompt}", loop=action.loop))
             else:
                 rest.append(action)
         super()._execute(call, rest)
+
+    async def _media_locked(self, call: FeatureCall, action: Echo | Play | Stop) -> None:
+        """A spoken prompt is synthesized (off the loop, once per sentence) before it plays; without
+        text-to-speech the default chime plays instead."""
+        if isinstance(action, Play) and action.prompt not in self.library.spoken:
+            said = parse_spoken(action.prompt)
+            if said is not None and self.speaker is not None:
+                try:
+                    path = await asyncio.to_thread(self.speaker, *said)
+                except Exception:
+                    log.exception("speaking %r failed", said)
+                    path = None
+                if path is not None:
+                    self.library.spoken[action.prompt] = path
+        await super()._media_locked(call, action)
 
     def _dial(self, call: FeatureCall, target: str) -> None:
         kind, _, value = target.partition(":")
@@ -336,7 +366,10 @@ class CallCenterCalls(FeatureCalls):
                 self._execute(call, flow.route(HANGUP, self.clock()))
                 return
             self._queue_actions(self._sync_presence())
-            self._queue_actions(self.queues.enter(queue_id, call.call_id, self.wall()))
+            config = self.queues.config(queue_id)
+            caller = normalize_number(call.invite.from_.uri.user or "") or ""
+            priority = config.priority_of(caller, self._hotline_of.get(call.call_id, ""))
+            self._queue_actions(self.queues.enter(queue_id, call.call_id, self.wall(), priority))
         elif kind in ("extension", "ring_group"):
             self._ringing[call.call_id] = RingState(self._ring_plan(flow, kind, value))
             self._ring_step(call)
@@ -413,6 +446,11 @@ class CallCenterCalls(FeatureCalls):
                 call = self.calls.get(action.call_id)
                 if call is not None and isinstance(call.machine, CallerFlow):
                     self._execute(call, call.machine.route(action.destination, self.clock()))
+            elif isinstance(action, Announce):
+                call = self.calls.get(action.call_id)
+                if call is not None and not call.ended and isinstance(call.machine, CallerFlow):
+                    flow = call.machine
+                    self._execute(call, flow.announce(action.language, action.position, action.wait_minutes))
         self._arm_queue_timer()
 
     def _arm_queue_timer(self) -> None:
@@ -752,6 +790,7 @@ class CallCenterCalls(FeatureCalls):
         if self.queues.caller(call.call_id) is not None or self.queues.connected(call.call_id) is not None:
             self._queue_actions(self.queues.caller_left(call.call_id, now))
         self._ringing.pop(call.call_id, None)
+        self._hotline_of.pop(call.call_id, None)
         for leg in self._legs_of(call.call_id):
             self._end_agent_leg(leg)
         self._finish_voicemail(call)
