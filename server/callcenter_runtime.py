@@ -233,7 +233,8 @@ class CallCenterRuntime:
         for m in menus:
             parts[m.company_id]["menus"][m.id] = ivr_from_json(m.id, m.config)
         for q in queues:
-            parts[q.company_id]["moh"][q.id] = str(q.config.get("moh") or "moh")
+            moh = str(q.config.get("moh") or "default")
+            parts[q.company_id]["moh"][q.id] = "moh" if moh == "default" else moh  # the API's "default"
         for g in groups:
             parts[g.company_id]["groups"][g.id] = ring_plan(g.config)
         for b in boxes:

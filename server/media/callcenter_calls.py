@@ -324,6 +324,8 @@ class CallCenterCalls(FeatureCalls):
         rest: list[Action] = []
         for action in actions:
             if isinstance(action, Dial):
+                super()._execute(call, rest)  # the hold music starts before what the dial brings
+                rest = []
                 self._dial(call, action.target)
             elif isinstance(action, Record):
                 self._spawn(self._record(call))
@@ -351,7 +353,9 @@ class CallCenterCalls(FeatureCalls):
                 except Exception:
                     log.exception("speaking %r failed", said)
                     path = None
-                if path is not None:
+                if path is None:
+                    log.warning("no text to speech for %r: the default chime plays", said[1])
+                else:
                     self.library.spoken[action.prompt] = path
         await super()._media_locked(call, action)
 
@@ -450,7 +454,15 @@ class CallCenterCalls(FeatureCalls):
                 call = self.calls.get(action.call_id)
                 if call is not None and not call.ended and isinstance(call.machine, CallerFlow):
                     flow = call.machine
-                    self._execute(call, flow.announce(action.language, action.position, action.wait_minutes))
+                    said = flow.announce(action.language, action.position, action.wait_minutes)
+                    log.info(
+                        "call %s: announcing to queue %d's caller: position %s, wait %s min",
+                        action.call_id,
+                        action.queue_id,
+                        action.position,
+                        action.wait_minutes,
+                    )
+                    self._execute(call, said)
         self._arm_queue_timer()
 
     def _arm_queue_timer(self) -> None:
