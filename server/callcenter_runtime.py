@@ -28,7 +28,7 @@ from server.domain import callcenter_models as cc
 from server.domain.changes import Change, ChangeBus
 from server.domain.context import DomainContext
 from server.domain.errors import DomainError
-from server.domain.models import Company, Extension, Hotline
+from server.domain.models import Company, Extension, Hotline, Role, User
 from server.domain.prompts import spoken_prompt
 from server.media.callcenter_calls import CallCenterCalls, HotlineEntry, QueueLogSink
 from server.media.engine import RtpEngine
@@ -128,6 +128,7 @@ class CallCenterRuntime:
         self._bus = ctx.changes
         self._unsubscribe = ctx.changes.subscribe(self._on_changes)
         self.calls.agent_command = self.agent_command
+        self.calls.schedule_command = self.schedule_command
         await self.load()
         address = await self.calls.start()
         return dict.fromkeys(self.calls.features, address)
@@ -161,6 +162,40 @@ class CallCenterRuntime:
             except DomainError:
                 return []
         return [s.queue_id for s in states]
+
+    async def schedule_command(self, user_id: int, action: str) -> tuple[bool, str | None]:
+        """A supervisor's or admin's ``*65``: set ("open", "closed", "auto") or cycle (automatic -> open ->
+        closed -> automatic) the manual override of their company's first schedule, through the domain
+        service (audited, published: the hotlines route by it at once).  (done, the override now)."""
+        if self.ctx is None:
+            return False, None
+        async with self.sessions() as session:
+            user = await session.get(User, user_id)
+            if user is None or user.role not in (Role.ADMIN, Role.SUPERVISOR):
+                return False, None
+            schedules = sorted(
+                await callcenter.list_configured(session, company_id=user.company_id, kind="schedules"),
+                key=lambda row: row.id,
+            )
+            if not schedules:
+                return False, None
+            schedule = schedules[0]
+            current = schedule.config.get("override")
+            if action == "cycle":
+                wanted = {None: "open", "open": "closed"}.get(current)
+            else:
+                wanted = None if action == "auto" else action
+            await callcenter.update_configured(
+                session,
+                ctx=self.ctx,
+                company_id=user.company_id,
+                kind="schedules",
+                row_id=schedule.id,
+                name=schedule.name,
+                config={**schedule.config, "override": wanted},
+                actor_id=user_id,
+            )
+        return True, wanted
 
     def attach_pbx(self, service: Any, sip_host: str, udp_port: int) -> None:
         """The SIP service is up: agent legs go to it, it routes the hotlines here and trusts our INVITEs."""

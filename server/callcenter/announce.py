@@ -1,4 +1,5 @@
-"""What a waiting caller is told: position and estimated wait, as text the media plane speaks.
+"""What the PBX tells callers in words: a waiting caller's position and estimated wait, a supervisor's
+schedule override; as text the media plane speaks.
 
 The text becomes a prompt name ``say:<language>:<text>``; the adapter turns it into a WAV with the
 server's text-to-speech (espeak-ng) the first time it is needed and keeps it, so each sentence is
@@ -50,3 +51,23 @@ def parse_spoken(prompt: str) -> tuple[str, str] | None:
         return None
     language, _, text = prompt[len(SPOKEN) :].partition(":")
     return (language, text) if language in _POSITION and text else None
+
+
+_OVERRIDE = {
+    "vi": {
+        "open": "Đã chuyển sang mở cửa.",
+        "closed": "Đã chuyển sang đóng cửa.",
+        None: "Đã trở về giờ làm việc theo lịch.",
+    },
+    "en": {
+        "open": "The line is now open.",
+        "closed": "The line is now closed.",
+        None: "Back to the business hours.",
+    },
+}
+
+
+def override_confirmation(language: str, override: str | None) -> str:
+    """What a supervisor hears after changing a schedule's manual override (None: automatic again)."""
+    table = _OVERRIDE.get(language, _OVERRIDE["vi"])
+    return table.get(override, table[None])

@@ -231,14 +231,15 @@ class CallerFlow(Machine):
 
 
 class AgentCodeCall(Machine):
-    """An agent's feature code (log in / out, pause / unpause): the adapter makes the change and reports with
-    :meth:`done`; the agent hears a beep when it was made, the invalid-option prompt when not, then the call
-    ends."""
+    """An agent's or supervisor's feature code (log in / out, pause / unpause, schedule override): the
+    adapter makes the change and reports with :meth:`done`; the caller hears a beep (or `confirmation`)
+    when it was made, the invalid-option prompt when not, then the call ends."""
 
     def __init__(self) -> None:
         super().__init__()
         self.answered = False
         self.result: bool | None = None
+        self.confirmation = BEEP
 
     def _handle(self, event: Event, now: float) -> list[Action]:
         if isinstance(event, Answered):
@@ -248,11 +249,11 @@ class AgentCodeCall(Machine):
             return [HangUp("agent code done")]
         return []
 
-    def done(self, ok: bool) -> list[Action]:
-        self.result = ok
+    def done(self, ok: bool, confirmation: str = BEEP) -> list[Action]:
+        self.result, self.confirmation = ok, confirmation
         return self._confirm() if self.answered else []
 
     def _confirm(self) -> list[Action]:
         if self.result is None:
             return []
-        return [Play(BEEP if self.result else "invalid_option")]
+        return [Play(self.confirmation if self.result else "invalid_option")]

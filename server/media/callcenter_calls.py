@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from server.callcenter.announce import parse_spoken
+from server.callcenter.announce import override_confirmation, parse_spoken, spoken
 from server.callcenter.destinations import HANGUP, Destination
 from server.callcenter.flow import AgentCodeCall, CallCenter, CallerFlow, VoicemailBox
 from server.callcenter.log_sink import LoggingQueueSink, QueueLogSink
@@ -67,6 +67,10 @@ AGENT_CODES: dict[str, tuple[str, str]] = {  # number -> (action, pause reason);
     "*64": ("unpause", ""),
 }
 AgentCommand = Callable[[int, str, str], Awaitable[list[int]]]  # (user, action, reason) -> queues changed
+# supervisors' and admins' schedule override of their company's first schedule; docs/sip-contract.md
+SCHEDULE_CODES: dict[str, str] = {"*65": "cycle", "*650": "auto", "*651": "open", "*652": "closed"}
+# (user, action) -> (done, the override now: "open", "closed" or None for automatic)
+ScheduleCommand = Callable[[int, str], Awaitable[tuple[bool, str | None]]]
 PRESENCE_INTERVAL = 1.0
 Speaker = Callable[[str, str], Path | None]  # (language, text) -> its WAV, synthesized once (blocking)
 
@@ -176,8 +180,10 @@ class CallCenterCalls(FeatureCalls):
             ours_restart()
 
         engine.on_dtmf, engine.on_restart = on_dtmf, on_restart  # the feature calls' UAS shares the engine
-        self.features = {CALL_CENTER: self._flow_factory, **dict.fromkeys(AGENT_CODES, AgentCodeCall)}
+        codes = {**AGENT_CODES, **SCHEDULE_CODES}
+        self.features = {CALL_CENTER: self._flow_factory, **dict.fromkeys(codes, AgentCodeCall)}
         self.agent_command: AgentCommand | None = None
+        self.schedule_command: ScheduleCommand | None = None
         self.voicemail_dir = voicemail_dir
         self.sink: QueueLogSink = sink or LoggingQueueSink()
         self.wall = wall
@@ -230,6 +236,17 @@ class CallCenterCalls(FeatureCalls):
 
     # --- SIP in ----------------------------------------------------------------------------------
     def _new_call(self, req: SipRequest, addr: tuple[str, int]) -> None:
+        override = SCHEDULE_CODES.get(req.uri.user or "")
+        if override is not None:
+            user = req.headers.get(PBX_USER_HEADER) or ""
+            if not user.isdigit() or self.schedule_command is None:
+                self._respond(req, addr, 403)
+                return
+            super()._new_call(req, addr)
+            call = self.calls.get(req.call_id)
+            if call is not None:
+                self._spawn(self._schedule_code(call, int(user), override))
+            return
         code = AGENT_CODES.get(req.uri.user or "")
         if code is not None:
             user = req.headers.get(PBX_USER_HEADER) or ""
@@ -300,6 +317,20 @@ class CallCenterCalls(FeatureCalls):
         log.info("agent %d: %s (%d queues)", user_id, action, len(queue_ids))
         if isinstance(call.machine, AgentCodeCall) and not call.ended:
             self._execute(call, call.machine.done(bool(queue_ids)))
+
+    async def _schedule_code(self, call: FeatureCall, user_id: int, action: str) -> None:
+        """Change the override of the caller's company's schedule (refused unless a supervisor or an
+        admin), then say what it is now."""
+        assert self.schedule_command is not None
+        try:
+            ok, now_override = await self.schedule_command(user_id, action)
+        except Exception:
+            log.exception("schedule code %s for user %d failed", action, user_id)
+            ok, now_override = False, None
+        log.info("schedule override by user %d: %s -> %s (%s)", user_id, action, now_override, ok)
+        if isinstance(call.machine, AgentCodeCall) and not call.ended:
+            said = spoken("vi", override_confirmation("vi", now_override))
+            self._execute(call, call.machine.done(ok, said))
 
     def _feed(self, call: FeatureCall, event: Event) -> None:
         flow = call.machine

@@ -132,3 +132,20 @@ def test_the_flow_plays_the_announcement_then_resumes_its_hold_music() -> None:
     assert flow.handle(PromptFinished(), 5.0) == []  # the music's own end (it loops): nothing
     flow.stage = "connected"  # an agent answered: announcements due later are dropped
     assert flow.announce("vi", 1, None) == []
+
+
+def test_a_schedule_code_confirms_in_words_or_refuses() -> None:
+    from server.callcenter.announce import override_confirmation
+    from server.callcenter.flow import AgentCodeCall
+    from server.media.logic import HangUp
+
+    said = spoken("vi", override_confirmation("vi", "open"))
+    assert said == "say:vi:Đã chuyển sang mở cửa."
+    assert override_confirmation("en", None) == "Back to the business hours."
+    call = AgentCodeCall()
+    assert call.done(True, said) == []  # not answered yet: said once it is
+    assert call.handle(Answered(), 0.0) == [Play(said)]
+    assert call.handle(PromptFinished(), 2.0) == [HangUp("agent code done")]
+    refused = AgentCodeCall()
+    refused.handle(Answered(), 0.0)
+    assert refused.done(False, said) == [Play("invalid_option")]

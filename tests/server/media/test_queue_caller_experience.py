@@ -27,9 +27,9 @@ from test_callcenter_calls import (  # the demo server, its admin API and the ca
     server,
 )
 
-from server.media.prompts import GREETING_HZ, MOH_NOTES_HZ, PROMPT_HZ
+from server.media.prompts import CLOSED_HZ, GREETING_HZ, MOH_NOTES_HZ, PROMPT_HZ
 from server.media.rtp_probe import ProbeLeg, SipProbe, pace, pcmu_tone
-from softphone.testing import DemoServer
+from softphone.testing import CliPeer, DemoServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 __all__ = ["carrier", "server"]  # fixtures
@@ -144,3 +144,60 @@ async def test_a_priority_caller_who_arrives_second_is_served_first(
                 carrier.bye(call)
             sender.cancel()
         await in_thread(a101.quit)
+
+
+async def test_a_supervisors_star_65_changes_the_hotlines_routing_at_once_and_an_agents_is_refused(
+    server: DemoServer, carrier: SipProbe
+) -> None:
+    admin = Admin(server)
+    admin.business_hours("closed")
+    admin.send("PATCH", f"/admin/users/{admin.user_id('102')}", {"role": "supervisor"})
+    a101 = await in_thread(server.agent, "101")  # an agent: may not
+    a102 = await in_thread(server.agent, "102")  # a supervisor
+
+    async def code(peer: CliPeer, number: str) -> tuple[str, float]:
+        """Dial the code: its call id and when the override was changed (the server's log line)."""
+        mark = len(server.output)
+        call_id = await in_thread(peer.command, "make_call", account_id="main", target=number)
+        for _ in range(500):
+            if any("schedule override by user" in x for x in server.output[mark:]):
+                return call_id, time.monotonic()
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{number}: no override change logged")
+
+    def override() -> str | None:
+        return admin.get("/admin/schedules")[0]["config"].get("override")
+
+    async def caller_hears(freq: float, changed: float) -> None:
+        """A carrier call 0.5 s after the change (sent within 1 s of it) hears `freq` first."""
+        leg = ProbeLeg("127.0.0.1", CALLER_HZ, pcmu_tone(CALLER_HZ))
+        await leg.open()
+        await asyncio.sleep(max(0.0, changed + 0.5 - time.monotonic()))
+        assert time.monotonic() - changed < 1.0
+        call = await carrier.invite(HOTLINE, leg, timeout=10)
+        sender = asyncio.create_task(pace([leg], 20.0))
+        try:
+            await hears(leg, (freq,))
+        finally:
+            carrier.bye(call)
+            sender.cancel()
+
+    try:
+        call_id, _ = await code(a101, "*651")
+        await in_thread(a101.wait_state, "disconnected", call_id, 15)  # the invalid-option prompt, then BYE
+        assert override() == "closed"
+        assert any("(False)" in x for x in server.output if "schedule override by user" in x)
+        call_id, changed = await code(a102, "*651")  # open now
+        await caller_hears(GREETING_HZ, changed)  # the IVR's greeting: routed as open
+        await in_thread(a102.wait_state, "disconnected", call_id, 15)  # after the spoken confirmation
+        assert override() == "open"
+        call_id, changed = await code(a102, "*65")  # cycles: open -> closed
+        await caller_hears(CLOSED_HZ, changed)
+        await in_thread(a102.wait_state, "disconnected", call_id, 15)
+        assert override() == "closed"
+        call_id, _ = await code(a102, "*65")  # closed -> automatic (the weekly hours)
+        await in_thread(a102.wait_state, "disconnected", call_id, 15)
+        assert override() is None
+    finally:
+        await in_thread(a101.quit)
+        await in_thread(a102.quit)
