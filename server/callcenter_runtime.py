@@ -30,6 +30,7 @@ from server.domain.context import DomainContext
 from server.domain.errors import DomainError
 from server.domain.models import Company, Extension, Hotline, Role, User
 from server.domain.prompts import spoken_prompt
+from server.domain.voicemail_mail import mail_voicemail
 from server.media.callcenter_calls import CallCenterCalls, HotlineEntry, QueueLogSink
 from server.media.engine import RtpEngine
 from server.sip.carriers import normalize_number
@@ -120,6 +121,7 @@ class CallCenterRuntime:
         self._unsubscribe: Callable[[], None] | None = None
         self._bus: ChangeBus | None = None
         self._reload: asyncio.Task[None] | None = None
+        self._mailing: set[asyncio.Task[bool]] = set()
 
     async def start(self, ctx: DomainContext) -> dict[str, tuple[str, int]]:
         """Load the configurations, follow changes, open the UAS; feature number -> its address (``*cc``
@@ -129,6 +131,7 @@ class CallCenterRuntime:
         self._unsubscribe = ctx.changes.subscribe(self._on_changes)
         self.calls.agent_command = self.agent_command
         self.calls.schedule_command = self.schedule_command
+        self.calls.voicemail_recorded = self.voicemail_recorded
         await self.load()
         address = await self.calls.start()
         return dict.fromkeys(self.calls.features, address)
@@ -196,6 +199,26 @@ class CallCenterRuntime:
                 actor_id=user_id,
             )
         return True, wanted
+
+    def voicemail_recorded(
+        self, company_id: int, box: VoicemailBox, path: Path, seconds: float, caller: str
+    ) -> None:
+        """E-mail the message (WAV attached) when its box has an address: behind the call, not in its way."""
+        if not box.email or self.ctx is None:
+            return
+        task = asyncio.ensure_future(
+            mail_voicemail(
+                self.ctx.mail,
+                to=box.email,
+                box=box.name or str(box.id),
+                caller=caller,
+                path=path,
+                seconds=seconds,
+                at=self.calls.wall(),
+            )
+        )
+        self._mailing.add(task)
+        task.add_done_callback(self._mailing.discard)
 
     def attach_pbx(self, service: Any, sip_host: str, udp_port: int) -> None:
         """The SIP service is up: agent legs go to it, it routes the hotlines here and trusts our INVITEs."""
@@ -278,6 +301,8 @@ class CallCenterRuntime:
                 greeting=str(b.config.get("greeting") or "voicemail"),
                 extension=b.config.get("extension"),
                 queue_id=b.config.get("queue_id"),
+                name=b.name,
+                email=b.config.get("email") or None,
             )
         centers = {
             cid: CallCenter(

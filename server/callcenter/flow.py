@@ -59,6 +59,8 @@ class VoicemailBox:
     extension: str | None = None  # owner: an extension, or
     queue_id: int | None = None  # a queue (its members get the message-waiting indication)
     max_seconds: float = 120.0
+    name: str = ""
+    email: str | None = None  # each message goes there too, the WAV attached
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,8 @@ AgentCommand = Callable[[int, str, str], Awaitable[list[int]]]  # (user, action,
 SCHEDULE_CODES: dict[str, str] = {"*65": "cycle", "*650": "auto", "*651": "open", "*652": "closed"}
 # (user, action) -> (done, the override now: "open", "closed" or None for automatic)
 ScheduleCommand = Callable[[int, str], Awaitable[tuple[bool, str | None]]]
+# a voicemail was recorded: (company id, box, WAV, seconds, caller number); e-mails it when the box says so
+VoicemailHook = Callable[[int, VoicemailBox, Path, float, str], None]
 PRESENCE_INTERVAL = 1.0
 Speaker = Callable[[str, str], Path | None]  # (language, text) -> its WAV, synthesized once (blocking)
 
@@ -184,6 +186,7 @@ class CallCenterCalls(FeatureCalls):
         self.features = {CALL_CENTER: self._flow_factory, **dict.fromkeys(codes, AgentCodeCall)}
         self.agent_command: AgentCommand | None = None
         self.schedule_command: ScheduleCommand | None = None
+        self.voicemail_recorded: VoicemailHook | None = None
         self.voicemail_dir = voicemail_dir
         self.sink: QueueLogSink = sink or LoggingQueueSink()
         self.wall = wall
@@ -798,6 +801,9 @@ class CallCenterCalls(FeatureCalls):
         box = flow.center.voicemail.get(flow.box_id or 0)
         if box is not None:
             self._notify_waiting(flow.center, box, rec.path.parent)
+            if self.voicemail_recorded is not None:
+                caller = call.invite.from_.uri.user or "anonymous"
+                self.voicemail_recorded(flow.center.company_id, box, rec.path, seconds, caller)
 
     def _notify_waiting(self, center: CallCenter, box: VoicemailBox, folder: Path) -> None:
         """Unsolicited NOTIFY message-summary (RFC 3842) to every registered device of the box owners."""
