@@ -249,6 +249,11 @@ class QueueEngine:
             self._agents.setdefault(m.user_id, Agent(m.user_id))
         queue.members = fresh
         self._note_logged_in(queue, now)
+        for caller in queue.waiting:  # announcements switched on or off while callers wait
+            if config.announce_every <= 0:
+                caller.announce_at = None
+            elif caller.announce_at is None:
+                caller.announce_at = now + config.announce_every
 
     def remove_queue(self, queue_id: int, now: float) -> list[QueueAction]:
         queue = self._queues.get(queue_id)

@@ -62,6 +62,17 @@ def test_a_caller_offered_at_once_hears_no_announcement_until_the_next_period() 
     assert _announces(engine.tick(30.0)) == [Announce("c1", 1, 1, None, "vi")]
 
 
+def test_announcements_switched_on_or_off_while_callers_wait() -> None:
+    engine = _engine(no_agent_grace=1000.0)
+    engine.enter(1, "c1", 0.0)
+    members = engine.members(1)
+    engine.configure(QueueConfig(1, announce_every=20.0, no_agent_grace=1000.0), members, 10.0)
+    assert engine.next_deadline() == 30.0
+    assert _announces(engine.tick(30.0)) == [Announce("c1", 1, 1, None, "vi")]
+    engine.configure(QueueConfig(1, no_agent_grace=1000.0), members, 40.0)
+    assert not _announces(engine.tick(50.0)) and engine.next_deadline() == 1000.0
+
+
 def test_estimated_wait_is_the_recent_average_hold_less_the_wait_so_far() -> None:
     engine = _engine(logged_in=True, announce_every=20.0, wrapup=0.0, language="en")
     # two answered calls that waited 100 s and 200 s: the average hold is 150 s
