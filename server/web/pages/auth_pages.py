@@ -7,8 +7,9 @@ from starlette.responses import Response
 
 from server.domain import auth, people
 from server.domain.clock import to_posix
+from server.domain.console_language import choose_language, language_of
 from server.domain.errors import DomainError, InvalidInput, Locked
-from server.domain.models import User
+from server.domain.models import Company, User
 from server.web.deps import ContextDep, FormDep, SessionDep, SignedIn
 from server.web.i18n import pick_language
 from server.web.render import field_errors, redirect, render
@@ -17,9 +18,13 @@ from server.web.session import (
     LANG_COOKIE,
     SESSION_COOKIE,
     SESSION_TTL,
+    SignInRequired,
+    current,
     session_cookie,
     set_cookie,
 )
+
+LANG_TTL = 365 * 86400
 
 router = APIRouter()
 
@@ -70,6 +75,9 @@ async def login(request: Request, form: FormDep, session: SessionDep, ctx: Conte
         return _login_page(request, values, errors, next_url, 403)
     response = redirect(next_url)
     set_cookie(response, SESSION_COOKIE, session_cookie(ctx, user, tokens.refresh_token), max_age=SESSION_TTL)
+    # the admin's own language (else the company's default): whatever the last admin of this browser used
+    company = await session.get(Company, user.company_id)
+    set_cookie(response, LANG_COOKIE, language_of(user, company), max_age=LANG_TTL)
     return response
 
 
@@ -83,9 +91,17 @@ async def logout(console: SignedIn, form: FormDep, session: SessionDep, ctx: Con
 
 
 @router.get("/lang/{lang}")
-async def switch_language(lang: str, request: Request) -> Response:
+async def switch_language(lang: str, request: Request, session: SessionDep) -> Response:
+    """This browser shows ``lang``; a signed-in admin's choice is kept for their next sign-in anywhere."""
+    chosen = pick_language(lang)
+    try:
+        console = await current(request)
+    except SignInRequired:
+        console = None
+    if console is not None:
+        await choose_language(session, user_id=console.user.id, language=chosen)
     response = redirect(_safe_next(request.query_params.get("next")))
-    set_cookie(response, LANG_COOKIE, pick_language(lang), max_age=365 * 86400)
+    set_cookie(response, LANG_COOKIE, chosen, max_age=LANG_TTL)
     return response
 
 
