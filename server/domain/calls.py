@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from server.domain.errors import NotFound
 from server.domain.models import CallRecord
 
 log = logging.getLogger("server.domain.calls")
@@ -22,6 +23,15 @@ async def list_calls(
     if before_id is not None:
         query = query.where(CallRecord.id < before_id)
     return list(await session.scalars(query.order_by(CallRecord.id.desc()).limit(limit)))
+
+
+async def get_call(session: AsyncSession, *, company_id: int, record_id: int) -> CallRecord:
+    record = await session.scalar(
+        select(CallRecord).where(CallRecord.id == record_id, CallRecord.company_id == company_id)
+    )
+    if record is None:
+        raise NotFound("call")
+    return record
 
 
 async def link_recording(

@@ -407,7 +407,8 @@ async def company_settings(request: Request, console: SignedIn, ctx: ContextDep)
 async def company_update(
     request: Request, console: Admin, form: FormDep, session: SessionDep, ctx: ContextDep
 ) -> Response:
-    changes = {k: str(form.get(k, "")) for k in ("name", "recording_policy", "console_language") if k in form}
+    fields = ("name", "recording_policy", "console_language")
+    changes: dict[str, Any] = {k: str(form.get(k, "")) for k in fields if k in form}
     try:
         await companies.update_company(
             session, ctx=ctx, company_id=console.company_id, changes=changes, actor_id=console.user.id
