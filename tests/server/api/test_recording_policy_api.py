@@ -25,7 +25,9 @@ async def test_company_policy_and_user_override_reach_the_snapshot(api, demo) ->
         assert r.status_code == 200 and r.json()["recording_policy"] == "off", r.text
         assert r.json()["console_language"] is None
         # bad input: a clear error, nothing half-saved (the name in the same request is not applied)
-        r = await api.client.patch("/admin/company", json={"name": "X", "recording_policy": "some"}, headers=h)
+        r = await api.client.patch(
+            "/admin/company", json={"name": "X", "recording_policy": "some"}, headers=h
+        )
         assert r.status_code == 422, r.text
         assert (await api.client.get("/admin/company", headers=h)).json()["name"] != "X"
         r = await api.client.patch(
@@ -65,7 +67,9 @@ async def test_call_record_links_its_recording_and_the_api_serves_it(api, demo) 
             )
         )  # fmt: skip
         await session.commit()
-    assert not await link_recording(api.sessionmaker, call_id="nope", file_name="x.wav", attempts=2, wait=0.01)
+    assert not await link_recording(
+        api.sessionmaker, call_id="nope", file_name="x.wav", attempts=2, wait=0.01
+    )
     assert await link_recording(api.sessionmaker, call_id="call-1", file_name=wav.name)
     (row,) = [c for c in (await api.client.get("/admin/calls", headers=h)).json() if c["call_id"] == "call-1"]
     assert row["recording"] == wav.name

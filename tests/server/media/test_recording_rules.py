@@ -12,7 +12,12 @@ from server.sip.snapshot import CompanyFacts, RoutingSnapshot, UserFacts
 
 pytestmark = pytest.mark.unit
 
-OFF, ALL, IN, OUT = Party(policy="off"), Party(policy="all"), Party(policy="inbound"), Party(policy="outbound")
+OFF, ALL, IN, OUT = (
+    Party(policy="off"),
+    Party(policy="all"),
+    Party(policy="inbound"),
+    Party(policy="outbound"),
+)
 
 
 @pytest.mark.parametrize(
