@@ -132,3 +132,36 @@ def test_each_admin_keeps_their_own_language_across_logins_and_browsers(console_
     _sign_in_as_is(page, console_server, *a_login)
     assert page.locator("html").get_attribute("lang") == "en"
     second.close()
+
+
+def test_history_plays_the_recording_its_record_links(console_server, page) -> None:
+    """A server recording linked from the call record (not findable by Call-ID in its name) plays."""
+    import sqlite3
+    import time
+    import wave
+
+    recordings = console_server.data_dir / "recordings"
+    recordings.mkdir(parents=True, exist_ok=True)
+    wav = recordings / "linked-by-the-record.wav"
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x00\x10" * 8000)
+    now = time.time()
+    with sqlite3.connect(console_server.data_dir / "softphone.db", timeout=10) as db:
+        db.execute(
+            "insert into call_records (call_id, company_id, domain, caller, callee, direction, start, answer,"
+            " \"end\", disposition, recording) values (?, 1, 'demo.local', '101', '102', 'internal', ?, ?, ?,"
+            " 'completed', ?)",
+            ("policy-linked-call", now - 60, now - 58, now - 30, wav.name),
+        )
+    sign_in(page, console_server, lang="en")
+    page.goto(f"{console_server.url}/console/calls?number=102")
+    players = page.locator("audio[preload=none]")
+    assert players.count() >= 1
+    src = players.first.get_attribute("src")
+    response = page.request.get(f"{console_server.url}{src}")
+    assert response.status == 200 and response.headers["content-type"] == "audio/wav"
+    assert response.body() == wav.read_bytes()
+    shot(page, "calls_recording_linked_en")
