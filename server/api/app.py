@@ -139,6 +139,7 @@ def create_app(
             trunk_states=trunk_states,
             recordings_dir=settings.data_dir / "recordings",
             prompts_dir=settings.data_dir / "prompts",
+            call_recording=settings.media_enabled and settings.media_call_recording,
         ),
     )
     return app
