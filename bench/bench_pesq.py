@@ -9,13 +9,22 @@ The product as shipped: ``softphone-server run --demo``; a recording baresip reg
 * ``softphone-cli`` as 101 on the sound device bridge, the reference played into a private PulseAudio's "mic"
   sink (the desktop app's microphone path: PortAudio, the bridge's FIFOs and echo canceller).
 
+The receive path, baresip (102) sending the same file to ``softphone-cli`` (101), is measured per stage: the
+engine tap (what the conference bridge hands to the sound device: decoder, jitter buffer, bridge), once with
+the null sound device and once with the sound device bridge, and in that same call what PortAudio played into
+the private PulseAudio's "speaker" sink (parec from its monitor). Beside each receiving call: the jitter
+buffer's playout figures (frames made up when it ran empty or a packet was lost or late, frames dropped),
+since every one shifts the audio in time and PESQ punishes that; on this shared 2-core machine they follow
+the load. "PulseAudio alone" (pacat into a null sink, parec from its monitor, no call) is the harness's own
+ceiling for the PulseAudio rows. With ``--runs N`` a last table gives each row's median (min-max).
+
 Each recording is aligned to the reference by cross-correlation, then scored with PESQ (ITU-T P.862.2
 wide-band, the ``pesq`` package) at 16 kHz. The level is the active speech level (20 ms frames within 35 dB of
 the loudest) in dBFS. The reference is natural speech (the 16 kHz sample Debian's linphone-common ships) or
 synthetic speech (espeak-ng, English; ``--reference espeak``), at -26 dBFS active level.
 
-Run: ``.venv/bin/python bench/bench_pesq.py [--runs 1]`` (needs baresip, espeak-ng, sox; pulseaudio for
-the microphone row). Not a test: it prints a table with ratios against baresip.
+Run: ``.venv/bin/python bench/bench_pesq.py [--runs 3]`` (needs baresip, espeak-ng, sox; pulseaudio for
+the microphone and speaker rows). Not a test: it prints a table with ratios against baresip.
 """
 
 from __future__ import annotations
