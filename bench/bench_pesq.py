@@ -196,13 +196,22 @@ def send_with_cli(
 
 
 def receive_with_cli(
-    server: DemoServer, ref: Path, seconds: float, work: Path, pulse: audio_env.PulseServer | None = None
+    server: DemoServer, ref: Path, work: Path, pulse: audio_env.PulseServer | None = None
 ) -> tuple[Path, Path | None, dict[str, object]]:
     """baresip (102) sends the reference to softphone-cli (101), which records what it decodes at the
     conference bridge (the engine tap, ``--record-heard``). With ``pulse`` the CLI also plays it through the
     sound device bridge (PortAudio) into that PulseAudio's "speaker" null sink, recorded from its monitor in
     the same call. Returns the engine tap, the speaker recording (or None) and the call's stats (the jitter
-    buffer's playout figures) read just before the end."""
+    buffer's playout figures) read just before the end.
+
+    The reference is sent twice in a row and each recording is scored on its best-aligned copy: parec's
+    recording of the monitor lacked the first ~1.7 s of the call's audio (a complete copy lines up
+    sample-exactly with the engine tap; scored on the first, cut-off copy it read as PESQ ~2).
+    """
+    twice = work / "reference-twice.wav"
+    once = read_mono(ref)
+    write_mono(twice, np.concatenate([once, once]))
+    seconds = 2 * len(once) / RATE + 1
     tag = "pulse" if pulse is not None else "null"
     heard = work / f"heard-{tag}.wav"
     env = None
@@ -221,7 +230,7 @@ def receive_with_cli(
         peer.wait_for(lambda e: e["event"] == "RegistrationChanged" and e["state"] == "registered", 30)
         rec = pulse.start_recording("speaker.monitor", speaker_raw) if pulse is not None else None
         account = f'<sip:102@demo.local>;auth_pass=demo102;outbound="sip:{server.registrar}";regint=600'
-        b = Baresip(work / f"sender-in-{tag}", source=f"aufile,{ref}", account=account, codecs=("g722",))
+        b = Baresip(work / f"sender-in-{tag}", source=f"aufile,{twice}", account=account, codecs=("g722",))
         try:
             b.wait_registered()
             b.command("dial", "sip:101@demo.local")
@@ -343,13 +352,13 @@ def one_run(work: Path, kind: str) -> list[Row]:
                 wait_closed(rec, closed)
                 mos, level = score(ref, newest_dump(rec, before))
                 rows.append((label, mos, level, ""))
-            heard, _, stats = receive_with_cli(server, ref, seconds + 1, work)
+            heard, _, stats = receive_with_cli(server, ref, work)
             mos, level = score(ref, heard)
             rows.append(("baresip -> PBX -> softphone-cli (engine tap)", mos, level, playout(stats)))
             if audio_env.pulse_available():
                 pulse = audio_env.start_pulse(work / "pulse-receive")
                 try:
-                    heard, speaker, stats = receive_with_cli(server, ref, seconds + 1, work, pulse)
+                    heard, speaker, stats = receive_with_cli(server, ref, work, pulse)
                 finally:
                     audio_env.stop_pulse(pulse)
                 mos, level = score(ref, heard)
