@@ -3,6 +3,7 @@ choice and hot-plug, the mic level meter, and the tones the user hears locally (
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -99,6 +100,9 @@ class Sound:
             self.bridge.set_processing(
                 echo_cancellation=echo_cancellation, noise_suppression=noise_suppression, auto_gain=auto_gain
             )
+
+    def bridge_stats(self) -> dict[str, int] | None:
+        return None if self.bridge is None else dataclasses.asdict(self.bridge.stats)
 
     def test_speaker(self) -> None:
         self._require_bridge().play_chime()
