@@ -197,12 +197,12 @@ def send_with_cli(
 
 def receive_with_cli(
     server: DemoServer, ref: Path, work: Path, pulse: audio_env.PulseServer | None = None
-) -> tuple[Path, Path | None, dict[str, object]]:
+) -> tuple[Path, Path | None, dict[str, object], dict[str, int] | None]:
     """baresip (102) sends the reference to softphone-cli (101), which records what it decodes at the
     conference bridge (the engine tap, ``--record-heard``). With ``pulse`` the CLI also plays it through the
     sound device bridge (PortAudio) into that PulseAudio's "speaker" null sink, recorded from its monitor in
-    the same call. Returns the engine tap, the speaker recording (or None) and the call's stats (the jitter
-    buffer's playout figures) read just before the end.
+    the same call. Returns the engine tap, the speaker recording (or None), the call's stats (the jitter
+    buffer's playout figures) and the sound device bridge's counters, read just before the end.
 
     The reference is sent twice in a row and each recording is scored on its best-aligned copy: parec's
     recording of the monitor lacked the first ~1.7 s of the call's audio (a complete copy lines up
@@ -225,6 +225,7 @@ def receive_with_cli(
         args += ["--sound-device", "--audio-input", "pulse", "--audio-output", "pulse"]
     speaker_raw = work / f"speaker-{tag}.raw"
     stats: dict[str, object] = {}
+    bridge: dict[str, int] | None = None
     peer = CliPeer(args, name=f"receiver101{tag}", env=env)
     try:
         peer.wait_for(lambda e: e["event"] == "RegistrationChanged" and e["state"] == "registered", 30)
@@ -239,6 +240,7 @@ def receive_with_cli(
             # baresip hangs up when its file ends: read the stats a second before the speech ends
             time.sleep(seconds - 2.0)
             stats = peer.command("call_stats", call_id=call_id)
+            bridge = peer.command("sound_stats")
             time.sleep(2.0)
             b.command("hangup")
             b.wait_for(lambda e: e.get("type") == "CALL_CLOSED", timeout=20)
@@ -255,7 +257,18 @@ def receive_with_cli(
         speaker = work / f"speaker-{tag}.wav"
         data = speaker_raw.read_bytes()
         write_mono(speaker, np.frombuffer(data[: len(data) // 2 * 2], "<i2") / 32768.0)
-    return heard, speaker, stats
+    return heard, speaker, stats, bridge
+
+
+def bridge_note(bridge: dict[str, int] | None) -> str:
+    """The sound device bridge's speaker FIFO in ms: silence handed out (underruns), audio dropped (trims)."""
+    if not bridge:
+        return ""
+    ms = RATE * 2 // 1000
+    return (
+        f"speaker FIFO: {bridge['speaker_underrun_bytes'] // ms} ms short,"
+        f" {bridge['speaker_overrun_bytes'] // ms} ms dropped; stream errors {bridge['stream_errors']}"
+    )
 
 
 def playout(stats: dict[str, object]) -> str:
@@ -352,20 +365,21 @@ def one_run(work: Path, kind: str) -> list[Row]:
                 wait_closed(rec, closed)
                 mos, level = score(ref, newest_dump(rec, before))
                 rows.append((label, mos, level, ""))
-            heard, _, stats = receive_with_cli(server, ref, work)
+            heard, _, stats, _ = receive_with_cli(server, ref, work)
             mos, level = score(ref, heard)
             rows.append(("baresip -> PBX -> softphone-cli (engine tap)", mos, level, playout(stats)))
             if audio_env.pulse_available():
                 pulse = audio_env.start_pulse(work / "pulse-receive")
                 try:
-                    heard, speaker, stats = receive_with_cli(server, ref, work, pulse)
+                    heard, speaker, stats, bridge = receive_with_cli(server, ref, work, pulse)
                 finally:
                     audio_env.stop_pulse(pulse)
                 mos, level = score(ref, heard)
                 rows.append(("  --sound-device: engine tap", mos, level, playout(stats)))
                 assert speaker is not None
                 mos, level = score(ref, speaker)
-                rows.append(("  same call: speaker (PortAudio -> PulseAudio -> parec)", mos, level, ""))
+                label = "  same call: speaker (PortAudio -> PulseAudio -> parec)"
+                rows.append((label, mos, level, bridge_note(bridge)))
             alone = pulse_alone(ref, work)
             if alone is not None:
                 mos, level = score(ref, alone)
