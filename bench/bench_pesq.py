@@ -204,9 +204,11 @@ def receive_with_cli(
     the same call. Returns the engine tap, the speaker recording (or None), the call's stats (the jitter
     buffer's playout figures) and the sound device bridge's counters, read just before the end.
 
-    The reference is sent twice in a row and each recording is scored on its best-aligned copy: parec's
-    recording of the monitor lacked the first ~1.7 s of the call's audio (a complete copy lines up
-    sample-exactly with the engine tap; scored on the first, cut-off copy it read as PESQ ~2).
+    The reference is sent twice in a row and each recording is scored on its best-aligned copy: the speaker
+    recording lacked the first ~1.7 s of the call's audio (its complete copy lines up sample-exactly with the
+    engine tap; scored on the first, cut-off copy it read as PESQ ~2). The bridge's counters show its speaker
+    FIFO dropping ~1.7 s within the CLI's first 2 s (the PortAudio output not consuming yet), so that loss may
+    be the app's, at the start of a call: the speaker row's note shows the drops, the score does not.
     """
     twice = work / "reference-twice.wav"
     once = read_mono(ref)
