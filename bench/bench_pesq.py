@@ -9,19 +9,30 @@ The product as shipped: ``softphone-server run --demo``; a recording baresip reg
 * ``softphone-cli`` as 101 on the sound device bridge, the reference played into a private PulseAudio's "mic"
   sink (the desktop app's microphone path: PortAudio, the bridge's FIFOs and echo canceller).
 
+The receive path, baresip (102) sending the same file to ``softphone-cli`` (101), is measured per stage: the
+engine tap (what the conference bridge hands to the sound device: decoder, jitter buffer, bridge), once with
+the null sound device and once with the sound device bridge, and in that same call what PortAudio played into
+the private PulseAudio's "speaker" sink (parec from its monitor). Beside each receiving call: the jitter
+buffer's playout figures (frames made up when it ran empty or a packet was lost or late, frames dropped),
+since every one shifts the audio in time and PESQ punishes that; on this shared 2-core machine they follow
+the load. "PulseAudio alone" (pacat into a null sink, parec from its monitor, no call) is the harness's own
+ceiling for the PulseAudio rows. With ``--runs N`` a last table gives each row's median (min-max).
+
 Each recording is aligned to the reference by cross-correlation, then scored with PESQ (ITU-T P.862.2
 wide-band, the ``pesq`` package) at 16 kHz. The level is the active speech level (20 ms frames within 35 dB of
 the loudest) in dBFS. The reference is natural speech (the 16 kHz sample Debian's linphone-common ships) or
 synthetic speech (espeak-ng, English; ``--reference espeak``), at -26 dBFS active level.
 
-Run: ``.venv/bin/python bench/bench_pesq.py [--runs 1]`` (needs baresip, espeak-ng, sox; pulseaudio for
-the microphone row). Not a test: it prints a table with ratios against baresip.
+Run: ``.venv/bin/python bench/bench_pesq.py [--runs 3]`` (needs baresip, espeak-ng, sox; pulseaudio for
+the microphone and speaker rows). Not a test: it prints a table with ratios against baresip.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +45,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "softphone"))
+
+import audio_env  # noqa: E402
 
 from softphone.testing import Baresip, CliPeer, DemoServer  # noqa: E402
 
@@ -182,41 +195,97 @@ def send_with_cli(
         peer.kill()
 
 
-def receive_with_cli(server: DemoServer, ref: Path, seconds: float, work: Path) -> Path:
-    """baresip (102) sends the reference to softphone-cli (101); returns what the agent heard."""
-    heard = work / "heard.wav"
-    peer = CliPeer(
-        [
-            "--account", "101:demo101@demo.local", "--registrar", server.registrar,
-            "--proxy", server.registrar, "--codec", "G722/16000", "--wait", "--auto-answer",
-            "--record-heard", str(heard),
-        ],
-        name="receiver101",
-    )
+def receive_with_cli(
+    server: DemoServer, ref: Path, work: Path, pulse: audio_env.PulseServer | None = None
+) -> tuple[Path, Path | None, dict[str, object], dict[str, int] | None]:
+    """baresip (102) sends the reference to softphone-cli (101), which records what it decodes at the
+    conference bridge (the engine tap, ``--record-heard``). With ``pulse`` the CLI also plays it through the
+    sound device bridge (PortAudio) into that PulseAudio's "speaker" null sink, recorded from its monitor in
+    the same call. Returns the engine tap, the speaker recording (or None), the call's stats (the jitter
+    buffer's playout figures) and the sound device bridge's counters, read just before the end.
+
+    The reference is sent twice in a row and each recording is scored on its best-aligned copy: the speaker
+    recording lacked the first ~1.7 s of the call's audio (its complete copy lines up sample-exactly with the
+    engine tap; scored on the first, cut-off copy it read as PESQ ~2). The bridge's counters show its speaker
+    FIFO dropping ~1.7 s within the CLI's first 2 s (the PortAudio output not consuming yet), so that loss may
+    be the app's, at the start of a call: the speaker row's note shows the drops, the score does not.
+    """
+    twice = work / "reference-twice.wav"
+    once = read_mono(ref)
+    write_mono(twice, np.concatenate([once, once]))
+    seconds = 2 * len(once) / RATE + 1
+    tag = "pulse" if pulse is not None else "null"
+    heard = work / f"heard-{tag}.wav"
+    env = None
+    args = [
+        "--account", "101:demo101@demo.local", "--registrar", server.registrar,
+        "--proxy", server.registrar, "--codec", "G722/16000", "--wait", "--auto-answer",
+        "--record-heard", str(heard),
+    ]
+    if pulse is not None:
+        env = dict(pulse.env)
+        args += ["--sound-device", "--audio-input", "pulse", "--audio-output", "pulse"]
+    speaker_raw = work / f"speaker-{tag}.raw"
+    stats: dict[str, object] = {}
+    bridge: dict[str, int] | None = None
+    peer = CliPeer(args, name=f"receiver101{tag}", env=env)
     try:
         peer.wait_for(lambda e: e["event"] == "RegistrationChanged" and e["state"] == "registered", 30)
+        rec = pulse.start_recording("speaker.monitor", speaker_raw) if pulse is not None else None
         account = f'<sip:102@demo.local>;auth_pass=demo102;outbound="sip:{server.registrar}";regint=600'
-        b = Baresip(work / "sender-in", source=f"aufile,{ref}", account=account, codecs=("g722",))
+        b = Baresip(work / f"sender-in-{tag}", source=f"aufile,{twice}", account=account, codecs=("g722",))
         try:
             b.wait_registered()
             b.command("dial", "sip:101@demo.local")
             b.wait_for(lambda e: e.get("type") == "CALL_ESTABLISHED", timeout=20)
-            time.sleep(seconds)
+            call_id = peer.wait_for(lambda e: e["event"] == "IncomingCall", 20)["call_id"]
+            # baresip hangs up when its file ends: read the stats a second before the speech ends
+            time.sleep(seconds - 2.0)
+            stats = peer.command("call_stats", call_id=call_id)
+            bridge = peer.command("sound_stats")
+            time.sleep(2.0)
             b.command("hangup")
             b.wait_for(lambda e: e.get("type") == "CALL_CLOSED", timeout=20)
         finally:
             b.stop()
+        if pulse is not None and rec is not None:
+            time.sleep(0.3)
+            pulse.stop_helper(rec)
     finally:
         peer.quit()
         peer.kill()
-    return heard
+    speaker = None
+    if pulse is not None:
+        speaker = work / f"speaker-{tag}.wav"
+        data = speaker_raw.read_bytes()
+        write_mono(speaker, np.frombuffer(data[: len(data) // 2 * 2], "<i2") / 32768.0)
+    return heard, speaker, stats, bridge
+
+
+def bridge_note(bridge: dict[str, int] | None) -> str:
+    """The sound device bridge's speaker FIFO in ms: silence handed out (underruns), audio dropped (trims)."""
+    if not bridge:
+        return ""
+    ms = RATE * 2 // 1000
+    return (
+        f"speaker FIFO: {bridge['speaker_underrun_bytes'] // ms} ms short,"
+        f" {bridge['speaker_overrun_bytes'] // ms} ms dropped; stream errors {bridge['stream_errors']}"
+    )
+
+
+def playout(stats: dict[str, object]) -> str:
+    """The jitter buffer's playout figures of a receiving call, as a table note."""
+    if not stats:
+        return ""
+    return (
+        f"jb {stats['jb_delay_ms']} ms, made up {stats['jb_empty']} empty + {stats['jb_lost']} lost,"
+        f" dropped {stats['jb_discarded']}"
+    )
 
 
 def send_through_microphone(
     server: DemoServer, ref: Path, seconds: float, work: Path, extra: tuple[str, ...] = ()
 ) -> bool:
-    import audio_env
-
     if not audio_env.pulse_available():
         return False
     pulse = audio_env.start_pulse(work / f"pulse{len(extra)}")
@@ -236,8 +305,6 @@ def send_through_microphone(
 def pulse_alone(ref: Path, work: Path) -> Path | None:
     """The reference through the private PulseAudio only (pacat into "mic", parec from its monitor): what
     the microphone rows lose before our code sees the audio."""
-    import audio_env
-
     if not audio_env.pulse_available():
         return None
     pulse = audio_env.start_pulse(work / "pulse-alone")
@@ -256,17 +323,20 @@ def pulse_alone(ref: Path, work: Path) -> Path | None:
     return out
 
 
-def one_run(work: Path, kind: str) -> list[tuple[str, float, float]]:
+Row = tuple[str, float, float, str]  # label, PESQ-WB, active level dBFS, note
+
+
+def one_run(work: Path, kind: str) -> list[Row]:
     ref = make_reference(work, kind)
     seconds = len(read_mono(ref)) / RATE
     server = DemoServer(work / "server", media=False)
     server.start()
-    rows = []
+    rows: list[Row] = []
     try:
         rec = recorder(server, work)
         try:
             ref_level = active_level_dbfs(read_mono(ref))
-            rows.append(("reference file", float("nan"), ref_level))
+            rows.append(("reference file", float("nan"), ref_level, ""))
             closed = 0
             cases = [
                 (
@@ -296,13 +366,26 @@ def one_run(work: Path, kind: str) -> list[tuple[str, float, float]]:
                 closed += 1
                 wait_closed(rec, closed)
                 mos, level = score(ref, newest_dump(rec, before))
-                rows.append((label, mos, level))
-            mos, level = score(ref, receive_with_cli(server, ref, seconds + 1, work))
-            rows.append(("baresip -> PBX -> softphone-cli (what the agent hears)", mos, level))
+                rows.append((label, mos, level, ""))
+            heard, _, stats, _ = receive_with_cli(server, ref, work)
+            mos, level = score(ref, heard)
+            rows.append(("baresip -> PBX -> softphone-cli (engine tap)", mos, level, playout(stats)))
+            if audio_env.pulse_available():
+                pulse = audio_env.start_pulse(work / "pulse-receive")
+                try:
+                    heard, speaker, stats, bridge = receive_with_cli(server, ref, work, pulse)
+                finally:
+                    audio_env.stop_pulse(pulse)
+                mos, level = score(ref, heard)
+                rows.append(("  --sound-device: engine tap", mos, level, playout(stats)))
+                assert speaker is not None
+                mos, level = score(ref, speaker)
+                label = "  same call: speaker (PortAudio -> PulseAudio -> parec)"
+                rows.append((label, mos, level, bridge_note(bridge)))
             alone = pulse_alone(ref, work)
             if alone is not None:
                 mos, level = score(ref, alone)
-                rows.append(("PulseAudio alone (pacat -> parec, no call)", mos, level))
+                rows.append(("PulseAudio alone (pacat -> parec, no call)", mos, level, ""))
         finally:
             rec.stop()
     finally:
@@ -322,19 +405,26 @@ def main() -> int:
         if shutil.which(tool) is None:
             print(f"{tool} is not installed")
             return 1
+    scores: dict[str, list[float]] = {}
     for run in range(1, args.runs + 1):
         with tempfile.TemporaryDirectory(prefix="bench-pesq-") as tmp:
             rows = one_run(Path(tmp), args.reference)
         peer = next((r for r in rows if r[0].startswith("baresip")), None)
         print(
             f"\nrun {run}: PESQ-WB (P.862.2) and active level, {args.reference} speech, G.722 through"
-            " softphone-server --demo"
+            f" softphone-server --demo; load {os.getloadavg()[0]:.1f}"
         )
-        print(f"{'path':<56} {'PESQ-WB':>8} {'level dBFS':>11} {'vs baresip':>16}")
-        for label, mos, level in rows:
+        print(f"{'path':<56} {'PESQ-WB':>8} {'level dBFS':>11} {'vs baresip':>16}  playout")
+        for label, mos, level, note in rows:
             ratio = "" if peer is None or mos != mos else f"{mos / peer[1]:.3f}x {level - peer[2]:+.1f} dB"
             shown = "" if mos != mos else f"{mos:.3f}"
-            print(f"{label:<56} {shown:>8} {level:>11.1f} {ratio:>16}")
+            print(f"{label:<56} {shown:>8} {level:>11.1f} {ratio:>16}  {note}")
+            if mos == mos:
+                scores.setdefault(label, []).append(mos)
+    if args.runs > 1:
+        print(f"\nPESQ-WB over {args.runs} runs: median (min-max)")
+        for label, values in scores.items():
+            print(f"{label:<56} {statistics.median(values):.3f} ({min(values):.3f}-{max(values):.3f})")
     print("goal: PESQ-WB >= 3.54 at the source's level (shared 2-core machine: figures move between runs)")
     return 0
 

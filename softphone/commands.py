@@ -310,6 +310,12 @@ class ListAudioDevices(Command[list[Any]], name="list_audio_devices"):
 
 
 @dataclass(frozen=True, slots=True)
+class GetSoundStats(Command[dict[str, int] | None], name="sound_stats"):
+    """The sound device bridge's counters since it opened (``softphone.audio.BridgeStats`` as a dict: frames
+    each way, bytes the FIFOs dropped or lacked, stream errors); None on the null sound device."""
+
+
+@dataclass(frozen=True, slots=True)
 class SetMicMeter(Command[None], name="set_mic_meter"):
     """MicLevel events (~10 Hz) even without a call, e.g. for a settings page meter; during calls they come
     regardless. Either way only while a microphone is open on the sound device bridge."""

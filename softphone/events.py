@@ -175,6 +175,13 @@ class CallStats:
     srtp_suite: str = ""  # e.g. "AES_CM_128_HMAC_SHA1_80" while SRTP is active
     signalling: str = "udp"  # the account's SIP transport: udp | tcp | tls
     held: bool = False  # on hold either side: no media flows, the figures are stale
+    # The jitter buffer's playout so far: its average delay, frames it had to make up (nothing to play: empty;
+    # a packet missing or too late: lost) and frames it dropped to shrink. Each one shifts the audio in time,
+    # which costs more speech quality than the same count of evenly lost packets (bench/bench_pesq.py).
+    jb_delay_ms: int = 0
+    jb_empty: int = 0
+    jb_lost: int = 0
+    jb_discarded: int = 0
 
 
 EngineEvent = (

@@ -8,3 +8,8 @@ events and results to the GUI thread; ``viewmodels/`` turn them (and server answ
 book, preferences, contacts import, history logs, links) lives in ``softphone/``. Strings go through
 ``tr()``; Vietnamese lives in ``resources/i18n`` (shipped as package data of ``ui.resources``).
 """
+
+from ui import pyside_imports
+
+# First thing, before the app's imports go through shiboken's import hook (see pyside_imports.py).
+pyside_imports.install()

@@ -210,6 +210,7 @@ class Calls:
         jitter_ms = rx.jitterUsec.mean / 1000.0 if rx.jitterUsec.n else 0.0
         rtt_ms = ss.rtcp.rttUsec.mean / 1000.0 if ss.rtcp.rttUsec.n else 0.0
         srtp = _srtp_state(e.call)
+        jb = ss.jbuf
         return CallStats(
             call_id=key,
             codec=si.codecName,
@@ -225,6 +226,10 @@ class Calls:
             srtp_suite=srtp,
             signalling=self._signalling(e),
             held=e.held_local or e.held_remote,
+            jb_delay_ms=int(jb.avgDelayMsec),
+            jb_empty=int(jb.empty),
+            jb_lost=int(jb.lost),
+            jb_discarded=int(jb.discard),
         )
 
     def _signalling(self, e: CallEntry) -> str:

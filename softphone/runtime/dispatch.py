@@ -47,6 +47,7 @@ HANDLERS: dict[type[c.Command[Any]], Handler] = {
     c.PublishPresence: lambda rt, cmd: rt.accounts.publish_presence(cmd.account_id, cmd.status, cmd.note),
     c.SetAudioDevices: lambda rt, cmd: rt.sound.set_devices(cmd.input, cmd.output, cmd.ringer),
     c.ListAudioDevices: lambda rt, cmd: rt.sound.list_devices(),
+    c.GetSoundStats: lambda rt, cmd: rt.sound.bridge_stats(),
     c.SetMicMeter: lambda rt, cmd: setattr(rt.sound, "mic_meter_wanted", cmd.enabled),
     c.SetAudioProcessing: lambda rt, cmd: rt.sound.set_processing(
         cmd.echo_cancellation, cmd.noise_suppression, cmd.auto_gain

@@ -4,6 +4,7 @@ choice and hot-plug, the mic level meter, and the tones the user hears locally (
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import wave
 from typing import Any
@@ -110,6 +111,9 @@ class Sound:
             self.bridge.set_processing(
                 echo_cancellation=echo_cancellation, noise_suppression=noise_suppression, auto_gain=auto_gain
             )
+
+    def bridge_stats(self) -> dict[str, int] | None:
+        return None if self.bridge is None else dataclasses.asdict(self.bridge.stats)
 
     def test_speaker(self) -> None:
         self._require_bridge().play_chime()

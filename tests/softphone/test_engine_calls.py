@@ -48,6 +48,8 @@ def test_call_both_ways_with_audio_and_hotline(peers, tmp_path: Path) -> None:
     stats = a.command("call_stats", call_id=a_call)
     assert stats["codec"].upper() == "G722" and stats["rx_packets"] > 20
     assert 3.5 < stats["mos"] <= 4.5 and stats["rx_loss_pct"] < 5
+    assert 0 < stats["jb_delay_ms"] < 500
+    assert min(stats["jb_empty"], stats["jb_lost"], stats["jb_discarded"]) >= 0
     assert a.command("call_duration", call_id=a_call) > 1.0
 
     # the other direction: b calls a

@@ -74,5 +74,6 @@ def test_an_accounts_codec_order_is_what_it_offers(peers) -> None:
         cid = alice.command("make_call", account_id=account, target=bob.uri)
         alice.wait_state("confirmed", cid)
         assert alice.command("call_stats", call_id=cid)["codec"] == codec
+        assert alice.command("sound_stats") is None  # the null sound device has no bridge
         alice.command("hangup", call_id=cid)
         alice.wait_state("disconnected", cid)

@@ -47,6 +47,8 @@ def test_microphone_and_speaker_through_the_engine(peers, pulse: PulseServer, tm
         ring_s = time.monotonic() - t_ring
         mic_levels = b.heard(tmp_path / "b.wav", [650], seconds=1.5, expect={650: 0.3})
         a.wait_for(lambda e: e["event"] == "MicLevel" and e["level"] > 0.1)
+        stats = a.command("sound_stats")
+        assert stats["frames_received"] > 100 and stats["frames_requested"] > 100
         a.command("hangup", call_id=call)
         a.wait_state("disconnected", call)
     finally:

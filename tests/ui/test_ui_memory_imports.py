@@ -40,3 +40,25 @@ def test_the_app_never_imports_numpy_keyring_or_the_httpx_cli(tmp_path: Path) ->
         [sys.executable, "-c", CODE], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert "LOADED []" in proc.stdout, proc.stdout + proc.stderr[-3000:]
+
+
+def test_imports_after_pyside_keep_no_source_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """shiboken's import hook read every imported module's source into linecache (~10 MB in the app)."""
+    import importlib
+    import linecache
+
+    import PySide6.QtCore  # the hook is active once PySide6 is imported
+
+    import ui.pyside_imports
+
+    assert ui.pyside_imports.install()
+    (tmp_path / "plain_module_13.py").write_text("VALUE = 1\n" * 2000)
+    (tmp_path / "qt_module_13.py").write_text("from PySide6 import QtCore\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    linecache.clearcache()
+    plain = importlib.import_module("plain_module_13")
+    qt_user = importlib.import_module("qt_module_13")
+    assert not linecache.cache
+    assert not ui.pyside_imports.mentions_pyside(plain)
+    assert ui.pyside_imports.mentions_pyside(qt_user)
+    assert not ui.pyside_imports.mentions_pyside(PySide6.QtCore)
