@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, and_, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from server.callcenter.log_sink import AGENT_STATE_EVENTS
+from server.callcenter.metrics import AGENT_LINE
 from server.callcenter.queue import LogEntry
 from server.domain.callcenter_models import Queue, QueueEvent
 from server.domain.clock import to_posix
@@ -173,3 +174,36 @@ async def read_events(
         query = query.where(c.queue_id.in_(list(queue_ids)))
     rows = await session.execute(query.order_by(c.at, c.id))  # plain rows: reports read many
     return [LogEntry(r.at, r.queue_id, r.call_id, r.event, r.agent_user_id, dict(r.data or {})) for r in rows]
+
+
+async def agent_states_at(
+    session: AsyncSession, company_id: int, at: float, queue_ids: Sequence[int]
+) -> dict[tuple[int, int], tuple[bool, bool]]:
+    """(user id, queue id) -> (logged in, paused) from the last log-in/pause line before `at`."""
+    last = (
+        select(
+            QueueEvent.agent_user_id.label("user_id"),
+            QueueEvent.queue_id.label("queue_id"),
+            func.max(QueueEvent.id).label("id"),
+        )
+        .where(
+            QueueEvent.company_id == company_id,
+            QueueEvent.call_id == AGENT_LINE,
+            QueueEvent.at < at,
+            QueueEvent.queue_id.in_(list(queue_ids)),
+        )
+        .group_by(QueueEvent.agent_user_id, QueueEvent.queue_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(QueueEvent.agent_user_id, QueueEvent.queue_id, QueueEvent.event).join(
+            last, and_(QueueEvent.id == last.c.id)
+        )
+    )
+    states = {
+        "AGENTLOGIN": (True, False),
+        "UNPAUSE": (True, False),
+        "PAUSE": (True, True),
+        "AGENTLOGOFF": (False, False),
+    }
+    return {(r.agent_user_id, r.queue_id): states[r.event] for r in rows if r.event in states}
