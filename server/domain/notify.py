@@ -94,7 +94,7 @@ def sender_description(sender: SmsSender | EmailSender) -> tuple[str, str]:
         return "HTTP gateway %s", str(httpx.URL(sender.url).copy_with(query=None, userinfo=b""))
     if isinstance(sender, SmtpEmailSender):
         tls = ", STARTTLS" if sender.starttls else ""
-        return "SMTP server %s", f"{sender.host}:{sender.port}{tls}, from {sender.sender}"
+        return "SMTP server %s", f"{sender.host}:{sender.port}{tls} ({sender.sender})"
     return "None: messages are only written to the server's log (%s)", type(sender).__name__
 
 

@@ -5,6 +5,8 @@ sees the sender's error for the refused ones, and finds every attempt in the aud
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import re
 import threading
@@ -124,7 +126,9 @@ def test_send_test_sms_and_email_through_the_configured_senders(senders, page) -
     while not inbox.messages and time.monotonic() < deadline:
         time.sleep(0.05)
     (to, raw) = inbox.messages[-1]
-    assert to == ["an@example.vn"] and b"Subject: =?utf-8?" in raw or b"Test e-mail" in raw
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert to == ["an@example.vn"] and message["From"] == "pbx@demo.local"
+    assert message["Subject"] == "Thư thử / Test e-mail: Demo"
 
     page.goto(f"{server.url}/console/lang/en?next=/console/company")
     _send(page, "email", REFUSED_ADDRESS)
