@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, insert, select
+from sqlalchemy import Select, Table, and_, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from server.callcenter.log_sink import AGENT_STATE_EVENTS
@@ -157,6 +157,18 @@ def agent_event(
     )
 
 
+def events_statement(
+    company_id: int, start: float, end: float, queue_ids: Sequence[int] | None = None
+) -> Select[Any]:
+    c = _EVENTS.c
+    query = select(c.at, c.queue_id, c.call_id, c.event, c.agent_user_id, c.data).where(
+        c.company_id == company_id, c.at >= start, c.at < end
+    )
+    if queue_ids is not None:
+        query = query.where(c.queue_id.in_(list(queue_ids)))
+    return query.order_by(c.at, c.id)  # plain rows: reports read many
+
+
 async def read_events(
     session: AsyncSession,
     *,
@@ -166,13 +178,7 @@ async def read_events(
     queue_ids: Sequence[int] | None = None,
 ) -> list[LogEntry]:
     """The company's log lines with `start <= at < end` (UNIX seconds), oldest first."""
-    c = _EVENTS.c
-    query = select(c.at, c.queue_id, c.call_id, c.event, c.agent_user_id, c.data).where(
-        c.company_id == company_id, c.at >= start, c.at < end
-    )
-    if queue_ids is not None:
-        query = query.where(c.queue_id.in_(list(queue_ids)))
-    rows = await session.execute(query.order_by(c.at, c.id))  # plain rows: reports read many
+    rows = await session.execute(events_statement(company_id, start, end, queue_ids))
     return [LogEntry(r.at, r.queue_id, r.call_id, r.event, r.agent_user_id, dict(r.data or {})) for r in rows]
 
 

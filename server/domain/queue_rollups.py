@@ -27,10 +27,10 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Select, Table, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.callcenter.metrics import (
@@ -88,17 +88,19 @@ def split(
 
 
 # --- reads ----------------------------------------------------------------------------------------
+def queue_rows_statement(company_id: int, queue_ids: Sequence[int], start: float, end: float) -> Select[Any]:
+    c = _QUEUE_ROWS.c
+    return select(c.queue_id, c.hour, c.service_level, c.short_abandon, c.tally).where(
+        c.company_id == company_id, c.hour >= start, c.hour < end, c.queue_id.in_(list(queue_ids))
+    )
+
+
 async def queue_rows(
     session: AsyncSession, *, company_id: int, queue_ids: Sequence[int], start: float, end: float
 ) -> list[tuple[int, float, float, float, QueueTally]]:
     """(queue id, hour, service-level threshold, short-abandon threshold, tally) of the folded hours in
     [start, end)."""
-    c = _QUEUE_ROWS.c
-    rows = await session.execute(
-        select(c.queue_id, c.hour, c.service_level, c.short_abandon, c.tally).where(
-            c.company_id == company_id, c.hour >= start, c.hour < end, c.queue_id.in_(list(queue_ids))
-        )
-    )
+    rows = await session.execute(queue_rows_statement(company_id, queue_ids, start, end))
     return [(r.queue_id, r.hour, r.service_level, r.short_abandon, QueueTally(**r.tally)) for r in rows]
 
 
