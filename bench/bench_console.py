@@ -41,11 +41,11 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from benchlib import ProductServer, postgres_cluster
-from sqlalchemy import Table, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Table, delete, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from server.api.app import create_app
-from server.domain import call_history
+from server.domain import call_history, callcenter_stats
 from server.domain.callcenter_models import QueueEvent, RollupMark
 from server.domain.db import create_engine
 from server.domain.demo import seed_demo
@@ -495,6 +495,33 @@ async def _plans(url: str, company: int, queue_ids: list[int]) -> list[tuple[str
     return out
 
 
+async def _with_and_without(url: str, company: int, repeat: int = 5) -> dict[str, list[float]]:
+    """The stats API's 30-day read timed in-process, from the rollups and (the mark deleted in a transaction
+    that is rolled back) from the log alone, as before the rollups."""
+    engine = create_engine(url)
+    sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    now = time.time()
+    today = datetime.now(ZONE).date()
+    start = datetime.combine(today - timedelta(days=29), datetime.min.time(), ZONE).timestamp()
+    end = datetime.combine(today + timedelta(days=1), datetime.min.time(), ZONE).timestamp()
+    out: dict[str, list[float]] = {"log alone": [], "rollups + open hours": []}
+    try:
+        for _ in range(repeat):
+            for label in out:
+                async with sessionmaker() as session:
+                    if label == "log alone":
+                        await session.execute(delete(RollupMark).where(RollupMark.company_id == company))
+                    t0 = time.perf_counter()
+                    await callcenter_stats.queue_stats(
+                        session, company_id=company, start=start, end=end, now=now, zone=ZONE
+                    )
+                    out[label].append((time.perf_counter() - t0) * 1000)
+                    await session.rollback()
+    finally:
+        await engine.dispose()
+    return out
+
+
 def _console_client(server: ProductServer) -> httpx.Client:
     base = f"http://127.0.0.1:{server.http_port}"
     c = httpx.Client(base_url=base, timeout=60)
@@ -579,6 +606,14 @@ def queue_part(args: argparse.Namespace) -> None:
             p95 = values[max(0, int(len(values) * 0.95) - 1)]
             verdict = "ok" if p95 < 500 else "MISSED"
             print(f"| {name} | {statistics.median(values):.1f} | {p95:.1f} | < 500 {verdict} |")
+        server.stop()
+        print(
+            "\n30-day queue figures in-process (callcenter_stats.queue_stats), the log alone vs the rollups:"
+        )
+        for label, values in asyncio.run(_with_and_without(db_url, company)).items():
+            values.sort()
+            median = statistics.median(values)
+            print(f"- {label}: median {median:.0f} ms, range {values[0]:.0f}-{values[-1]:.0f} ms")
         print("\nQuery plans:")
         for name, plan in asyncio.run(_plans(db_url, company, list(queues))):
             print(f"- {name}: {plan}")
