@@ -251,7 +251,9 @@ async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
         running.queue_log = QueueLogWriter(engine)
         running.queue_log.start()
         running.stop_callbacks.append(running.queue_log.stop)
-        folder = RollupFolder(sessionmaker, lambda: to_posix(ctx.clock()))
+        folder = RollupFolder(
+            sessionmaker, lambda: to_posix(ctx.clock()), unwritten_since=running.queue_log.oldest_unwritten
+        )
         folder.start()  # the first pass backfills a log written before the rollups existed
         running.stop_callbacks.append(folder.stop)
         await _start_media(settings, running)

@@ -93,6 +93,8 @@ class QueueEvent(Base):
         Index("ix_cc_queue_events_queue_at", "queue_id", "at"),
         Index("ix_cc_queue_events_company_at", "company_id", "at"),  # live board, date ranges
         Index("ix_cc_queue_events_agent_at", "agent_user_id", "at"),  # per-agent reports
+        # agents' log-in/pause lines (call id NONE) before a moment: their state at a report's start
+        Index("ix_cc_queue_events_company_call_at", "company_id", "call_id", "at"),
     )
     __changes__ = False  # written by the queue-log writer (server.domain.queue_log); nothing routes on it
 

@@ -53,6 +53,7 @@ class QueueLogWriter:
         self.group_delay = group_delay
         self.group_size = group_size
         self._pending: list[LogEntry] = []
+        self._batch: list[LogEntry] = []  # being written
         self._companies: dict[int, int] = {}  # queue id -> company id
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -75,18 +76,22 @@ class QueueLogWriter:
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
+    def oldest_unwritten(self) -> float | None:
+        """The time of the oldest line recorded but not committed yet (its hour is not closed)."""
+        return min((e.at for e in (*self._batch, *self._pending)), default=None)
+
     async def _run(self) -> None:
         pause = 0.05
-        batch: list[LogEntry] = []
         while True:
-            if not batch:
+            if not self._batch:
                 await self._wake.wait()
                 self._wake.clear()
                 if len(self._pending) < self.group_size:
                     await asyncio.sleep(self.group_delay)
-                batch, self._pending = self._pending, []
-                if not batch:
+                self._batch, self._pending = self._pending, []
+                if not self._batch:
                     continue
+            batch = self._batch
             try:
                 await self.write(batch)
             except asyncio.CancelledError:
@@ -101,7 +106,7 @@ class QueueLogWriter:
                 continue
             pause = 0.05
             self.committed += len(batch)
-            batch = []
+            self._batch = []
             if self._pending:
                 self._wake.set()
 

@@ -54,6 +54,9 @@ HOUR = 3600.0
 OUTCOME_SLACK = 6 * 3600.0  # a call entered before an hour's end has its outcome (and lines) within this
 BUSY_LOOKBACK = 4 * 3600.0  # calls and wrap-ups that began before a period and ran into it
 FOLD_CHUNK = 24 * HOUR  # hours folded per transaction
+FOLD_DELAY = 120.0  # an hour is folded this long after its end at the earliest (lines are journaled in ~1 s)
+_OUTCOMES = frozenset({"ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY", "EXITFULL"})
+_ENDS = frozenset({"COMPLETEAGENT", "COMPLETECALLER", "TRANSFER"})
 UTC = ZoneInfo("UTC")
 
 _QUEUE_ROWS = cast(Table, QueueHourRollup.__table__)
@@ -195,7 +198,30 @@ async def _set_mark(session: AsyncSession, company_id: int, until: float) -> Non
         mark.folded_until = until
 
 
-async def fold(session: AsyncSession, *, company_id: int, now: float) -> int:
+async def closed_until(
+    session: AsyncSession, *, company_id: int, now: float, unwritten_since: float | None = None
+) -> float:
+    """The end of the company's closed hours: every hour before it ended `FOLD_DELAY` ago and every call
+    that entered in it has its outcome and, if answered, its end (so no more lines of its calls will
+    come); hours older than `OUTCOME_SLACK` are closed whatever waits.  Lines not written yet
+    (`unwritten_since`: the oldest the queue-log writer holds) keep their hour open."""
+    oldest, latest = hour_floor(now - OUTCOME_SLACK), hour_floor(now - FOLD_DELAY)
+    open_calls: dict[tuple[int, str], float] = {}
+    for e in await read_events(session, company_id=company_id, start=oldest, end=now + 1):
+        key = (e.queue_id, e.call_id)
+        if e.event == "ENTERQUEUE":
+            open_calls[key] = e.at
+        elif e.event in _OUTCOMES or e.event in _ENDS:
+            open_calls.pop(key, None)
+    until = max(oldest, min(latest, hour_floor(min(open_calls.values(), default=latest))))
+    if unwritten_since is not None:
+        until = min(until, hour_floor(unwritten_since))
+    return until
+
+
+async def fold(
+    session: AsyncSession, *, company_id: int, now: float, unwritten_since: float | None = None
+) -> int:
     """Fold the company's closed hours not folded yet (committing a day at a time) and refold the queues
     whose thresholds changed; the number of hours folded."""
     configs = await _configs(session, company_id)
@@ -227,7 +253,7 @@ async def fold(session: AsyncSession, *, company_id: int, now: float) -> int:
         if first_line is None:
             return 0
         mark = hour_floor(first_line)
-    until = hour_floor(now - OUTCOME_SLACK)
+    until = await closed_until(session, company_id=company_id, now=now, unwritten_since=unwritten_since)
     folded = 0
     while mark < until:
         hi = min(mark + FOLD_CHUNK, until)
@@ -240,29 +266,35 @@ async def fold(session: AsyncSession, *, company_id: int, now: float) -> int:
     return folded
 
 
-async def fold_all(sessionmaker: async_sessionmaker[AsyncSession], *, now: float) -> int:
+async def fold_all(
+    sessionmaker: async_sessionmaker[AsyncSession], *, now: float, unwritten_since: float | None = None
+) -> int:
     """`fold` every company that has a queue log."""
     async with sessionmaker() as session:
         companies = list(await session.scalars(select(QueueEvent.company_id).distinct()))
     folded = 0
     for company_id in companies:
         async with sessionmaker() as session:
-            folded += await fold(session, company_id=company_id, now=now)
+            folded += await fold(session, company_id=company_id, now=now, unwritten_since=unwritten_since)
     return folded
 
 
 class RollupFolder:
-    """Folds closed hours at start (the backfill) and then every `period` seconds, off the hot path."""
+    """Folds closed hours at start (the backfill) and then every `period` seconds, off the hot path: an
+    hour is usually folded a few minutes after its end, so reports read at most the last hour or two of
+    the log itself."""
 
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         clock: Callable[[], float],
         *,
+        unwritten_since: Callable[[], float | None] = lambda: None,
         period: float = 60.0,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clock = clock
+        self._unwritten_since = unwritten_since  # the queue-log writer's oldest line not committed yet
         self.period = period
         self._task: asyncio.Task[None] | None = None
 
@@ -272,7 +304,9 @@ class RollupFolder:
     async def _run(self) -> None:
         while True:
             try:
-                folded = await fold_all(self._sessionmaker, now=self._clock())
+                folded = await fold_all(
+                    self._sessionmaker, now=self._clock(), unwritten_since=self._unwritten_since()
+                )
                 if folded:
                     log.info("queue rollups: %d hours folded", folded)
             except asyncio.CancelledError:

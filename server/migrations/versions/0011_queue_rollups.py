@@ -1,4 +1,5 @@
-"""call center: hourly rollups of the queue log (per queue and per agent) and how far they are folded
+"""call center: hourly rollups of the queue log (per queue and per agent), how far they are folded, and
+an index for the agents' state lines
 
 The rows are filled by `server.domain.queue_rollups` (at start and then every minute, folding closed
 hours): an existing log is backfilled by the first start after this migration, not here.
@@ -29,6 +30,10 @@ def _company(table: str) -> list[sa.SchemaItem]:
 
 
 def upgrade() -> None:
+    # the agents' state at a report's start reads their log-in/pause lines (call id NONE) alone
+    op.create_index(
+        "ix_cc_queue_events_company_call_at", "cc_queue_events", ["company_id", "call_id", "at"]
+    )
     op.create_table(
         "cc_queue_rollups",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -65,3 +70,4 @@ def downgrade() -> None:
     op.drop_table("cc_rollup_marks")
     op.drop_table("cc_agent_rollups")
     op.drop_table("cc_queue_rollups")
+    op.drop_index("ix_cc_queue_events_company_call_at", table_name="cc_queue_events")
