@@ -495,7 +495,7 @@ async def _plans(url: str, company: int, queue_ids: list[int]) -> list[tuple[str
     return out
 
 
-async def _with_and_without(url: str, company: int, repeat: int = 5) -> dict[str, list[float]]:
+async def _with_and_without(url: str, company: int, repeat: int = 3) -> dict[str, list[float]]:
     """The stats API's 30-day read timed in-process, from the rollups and (the mark deleted in a transaction
     that is rolled back) from the log alone, as before the rollups."""
     engine = create_engine(url)
