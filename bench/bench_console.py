@@ -474,7 +474,7 @@ async def _plans(url: str, company: int, queue_ids: list[int]) -> list[tuple[str
     engine: AsyncEngine = create_engine(url)
     now = time.time()
     month = now - 30 * 86400
-    tail = hour_floor(now - OUTCOME_SLACK)
+    tail = await _folded(url, company) or hour_floor(now - OUTCOME_SLACK)  # where the log is read from
     statements = {
         "rollups, 30 days": queue_rows_statement(company, queue_ids, hour_floor(month), tail),
         "log, the open hours": events_statement(company, tail, now, queue_ids),
