@@ -214,6 +214,7 @@ async def main() -> None:
     ap.add_argument("--queue-days", type=int, default=30)
     ap.add_argument("--calls-per-day", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=30)
+    ap.add_argument("--busy-now", action="store_true", help="queues: now is 15:00 of the seeded days")
     args = ap.parse_args()
     if args.part == "queues":
         await asyncio.to_thread(queue_part, args)
@@ -427,7 +428,9 @@ def _day_log(
     return lines, cdrs
 
 
-async def _seed(url: str, queues: dict[int, list[int]], days: int, per_day: int) -> tuple[int, int, int]:
+async def _seed(
+    url: str, queues: dict[int, list[int]], days: int, per_day: int, shift: float = 0.0
+) -> tuple[int, int, int]:
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
@@ -440,6 +443,7 @@ async def _seed(url: str, queues: dict[int, list[int]], days: int, per_day: int)
         n_lines = n_cdrs = 0
         for back in range(days, -1, -1):
             day = datetime.combine(today - timedelta(days=back), datetime.min.time(), ZONE)
+            day = day + timedelta(hours=shift)
             lines, cdrs = _day_log(rnd, company, queues, day, per_day, now, back)
             async with engine.begin() as conn:
                 for chunk in range(0, len(lines), 10_000):
@@ -549,10 +553,17 @@ def queue_part(args: argparse.Namespace) -> None:
         server.stop()
         db_url = url or f"sqlite+aiosqlite:///{server.data_dir / 'softphone.db'}"
         t0 = time.perf_counter()
-        company, n_lines, n_cdrs = asyncio.run(_seed(db_url, queues, args.queue_days, args.calls_per_day))
+        # --busy-now: every day's office hours moved so that now is 15:00 on their clock (the open hours
+        # of the log are then as busy as they get), whatever the time the bench runs at
+        local = datetime.now(ZONE)
+        shift = local.hour + local.minute / 60 - 15 if args.busy_now else 0.0
+        company, n_lines, n_cdrs = asyncio.run(
+            _seed(db_url, queues, args.queue_days, args.calls_per_day, shift)
+        )
         print(
             f"{args.backend}: wrote {n_lines:,} queue-log lines and {n_cdrs:,} CDRs over "
             f"{args.queue_days} days and today in {time.perf_counter() - t0:.0f} s"
+            f"{f' (office hours moved {shift:+.1f} h: now is 15:00 on their clock)' if shift else ''}"
         )
         t0 = time.perf_counter()
         server.start()
