@@ -12,12 +12,22 @@ Prints p50/p95 per page and SQLite's query plan of each history query.  Goals: h
 p95 < 500 ms.
 
 Run: ``.venv/bin/python bench/bench_console.py [--cdrs 1000000] [--days 60] [--repeat 30]``
+
+``--part queues [--backend sqlite|postgres]``: the call-center figures as shipped.  `softphone-server run`
+(benchlib.ProductServer, PostgreSQL from benchlib.postgres_cluster) with a company made by
+`create-company`, 20 agents and 4 queues made through the admin API; then, server stopped, a queue log
+of `--queue-days` days plus today at `--calls-per-day` (agents logging in, lunch pauses, calls rung,
+answered, talked, wrapped up, abandoned, timed out) with one CDR per call, written straight into its
+database; the server started again backfills the hourly rollups (timed); then the console's dashboard,
+`GET /api/v1/callcenter/stats/queues` and `/stats/agents` for today, 7 and 30 days and the wallboard are
+loaded over HTTP.  Prints p50/p95 and the plans of the rollup read and of the log read of the open hours.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import shutil
@@ -30,10 +40,18 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+from benchlib import ProductServer, postgres_cluster
+from sqlalchemy import Table, delete, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from server.api.app import create_app
-from server.domain import call_history
+from server.domain import call_history, callcenter_stats
+from server.domain.callcenter_models import QueueEvent, RollupMark
+from server.domain.db import create_engine
 from server.domain.demo import seed_demo
+from server.domain.models import CallRecord, Company
+from server.domain.queue_log import events_statement
+from server.domain.queue_rollups import OUTCOME_SLACK, hour_floor, queue_rows_statement
 from server.domain.security import Passwords
 from server.migrations import upgrade
 from server.settings import ServerSettings
@@ -189,10 +207,18 @@ async def measure(app, urls: dict[str, str], repeat: int):  # type: ignore[no-un
 
 async def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--part", choices=("history", "queues"), default="history")
+    ap.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     ap.add_argument("--cdrs", type=int, default=1_000_000)
     ap.add_argument("--days", type=int, default=60)
+    ap.add_argument("--queue-days", type=int, default=30)
+    ap.add_argument("--calls-per-day", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=30)
+    ap.add_argument("--busy-now", action="store_true", help="queues: now is 15:00 of the seeded days")
     args = ap.parse_args()
+    if args.part == "queues":
+        await asyncio.to_thread(queue_part, args)
+        return
     data = Path(tempfile.mkdtemp(prefix="bench-console-"))
     try:
         await run(args, data)
@@ -289,6 +315,319 @@ async def run(args: argparse.Namespace, data: Path) -> None:
     print("\nQuery plans (dashboard, 30 days):")
     for name, plan in dashboard_plans(db, demo, month_start, end, offset):
         print(f"- {name}: {plan}")
+
+
+# --- the call-center part ----------------------------------------------------------------------------
+N_AGENTS, N_QUEUES = 20, 4
+QUEUE_CONFIG = {"wrapup": 10, "ring_timeout": 15, "service_level": 20, "short_abandon": 5}
+
+
+def _api(server: ProductServer, method: str, path: str, body: object = None) -> object:
+    r = httpx.request(method, f"{server.api}{path}", json=body, headers=server.admin_headers(), timeout=60)
+    if r.status_code >= 300:
+        raise RuntimeError(f"{method} {path}: {r.status_code} {r.text[:500]}")
+    return r.json() if r.content else None
+
+
+def _configure(server: ProductServer) -> dict[int, list[int]]:
+    """20 agents and 4 queues of 5 members each, through the admin API: queue id -> member user ids."""
+    exts = [str(1000 + i) for i in range(N_AGENTS)]
+    server.bulk_create(
+        [{"full_name": f"Agent {e}", "phone": f"0913{int(e):06d}", "extensions": [e]} for e in exts]
+    )
+    users = [u["id"] for u in _api(server, "GET", "/admin/users") if u["extensions"]]  # type: ignore[union-attr]
+    queues: dict[int, list[int]] = {}
+    for q in range(N_QUEUES):
+        qid = _api(server, "POST", "/admin/queues", {"name": f"Q{q}", "config": QUEUE_CONFIG})["id"]  # type: ignore[index]
+        members = users[q::N_QUEUES]
+        _api(server, "PUT", f"/admin/queues/{qid}/members", {"members": [{"user_id": u} for u in members]})
+        queues[qid] = members
+    return queues
+
+
+def _day_log(
+    rnd: random.Random,
+    company: int,
+    queues: dict[int, list[int]],
+    day: datetime,
+    calls: int,
+    now: float,
+    n: int,
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """One day's queue-log lines and CDRs (only what happened before `now`)."""
+    lines: list[dict[str, object]] = []
+    cdrs: list[dict[str, object]] = []
+
+    def line(at: float, qid: int, call: str, event: str, user: int | None = None, **data: object) -> None:
+        if at < now:
+            lines.append(
+                {
+                    "company_id": company,
+                    "queue_id": qid,
+                    "at": at,
+                    "call_id": call,
+                    "event": event,
+                    "agent_user_id": user,
+                    "data": data,
+                }
+            )
+
+    base = day.timestamp()
+    for qid, members in queues.items():
+        for u in members:
+            line(base + 7.9 * 3600 + rnd.uniform(0, 600), qid, "NONE", "AGENTLOGIN", u)
+            line(base + 12 * 3600 + rnd.uniform(0, 600), qid, "NONE", "PAUSE", u, reason="lunch")
+            line(base + 13 * 3600 + rnd.uniform(0, 600), qid, "NONE", "UNPAUSE", u)
+            line(base + 18 * 3600 + rnd.uniform(0, 600), qid, "NONE", "AGENTLOGOFF", u)
+    hours = [8, 9, 9, 10, 10, 10, 11, 11, 13, 14, 14, 15, 15, 16, 17]
+    for i in range(calls):
+        qid = rnd.choice(list(queues))
+        t = base + rnd.choice(hours) * 3600 + rnd.random() * 3600
+        if t >= now:
+            continue
+        call = f"q-{n}-{i}"
+        line(t, qid, call, "ENTERQUEUE", priority=0)
+        fate = rnd.random()
+        agent, answer, end = None, None, t
+        if fate < 0.82:
+            wait = min(rnd.expovariate(1 / 18), 600)
+            agent = rnd.choice(queues[qid])
+            if rnd.random() < 0.06:
+                line(t + wait / 2, qid, call, "RINGNOANSWER", rnd.choice(queues[qid]), ring=15)
+            line(t + wait, qid, call, "CONNECT", agent, hold=wait)
+            talk = rnd.expovariate(1 / 170)
+            answer, end = t + wait, t + wait + talk
+            line(end, qid, call, rnd.choice(("COMPLETECALLER", "COMPLETEAGENT")), agent, talk=talk)
+            line(end, qid, call, "WRAPUP", agent, wrapup=10)
+        elif fate < 0.97:
+            wait = rnd.uniform(1, 150)
+            end = t + wait
+            line(end, qid, call, "ABANDON", position=1, wait=wait)
+        else:
+            end = t + 300
+            line(end, qid, call, "EXITWITHTIMEOUT", position=1, wait=300.0)
+        if end < now:
+            cdrs.append(
+                {
+                    "call_id": call,
+                    "company_id": company,
+                    "domain": "bench.example",
+                    "caller": f"09{i:08d}",
+                    "callee": "1000",
+                    "direction": "inbound",
+                    "hotline": "02873100000",
+                    "start": t,
+                    "answer": answer,
+                    "end": end,
+                    "disposition": "completed" if answer else "cancelled",
+                    "hangup_cause": None,
+                    "caller_user_id": None,
+                    "callee_user_id": agent,
+                }
+            )
+    return lines, cdrs
+
+
+async def _seed(
+    url: str, queues: dict[int, list[int]], days: int, per_day: int, shift: float = 0.0
+) -> tuple[int, int, int]:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            company = (
+                await conn.execute(select(Company.id).where(Company.sip_domain == "bench.example"))
+            ).scalar_one()
+        rnd = random.Random(11)
+        now = time.time()
+        today = datetime.now(ZONE).date()
+        n_lines = n_cdrs = 0
+        for back in range(days, -1, -1):
+            day = datetime.combine(today - timedelta(days=back), datetime.min.time(), ZONE)
+            day = day + timedelta(hours=shift)
+            lines, cdrs = _day_log(rnd, company, queues, day, per_day, now, back)
+            async with engine.begin() as conn:
+                for chunk in range(0, len(lines), 10_000):
+                    await conn.execute(insert(cast_table(QueueEvent)), lines[chunk : chunk + 10_000])
+                for chunk in range(0, len(cdrs), 10_000):
+                    await conn.execute(insert(cast_table(CallRecord)), cdrs[chunk : chunk + 10_000])
+            n_lines, n_cdrs = n_lines + len(lines), n_cdrs + len(cdrs)
+        async with engine.begin() as conn:
+            await conn.execute(text("ANALYZE"))
+        return company, n_lines, n_cdrs
+    finally:
+        await engine.dispose()
+
+
+def cast_table(model: type) -> Table:
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+async def _folded(url: str, company: int) -> float | None:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return (
+                await conn.execute(select(RollupMark.folded_until).where(RollupMark.company_id == company))
+            ).scalar_one_or_none()
+    finally:
+        await engine.dispose()
+
+
+async def _plans(url: str, company: int, queue_ids: list[int]) -> list[tuple[str, str]]:
+    """The database's plans of a 30-day rollup read and of the log read of the open hours."""
+    engine: AsyncEngine = create_engine(url)
+    now = time.time()
+    month = now - 30 * 86400
+    tail = await _folded(url, company) or hour_floor(now - OUTCOME_SLACK)  # where the log is read from
+    statements = {
+        "rollups, 30 days": queue_rows_statement(company, queue_ids, hour_floor(month), tail),
+        "log, the open hours": events_statement(company, tail, now, queue_ids),
+    }
+    out = []
+    try:
+        async with engine.connect() as conn:
+            for name, stmt in statements.items():
+                compiled = str(stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+                if engine.dialect.name == "sqlite":
+                    rows = (await conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))).fetchall()
+                    out.append((name, "; ".join(str(r[-1]) for r in rows)))
+                else:
+                    rows = (await conn.execute(text(f"EXPLAIN (ANALYZE, COSTS OFF) {compiled}"))).fetchall()
+                    out.append((name, " / ".join(str(r[0]).strip() for r in rows)))
+    finally:
+        await engine.dispose()
+    return out
+
+
+async def _with_and_without(url: str, company: int, repeat: int = 3) -> dict[str, list[float]]:
+    """The stats API's 30-day read timed in-process, from the rollups and (the mark deleted in a transaction
+    that is rolled back) from the log alone, as before the rollups."""
+    engine = create_engine(url)
+    sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    now = time.time()
+    today = datetime.now(ZONE).date()
+    start = datetime.combine(today - timedelta(days=29), datetime.min.time(), ZONE).timestamp()
+    end = datetime.combine(today + timedelta(days=1), datetime.min.time(), ZONE).timestamp()
+    out: dict[str, list[float]] = {"log alone": [], "rollups + open hours": []}
+    try:
+        for _ in range(repeat):
+            for label in out:
+                async with sessionmaker() as session:
+                    if label == "log alone":
+                        await session.execute(delete(RollupMark).where(RollupMark.company_id == company))
+                    t0 = time.perf_counter()
+                    await callcenter_stats.queue_stats(
+                        session, company_id=company, start=start, end=end, now=now, zone=ZONE
+                    )
+                    out[label].append((time.perf_counter() - t0) * 1000)
+                    await session.rollback()
+    finally:
+        await engine.dispose()
+    return out
+
+
+def _console_client(server: ProductServer) -> httpx.Client:
+    base = f"http://127.0.0.1:{server.http_port}"
+    c = httpx.Client(base_url=base, timeout=60)
+    r = c.get("/console/login")
+    r = c.post(
+        "/console/login",
+        data={
+            "login": server.ADMIN_PHONE,
+            "password": server.ADMIN_PASSWORD,
+            "csrf_token": r.cookies["console_csrf"],
+        },
+    )
+    assert r.status_code == 303, r.text
+    return c
+
+
+def queue_part(args: argparse.Namespace) -> None:
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(postgres_cluster()) if args.backend == "postgres" else None
+        server = ProductServer(domain="bench.example", database_url=url)
+        stack.callback(server.cleanup)
+        server.create_company()
+        server.start()
+        queues = _configure(server)
+        server.stop()
+        db_url = url or f"sqlite+aiosqlite:///{server.data_dir / 'softphone.db'}"
+        t0 = time.perf_counter()
+        # --busy-now: every day's office hours moved so that now is 15:00 on their clock (the open hours
+        # of the log are then as busy as they get), whatever the time the bench runs at
+        local = datetime.now(ZONE)
+        shift = local.hour + local.minute / 60 - 15 if args.busy_now else 0.0
+        company, n_lines, n_cdrs = asyncio.run(
+            _seed(db_url, queues, args.queue_days, args.calls_per_day, shift)
+        )
+        print(
+            f"{args.backend}: wrote {n_lines:,} queue-log lines and {n_cdrs:,} CDRs over "
+            f"{args.queue_days} days and today in {time.perf_counter() - t0:.0f} s"
+            f"{f' (office hours moved {shift:+.1f} h: now is 15:00 on their clock)' if shift else ''}"
+        )
+        t0 = time.perf_counter()
+        server.start()
+        while (asyncio.run(_folded(db_url, company)) or 0) < hour_floor(time.time() - OUTCOME_SLACK):
+            time.sleep(0.2)
+        print(
+            f"first start: the backfill of the rollups ended {time.perf_counter() - t0:.1f} s after the start"
+        )
+        today = datetime.now(ZONE).date()
+        spans = {"today": 0, "7 days": 6, "30 days": 29}
+        urls: dict[str, str] = {}
+        for label, back in spans.items():
+            first = (today - timedelta(days=back)).isoformat()
+            urls[f"dashboard, {label}"] = f"/console/dashboard?from={first}&to={today}"
+        for label, back in spans.items():
+            first = (today - timedelta(days=back)).isoformat()
+            urls[f"stats/queues, {label}"] = f"/api/v1/callcenter/stats/queues?start={first}&end={today}"
+        first = (today - timedelta(days=29)).isoformat()
+        urls["stats/queues, 30 days by day"] = (
+            f"/api/v1/callcenter/stats/queues?start={first}&end={today}&interval=day"
+        )
+        urls["stats/agents, 30 days"] = f"/api/v1/callcenter/stats/agents?start={first}&end={today}"
+        urls["wallboard"] = "/console/live/queues"
+        console = _console_client(server)
+        stack.callback(console.close)
+        headers = server.admin_headers()
+        times: dict[str, list[float]] = {k: [] for k in urls}
+        load_before = os.getloadavg()
+        for rep in range(args.repeat + 2):
+            for name, path in urls.items():
+                client_get = console.get if path.startswith("/console") else httpx.get
+                full = path if path.startswith("/console") else f"http://127.0.0.1:{server.http_port}{path}"
+                t0 = time.perf_counter()
+                r = client_get(full, headers=headers, timeout=60)  # type: ignore[operator]
+                if rep >= 2:  # two warm-up rounds
+                    times[name].append((time.perf_counter() - t0) * 1000)
+                assert r.status_code == 200, (path, r.status_code, r.text[:300])
+        load_after = os.getloadavg()
+        print(
+            f"load average (1/5 min) {load_before[0]:.1f}/{load_before[1]:.1f} before, "
+            f"{load_after[0]:.1f}/{load_after[1]:.1f} after, {os.cpu_count()} CPUs; "
+            f"server CPU {server.cpu():.1f} s"
+        )
+        print(
+            f"\n| {args.backend}, {args.calls_per_day:,} calls/day, {N_QUEUES} queues "
+            "| p50 ms | p95 ms | goal |"
+        )
+        print("|---|---:|---:|---|")
+        for name, values in times.items():
+            values.sort()
+            p95 = values[max(0, int(len(values) * 0.95) - 1)]
+            verdict = "ok" if p95 < 500 else "MISSED"
+            print(f"| {name} | {statistics.median(values):.1f} | {p95:.1f} | < 500 {verdict} |")
+        server.stop()
+        print(
+            "\n30-day queue figures in-process (callcenter_stats.queue_stats), the log alone vs the rollups:"
+        )
+        for label, values in asyncio.run(_with_and_without(db_url, company)).items():
+            values.sort()
+            median = statistics.median(values)
+            print(f"- {label}: median {median:.0f} ms, range {values[0]:.0f}-{values[-1]:.0f} ms")
+        print("\nQuery plans:")
+        for name, plan in asyncio.run(_plans(db_url, company, list(queues))):
+            print(f"- {name}: {plan}")
 
 
 if __name__ == "__main__":

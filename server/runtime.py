@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from server.api.app import create_app
+from server.domain.clock import to_posix
 from server.domain.context import DomainContext, context_from_settings
 from server.domain.db import create_engine, create_sessionmaker
 from server.domain.demo import format_credentials, seed_demo
@@ -27,6 +28,7 @@ from server.domain.models import Company
 from server.domain.pbx_journal import SqlJournal, load_state
 from server.domain.pbx_snapshot import SnapshotRefresher
 from server.domain.queue_log import QueueLogWriter
+from server.domain.queue_rollups import RollupFolder
 from server.settings import ServerSettings
 
 log = logging.getLogger("softphone.server")
@@ -267,6 +269,11 @@ async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
         running.queue_log = QueueLogWriter(engine)
         running.queue_log.start()
         running.stop_callbacks.append(running.queue_log.stop)
+        folder = RollupFolder(
+            sessionmaker, lambda: to_posix(ctx.clock()), unwritten_since=running.queue_log.oldest_unwritten
+        )
+        folder.start()  # the first pass backfills a log written before the rollups existed
+        running.stop_callbacks.append(folder.stop)
         await _start_media(settings, running)
         await _start_media_engine(settings, running, sessionmaker, ctx)
         await _start_sip(settings, engine, sessionmaker, ctx, running)

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import wave
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -397,9 +397,10 @@ class DemoServer:
     ports and data dir (registrations are stored and survive).
     """
 
-    def __init__(self, data_dir: Path, *, media: bool = True) -> None:
+    def __init__(self, data_dir: Path, *, media: bool = True, env: Mapping[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.media = media
+        self.env = dict(env or {})  # SOFTPHONE_SERVER_* settings of this server (others are not inherited)
         self.sip_port = free_port()
         self.http_port = free_port()
         while self.http_port == self.sip_port:
@@ -431,6 +432,7 @@ class DemoServer:
         mark = len(self.output)
         env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTPHONE_SERVER_")}
         env["PYTHONUNBUFFERED"] = "1"
+        env.update(self.env)
         cmd = [
             sys.executable, "-m", "server.cli", "run", "--demo",
             "--data-dir", str(self.data_dir),

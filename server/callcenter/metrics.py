@@ -79,6 +79,27 @@ class AgentMetrics:
     paused: float  # seconds logged in and paused everywhere, within the period
     busy: float  # seconds talking or in wrap-up while staffed
     occupancy: float | None  # busy / staffed
+    handled: int = 0  # calls that ended with the agent in the period (the AHT's divisor)
+
+    def __add__(self, other: AgentMetrics) -> AgentMetrics:
+        """The agent's figures over two disjoint periods taken together (hourly rollups add up)."""
+        talk, wrapup = self.talk + other.talk, self.wrapup + other.wrapup
+        handled = self.handled + other.handled
+        staffed, busy = self.staffed + other.staffed, self.busy + other.busy
+        return AgentMetrics(
+            user_id=self.user_id,
+            answered=self.answered + other.answered,
+            missed=self.missed + other.missed,
+            transferred=self.transferred + other.transferred,
+            talk=talk,
+            wrapup=wrapup,
+            aht=_ratio(talk + wrapup, handled),
+            staffed=staffed,
+            paused=self.paused + other.paused,
+            busy=busy,
+            occupancy=_ratio(busy, staffed),
+            handled=handled,
+        )
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -89,13 +110,53 @@ def _num(entry: LogEntry, key: str) -> float:
     return float(entry.data.get(key, 0.0))
 
 
-def queue_metrics(
-    entries: Iterable[LogEntry], *, now: float, service_level: float = 20.0, short_abandon: float = 5.0
-) -> QueueMetrics:
-    """The figures of one queue (or of several taken together) over `entries`."""
+@dataclass(frozen=True, slots=True)
+class QueueTally:
+    """The additive part of `QueueMetrics`: counts, sums and maxima that add up over hours (rollups) and
+    give the same figures as the lines taken together; ratios are worked out from them (`metrics_of`)."""
+
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    short_abandoned: int = 0
+    timed_out: int = 0
+    answered_within: int = 0
+    abandoned_within: int = 0
+    exited_empty: int = 0
+    exited_with_key: int = 0
+    overflowed: int = 0
+    transferred: int = 0
+    hold: float = 0.0  # sum of the answered calls' holds
+    handled: int = 0  # calls that ended with an agent (COMPLETEAGENT, COMPLETECALLER, TRANSFER)
+    handled_time: float = 0.0  # their talk + wrap-up
+    talk: float = 0.0
+    wrapup: float = 0.0
+    longest_wait: float = 0.0  # of the callers who had an outcome
+    waiting: int = 0  # callers with no outcome yet
+    oldest_waiting: float | None = None  # when the longest-waiting of those entered
+
+    def __add__(self, other: QueueTally) -> QueueTally:
+        olds = [t for t in (self.oldest_waiting, other.oldest_waiting) if t is not None]
+        summed: dict[str, float] = {f: getattr(self, f) + getattr(other, f) for f in _ADDED}
+        return QueueTally(
+            **summed,  # type: ignore[arg-type]  # ints stay ints: int + int
+            longest_wait=max(self.longest_wait, other.longest_wait),
+            waiting=self.waiting + other.waiting,
+            oldest_waiting=min(olds) if olds else None,
+        )
+
+
+_NOT_SUMMED = frozenset({"longest_wait", "waiting", "oldest_waiting"})
+_ADDED = tuple(f for f in QueueTally.__dataclass_fields__ if f not in _NOT_SUMMED)
+
+
+def queue_tally(
+    entries: Iterable[LogEntry], *, service_level: float = 20.0, short_abandon: float = 5.0
+) -> QueueTally:
+    """The counts and sums of one queue (or of several taken together) over `entries`."""
     offered = answered = abandoned = short = timed_out = within = abandoned_within = 0
     empty = key = full = transferred = 0
-    holds: list[float] = []
+    hold_total = 0.0
     entered: dict[str, float] = {}
     handled: dict[str, float] = {}  # call id -> talk + wrap-up
     talk_total = wrapup_total = 0.0
@@ -107,7 +168,7 @@ def queue_metrics(
         elif e.event == "CONNECT":
             answered += 1
             hold = _num(e, "hold")
-            holds.append(hold)
+            hold_total += hold
             within += hold <= service_level
             longest = max(longest, hold)
         elif e.event == "ABANDON":
@@ -134,30 +195,61 @@ def queue_metrics(
             longest = max(longest, _num(e, "wait"))
         if e.event in _OUTCOMES:
             entered.pop(e.call_id, None)
-    for since in entered.values():
-        longest = max(longest, now - since)
-    return QueueMetrics(
+    return QueueTally(
         offered=offered,
         answered=answered,
         abandoned=abandoned,
         short_abandoned=short,
         timed_out=timed_out,
         answered_within=within,
-        service_level=_ratio(within, answered),
-        service_level_with_abandons=_ratio(within + abandoned_within, answered + abandoned),
-        asa=_ratio(sum(holds), len(holds)),
-        aht=_ratio(sum(handled.values()), len(handled)),
-        abandon_rate=_ratio(abandoned, offered - short),
-        waiting=len(entered),
-        longest_wait=longest,
         abandoned_within=abandoned_within,
         exited_empty=empty,
         exited_with_key=key,
         overflowed=full,
         transferred=transferred,
+        hold=hold_total,
+        handled=len(handled),
+        handled_time=sum(handled.values()),
         talk=talk_total,
         wrapup=wrapup_total,
+        longest_wait=longest,
+        waiting=len(entered),
+        oldest_waiting=min(entered.values()) if entered else None,
     )
+
+
+def metrics_of(t: QueueTally, *, now: float) -> QueueMetrics:
+    """The figures of a tally at `now` (callers still waiting have waited until now)."""
+    longest = t.longest_wait if t.oldest_waiting is None else max(t.longest_wait, now - t.oldest_waiting)
+    return QueueMetrics(
+        offered=t.offered,
+        answered=t.answered,
+        abandoned=t.abandoned,
+        short_abandoned=t.short_abandoned,
+        timed_out=t.timed_out,
+        answered_within=t.answered_within,
+        service_level=_ratio(t.answered_within, t.answered),
+        service_level_with_abandons=_ratio(t.answered_within + t.abandoned_within, t.answered + t.abandoned),
+        asa=_ratio(t.hold, t.answered),
+        aht=_ratio(t.handled_time, t.handled),
+        abandon_rate=_ratio(t.abandoned, t.offered - t.short_abandoned),
+        waiting=t.waiting,
+        longest_wait=longest,
+        abandoned_within=t.abandoned_within,
+        exited_empty=t.exited_empty,
+        exited_with_key=t.exited_with_key,
+        overflowed=t.overflowed,
+        transferred=t.transferred,
+        talk=t.talk,
+        wrapup=t.wrapup,
+    )
+
+
+def queue_metrics(
+    entries: Iterable[LogEntry], *, now: float, service_level: float = 20.0, short_abandon: float = 5.0
+) -> QueueMetrics:
+    """The figures of one queue (or of several taken together) over `entries`."""
+    return metrics_of(queue_tally(entries, service_level=service_level, short_abandon=short_abandon), now=now)
 
 
 # --- periods ---------------------------------------------------------------------------------------
@@ -339,6 +431,7 @@ def agent_metrics(
             paused=_length(paused),
             busy=busy_staffed,
             occupancy=_ratio(busy_staffed, staffed_time),
+            handled=len(handled[u]),
         )
     return result
 

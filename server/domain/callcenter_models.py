@@ -93,6 +93,8 @@ class QueueEvent(Base):
         Index("ix_cc_queue_events_queue_at", "queue_id", "at"),
         Index("ix_cc_queue_events_company_at", "company_id", "at"),  # live board, date ranges
         Index("ix_cc_queue_events_agent_at", "agent_user_id", "at"),  # per-agent reports
+        # agents' log-in/pause lines (call id NONE) before a moment: their state at a report's start
+        Index("ix_cc_queue_events_company_call_at", "company_id", "call_id", "at"),
     )
     __changes__ = False  # written by the queue-log writer (server.domain.queue_log); nothing routes on it
 
@@ -104,3 +106,53 @@ class QueueEvent(Base):
     event: Mapped[str] = mapped_column(String(32))
     agent_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class QueueHourRollup(Base):
+    """One queue's counts and sums (`server.callcenter.metrics.QueueTally`) over the calls that entered it
+    in one closed hour, folded from the queue log by `server.domain.queue_rollups`; reports over long
+    ranges add these up instead of reading every line.  The thresholds the tally was counted with are
+    kept: a row whose thresholds are no longer the queue's is not used (and is folded again)."""
+
+    __tablename__ = "cc_queue_rollups"
+    __table_args__ = (
+        UniqueConstraint("queue_id", "hour"),
+        Index("ix_cc_queue_rollups_company_hour", "company_id", "hour"),
+    )
+    __changes__ = False  # a read model of the queue log; nothing routes on it
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    queue_id: Mapped[int] = mapped_column(Integer)
+    hour: Mapped[float] = mapped_column(Float)  # UNIX seconds of the hour's start (UTC hours)
+    service_level: Mapped[float] = mapped_column(Float)
+    short_abandon: Mapped[float] = mapped_column(Float)
+    tally: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RollupMark(Base):
+    """How far a company's queue log is folded into hourly rollups: every hour before `folded_until`."""
+
+    __tablename__ = "cc_rollup_marks"
+    __changes__ = False
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
+    folded_until: Mapped[float] = mapped_column(Float)
+
+
+class AgentHourRollup(Base):
+    """One agent's figures (`server.callcenter.metrics.AgentMetrics`, over all the company's queues) in one
+    closed hour, folded from the queue log by `server.domain.queue_rollups`."""
+
+    __tablename__ = "cc_agent_rollups"
+    __table_args__ = (
+        UniqueConstraint("company_id", "user_id", "hour"),
+        Index("ix_cc_agent_rollups_company_hour", "company_id", "hour"),
+    )
+    __changes__ = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(Integer)
+    hour: Mapped[float] = mapped_column(Float)  # UNIX seconds of the hour's start (UTC hours)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)

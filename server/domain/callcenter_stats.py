@@ -4,6 +4,8 @@ The figures are `server.callcenter.metrics` over the log lines of the period; no
 memory, so they survive restarts.  A call counts in the period (and hour or day) it entered the queue in;
 its outcome may come a little later, so the read runs `OUTCOME_SLACK` past the period's end.  Agent
 figures start from each agent's state at the period's start (their last log-in/pause line before it).
+Hours already folded into hourly rollups (`server.domain.queue_rollups`) are read from those: a month's
+figures add up a few thousand rows plus the last hours' lines, equal to the figures of all its lines.
 """
 
 from __future__ import annotations
@@ -14,27 +16,30 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.callcenter.metrics import (
     AGENT_LINE,
     AgentMetrics,
+    Interval,
     QueueMetrics,
+    QueueTally,
     agent_metrics,
     agent_metrics_by_interval,
     by_interval,
     calls_entered,
     live_board,
-    queue_metrics,
+    metrics_of,
+    queue_tally,
 )
-from server.callcenter.queue import LogEntry, QueueConfig, queue_from_json
-from server.domain.callcenter_models import AgentState, Queue, QueueEvent, QueueMember
+from server.callcenter.queue import QueueConfig, queue_from_json
+from server.domain import queue_rollups
+from server.domain.callcenter_models import AgentState, Queue, QueueMember
 from server.domain.models import User
-from server.domain.queue_log import read_events
+from server.domain.queue_log import agent_states_at, read_events
+from server.domain.queue_rollups import BUSY_LOOKBACK, OUTCOME_SLACK
 
-OUTCOME_SLACK = 6 * 3600.0  # a call entered before the period's end has its outcome within this
-BUSY_LOOKBACK = 4 * 3600.0  # calls and wrap-ups that began before the period and ran into it
 BOARD_WINDOW = 12 * 3600.0  # the live board reads this much of the log back from now
 
 
@@ -75,10 +80,34 @@ async def _queues(session: AsyncSession, company_id: int, queue_ids: Sequence[in
     return list(await session.scalars(query.order_by(Queue.id)))
 
 
-def _figures(entries: Sequence[LogEntry], config: QueueConfig, now: float) -> QueueMetrics:
-    return queue_metrics(
-        entries, now=now, service_level=config.service_level, short_abandon=config.short_abandon
-    )
+async def _raw_tallies(
+    session: AsyncSession,
+    company_id: int,
+    configs: Sequence[QueueConfig],
+    spans: Sequence[tuple[float, float]],
+    now: float,
+    interval: Interval | None,
+    zone: ZoneInfo,
+) -> dict[int, list[tuple[datetime | None, QueueTally]]]:
+    """Per queue, the tallies of the calls that entered in `spans`, read from the log: (None, the span's
+    total) and, if asked, (hour or day, its tally)."""
+    parts: dict[int, list[tuple[datetime | None, QueueTally]]] = {c.id: [] for c in configs}
+    for lo, hi in spans:
+        events = await read_events(
+            session,
+            company_id=company_id,
+            start=lo,
+            end=min(hi + OUTCOME_SLACK, max(now, hi)),
+            queue_ids=[c.id for c in configs],
+        )
+        for config in configs:
+            lines = calls_entered([e for e in events if e.queue_id == config.id], lo, hi)
+            thresholds = {"service_level": config.service_level, "short_abandon": config.short_abandon}
+            parts[config.id].append((None, queue_tally(lines, **thresholds)))
+            if interval is not None:
+                for moment, group in by_interval(lines, interval, zone).items():
+                    parts[config.id].append((moment, queue_tally(group, **thresholds)))
+    return parts
 
 
 async def queue_stats(
@@ -88,74 +117,97 @@ async def queue_stats(
     start: float,
     end: float,
     now: float,
-    interval: Literal["hour", "day"] | None = None,
+    interval: Interval | None = None,
     zone: ZoneInfo,
     queue_ids: Sequence[int] | None = None,
 ) -> list[QueueStats]:
-    """Per queue over [start, end) (UNIX seconds): totals, and per hour or day of the zone if asked."""
+    """Per queue over [start, end) (UNIX seconds): totals, and per hour or day of the zone if asked; the
+    folded hours from their rollups, the rest from the log."""
     queues = await _queues(session, company_id, queue_ids)
-    events = await read_events(
-        session,
-        company_id=company_id,
-        start=start,
-        end=min(end + OUTCOME_SLACK, max(now, end)),
-        queue_ids=[q.id for q in queues],
+    configs = [queue_from_json(q.id, q.name, q.config) for q in queues]
+    covered, spans = queue_rollups.split(start, end, await queue_rollups.folded_until(session, company_id))
+    rows = []
+    if covered is not None:
+        rows = await queue_rollups.queue_rows(
+            session,
+            company_id=company_id,
+            queue_ids=[c.id for c in configs],
+            start=covered[0],
+            end=covered[1],
+        )
+    stale = {q for q, _h, sl, short, _t in rows if (sl, short) != _thresholds(configs, q)}
+    parts = await _raw_tallies(
+        session, company_id, [c for c in configs if c.id not in stale], spans, now, interval, zone
     )
+    if stale:  # folded with thresholds edited since: read from the log until they are folded again
+        parts |= await _raw_tallies(
+            session, company_id, [c for c in configs if c.id in stale], [(start, end)], now, interval, zone
+        )
+    for queue_id, hour, _sl, _short, tally in rows:
+        if queue_id not in stale:
+            parts[queue_id].append((None, tally))
+            if interval is not None:
+                parts[queue_id].append((queue_rollups.moment_of(hour, interval, zone), tally))
     result = []
-    for queue in queues:
-        config = queue_from_json(queue.id, queue.name, queue.config)
-        lines = calls_entered([e for e in events if e.queue_id == queue.id], start, end)
-
-        intervals: tuple[IntervalFigures, ...] = ()
-        if interval is not None:
-            intervals = tuple(
-                IntervalFigures(moment, _figures(group, config, now))
-                for moment, group in by_interval(lines, interval, zone).items()
-            )
+    for config in configs:
+        totals = QueueTally()
+        by: dict[datetime, QueueTally] = {}
+        for moment, tally in parts[config.id]:
+            if moment is None:
+                totals += tally
+            else:
+                by[moment] = by.get(moment, QueueTally()) + tally
         result.append(
             QueueStats(
-                queue.id,
-                queue.name,
+                config.id,
+                config.name,
                 config.service_level,
                 config.short_abandon,
-                _figures(lines, config, now),
-                intervals,
+                metrics_of(totals, now=now),
+                tuple(IntervalFigures(m, metrics_of(t, now=now)) for m, t in sorted(by.items())),
             )
         )
     return result
 
 
-async def _states_at(
-    session: AsyncSession, company_id: int, at: float, queue_ids: Sequence[int]
-) -> dict[tuple[int, int], tuple[bool, bool]]:
-    """(user id, queue id) -> (logged in, paused) from the last log-in/pause line before `at`."""
-    last = (
-        select(
-            QueueEvent.agent_user_id.label("user_id"),
-            QueueEvent.queue_id.label("queue_id"),
-            func.max(QueueEvent.id).label("id"),
-        )
-        .where(
-            QueueEvent.company_id == company_id,
-            QueueEvent.call_id == AGENT_LINE,
-            QueueEvent.at < at,
-            QueueEvent.queue_id.in_(list(queue_ids)),
-        )
-        .group_by(QueueEvent.agent_user_id, QueueEvent.queue_id)
-        .subquery()
+def _thresholds(configs: Sequence[QueueConfig], queue_id: int) -> tuple[float, float]:
+    config = next(c for c in configs if c.id == queue_id)
+    return config.service_level, config.short_abandon
+
+
+async def _raw_agents(
+    session: AsyncSession,
+    company_id: int,
+    queue_ids: Sequence[int],
+    start: float,
+    end: float,
+    interval: Interval | None,
+    zone: ZoneInfo,
+) -> tuple[dict[int, AgentMetrics], dict[datetime, dict[int, AgentMetrics]]]:
+    """Per agent over [start, end) from the log: totals, and per hour or day if asked."""
+    events = await read_events(
+        session, company_id=company_id, start=start - BUSY_LOOKBACK, end=end, queue_ids=queue_ids
     )
-    rows = await session.execute(
-        select(QueueEvent.agent_user_id, QueueEvent.queue_id, QueueEvent.event).join(
-            last, and_(QueueEvent.id == last.c.id)
+    events = [e for e in events if e.at >= start or e.call_id != AGENT_LINE]
+    initial = await agent_states_at(session, company_id, start, queue_ids)
+    figures = agent_metrics(events, start=start, end=end, initial=initial)
+    by: dict[datetime, dict[int, AgentMetrics]] = {}
+    if interval is not None:
+        by = agent_metrics_by_interval(
+            events,
+            start=start,
+            end=end,
+            interval=interval,
+            zone=zone,
+            initial=initial,
+            longest_call=BUSY_LOOKBACK,
         )
-    )
-    states = {
-        "AGENTLOGIN": (True, False),
-        "UNPAUSE": (True, False),
-        "PAUSE": (True, True),
-        "AGENTLOGOFF": (False, False),
-    }
-    return {(r.agent_user_id, r.queue_id): states[r.event] for r in rows if r.event in states}
+    return figures, by
+
+
+def _add(into: dict[int, AgentMetrics], figures: dict[int, AgentMetrics]) -> None:
+    for u, f in figures.items():
+        into[u] = into[u] + f if u in into else f
 
 
 async def agent_stats(
@@ -166,39 +218,47 @@ async def agent_stats(
     end: float,
     queue_ids: Sequence[int] | None = None,
     now: float | None = None,
-    interval: Literal["hour", "day"] | None = None,
+    interval: Interval | None = None,
     zone: ZoneInfo | None = None,
 ) -> list[AgentStats]:
     """Per agent over [start, end), over the queues asked (all the company's by default); a period that
-    has not ended yet is cut at `now`."""
+    has not ended yet is cut at `now`.  Over all the queues, folded hours come from their rollups (an
+    agent's staffed time over some of the queues is not a sum of anything folded)."""
+    zone = zone or ZoneInfo("Asia/Ho_Chi_Minh")
     if now is not None:
         end = max(start, min(end, now))
-    queues = [q.id for q in await _queues(session, company_id, queue_ids)]
-    events = await read_events(
-        session, company_id=company_id, start=start - BUSY_LOOKBACK, end=end, queue_ids=queues
-    )
-    events = [e for e in events if e.at >= start or e.call_id != AGENT_LINE]
-    initial = await _states_at(session, company_id, start, queues)
-    figures = agent_metrics(events, start=start, end=end, initial=initial)
-    per_interval: dict[int, list[AgentIntervalFigures]] = {u: [] for u in figures}
-    if interval is not None:
-        by = agent_metrics_by_interval(
-            events,
-            start=start,
-            end=end,
-            interval=interval,
-            zone=zone or ZoneInfo("Asia/Ho_Chi_Minh"),
-            initial=initial,
-            longest_call=BUSY_LOOKBACK,
+    all_queues = [q.id for q in await _queues(session, company_id, None)]
+    queues = [q.id for q in await _queues(session, company_id, queue_ids)] if queue_ids else all_queues
+    covered, spans = None, [(start, end)]
+    if set(queues) == set(all_queues):
+        covered, spans = queue_rollups.split(
+            start, end, await queue_rollups.folded_until(session, company_id)
         )
-        for moment, agents in by.items():
-            for u, f in agents.items():
-                per_interval.setdefault(u, []).append(AgentIntervalFigures(moment, f))
+    figures: dict[int, AgentMetrics] = {}
+    by: dict[datetime, dict[int, AgentMetrics]] = {}
+    for lo, hi in spans:
+        span_figures, span_by = await _raw_agents(session, company_id, queues, lo, hi, interval, zone)
+        _add(figures, span_figures)
+        for moment, agents in span_by.items():
+            _add(by.setdefault(moment, {}), agents)
+    if covered is not None:
+        for hour, f in await queue_rollups.agent_rows(
+            session, company_id=company_id, start=covered[0], end=covered[1]
+        ):
+            _add(figures, {f.user_id: f})
+            if interval is not None:
+                _add(by.setdefault(queue_rollups.moment_of(hour, interval, zone), {}), {f.user_id: f})
+    per_interval: dict[int, list[AgentIntervalFigures]] = {u: [] for u in figures}
+    for moment, agents in sorted(by.items()):
+        for u, f in agents.items():
+            per_interval.setdefault(u, []).append(AgentIntervalFigures(moment, f))
     rows = await session.execute(
         select(User.id, User.full_name).where(User.company_id == company_id, User.id.in_(list(figures)))
     )
     names: dict[int, str] = {row.id: row.full_name for row in rows}
-    return [AgentStats(u, names[u], f, tuple(per_interval[u])) for u, f in figures.items() if u in names]
+    return [
+        AgentStats(u, names[u], figures[u], tuple(per_interval[u])) for u in sorted(figures) if u in names
+    ]
 
 
 # --- the live board --------------------------------------------------------------------------------

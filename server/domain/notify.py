@@ -106,3 +106,34 @@ class SmtpEmailSender:
             message.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
         await asyncio.to_thread(self._send, message)
         log.info("e-mail to %s sent over SMTP: %s", to, subject)
+
+
+def sender_description(sender: SmsSender | EmailSender) -> tuple[str, str]:
+    """What a sender is, for the company settings page: (an English message id, its detail; no secrets)."""
+    if isinstance(sender, HttpSmsSender):
+        return "HTTP gateway %s", str(httpx.URL(sender.url).copy_with(query=None, userinfo=b""))
+    if isinstance(sender, SmtpEmailSender):
+        tls = ", STARTTLS" if sender.starttls else ""
+        return "SMTP server %s", f"{sender.host}:{sender.port}{tls} ({sender.sender})"
+    return "None: messages are only written to the server's log (%s)", type(sender).__name__
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode(errors="replace") if isinstance(raw, bytes) else raw
+
+
+def failure_reason(exc: Exception) -> tuple[str, str]:
+    """Why a sender failed, for an administrator: (an English message id with one %s, its detail)."""
+    if isinstance(exc, httpx.HTTPStatusError):
+        response = exc.response
+        return "The SMS gateway answered %s.", f"{response.status_code} {response.reason_phrase}".strip()
+    if isinstance(exc, httpx.RequestError):
+        return "The SMS gateway cannot be reached (%s).", str(exc) or type(exc).__name__
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        refused = "; ".join(f"{to}: {code} {_text(msg)}" for to, (code, msg) in exc.recipients.items())
+        return "The mail server refused the address (%s).", refused
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return "The mail server answered %s.", f"{exc.smtp_code} {_text(exc.smtp_error)}"
+    if isinstance(exc, (smtplib.SMTPException, OSError)):
+        return "The mail server cannot be reached (%s).", str(exc) or type(exc).__name__
+    return "Sending failed (%s).", f"{type(exc).__name__}: {exc}"

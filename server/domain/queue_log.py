@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Select, Table, and_, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from server.callcenter.log_sink import AGENT_STATE_EVENTS
+from server.callcenter.metrics import AGENT_LINE
 from server.callcenter.queue import LogEntry
 from server.domain.callcenter_models import Queue, QueueEvent
 from server.domain.clock import to_posix
@@ -52,6 +53,7 @@ class QueueLogWriter:
         self.group_delay = group_delay
         self.group_size = group_size
         self._pending: list[LogEntry] = []
+        self._batch: list[LogEntry] = []  # being written
         self._companies: dict[int, int] = {}  # queue id -> company id
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -74,18 +76,22 @@ class QueueLogWriter:
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
+    def oldest_unwritten(self) -> float | None:
+        """The time of the oldest line recorded but not committed yet (its hour is not closed)."""
+        return min((e.at for e in (*self._batch, *self._pending)), default=None)
+
     async def _run(self) -> None:
         pause = 0.05
-        batch: list[LogEntry] = []
         while True:
-            if not batch:
+            if not self._batch:
                 await self._wake.wait()
                 self._wake.clear()
                 if len(self._pending) < self.group_size:
                     await asyncio.sleep(self.group_delay)
-                batch, self._pending = self._pending, []
-                if not batch:
+                self._batch, self._pending = self._pending, []
+                if not self._batch:
                     continue
+            batch = self._batch
             try:
                 await self.write(batch)
             except asyncio.CancelledError:
@@ -100,7 +106,7 @@ class QueueLogWriter:
                 continue
             pause = 0.05
             self.committed += len(batch)
-            batch = []
+            self._batch = []
             if self._pending:
                 self._wake.set()
 
@@ -156,6 +162,18 @@ def agent_event(
     )
 
 
+def events_statement(
+    company_id: int, start: float, end: float, queue_ids: Sequence[int] | None = None
+) -> Select[Any]:
+    c = _EVENTS.c
+    query = select(c.at, c.queue_id, c.call_id, c.event, c.agent_user_id, c.data).where(
+        c.company_id == company_id, c.at >= start, c.at < end
+    )
+    if queue_ids is not None:
+        query = query.where(c.queue_id.in_(list(queue_ids)))
+    return query.order_by(c.at, c.id)  # plain rows: reports read many
+
+
 async def read_events(
     session: AsyncSession,
     *,
@@ -165,11 +183,38 @@ async def read_events(
     queue_ids: Sequence[int] | None = None,
 ) -> list[LogEntry]:
     """The company's log lines with `start <= at < end` (UNIX seconds), oldest first."""
-    c = _EVENTS.c
-    query = select(c.at, c.queue_id, c.call_id, c.event, c.agent_user_id, c.data).where(
-        c.company_id == company_id, c.at >= start, c.at < end
-    )
-    if queue_ids is not None:
-        query = query.where(c.queue_id.in_(list(queue_ids)))
-    rows = await session.execute(query.order_by(c.at, c.id))  # plain rows: reports read many
+    rows = await session.execute(events_statement(company_id, start, end, queue_ids))
     return [LogEntry(r.at, r.queue_id, r.call_id, r.event, r.agent_user_id, dict(r.data or {})) for r in rows]
+
+
+async def agent_states_at(
+    session: AsyncSession, company_id: int, at: float, queue_ids: Sequence[int]
+) -> dict[tuple[int, int], tuple[bool, bool]]:
+    """(user id, queue id) -> (logged in, paused) from the last log-in/pause line before `at`."""
+    last = (
+        select(
+            QueueEvent.agent_user_id.label("user_id"),
+            QueueEvent.queue_id.label("queue_id"),
+            func.max(QueueEvent.id).label("id"),
+        )
+        .where(
+            QueueEvent.company_id == company_id,
+            QueueEvent.call_id == AGENT_LINE,
+            QueueEvent.at < at,
+            QueueEvent.queue_id.in_(list(queue_ids)),
+        )
+        .group_by(QueueEvent.agent_user_id, QueueEvent.queue_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(QueueEvent.agent_user_id, QueueEvent.queue_id, QueueEvent.event).join(
+            last, and_(QueueEvent.id == last.c.id)
+        )
+    )
+    states = {
+        "AGENTLOGIN": (True, False),
+        "UNPAUSE": (True, False),
+        "PAUSE": (True, True),
+        "AGENTLOGOFF": (False, False),
+    }
+    return {(r.agent_user_id, r.queue_id): states[r.event] for r in rows if r.event in states}

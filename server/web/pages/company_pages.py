@@ -9,10 +9,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from server.domain import audit, companies, desk_phones, groups, hotlines, people
+from server.domain import audit, companies, desk_phones, groups, hotlines, people, sender_check
 from server.domain.errors import DomainError, InvalidInput
+from server.domain.notify import sender_description
 from server.web.deps import Admin, ContextDep, FormDep, SessionDep, SignedIn
-from server.web.render import field_errors, redirect, render, zone
+from server.web.render import field_errors, gettext_for, redirect, render, zone
 
 router = APIRouter()
 
@@ -381,26 +382,64 @@ async def audit_log(request: Request, console: SignedIn, session: SessionDep) ->
 
 
 # --- company ----------------------------------------------------------------------------------------
-def _company_page(
-    request: Request, console: Any, ctx: Any, *, values: Any = None, errors: Any = None, status: int = 200
-) -> Response:
-    return render(
-        request,
-        "company.html",
-        {
-            "company": console.user.company,
-            "ctx": ctx,
-            "errors": errors or {},
-            "values": values,
-            "recording_available": request.app.state.call_recording,
-        },
-        status=status,
-    )
+def _company_page(request: Request, console: Any, ctx: Any, *, status: int = 200, **extra: Any) -> Response:
+    values = {
+        "company": console.user.company,
+        "ctx": ctx,
+        "errors": {},
+        "values": None,
+        "recording_available": request.app.state.call_recording,
+        "senders": {"sms": sender_description(ctx.sms), "email": sender_description(ctx.mail)},
+        "test": {"channel": "sms", "to": ""},
+        "test_errors": {},
+        **extra,
+    }
+    return render(request, "company.html", values, status=status)
 
 
 @router.get("/company")
 async def company_settings(request: Request, console: SignedIn, ctx: ContextDep) -> Response:
     return _company_page(request, console, ctx)
+
+
+@router.post("/company/test-message")
+async def company_test_message(
+    request: Request, console: Admin, form: FormDep, session: SessionDep, ctx: ContextDep
+) -> Response:
+    channel, to = str(form.get("channel", "")), str(form.get("to", ""))
+    try:
+        sent_to = await sender_check.send_test(
+            session,
+            ctx=ctx,
+            company_id=console.company_id,
+            company_name=console.user.company.name,
+            channel=channel,
+            to=to,
+            actor_id=console.user.id,
+        )
+    except sender_check.SenderFailed as exc:
+        _ = gettext_for(request)
+        message = _("Not sent: %s") % (_(exc.reason) % exc.detail)
+        return _company_page(
+            request,
+            console,
+            ctx,
+            test={"channel": channel, "to": to},
+            test_errors={"_form": message},
+            status=502,
+        )
+    except InvalidInput as exc:
+        await session.rollback()
+        return _company_page(
+            request,
+            console,
+            ctx,
+            test={"channel": channel, "to": to},
+            test_errors=field_errors(request, exc),
+            status=422,
+        )
+    sent = "Test SMS sent to %s." if channel == "sms" else "Test e-mail sent to %s."
+    return redirect("/console/company", flash=f"{sent}|{sent_to}")
 
 
 @router.post("/company")

@@ -87,6 +87,7 @@ def test_agent_figures_equal_the_hand_computed_ones() -> None:
         paused=300.0,
         busy=510.0,
         occupancy=pytest.approx(510 / 700),  # type: ignore[arg-type]
+        handled=3,
     )
     b = agents[B]
     assert (b.answered, b.missed, b.talk, b.wrapup, b.aht) == (3, 2, 300.0, 30.0, 110.0)
