@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain import audit
+from server.domain.callcenter_models import VoicemailBox
 from server.domain.context import DomainContext
 from server.domain.errors import InvalidInput
 from server.domain.models import Extension, ForwardingRule, User
@@ -47,6 +48,17 @@ async def get_rules(session: AsyncSession, *, user_id: int) -> dict[str, RuleSet
     }
 
 
+async def _has_voicemail_box(session: AsyncSession, user: User) -> bool:
+    """The PBX forwards to the box of the user's first extension (`routing.forward_target`)."""
+    first = await session.scalar(
+        select(Extension.number).where(Extension.user_id == user.id).order_by(Extension.number).limit(1)
+    )
+    if first is None:
+        return False
+    boxes = await session.scalars(select(VoicemailBox).where(VoicemailBox.company_id == user.company_id))
+    return any(b.config.get("owner") == "extension" and b.config.get("extension") == first for b in boxes)
+
+
 async def _check(session: AsyncSession, user: User, condition: str, rule: RuleSetting) -> RuleSetting:
     """The rule as stored (numbers normalised), or InvalidInput naming the field."""
     errors: dict[str, str] = {}
@@ -55,6 +67,8 @@ async def _check(session: AsyncSession, user: User, condition: str, rule: RuleSe
         errors["target_kind"] = f"one of {', '.join(TARGET_KINDS)}"
     elif rule.target_kind == ForwardTargetKind.VOICEMAIL:
         target = ""
+        if rule.enabled and not await _has_voicemail_box(session, user):
+            errors["target_kind"] = "this user's extension has no voicemail box"
     elif not target:
         if rule.enabled:
             errors["target"] = "required"

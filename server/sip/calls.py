@@ -291,7 +291,7 @@ class CallRouter:
             if box is None:
                 self.failed(call, make_response(req, 480, "Voicemail unavailable", to_tag=new_tag()), now)
                 return
-            req.headers.set(routing.VOICEMAIL_HEADER, f"{decision.company_id}:{decision.extension}")
+            req.headers.set(routing.VOICEMAIL_HEADER, decision.header)
             uri = SipUri(user=routing.CALL_CENTER, host=box.host, port=box.port)
             self._fork(call, [(uri, box)], now)
         elif isinstance(decision, routing.Forward):  # decided again with `forwarded`: never one more hop

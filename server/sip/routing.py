@@ -25,7 +25,7 @@ from server.sip.quota import may_start_outbound, remaining_seconds
 ADAPTIVE = "adaptive"
 CALL_CENTER = "*cc"  # the feature number of the call-center UAS (server/media/callcenter_calls.py)
 PBX_USER_HEADER = "X-PBX-User"  # set by the proxy on feature calls: the user it authenticated
-VOICEMAIL_HEADER = "X-PBX-Voicemail"  # set by the proxy on a call forwarded to voicemail: "<company>:<ext>"
+VOICEMAIL_HEADER = "X-PBX-Voicemail"  # set by the proxy on a call forwarded to voicemail (`Voicemail.header`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +93,12 @@ class Voicemail:
     user_id: int
     company_id: int
     extension: str
+    condition: ForwardCondition  # the forwarding rule that sent the call there
+
+    @property
+    def header(self) -> str:
+        """`VOICEMAIL_HEADER`'s value: "<company id>:<extension>:<condition>"."""
+        return f"{self.company_id}:{self.extension}:{self.condition}"
 
 
 RouteDecision = Extension | Dnd | Forbidden | Unavailable | Trunk | Media | NotFound | Forward | Voicemail
@@ -224,7 +230,7 @@ def forward_target(user: UserRouting, rule: ForwardRule, hotlines: tuple[Hotline
     if rule.target_kind == ForwardTargetKind.VOICEMAIL:
         if not user.extensions:
             return Unavailable("No voicemail box")
-        return Voicemail(user.user_id, user.company_id, user.extensions[0])
+        return Voicemail(user.user_id, user.company_id, user.extensions[0], rule.condition)
     if rule.target_kind == ForwardTargetKind.EXTERNAL:
         number = normalize_number(rule.target)
         if number is None:

@@ -33,6 +33,9 @@ async def test_admin_sets_a_users_rules_audited_and_the_pbx_follows(api, demo) -
     await refresher.load_all()
     try:
         uid = await user_id(api, demo, "102")
+        box = {"name": "102", "config": {"owner": "extension", "extension": "102"}}
+        r = await api.client.post("/admin/voicemail_boxes", json=box, headers=demo.admin_headers)
+        assert r.status_code == 201, r.text
         body = {
             "busy": {"enabled": True, "target_kind": "voicemail"},
             "no_answer": {"enabled": True, "target_kind": "extension", "target": "103", "seconds": 8},
@@ -73,6 +76,7 @@ async def test_admin_sets_a_users_rules_audited_and_the_pbx_follows(api, demo) -
         ({"busy": {"enabled": True, "target_kind": "external", "target": "12345"}}, "busy.target"),
         ({"no_answer": {"enabled": True, "target_kind": "voicemail", "seconds": 2}}, "no_answer.seconds"),
         ({"no_answer": {"target_kind": "fax"}}, "no_answer.target_kind"),
+        ({"unreachable": {"enabled": True, "target_kind": "voicemail"}}, "unreachable.target_kind"),
         ({"sometimes": {}}, "sometimes"),
     ],
 )

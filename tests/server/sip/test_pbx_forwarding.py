@@ -84,7 +84,7 @@ async def test_on_a_call_is_busy_only_with_a_busy_rule(w: World) -> None:
     forward(w, 2, ForwardRule(BUSY, VM))
     await w.call(w.a, "102")
     at_box = only(w.net.inbox(CC), "INVITE")
-    assert at_box.uri.user == CALL_CENTER and at_box.headers.get(VOICEMAIL_HEADER) == "1:102"
+    assert at_box.uri.user == CALL_CENTER and at_box.headers.get(VOICEMAIL_HEADER) == "1:102:busy"
     assert last_record(w).path == "extension 102 > forward busy > voicemail 102"
 
 

@@ -173,7 +173,7 @@ def test_forward_no_answer_sets_the_ring_time_and_unreachable_applies_without_de
 
 def test_forward_targets_voicemail_and_external_with_the_users_permission() -> None:
     vm = ForwardRule(ForwardCondition.ALWAYS, ForwardTargetKind.VOICEMAIL)
-    assert r.forward_target(user(2, "102"), vm, HOTLINES) == r.Voicemail(2, 1, "102")
+    assert r.forward_target(user(2, "102"), vm, HOTLINES) == r.Voicemail(2, 1, "102", ForwardCondition.ALWAYS)
     out = ForwardRule(ForwardCondition.ALWAYS, ForwardTargetKind.EXTERNAL, "0901234567")
     d = r.forward_target(user(2, "102", default_hotline="0287300002"), out, HOTLINES)
     assert d == r.Trunk(MOBI_LINE, "84901234567", "0287300002", None, 2)
