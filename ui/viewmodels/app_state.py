@@ -28,7 +28,7 @@ from ui.viewmodels.contacts import ContactsViewModel
 from ui.viewmodels.dialer import DialerViewModel
 from ui.viewmodels.history import HistoryViewModel
 from ui.viewmodels.session import SessionViewModel
-from ui.viewmodels.settings import SettingsViewModel
+from ui.viewmodels.settings import ForwardingViewModel, SettingsViewModel
 from ui.viewmodels.status import StatusViewModel
 
 
@@ -89,6 +89,7 @@ class AppViewModel(QObject):
             refresh_interval_ms=refresh_interval_ms,
             parent=self,
         )
+        self.forwarding = ForwardingViewModel(self.session, parent=self)
         self.status = StatusViewModel(
             link,
             self.accounts.registered_ids,
@@ -123,6 +124,7 @@ class AppViewModel(QObject):
             self.session.resume()
 
     def shutdown(self) -> None:
+        self.forwarding.shutdown()
         self.session.shutdown()
 
     # ------------------------------------------------------------------ flows

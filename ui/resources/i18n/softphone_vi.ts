@@ -4,112 +4,112 @@
 <context>
     <name>AccountSettingsDialog</name>
     <message>
-        <location filename="../../views/settings_view.py" line="106"/>
+        <location filename="../../views/settings_view.py" line="109"/>
         <source>Account settings — %1</source>
         <translation>Cài đặt tài khoản — %1</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="114"/>
+        <location filename="../../views/settings_view.py" line="118"/>
         <source>unchanged</source>
         <translation>giữ nguyên</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="116"/>
+        <location filename="../../views/settings_view.py" line="120"/>
         <source>Domain</source>
         <translation>Tên miền</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="117"/>
+        <location filename="../../views/settings_view.py" line="121"/>
         <source>Proxy</source>
         <translation>Proxy</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="118"/>
+        <location filename="../../views/settings_view.py" line="122"/>
         <source>Password</source>
         <translation>Mật khẩu</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="122"/>
+        <location filename="../../views/settings_view.py" line="128"/>
         <source>Your company provisions this account: server and password come from it.</source>
         <translation>Tài khoản do công ty bạn cấp: máy chủ và mật khẩu lấy từ công ty.</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="131"/>
+        <location filename="../../views/settings_view.py" line="137"/>
         <source>Transport</source>
         <translation>Giao thức truyền</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="134"/>
+        <location filename="../../views/settings_view.py" line="140"/>
         <source>Off</source>
         <translation>Tắt</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="135"/>
+        <location filename="../../views/settings_view.py" line="141"/>
         <source>When the other side can</source>
         <translation>Khi bên kia hỗ trợ</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="136"/>
+        <location filename="../../views/settings_view.py" line="142"/>
         <source>Always</source>
         <translation>Luôn luôn</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="141"/>
+        <location filename="../../views/settings_view.py" line="147"/>
         <source>Encrypt voice (SRTP)</source>
         <translation>Mã hóa thoại (SRTP)</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="154"/>
+        <location filename="../../views/settings_view.py" line="160"/>
         <source>Up</source>
         <translation>Lên</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="154"/>
+        <location filename="../../views/settings_view.py" line="160"/>
         <source>Down</source>
         <translation>Xuống</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="164"/>
+        <location filename="../../views/settings_view.py" line="170"/>
         <source>Codecs (in order)</source>
         <translation>Codec (theo thứ tự)</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="169"/>
+        <location filename="../../views/settings_view.py" line="175"/>
         <source>DTMF</source>
         <translation>DTMF</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="171"/>
+        <location filename="../../views/settings_view.py" line="177"/>
         <source>Built-in ringtone</source>
         <translation>Nhạc chuông mặc định</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="175"/>
+        <location filename="../../views/settings_view.py" line="181"/>
         <source>Choose…</source>
         <translation>Chọn…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="180"/>
+        <location filename="../../views/settings_view.py" line="186"/>
         <source>Test</source>
         <translation>Thử</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="187"/>
+        <location filename="../../views/settings_view.py" line="193"/>
         <source>Ringtone</source>
         <translation>Nhạc chuông</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="191"/>
+        <location filename="../../views/settings_view.py" line="197"/>
         <source>Ringtone volume</source>
         <translation>Âm lượng chuông</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="209"/>
+        <location filename="../../views/settings_view.py" line="215"/>
         <source>Choose a ringtone</source>
         <translation>Chọn nhạc chuông</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="209"/>
+        <location filename="../../views/settings_view.py" line="215"/>
         <source>Sound (*.wav)</source>
         <translation>Âm thanh (*.wav)</translation>
     </message>
@@ -140,37 +140,37 @@
 <context>
     <name>AddExtensionDialog</name>
     <message>
-        <location filename="../../views/settings_view.py" line="70"/>
+        <location filename="../../views/settings_view.py" line="73"/>
         <source>Add SIP extension</source>
         <translation>Thêm máy nhánh SIP</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="77"/>
+        <location filename="../../views/settings_view.py" line="80"/>
         <source>optional, e.g. sip.example.com:5060</source>
         <translation>không bắt buộc, ví dụ sip.example.com:5060</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="81"/>
+        <location filename="../../views/settings_view.py" line="84"/>
         <source>Extension</source>
         <translation>Máy nhánh</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="82"/>
+        <location filename="../../views/settings_view.py" line="85"/>
         <source>Password</source>
         <translation>Mật khẩu</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="83"/>
+        <location filename="../../views/settings_view.py" line="86"/>
         <source>Domain</source>
         <translation>Tên miền</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="84"/>
+        <location filename="../../views/settings_view.py" line="87"/>
         <source>Proxy</source>
         <translation>Proxy</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="85"/>
+        <location filename="../../views/settings_view.py" line="88"/>
         <source>Transport</source>
         <translation>Giao thức truyền</translation>
     </message>
@@ -178,139 +178,139 @@
 <context>
     <name>CallView</name>
     <message>
-        <location filename="../../views/call_view.py" line="233"/>
+        <location filename="../../views/call_view.py" line="234"/>
         <source>Transfer call</source>
         <translation>Chuyển cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="234"/>
+        <location filename="../../views/call_view.py" line="235"/>
         <source>Transfer now</source>
         <translation>Chuyển ngay</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="234"/>
+        <location filename="../../views/call_view.py" line="235"/>
         <source>Talk first</source>
         <translation>Trao đổi trước</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="244"/>
+        <location filename="../../views/call_view.py" line="245"/>
         <source>Add a call</source>
         <translation>Thêm cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="244"/>
+        <location filename="../../views/call_view.py" line="245"/>
         <source>Call</source>
         <translation>Gọi</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="263"/>
+        <location filename="../../views/call_view.py" line="264"/>
         <source> (on hold)</source>
         <translation> (đang giữ máy)</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="264"/>
+        <location filename="../../views/call_view.py" line="265"/>
         <source> · conference</source>
         <translation> · hội nghị</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="295"/>
+        <location filename="../../views/call_view.py" line="296"/>
         <source> · on hold</source>
         <translation> · đang giữ máy</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="297"/>
+        <location filename="../../views/call_view.py" line="298"/>
         <source> · held by the other side</source>
         <translation> · bên kia đang giữ máy</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../views/call_view.py" line="301"/>
+        <location filename="../../views/call_view.py" line="302"/>
         <source>auto-answer in %n s</source>
         <translation>
             <numerusform>tự trả lời sau %n giây</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="303"/>
+        <location filename="../../views/call_view.py" line="304"/>
         <source>transferring…</source>
         <translation>đang chuyển…</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="305"/>
+        <location filename="../../views/call_view.py" line="306"/>
         <source>transfer failed</source>
         <translation>chuyển không thành công</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="319"/>
+        <location filename="../../views/call_view.py" line="325"/>
         <source>Talking to %1 before transferring %2.</source>
         <translation>Đang trao đổi với %1 trước khi chuyển %2.</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="335"/>
+        <location filename="../../views/call_view.py" line="341"/>
         <source>Calls</source>
         <translation>Cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="336"/>
+        <location filename="../../views/call_view.py" line="342"/>
         <source>Mute</source>
         <translation>Tắt tiếng</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="337"/>
+        <location filename="../../views/call_view.py" line="343"/>
         <source>Hold</source>
         <translation>Giữ máy</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="338"/>
+        <location filename="../../views/call_view.py" line="344"/>
         <source>Keypad</source>
         <translation>Bàn phím</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="339"/>
+        <location filename="../../views/call_view.py" line="345"/>
         <source>Hide keypad</source>
         <translation>Ẩn bàn phím</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="340"/>
+        <location filename="../../views/call_view.py" line="346"/>
         <source>Transfer</source>
         <translation>Chuyển</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="341"/>
+        <location filename="../../views/call_view.py" line="347"/>
         <source>Add call</source>
         <translation>Thêm cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="342"/>
+        <location filename="../../views/call_view.py" line="348"/>
         <source>Conference</source>
         <translation>Hội nghị</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="343"/>
+        <location filename="../../views/call_view.py" line="349"/>
         <source>Record</source>
         <translation>Ghi âm</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="344"/>
+        <location filename="../../views/call_view.py" line="350"/>
         <source>● REC</source>
         <translation>● ĐANG GHI</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="345"/>
+        <location filename="../../views/call_view.py" line="351"/>
         <source>Complete transfer</source>
         <translation>Hoàn tất chuyển</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="346"/>
+        <location filename="../../views/call_view.py" line="352"/>
         <source>Cancel</source>
         <translation>Hủy</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="347"/>
+        <location filename="../../views/call_view.py" line="353"/>
         <source>Hang up (Ctrl+Shift+H)</source>
         <translation>Gác máy (Ctrl+Shift+H)</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="348"/>
+        <location filename="../../views/call_view.py" line="354"/>
         <source>Answer (Ctrl+Shift+A)</source>
         <translation>Trả lời (Ctrl+Shift+A)</translation>
     </message>
@@ -505,6 +505,84 @@
     </message>
 </context>
 <context>
+    <name>ForwardingBox</name>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="126"/>
+        <source>Loading…</source>
+        <translation>Đang tải…</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="127"/>
+        <source>Saving…</source>
+        <translation>Đang lưu…</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="128"/>
+        <source>Saved. Calls follow these rules now.</source>
+        <translation>Đã lưu. Cuộc gọi đến sẽ theo các quy tắc này ngay.</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="129"/>
+        <source>Please correct the rules marked above.</source>
+        <translation>Vui lòng sửa các quy tắc được đánh dấu ở trên.</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="130"/>
+        <source>Could not reach the server: %1</source>
+        <translation>Không kết nối được máy chủ: %1</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="131"/>
+        <source>Log in to your company to set call forwarding.</source>
+        <translation>Đăng nhập vào công ty để cài đặt chuyển tiếp cuộc gọi.</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="136"/>
+        <source>Call forwarding</source>
+        <translation>Chuyển tiếp cuộc gọi</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="138"/>
+        <source>Always</source>
+        <translation>Luôn luôn</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="139"/>
+        <source>When I am busy</source>
+        <translation>Khi tôi bận</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="140"/>
+        <source>When I do not answer within</source>
+        <translation>Khi tôi không trả lời trong</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="141"/>
+        <source>When my phones are offline</source>
+        <translation>Khi điện thoại của tôi không kết nối</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="144"/>
+        <source>To extension</source>
+        <translation>Tới số máy lẻ</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="145"/>
+        <source>To my voicemail</source>
+        <translation>Tới hộp thư thoại của tôi</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="146"/>
+        <source>To phone number</source>
+        <translation>Tới số điện thoại</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="157"/>
+        <source>Save forwarding</source>
+        <translation>Lưu chuyển tiếp</translation>
+    </message>
+</context>
+<context>
     <name>HistoryView</name>
     <message>
         <location filename="../../views/history_view.py" line="101"/>
@@ -605,62 +683,62 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../views/main_window.py" line="218"/>
+        <location filename="../../views/main_window.py" line="219"/>
         <source>The phone engine stopped: %1</source>
         <translation>Bộ xử lý cuộc gọi đã dừng: %1</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="226"/>
+        <location filename="../../views/main_window.py" line="227"/>
         <source>No account — open Settings to add one</source>
         <translation>Chưa có tài khoản — mở Cài đặt để thêm</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="235"/>
+        <location filename="../../views/main_window.py" line="236"/>
         <source>Check the password and server in Settings › Accounts.</source>
         <translation>Kiểm tra mật khẩu và máy chủ trong Cài đặt › Tài khoản.</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="241"/>
+        <location filename="../../views/main_window.py" line="242"/>
         <source>Do not disturb rejects incoming calls (Ctrl+Shift+D)</source>
         <translation>Không làm phiền: từ chối cuộc gọi đến (Ctrl+Shift+D)</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="243"/>
+        <location filename="../../views/main_window.py" line="244"/>
         <source>Softphone</source>
         <translation>Softphone</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="262"/>
+        <location filename="../../views/main_window.py" line="263"/>
         <source>Phone</source>
         <translation>Điện thoại</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="263"/>
+        <location filename="../../views/main_window.py" line="264"/>
         <source>History</source>
         <translation>Lịch sử</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="264"/>
+        <location filename="../../views/main_window.py" line="265"/>
         <source>Contacts</source>
         <translation>Danh bạ</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="265"/>
+        <location filename="../../views/main_window.py" line="266"/>
         <source>Chat</source>
         <translation>Tin nhắn</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="266"/>
+        <location filename="../../views/main_window.py" line="267"/>
         <source>Settings</source>
         <translation>Cài đặt</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="270"/>
+        <location filename="../../views/main_window.py" line="271"/>
         <source>My status:</source>
         <translation>Trạng thái của tôi:</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="271"/>
+        <location filename="../../views/main_window.py" line="272"/>
         <source>Do not disturb is on: incoming calls are rejected.</source>
         <translation>Đang bật Không làm phiền: cuộc gọi đến sẽ bị từ chối.</translation>
     </message>
@@ -897,302 +975,297 @@
 <context>
     <name>SettingsView</name>
     <message>
-        <location filename="../../views/settings_view.py" line="483"/>
+        <location filename="../../views/settings_view.py" line="494"/>
         <source>Remove account</source>
         <translation>Xóa tài khoản</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="483"/>
+        <location filename="../../views/settings_view.py" line="494"/>
         <source>Remove this account from this computer?</source>
         <translation>Xóa tài khoản này khỏi máy tính?</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="496"/>
+        <location filename="../../views/settings_view.py" line="507"/>
         <source>Reset application</source>
         <translation>Đặt lại ứng dụng</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="498"/>
+        <location filename="../../views/settings_view.py" line="509"/>
         <source>This removes every account, saved password, contact and the call and chat history from this computer. Continue?</source>
         <translation>Thao tác này xóa mọi tài khoản, mật khẩu đã lưu, danh bạ, lịch sử cuộc gọi và tin nhắn khỏi máy tính này. Tiếp tục?</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="556"/>
+        <location filename="../../views/settings_view.py" line="567"/>
         <source>No account yet. Log in to your company or add a SIP extension.</source>
         <translation>Chưa có tài khoản. Đăng nhập tổng đài công ty hoặc thêm máy nhánh SIP.</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="572"/>
+        <location filename="../../views/settings_view.py" line="583"/>
         <source>System default</source>
         <translation>Mặc định của hệ thống</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="619"/>
+        <location filename="../../views/settings_view.py" line="630"/>
         <source>Settings</source>
         <translation>Cài đặt</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="622"/>
+        <location filename="../../views/settings_view.py" line="633"/>
         <source>Accounts</source>
         <translation>Tài khoản</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="622"/>
+        <location filename="../../views/settings_view.py" line="633"/>
         <source>Audio</source>
         <translation>Âm thanh</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="622"/>
+        <location filename="../../views/settings_view.py" line="633"/>
         <source>Calls</source>
         <translation>Cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="622"/>
+        <location filename="../../views/settings_view.py" line="633"/>
         <source>General</source>
         <translation>Chung</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="531"/>
+        <location filename="../../views/settings_view.py" line="542"/>
         <source>Log in to my company…</source>
         <translation>Đăng nhập tổng đài công ty…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="626"/>
+        <location filename="../../views/settings_view.py" line="637"/>
         <source>Add SIP extension…</source>
         <translation>Thêm máy nhánh SIP…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="627"/>
+        <location filename="../../views/settings_view.py" line="638"/>
         <source>Remove</source>
         <translation>Xóa</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="628"/>
+        <location filename="../../views/settings_view.py" line="639"/>
         <source>Edit…</source>
         <translation>Sửa…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="629"/>
+        <location filename="../../views/settings_view.py" line="640"/>
         <source>Provision my mobile…</source>
         <translation>Cài đặt cho di động…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="630"/>
+        <location filename="../../views/settings_view.py" line="641"/>
         <source>Microphone</source>
         <translation>Micrô</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="631"/>
+        <location filename="../../views/settings_view.py" line="642"/>
         <source>Microphone level</source>
         <translation>Mức micrô</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="632"/>
+        <location filename="../../views/settings_view.py" line="643"/>
         <source>Speaker / headset</source>
         <translation>Loa / tai nghe</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="633"/>
+        <location filename="../../views/settings_view.py" line="644"/>
         <source>Ringtone plays on</source>
         <translation>Phát chuông trên</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="579"/>
+        <location filename="../../views/settings_view.py" line="590"/>
         <source>Test speaker</source>
         <translation>Thử loa</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="491"/>
+        <location filename="../../views/settings_view.py" line="502"/>
         <source>Enter your mobile number, e.g. 0912 345 678.</source>
         <translation>Nhập số di động của bạn, ví dụ 0912 345 678.</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="509"/>
+        <location filename="../../views/settings_view.py" line="520"/>
         <source>Copied. Paste it into your message to support.</source>
         <translation>Đã sao chép. Hãy dán vào tin nhắn gửi bộ phận hỗ trợ.</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="519"/>
+        <location filename="../../views/settings_view.py" line="530"/>
         <source>Select an account first</source>
         <translation>Hãy chọn một tài khoản trước</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="520"/>
+        <location filename="../../views/settings_view.py" line="531"/>
         <source>Disable</source>
         <translation>Tắt</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="520"/>
+        <location filename="../../views/settings_view.py" line="531"/>
         <source>Enable</source>
         <translation>Bật</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="522"/>
+        <location filename="../../views/settings_view.py" line="533"/>
         <source>Stop using this account on this computer (it stays saved)</source>
         <translation>Ngừng dùng tài khoản này trên máy này (vẫn được lưu)</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="524"/>
+        <location filename="../../views/settings_view.py" line="535"/>
         <source>Use this account on this computer again</source>
         <translation>Dùng lại tài khoản này trên máy này</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="531"/>
+        <location filename="../../views/settings_view.py" line="542"/>
         <source>My company accounts…</source>
         <translation>Tài khoản công ty của tôi…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="534"/>
+        <location filename="../../views/settings_view.py" line="545"/>
         <source>Log in to your company first</source>
         <translation>Hãy đăng nhập vào công ty trước</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="536"/>
+        <location filename="../../views/settings_view.py" line="547"/>
         <source>Double-click an account (or Edit…) for its transport, encryption, codecs and ringtone.</source>
         <translation>Nhấp đúp vào tài khoản (hoặc Sửa…) để chỉnh giao thức, mã hóa, codec và nhạc chuông.</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="579"/>
+        <location filename="../../views/settings_view.py" line="590"/>
         <source>Playing a test sound…</source>
         <translation>Đang phát âm thanh thử…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="583"/>
+        <location filename="../../views/settings_view.py" line="594"/>
         <source>Ringing…</source>
         <translation>Đang đổ chuông…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="583"/>
+        <location filename="../../views/settings_view.py" line="594"/>
         <source>Test ringtone</source>
         <translation>Thử nhạc chuông</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="622"/>
+        <location filename="../../views/settings_view.py" line="633"/>
         <source>About</source>
         <translation>Giới thiệu</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="634"/>
+        <location filename="../../views/settings_view.py" line="645"/>
         <source>Microphone processing</source>
         <translation>Xử lý micro</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="635"/>
+        <location filename="../../views/settings_view.py" line="646"/>
         <source>Echo cancellation</source>
         <translation>Khử tiếng vọng</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="636"/>
+        <location filename="../../views/settings_view.py" line="647"/>
         <source>Noise suppression</source>
         <translation>Lọc tiếng ồn</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="637"/>
+        <location filename="../../views/settings_view.py" line="648"/>
         <source>Automatic gain control</source>
         <translation>Tự động chỉnh mức âm</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="638"/>
+        <location filename="../../views/settings_view.py" line="649"/>
         <source>Where my calls ring</source>
         <translation>Nơi đổ chuông cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="639"/>
+        <location filename="../../views/settings_view.py" line="650"/>
         <source>Ring</source>
         <translation>Đổ chuông</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="640"/>
+        <location filename="../../views/settings_view.py" line="651"/>
         <source>My mobile number</source>
         <translation>Số di động của tôi</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="641"/>
+        <location filename="../../views/settings_view.py" line="652"/>
         <source>Save</source>
         <translation>Lưu</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="644"/>
-        <source>Call forwarding: choose “My mobile” to have your calls ring on your mobile through the company&apos;s line. Forwarding to any number, when busy or unanswered, comes with a server update.</source>
-        <translation>Chuyển tiếp cuộc gọi: chọn “Di động của tôi” để cuộc gọi đổ chuông trên di động qua đường dây của công ty. Chuyển tiếp tới số bất kỳ, khi bận hoặc không trả lời, sẽ có khi máy chủ được cập nhật.</translation>
-    </message>
-    <message>
-        <location filename="../../views/settings_view.py" line="649"/>
+        <location filename="../../views/settings_view.py" line="653"/>
         <source>Auto-answer</source>
         <translation>Tự động trả lời</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="650"/>
+        <location filename="../../views/settings_view.py" line="654"/>
         <source>Answer incoming calls automatically after (seconds):</source>
         <translation>Tự động trả lời cuộc gọi đến sau (giây):</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="651"/>
+        <location filename="../../views/settings_view.py" line="655"/>
         <source>Keys</source>
         <translation>Phím tắt</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="652"/>
+        <location filename="../../views/settings_view.py" line="656"/>
         <source>Answer</source>
         <translation>Trả lời</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="653"/>
+        <location filename="../../views/settings_view.py" line="657"/>
         <source>Hang up</source>
         <translation>Gác máy</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="654"/>
+        <location filename="../../views/settings_view.py" line="658"/>
         <source>These keys work in every application (global hotkeys)</source>
         <translation>Phím tắt dùng được trong mọi ứng dụng (phím tắt toàn cục)</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="655"/>
+        <location filename="../../views/settings_view.py" line="659"/>
         <source>Headset and media keys answer and hang up (play/pause)</source>
         <translation>Nút tai nghe và phím đa phương tiện để trả lời và gác máy (phát/tạm dừng)</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="657"/>
+        <location filename="../../views/settings_view.py" line="661"/>
         <source>Global hotkeys need an X11 desktop on Linux; on Wayland they work inside the app only.</source>
         <translation>Phím tắt toàn cục cần màn hình X11 trên Linux; trên Wayland chỉ dùng được trong ứng dụng.</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="659"/>
+        <location filename="../../views/settings_view.py" line="663"/>
         <source>Language</source>
         <translation>Ngôn ngữ</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="660"/>
+        <location filename="../../views/settings_view.py" line="664"/>
         <source>Start minimized in the tray</source>
         <translation>Khởi động thu nhỏ xuống khay hệ thống</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="661"/>
+        <location filename="../../views/settings_view.py" line="665"/>
         <source>Start when I log in to the computer</source>
         <translation>Tự khởi động khi đăng nhập máy tính</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="662"/>
+        <location filename="../../views/settings_view.py" line="666"/>
         <source>Reset application…</source>
         <translation>Đặt lại ứng dụng…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="663"/>
+        <location filename="../../views/settings_view.py" line="667"/>
         <source>Version</source>
         <translation>Phiên bản</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="664"/>
+        <location filename="../../views/settings_view.py" line="668"/>
         <source>Engine</source>
         <translation>Bộ xử lý cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="665"/>
+        <location filename="../../views/settings_view.py" line="669"/>
         <source>Codecs</source>
         <translation>Codec</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="666"/>
+        <location filename="../../views/settings_view.py" line="670"/>
         <source>Copy diagnostics</source>
         <translation>Sao chép thông tin chẩn đoán</translation>
     </message>
@@ -1510,6 +1583,46 @@
         <location filename="../../views/texts.py" line="222"/>
         <source>Round trip</source>
         <translation>Thời gian khứ hồi</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="231"/>
+        <source>Not a Vietnamese phone number, e.g. 0912 345 678 or 028 7300 1234.</source>
+        <translation>Không phải số điện thoại Việt Nam, ví dụ 0912 345 678 hoặc 028 7300 1234.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="235"/>
+        <source>Enter where calls go.</source>
+        <translation>Nhập nơi cuộc gọi được chuyển tới.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="236"/>
+        <source>An extension has 2 to 4 digits.</source>
+        <translation>Số máy lẻ gồm 2 đến 4 chữ số.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="237"/>
+        <source>No such extension in your company.</source>
+        <translation>Công ty bạn không có số máy lẻ này.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="240"/>
+        <source>That is your own extension.</source>
+        <translation>Đây là số máy lẻ của chính bạn.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="241"/>
+        <source>You may not call outside numbers: ask your administrator.</source>
+        <translation>Bạn không được gọi ra số bên ngoài: hãy hỏi quản trị viên.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="244"/>
+        <source>You have no voicemail box yet.</source>
+        <translation>Bạn chưa có hộp thư thoại.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="247"/>
+        <source>Between 5 and 120 seconds.</source>
+        <translation>Từ 5 đến 120 giây.</translation>
     </message>
 </context>
 <context>
