@@ -116,6 +116,8 @@ class CallRouter:
             inbound,
             source in self.pbx_sources,
             callee is not None and self.dialogs.on_call(callee.user_id),
+            # a leg the call center places (a queue offering a call) rings the agent, never a forward
+            source in self.pbx_sources,
         )
         decision = routing.decide(facts)
         path: str | None = None

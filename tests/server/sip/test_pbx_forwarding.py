@@ -236,3 +236,12 @@ async def test_voicemail_without_a_call_center_is_480(w: World) -> None:
     r = await w.call(w.a, "102")
     assert r is not None and r.status == 480
     assert MEDIA not in w.net.inboxes or not w.net.inbox(MEDIA)
+
+
+async def test_call_center_legs_ring_the_agent_never_a_forward(w: World) -> None:
+    forward(w, 2, ForwardRule(ALWAYS, EXT, "103"))
+    w.proxy.router.pbx_sources = frozenset({CC})
+    leg = w.a.build("INVITE", "sip:102@demo.local", body=b"v=0\r\n", content_type="application/sdp")
+    await w.net.deliver(leg, CC)
+    only(w.b, "INVITE")
+    assert not w.c.inbox
