@@ -41,7 +41,7 @@ from server.media.engine import EngineError, RtpEngine
 from server.media.feature_calls import FeatureCall, FeatureCalls
 from server.media.legs import media_address
 from server.media.logic import Action, Dial, Dtmf, Event, HangUp, Machine, Play, Record
-from server.media.voicemail import VoicemailRecording, message_summary
+from server.media.voicemail import VoicemailRecording, g711_offer, message_summary
 from server.sip.carriers import normalize_number
 from server.sip.headers import Headers
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
@@ -250,6 +250,7 @@ class CallCenterCalls(FeatureCalls):
                 self._respond(req, addr, 404)  # the user has no voicemail box
                 return
             self._pending = forwarded
+            req.body = g711_offer(req.body.decode(errors="replace")).encode()  # the recorder takes G.711
             try:
                 super()._new_call(req, addr)
             finally:

@@ -27,6 +27,29 @@ class _Rtp(asyncio.DatagramProtocol):
         self.owner.packet(data)
 
 
+_G711 = ("0", "8")
+
+
+def g711_offer(sdp: str) -> str:
+    """The caller's SDP offer with only G.711 (and telephone-event) left on its audio line, so the call is
+    negotiated in a codec the recorder takes; unchanged when the offer has no G.711 at all."""
+    m = re.search(r"^m=audio (\d+) ([A-Z/]+) ([\d ]+?)\r?$", sdp, re.M)
+    if m is None or not set(m.group(3).split()) & set(_G711):
+        return sdp
+    events = set(re.findall(r"^a=rtpmap:(\d+) telephone-event/8000", sdp, re.M))  # 8 kHz, as G.711
+    keep = [pt for pt in m.group(3).split() if pt in _G711 or pt in events]
+    dropped = set(m.group(3).split()) - set(keep)
+    lines = []
+    for line in sdp.splitlines():
+        attr = re.match(r"a=(?:rtpmap|fmtp|rtcp-fb):(\d+)", line)
+        if attr is not None and attr.group(1) in dropped:
+            continue
+        if line == m.group(0).rstrip("\r"):
+            line = f"m=audio {m.group(1)} {m.group(2)} {' '.join(keep)}"
+        lines.append(line)
+    return "\r\n".join(lines) + ("\r\n" if sdp.endswith("\n") else "")
+
+
 class VoicemailRecording:
     """A UDP socket rtpengine forwards the caller's G.711 to, written as 8 kHz 16-bit WAV."""
 

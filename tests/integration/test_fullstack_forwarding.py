@@ -103,8 +103,8 @@ def test_no_answer_after_n_seconds(shared_server: ServerProcess, agents: Agents,
 def test_unreachable_to_an_extension_then_to_voicemail(
     shared_server: ServerProcess, agents: Agents, forwarding: None
 ) -> None:
-    # G.711: the voicemail recorder takes what the caller sends as it is (no transcoding from G.722)
-    a101 = agents.start(shared_server, "101", "--tone", "700", "--codec", "PCMU/8000")
+    # the app prefers G.722; a call forwarded to voicemail is negotiated in G.711, which the recorder writes
+    a101 = agents.start(shared_server, "101", "--tone", "700")
     a103 = agents.start(shared_server, "103", "--auto-answer=0")
     # 102 has no registered device
     set_forwarding(shared_server, "102", {"unreachable": rule("extension", "103")})
