@@ -126,6 +126,9 @@ class CallRouter:
             call.callee_user_id = callee.user_id  # the call record keeps whom the caller dialled
             path = routing.forward_path(dialed, decision.rule)
             decision, target = self._forward_decision(facts, callee, decision.rule, now)
+            if isinstance(decision, routing.NotFound):  # the target is gone: ring the user after all
+                path = None
+                decision, target = routing.decide(replace(facts, forwarded=True)), callee
         caller_text = caller.extensions[0] if caller and caller.extensions else (req.from_.uri.user or "")
         direction = "inbound" if inbound else "internal"
         hotline_number: str | None = None
@@ -194,8 +197,6 @@ class CallRouter:
             return False
         if rule is None:
             return False
-        self.forking.reopen(call)
-        self.presence.changed(uid, now)
         facts = routing.RouteFacts(
             self.directory.user_routing(call.caller_user_id) if call.caller_user_id is not None else None,
             user.extensions[0] if user.extensions else "",
@@ -206,6 +207,10 @@ class CallRouter:
             bool(self.feature_addresses) or self.media_address is not None,
         )
         decision, target = self._forward_decision(facts, user, rule, now)
+        if isinstance(decision, routing.NotFound):
+            return False  # the target is gone: the caller gets the busy / no answer
+        self.forking.reopen(call)
+        self.presence.changed(uid, now)
         changes: dict[str, object] = {"path": routing.forward_path(facts.dialed, rule)}
         if isinstance(decision, routing.Trunk):
             changes["hotline"] = decision.hotline.number

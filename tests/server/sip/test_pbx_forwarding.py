@@ -245,3 +245,13 @@ async def test_call_center_legs_ring_the_agent_never_a_forward(w: World) -> None
     await w.net.deliver(leg, CC)
     only(w.b, "INVITE")
     assert not w.c.inbox
+
+
+async def test_a_forward_to_an_extension_that_is_gone_rings_the_user(w: World) -> None:
+    forward(w, 2, ForwardRule(ALWAYS, EXT, "109"), ForwardRule(BUSY, EXT, "109"))
+    await w.call(w.a, "102")
+    at_app = only(w.b, "INVITE")
+    await w.b.answer(at_app, 486)
+    await w.b_phone.answer(only(w.b_phone, "INVITE"), 486)
+    assert statuses(w.a, "INVITE") == [486]
+    assert last_record(w).path is None
