@@ -514,7 +514,7 @@ def main() -> int:
     p.add_argument("--db", default="sqlite,postgres", help="databases the shipped server runs on")
     p.add_argument("--step", type=float, default=5.0, help="seconds of traffic per rate")
     p.add_argument("--kamailio-children", type=int, default=2)
-    p.add_argument("--skip", default="", help="comma-separated: kamailio,sippy,memory")
+    p.add_argument("--skip", default="", help="comma-separated: kamailio,sippy,memory,register,calls")
     args = p.parse_args()
     if args.serve is not None:
         serve_in_memory(args.serve, args.agents)
@@ -530,10 +530,11 @@ def main() -> int:
 
         def measure(target: Target, *, auth: bool = True, calls_only: bool = False) -> Row:
             row = Row(target.name)
-            if not calls_only:
+            if not calls_only and "register" not in skip:
                 row.register = register_ladder(target, args.agents, args.step, work)
-            with callee_uas(target.port, work, register=auth):
-                row.calls = call_ladder(target, args.agents, args.step, work, auth=auth)
+            if "calls" not in skip:
+                with callee_uas(target.port, work, register=auth):
+                    row.calls = call_ladder(target, args.agents, args.step, work, auth=auth)
             return row
 
         if "kamailio" not in skip:

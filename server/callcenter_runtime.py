@@ -25,10 +25,12 @@ from server.callcenter.ringgroup import ring_plan
 from server.callcenter.schedule import schedule_from_json
 from server.domain import callcenter
 from server.domain import callcenter_models as cc
-from server.domain.changes import Change, ChangeBus
+from server.domain.changes import AGENT_READY, VOICEMAIL_MESSAGES, Change, ChangeBus
 from server.domain.context import DomainContext
 from server.domain.errors import DomainError
-from server.domain.models import Company, Extension, Hotline
+from server.domain.models import Company, Extension, Hotline, Role, User
+from server.domain.prompts import spoken_prompt
+from server.domain.voicemail_mail import mail_voicemail
 from server.media.callcenter_calls import CallCenterCalls, HotlineEntry, QueueLogSink
 from server.media.engine import RtpEngine
 from server.sip.carriers import normalize_number
@@ -111,6 +113,7 @@ class CallCenterRuntime:
             host=host,
             limit=limit,
             sink=sink,
+            speaker=lambda language, text: spoken_prompt(prompts_dir, language, text),
         )
         self.domains: dict[int, str] = {}
         self.service: Any = None
@@ -118,6 +121,7 @@ class CallCenterRuntime:
         self._unsubscribe: Callable[[], None] | None = None
         self._bus: ChangeBus | None = None
         self._reload: asyncio.Task[None] | None = None
+        self._mailing: set[asyncio.Task[bool]] = set()
 
     async def start(self, ctx: DomainContext) -> dict[str, tuple[str, int]]:
         """Load the configurations, follow changes, open the UAS; feature number -> its address (``*cc``
@@ -126,6 +130,8 @@ class CallCenterRuntime:
         self._bus = ctx.changes
         self._unsubscribe = ctx.changes.subscribe(self._on_changes)
         self.calls.agent_command = self.agent_command
+        self.calls.schedule_command = self.schedule_command
+        self.calls.voicemail_recorded = self.voicemail_recorded
         await self.load()
         address = await self.calls.start()
         return dict.fromkeys(self.calls.features, address)
@@ -160,6 +166,60 @@ class CallCenterRuntime:
                 return []
         return [s.queue_id for s in states]
 
+    async def schedule_command(self, user_id: int, action: str) -> tuple[bool, str | None]:
+        """A supervisor's or admin's ``*65``: set ("open", "closed", "auto") or cycle (automatic -> open ->
+        closed -> automatic) the manual override of their company's first schedule, through the domain
+        service (audited, published: the hotlines route by it at once).  (done, the override now)."""
+        if self.ctx is None:
+            return False, None
+        async with self.sessions() as session:
+            user = await session.get(User, user_id)
+            if user is None or user.role not in (Role.ADMIN, Role.SUPERVISOR):
+                return False, None
+            schedules = sorted(
+                await callcenter.list_configured(session, company_id=user.company_id, kind="schedules"),
+                key=lambda row: row.id,
+            )
+            if not schedules:
+                return False, None
+            schedule = schedules[0]
+            current = schedule.config.get("override")
+            if action == "cycle":
+                wanted = {None: "open", "open": "closed"}.get(current)
+            else:
+                wanted = None if action == "auto" else action
+            await callcenter.update_configured(
+                session,
+                ctx=self.ctx,
+                company_id=user.company_id,
+                kind="schedules",
+                row_id=schedule.id,
+                name=schedule.name,
+                config={**schedule.config, "override": wanted},
+                actor_id=user_id,
+            )
+        return True, wanted
+
+    def voicemail_recorded(
+        self, company_id: int, box: VoicemailBox, path: Path, seconds: float, caller: str
+    ) -> None:
+        """E-mail the message (WAV attached) when its box has an address: behind the call, not in its way."""
+        if not box.email or self.ctx is None:
+            return
+        task = asyncio.ensure_future(
+            mail_voicemail(
+                self.ctx.mail,
+                to=box.email,
+                box=box.name or str(box.id),
+                caller=caller,
+                path=path,
+                seconds=seconds,
+                at=self.calls.wall(),
+            )
+        )
+        self._mailing.add(task)
+        task.add_done_callback(self._mailing.discard)
+
     def attach_pbx(self, service: Any, sip_host: str, udp_port: int) -> None:
         """The SIP service is up: agent legs go to it, it routes the hotlines here and trusts our INVITEs."""
         from server.sip.address import Address
@@ -188,6 +248,13 @@ class CallCenterRuntime:
         await self.calls.stop()
 
     def _on_changes(self, changes: list[Change]) -> None:
+        for c in changes:
+            if c.kind == AGENT_READY:
+                for uid in c.user_ids:
+                    self.calls.ready_now(uid)
+            elif c.kind == VOICEMAIL_MESSAGES:
+                for box_id in c.ids:
+                    self.calls.voicemail_changed(c.company_id, box_id)
         if not any(_reloads(c) for c in changes):
             return
         task = asyncio.ensure_future(self._reload_after(self._reload))
@@ -231,7 +298,8 @@ class CallCenterRuntime:
         for m in menus:
             parts[m.company_id]["menus"][m.id] = ivr_from_json(m.id, m.config)
         for q in queues:
-            parts[q.company_id]["moh"][q.id] = str(q.config.get("moh") or "moh")
+            moh = str(q.config.get("moh") or "default")
+            parts[q.company_id]["moh"][q.id] = "moh" if moh == "default" else moh  # the API's "default"
         for g in groups:
             parts[g.company_id]["groups"][g.id] = ring_plan(g.config)
         for b in boxes:
@@ -240,6 +308,8 @@ class CallCenterRuntime:
                 greeting=str(b.config.get("greeting") or "voicemail"),
                 extension=b.config.get("extension"),
                 queue_id=b.config.get("queue_id"),
+                name=b.name,
+                email=b.config.get("email") or None,
             )
         centers = {
             cid: CallCenter(
@@ -282,7 +352,8 @@ class CallCenterRuntime:
         for qid in set(engine.queue_ids()) - wanted:
             actions += engine.remove_queue(qid, now)
         for q in queues:
-            engine.configure(queue_from_json(q.id, q.name, q.config), by_queue.get(q.id, []), now)
+            config = queue_from_json(q.id, q.name, q.config, lambda n: normalize_number(n) or n)
+            engine.configure(config, by_queue.get(q.id, []), now)
         self.domains.clear()
         self.domains.update(domains)
         calls.centers = centers

@@ -44,7 +44,8 @@ class RunningServer:
     stop_callbacks: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     hang_up: Callable[[str, str], bool] | None = None  # the console's hang-up button (SipService.hang_up)
     trunk_states: Callable[[], dict[tuple[str, int, str], str]] | None = None  # the console's trunk status
-    media_hook: Any = None  # CallAnchor when two-party calls are recorded (media_record_calls)
+    media_hook: Any = None  # CallAnchor when two-party calls may be recorded (media_call_recording)
+    recording_rules: Any = None  # server.media.recording_rules.RecordingRules (the hook's decisions)
     call_center: Any = None  # server.callcenter_runtime.CallCenterRuntime, once the media engine runs
 
 
@@ -79,8 +80,11 @@ async def _start_media_engine(
     center's hotline calls)."""
     if not settings.media_enabled:
         return
+    from server.domain.calls import link_recording
     from server.media.plane import MediaPlane
+    from server.media.recording_rules import RecordingRules
 
+    rules = RecordingRules(settings.media_record_calls) if settings.media_call_recording else None
     plane = MediaPlane(
         interface=settings.media_address or settings.sip_host,
         port_min=settings.media_port_min,
@@ -90,7 +94,7 @@ async def _start_media_engine(
         sip_host="127.0.0.1",
         record_dir=settings.data_dir / "recordings" if settings.media_record_rooms else None,
         room_pins=settings.media_room_pins,
-        record_calls=settings.media_record_calls,
+        records=rules.records if rules is not None else None,
         recordings_dir=settings.data_dir / "recordings",
     )
     try:
@@ -103,7 +107,19 @@ async def _start_media_engine(
         if running.media_address is not None:
             plane.anchor.exclude.add(running.media_address)
         running.media_hook = plane.anchor
-        log.info("recording two-party calls of %s (media anchored in rtpengine)", settings.media_record_calls)
+        running.recording_rules = rules
+        links: set[asyncio.Task[bool]] = set()
+
+        def link(call_id: str, path: Any) -> None:
+            task = asyncio.ensure_future(link_recording(sessionmaker, call_id=call_id, file_name=path.name))
+            links.add(task)
+            task.add_done_callback(links.discard)
+
+        plane.anchor.recorders.on_started = link
+        log.info(
+            "two-party call recording: company policies and user overrides (server default: %s)",
+            settings.media_record_calls or "none",
+        )
     if running.feature_addresses:
         from server.callcenter.log_sink import FanOutQueueLog, LoggingQueueSink
         from server.callcenter_runtime import CallCenterRuntime
@@ -184,6 +200,8 @@ async def _start_sip(
     holder.append(service)
     running.hang_up = service.hang_up
     service.runner.media_hook = running.media_hook
+    if running.recording_rules is not None:
+        running.recording_rules.attach(snapshot, service.proxy.calls.records.get)
     if running.media_hook is not None:
         # anchored calls end if the engine restarts; the call record says why
         running.media_hook.hang_up = lambda call_id, text: service.hang_up(call_id, text, cause=text)

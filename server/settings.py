@@ -70,9 +70,12 @@ class ServerSettings(BaseSettings):
     media_record_rooms: bool = False  # one mixed WAV per conference room session under <data_dir>/recordings
     # Conference rooms callers must enter a PIN for: room number ("801" or "*801") -> PIN digits.
     media_room_pins: dict[str, str] = Field(default_factory=dict)
-    # Two-party calls recorded (media anchored in rtpengine, one mixed WAV per call under
-    # <data_dir>/recordings): SIP user names (extensions) whose calls, from or to them, are recorded;
-    # "*" records every call.  A list, or comma-separated in the environment.  Empty: none.
+    # Two-party call recording (media anchored in rtpengine, one mixed WAV per call under
+    # <data_dir>/recordings).  The master switch: off, no call is recorded whatever the companies' policies.
+    media_call_recording: bool = True
+    # The server's default when neither a company's policy nor a user's override records a call: SIP user
+    # names (extensions) whose calls, from or to them, are recorded; "*" records every call.  A list, or
+    # comma-separated in the environment.  Empty: none.  A user's "never" override still wins.
     media_record_calls: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # SIP flood protection (per source address) and digest lockout; trusted networks are never limited
     # (SBCs, carrier gateways, load generators): a list, or comma-separated in the environment.

@@ -208,6 +208,18 @@ class PlayWav(Command[None], name="play_wav"):
 
 
 @dataclass(frozen=True, slots=True)
+class PlayMessage(Command[float], name="play_message"):
+    """Play a WAV file (a voicemail) to the speaker, outside any call; its length in seconds."""
+
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class StopMessage(Command[None], name="stop_message"):
+    """Stop the message PlayMessage started."""
+
+
+@dataclass(frozen=True, slots=True)
 class PlayTone(Command[None], name="play_tone"):
     """A continuous sine tone into the call (tests, diagnostics)."""
 

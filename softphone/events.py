@@ -37,6 +37,24 @@ class IncomingCall:
 
 
 @dataclass(frozen=True, slots=True)
+class VoicemailWaiting:
+    """A message-summary NOTIFY (RFC 3842) for the account: voice messages not heard yet and heard."""
+
+    account_id: str
+    new: int
+    old: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePlayback:
+    """A recorded message (voicemail) started or stopped playing to the speaker (PlayMessage)."""
+
+    path: str
+    playing: bool
+    seconds: float  # its length (0.0 when it stopped)
+
+
+@dataclass(frozen=True, slots=True)
 class CallStateChanged:
     call_id: str
     account_id: str
@@ -174,5 +192,7 @@ EngineEvent = (
     | AudioDeviceProblem
     | MicLevel
     | RecordingChanged
+    | VoicemailWaiting
+    | MessagePlayback
     | EngineStateChanged
 )

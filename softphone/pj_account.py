@@ -27,6 +27,9 @@ class PjAccount(pj.Account):
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
         guarded(self.runtime.calls.on_incoming_call, self, prm)
 
+    def onMwiInfo(self, prm: pj.OnMwiInfoParam) -> None:
+        guarded(self.runtime.accounts.on_mwi_info, self, prm.rdata.wholeMsg)
+
     def onInstantMessage(self, prm: pj.OnInstantMessageParam) -> None:
         guarded(self.runtime.buddies.on_instant_message, self, prm)
 

@@ -37,7 +37,6 @@ SrtpName = Literal["off", "optional", "mandatory"]
 T = TypeVar("T")
 
 
-
 class ApiError(Exception):
     """An error answer of the API (``{"error": {code, message, fields}}``); status 0: no answer."""
 
@@ -456,6 +455,11 @@ class ProvisioningClient:
 
     async def request(self, method: str, path: str, json: Any = None) -> Any:
         """An authenticated call (any endpoint, e.g. the admin API): refresh on 401 and retry once."""
+        response = await self.request_response(method, path, json)
+        return response.json() if response.content else None
+
+    async def request_response(self, method: str, path: str, json: Any = None) -> httpx.Response:
+        """`request`, answering with the HTTP response itself (a file's bytes, say)."""
         token = self.access_token
         if token is None and self.refresh_token is None:
             raise ApiError(401, "not_logged_in", "log in first")
@@ -466,7 +470,7 @@ class ProvisioningClient:
             token = await self._refresh_after_401(token)
             response = await self._send(method, path, json=json, headers={"Authorization": f"Bearer {token}"})
         self._raise_for(response)
-        return response.json() if response.content else None
+        return response
 
     async def _refresh_after_401(self, rejected: str | None) -> str:
         async with self._refresh_lock:

@@ -46,6 +46,11 @@ class Profile:
     def recordings(self) -> Path:
         return self.data_dir / "recordings"
 
+    @property
+    def voicemail(self) -> Path:
+        """Voicemail downloaded to be played."""
+        return self.data_dir / "voicemail"
+
 
 @dataclass
 class Services:

@@ -99,7 +99,7 @@ def build_app(
     translations = Translations(qt)
     translations.apply(language or vm.settings.prefs.language)
     window = MainWindow(vm)
-    incoming = IncomingCallWindow(vm.calls)
+    incoming = IncomingCallWindow(vm.calls, queue_name=vm.queues.queue_name)
     app_holder: list[DesktopApp] = []
     tray = Tray(vm.status, on_show=window.bring_to_front, on_quit=lambda: app_holder[0].quit())
 

@@ -24,6 +24,7 @@ from server.api.routes import (
     health,
     me,
     me_queues,
+    me_voicemail,
     provisioning,
 )
 from server.domain.changes import ChangeBus
@@ -117,6 +118,7 @@ def create_app(
         admin_callcenter,
         callcenter_stats,
         me_queues,
+        me_voicemail,
     ):
         api.include_router(module.router)
     app.include_router(api)
@@ -137,6 +139,7 @@ def create_app(
             trunk_states=trunk_states,
             recordings_dir=settings.data_dir / "recordings",
             prompts_dir=settings.data_dir / "prompts",
+            call_recording=settings.media_enabled and settings.media_call_recording,
         ),
     )
     return app

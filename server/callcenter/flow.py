@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from server.callcenter import media as cc_media
+from server.callcenter.announce import announcement, spoken
 from server.callcenter.destinations import HANGUP, Destination
 from server.callcenter.ivr import HangUp as IvrHangUp
 from server.callcenter.ivr import IvrAction, IvrMenu, IvrSession, Route
@@ -58,6 +59,8 @@ class VoicemailBox:
     extension: str | None = None  # owner: an extension, or
     queue_id: int | None = None  # a queue (its members get the message-waiting indication)
     max_seconds: float = 120.0
+    name: str = ""
+    email: str | None = None  # each message goes there too, the WAV attached
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,7 @@ class CallerFlow(Machine):
         self.box_id: int | None = None
         self.queue_id: int | None = None
         self.extension: str | None = None
+        self.announcing = False  # a queue announcement plays instead of the hold music
 
     # --- events ------------------------------------------------------------------------------------
     def _handle(self, event: Event, now: float) -> list[Action]:
@@ -130,7 +134,22 @@ class CallerFlow(Machine):
         if self.stage == "prompt":
             self.stage = "done"
             return [HangUp("prompt played")]
+        if self.stage == "queue" and self.announcing:
+            self.announcing = False
+            return [Play(self._hold_music(), loop=True)]
         return []
+
+    def announce(self, language: str, position: int | None, wait_minutes: int | None) -> list[Action]:
+        """While waiting in a queue: say the caller's position and estimated wait, then the hold music
+        resumes (on the prompt's end)."""
+        text = announcement(language, position, wait_minutes)
+        if self.stage != "queue" or not text:
+            return []
+        self.announcing = True
+        return [Play(spoken(language, text))]
+
+    def _hold_music(self) -> str:
+        return self.center.queue_moh.get(self.queue_id or 0, HOLD_MUSIC)
 
     # --- routing -----------------------------------------------------------------------------------
     def wall(self, now: float) -> datetime:
@@ -143,6 +162,7 @@ class CallerFlow(Machine):
         if self.stage == "ivr" and "ivr" in self.timers:
             actions.append(CancelTimer("ivr"))
         self.ivr = None
+        self.announcing = False
         dest = destination
         for _ in range(MAX_HOPS):
             kind = dest.kind
@@ -163,8 +183,7 @@ class CallerFlow(Machine):
             if kind == "queue":
                 self.path.append(f"queue {dest.id}")
                 self.stage, self.queue_id = "queue", dest.id
-                moh = self.center.queue_moh.get(dest.id, HOLD_MUSIC)
-                return [*actions, Play(moh, loop=True), Dial(f"queue:{dest.id}")]
+                return [*actions, Play(self._hold_music(), loop=True), Dial(f"queue:{dest.id}")]
             if kind == "extension":
                 self.path.append(f"extension {dest.extension}")
                 self.stage, self.extension = "extension", dest.extension
@@ -214,14 +233,15 @@ class CallerFlow(Machine):
 
 
 class AgentCodeCall(Machine):
-    """An agent's feature code (log in / out, pause / unpause): the adapter makes the change and reports with
-    :meth:`done`; the agent hears a beep when it was made, the invalid-option prompt when not, then the call
-    ends."""
+    """An agent's or supervisor's feature code (log in / out, pause / unpause, schedule override): the
+    adapter makes the change and reports with :meth:`done`; the caller hears a beep (or `confirmation`)
+    when it was made, the invalid-option prompt when not, then the call ends."""
 
     def __init__(self) -> None:
         super().__init__()
         self.answered = False
         self.result: bool | None = None
+        self.confirmation = BEEP
 
     def _handle(self, event: Event, now: float) -> list[Action]:
         if isinstance(event, Answered):
@@ -231,11 +251,11 @@ class AgentCodeCall(Machine):
             return [HangUp("agent code done")]
         return []
 
-    def done(self, ok: bool) -> list[Action]:
-        self.result = ok
+    def done(self, ok: bool, confirmation: str = BEEP) -> list[Action]:
+        self.result, self.confirmation = ok, confirmation
         return self._confirm() if self.answered else []
 
     def _confirm(self) -> list[Action]:
         if self.result is None:
             return []
-        return [Play(BEEP if self.result else "invalid_option")]
+        return [Play(self.confirmation if self.result else "invalid_option")]

@@ -442,6 +442,9 @@ def live_board(entries: Iterable[LogEntry], *, now: float) -> Board:
         elif e.event in _ENDS:
             if (b := busy.get(e.user_id)) is not None and b.call_id == e.call_id:
                 del busy[e.user_id]
+        elif e.event == "READY":
+            if (b := busy.get(e.user_id)) is not None and b.state == "wrapup":
+                del busy[e.user_id]
         elif e.event == "WRAPUP":
             until = e.at + _num(e, "wrapup")
             if until > now:

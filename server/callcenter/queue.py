@@ -11,12 +11,19 @@ agent has had a turn, and a new round starts after the queue's retry pause.  Cal
 queue's order (arrival order is kept), but a caller whose offer is outstanding does not stop the next
 caller from being offered to another free agent.  When agents serve several queues, the caller waiting
 longest is served first.
+
+Announcements (``announce_every`` > 0): a waiting caller hears their position and the estimated wait
+(``Announce``) when they enter without being offered at once, then every ``announce_every`` seconds while
+no agent's phone is ringing with their call.  The estimate is the queue's recent average hold time (the
+mean of the last ``HOLD_HISTORY`` answered calls' waits, Asterisk's idea) less what the caller has waited,
+rounded up to whole minutes (at least one); with no answered call yet, only the position is announced.
 """
 
 from __future__ import annotations
 
+import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -25,6 +32,9 @@ from server.callcenter.destinations import HANGUP, Destination, destination_from
 Strategy = Literal[
     "ring_all", "longest_idle", "round_robin", "fewest_calls", "least_talk_time", "random", "linear"
 ]
+HOLD_HISTORY = 20  # answered calls whose hold times make the estimated wait
+MIN_ANNOUNCE_EVERY = 15.0  # seconds: shorter periods would leave no time for the hold music
+Language = Literal["vi", "en"]
 STRATEGIES: tuple[Strategy, ...] = (
     "ring_all",
     "longest_idle",
@@ -52,9 +62,27 @@ class QueueConfig:
     service_level: float = 20.0
     short_abandon: float = 5.0
     retry: float = 5.0  # pause before a caller every free agent let ring out is offered again
+    priority: int = 0  # every caller of this queue (across queues sharing agents, higher goes first)
+    priority_callers: frozenset[str] = frozenset()  # caller numbers (normalized) served before others
+    priority_hotlines: frozenset[str] = frozenset()  # callers who dialled these hotlines, likewise
+    announce_every: float = 0.0  # 0: no position / wait announcements
+    announce_position: bool = True
+    announce_wait: bool = True
+    language: Language = "vi"
+
+    def priority_of(self, caller: str = "", hotline: str = "") -> int:
+        """A caller's priority in this queue: the queue's own, one more for a priority caller or hotline."""
+        vip = bool(caller) and caller in self.priority_callers
+        vip = vip or (bool(hotline) and hotline in self.priority_hotlines)
+        return self.priority + (1 if vip else 0)
 
 
-def queue_from_json(queue_id: int, name: str, config: Mapping[str, Any]) -> QueueConfig:
+def queue_from_json(
+    queue_id: int, name: str, config: Mapping[str, Any], normalize: Callable[[str], str] = str
+) -> QueueConfig:
+    """The stored JSON document (validated by the API); `normalize` puts phone numbers in the form the
+    adapter compares callers with."""
+    every = float(config.get("announce_every", 0))
     return QueueConfig(
         id=queue_id,
         name=name,
@@ -70,6 +98,13 @@ def queue_from_json(queue_id: int, name: str, config: Mapping[str, Any]) -> Queu
         service_level=float(config.get("service_level", 20)),
         short_abandon=float(config.get("short_abandon", 5)),
         retry=float(config.get("retry", 5)),
+        priority=int(config.get("priority", 0)),
+        priority_callers=frozenset(normalize(str(n)) for n in config.get("priority_callers") or ()),
+        priority_hotlines=frozenset(normalize(str(n)) for n in config.get("priority_hotlines") or ()),
+        announce_every=max(every, MIN_ANNOUNCE_EVERY) if every > 0 else 0.0,
+        announce_position=bool(config.get("announce_position", True)),
+        announce_wait=bool(config.get("announce_wait", True)),
+        language="en" if config.get("language") == "en" else "vi",
     )
 
 
@@ -114,7 +149,19 @@ class LogEntry:
     data: Mapping[str, float | int | str] = field(default_factory=dict)
 
 
-QueueAction = Offer | CancelOffer | Exit | LogEntry
+@dataclass(frozen=True, slots=True)
+class Announce:
+    """Tell the waiting caller their position (None: not announced) and the estimated wait in whole
+    minutes (None: not announced), in `language`; the hold music resumes after."""
+
+    call_id: str
+    queue_id: int
+    position: int | None
+    wait_minutes: int | None
+    language: Language
+
+
+QueueAction = Offer | CancelOffer | Exit | LogEntry | Announce
 
 
 # --- state -----------------------------------------------------------------------------------------
@@ -127,6 +174,7 @@ class Agent:
     dnd: bool = False
     on_call: bool = False  # any call, queue or not
     wrapup_until: float = 0.0
+    wrapup_call: tuple[int, str] | None = None  # (queue id, call id) of the wrap-up under way
     idle_since: float = float("-inf")  # end of their last queue call's wrap-up
     ringing: str | None = None  # the call id offered to them now
     queue_call: str | None = None  # the queue call they are connected to (whatever presence says)
@@ -155,6 +203,7 @@ class Caller:
     offer_deadline: float = 0.0
     missed: set[int] = field(default_factory=set)  # let it ring out this round
     retry_at: float | None = None  # every free agent missed it: the next round starts then
+    announce_at: float | None = None  # the next position / wait announcement
 
 
 @dataclass(slots=True)
@@ -172,6 +221,7 @@ class _Queue:
     waiting: list[Caller] = field(default_factory=list)
     last_offered: int | None = None  # round-robin memory: the user offered last
     empty_since: float | None = None  # when the last logged-in member left (the grace period's start)
+    holds: list[float] = field(default_factory=list)  # the last HOLD_HISTORY answered calls' hold times
 
 
 class QueueEngine:
@@ -200,6 +250,11 @@ class QueueEngine:
             self._agents.setdefault(m.user_id, Agent(m.user_id))
         queue.members = fresh
         self._note_logged_in(queue, now)
+        for caller in queue.waiting:  # announcements switched on or off while callers wait
+            if config.announce_every <= 0:
+                caller.announce_at = None
+            elif caller.announce_at is None:
+                caller.announce_at = now + config.announce_every
 
     def remove_queue(self, queue_id: int, now: float) -> list[QueueAction]:
         queue = self._queues.get(queue_id)
@@ -213,6 +268,9 @@ class QueueEngine:
 
     def agent(self, user_id: int) -> Agent:
         return self._agents.setdefault(user_id, Agent(user_id))
+
+    def config(self, queue_id: int) -> QueueConfig:
+        return self._queues[queue_id].config
 
     def queue_ids(self) -> list[int]:
         return list(self._queues)
@@ -273,12 +331,16 @@ class QueueEngine:
         return [LogEntry(now, queue_id, "NONE", event, user_id, data), *self._dispatch(now)]
 
     def ready_now(self, user_id: int, now: float) -> list[QueueAction]:
-        """End the agent's wrap-up early ("ready now")."""
+        """End the agent's wrap-up early ("ready now"): a READY line ends it on the live board too."""
         agent = self.agent(user_id)
+        actions: list[QueueAction] = []
         if agent.wrapup_until > now:
             agent.wrapup_until = now
             agent.idle_since = now
-        return self._dispatch(now)
+            if agent.wrapup_call is not None:
+                queue_id, call_id = agent.wrapup_call
+                actions.append(LogEntry(now, queue_id, call_id, "READY", user_id))
+        return actions + self._dispatch(now)
 
     # --- callers ---------------------------------------------------------------------------------
     def enter(self, queue_id: int, call_id: str, now: float, priority: int = 0) -> list[QueueAction]:
@@ -313,7 +375,11 @@ class QueueEngine:
         log = LogEntry(
             now, queue_id, call_id, "ENTERQUEUE", data={"position": position, "priority": priority}
         )
-        return [log, *self._dispatch(now)]
+        actions: list[QueueAction] = [log, *self._dispatch(now)]
+        if config.announce_every > 0:
+            caller.announce_at = now  # on entry, unless an agent is being rung already
+            actions += self._announce(queue, caller, now)
+        return actions
 
     def caller_left(self, call_id: str, now: float) -> list[QueueAction]:
         """The waiting caller hung up (ABANDON), or a connected call ended from the caller's side."""
@@ -349,6 +415,7 @@ class QueueEngine:
             member.calls += 1
         self._connected[call_id] = Connected(call_id, caller.queue_id, user_id, now)
         hold = now - caller.entered
+        queue.holds = [*queue.holds, hold][-HOLD_HISTORY:]
         actions.append(LogEntry(now, caller.queue_id, call_id, "CONNECT", user_id, {"hold": hold}))
         return actions + self._dispatch(now)
 
@@ -377,6 +444,7 @@ class QueueEngine:
             agent.queue_call = None
         wrapup = queue.config.wrapup if queue is not None else 0.0
         agent.wrapup_until = now + wrapup
+        agent.wrapup_call = (conn.queue_id, call_id)
         agent.idle_since = now + wrapup
         if queue is not None:
             member = self._member(queue, conn.user_id)
@@ -403,6 +471,8 @@ class QueueEngine:
                     times.append(caller.offer_deadline)
                 if caller.retry_at is not None:
                     times.append(caller.retry_at)
+                if caller.announce_at is not None:
+                    times.append(caller.announce_at)
                 if config.max_wait:
                     times.append(caller.entered + config.max_wait)
             if queue.waiting and queue.empty_since is not None and not self._any_logged_in(queue):
@@ -431,7 +501,19 @@ class QueueEngine:
         for agent in self._agents.values():
             if 0 < agent.wrapup_until <= now:
                 agent.wrapup_until = 0.0
-        return actions + self._dispatch(now)
+        actions += self._dispatch(now)
+        for queue in list(self._queues.values()):
+            for caller in list(queue.waiting):
+                actions += self._announce(queue, caller, now)
+        return actions
+
+    def estimated_wait(self, queue_id: int, call_id: str, now: float) -> float | None:
+        """Seconds the caller may still wait: the recent average hold time less their wait so far (None
+        before any call of the queue was answered)."""
+        queue, caller = self._queues[queue_id], self._callers.get(call_id)
+        if not queue.holds or caller is None:
+            return None
+        return max(0.0, sum(queue.holds) / len(queue.holds) - (now - caller.entered))
 
     # --- internals -------------------------------------------------------------------------------
     @staticmethod
@@ -488,6 +570,21 @@ class QueueEngine:
         if destination is not None:
             actions.append(Exit(caller.call_id, caller.queue_id, destination, event))
         return actions
+
+    def _announce(self, queue: _Queue, caller: Caller, now: float) -> list[QueueAction]:
+        """The announcement due now (none while an agent's phone rings with the call), and the next one."""
+        config = queue.config
+        if caller.announce_at is None or now < caller.announce_at:
+            return []
+        caller.announce_at = now + config.announce_every if config.announce_every > 0 else None
+        if caller.offered:
+            return []
+        position = queue.waiting.index(caller) + 1 if config.announce_position else None
+        wait = self.estimated_wait(config.id, caller.call_id, now) if config.announce_wait else None
+        minutes = max(1, math.ceil(wait / 60)) if wait is not None else None
+        if position is None and minutes is None:
+            return []
+        return [Announce(caller.call_id, config.id, position, minutes, config.language)]
 
     def _available(self, member: Member, now: float) -> bool:
         if not member.logged_in or member.paused:

@@ -292,3 +292,27 @@ async def queue_board(session: AsyncSession, *, company_id: int, now: float) -> 
             )
         )
     return result
+
+
+async def wrapup_end(session: AsyncSession, *, company_id: int, user_id: int, now: float) -> float | None:
+    """When the agent's wrap-up under way ends (the live board's view of them); None when there is none.
+
+    Agents' apps ask every few seconds, so only the lines of the longest wrap-up of their queues are read:
+    a wrap-up still running began (its WRAPUP line) no earlier than that."""
+    queues = await session.scalars(
+        select(Queue)
+        .join(QueueMember, QueueMember.queue_id == Queue.id)
+        .where(Queue.company_id == company_id, QueueMember.user_id == user_id)
+    )
+    longest = {q.id: queue_from_json(q.id, q.name, q.config).wrapup for q in queues}
+    if not longest or max(longest.values()) <= 0:
+        return None
+    events = await read_events(
+        session,
+        company_id=company_id,
+        start=now - max(longest.values()) - 1,
+        end=now + 1,
+        queue_ids=list(longest),
+    )
+    busy = live_board(events, now=now).busy.get(user_id)
+    return busy.until if busy is not None and busy.state == "wrapup" else None

@@ -36,6 +36,11 @@ log = logging.getLogger("server.domain.changes")
 NOTIFY_CHANNEL = "softphone_changes"
 BUS_KEY = "change_bus"
 _PENDING_KEY = "pending_changes"
+# Kinds published without a row behind them, for the PBX: an agent's "ready now" (`user_ids`), and voicemail
+# boxes whose messages were heard or deleted (`ids`; the owners' phones get a new message summary).  They
+# stay in this process (no NOTIFY): the API and the PBX that must hear them share it.
+AGENT_READY = "agent_ready"
+VOICEMAIL_MESSAGES = "voicemail_messages"
 _MAX_IDS = 500  # per Change, so one JSON payload stays well under PostgreSQL's 8000-byte NOTIFY limit
 
 

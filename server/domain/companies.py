@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.domain import audit
 from server.domain.context import DomainContext
 from server.domain.errors import Conflict, InvalidInput, NotFound
-from server.domain.models import Company, Role, User
+from server.domain.models import Company, ConsoleLanguage, RecordingPolicy, Role, User
 from server.domain.people import create_user
 from server.domain.uniqueness import commit_or_conflict, ensure_free
 from server.domain.validation import check_password, normalize_email, normalize_phone
@@ -140,12 +142,46 @@ async def rename_company(
     session: AsyncSession, *, ctx: DomainContext, company_id: int, name: str, actor_id: int | None
 ) -> Company:
     """The company's display name (its SIP domain stays: device digests are bound to it)."""
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise InvalidInput("invalid_name", "company name is required", fields={"name": "1-200 characters"})
+    return await update_company(
+        session, ctx=ctx, company_id=company_id, changes={"name": name}, actor_id=actor_id
+    )
+
+
+async def update_company(
+    session: AsyncSession,
+    *,
+    ctx: DomainContext,
+    company_id: int,
+    changes: Mapping[str, Any],
+    actor_id: int | None,
+) -> Company:
+    """Company settings: ``name``, ``recording_policy`` (off/all/inbound/outbound) and ``console_language``
+    (the console's default for admins who chose none: vi/en, None = Vietnamese).  All or nothing."""
     company = await get_company(session, company_id=company_id)
-    before = company.name
-    company.name = name
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if "name" in changes:
+        name = str(changes["name"] or "").strip()
+        if not name or len(name) > 200:
+            errors["name"] = "1-200 characters"
+        values["name"] = name
+    if "recording_policy" in changes:
+        policy = changes["recording_policy"]
+        if policy not in set(RecordingPolicy):
+            errors["recording_policy"] = "off, all, inbound or outbound"
+        values["recording_policy"] = policy
+    if "console_language" in changes:
+        language = changes["console_language"] or None
+        if language is not None and language not in set(ConsoleLanguage):
+            errors["console_language"] = "vi or en"
+        values["console_language"] = language
+    if errors:
+        first = next(iter(errors))
+        message = "company name is required" if first == "name" else "invalid company settings"
+        raise InvalidInput(f"invalid_{first}", message, fields=errors)
+    before = {k: getattr(company, k) for k in values}
+    for key, value in values.items():
+        setattr(company, key, value)
     audit.record(
         session,
         ctx=ctx,
@@ -154,7 +190,7 @@ async def rename_company(
         action="update",
         entity="company",
         entity_id=company_id,
-        detail={"name": name, "before": before},
+        detail={**values, "before": before},
     )
     await session.commit()
     return company

@@ -49,7 +49,13 @@ async def seed_demo_call_center(
         )
         return row.id
 
-    queue = {"strategy": "longest_idle", "ring_timeout": 15, "wrapup": 10, "no_agent_grace": 30}
+    queue = {
+        "strategy": "longest_idle",
+        "ring_timeout": 15,
+        "wrapup": 10,
+        "no_agent_grace": 30,
+        "announce_every": 60,  # a caller who waits hears their position (and the wait) once a minute
+    }
     sales = await create("queues", "Sales", queue)
     support = await create("queues", "Support", queue)
     for queue_id, extensions in ((sales, ("101", "102")), (support, ("103",))):

@@ -61,6 +61,28 @@ class RingMethod(StrEnum):
     MOBILE = "mobile"
 
 
+class RecordingPolicy(StrEnum):
+    """Which two-party calls of a company's users are recorded (the server's switch permitting)."""
+
+    OFF = "off"
+    ALL = "all"
+    INBOUND = "inbound"  # calls from outside to a user (hotline and carrier calls)
+    OUTBOUND = "outbound"  # calls a user places to outside numbers
+
+
+class RecordingOverride(StrEnum):
+    """A user's own rule, over the company's policy."""
+
+    INHERIT = "inherit"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class ConsoleLanguage(StrEnum):
+    VI = "vi"  # the default
+    EN = "en"
+
+
 class OtpPurpose(StrEnum):
     SIGNUP = "signup"
     RESET = "reset"
@@ -82,6 +104,10 @@ class Company(Base):
     sip_domain: Mapped[str] = mapped_column(String(200), unique=True)
     invite_code: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    recording_policy: Mapped[str] = mapped_column(
+        String(16), default=RecordingPolicy.OFF, server_default="off"
+    )
+    console_language: Mapped[str | None] = mapped_column(String(8))  # None: Vietnamese
 
 
 class User(Base):
@@ -109,6 +135,10 @@ class User(Base):
     mobile_number: Mapped[str | None] = mapped_column(String(16))
     dnd: Mapped[bool] = mapped_column(Boolean, default=False)
     default_hotline_id: Mapped[int | None] = mapped_column(ForeignKey("hotlines.id", ondelete="SET NULL"))
+    recording: Mapped[str] = mapped_column(
+        String(16), default=RecordingOverride.INHERIT, server_default="inherit"
+    )
+    console_language: Mapped[str | None] = mapped_column(String(8))  # None: the company's default
 
     revision: Mapped[int] = mapped_column(Integer, default=1)  # bumped on any provisioning-relevant change
     created_at: Mapped[datetime] = mapped_column(DateTime)
@@ -236,6 +266,8 @@ class CallRecord(Base):
     dialog: Mapped[dict[str, object] | None] = mapped_column(JSON)
     # a call-center call's way (hotline -> schedule -> IVR -> queue -> agent), written by the PBX
     path: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # the call's WAV file name in the recordings directory (written when the recording ends)
+    recording: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
 class QueuedMessage(Base):

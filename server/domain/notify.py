@@ -6,6 +6,7 @@ import asyncio
 import logging
 import smtplib
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
@@ -19,8 +20,17 @@ class SmsSender(Protocol):
     async def send_sms(self, phone: str, text: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    data: bytes
+    content_type: str = "application/octet-stream"  # "audio/wav" for a voicemail
+
+
 class EmailSender(Protocol):
-    async def send_email(self, to: str, subject: str, body: str) -> None: ...
+    async def send_email(
+        self, to: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+    ) -> None: ...
 
 
 @dataclass
@@ -55,9 +65,14 @@ class ConsoleEmailSender:
     """Keeps messages in memory and logs only recipient and subject: bodies carry SIP passwords."""
 
     sent: deque[tuple[str, str, str]] = field(default_factory=lambda: deque(maxlen=100))
+    # what each message of `sent` had attached
+    attachments: deque[tuple[Attachment, ...]] = field(default_factory=lambda: deque(maxlen=100))
 
-    async def send_email(self, to: str, subject: str, body: str) -> None:
+    async def send_email(
+        self, to: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+    ) -> None:
         self.sent.append((to, subject, body))
+        self.attachments.append(tuple(attachments))
         log.info("e-mail to %s: %s (body withheld from the log)", to, subject)
 
 
@@ -78,11 +93,16 @@ class SmtpEmailSender:
                 smtp.login(self.username, self.password)
             smtp.send_message(message)
 
-    async def send_email(self, to: str, subject: str, body: str) -> None:
+    async def send_email(
+        self, to: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+    ) -> None:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = to
         message["Subject"] = subject
         message.set_content(body)
+        for a in attachments:
+            maintype, _, subtype = a.content_type.partition("/")
+            message.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
         await asyncio.to_thread(self._send, message)
         log.info("e-mail to %s sent over SMTP: %s", to, subject)

@@ -89,6 +89,7 @@ class SqlJournal:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._upserts: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = {}
         self.statements = 0
 
     async def __call__(self, writes: list[Write]) -> None:
@@ -140,10 +141,15 @@ class SqlJournal:
     async def _upsert(
         self, conn: AsyncConnection, table: Any, keys: list[str], rows: list[dict[str, Any]]
     ) -> None:
-        stmt = self._insert(table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=keys, set_={c: stmt.excluded[c] for c in rows[0] if c not in keys}
-        )
+        # Built once per shape: making the statement cost more CPU than SQLite spent running it.
+        shape = (table.name, tuple(keys), tuple(rows[0]))
+        stmt = self._upserts.get(shape)
+        if stmt is None:
+            insert = self._insert(table)
+            stmt = insert.on_conflict_do_update(
+                index_elements=keys, set_={c: insert.excluded[c] for c in rows[0] if c not in keys}
+            )
+            self._upserts[shape] = stmt
         await self._execute(conn, stmt, rows)
 
     async def _bindings(self, conn: AsyncConnection, writes: Iterable[BindingSaved | BindingRemoved]) -> None:

@@ -80,7 +80,7 @@ async def _load(
     session: AsyncSession, *, company_ids: Iterable[int] | None = None, user_ids: Iterable[int] | None = None
 ) -> _Loaded:
     """Companies (all, or `company_ids`) with their users (all of them, or only `user_ids`)."""
-    cq = select(m.Company.id, m.Company.sip_domain)
+    cq = select(m.Company.id, m.Company.sip_domain, m.Company.recording_policy)
     hq = select(m.Hotline).order_by(m.Hotline.id)
     uq = select(m.User)
     if company_ids is not None:
@@ -91,12 +91,16 @@ async def _load(
     if user_ids is not None:
         uq = uq.where(m.User.id.in_(sorted(set(user_ids))))
     out = _Loaded()
-    domains: dict[int, str] = {cid: domain for cid, domain in (await session.execute(cq)).all()}
+    rows = (await session.execute(cq)).all()
+    domains: dict[int, str] = {cid: domain for cid, domain, _policy in rows}
+    policies: dict[int, str] = {cid: policy for cid, _domain, policy in rows}
     hotlines: dict[int, list[m.Hotline]] = defaultdict(list)
     for h in await session.scalars(hq):
         hotlines[h.company_id].append(h)
     for cid, domain in domains.items():
-        out.companies[cid] = CompanyFacts(cid, domain, tuple(_hotline(h) for h in hotlines[cid]))
+        out.companies[cid] = CompanyFacts(
+            cid, domain, tuple(_hotline(h) for h in hotlines[cid]), recording=policies[cid]
+        )
     users = [u for u in await session.scalars(uq) if u.company_id in domains]
     if not users:
         return out
@@ -158,7 +162,7 @@ async def _load(
             for dev in devices[u.id]
         )
         out.users[u.company_id].append(
-            UserFacts(routing, credentials, u.usage_period, u.seconds_used_this_month)
+            UserFacts(routing, credentials, u.usage_period, u.seconds_used_this_month, recording=u.recording)
         )
     return out
 

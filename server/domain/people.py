@@ -17,7 +17,17 @@ from server.domain import audit
 from server.domain.clock import period_of
 from server.domain.context import DomainContext
 from server.domain.errors import Conflict, InvalidInput, NotFound
-from server.domain.models import Company, Device, DeviceKind, Extension, Hotline, RingMethod, Role, User
+from server.domain.models import (
+    Company,
+    Device,
+    DeviceKind,
+    Extension,
+    Hotline,
+    RecordingOverride,
+    RingMethod,
+    Role,
+    User,
+)
 from server.domain.security import ha1, new_sip_password
 from server.domain.tenancy import get_in_company
 from server.domain.uniqueness import commit_or_conflict, ensure_free
@@ -117,6 +127,18 @@ def apply_call_settings(user: User, changes: Mapping[str, Any]) -> None:
             "ring method 'mobile' needs a mobile number",
             fields={"mobile_number": "required for ring_method mobile"},
         )
+
+
+def apply_recording(user: User, changes: Mapping[str, Any]) -> None:
+    """The user's call recording override: inherit (the company's policy), always or never."""
+    value = changes.get("recording")
+    if value is None:
+        return
+    if value not in set(RecordingOverride):
+        raise InvalidInput(
+            "invalid_recording", "invalid recording setting", fields={"recording": "inherit, always or never"}
+        )
+    user.recording = str(value)
 
 
 def usage_seconds(user: User, *, now_period: str) -> float:
@@ -257,6 +279,7 @@ async def update_user(
                 )
             user.default_hotline_id = hotline_id
     apply_call_settings(user, changes)
+    apply_recording(user, changes)
     user.revision += 1
     audit.record(
         session,

@@ -9,7 +9,9 @@ before anything is written, and every change is audited.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -182,6 +184,23 @@ def speak(text: str, lang: str) -> bytes:
             timeout=60,
         )
         return out.read_bytes()
+
+
+def spoken_prompt(prompts_dir: Path, language: str, text: str) -> Path | None:
+    """`text` spoken in `language` as a media-plane WAV under ``<prompts_dir>/spoken/`` (synthesized the
+    first time, kept after: one file per sentence); None without text to speech.  Blocking."""
+    digest = hashlib.sha256(f"{language}\n{text}".encode()).hexdigest()[:24]
+    path = prompts_dir / "spoken" / language / f"{digest}.wav"
+    if path.is_file():
+        return path
+    try:
+        wav = to_media_wav(speak(text, language))
+    except (InvalidInput, OSError, subprocess.SubprocessError):
+        return None
+    tmp = path.with_name(f".{digest}.{os.getpid()}.tmp")
+    _write(tmp, wav)
+    tmp.replace(path)
+    return path
 
 
 async def _users_of(session: AsyncSession, company_id: int, name: str) -> list[str]:

@@ -9,8 +9,9 @@ PCMU, to a socket of ours).  :class:`CallRecorders` mixes the two copies every 2
 (:class:`server.media.mixing.RoomMix`) into a :class:`server.media.recorder.WavRecorder`.  BYE (or a
 failed INVITE) ends the engine call and the recording; ``index.jsonl`` gets one line per call.
 
-The file is ``<UTC start>_<callee>_<Call-ID>.wav`` in the recordings directory: the console's call
-history finds it by Call-ID (``server.web.pages.calls_pages.recording_of``), so the CDR links it.
+The file is ``<UTC start>_<callee>_<Call-ID>.wav`` in the recordings directory; once it starts,
+``CallRecorders.on_started`` has the call record (CDR) link it by file name.  Which calls are recorded is
+``server.media.recording_rules`` (company policy, user override, the server's list).
 
 A failure of the engine (down, refusing) never fails the call: the message goes out with the phones' own
 SDP and the call is simply not recorded (one warning line).
@@ -94,6 +95,8 @@ class CallRecorders:
         # call after 60 s without media anyway); the recording ends, ``on_idle(call_id)`` is told
         self.idle_timeout = idle_timeout
         self.on_idle: Callable[[str], None] = lambda call_id: None
+        # a recording began (its WAV exists): the call record links it (``server.domain.calls``)
+        self.on_started: Callable[[str, Path], None] = lambda call_id, path: None
         self.recordings: dict[str, Recording] = {}
         self._frames = FrameLoop(self._write_frames, "call-recorder")
 
@@ -140,6 +143,7 @@ class CallRecorders:
             self.stop(call_id)
             raise
         self._frames.ensure_running()
+        self.on_started(call_id, path)
         return recording
 
     def _sdp(self, port: int) -> str:

@@ -32,16 +32,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from server.callcenter.announce import override_confirmation, parse_spoken, spoken
 from server.callcenter.destinations import HANGUP, Destination
 from server.callcenter.flow import AgentCodeCall, CallCenter, CallerFlow, VoicemailBox
 from server.callcenter.log_sink import LoggingQueueSink, QueueLogSink
-from server.callcenter.queue import CancelOffer, Exit, LogEntry, Offer, QueueAction, QueueEngine
+from server.callcenter.queue import Announce, CancelOffer, Exit, LogEntry, Offer, QueueAction, QueueEngine
 from server.callcenter.ringgroup import RingPlan, RingStep
+from server.media import voicemail_store
 from server.media.engine import EngineError, RtpEngine
 from server.media.feature_calls import FeatureCall, FeatureCalls
 from server.media.legs import media_address
-from server.media.logic import Action, Dial, Dtmf, Event, HangUp, Machine, Play, Record
-from server.media.voicemail import VoicemailRecording, g711_offer, message_summary
+from server.media.logic import Action, Dial, Dtmf, Echo, Event, HangUp, Machine, Play, Record, Stop
+from server.media.voicemail import VoicemailRecording, message_summary
 from server.sip.carriers import normalize_number
 from server.sip.headers import Headers
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
@@ -66,7 +68,14 @@ AGENT_CODES: dict[str, tuple[str, str]] = {  # number -> (action, pause reason);
     "*64": ("unpause", ""),
 }
 AgentCommand = Callable[[int, str, str], Awaitable[list[int]]]  # (user, action, reason) -> queues changed
+# supervisors' and admins' schedule override of their company's first schedule; docs/sip-contract.md
+SCHEDULE_CODES: dict[str, str] = {"*65": "cycle", "*650": "auto", "*651": "open", "*652": "closed"}
+# (user, action) -> (done, the override now: "open", "closed" or None for automatic)
+ScheduleCommand = Callable[[int, str], Awaitable[tuple[bool, str | None]]]
+# a voicemail was recorded: (company id, box, WAV, seconds, caller number); e-mails it when the box says so
+VoicemailHook = Callable[[int, VoicemailBox, Path, float, str], None]
 PRESENCE_INTERVAL = 1.0
+Speaker = Callable[[str, str], Path | None]  # (language, text) -> its WAV, synthesized once (blocking)
 
 
 class PbxView(Protocol):
@@ -104,8 +113,12 @@ class PromptLibrary(dict[str, Path]):
     def __init__(self, directory: Path, builtin: Mapping[str, Path]) -> None:
         super().__init__(builtin)
         self.directory = directory
+        self.spoken: dict[str, Path] = {}  # "say:<language>:<text>" -> its synthesized WAV
 
     def get(self, name: str, default: Path | None = None) -> Path | None:  # type: ignore[override]
+        said = self.spoken.get(name)
+        if said is not None:
+            return said
         company, _, bare = name.rpartition("/")
         if company.isdigit() and bare and not bare.startswith(".") and "\\" not in bare:
             path = self.directory / company / f"{bare}.wav"
@@ -154,9 +167,11 @@ class CallCenterCalls(FeatureCalls):
         limit: int = 400,
         sink: QueueLogSink | None = None,
         wall: Callable[[], float] = time.time,
+        speaker: Speaker | None = None,
     ) -> None:
         earlier_dtmf, earlier_restart = engine.on_dtmf, engine.on_restart
-        super().__init__(engine, PromptLibrary(prompts_dir, prompts), limit=limit, host=host, features={})
+        self.library = PromptLibrary(prompts_dir, prompts)
+        super().__init__(engine, self.library, limit=limit, host=host, features={})
         ours_dtmf, ours_restart = engine.on_dtmf, engine.on_restart
 
         def on_dtmf(event: object) -> None:
@@ -168,11 +183,15 @@ class CallCenterCalls(FeatureCalls):
             ours_restart()
 
         engine.on_dtmf, engine.on_restart = on_dtmf, on_restart  # the feature calls' UAS shares the engine
-        self.features = {CALL_CENTER: self._flow_factory, **dict.fromkeys(AGENT_CODES, AgentCodeCall)}
+        codes = {**AGENT_CODES, **SCHEDULE_CODES}
+        self.features = {CALL_CENTER: self._flow_factory, **dict.fromkeys(codes, AgentCodeCall)}
         self.agent_command: AgentCommand | None = None
+        self.schedule_command: ScheduleCommand | None = None
+        self.voicemail_recorded: VoicemailHook | None = None
         self.voicemail_dir = voicemail_dir
         self.sink: QueueLogSink = sink or LoggingQueueSink()
         self.wall = wall
+        self.speaker = speaker
         self.queues = QueueEngine()
         self.view: PbxView | None = None
         self.pbx: tuple[str, int] | None = None  # the proxy's UDP listener (agent legs go there)
@@ -183,6 +202,7 @@ class CallCenterCalls(FeatureCalls):
         self.recordings: dict[str, VoicemailRecording] = {}
         self.voicemails: list[Path] = []
         self._pending: tuple[CallCenter, Destination, list[str]] | None = None
+        self._hotline_of: dict[str, str] = {}  # caller's call id -> the hotline dialled (normalized)
         self._ringing: dict[str, RingState] = {}  # callers ringing an extension or a ring group
         self._presence: dict[int, tuple[bool, bool, bool]] = {}
         self._queue_timer: asyncio.TimerHandle | None = None
@@ -233,6 +253,17 @@ class CallCenterCalls(FeatureCalls):
 
     # --- SIP in ----------------------------------------------------------------------------------
     def _new_call(self, req: SipRequest, addr: tuple[str, int]) -> None:
+        override = SCHEDULE_CODES.get(req.uri.user or "")
+        if override is not None:
+            user = req.headers.get(PBX_USER_HEADER) or ""
+            if not user.isdigit() or self.schedule_command is None:
+                self._respond(req, addr, 403)
+                return
+            super()._new_call(req, addr)
+            call = self.calls.get(req.call_id)
+            if call is not None:
+                self._spawn(self._schedule_code(call, int(user), override))
+            return
         code = AGENT_CODES.get(req.uri.user or "")
         if code is not None:
             user = req.headers.get(PBX_USER_HEADER) or ""
@@ -249,8 +280,7 @@ class CallCenterCalls(FeatureCalls):
             if forwarded is None:
                 self._respond(req, addr, 404)  # the user has no voicemail box
                 return
-            self._pending = forwarded
-            req.body = g711_offer(req.body.decode(errors="replace")).encode()  # the recorder takes G.711
+            self._pending = forwarded  # its recording bridge transcodes a G.722 caller (`_record`)
             try:
                 super()._new_call(req, addr)
             finally:
@@ -266,6 +296,8 @@ class CallCenterCalls(FeatureCalls):
             super()._new_call(req, addr)
         finally:
             self._pending = None
+        if req.call_id in self.calls:
+            self._hotline_of[req.call_id] = normalize_number(entry.number) or entry.number
         if req.call_id in self.calls and self.view is not None:
             self.view.update_cdr(
                 req.call_id, callee=entry.number, hotline=entry.number, company_id=center.company_id
@@ -314,6 +346,20 @@ class CallCenterCalls(FeatureCalls):
         if isinstance(call.machine, AgentCodeCall) and not call.ended:
             self._execute(call, call.machine.done(bool(queue_ids)))
 
+    async def _schedule_code(self, call: FeatureCall, user_id: int, action: str) -> None:
+        """Change the override of the caller's company's schedule (refused unless a supervisor or an
+        admin), then say what it is now."""
+        assert self.schedule_command is not None
+        try:
+            ok, now_override = await self.schedule_command(user_id, action)
+        except Exception:
+            log.exception("schedule code %s for user %d failed", action, user_id)
+            ok, now_override = False, None
+        log.info("schedule override by user %d: %s -> %s (%s)", user_id, action, now_override, ok)
+        if isinstance(call.machine, AgentCodeCall) and not call.ended:
+            said = spoken("vi", override_confirmation("vi", now_override))
+            self._execute(call, call.machine.done(ok, said))
+
     def _feed(self, call: FeatureCall, event: Event) -> None:
         flow = call.machine
         if (
@@ -337,6 +383,8 @@ class CallCenterCalls(FeatureCalls):
         rest: list[Action] = []
         for action in actions:
             if isinstance(action, Dial):
+                super()._execute(call, rest)  # the hold music starts before what the dial brings
+                rest = []
                 self._dial(call, action.target)
             elif isinstance(action, Record):
                 self._spawn(self._record(call))
@@ -344,11 +392,31 @@ class CallCenterCalls(FeatureCalls):
                 self._note_path(call)
                 rest.append(action)
             elif isinstance(action, Play) and isinstance(call.machine, CallerFlow):
+                if parse_spoken(action.prompt) is not None:
+                    rest.append(action)
+                    continue
                 company = call.machine.center.company_id  # the company's own prompts first
                 rest.append(Play(f"{company}/{action.prompt}", loop=action.loop))
             else:
                 rest.append(action)
         super()._execute(call, rest)
+
+    async def _media_locked(self, call: FeatureCall, action: Echo | Play | Stop) -> None:
+        """A spoken prompt is synthesized (off the loop, once per sentence) before it plays; without
+        text-to-speech the default chime plays instead."""
+        if isinstance(action, Play) and action.prompt not in self.library.spoken:
+            said = parse_spoken(action.prompt)
+            if said is not None and self.speaker is not None:
+                try:
+                    path = await asyncio.to_thread(self.speaker, *said)
+                except Exception:
+                    log.exception("speaking %r failed", said)
+                    path = None
+                if path is None:
+                    log.warning("no text to speech for %r: the default chime plays", said[1])
+                else:
+                    self.library.spoken[action.prompt] = path
+        await super()._media_locked(call, action)
 
     def _dial(self, call: FeatureCall, target: str) -> None:
         kind, _, value = target.partition(":")
@@ -361,7 +429,10 @@ class CallCenterCalls(FeatureCalls):
                 self._execute(call, flow.route(HANGUP, self.clock()))
                 return
             self._queue_actions(self._sync_presence())
-            self._queue_actions(self.queues.enter(queue_id, call.call_id, self.wall()))
+            config = self.queues.config(queue_id)
+            caller = normalize_number(call.invite.from_.uri.user or "") or ""
+            priority = config.priority_of(caller, self._hotline_of.get(call.call_id, ""))
+            self._queue_actions(self.queues.enter(queue_id, call.call_id, self.wall(), priority))
         elif kind in ("extension", "ring_group"):
             self._ringing[call.call_id] = RingState(self._ring_plan(flow, kind, value))
             self._ring_step(call)
@@ -438,6 +509,19 @@ class CallCenterCalls(FeatureCalls):
                 call = self.calls.get(action.call_id)
                 if call is not None and isinstance(call.machine, CallerFlow):
                     self._execute(call, call.machine.route(action.destination, self.clock()))
+            elif isinstance(action, Announce):
+                call = self.calls.get(action.call_id)
+                if call is not None and not call.ended and isinstance(call.machine, CallerFlow):
+                    flow = call.machine
+                    said = flow.announce(action.language, action.position, action.wait_minutes)
+                    log.info(
+                        "call %s: announcing to queue %d's caller: position %s, wait %s min",
+                        action.call_id,
+                        action.queue_id,
+                        action.position,
+                        action.wait_minutes,
+                    )
+                    self._execute(call, said)
         self._arm_queue_timer()
 
     def _arm_queue_timer(self) -> None:
@@ -726,7 +810,7 @@ class CallCenterCalls(FeatureCalls):
         self.recordings[call.call_id] = rec
         try:
             async with call.media_lock:
-                await self.legs.bridge(media, rec.answer_sdp(media.far_sdp))
+                await self.legs.bridge(media, rec.answer_sdp(media.far_sdp), transcode=True)
         except EngineError as exc:
             log.warning("call %s: voicemail recording failed (%s)", call.call_id, exc)
         log.info("call %s: recording voicemail to %s", call.call_id, path)
@@ -736,12 +820,26 @@ class CallCenterCalls(FeatureCalls):
         flow = call.machine
         if rec is None or not isinstance(flow, CallerFlow):
             return
-        seconds = rec.close()
+        seconds = rec.close(caller=call.invite.from_.uri.user or "")
         self.voicemails.append(rec.path)
         log.info("voicemail %s: %.1f s", rec.path, seconds)
         box = flow.center.voicemail.get(flow.box_id or 0)
         if box is not None:
             self._notify_waiting(flow.center, box, rec.path.parent)
+            if self.voicemail_recorded is not None:
+                caller = call.invite.from_.uri.user or "anonymous"
+                self.voicemail_recorded(flow.center.company_id, box, rec.path, seconds, caller)
+
+    def voicemail_changed(self, company_id: int, box_id: int) -> None:
+        """A message was heard or deleted through the API: the owners' phones get the new counts."""
+        center = self.centers.get(company_id)
+        box = center.voicemail.get(box_id) if center is not None else None
+        if center is not None and box is not None:
+            self._notify_waiting(center, box, self.voicemail_dir / str(box_id))
+
+    def ready_now(self, user_id: int) -> None:
+        """The agent ends their wrap-up early (``POST /me/queues/ready``)."""
+        self._queue_actions(self.queues.ready_now(user_id, self.wall()))
 
     def _notify_waiting(self, center: CallCenter, box: VoicemailBox, folder: Path) -> None:
         """Unsolicited NOTIFY message-summary (RFC 3842) to every registered device of the box owners."""
@@ -755,16 +853,16 @@ class CallCenterCalls(FeatureCalls):
                 owners.add(uid)
         if box.queue_id is not None and box.queue_id in self.queues.queue_ids():
             owners |= {m.user_id for m in self.queues.members(box.queue_id)}
-        count = len(list(folder.glob("*.wav")))
+        new, old = voicemail_store.summary(folder)
         domain = view.domain(center.company_id) or self.host
         for uid in owners:
             extension = view.extension_of(uid) or str(uid)
             for contact, address in view.contacts(uid):
                 notify = message_summary(
-                    contact, extension=extension, domain=domain, messages=count, via=(self.host, self.port)
+                    contact, extension=extension, domain=domain, new=new, old=old, via=(self.host, self.port)
                 )
                 self._send(notify.to_bytes(), address)
-            log.info("voicemail box %d: MWI (%d messages) sent to user %d", box.id, count, uid)
+            log.info("voicemail box %d: MWI (%d new, %d heard) sent to user %d", box.id, new, old, uid)
 
     # --- ending ----------------------------------------------------------------------------------
     def _end(self, call: FeatureCall, why: str) -> None:
@@ -777,6 +875,7 @@ class CallCenterCalls(FeatureCalls):
         if self.queues.caller(call.call_id) is not None or self.queues.connected(call.call_id) is not None:
             self._queue_actions(self.queues.caller_left(call.call_id, now))
         self._ringing.pop(call.call_id, None)
+        self._hotline_of.pop(call.call_id, None)
         for leg in self._legs_of(call.call_id):
             self._end_agent_leg(leg)
         self._finish_voicemail(call)

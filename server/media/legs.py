@@ -29,6 +29,7 @@ class Leg:
     far_sdp: str = ""  # rtpengine's SDP towards the far side (its own port in the loop, or the mixer's)
     echoing: bool = False
     playing: bool = False
+    caller_sdp: str = ""  # the caller's own offer
 
 
 def media_address(sdp: str) -> tuple[str, int]:
@@ -105,7 +106,7 @@ class MediaLegs:
         sdp = answer.get("sdp")
         if not isinstance(sdp, str):
             raise EngineError("answer without SDP")
-        leg = Leg(call_id, caller_tag, engine_tag, sdp, far_sdp=far)
+        leg = Leg(call_id, caller_tag, engine_tag, sdp, far_sdp=far, caller_sdp=caller_sdp)
         if far_sdp is None:
             await self.block(leg)
         return leg
@@ -139,10 +140,27 @@ class MediaLegs:
     async def send_dtmf(self, leg: Leg, digit: str, duration_ms: int = 100) -> None:
         await self.engine.command("play DTMF", self._ids(leg) | {"code": digit, "duration": duration_ms})
 
-    async def bridge(self, leg: Leg, other_sdp: str) -> str:
+    async def bridge(self, leg: Leg, other_sdp: str, *, transcode: bool = False) -> str:
         """Connect the caller to the party of ``other_sdp`` (an answer to ``leg.far_sdp``): prompts stop,
-        rtpengine forwards both ways between the caller and that party.  Returns the caller-side SDP."""
+        rtpengine forwards both ways between the caller and that party.  Returns the caller-side SDP.
+
+        ``transcode``: the party takes only G.711 and cannot be told the caller's codec (our recorder
+        socket): the caller's offer is made again so rtpengine decodes whatever the caller speaks (G.722
+        included) into PCMU towards the party.  Without it rtpengine forwarded a G.722 caller's packets as
+        they were, and voicemail stayed silent."""
         await self.stop(leg)
+        if transcode:
+            await self.engine.command(
+                "offer",
+                {
+                    "call-id": leg.call_id,
+                    "from-tag": leg.caller_tag,
+                    "sdp": leg.caller_sdp,
+                    "transport-protocol": "RTP/AVP",
+                    "codec": {"mask": ["all"], "transcode": ["PCMU"]},
+                    "flags": ["always-transcode"],
+                },
+            )
         answer = await self.engine.command(
             "answer",
             {

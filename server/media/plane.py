@@ -7,12 +7,14 @@ an engine crash ends only the calls it carried and the supervisor starts a new o
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
-from server.media.call_recording import CallAnchor, CallRecorders, recording_policy
+from server.media.call_recording import CallAnchor, CallRecorders
 from server.media.engine import EngineError, RtpEngine
 from server.media.feature_calls import ROOM_NUMBERS, FeatureCalls
 from server.media.prompts import ensure_prompts
+from server.sip.message import SipRequest
 
 log = logging.getLogger("server.media.plane")
 
@@ -29,7 +31,7 @@ class MediaPlane:
         sip_host: str = "127.0.0.1",
         record_dir: Path | None = None,
         room_pins: dict[str, str] | None = None,
-        record_calls: list[str] | None = None,
+        records: Callable[[SipRequest], bool] | None = None,
         recordings_dir: Path | None = None,
     ) -> None:
         self.engine = RtpEngine(interface=interface, port_min=port_min, port_max=port_max)
@@ -43,11 +45,11 @@ class MediaPlane:
         )
         # two-party call recording: the SIP adapter's media hook (None: calls are not anchored)
         self.anchor: CallAnchor | None = None
-        if record_calls and recordings_dir is not None:
+        if records is not None and recordings_dir is not None:
             self.anchor = CallAnchor(
                 self.engine,
                 CallRecorders(self.engine, recordings_dir, host=sip_host),
-                recording_policy(record_calls),
+                records,
             )
             restarted = self.engine.on_restart
 

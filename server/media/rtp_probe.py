@@ -199,6 +199,7 @@ class ProbeCall:
     routes: tuple[str, ...] = ()  # the 200's Record-Route, reversed: the route set through a proxy
     got_bye: bool = False
     final: asyncio.Event = field(default_factory=asyncio.Event)
+    caller: str = "probe"
 
 
 class SipProbe:
@@ -225,15 +226,19 @@ class SipProbe:
 
     def _headers(self, call_id: str, method: str, cseq: int, to: str) -> str:
         self._n += 1
+        caller = self.calls[call_id].caller if call_id in self.calls else "probe"
         return (
             f"Via: SIP/2.0/UDP {self.host}:{self.port};branch=z9hG4bK{call_id}{self._n};rport\r\n"
-            f"From: <sip:probe@{self.host}>;tag=f{call_id}\r\nTo: {to}\r\nCall-ID: {call_id}\r\n"
+            f"From: <sip:{caller}@{self.host}>;tag=f{call_id}\r\nTo: {to}\r\nCall-ID: {call_id}\r\n"
             f"CSeq: {cseq} {method}\r\nMax-Forwards: 70\r\nContact: <sip:probe@{self.host}:{self.port}>\r\n"
         )
 
-    async def invite(self, number: str, leg: ProbeLeg, timeout: float = 5.0) -> ProbeCall:
+    async def invite(
+        self, number: str, leg: ProbeLeg, timeout: float = 5.0, caller: str = "probe"
+    ) -> ProbeCall:
+        """INVITE `number` from `caller` (the From user: a carrier's caller ID)."""
         call_id = f"p{id(leg):x}{self._n}"
-        call = ProbeCall(call_id, leg)
+        call = ProbeCall(call_id, leg, caller=caller)
         self.calls[call_id] = call
         body = leg.sdp()
         uri = f"sip:{number}@{self.target[0]}:{self.target[1]}"

@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 from server.media.recorder import WavRecorder
+from server.media.voicemail_store import INDEX
 from server.sip.headers import Headers
 from server.sip.message import SipRequest, new_branch, new_tag
 from server.sip.uri import parse_uri
@@ -25,29 +26,6 @@ class _Rtp(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         self.owner.packet(data)
-
-
-_G711 = ("0", "8")
-
-
-def g711_offer(sdp: str) -> str:
-    """The caller's SDP offer with only G.711 (and telephone-event) left on its audio line, so the call is
-    negotiated in a codec the recorder takes; unchanged when the offer has no G.711 at all."""
-    m = re.search(r"^m=audio (\d+) ([A-Z/]+) ([\d ]+?)\r?$", sdp, re.M)
-    if m is None or not set(m.group(3).split()) & set(_G711):
-        return sdp
-    events = set(re.findall(r"^a=rtpmap:(\d+) telephone-event/8000", sdp, re.M))  # 8 kHz, as G.711
-    keep = [pt for pt in m.group(3).split() if pt in _G711 or pt in events]
-    dropped = set(m.group(3).split()) - set(keep)
-    lines = []
-    for line in sdp.splitlines():
-        attr = re.match(r"a=(?:rtpmap|fmtp|rtcp-fb):(\d+)", line)
-        if attr is not None and attr.group(1) in dropped:
-            continue
-        if line == m.group(0).rstrip("\r"):
-            line = f"m=audio {m.group(1)} {m.group(2)} {' '.join(keep)}"
-        lines.append(line)
-    return "\r\n".join(lines) + ("\r\n" if sdp.endswith("\n") else "")
 
 
 class VoicemailRecording:
@@ -90,24 +68,25 @@ class VoicemailRecording:
         elif pt == 8:
             self.recorder.write(audioop.alaw2lin(payload, 2))
 
-    def close(self) -> float:
-        """Stop; the recording's length in seconds."""
+    def close(self, caller: str = "") -> float:
+        """Stop and list the message (with who left it) in the box's index; its length in seconds."""
         self.closed = True
         if self.transport is not None:
             self.transport.close()
             self.transport = None
-        self.recorder.close(self.path.parent / "index.jsonl")
+        self.recorder.close(self.path.parent / INDEX, caller=caller)
         return self.recorder.data_bytes / 16000.0
 
 
 def message_summary(
-    contact: str, *, extension: str, domain: str, messages: int, via: tuple[str, int]
+    contact: str, *, extension: str, domain: str, new: int, old: int, via: tuple[str, int]
 ) -> SipRequest:
-    """An unsolicited NOTIFY ``message-summary`` to one registered device of ``extension``."""
+    """An unsolicited NOTIFY ``message-summary`` to one registered device of ``extension`` (``new`` messages
+    not heard yet, ``old`` heard ones)."""
     host, port = via
     body = (
-        f"Messages-Waiting: {'yes' if messages else 'no'}\r\nMessage-Account: sip:{extension}@{domain}\r\n"
-        f"Voice-Message: {messages}/0 (0/0)\r\n"
+        f"Messages-Waiting: {'yes' if new else 'no'}\r\nMessage-Account: sip:{extension}@{domain}\r\n"
+        f"Voice-Message: {new}/{old} (0/0)\r\n"
     ).encode()
     headers = Headers()
     headers.add("Via", f"SIP/2.0/UDP {host}:{port};branch={new_branch()};rport")

@@ -27,6 +27,7 @@ class CompanyFacts:
     company_id: int
     domain: str
     hotlines: tuple[Hotline, ...] = ()  # in the company's order (the first is the default caller ID)
+    recording: str = "off"  # the company's call recording policy: off | all | inbound | outbound
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class UserFacts:
     credentials: tuple[SipCredential, ...] = ()
     usage_period: str = ""  # the month `seconds_used` belongs to
     seconds_used: float = 0.0
+    recording: str = "inherit"  # the user's recording override: inherit | always | never
 
 
 @dataclass(slots=True)
@@ -63,6 +65,7 @@ class RoutingSnapshot:
     _company_users: dict[int, set[int]] = field(default_factory=dict)
     _hotline_numbers: dict[str, tuple[str, Hotline]] = field(default_factory=dict)
     _usage: dict[int, _Usage] = field(default_factory=dict)
+    _recording: dict[int, str] = field(default_factory=dict)  # user -> override other than "inherit"
 
     # ------------------------------------------------------------------ Directory
     def sip_credential(self, domain: str, username: str) -> SipCredential | None:
@@ -84,6 +87,13 @@ class RoutingSnapshot:
 
     def all_hotlines(self) -> tuple[Hotline, ...]:
         return tuple(h for c in self._companies.values() for h in c.hotlines)
+
+    def company(self, company_id: int) -> CompanyFacts | None:
+        return self._companies.get(company_id)
+
+    def user_recording(self, user_id: int) -> str:
+        """The user's recording override ("inherit" for users without one, or unknown)."""
+        return self._recording.get(user_id, "inherit")
 
     # ------------------------------------------------------------------ usage
     def seconds_used(self, user_id: int, period: str) -> float:
@@ -172,12 +182,17 @@ class RoutingSnapshot:
             key = (c.domain, c.username)
             self._credentials[key] = c
             keys.append(key)
+        if facts.recording != "inherit":
+            self._recording[u.user_id] = facts.recording
+        else:
+            self._recording.pop(u.user_id, None)
         if take_usage or u.user_id not in self._usage:
             self._usage[u.user_id] = _Usage(facts.usage_period, facts.seconds_used)
 
     def _drop_users(self, user_ids: Iterable[int]) -> None:
         for user_id in list(user_ids):
             u = self._users.pop(user_id, None)
+            self._recording.pop(user_id, None)
             for key in self._user_credentials.pop(user_id, ()):
                 self._credentials.pop(key, None)
             if u is None:

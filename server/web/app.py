@@ -43,6 +43,7 @@ def create_console_app(
     trunk_states: TrunkStates | None = None,
     recordings_dir: Path | None = None,
     prompts_dir: Path | None = None,
+    call_recording: bool = True,
 ) -> FastAPI:
     """`hang_up(call_id, reason) -> bool` ends a running call in the PBX (absent: the button is hidden);
     `trunk_states()` tells how each registering carrier trunk stands (absent: no indicator)."""
@@ -52,6 +53,7 @@ def create_console_app(
     app.state.hang_up = hang_up
     app.state.trunk_states = trunk_states
     app.state.recordings_dir = recordings_dir
+    app.state.call_recording = call_recording  # the server's master switch (the company page says if off)
     app.state.prompts_dir = prompts_dir  # uploaded prompts, <prompts_dir>/<company id>/<name>.wav
 
     @app.exception_handler(SignInRequired)

@@ -9,6 +9,7 @@ Destination pickers are one <select> whose value encodes the destination (``queu
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -344,15 +345,22 @@ QUEUE_NUMBERS = (
     "announce_every",
 )
 QUEUE_DESTINATIONS = ("max_wait_destination", "overflow_destination", "no_agent_destination")
+QUEUE_FLAGS = ("announce_position", "announce_wait")
+QUEUE_NUMBER_LISTS = ("priority_callers", "priority_hotlines")
 
 
 def queue_config(form: Mapping[str, Any]) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "strategy": str(form.get("strategy", "") or "longest_idle"),
         "moh": str(form.get("moh", "") or "default"),
+        "language": str(form.get("language", "") or "vi"),
     }
     for name in QUEUE_NUMBERS:
         _number(form, name, doc)
+    for flag in QUEUE_FLAGS:
+        doc[flag] = flag in form
+    for name in QUEUE_NUMBER_LISTS:  # phone numbers separated by commas, spaces or lines
+        doc[name] = re.split(r"[\s,;]+", str(form.get(name, "") or "").strip()) if form.get(name) else []
     _destinations(form, doc, QUEUE_DESTINATIONS)
     return validate(QueueConfig, doc)
 

@@ -11,9 +11,11 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from server.domain.models import ConsoleLanguage
+
 LOCALE_DIR = Path(__file__).parent / "locale"
-LANGUAGES = ("vi", "en")
-DEFAULT_LANGUAGE = "vi"
+LANGUAGES = tuple(lang.value for lang in ConsoleLanguage)
+DEFAULT_LANGUAGE = ConsoleLanguage.VI.value
 
 
 @cache

@@ -13,6 +13,7 @@ from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from server.domain.console_language import language_of
 from server.domain.errors import DomainError
 from server.web.i18n import pick_language, translations
 from server.web.session import CSRF_COOKIE, FLASH_COOKIE, LANG_COOKIE, csrf_token, set_cookie
@@ -37,7 +38,12 @@ env.globals.update(pct=percent, mmss=minutes_seconds)
 
 
 def language(request: Request) -> str:
-    return pick_language(request.cookies.get(LANG_COOKIE))
+    """This browser's choice; without one, the signed-in admin's own (else their company's default)."""
+    chosen = request.cookies.get(LANG_COOKIE)
+    console = getattr(request.state, "console", None)
+    if not chosen and console is not None:
+        return language_of(console.user, console.user.company)
+    return pick_language(chosen)
 
 
 def gettext_for(request: Request) -> Any:

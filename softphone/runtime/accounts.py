@@ -11,11 +11,11 @@ import pjsua2 as pj
 
 from softphone import presence
 from softphone.config import AccountConfig
-from softphone.events import RegistrationChanged, RegistrationState
+from softphone.events import RegistrationChanged, RegistrationState, VoicemailWaiting
 from softphone.pj_account import PjAccount
 from softphone.runtime.context import EngineContext
 from softphone.runtime.errors import EngineError
-from softphone.runtime.sip_text import host_uri
+from softphone.runtime.sip_text import host_uri, message_summary
 from softphone.runtime.stack import SipStack
 
 log = logging.getLogger("softphone.engine")
@@ -154,6 +154,11 @@ class Accounts:
                 # publication when that expires. One PUBLISH per registration interval is cheap.
                 self._publish(entry)
         self.ctx.emit(RegistrationChanged(acc.account_id, state, int(code), reason))
+
+    def on_mwi_info(self, acc: PjAccount, whole_msg: str) -> None:
+        counts = message_summary(whole_msg)
+        if counts is not None:
+            self.ctx.emit(VoicemailWaiting(acc.account_id, *counts))
 
     # ------------------------------------------------------------------ teardown
 

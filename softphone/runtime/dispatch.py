@@ -51,6 +51,8 @@ HANDLERS: dict[type[c.Command[Any]], Handler] = {
     c.SetAudioProcessing: lambda rt, cmd: rt.sound.set_processing(
         cmd.echo_cancellation, cmd.noise_suppression, cmd.auto_gain
     ),
+    c.PlayMessage: lambda rt, cmd: rt.sound.play_message(cmd.path),
+    c.StopMessage: lambda rt, cmd: rt.sound.stop_message(),
     c.TestRingtone: lambda rt, cmd: rt.sound.test_ringtone(cmd.wav_path, cmd.volume, cmd.seconds),
     c.TestSpeaker: lambda rt, cmd: rt.sound.test_speaker(),
     c.GetCodecs: lambda rt, cmd: rt.stack.codec_names(),

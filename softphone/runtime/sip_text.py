@@ -30,6 +30,25 @@ def extract_headers(whole_msg: str, prefix: str = "x-") -> dict[str, str]:
     return out
 
 
+def message_summary(whole_msg: str) -> tuple[int, int] | None:
+    """(new, old) voice messages of a message-summary body (RFC 3842 ``Voice-Message: 2/1 (0/0)``, else
+    ``Messages-Waiting`` alone: (1, 0) or (0, 0)); None when the body says neither."""
+    body = whole_msg.split("\r\n\r\n", 1)[-1] if "\r\n\r\n" in whole_msg else whole_msg
+    waiting: bool | None = None
+    for line in body.splitlines():
+        name, sep, value = line.partition(":")
+        name = name.strip().lower()
+        if not sep:
+            continue
+        if name == "voice-message":
+            counts = value.strip().split(" ", 1)[0].split("/")
+            if len(counts) == 2 and counts[0].isdigit() and counts[1].isdigit():
+                return int(counts[0]), int(counts[1])
+        elif name == "messages-waiting":
+            waiting = value.strip().lower() == "yes"
+    return None if waiting is None else (int(waiting), 0)
+
+
 def sip_date(whole_msg: str) -> float | None:
     """UNIX time of the ``Date`` header (RFC 3261 §20.17, an RFC 1123 date); None if absent or bad."""
     head = whole_msg.split("\r\n\r\n", 1)[0]

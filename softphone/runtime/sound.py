@@ -3,17 +3,27 @@ choice and hot-plug, the mic level meter, and the tones the user hears locally (
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import wave
 from typing import Any
 
 import pjsua2 as pj
 
-from softphone.events import AudioDeviceProblem, AudioDevicesChanged, MicLevel
+from softphone.events import AudioDeviceProblem, AudioDevicesChanged, MessagePlayback, MicLevel
 from softphone.runtime.context import CLOCK_RATE, EngineContext
 from softphone.runtime.errors import EngineError
 from softphone.runtime.timers import guard
 
 log = logging.getLogger("softphone.engine")
+
+
+def wav_seconds(path: str) -> float:
+    try:
+        with wave.open(path) as w:
+            return float(w.getnframes()) / float(w.getframerate() or 1)
+    except (OSError, wave.Error, EOFError) as exc:
+        raise EngineError(f"not a WAV file: {path} ({exc})") from None
 
 
 class Sound:
@@ -32,6 +42,7 @@ class Sound:
         self._ringing: tuple[str, float] | None = None  # (ringtone WAV or "", volume) while ringing
         self._ringback = False
         self._ringtone_test_until = 0.0
+        self._message: tuple[pj.AudioMediaPlayer, str] | None = None  # a voicemail playing to the speaker
         cfg = ctx.config
         self._processing = (cfg.echo_cancel, cfg.noise_suppression, cfg.auto_gain)
 
@@ -120,6 +131,40 @@ class Sound:
 
         self.ctx.timers.schedule(seconds, stop)
 
+    # ------------------------------------------------------------------ a message to the speaker
+
+    def play_message(self, path: str) -> float:
+        """Play a WAV (a voicemail) to the speaker, the way call audio goes; its length in seconds.  One at a
+        time: a new one replaces the last.  MessagePlayback reports the start and the end."""
+        self.stop_message()
+        if self.speaker is None:
+            raise EngineError("no speaker")
+        player = pj.AudioMediaPlayer()
+        try:
+            player.createPlayer(path, pj.PJMEDIA_FILE_NO_LOOP)
+            seconds = wav_seconds(path)
+            player.startTransmit(self.speaker)
+        except pj.Error as exc:
+            raise EngineError(f"cannot play {path}: {exc.info()}") from None
+        self._message = (player, path)
+        self.ctx.emit(MessagePlayback(path, True, seconds))
+        self.ctx.timers.schedule(seconds + 0.1, lambda: self._message_over(player))
+        return seconds
+
+    def _message_over(self, player: pj.AudioMediaPlayer) -> None:
+        if self._message is not None and self._message[0] is player:
+            self.stop_message()
+
+    def stop_message(self) -> None:
+        if self._message is None:
+            return
+        player, path = self._message
+        self._message = None
+        with contextlib.suppress(pj.Error):
+            if self.speaker is not None:
+                player.stopTransmit(self.speaker)
+        self.ctx.emit(MessagePlayback(path, False, 0.0))
+
     # ------------------------------------------------------------------ tones
 
     def update_tones(self, ringing_in: tuple[str, float] | None, ringing_out: bool) -> None:
@@ -190,6 +235,7 @@ class Sound:
                 self.ctx.emit(problem)
 
     def close(self) -> None:
+        self.stop_message()
         self.mic = self.speaker = None
         if self.bridge is not None:
             try:

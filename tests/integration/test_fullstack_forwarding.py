@@ -103,7 +103,7 @@ def test_no_answer_after_n_seconds(shared_server: ServerProcess, agents: Agents,
 def test_unreachable_to_an_extension_then_to_voicemail(
     shared_server: ServerProcess, agents: Agents, forwarding: None
 ) -> None:
-    # the app prefers G.722; a call forwarded to voicemail is negotiated in G.711, which the recorder writes
+    # the app prefers G.722; the voicemail bridge transcodes the caller to the recorder's PCMU
     a101 = agents.start(shared_server, "101", "--tone", "700")
     a103 = agents.start(shared_server, "103", "--auto-answer=0")
     # 102 has no registered device

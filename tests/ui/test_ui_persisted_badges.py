@@ -17,6 +17,7 @@ from softphone.secrets import MemorySecrets
 from softphone.services import Profile, Services
 from ui.app import DesktopApp, build_app
 from ui.engine_link import EngineLink
+from ui.views.main_window import PAGES
 
 pytestmark = [pytest.mark.ui, pytest.mark.unit]
 
@@ -24,7 +25,7 @@ AID = "101@demo.local"
 
 
 def badge(app: DesktopApp, page: str) -> int:
-    row = ("phone", "history", "contacts", "chat", "settings").index(page)
+    row = PAGES.index(page)
     m = re.search(r"\((\d+)\)", app.window.sidebar.item(row).text())
     return int(m.group(1)) if m else 0
 

@@ -46,6 +46,7 @@ class FakeEngine:
             c.GetCodecs: lambda _cmd: list(self.codecs),
             c.LocalSipPort: lambda _cmd: 5060,
             c.CallDuration: lambda _cmd: 0.0,
+            c.PlayMessage: lambda _cmd: 1.0,
         }
         unknown = set(self.answers) - set(c.Command.by_name.values())
         assert not unknown, f"answers for commands that do not exist: {unknown}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from softphone.account_book import AccountBook
 from softphone.contact_import import ContactBook
@@ -22,18 +22,22 @@ from softphone.secrets import Secrets
 from softphone.services import Profile
 from ui.engine_link import EngineLink
 from ui.viewmodels.accounts import AccountsViewModel
-from ui.viewmodels.calls import CallsViewModel
+from ui.viewmodels.calls import CallItem, CallsViewModel
 from ui.viewmodels.chat import ChatViewModel
 from ui.viewmodels.contacts import ContactsViewModel
 from ui.viewmodels.dialer import DialerViewModel
 from ui.viewmodels.history import HistoryViewModel
+from ui.viewmodels.queues import QueuesViewModel
 from ui.viewmodels.session import SessionViewModel
 from ui.viewmodels.settings import ForwardingViewModel, SettingsViewModel
 from ui.viewmodels.status import StatusViewModel
+from ui.viewmodels.voicemail import VoicemailViewModel
+
+WRAPUP_SHOWN_AFTER_MS = 700  # the PBX logs the wrap-up right after the call's BYE, behind its write queue
 
 
 class AppViewModel(QObject):
-    pageRequested = Signal(str)  # phone | history | contacts | chat | settings
+    pageRequested = Signal(str)  # phone | history | contacts | chat | queues | voicemail | settings
     showRequested = Signal()
     resetDone = Signal()
 
@@ -90,6 +94,11 @@ class AppViewModel(QObject):
             parent=self,
         )
         self.forwarding = ForwardingViewModel(self.session, parent=self)
+        self.queues = QueuesViewModel(self._signed_in_client, is_supervisor=self._supervisor, parent=self)
+        self.voicemail = VoicemailViewModel(
+            link, self._signed_in_client, cache_dir=profile.voicemail, parent=self
+        )
+        self._agent_side = False  # the queue panel and voicemail follow the server sign-in
         self.status = StatusViewModel(
             link,
             self.accounts.registered_ids,
@@ -102,6 +111,7 @@ class AppViewModel(QObject):
         self.history.callBackRequested.connect(self.call_number)
         self.contacts.chatRequested.connect(self._open_chat)
         self.calls.callEnded.connect(self.history.record)
+        self.calls.callEnded.connect(self._after_call)
         self.calls.incomingCall.connect(lambda _cid: self.pageRequested.emit("phone"))
         self.settings.serverSettingsChanged.connect(lambda fields: self.session.push_settings(**fields))
         self.status.changed.connect(lambda: self.settings.remember(status=self.status.status))
@@ -111,6 +121,7 @@ class AppViewModel(QObject):
             lambda _aid: self.settings.remember(server_url=self.session.server_url)
         )
         self.session.provisioned.connect(self._apply_server_settings)
+        self.session.changed.connect(self._sync_agent_side)
         link.eventReceived.connect(self._on_event)
 
     # ------------------------------------------------------------------ lifecycle
@@ -125,6 +136,8 @@ class AppViewModel(QObject):
 
     def shutdown(self) -> None:
         self.forwarding.shutdown()
+        self.queues.stop()
+        self.voicemail.stop()
         self.session.shutdown()
 
     # ------------------------------------------------------------------ flows
@@ -145,6 +158,31 @@ class AppViewModel(QObject):
         self.settings.remember(ring_method=doc.ring_method, mobile_number=doc.mobile_number or "")
         if doc.dnd != self.status.dnd:
             self.status.toggle_dnd()
+
+    def _after_call(self, item: CallItem) -> None:
+        """A queue call ended: the wrap-up starts on the server; show it without waiting for the next poll."""
+        if item.queue_call is not None and item.connected_at is not None:
+            QTimer.singleShot(WRAPUP_SHOWN_AFTER_MS, self.queues.refresh)
+
+    def _signed_in_client(self) -> ProvisioningClient | None:
+        return self.session.client if self.session.signed_in else None
+
+    def _supervisor(self) -> bool:
+        user = self.session.user
+        return user is not None and user.role in ("supervisor", "admin")
+
+    def _sync_agent_side(self) -> None:
+        """Signed in to the company server: the queue panel and voicemail start; signed out: they stop."""
+        signed_in = self.session.signed_in
+        if signed_in == self._agent_side:
+            return
+        self._agent_side = signed_in
+        if signed_in:
+            self.queues.start()
+            self.voicemail.start()
+        else:
+            self.queues.stop()
+            self.voicemail.stop()
 
     def _dtmf_method(self, account_id: str) -> str:
         record = self.accounts.record(account_id)
@@ -205,6 +243,7 @@ class AppViewModel(QObject):
         self.history.wipe()
         self.chat.wipe()
         self.contacts.wipe()
+        self.voicemail.wipe()
         self.settings.reset()
         self.session.go("welcome")
         self.resetDone.emit()

@@ -27,6 +27,7 @@ from softphone.events import (
     TransferProgress,
 )
 from softphone.phone_numbers import format_vn_number, user_part
+from softphone.queue_call import QueueCall
 from ui.engine_link import EngineLink
 
 NameResolver = Callable[[str], str | None]
@@ -60,6 +61,8 @@ class CallItem:
     stats: CallStats | None = None  # the last call_stats (codec, loss, jitter, RTT) for the quality tooltip
     started: float = 0.0  # wall-clock time (history)
     answered: float | None = None  # wall-clock time it was confirmed
+    queue_call: QueueCall | None = None  # placed by the call center: queue, IVR path, the caller's wait
+    rang_at: float = 0.0  # clock() when it began to ring here
 
     @property
     def is_ringing_in(self) -> bool:
@@ -68,6 +71,14 @@ class CallItem:
     @property
     def is_connected(self) -> bool:
         return self.state == "confirmed"
+
+    def caller_wait(self, now: float) -> int | None:
+        """Seconds the caller has waited so far (queue wait before the ring, plus the ringing)."""
+        q = self.queue_call
+        if q is None or q.waited is None:
+            return None
+        end = self.connected_at if self.connected_at is not None else now
+        return q.waited + max(0, int(end - self.rang_at))
 
     @property
     def title(self) -> str:
@@ -128,6 +139,9 @@ class CallsViewModel(QObject):
 
     def ringing_call(self) -> CallItem | None:
         return next((c for c in self._calls.values() if c.is_ringing_in), None)
+
+    def now(self) -> float:
+        return self._clock()
 
     def elapsed(self, call_id: str) -> int:
         c = self._calls.get(call_id)
@@ -352,6 +366,8 @@ class CallsViewModel(QObject):
             auto_answer_in=None if at is None else math.ceil(at - self._clock()),
             auto_answer_at=at,
             started=self._wall(),
+            queue_call=QueueCall.from_headers(ev.headers),
+            rang_at=self._clock(),
         )
         if self._active is None:
             self._active = ev.call_id

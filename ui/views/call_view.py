@@ -29,12 +29,14 @@ from ui.views.common import action_button, presence_icon, resources_dir, round_b
 from ui.views.dialer_view import Keypad
 from ui.views.texts import (
     QUALITY_COLORS,
+    call_path_text,
     call_state_text,
     duration_text,
     party_title,
     quality_details,
     quality_level,
     quality_text,
+    queue_call_text,
     security_text,
     status_text,
 )
@@ -89,10 +91,16 @@ class TargetDialog(QDialog):
 
 class CallView(QWidget):
     def __init__(
-        self, vm: CallsViewModel, colleagues: ColleagueSource, parent: QWidget | None = None
+        self,
+        vm: CallsViewModel,
+        colleagues: ColleagueSource,
+        parent: QWidget | None = None,
+        *,
+        queue_name: Callable[[int], str | None] = lambda _q: None,
     ) -> None:
         super().__init__(parent)
         self.vm = vm
+        self.queue_name = queue_name
         # Transfer / add-call targets: never the people already in a call (nor ourselves: the source
         # leaves out this desktop's own extensions).
         self._colleagues = lambda: [r for r in colleagues() if r.number not in vm.parties()]
@@ -122,6 +130,10 @@ class CallView(QWidget):
         self.state = QLabel(card)
         self.state.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.state.setStyleSheet("font-size: 14pt;")
+        self.queue = QLabel(card)  # a call-center call: queue, the caller's wait, the way it came
+        self.queue.setObjectName("queueCall")
+        self.queue.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.queue.setWordWrap(True)
         info = QHBoxLayout()
         self.quality = QLabel(card)
         self.quality.setObjectName("subtitle")
@@ -137,7 +149,7 @@ class CallView(QWidget):
         info.addWidget(self.security)
         info.addWidget(self.recording)
         info.addStretch(1)
-        for w in (self.name, self.number, self.state):
+        for w in (self.name, self.number, self.state, self.queue):
             c.addWidget(w)
         c.addLayout(info)
         outer.addWidget(card)
@@ -305,6 +317,12 @@ class CallView(QWidget):
         elif active.transfer_status == "failed":
             state += " · " + self.tr("transfer failed")
         self.state.setText(state)
+        q = active.queue_call
+        if q is not None:
+            line = queue_call_text(q, self.queue_name, active.caller_wait(self.vm.now()))
+            path = call_path_text(q, self.queue_name)
+            self.queue.setText("\n".join(x for x in (line, path) if x))
+        self.queue.setVisible(q is not None)
         held = active.held_local or active.held_remote
         # On hold no audio flows: the last figures say nothing about the line.
         self.quality.setText("" if held else quality_html(active.mos))

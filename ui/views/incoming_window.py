@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -9,19 +11,20 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from softphone.phone_numbers import format_vn_number
 from ui.viewmodels.calls import CallsViewModel
 from ui.views.common import STYLE_SHEET, round_button
-from ui.views.texts import party_title
+from ui.views.texts import call_path_text, party_title, queue_call_text
 
 
 class IncomingCallWindow(QWidget):
-    def __init__(self, vm: CallsViewModel) -> None:
+    def __init__(self, vm: CallsViewModel, queue_name: Callable[[int], str | None] = lambda _q: None) -> None:
         super().__init__(
             None, Qt.WindowType.Tool | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
         )
         self.vm = vm
+        self.queue_name = queue_name
         self.call_id: str | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
-        self.setFixedSize(340, 170)
+        self.setFixedSize(340, 210)
         self.setStyleSheet(STYLE_SHEET)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -37,7 +40,12 @@ class IncomingCallWindow(QWidget):
         self.number = QLabel(frame)
         self.countdown = QLabel(frame)
         self.countdown.setStyleSheet("color: #ffd43b;")
-        for w in (self.heading, self.name, self.number, self.countdown):
+        self.queue = QLabel(frame)  # a call-center call: the queue and the caller's wait
+        self.queue.setStyleSheet("color: #ffd43b; font-weight: 600;")
+        self.path = QLabel(frame)  # the way it came (hours, IVR menus, queue)
+        self.path.setStyleSheet("color: #9fb3c8;")
+        self.path.setWordWrap(True)
+        for w in (self.heading, self.name, self.number, self.queue, self.path, self.countdown):
             lay.addWidget(w)
         buttons = QHBoxLayout()
         self.decline = round_button("hangup", "#e03131", frame, 48)
@@ -94,6 +102,11 @@ class IncomingCallWindow(QWidget):
         grouped = format_vn_number(c.number)
         self.name.setText(title)
         self.number.setText(grouped if title != grouped else "")
+        q = c.queue_call
+        self.queue.setText(queue_call_text(q, self.queue_name, c.caller_wait(self.vm.now())) if q else "")
+        self.path.setText(call_path_text(q, self.queue_name) if q else "")
+        self.queue.setVisible(q is not None)
+        self.path.setVisible(q is not None and bool(q.path))
         if c.auto_answer_in is not None:
             self.countdown.setText(self.tr("Answering automatically in %n s", "", c.auto_answer_in))
         else:

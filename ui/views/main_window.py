@@ -28,15 +28,19 @@ from ui.views.dialer_view import DialerView
 from ui.views.history_view import HistoryView
 from ui.views.mobile_dialog import MobileProvisioningDialog
 from ui.views.onboarding_view import OnboardingView
+from ui.views.queues_view import QueuesView
 from ui.views.settings_view import AddExtensionDialog, SettingsView
 from ui.views.texts import registration_text, status_text
+from ui.views.voicemail_view import VoicemailView
 
-PAGES = ("phone", "history", "contacts", "chat", "settings")
+PAGES = ("phone", "history", "contacts", "chat", "queues", "voicemail", "settings")
 ICONS = {
     "phone": "phone",
     "history": "history",
     "contacts": "contacts",
     "chat": "chat",
+    "queues": "queues",
+    "voicemail": "voicemail",
     "settings": "settings",
 }
 
@@ -106,12 +110,14 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget(right)
         self.phone = QStackedWidget()
         self.dialer = DialerView(app.dialer)
-        self.call_view = CallView(app.calls, app.contacts.colleagues)
+        self.call_view = CallView(app.calls, app.contacts.colleagues, queue_name=app.queues.queue_name)
         self.phone.addWidget(self.dialer)
         self.phone.addWidget(self.call_view)
         self.history = HistoryView(app.history)
         self.contacts = ContactsView(app.contacts)
         self.chat = ChatView(app.chat, app.contacts.colleagues)
+        self.queues = QueuesView(app.queues)
+        self.voicemail = VoicemailView(app.voicemail)
         self.settings = SettingsView(
             app.accounts,
             app.settings,
@@ -122,7 +128,15 @@ class MainWindow(QMainWindow):
             on_reset=app.reset,
             diagnostics=app.diagnostics,
         )
-        for w in (self.phone, self.history, self.contacts, self.chat, self.settings):
+        for w in (
+            self.phone,
+            self.history,
+            self.contacts,
+            self.chat,
+            self.queues,
+            self.voicemail,
+            self.settings,
+        ):
             self.pages.addWidget(w)
         v.addWidget(self.pages, 1)
         h.addWidget(right, 1)
@@ -138,11 +152,14 @@ class MainWindow(QMainWindow):
         self._sync_hotkeys()
 
         app.session.changed.connect(self._sync_root)
+        app.session.changed.connect(self._sync_badges)
         app.accounts.changed.connect(self._sync_registration)
         app.status.changed.connect(self._sync_status)
         app.calls.changed.connect(self._sync_phone)
         app.history.changed.connect(self._sync_badges)
         app.chat.changed.connect(self._sync_badges)
+        app.voicemail.changed.connect(self._sync_badges)
+        app.queues.changed.connect(self._sync_badges)
         app.pageRequested.connect(self.show_page)
         app.showRequested.connect(self.bring_to_front)
         self.sidebar.setCurrentRow(0)
@@ -256,7 +273,17 @@ class MainWindow(QMainWindow):
                 text += f"  ({missed})"
             if name == "chat" and unread:
                 text += f"  ({unread})"
+            if name == "voicemail" and self.app.voicemail.badge:
+                text += f"  ({self.app.voicemail.badge})"
+            if name == "queues" and self.app.queues.wrapup_left is not None:
+                text += f"  ({self.app.queues.wrapup_left})"
             self.sidebar.item(i).setText(text)
+        # the call-center pages only for someone signed in to the company server (with queues or voicemail)
+        signed_in = self.app.session.signed_in
+        self.sidebar.item(PAGES.index("queues")).setHidden(
+            not (self.app.queues.available or (signed_in and self.app.queues.supervisor))
+        )
+        self.sidebar.item(PAGES.index("voicemail")).setHidden(not signed_in)
 
     def _page_names(self) -> dict[str, str]:
         return {
@@ -264,6 +291,8 @@ class MainWindow(QMainWindow):
             "history": self.tr("History"),
             "contacts": self.tr("Contacts"),
             "chat": self.tr("Chat"),
+            "queues": self.tr("Queues"),
+            "voicemail": self.tr("Voicemail"),
             "settings": self.tr("Settings"),
         }
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QDateTime, QLocale
 
 from softphone.events import CallStats
 from softphone.phone_numbers import format_vn_number
+from softphone.queue_call import PathStep, QueueCall
 
 
 def status_text(status: str) -> str:
@@ -116,6 +118,11 @@ def error_text(code: str, detail: str = "") -> str:
         ),
         "missing": QCoreApplication.translate("Texts", "Please fill in all required fields."),
         "unexpected": QCoreApplication.translate("Texts", "Something went wrong."),
+        "not_a_member": QCoreApplication.translate("Texts", "You do not serve this queue."),
+        "not_found": QCoreApplication.translate(
+            "Texts", "It is no longer there: someone may have deleted it."
+        ),
+        "playback": QCoreApplication.translate("Texts", "The message cannot be played."),
     }.get(code)
     if text is None:
         return detail or QCoreApplication.translate("Texts", "Something went wrong.") + f" ({code})"
@@ -247,3 +254,76 @@ def forwarding_error_text(message: str) -> str:
         "5-120 seconds": QCoreApplication.translate("Texts", "Between 5 and 120 seconds."),
     }
     return known.get(message, message)
+
+
+# ---------------------------------------------------------------------------------------------- call center
+
+
+def queue_title(queue_id: int | None, name: str | None) -> str:
+    if name:
+        return name
+    return (
+        QCoreApplication.translate("Texts", "Queue %1").replace("%1", str(queue_id))
+        if queue_id is not None
+        else ""
+    )
+
+
+def path_step_text(step: PathStep, queue_name: Callable[[int], str | None]) -> str:
+    """One step of the way a call-center call came (``X-Call-Path``), in words."""
+    if step.kind == "schedule":
+        return {
+            "open": QCoreApplication.translate("Texts", "Open hours"),
+            "closed": QCoreApplication.translate("Texts", "After hours"),
+            "holiday": QCoreApplication.translate("Texts", "Holiday"),
+        }.get(step.detail, QCoreApplication.translate("Texts", "Schedule"))
+    if step.kind == "ivr":
+        return QCoreApplication.translate("Texts", "Menu %1").replace("%1", step.ref)
+    if step.kind == "queue":
+        return queue_title(int(step.ref) if step.ref.isdigit() else None, _name(step.ref, queue_name))
+    if step.kind == "extension":
+        return QCoreApplication.translate("Texts", "Ext. %1").replace("%1", step.ref)
+    if step.kind == "ring_group":
+        return QCoreApplication.translate("Texts", "Ring group %1").replace("%1", step.ref)
+    if step.kind == "voicemail":
+        return QCoreApplication.translate("Texts", "Voicemail")
+    return " ".join(x for x in (step.kind, step.ref, step.detail) if x)
+
+
+def _name(ref: str, queue_name: Callable[[int], str | None]) -> str | None:
+    return queue_name(int(ref)) if ref.isdigit() else None
+
+
+def call_path_text(call: QueueCall, queue_name: Callable[[int], str | None]) -> str:
+    return " › ".join(path_step_text(s, queue_name) for s in call.path)
+
+
+def queue_call_text(call: QueueCall, queue_name: Callable[[int], str | None], wait: int | None) -> str:
+    """ "Queue: Sales · waited 01:05" for the incoming window and the call view."""
+    parts = []
+    if call.queue_id is not None:
+        name = queue_title(call.queue_id, queue_name(call.queue_id))
+        parts.append(QCoreApplication.translate("Texts", "Queue: %1").replace("%1", name))
+    if wait is not None:
+        parts.append(QCoreApplication.translate("Texts", "waited %1").replace("%1", duration_text(wait)))
+    return " · ".join(parts)
+
+
+def pause_reason_text(reason: str) -> str:
+    return {
+        "lunch": QCoreApplication.translate("Texts", "Lunch"),
+        "training": QCoreApplication.translate("Texts", "Training"),
+        "after-call work": QCoreApplication.translate("Texts", "After-call work"),
+        "other": QCoreApplication.translate("Texts", "Other"),
+        "break": QCoreApplication.translate("Texts", "Break"),
+    }.get(reason, reason)
+
+
+def agent_state_text(state: str) -> str:
+    return {
+        "logged_out": QCoreApplication.translate("Texts", "Logged out"),
+        "paused": QCoreApplication.translate("Texts", "Paused"),
+        "on_call": QCoreApplication.translate("Texts", "On a call"),
+        "wrapup": QCoreApplication.translate("Texts", "Wrap-up"),
+        "available": QCoreApplication.translate("Texts", "Available"),
+    }.get(state, state)

@@ -52,6 +52,7 @@ def user_public(user: User, ctx: DomainContext) -> UserPublic:
         auto_answer_delay=user.auto_answer_delay,
         dnd=user.dnd,
         default_hotline_id=user.default_hotline_id,
+        recording=user.recording,  # type: ignore[arg-type]
         revision=user.revision,
     )
 

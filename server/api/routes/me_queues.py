@@ -11,7 +11,10 @@ from server.api.deps import ContextDep, CurrentUser, SessionDep
 from server.api.schemas.callcenter import AgentStateBody
 from server.api.schemas.callcenter_stats import MyQueuePublic
 from server.api.schemas.common import ERROR_RESPONSES
-from server.domain import callcenter
+from server.domain import callcenter, callcenter_stats
+from server.domain.changes import AGENT_READY, Change
+from server.domain.clock import to_posix
+from server.domain.context import DomainContext
 from server.domain.models import User
 
 router = APIRouter(prefix="/me", tags=["me"], responses=ERROR_RESPONSES)
@@ -19,8 +22,17 @@ router = APIRouter(prefix="/me", tags=["me"], responses=ERROR_RESPONSES)
 QueueId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-async def _mine(session: AsyncSession, user: User) -> list[MyQueuePublic]:
+async def _mine(
+    session: AsyncSession, ctx: DomainContext, user: User, *, ready: bool = False
+) -> list[MyQueuePublic]:
     rows = await callcenter.my_queues(session, company_id=user.company_id, user_id=user.id)
+    left = None
+    if not ready:  # just made ready: the PBX ended the wrap-up, its READY line is still in the write queue
+        now = to_posix(ctx.clock())
+        until = await callcenter_stats.wrapup_end(
+            session, company_id=user.company_id, user_id=user.id, now=now
+        )
+        left = round(until - now, 1) if until is not None else None
     return [
         MyQueuePublic(
             queue_id=queue.id,
@@ -28,14 +40,15 @@ async def _mine(session: AsyncSession, user: User) -> list[MyQueuePublic]:
             logged_in=bool(state and state.logged_in),
             paused=bool(state and state.paused),
             pause_reason=state.pause_reason if state is not None else "",
+            wrapup_left=left,
         )
         for queue, state in rows
     ]
 
 
 @router.get("/queues")
-async def my_queues(user: CurrentUser, session: SessionDep) -> list[MyQueuePublic]:
-    return await _mine(session, user)
+async def my_queues(user: CurrentUser, session: SessionDep, ctx: ContextDep) -> list[MyQueuePublic]:
+    return await _mine(session, ctx, user)
 
 
 async def _set(
@@ -52,7 +65,7 @@ async def _set(
         pause_reason=body.pause_reason,
         actor_id=user.id,
     )
-    return await _mine(session, user)
+    return await _mine(session, ctx, user)
 
 
 @router.put("/queues/state")
@@ -69,3 +82,11 @@ async def set_one(
 ) -> list[MyQueuePublic]:
     """The same for one queue; answers with the caller's state in all their queues."""
     return await _set(session, ctx, user, queue_id, body)
+
+
+@router.post("/queues/ready")
+async def ready_now(user: CurrentUser, session: SessionDep, ctx: ContextDep) -> list[MyQueuePublic]:
+    """End my wrap-up now ("ready now"): the PBX may offer me the next caller at once."""
+    ctx.changes.publish([Change(AGENT_READY, user.company_id, user_ids=(user.id,))])
+    await ctx.changes.settled()
+    return await _mine(session, ctx, user, ready=True)

@@ -12,6 +12,9 @@ from server.api.schemas.me import RingMethodName
 
 DeviceKindName = Literal["desktop", "mobile", "web", "ip_phone"]
 TransportName = Literal["udp", "tcp", "tls"]
+RecordingOverrideName = Literal["inherit", "always", "never"]
+RecordingPolicyName = Literal["off", "all", "inbound", "outbound"]
+LanguageName = Literal["vi", "en"]
 
 
 # --- users ---------------------------------------------------------------------------------------
@@ -106,6 +109,9 @@ class UserUpdate(BaseModel):
     auto_answer_delay: int | None = Field(default=None, ge=0, le=60)
     dnd: bool | None = None
     default_hotline: Text40 | None = None
+    recording: RecordingOverrideName | None = Field(
+        default=None, description="call recording: inherit (the company's policy), always, never"
+    )
 
 
 class UserPublic(BaseModel):
@@ -127,6 +133,7 @@ class UserPublic(BaseModel):
     auto_answer_delay: int
     dnd: bool
     default_hotline_id: int | None
+    recording: RecordingOverrideName = "inherit"
     revision: int
 
 
@@ -240,6 +247,22 @@ class CallPublic(BaseModel):
     caller_user_id: int | None
     callee_user_id: int | None
     path: str | None = None  # call-center calls: "schedule 1 open > ivr 1 > queue 1 > agent 101"
+    recording: str | None = None  # the WAV's file name (server recordings)
+    recording_url: str | None = None  # GET it (the WAV) with the same token
+
+
+class CompanySettings(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    name: str
+    sip_domain: str
+    recording_policy: RecordingPolicyName
+    console_language: LanguageName | None = Field(description="the console's default; null = Vietnamese")
+
+
+class CompanySettingsUpdate(BaseModel):
+    name: Text200 | None = None
+    recording_policy: RecordingPolicyName | None = None
+    console_language: LanguageName | None = None
 
 
 class CompanyInvite(BaseModel):

@@ -55,9 +55,12 @@ class ToPromptThenHangup(_Strict):
     prompt: PromptName
 
 
+PhoneNumber = Annotated[str, Field(pattern=r"^\+?\d{3,20}$")]
+
+
 class ToExternal(_Strict):
     kind: Literal["external"]
-    number: Annotated[str, Field(pattern=r"^\+?\d{3,20}$")]
+    number: PhoneNumber
     hotline: Text40  # the company hotline whose trunk carries the forwarded call
 
 
@@ -154,7 +157,13 @@ class QueueConfig(_Strict):
     retry: Seconds = 5  # pause before a caller every free agent let ring out rings them again
     priority: int = Field(default=0, ge=0, le=100)  # callers entering with a higher priority go first
     moh: PromptName = "default"
+    # position / estimated-wait announcements on entry and every N s (0: none; under 15 counts as 15)
     announce_every: Seconds = 0
+    announce_position: bool = True
+    announce_wait: bool = True  # the recent average hold time less the caller's wait, in minutes
+    language: Literal["vi", "en"] = "vi"  # of the announcements
+    priority_callers: list[PhoneNumber] = Field(default_factory=list, max_length=500)  # served first
+    priority_hotlines: list[PhoneNumber] = Field(default_factory=list, max_length=50)  # callers of these, too
 
 
 class RingGroupConfig(_Strict):

@@ -111,3 +111,6 @@ class MyQueuePublic(BaseModel):
     logged_in: bool
     paused: bool
     pause_reason: str
+    wrapup_left: float | None = Field(
+        default=None, description="seconds of my wrap-up still to run (shared by all my queues); null: none"
+    )

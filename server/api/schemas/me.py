@@ -134,3 +134,13 @@ class MobileProvisioningPublic(BaseModel):
     expires_at: datetime
     qr_png_url: str
     qr_svg_url: str
+
+
+class VoicemailPublic(BaseModel):
+    id: str = Field(description="`<box id>-<name>`, for the audio, heard and delete calls")
+    box_id: int
+    box_name: str
+    caller: str = Field(description="the number that left the message")
+    at: float = Field(description="UNIX time the message began")
+    duration: float = Field(description="seconds")
+    heard: bool

@@ -7,19 +7,26 @@ from starlette.responses import Response
 
 from server.domain import auth, people
 from server.domain.clock import to_posix
+from server.domain.console_language import choose_language, language_of
 from server.domain.errors import DomainError, InvalidInput, Locked
-from server.domain.models import User
+from server.domain.models import Company, User
 from server.web.deps import ContextDep, FormDep, SessionDep, SignedIn
-from server.web.i18n import pick_language
+from server.web.i18n import LANGUAGES, pick_language
 from server.web.render import field_errors, redirect, render
 from server.web.session import (
     CONSOLE_ROLES,
     LANG_COOKIE,
     SESSION_COOKIE,
     SESSION_TTL,
+    SignInRequired,
+    current,
     session_cookie,
     set_cookie,
 )
+
+LANG_TTL = 365 * 86400
+LANG_PICK_COOKIE = "console_lang_pick"  # a language chosen while signed out, stored at the next sign-in
+LANG_PICK_TTL = 3600
 
 router = APIRouter()
 
@@ -70,6 +77,16 @@ async def login(request: Request, form: FormDep, session: SessionDep, ctx: Conte
         return _login_page(request, values, errors, next_url, 403)
     response = redirect(next_url)
     set_cookie(response, SESSION_COOKIE, session_cookie(ctx, user, tokens.refresh_token), max_age=SESSION_TTL)
+    # a language picked on the sign-in page is this admin's choice from now on; otherwise their stored one
+    # (else the company's default) replaces whatever the last admin of this browser used
+    picked = request.cookies.get(LANG_PICK_COOKIE)
+    if picked in LANGUAGES:
+        await choose_language(session, user_id=user.id, language=str(picked))
+        shown = str(picked)
+    else:
+        shown = language_of(user, await session.get(Company, user.company_id))
+    set_cookie(response, LANG_COOKIE, shown, max_age=LANG_TTL)
+    response.delete_cookie(LANG_PICK_COOKIE, path="/console")
     return response
 
 
@@ -83,9 +100,19 @@ async def logout(console: SignedIn, form: FormDep, session: SessionDep, ctx: Con
 
 
 @router.get("/lang/{lang}")
-async def switch_language(lang: str, request: Request) -> Response:
+async def switch_language(lang: str, request: Request, session: SessionDep) -> Response:
+    """This browser shows ``lang``; a signed-in admin's choice is kept for their next sign-in anywhere."""
+    chosen = pick_language(lang)
+    try:
+        console = await current(request)
+    except SignInRequired:
+        console = None
     response = redirect(_safe_next(request.query_params.get("next")))
-    set_cookie(response, LANG_COOKIE, pick_language(lang), max_age=365 * 86400)
+    set_cookie(response, LANG_COOKIE, chosen, max_age=LANG_TTL)
+    if console is not None:
+        await choose_language(session, user_id=console.user.id, language=chosen)
+    else:  # on the sign-in page: kept for whoever signs in next in this browser
+        set_cookie(response, LANG_PICK_COOKIE, chosen, max_age=LANG_PICK_TTL)
     return response
 
 

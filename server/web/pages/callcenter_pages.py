@@ -304,6 +304,9 @@ def _echo(page: Page, raw: Any) -> dict[str, Any]:
         cfg["direct_dial"] = "direct_dial" in raw
     if page.kind == "ring_groups":
         cfg["extensions"] = raw.getlist("extensions")
+    if page.kind == "queues":
+        for flag in forms.QUEUE_FLAGS:
+            cfg[flag] = flag in raw
     return cfg
 
 

@@ -78,8 +78,14 @@ def _talk(c: CallRecord) -> float:
     return max(0.0, (c.end or c.answer or 0) - c.answer) if c.answer else 0.0
 
 
-def recording_of(directory: Path | None, call_id: str) -> Path | None:
-    if directory is None or not directory.is_dir():
+def recording_of(directory: Path | None, call_id: str, linked: str | None = None) -> Path | None:
+    """The call's WAV: the one its record links, else (records older than the link) found by Call-ID."""
+    if directory is None:
+        return None
+    if linked:
+        path = directory / Path(linked).name  # a file name, never a path out of the directory
+        return path if path.is_file() else None
+    if not directory.is_dir():
         return None
     return next(iter(sorted(directory.glob(f"*_{safe_name(call_id)}.wav"))), None)
 
@@ -117,7 +123,7 @@ async def calls(request: Request, console: SignedIn, session: SessionDep) -> Res
                     "c": c,
                     "talk": _talk(c),
                     "cost": call_cost(c.direction, c.callee, _talk(c)),
-                    "recording": recording_of(recordings, c.call_id) is not None,
+                    "recording": recording_of(recordings, c.call_id, c.recording) is not None,
                     "caller_name": names.get(c.caller_user_id or 0, ""),
                     "callee_name": names.get(c.callee_user_id or 0, ""),
                 }
@@ -218,12 +224,14 @@ def _csv(request: Request, q: call_history.CallQuery, session: Any) -> Response:
 
 @router.get("/calls/{record_id:int}/recording")
 async def recording(request: Request, record_id: int, console: SignedIn, session: SessionDep) -> Response:
-    call_id = await session.scalar(
-        select(CallRecord.call_id).where(
-            CallRecord.id == record_id, CallRecord.company_id == console.company_id
+    found = (
+        await session.execute(
+            select(CallRecord.call_id, CallRecord.recording).where(
+                CallRecord.id == record_id, CallRecord.company_id == console.company_id
+            )
         )
-    )
-    path = recording_of(request.app.state.recordings_dir, call_id) if call_id else None
+    ).first()
+    path = recording_of(request.app.state.recordings_dir, found[0], found[1]) if found else None
     if path is None:
         raise NotFound("recording")
     return FileResponse(path, media_type="audio/wav", filename=path.name)

@@ -381,29 +381,41 @@ async def audit_log(request: Request, console: SignedIn, session: SessionDep) ->
 
 
 # --- company ----------------------------------------------------------------------------------------
+def _company_page(
+    request: Request, console: Any, ctx: Any, *, values: Any = None, errors: Any = None, status: int = 200
+) -> Response:
+    return render(
+        request,
+        "company.html",
+        {
+            "company": console.user.company,
+            "ctx": ctx,
+            "errors": errors or {},
+            "values": values,
+            "recording_available": request.app.state.call_recording,
+        },
+        status=status,
+    )
+
+
 @router.get("/company")
 async def company_settings(request: Request, console: SignedIn, ctx: ContextDep) -> Response:
-    return render(request, "company.html", {"company": console.user.company, "ctx": ctx, "errors": {}})
+    return _company_page(request, console, ctx)
 
 
 @router.post("/company")
-async def company_rename(
+async def company_update(
     request: Request, console: Admin, form: FormDep, session: SessionDep, ctx: ContextDep
 ) -> Response:
+    fields = ("name", "recording_policy", "console_language")
+    changes: dict[str, Any] = {k: str(form.get(k, "")) for k in fields if k in form}
     try:
-        await companies.rename_company(
-            session,
-            ctx=ctx,
-            company_id=console.company_id,
-            name=str(form.get("name", "")),
-            actor_id=console.user.id,
+        await companies.update_company(
+            session, ctx=ctx, company_id=console.company_id, changes=changes, actor_id=console.user.id
         )
     except InvalidInput as exc:
         await session.rollback()
-        return render(
-            request,
-            "company.html",
-            {"company": console.user.company, "ctx": ctx, "errors": field_errors(request, exc)},
-            status=422,
+        return _company_page(
+            request, console, ctx, values=changes, errors=field_errors(request, exc), status=422
         )
     return redirect("/console/company", flash="Saved.")

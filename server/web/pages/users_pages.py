@@ -279,6 +279,7 @@ def _edit_changes(form: dict[str, Any], hotline_numbers: dict[str, str]) -> dict
         "auto_answer": "auto_answer" in form,
         "dnd": "dnd" in form,
         "default_hotline": hotline_numbers.get(str(form.get("default_hotline", ""))),
+        "recording": str(form.get("recording", "")) or None,  # None: left as it is
     }
     if minutes and not minutes.isdigit():
         raise DomainError(

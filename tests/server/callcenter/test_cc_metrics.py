@@ -119,6 +119,10 @@ def test_live_board() -> None:
     board = live_board(log, now=T0 + 405)
     assert board.busy[B].state == "wrapup" and board.busy[B].until == T0 + 410
     assert live_board(log, now=T0 + 415).busy == {}
+    wrapup = next(e for e in log if e.event == "WRAPUP" and e.call_id == "c6")
+    ready = [*log, LogEntry(T0 + 403, wrapup.queue_id, "c6", "READY", B)]  # "ready now" 7 s early
+    assert live_board(ready, now=T0 + 402).busy[B].state == "wrapup"
+    assert B not in live_board(ready, now=T0 + 405).busy
 
 
 def test_staffed_while_logged_in_and_unpaused_in_any_queue() -> None:

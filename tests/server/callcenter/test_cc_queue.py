@@ -249,7 +249,10 @@ def test_wrapup_is_shared_across_queues_and_ends_early_on_ready() -> None:
     engine.answered("q2", A, 82.0)
     engine.call_ended("q2", 90.0, by_agent=True)
     engine.enter(1, "q3", 91.0)
-    assert _offers(engine.ready_now(A, 92.0))[0].call_id == "q3"
+    ready = engine.ready_now(A, 92.0)
+    assert _offers(ready)[0].call_id == "q3"
+    assert _log(ready)[0] == ("READY", "q2", A)  # the live board ends the wrap-up with it
+    assert _log(engine.ready_now(A, 93.0)) == []  # not in wrap-up: nothing to log
 
 
 # --- order --------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ def test_agent_state_and_queue_log_survive_a_restart(start_demo_server) -> None:
         "logged_in": True,
         "paused": True,
         "pause_reason": "lunch",
+        "wrapup_left": None,
     }
     admin = _login(server.base_url, "84901000100", "admin1234")
     queues = httpx.get(f"{base}/callcenter/board", headers=admin).json()["queues"]

@@ -59,6 +59,7 @@ async def test_agents_set_their_own_state_and_it_survives_a_restart(api, demo) -
         "logged_in": False,
         "paused": False,
         "pause_reason": "",
+        "wrapup_left": None,
     }
     r = await api.client.put("/me/queues/state", json={"logged_in": True}, headers=me)
     assert r.status_code == 200, r.text
@@ -66,6 +67,8 @@ async def test_agents_set_their_own_state_and_it_survives_a_restart(api, demo) -
         f"/me/queues/{qid}/state", json={"paused": True, "pause_reason": "after-call work"}, headers=me
     )
     assert _mine(r, qid)["paused"] is True and _mine(r, qid)["pause_reason"] == "after-call work"
+    r = await api.client.post("/me/queues/ready", headers=me)  # not in wrap-up: nothing changes
+    assert _mine(r, qid)["wrapup_left"] is None and _mine(r, qid)["paused"] is True
     r = await api.client.put("/me/queues/state", json={"logged_in": True}, headers=demo.admin_headers)
     assert r.status_code == 422 and r.json()["error"]["code"] == "not_a_member"  # the admin serves no queue
     r = await api.client.put(
@@ -103,6 +106,7 @@ async def test_agents_set_their_own_state_and_it_survives_a_restart(api, demo) -
                 "logged_in": True,
                 "paused": True,
                 "pause_reason": "after-call work",
+                "wrapup_left": None,
             }
             r = await client.get(f"/admin/queues/{qid}/agents", headers=demo.admin_headers)
             assert [s["logged_in"] for s in r.json()] == [True]
@@ -144,6 +148,11 @@ async def test_scripted_day_figures_and_live_board(api, demo, login) -> None:
     board = _queue((await api.client.get("/callcenter/board", headers=h)).json()["queues"], qid)
     assert board["waiting"] == []
     assert [(x["state"], x["until"]) for x in board["agents"] if x["user_id"] == b] == [("wrapup", T0 + 410)]
+    hb = await _headers(api, demo, login, "102")
+    r = await api.client.get("/me/queues", headers=hb)
+    assert _mine(r, qid)["wrapup_left"] == 5.0  # B's own queue panel counts the same wrap-up down
+    ha = await _headers(api, demo, login, "101")
+    assert _mine(await api.client.get("/me/queues", headers=ha), qid)["wrapup_left"] is None
 
     await agent("101", 580, {"paused": False})
     await agent("101", 1000, {"logged_in": False})

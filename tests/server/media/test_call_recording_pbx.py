@@ -55,7 +55,7 @@ def test_two_party_call_is_recorded_through_the_pbx(
     }
     server = start_demo_server(True, settings_env=env)
     _wait(lambda: "SIP service on" in server.text(), 60)
-    assert "recording two-party calls" in server.text()
+    assert "two-party call recording" in server.text()
     a = _agent(server.sip_port, "101", A_HZ)
     b = _agent(server.sip_port, "102", B_HZ, "--auto-answer")
     try:

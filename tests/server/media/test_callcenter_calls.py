@@ -224,11 +224,73 @@ async def test_after_hours_closed_prompt_then_voicemail_recorded_and_message_wai
         if phone.notifies:
             break
         await asyncio.sleep(0.1)
-    phone.close()
     assert len(phone.notifies) == 1, phone.notifies
     notify = phone.notifies[0]
     assert "Event: message-summary" in notify and "Messages-Waiting: yes" in notify, notify
     assert "Voice-Message: 1/0" in notify and "sip:102@demo.local" in notify, notify
+    await _voicemail_through_the_api(server, phone, wavs[0])
+
+
+def _login(server: DemoServer, phone: str, password: str) -> dict[str, str]:
+    r = httpx.post(f"{server.url}/api/v1/auth/login", json={"login": phone, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def _voicemail_through_the_api(server: DemoServer, phone: Phone, wav: Path) -> None:
+    """The recorded message as 102 (a member of the sales queue that owns the box) sees it: listed,
+    listened to, heard (a new message summary goes to the phone), deleted (file and line gone); 103, who
+    serves no sales queue, sees none of it."""
+    base = f"{server.url}/api/v1/me/voicemail"
+    me = _login(server, "84901000102", "agent102")
+    other = _login(server, "84901000103", "agent103")
+    listed = httpx.get(base, headers=me).json()
+    assert len(listed) == 1, listed
+    msg = listed[0]
+    assert msg["caller"] == "probe" and msg["heard"] is False and msg["duration"] > 0.5, msg
+    assert msg["box_name"] and abs(msg["at"] - time.time()) < 60, msg
+    assert httpx.get(base, headers=other).json() == []
+    r = httpx.get(f"{base}/{msg['id']}/audio", headers=me)
+    assert r.status_code == 200 and r.headers["content-type"] == "audio/wav"
+    assert r.content == wav.read_bytes()
+    assert httpx.get(f"{base}/{msg['id']}/audio", headers=other).status_code == 404
+    assert httpx.get(f"{base}/1-..%2F..%2Fdemo.db/audio", headers=me).status_code == 404
+    assert httpx.post(f"{base}/{msg['id']}/heard", headers=me).status_code == 204
+    assert httpx.get(base, headers=me).json()[0]["heard"] is True
+    for _ in range(30):
+        if len(phone.notifies) > 1:
+            break
+        await asyncio.sleep(0.1)
+    phone.close()
+    assert len(phone.notifies) == 2 and "Messages-Waiting: no" in phone.notifies[-1], phone.notifies
+    assert "Voice-Message: 0/1" in phone.notifies[-1], phone.notifies
+    assert httpx.delete(f"{base}/{msg['id']}", headers=other).status_code == 404
+    assert httpx.delete(f"{base}/{msg['id']}", headers=me).status_code == 204
+    assert not wav.exists() and httpx.get(base, headers=me).json() == []
+    assert httpx.delete(f"{base}/{msg['id']}", headers=me).status_code == 404
+
+
+async def test_a_wideband_caller_leaves_a_voicemail_that_holds_their_voice(server: DemoServer) -> None:
+    """A real pjsua2 caller speaking G.722 (desk phones and softphones prefer it): rtpengine transcodes to
+    the voicemail recorder's G.711 (it forwarded G.722 as it was, and the WAV stayed empty)."""
+    Admin(server).business_hours("closed")
+    caller = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "softphone.cli", "--listen-port", str(free_port()), "--user", "0912345678",
+        "--codec", "G722/16000", "--call", f"sip:{HOTLINE}@127.0.0.1:{server.sip_port}",
+        "--tone", str(CALLER_HZ), "--hangup-after", "9",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    assert await asyncio.wait_for(caller.wait(), 40) == 0
+    folder = server.data_dir / "voicemail"
+    for _ in range(50):
+        wavs = list(folder.glob("*/*.wav"))
+        if wavs and (wavs[0].parent / "index.jsonl").exists():
+            break
+        await asyncio.sleep(0.1)
+    assert len(wavs) == 1, wavs
+    samples, rate = read_wav(wavs[0])
+    assert len(samples) / rate > 3.0
+    assert tone_levels(wavs[0], [CALLER_HZ], skip_s=0.5)[CALLER_HZ] > 0.3
 
 
 async def test_caller_hangs_up_while_waiting_is_an_abandon_and_an_agent_in_dnd_is_skipped(

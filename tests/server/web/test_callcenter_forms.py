@@ -96,3 +96,29 @@ def test_queue_members_keep_tier_order_and_refuse_bad_numbers() -> None:
     with pytest.raises(forms.FormRefused) as refused:
         forms.queue_members(_form(("m_5", "1"), ("penalty_5", "101")), [5])
     assert refused.value.errors == {"penalty_5": "Too large."}
+
+
+def test_queue_announcements_and_priority_callers() -> None:
+    form = _form(
+        ("strategy", "linear"),
+        ("announce_every", "45"),
+        ("announce_wait", "1"),
+        ("language", "en"),
+        ("priority_callers", "0903000001, 0903-000-002"),
+        ("priority_hotlines", ""),
+    )
+    with pytest.raises(forms.FormRefused) as refused:  # not a phone number: refused next to its field
+        forms.queue_config(form)
+    assert set(refused.value.errors) == {"priority_callers"}
+    form = _form(
+        ("strategy", "linear"),
+        ("announce_every", "45"),
+        ("announce_wait", "1"),
+        ("language", "en"),
+        ("priority_callers", "0903000001, +84903000002\n0903000003"),
+    )
+    config = forms.queue_config(form)
+    assert config["announce_every"] == 45 and config["language"] == "en"
+    assert config["announce_position"] is False and config["announce_wait"] is True
+    assert config["priority_callers"] == ["0903000001", "+84903000002", "0903000003"]
+    assert config["priority_hotlines"] == []

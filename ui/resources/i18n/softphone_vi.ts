@@ -178,139 +178,139 @@
 <context>
     <name>CallView</name>
     <message>
-        <location filename="../../views/call_view.py" line="234"/>
+        <location filename="../../views/call_view.py" line="246"/>
         <source>Transfer call</source>
         <translation>Chuyển cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="235"/>
+        <location filename="../../views/call_view.py" line="247"/>
         <source>Transfer now</source>
         <translation>Chuyển ngay</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="235"/>
+        <location filename="../../views/call_view.py" line="247"/>
         <source>Talk first</source>
         <translation>Trao đổi trước</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="245"/>
+        <location filename="../../views/call_view.py" line="257"/>
         <source>Add a call</source>
         <translation>Thêm cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="245"/>
+        <location filename="../../views/call_view.py" line="257"/>
         <source>Call</source>
         <translation>Gọi</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="264"/>
+        <location filename="../../views/call_view.py" line="276"/>
         <source> (on hold)</source>
         <translation> (đang giữ máy)</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="265"/>
+        <location filename="../../views/call_view.py" line="277"/>
         <source> · conference</source>
         <translation> · hội nghị</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="296"/>
+        <location filename="../../views/call_view.py" line="308"/>
         <source> · on hold</source>
         <translation> · đang giữ máy</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="298"/>
+        <location filename="../../views/call_view.py" line="310"/>
         <source> · held by the other side</source>
         <translation> · bên kia đang giữ máy</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../views/call_view.py" line="302"/>
+        <location filename="../../views/call_view.py" line="314"/>
         <source>auto-answer in %n s</source>
         <translation>
             <numerusform>tự trả lời sau %n giây</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="304"/>
+        <location filename="../../views/call_view.py" line="316"/>
         <source>transferring…</source>
         <translation>đang chuyển…</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="306"/>
+        <location filename="../../views/call_view.py" line="318"/>
         <source>transfer failed</source>
         <translation>chuyển không thành công</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="325"/>
+        <location filename="../../views/call_view.py" line="343"/>
         <source>Talking to %1 before transferring %2.</source>
         <translation>Đang trao đổi với %1 trước khi chuyển %2.</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="341"/>
+        <location filename="../../views/call_view.py" line="359"/>
         <source>Calls</source>
         <translation>Cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="342"/>
+        <location filename="../../views/call_view.py" line="360"/>
         <source>Mute</source>
         <translation>Tắt tiếng</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="343"/>
+        <location filename="../../views/call_view.py" line="361"/>
         <source>Hold</source>
         <translation>Giữ máy</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="344"/>
+        <location filename="../../views/call_view.py" line="362"/>
         <source>Keypad</source>
         <translation>Bàn phím</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="345"/>
+        <location filename="../../views/call_view.py" line="363"/>
         <source>Hide keypad</source>
         <translation>Ẩn bàn phím</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="346"/>
+        <location filename="../../views/call_view.py" line="364"/>
         <source>Transfer</source>
         <translation>Chuyển</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="347"/>
+        <location filename="../../views/call_view.py" line="365"/>
         <source>Add call</source>
         <translation>Thêm cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="348"/>
+        <location filename="../../views/call_view.py" line="366"/>
         <source>Conference</source>
         <translation>Hội nghị</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="349"/>
+        <location filename="../../views/call_view.py" line="367"/>
         <source>Record</source>
         <translation>Ghi âm</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="350"/>
+        <location filename="../../views/call_view.py" line="368"/>
         <source>● REC</source>
         <translation>● ĐANG GHI</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="351"/>
+        <location filename="../../views/call_view.py" line="369"/>
         <source>Complete transfer</source>
         <translation>Hoàn tất chuyển</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="352"/>
+        <location filename="../../views/call_view.py" line="370"/>
         <source>Cancel</source>
         <translation>Hủy</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="353"/>
+        <location filename="../../views/call_view.py" line="371"/>
         <source>Hang up (Ctrl+Shift+H)</source>
         <translation>Gác máy (Ctrl+Shift+H)</translation>
     </message>
     <message>
-        <location filename="../../views/call_view.py" line="354"/>
+        <location filename="../../views/call_view.py" line="372"/>
         <source>Answer (Ctrl+Shift+A)</source>
         <translation>Trả lời (Ctrl+Shift+A)</translation>
     </message>
@@ -658,24 +658,24 @@
 <context>
     <name>IncomingCallWindow</name>
     <message numerus="yes">
-        <location filename="../../views/incoming_window.py" line="98"/>
+        <location filename="../../views/incoming_window.py" line="111"/>
         <source>Answering automatically in %n s</source>
         <translation>
             <numerusform>Tự động trả lời sau %n giây</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../views/incoming_window.py" line="103"/>
+        <location filename="../../views/incoming_window.py" line="116"/>
         <source>Incoming call</source>
         <translation>Cuộc gọi đến</translation>
     </message>
     <message>
-        <location filename="../../views/incoming_window.py" line="104"/>
+        <location filename="../../views/incoming_window.py" line="117"/>
         <source>Answer (Ctrl+Shift+A)</source>
         <translation>Trả lời (Ctrl+Shift+A)</translation>
     </message>
     <message>
-        <location filename="../../views/incoming_window.py" line="105"/>
+        <location filename="../../views/incoming_window.py" line="118"/>
         <source>Decline (Esc)</source>
         <translation>Từ chối (Esc)</translation>
     </message>
@@ -683,62 +683,72 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../views/main_window.py" line="219"/>
+        <location filename="../../views/main_window.py" line="236"/>
         <source>The phone engine stopped: %1</source>
         <translation>Bộ xử lý cuộc gọi đã dừng: %1</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="227"/>
+        <location filename="../../views/main_window.py" line="244"/>
         <source>No account — open Settings to add one</source>
         <translation>Chưa có tài khoản — mở Cài đặt để thêm</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="236"/>
+        <location filename="../../views/main_window.py" line="253"/>
         <source>Check the password and server in Settings › Accounts.</source>
         <translation>Kiểm tra mật khẩu và máy chủ trong Cài đặt › Tài khoản.</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="242"/>
+        <location filename="../../views/main_window.py" line="259"/>
         <source>Do not disturb rejects incoming calls (Ctrl+Shift+D)</source>
         <translation>Không làm phiền: từ chối cuộc gọi đến (Ctrl+Shift+D)</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="244"/>
+        <location filename="../../views/main_window.py" line="261"/>
         <source>Softphone</source>
         <translation>Softphone</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="263"/>
+        <location filename="../../views/main_window.py" line="290"/>
         <source>Phone</source>
         <translation>Điện thoại</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="264"/>
+        <location filename="../../views/main_window.py" line="291"/>
         <source>History</source>
         <translation>Lịch sử</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="265"/>
+        <location filename="../../views/main_window.py" line="292"/>
         <source>Contacts</source>
         <translation>Danh bạ</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="266"/>
+        <location filename="../../views/main_window.py" line="293"/>
         <source>Chat</source>
         <translation>Tin nhắn</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="267"/>
+        <location filename="../../views/main_window.py" line="294"/>
+        <source>Queues</source>
+        <translation>Hàng đợi</translation>
+    </message>
+    <message>
+        <location filename="../../views/main_window.py" line="295"/>
+        <source>Voicemail</source>
+        <translation>Hộp thư thoại</translation>
+    </message>
+    <message>
+        <location filename="../../views/main_window.py" line="296"/>
         <source>Settings</source>
         <translation>Cài đặt</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="271"/>
+        <location filename="../../views/main_window.py" line="300"/>
         <source>My status:</source>
         <translation>Trạng thái của tôi:</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="272"/>
+        <location filename="../../views/main_window.py" line="301"/>
         <source>Do not disturb is on: incoming calls are rejected.</source>
         <translation>Đang bật Không làm phiền: cuộc gọi đến sẽ bị từ chối.</translation>
     </message>
@@ -970,6 +980,140 @@
         <location filename="../../views/qt_strings.py" line="15"/>
         <source>Save</source>
         <translation>Lưu</translation>
+    </message>
+</context>
+<context>
+    <name>QueuesView</name>
+    <message>
+        <location filename="../../views/queues_view.py" line="119"/>
+        <source>Log out of this queue</source>
+        <translation>Rời hàng đợi này</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="121"/>
+        <source>Log in to this queue</source>
+        <translation>Vào hàng đợi này</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="126"/>
+        <source>Logged out</source>
+        <translation>Đã rời</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="128"/>
+        <location filename="../../views/queues_view.py" line="151"/>
+        <source>Paused: %1</source>
+        <translation>Tạm nghỉ: %1</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="129"/>
+        <source>Ready</source>
+        <translation>Sẵn sàng</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="149"/>
+        <source>Logged out of all my queues</source>
+        <translation>Đã rời tất cả hàng đợi</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../views/queues_view.py" line="153"/>
+        <source>Ready · queues: %n</source>
+        <translation>
+            <numerusform>Sẵn sàng · hàng đợi: %n</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="173"/>
+        <source>Wrap-up: %1 left</source>
+        <translation>Hoàn tất cuộc gọi: còn %1</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../views/queues_view.py" line="185"/>
+        <source>Waiting: %n</source>
+        <translation>
+            <numerusform>Đang chờ: %n</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="186"/>
+        <source>Longest wait %1</source>
+        <translation>Chờ lâu nhất %1</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="189"/>
+        <source>Service level today: %1</source>
+        <translation>Mức phục vụ hôm nay: %1</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="200"/>
+        <source>Caller %1</source>
+        <translation>Người gọi %1</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="225"/>
+        <source>You serve no queue. An administrator adds you to queues in the console.</source>
+        <translation>Bạn chưa thuộc hàng đợi nào. Quản trị viên thêm bạn vào hàng đợi trong trang quản trị.</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="229"/>
+        <source>Queues</source>
+        <translation>Hàng đợi</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="230"/>
+        <source>Ready now</source>
+        <translation>Sẵn sàng ngay</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="231"/>
+        <source>Log in to all</source>
+        <translation>Vào tất cả</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="232"/>
+        <source>Log out of all</source>
+        <translation>Rời tất cả</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="233"/>
+        <source>Pause</source>
+        <translation>Tạm nghỉ</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="234"/>
+        <source>Unpause</source>
+        <translation>Tiếp tục</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="237"/>
+        <source>Pause reason</source>
+        <translation>Lý do tạm nghỉ</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="238"/>
+        <location filename="../../views/queues_view.py" line="240"/>
+        <source>Queue</source>
+        <translation>Hàng đợi</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="238"/>
+        <source>My state</source>
+        <translation>Trạng thái của tôi</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="239"/>
+        <source>Live queue board</source>
+        <translation>Bảng hàng đợi trực tiếp</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="240"/>
+        <source>Who</source>
+        <translation>Ai</translation>
+    </message>
+    <message>
+        <location filename="../../views/queues_view.py" line="240"/>
+        <source>State / wait</source>
+        <translation>Trạng thái / thời gian chờ</translation>
     </message>
 </context>
 <context>
@@ -1273,7 +1417,7 @@
 <context>
     <name>TargetDialog</name>
     <message>
-        <location filename="../../views/call_view.py" line="62"/>
+        <location filename="../../views/call_view.py" line="64"/>
         <source>Number or extension</source>
         <translation>Số điện thoại hoặc máy nhánh</translation>
     </message>
@@ -1281,348 +1425,464 @@
 <context>
     <name>Texts</name>
     <message>
-        <location filename="../../views/texts.py" line="15"/>
+        <location filename="../../views/texts.py" line="17"/>
+        <location filename="../../views/texts.py" line="328"/>
         <source>Available</source>
         <translation>Sẵn sàng</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="16"/>
+        <location filename="../../views/texts.py" line="18"/>
         <source>Away</source>
         <translation>Vắng mặt</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="17"/>
-        <location filename="../../views/texts.py" line="130"/>
+        <location filename="../../views/texts.py" line="19"/>
+        <location filename="../../views/texts.py" line="137"/>
         <source>Busy</source>
         <translation>Bận</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="18"/>
+        <location filename="../../views/texts.py" line="20"/>
         <source>Do not disturb</source>
         <translation>Không làm phiền</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="19"/>
+        <location filename="../../views/texts.py" line="21"/>
         <source>On the phone</source>
         <translation>Đang nghe máy</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="20"/>
+        <location filename="../../views/texts.py" line="22"/>
         <source>Offline</source>
         <translation>Ngoại tuyến</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="21"/>
+        <location filename="../../views/texts.py" line="23"/>
         <source>Unknown</source>
         <translation>Không rõ</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="38"/>
-        <location filename="../../views/texts.py" line="82"/>
+        <location filename="../../views/texts.py" line="40"/>
+        <location filename="../../views/texts.py" line="84"/>
         <source>Connecting…</source>
         <translation>Đang kết nối…</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="39"/>
+        <location filename="../../views/texts.py" line="41"/>
         <source>Registered</source>
         <translation>Đã đăng ký</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="40"/>
+        <location filename="../../views/texts.py" line="42"/>
         <source>Not registered</source>
         <translation>Chưa đăng ký</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="41"/>
+        <location filename="../../views/texts.py" line="43"/>
         <source>Registration failed</source>
         <translation>Đăng ký thất bại</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="48"/>
-        <location filename="../../views/texts.py" line="49"/>
         <location filename="../../views/texts.py" line="50"/>
+        <location filename="../../views/texts.py" line="51"/>
+        <location filename="../../views/texts.py" line="52"/>
         <source>wrong password</source>
         <translation>sai mật khẩu</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="51"/>
+        <location filename="../../views/texts.py" line="53"/>
         <source>unknown extension</source>
         <translation>máy nhánh không tồn tại</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="45"/>
+        <location filename="../../views/texts.py" line="47"/>
         <source>server not reachable</source>
         <translation>không kết nối được máy chủ</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="42"/>
+        <location filename="../../views/texts.py" line="44"/>
         <source>Disabled on this computer</source>
         <translation>Đã tắt trên máy này</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="77"/>
+        <location filename="../../views/texts.py" line="79"/>
         <source>Calling…</source>
         <translation>Đang gọi…</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="78"/>
+        <location filename="../../views/texts.py" line="80"/>
         <source>Incoming call</source>
         <translation>Cuộc gọi đến</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="80"/>
-        <location filename="../../views/texts.py" line="81"/>
+        <location filename="../../views/texts.py" line="82"/>
+        <location filename="../../views/texts.py" line="83"/>
         <source>Ringing…</source>
         <translation>Đang đổ chuông…</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="83"/>
+        <location filename="../../views/texts.py" line="85"/>
         <source>In call</source>
         <translation>Đang đàm thoại</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="84"/>
+        <location filename="../../views/texts.py" line="86"/>
         <source>Call ended</source>
         <translation>Cuộc gọi đã kết thúc</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="91"/>
+        <location filename="../../views/texts.py" line="93"/>
         <source>Cannot reach the server. Check the network and the server address.</source>
         <translation>Không kết nối được máy chủ. Hãy kiểm tra mạng và địa chỉ máy chủ.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="94"/>
+        <location filename="../../views/texts.py" line="96"/>
         <source>Wrong phone/e-mail or password.</source>
         <translation>Sai số điện thoại/e-mail hoặc mật khẩu.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="95"/>
+        <location filename="../../views/texts.py" line="97"/>
         <source>This phone number is not valid.</source>
         <translation>Số điện thoại không hợp lệ.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="96"/>
-        <location filename="../../views/texts.py" line="97"/>
         <location filename="../../views/texts.py" line="98"/>
+        <location filename="../../views/texts.py" line="99"/>
+        <location filename="../../views/texts.py" line="100"/>
         <source>The code is wrong or has expired.</source>
         <translation>Mã không đúng hoặc đã hết hạn.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="99"/>
+        <location filename="../../views/texts.py" line="101"/>
         <source>Too many attempts. Please wait a minute and try again.</source>
         <translation>Thử quá nhiều lần. Vui lòng đợi một phút rồi thử lại.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="102"/>
+        <location filename="../../views/texts.py" line="104"/>
         <source>This phone number already has an account. Please log in.</source>
         <translation>Số điện thoại này đã có tài khoản. Vui lòng đăng nhập.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="105"/>
+        <location filename="../../views/texts.py" line="107"/>
         <source>The password needs at least 8 characters.</source>
         <translation>Mật khẩu cần ít nhất 8 ký tự.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="106"/>
-        <location filename="../../views/texts.py" line="117"/>
+        <location filename="../../views/texts.py" line="108"/>
+        <location filename="../../views/texts.py" line="119"/>
         <source>Please fill in all required fields.</source>
         <translation>Vui lòng điền đủ các trường bắt buộc.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="107"/>
+        <location filename="../../views/texts.py" line="109"/>
         <source>Your session has expired. Please log in again.</source>
         <translation>Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="110"/>
+        <location filename="../../views/texts.py" line="112"/>
         <source>Please log in first.</source>
         <translation>Vui lòng đăng nhập trước.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="111"/>
+        <location filename="../../views/texts.py" line="113"/>
         <source>No SIP account is active. Add or activate one in Settings.</source>
         <translation>Chưa có tài khoản SIP nào hoạt động. Hãy thêm hoặc kích hoạt trong Cài đặt.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="114"/>
+        <location filename="../../views/texts.py" line="116"/>
         <source>Your account is not allowed to call outside numbers.</source>
         <translation>Tài khoản của bạn không được phép gọi ra ngoài.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="118"/>
-        <location filename="../../views/texts.py" line="121"/>
+        <location filename="../../views/texts.py" line="120"/>
+        <location filename="../../views/texts.py" line="128"/>
         <source>Something went wrong.</source>
         <translation>Đã xảy ra lỗi.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="127"/>
+        <location filename="../../views/texts.py" line="121"/>
+        <source>You do not serve this queue.</source>
+        <translation>Bạn không thuộc hàng đợi này.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="122"/>
+        <source>It is no longer there: someone may have deleted it.</source>
+        <translation>Mục này không còn nữa: có thể ai đó đã xóa.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="125"/>
+        <source>The message cannot be played.</source>
+        <translation>Không phát được tin nhắn.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="134"/>
         <source>Answered</source>
         <translation>Đã nghe</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="128"/>
+        <location filename="../../views/texts.py" line="135"/>
         <source>Missed</source>
         <translation>Gọi nhỡ</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="129"/>
+        <location filename="../../views/texts.py" line="136"/>
         <source>Declined</source>
         <translation>Đã từ chối</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="131"/>
+        <location filename="../../views/texts.py" line="138"/>
         <source>Failed</source>
         <translation>Không thành công</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="132"/>
+        <location filename="../../views/texts.py" line="139"/>
         <source>Cancelled</source>
         <translation>Đã hủy</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="138"/>
+        <location filename="../../views/texts.py" line="145"/>
         <source>All my devices</source>
         <translation>Tất cả thiết bị của tôi</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="139"/>
+        <location filename="../../views/texts.py" line="146"/>
         <source>This app only</source>
         <translation>Chỉ ứng dụng này</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="140"/>
+        <location filename="../../views/texts.py" line="147"/>
         <source>My IP phone</source>
         <translation>Điện thoại IP của tôi</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="141"/>
+        <location filename="../../views/texts.py" line="148"/>
         <source>My mobile</source>
         <translation>Di động của tôi</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="154"/>
+        <location filename="../../views/texts.py" line="161"/>
         <source>Quality: excellent</source>
         <translation>Chất lượng: rất tốt</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="155"/>
+        <location filename="../../views/texts.py" line="162"/>
         <source>Quality: good</source>
         <translation>Chất lượng: tốt</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="156"/>
+        <location filename="../../views/texts.py" line="163"/>
         <source>Quality: fair</source>
         <translation>Chất lượng: trung bình</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="157"/>
+        <location filename="../../views/texts.py" line="164"/>
         <source>Quality: poor</source>
         <translation>Chất lượng: kém</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="167"/>
+        <location filename="../../views/texts.py" line="174"/>
         <source>Signalling: TLS (encrypted)</source>
         <translation>Báo hiệu: TLS (có mã hóa)</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="169"/>
+        <location filename="../../views/texts.py" line="176"/>
         <source>Signalling: %1 (not encrypted)</source>
         <translation>Báo hiệu: %1 (không mã hóa)</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="174"/>
+        <location filename="../../views/texts.py" line="181"/>
         <source>Encrypted</source>
         <translation>Đã mã hóa</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="176"/>
+        <location filename="../../views/texts.py" line="183"/>
         <source>Voice: SRTP, %1</source>
         <translation>Thoại: SRTP, %1</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="178"/>
+        <location filename="../../views/texts.py" line="185"/>
         <source>Not encrypted</source>
         <translation>Không mã hóa</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="179"/>
+        <location filename="../../views/texts.py" line="186"/>
         <source>Voice: plain RTP (not encrypted)</source>
         <translation>Thoại: RTP thường (không mã hóa)</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="187"/>
+        <location filename="../../views/texts.py" line="194"/>
         <source>Echo test</source>
         <translation>Kiểm tra tiếng vọng</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="189"/>
+        <location filename="../../views/texts.py" line="196"/>
         <source>Conference room %1</source>
         <translation>Phòng họp %1</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="207"/>
+        <location filename="../../views/texts.py" line="214"/>
         <source>Yesterday %1</source>
         <translation>Hôm qua %1</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="219"/>
+        <location filename="../../views/texts.py" line="226"/>
         <source>Codec</source>
         <translation>Codec</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="220"/>
+        <location filename="../../views/texts.py" line="227"/>
         <source>Packet loss</source>
         <translation>Mất gói</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="221"/>
+        <location filename="../../views/texts.py" line="228"/>
         <source>Jitter</source>
         <translation>Độ trễ biến thiên (jitter)</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="222"/>
+        <location filename="../../views/texts.py" line="229"/>
         <source>Round trip</source>
         <translation>Thời gian khứ hồi</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="231"/>
+        <location filename="../../views/texts.py" line="238"/>
         <source>Not a Vietnamese phone number, e.g. 0912 345 678 or 028 7300 1234.</source>
         <translation>Không phải số điện thoại Việt Nam, ví dụ 0912 345 678 hoặc 028 7300 1234.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="235"/>
+        <location filename="../../views/texts.py" line="242"/>
         <source>Enter where calls go.</source>
         <translation>Nhập nơi cuộc gọi được chuyển tới.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="236"/>
+        <location filename="../../views/texts.py" line="243"/>
         <source>An extension has 2 to 4 digits.</source>
         <translation>Số máy lẻ gồm 2 đến 4 chữ số.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="237"/>
+        <location filename="../../views/texts.py" line="244"/>
         <source>No such extension in your company.</source>
         <translation>Công ty bạn không có số máy lẻ này.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="240"/>
+        <location filename="../../views/texts.py" line="247"/>
         <source>That is your own extension.</source>
         <translation>Đây là số máy lẻ của chính bạn.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="241"/>
+        <location filename="../../views/texts.py" line="248"/>
         <source>You may not call outside numbers: ask your administrator.</source>
         <translation>Bạn không được gọi ra số bên ngoài: hãy hỏi quản trị viên.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="244"/>
+        <location filename="../../views/texts.py" line="251"/>
         <source>You have no voicemail box yet.</source>
         <translation>Bạn chưa có hộp thư thoại.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="247"/>
+        <location filename="../../views/texts.py" line="254"/>
         <source>Between 5 and 120 seconds.</source>
         <translation>Từ 5 đến 120 giây.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="266"/>
+        <source>Queue %1</source>
+        <translation>Hàng đợi %1</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="276"/>
+        <source>Open hours</source>
+        <translation>Giờ làm việc</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="277"/>
+        <source>After hours</source>
+        <translation>Ngoài giờ</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="278"/>
+        <source>Holiday</source>
+        <translation>Ngày nghỉ lễ</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="279"/>
+        <source>Schedule</source>
+        <translation>Lịch làm việc</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="281"/>
+        <source>Menu %1</source>
+        <translation>Menu %1</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="285"/>
+        <source>Ext. %1</source>
+        <translation>Máy lẻ %1</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="287"/>
+        <source>Ring group %1</source>
+        <translation>Nhóm đổ chuông %1</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="289"/>
+        <source>Voicemail</source>
+        <translation>Hộp thư thoại</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="306"/>
+        <source>Queue: %1</source>
+        <translation>Hàng đợi: %1</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="308"/>
+        <source>waited %1</source>
+        <translation>đã chờ %1</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="314"/>
+        <source>Lunch</source>
+        <translation>Ăn trưa</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="315"/>
+        <source>Training</source>
+        <translation>Đào tạo</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="316"/>
+        <source>After-call work</source>
+        <translation>Xử lý sau cuộc gọi</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="317"/>
+        <source>Other</source>
+        <translation>Khác</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="318"/>
+        <source>Break</source>
+        <translation>Nghỉ giải lao</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="324"/>
+        <source>Logged out</source>
+        <translation>Đã rời</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="325"/>
+        <source>Paused</source>
+        <translation>Tạm nghỉ</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="326"/>
+        <source>On a call</source>
+        <translation>Đang gọi</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="327"/>
+        <source>Wrap-up</source>
+        <translation>Hoàn tất cuộc gọi</translation>
     </message>
 </context>
 <context>
@@ -1651,6 +1911,83 @@
         <location filename="../../views/tray.py" line="77"/>
         <source>Quit</source>
         <translation>Thoát</translation>
+    </message>
+</context>
+<context>
+    <name>VoicemailView</name>
+    <message>
+        <location filename="../../views/voicemail_view.py" line="80"/>
+        <source>Delete voicemail</source>
+        <translation>Xóa tin nhắn thoại</translation>
+    </message>
+    <message>
+        <location filename="../../views/voicemail_view.py" line="81"/>
+        <source>Delete the message from %1? Everyone who shares this mailbox loses it too.</source>
+        <translation>Xóa tin nhắn của %1? Mọi người dùng chung hộp thư này cũng sẽ mất tin nhắn.</translation>
+    </message>
+    <message>
+        <location filename="../../views/voicemail_view.py" line="93"/>
+        <source>Stop</source>
+        <translation>Dừng</translation>
+    </message>
+    <message>
+        <location filename="../../views/voicemail_view.py" line="93"/>
+        <source>Play</source>
+        <translation>Nghe</translation>
+    </message>
+    <message>
+        <location filename="../../views/voicemail_view.py" line="122"/>
+        <source>No voicemail.</source>
+        <translation>Không có tin nhắn thoại.</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../views/voicemail_view.py" line="124"/>
+        <source>New: %n</source>
+        <translation>
+            <numerusform>Mới: %n</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../views/voicemail_view.py" line="124"/>
+        <source>In all: %n</source>
+        <translation>
+            <numerusform>Tổng cộng: %n</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../views/voicemail_view.py" line="130"/>
+        <source>Voicemail</source>
+        <translation>Hộp thư thoại</translation>
+    </message>
+    <message>
+        <location filename="../../views/voicemail_view.py" line="131"/>
+        <source>Mark as heard</source>
+        <translation>Đánh dấu đã nghe</translation>
+    </message>
+    <message>
+        <location filename="../../views/voicemail_view.py" line="132"/>
+        <source>Delete</source>
+        <translation>Xóa</translation>
+    </message>
+    <message>
+        <location filename="../../views/voicemail_view.py" line="134"/>
+        <source>From</source>
+        <translation>Từ</translation>
+    </message>
+    <message>
+        <location filename="../../views/voicemail_view.py" line="134"/>
+        <source>Mailbox</source>
+        <translation>Hộp thư</translation>
+    </message>
+    <message>
+        <location filename="../../views/voicemail_view.py" line="134"/>
+        <source>Time</source>
+        <translation>Thời gian</translation>
+    </message>
+    <message>
+        <location filename="../../views/voicemail_view.py" line="134"/>
+        <source>Length</source>
+        <translation>Độ dài</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,162 @@
+"""Queue announcements and priority callers with a fake clock: the queue engine says when and what
+(position, estimated wait from the recent hold times), the caller's flow plays it and resumes the music."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.callcenter.announce import announcement, parse_spoken, spoken
+from server.callcenter.destinations import Destination
+from server.callcenter.flow import CallCenter, CallerFlow
+from server.callcenter.queue import (
+    Announce,
+    Member,
+    Offer,
+    QueueAction,
+    QueueConfig,
+    QueueEngine,
+    queue_from_json,
+)
+from server.media.logic import Answered, Dial, Play, PromptFinished
+
+pytestmark = pytest.mark.unit
+
+A, B = 101, 102
+
+
+def _engine(*, logged_in: bool = False, **config: object) -> QueueEngine:
+    engine = QueueEngine()
+    members = [Member(A, logged_in=logged_in), Member(B, logged_in=logged_in)]
+    engine.configure(QueueConfig(1, **config), members, 0.0)  # type: ignore[arg-type]
+    return engine
+
+
+def _announces(actions: list[QueueAction]) -> list[Announce]:
+    return [a for a in actions if isinstance(a, Announce)]
+
+
+def test_no_announcements_unless_a_period_is_set() -> None:
+    engine = _engine()
+    assert not _announces(engine.enter(1, "c1", 0.0))
+    assert engine.next_deadline() is None or engine.next_deadline() == 30.0  # the no-agent grace only
+
+
+def test_position_on_entry_then_every_period_with_the_position_moving_up() -> None:
+    engine = _engine(announce_every=30.0, no_agent_grace=1000.0)
+    assert _announces(engine.enter(1, "c1", 0.0)) == [Announce("c1", 1, 1, None, "vi")]
+    assert _announces(engine.enter(1, "c2", 5.0)) == [Announce("c2", 1, 2, None, "vi")]
+    assert engine.next_deadline() == 30.0
+    assert _announces(engine.tick(30.0)) == [Announce("c1", 1, 1, None, "vi")]
+    engine.caller_left("c1", 31.0)
+    assert engine.next_deadline() == 35.0
+    assert _announces(engine.tick(35.0)) == [Announce("c2", 1, 1, None, "vi")]  # moved up
+    assert engine.next_deadline() == 65.0
+
+
+def test_a_caller_offered_at_once_hears_no_announcement_until_the_next_period() -> None:
+    engine = _engine(logged_in=True, announce_every=30.0, retry=1000.0)
+    actions = engine.enter(1, "c1", 0.0)
+    assert [a for a in actions if isinstance(a, Offer)] and not _announces(actions)
+    assert not _announces(engine.tick(15.0))  # rang out at A: B rings now
+    engine.declined("c1", B, 16.0)  # both missed it: the next round in 1000 s
+    assert _announces(engine.tick(30.0)) == [Announce("c1", 1, 1, None, "vi")]
+
+
+def test_announcements_switched_on_or_off_while_callers_wait() -> None:
+    engine = _engine(no_agent_grace=1000.0)
+    engine.enter(1, "c1", 0.0)
+    members = engine.members(1)
+    engine.configure(QueueConfig(1, announce_every=20.0, no_agent_grace=1000.0), members, 10.0)
+    assert engine.next_deadline() == 30.0
+    assert _announces(engine.tick(30.0)) == [Announce("c1", 1, 1, None, "vi")]
+    engine.configure(QueueConfig(1, no_agent_grace=1000.0), members, 40.0)
+    assert not _announces(engine.tick(50.0)) and engine.next_deadline() == 1000.0
+
+
+def test_estimated_wait_is_the_recent_average_hold_less_the_wait_so_far() -> None:
+    engine = _engine(logged_in=True, announce_every=20.0, wrapup=0.0, language="en")
+    # two answered calls that waited 100 s and 200 s: the average hold is 150 s
+    for i, (start, answer) in enumerate([(0.0, 100.0), (1000.0, 1200.0)]):
+        engine.set_presence(A, start, on_call=True)
+        engine.set_presence(B, start, on_call=True)
+        engine.enter(1, f"old{i}", start)
+        engine.set_presence(B, answer, on_call=False)
+        engine.answered(f"old{i}", B, answer)
+        engine.call_ended(f"old{i}", answer + 1, by_agent=True)
+        engine.set_presence(B, answer + 1, on_call=True)
+    assert engine.estimated_wait(1, "none", 2000.0) is None
+    (first,) = _announces(engine.enter(1, "c", 2000.0))
+    assert first == Announce("c", 1, 1, 3, "en")  # 150 s: about 3 minutes (rounded up)
+    assert engine.estimated_wait(1, "c", 2100.0) == 50.0
+    assert _announces(engine.tick(2100.0)) == [Announce("c", 1, 1, 1, "en")]
+    assert _announces(engine.tick(2200.0)) == [Announce("c", 1, 1, 1, "en")]  # never below a minute
+
+
+def test_position_or_wait_can_be_switched_off_and_a_short_period_is_raised() -> None:
+    config = queue_from_json(1, "q", {"announce_every": 5, "announce_position": False})
+    assert config.announce_every == 15.0 and not config.announce_position and config.announce_wait
+    engine = QueueEngine()
+    engine.configure(config, [Member(A)], 0.0)
+    assert not _announces(engine.enter(1, "c1", 0.0))  # no position, and no hold history yet
+
+
+def test_priority_callers_and_hotlines_go_first() -> None:
+    config = queue_from_json(
+        1,
+        "q",
+        {"priority_callers": ["+84903000001"], "priority_hotlines": ["19001234"], "priority": 2},
+        normalize=lambda n: n.replace("+84", "0"),
+    )
+    assert config.priority_of("0903000001") == 3
+    assert config.priority_of("0903000002", "19001234") == 3
+    assert config.priority_of("0903000002", "02873001234") == 2
+    engine = QueueEngine()
+    engine.configure(config, [Member(A, logged_in=True)], 0.0)
+    engine.set_presence(A, 0.0, on_call=True)
+    engine.enter(1, "plain", 0.0, priority=config.priority_of("0909"))
+    engine.enter(1, "vip", 1.0, priority=config.priority_of("0903000001"))
+    assert [c.call_id for c in engine.waiting(1)] == ["vip", "plain"]
+    offers = [a for a in engine.set_presence(A, 5.0, on_call=False) if isinstance(a, Offer)]
+    assert offers == [Offer("vip", 1, (A,), 15.0)]
+
+
+def test_the_announcement_text_in_both_languages() -> None:
+    assert announcement("vi", 3, 2) == (
+        "Quý khách đang ở vị trí số 3 trong hàng chờ. Thời gian chờ dự kiến khoảng 2 phút."
+    )
+    assert announcement("en", 1, 1) == (
+        "You are caller number 1 in the queue. Your estimated wait is about 1 minute."
+    )
+    assert announcement("en", None, 250) == "Your estimated wait is about more than 99 minutes."
+    assert announcement("fr", 2, None) == "Quý khách đang ở vị trí số 2 trong hàng chờ."  # vi by default
+    assert parse_spoken(spoken("en", "Hello: there")) == ("en", "Hello: there")
+    assert parse_spoken("moh") is None and parse_spoken("say:xx:hi") is None
+
+
+def test_the_flow_plays_the_announcement_then_resumes_its_hold_music() -> None:
+    center = CallCenter(1, queue_moh={4: "jazz"})
+    flow = CallerFlow(center, Destination("queue", id=4), wall_offset=0.0)
+    assert flow.handle(Answered(), 0.0) == [Play("jazz", loop=True), Dial("queue:4")]
+    say = spoken("vi", announcement("vi", 2, None))
+    assert flow.announce("vi", 2, None) == [Play(say)]
+    assert flow.handle(PromptFinished(), 4.0) == [Play("jazz", loop=True)]
+    assert flow.handle(PromptFinished(), 5.0) == []  # the music's own end (it loops): nothing
+    flow.stage = "connected"  # an agent answered: announcements due later are dropped
+    assert flow.announce("vi", 1, None) == []
+
+
+def test_a_schedule_code_confirms_in_words_or_refuses() -> None:
+    from server.callcenter.announce import override_confirmation
+    from server.callcenter.flow import AgentCodeCall
+    from server.media.logic import HangUp
+
+    said = spoken("vi", override_confirmation("vi", "open"))
+    assert said == "say:vi:Đã chuyển sang mở cửa."
+    assert override_confirmation("en", None) == "Back to the business hours."
+    call = AgentCodeCall()
+    assert call.done(True, said) == []  # not answered yet: said once it is
+    assert call.handle(Answered(), 0.0) == [Play(said)]
+    assert call.handle(PromptFinished(), 2.0) == [HangUp("agent code done")]
+    refused = AgentCodeCall()
+    refused.handle(Answered(), 0.0)
+    assert refused.done(False, said) == [Play("invalid_option")]
