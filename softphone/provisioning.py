@@ -309,6 +309,20 @@ class UserSettings:
     revision: int | None
 
 
+FORWARD_CONDITIONS = ("always", "busy", "no_answer", "unreachable")
+FORWARD_TARGET_KINDS = ("extension", "voicemail", "external")
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardingRule:
+    """One of my call forwarding rules (`/me/forwarding`); `seconds` matters for no_answer only."""
+
+    enabled: bool = False
+    target_kind: str = "extension"
+    target: str = ""
+    seconds: int = 20
+
+
 @dataclass(frozen=True, slots=True)
 class Colleague:
     user_id: int
@@ -335,6 +349,16 @@ def _fields(cls: type[T], data: Any, path: str) -> dict[str, Any]:
     if missing:
         raise ApiError(0, "bad_response", f"{path}: missing {', '.join(missing)}")
     return {n: data.get(n) for n in names}
+
+
+def _forwarding(data: Any) -> dict[str, ForwardingRule]:
+    if not isinstance(data, Mapping):
+        raise ApiError(0, "bad_response", "forwarding: expected an object")
+    return {
+        c: ForwardingRule(**_fields(ForwardingRule, data[c], f"forwarding.{c}"))
+        for c in FORWARD_CONDITIONS
+        if c in data
+    }
 
 
 # ---------------------------------------------------------------------------------------------- client
@@ -572,6 +596,18 @@ class ProvisioningClient:
         }
         data = await self.request("PATCH", "/me/settings", changes)
         return UserSettings(**_fields(UserSettings, data, "settings"))
+
+    async def forwarding(self) -> dict[str, ForwardingRule]:
+        """My four call forwarding rules, by condition (always, busy, no_answer, unreachable)."""
+        return _forwarding(await self.request("GET", "/me/forwarding"))
+
+    async def update_forwarding(self, rules: Mapping[str, ForwardingRule]) -> dict[str, ForwardingRule]:
+        """Replace my rules (a condition left out is off); 422 ApiError.fields names "busy.target" etc."""
+        body = {
+            c: {"enabled": r.enabled, "target_kind": r.target_kind, "target": r.target, "seconds": r.seconds}
+            for c, r in rules.items()
+        }
+        return _forwarding(await self.request("PUT", "/me/forwarding", body))
 
     async def directory(self) -> list[Colleague]:
         out = []

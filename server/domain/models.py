@@ -191,6 +191,22 @@ class Extension(Base):
     number: Mapped[str] = mapped_column(String(4))
 
 
+class ForwardingRule(Base):
+    """One of a user's call forwarding rules: when (`condition`), where to, on or off."""
+
+    __tablename__ = "forwarding_rules"
+    __table_args__ = (UniqueConstraint("user_id", "condition", name="uq_forwarding_rules_user_condition"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    condition: Mapped[str] = mapped_column(String(16))  # always | busy | no_answer | unreachable
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    target_kind: Mapped[str] = mapped_column(String(16))  # extension | voicemail | external
+    target: Mapped[str] = mapped_column(String(16), default="")  # extension or 84... number
+    seconds: Mapped[int] = mapped_column(Integer, default=20)  # no_answer: ring this long first
+
+
 class Hotline(Base):
     __tablename__ = "hotlines"
 

@@ -31,7 +31,7 @@ from server.sip.snapshot import CompanyFacts, RoutingSnapshot, UserFacts
 log = logging.getLogger("server.domain.pbx_snapshot")
 
 COMPANY_KINDS = frozenset({"companies", "hotlines"})  # reload the whole company
-USER_KINDS = frozenset({"users", "devices", "extensions"})  # reload the users named
+USER_KINDS = frozenset({"users", "devices", "extensions", "forwarding_rules"})  # reload the users named
 # Columns of `users` that only an admin changes about the outbound-minute counter (a reset).
 USAGE_FIELDS = frozenset({"seconds_used_this_month", "usage_period"})
 # Columns nothing routes on: an update of only these (an app re-activating, a login) needs no reload.
@@ -58,6 +58,15 @@ def _hotline(h: m.Hotline) -> d.Hotline:
             register=h.trunk_register,
         ),
         inbound_extension=h.inbound_extension,
+    )
+
+
+def _forward_rule(rule: m.ForwardingRule) -> d.ForwardRule:
+    return d.ForwardRule(
+        condition=d.ForwardCondition(rule.condition),
+        target_kind=d.ForwardTargetKind(rule.target_kind),
+        target=rule.target,
+        seconds=float(rule.seconds),
     )
 
 
@@ -98,6 +107,7 @@ async def _load(
     ids = [u.id for u in users]
     extensions: dict[int, list[str]] = defaultdict(list)
     devices: dict[int, list[m.Device]] = defaultdict(list)
+    forwarding: dict[int, list[d.ForwardRule]] = defaultdict(list)
     for chunk in _chunks(ids, 900):  # under SQLite's bound-parameter limit
         rows = await session.execute(
             select(m.Extension.user_id, m.Extension.number)
@@ -110,6 +120,12 @@ async def _load(
             select(m.Device).where(m.Device.user_id.in_(chunk)).order_by(m.Device.id)
         ):
             devices[dev.user_id].append(dev)
+        for rule in await session.scalars(
+            select(m.ForwardingRule)
+            .where(m.ForwardingRule.user_id.in_(chunk), m.ForwardingRule.enabled.is_(True))
+            .order_by(m.ForwardingRule.id)
+        ):
+            forwarding[rule.user_id].append(_forward_rule(rule))
     by_hotline_id = {h.id: h.number for hs in hotlines.values() for h in hs}
     for u in users:
         domain = domains[u.company_id]
@@ -129,6 +145,7 @@ async def _load(
             allow_outbound=u.allow_outbound and u.active,
             monthly_minutes=u.monthly_minutes,
             default_hotline=default,
+            forwarding=tuple(forwarding[u.id]),
         )
         credentials = tuple(
             d.SipCredential(

@@ -27,6 +27,19 @@ def normalize_phone(value: str, *, field: str = "phone") -> str:
     return normalized
 
 
+def normalize_vn_number(value: str, *, field: str = "number") -> str:
+    """A Vietnamese mobile (0912345678) or fixed-line (02873001234) number, 0 / +84 / 84 form -> "84..."."""
+    normalized = normalize_number(value) if len(value) <= 32 else None
+    fixed_line = normalized is not None and len(normalized) == 12 and normalized.startswith("842")
+    if normalized is None or not (is_vn_mobile(normalized) or fixed_line):
+        raise InvalidInput(
+            "invalid_phone",
+            "not a Vietnamese phone number",
+            fields={field: "expected 0912345678, 02873001234 or +84912345678"},
+        )
+    return normalized
+
+
 def check_extension(value: str, *, field: str = "extension") -> str:
     if not _EXTENSION.fullmatch(value):
         raise InvalidInput("invalid_extension", "extension must be 2-4 digits", fields={field: "2-4 digits"})

@@ -48,7 +48,7 @@ from server.sip.carriers import normalize_number
 from server.sip.headers import Headers
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
 from server.sip.parser import parse_message
-from server.sip.routing import CALL_CENTER, PBX_USER_HEADER
+from server.sip.routing import CALL_CENTER, PBX_USER_HEADER, VOICEMAIL_HEADER
 from server.sip.uri import SipUri, parse_uri
 
 log = logging.getLogger("server.media.callcenter")
@@ -201,7 +201,7 @@ class CallCenterCalls(FeatureCalls):
         self.agent_legs: dict[str, AgentLeg] = {}
         self.recordings: dict[str, VoicemailRecording] = {}
         self.voicemails: list[Path] = []
-        self._pending: tuple[CallCenter, Destination] | None = None
+        self._pending: tuple[CallCenter, Destination, list[str]] | None = None
         self._hotline_of: dict[str, str] = {}  # caller's call id -> the hotline dialled (normalized)
         self._ringing: dict[str, RingState] = {}  # callers ringing an extension or a ring group
         self._presence: dict[int, tuple[bool, bool, bool]] = {}
@@ -233,10 +233,23 @@ class CallCenterCalls(FeatureCalls):
                 return self.centers[entry.company_id], entry.destination, entry
         return None
 
+    def _forwarded_to_voicemail(self, req: SipRequest) -> tuple[CallCenter, Destination, list[str]] | None:
+        """A call the proxy forwarded to a user's voicemail (`VOICEMAIL_HEADER`): their extension's box,
+        and the way the call came ("extension 102", "forward busy") to start the path with."""
+        company, _, rest = (req.headers.get(VOICEMAIL_HEADER) or "").partition(":")
+        extension, _, condition = rest.partition(":")
+        center = self.centers.get(int(company)) if company.isdigit() else None
+        box = center.box_of_extension(extension) if center is not None else None
+        if center is None or box is None:
+            return None
+        return center, Destination("voicemail", id=box.id), [f"extension {extension}", f"forward {condition}"]
+
     def _flow_factory(self) -> Machine:
         assert self._pending is not None
-        center, destination = self._pending
-        return CallerFlow(center, destination, wall_offset=self.wall() - self.clock())
+        center, destination, path = self._pending
+        flow = CallerFlow(center, destination, wall_offset=self.wall() - self.clock())
+        flow.path.extend(path)
+        return flow
 
     # --- SIP in ----------------------------------------------------------------------------------
     def _new_call(self, req: SipRequest, addr: tuple[str, int]) -> None:
@@ -262,12 +275,23 @@ class CallCenterCalls(FeatureCalls):
             if call is not None:
                 self._spawn(self._agent_code(call, int(user), *code))
             return
+        if req.headers.get(VOICEMAIL_HEADER):
+            forwarded = self._forwarded_to_voicemail(req)
+            if forwarded is None:
+                self._respond(req, addr, 404)  # the user has no voicemail box
+                return
+            self._pending = forwarded  # its recording bridge transcodes a G.722 caller (`_record`)
+            try:
+                super()._new_call(req, addr)
+            finally:
+                self._pending = None
+            return
         found = self._entry(req)
         if found is None:
             self._respond(req, addr, 404)
             return
         center, destination, entry = found
-        self._pending = (center, destination)
+        self._pending = (center, destination, [])
         try:
             super()._new_call(req, addr)
         finally:

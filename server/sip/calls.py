@@ -15,12 +15,21 @@ from server.sip.address import Address
 from server.sip.carriers import normalize_number
 from server.sip.cdr import CallLog
 from server.sip.dialogs import DialogTable
-from server.sip.directory import CallRecord, Directory, Hotline, UserRouting
+from server.sip.directory import (
+    CallRecord,
+    Directory,
+    ForwardCondition,
+    ForwardRule,
+    ForwardTargetKind,
+    Hotline,
+    UserRouting,
+)
 from server.sip.element import Element, resolve
 from server.sip.forking import Branch, Forking, ProxyCall
 from server.sip.locator import Locator, is_address
 from server.sip.message import SipRequest, SipResponse, make_response, new_tag
 from server.sip.presence_server import PresenceServer
+from server.sip.quota import usage_period
 from server.sip.registrar import Registrar, binding_address
 from server.sip.trunks import authorize
 from server.sip.uri import SipUri, parse_uri
@@ -29,6 +38,8 @@ log = logging.getLogger("server.sip.calls")
 
 DND_REASON = 'SIP;cause=486;text="Do Not Disturb"'
 FAILOVER = frozenset({408, 503})  # a gateway that timed out, could not be reached or is overloaded
+BUSY_STATUSES = frozenset({486, 600})  # every device said busy: the callee's busy forwarding applies
+LATE_CONDITIONS = (ForwardCondition.BUSY, ForwardCondition.NO_ANSWER)  # known only after ringing
 
 
 class CallRouter:
@@ -85,6 +96,7 @@ class CallRouter:
         record: bool = True,
     ) -> None:
         """An initial INVITE: decide, write the CDR (unless ``record`` is off), act."""
+        req.headers.remove(routing.VOICEMAIL_HEADER)  # only the PBX itself says where voicemail goes
         call = self.forking.open(req, source, self)
         call.caller_user_id = caller.user_id if caller else None
         self.dialogs.note_early(call)
@@ -93,36 +105,121 @@ class CallRouter:
             uid = self.directory.user_by_extension(domain, dialed)
             if uid is not None:
                 callee = self.directory.user_routing(uid)
-        bindings = self.registrar.bindings_of(callee.user_id, now) if callee is not None else ()
         facts = routing.RouteFacts(
             caller,
             dialed,
             req.headers.get("X-Hotline"),
             callee,
-            bindings,
+            self.registrar.bindings_of(callee.user_id, now) if callee is not None else (),
             self.directory.hotlines(domain),
             self.media_address is not None or dialed in self.feature_addresses,
             inbound,
             source in self.pbx_sources,
+            callee is not None and self.dialogs.on_call(callee.user_id),
+            # a leg the call center places (a queue offering a call) rings the agent, never a forward
+            source in self.pbx_sources,
         )
         decision = routing.decide(facts)
+        path: str | None = None
+        target = callee
+        if isinstance(decision, routing.Forward) and callee is not None:
+            call.callee_user_id = callee.user_id  # the call record keeps whom the caller dialled
+            path = routing.forward_path(dialed, decision.rule)
+            decision, target = self._forward_decision(facts, callee, decision.rule, now)
+            if isinstance(decision, routing.NotFound):  # the target is gone: ring the user after all
+                path = None
+                decision, target = routing.decide(replace(facts, forwarded=True)), callee
         caller_text = caller.extensions[0] if caller and caller.extensions else (req.from_.uri.user or "")
         direction = "inbound" if inbound else "internal"
         hotline_number: str | None = None
         if isinstance(decision, routing.Trunk):
-            if caller is not None and decision.billed_user_id is not None:
+            if caller is not None and decision.billed_user_id is not None and path is None:
                 direction = "outbound"
             hotline_number = decision.hotline.number
         elif isinstance(decision, routing.Media):
             direction = "inbound" if inbound else "feature"
-        if isinstance(decision, routing.Extension | routing.Dnd):
+        if isinstance(decision, routing.Extension | routing.Dnd) and call.callee_user_id is None:
             call.callee_user_id = decision.user_id
         if record:
             owner = caller  # a carrier's call belongs to the company of the user it reached
             if owner is None and call.callee_user_id is not None:
                 owner = self.directory.user_routing(call.callee_user_id)
-            self._record(req, owner, caller_text, domain, dialed, direction, hotline_number, call, now)
-        self._act(call, decision, callee, caller_text, now)
+            self._record(req, owner, caller_text, domain, dialed, direction, hotline_number, call, now, path)
+        if isinstance(decision, routing.Extension | routing.Dnd):
+            call.callee_user_id = decision.user_id  # a forward's target: their presence, their dialog
+        if isinstance(decision, routing.Extension) and not facts.forwarded and callee is not None:
+            late = (routing.forward_rule(callee, c) for c in LATE_CONDITIONS)
+            if any(rule is not None for rule in late):
+                call.forward_user_id = callee.user_id
+        self._act(call, decision, target, caller_text, now)
+
+    def _forward_decision(
+        self, facts: routing.RouteFacts, user: UserRouting, rule: ForwardRule, now: float
+    ) -> tuple[routing.RouteDecision, UserRouting | None]:
+        """Where `user`'s forwarding `rule` sends this call, and the user it then rings (if one).
+
+        One hop only: an extension target is decided as a call to it with `forwarded` set, so its own
+        forwarding rules do not apply (no loops)."""
+        if rule.target_kind == ForwardTargetKind.EXTENSION:
+            uid = self.directory.user_by_extension(user.domain, rule.target)
+            target = self.directory.user_routing(uid) if uid is not None else None
+            if target is None:
+                return routing.NotFound("Forwarding target not found"), None
+            again = replace(
+                facts,
+                dialed=rule.target,
+                callee=target,
+                callee_bindings=self.registrar.bindings_of(target.user_id, now),
+                callee_on_call=self.dialogs.on_call(target.user_id),
+                forwarded=True,
+            )
+            return routing.decide(again), target
+        if rule.target_kind == ForwardTargetKind.EXTERNAL and user.monthly_minutes is not None:
+            used = self.directory.seconds_used(user.user_id, usage_period(now))
+            user = replace(user, minutes_used=used / 60.0)
+        return routing.forward_target(user, rule, facts.hotlines), None
+
+    def _late_forward(self, call: ProxyCall, best: SipResponse, now: float) -> bool:
+        """Busy (every device 486/600) or no answer in time: send the call to the callee's forwarding
+        target instead of failing it, when they have such a rule."""
+        uid = call.forward_user_id
+        if uid is None or call.caller_cancelled:
+            return False
+        call.forward_user_id = None
+        user = self.directory.user_routing(uid)
+        if user is None:
+            return False
+        if call.no_answer:
+            rule = routing.forward_rule(user, ForwardCondition.NO_ANSWER)
+        elif best.status in BUSY_STATUSES:
+            rule = routing.forward_rule(user, ForwardCondition.BUSY)
+        else:
+            return False
+        if rule is None:
+            return False
+        facts = routing.RouteFacts(
+            self.directory.user_routing(call.caller_user_id) if call.caller_user_id is not None else None,
+            user.extensions[0] if user.extensions else "",
+            None,
+            user,
+            (),
+            self.directory.hotlines(user.domain),
+            bool(self.feature_addresses) or self.media_address is not None,
+        )
+        decision, target = self._forward_decision(facts, user, rule, now)
+        if isinstance(decision, routing.NotFound):
+            return False  # the target is gone: the caller gets the busy / no answer
+        self.forking.reopen(call)
+        self.presence.changed(uid, now)
+        changes: dict[str, object] = {"path": routing.forward_path(facts.dialed, rule)}
+        if isinstance(decision, routing.Trunk):
+            changes["hotline"] = decision.hotline.number
+        self.calls.update(call.request.call_id, **changes)
+        if isinstance(decision, routing.Extension | routing.Dnd):
+            call.callee_user_id = decision.user_id
+        log.info("call %s: %s", call.request.call_id, changes["path"])
+        self._act(call, decision, target, facts.dialed, now)
+        return True
 
     def _record(
         self,
@@ -135,6 +232,7 @@ class CallRouter:
         hotline_number: str | None,
         call: ProxyCall,
         now: float,
+        path: str | None = None,
     ) -> None:
         self.calls.start(
             CallRecord(
@@ -148,6 +246,7 @@ class CallRouter:
                 start=now,
                 caller_user_id=call.caller_user_id,
                 callee_user_id=call.callee_user_id,
+                path=path,
             )
         )
 
@@ -182,7 +281,7 @@ class CallRouter:
                 (parse_uri(b.contact), binding_address(b) or resolve(parse_uri(b.contact)))
                 for b in decision.contacts
             ]
-            self._fork(call, targets, now)
+            self._fork(call, targets, now, ring_timeout=decision.ring_seconds)
             self.presence.changed(decision.user_id, now)
         elif isinstance(decision, routing.Trunk):
             self._out_through_trunk(call, decision, caller_text, now)
@@ -194,9 +293,32 @@ class CallRouter:
             if call.caller_user_id is not None:
                 req.headers.set(routing.PBX_USER_HEADER, str(call.caller_user_id))
             self._fork(call, [(SipUri(user=decision.feature, host=m.host, port=m.port), m)], now)
+        elif isinstance(decision, routing.Voicemail):
+            box = self.feature_addresses.get(routing.CALL_CENTER)
+            if box is None:
+                self.failed(call, make_response(req, 480, "Voicemail unavailable", to_tag=new_tag()), now)
+                return
+            req.headers.set(routing.VOICEMAIL_HEADER, decision.header)
+            uri = SipUri(user=routing.CALL_CENTER, host=box.host, port=box.port)
+            self._fork(call, [(uri, box)], now)
+        elif isinstance(decision, routing.Forward):  # decided again with `forwarded`: never one more hop
+            self.failed(call, make_response(req, 480, "Forwarding loop", to_tag=new_tag()), now)
 
-    def _fork(self, call: ProxyCall, targets: list[tuple[SipUri, Address]], now: float) -> None:
-        self.forking.fork(call, targets, now, record_route=True, token=self.dialogs.route_proof(call, now))
+    def _fork(
+        self,
+        call: ProxyCall,
+        targets: list[tuple[SipUri, Address]],
+        now: float,
+        ring_timeout: float | None = None,
+    ) -> None:
+        self.forking.fork(
+            call,
+            targets,
+            now,
+            record_route=True,
+            token=self.dialogs.route_proof(call, now),
+            ring_timeout=ring_timeout,
+        )
 
     def _out_through_trunk(
         self, call: ProxyCall, decision: routing.Trunk, caller_text: str, now: float
@@ -238,6 +360,8 @@ class CallRouter:
             self.dialogs.answered(call, branch, response, now)
 
     def failed(self, call: ProxyCall, best: SipResponse, now: float) -> None:
+        if self._late_forward(call, best, now):
+            return
         self.forking.send_final(call, best, now)
         if call.callee_user_id is not None:
             self.presence.changed(call.callee_user_id, now)

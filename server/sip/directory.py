@@ -65,6 +65,31 @@ class SipCredential:
     enabled: bool = True
 
 
+class ForwardCondition(StrEnum):
+    """When a user's call forwarding rule applies (docs/pbx-internals.md, "Call forwarding")."""
+
+    ALWAYS = "always"
+    BUSY = "busy"  # DND, on a call (only when this rule is on), or every device answered 486/600
+    NO_ANSWER = "no_answer"  # nobody answered within the rule's seconds
+    UNREACHABLE = "unreachable"  # no registered device that may ring
+
+
+class ForwardTargetKind(StrEnum):
+    EXTENSION = "extension"
+    VOICEMAIL = "voicemail"  # the user's own voicemail box
+    EXTERNAL = "external"  # a number out through the company's trunk, paid by the forwarding user
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardRule:
+    """One enabled forwarding rule (disabled rules never reach the PBX)."""
+
+    condition: ForwardCondition
+    target_kind: ForwardTargetKind
+    target: str = ""  # an extension, or a number normalised to 84xxxxxxxxx; "" for voicemail
+    seconds: float = 20.0  # NO_ANSWER: ring this long first
+
+
 @dataclass(frozen=True, slots=True)
 class UserRouting:
     """The routing facts of one user (agent)."""
@@ -82,6 +107,7 @@ class UserRouting:
     monthly_minutes: int | None = None  # None = unlimited
     minutes_used: float = 0.0  # in the current month (the domain resets it monthly)
     default_hotline: str | None = None  # hotline number
+    forwarding: tuple[ForwardRule, ...] = ()  # enabled rules, at most one per condition
 
 
 @dataclass(frozen=True, slots=True)

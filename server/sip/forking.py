@@ -142,6 +142,8 @@ class ProxyCall:
     cseq_offset: int = 0  # 1 once the INVITE was re-sent with a trunk's credentials
     dnd_seen: bool = False
     no_answer: bool = False  # the ring timeout cancelled the branches
+    forward_user_id: int | None = None  # whose busy / no-answer forwarding may still apply (the owner's)
+    caller_cancelled: bool = False
     trunk: Trunk | None = None  # a call out through this carrier trunk
     trunk_targets: tuple[Address, ...] = ()  # the trunk's other gateway addresses, tried when one fails
     message: QueuedMessage | None = None  # the message relay's copy to store (MESSAGE)
@@ -218,15 +220,26 @@ class Forking:
         *,
         record_route: bool = False,
         token: str | None = None,
+        ring_timeout: float | None = None,
     ) -> None:
-        """Forward the call's request to every target; arm the ring timeout of an INVITE."""
+        """Forward the call's request to every target; arm the ring timeout of an INVITE (`ring_timeout`
+        seconds, or the default)."""
         for uri, dest in targets:
             fwd = self.prepare_forward(
                 call.request, uri, dest, record_route=record_route, inbound=call.source.transport, token=token
             )
             self.add_branch(call, fwd, dest, now)
         if record_route and call.request.method == "INVITE":
-            self._deadlines.set(RingTimeout(call.server_key), now + self.ring_timeout)
+            timeout = self.ring_timeout if ring_timeout is None else ring_timeout
+            self._deadlines.set(RingTimeout(call.server_key), now + timeout)
+
+    def reopen(self, call: ProxyCall) -> None:
+        """Every branch failed and the owner, instead of answering upstream, forks the call again
+        (forwarding): the failed branches no longer count (their transactions end on their own)."""
+        call.branches.clear()
+        call.state = CallState.PROCEEDING
+        call.no_answer = False
+        call.dnd_seen = False
 
     def add_branch(self, call: ProxyCall, request: SipRequest, dest: Address, now: float) -> Branch:
         key = self.element.send_request(request, dest, now)
@@ -346,6 +359,7 @@ class Forking:
 
     def cancel(self, call: ProxyCall, now: float) -> None:
         """The caller's CANCEL (answered 200 by the caller of this method)."""
+        call.caller_cancelled = True
         self._dispatch(call, V.CANCEL, None, None, now)
 
     def send_final(self, call: ProxyCall, resp: SipResponse, now: float) -> None:

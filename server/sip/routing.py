@@ -10,12 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server.sip.carriers import carrier_of, normalize_number
-from server.sip.directory import Binding, DeviceKind, Hotline, RingMethod, UserRouting
+from server.sip.directory import (
+    Binding,
+    DeviceKind,
+    ForwardCondition,
+    ForwardRule,
+    ForwardTargetKind,
+    Hotline,
+    RingMethod,
+    UserRouting,
+)
 from server.sip.quota import may_start_outbound, remaining_seconds
 
 ADAPTIVE = "adaptive"
 CALL_CENTER = "*cc"  # the feature number of the call-center UAS (server/media/callcenter_calls.py)
 PBX_USER_HEADER = "X-PBX-User"  # set by the proxy on feature calls: the user it authenticated
+VOICEMAIL_HEADER = "X-PBX-Voicemail"  # set by the proxy on a call forwarded to voicemail (`Voicemail.header`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +35,7 @@ class Extension:
     user_id: int
     extension: str
     contacts: tuple[Binding, ...]
+    ring_seconds: float | None = None  # the callee's no-answer forwarding: ring this long, then forward
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +78,30 @@ class NotFound:
     reason: str
 
 
-RouteDecision = Extension | Dnd | Forbidden | Unavailable | Trunk | Media | NotFound
+@dataclass(frozen=True, slots=True)
+class Forward:
+    """The callee's forwarding `rule` applies now: the call goes to its target instead."""
+
+    user_id: int
+    rule: ForwardRule
+
+
+@dataclass(frozen=True, slots=True)
+class Voicemail:
+    """To the voicemail box of `extension` (the call-center UAS greets and records)."""
+
+    user_id: int
+    company_id: int
+    extension: str
+    condition: ForwardCondition  # the forwarding rule that sent the call there
+
+    @property
+    def header(self) -> str:
+        """`VOICEMAIL_HEADER`'s value: "<company id>:<extension>:<condition>"."""
+        return f"{self.company_id}:{self.extension}:{self.condition}"
+
+
+RouteDecision = Extension | Dnd | Forbidden | Unavailable | Trunk | Media | NotFound | Forward | Voicemail
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +115,8 @@ class RouteFacts:
     media_available: bool
     inbound: bool = False  # the call came from a trunk to a hotline
     pbx_leg: bool = False  # a leg the PBX places itself (call center): may go out through `x_hotline`
+    callee_on_call: bool = False  # the callee is in an answered call (busy, for their busy forwarding)
+    forwarded: bool = False  # the call was forwarded once already: no forwarding rule applies again
 
 
 def is_feature_number(dialed: str) -> bool:
@@ -129,7 +165,25 @@ def choose_hotline(
     return default if default is not None else Forbidden("No hotline configured for outbound calls")
 
 
+def forward_rule(user: UserRouting, condition: ForwardCondition) -> ForwardRule | None:
+    """The user's enabled forwarding rule for `condition`, if any."""
+    return next((r for r in user.forwarding if r.condition == condition), None)
+
+
+def _early_forward(facts: RouteFacts, callee: UserRouting) -> Forward | None:
+    """Forwarding decided before anything rings: always, or busy (DND or already on a call)."""
+    if facts.forwarded:
+        return None
+    rule = forward_rule(callee, ForwardCondition.ALWAYS)
+    if rule is None and (callee.dnd or facts.callee_on_call):
+        rule = forward_rule(callee, ForwardCondition.BUSY)
+    return Forward(callee.user_id, rule) if rule is not None else None
+
+
 def _to_callee(facts: RouteFacts, callee: UserRouting) -> RouteDecision:
+    early = _early_forward(facts, callee)
+    if early is not None:
+        return early
     if callee.dnd:
         return Dnd(callee.user_id)
     if callee.ring_method == RingMethod.MOBILE:
@@ -143,8 +197,46 @@ def _to_callee(facts: RouteFacts, callee: UserRouting) -> RouteDecision:
         method = callee.ring_method
     contacts = eligible_contacts(method, facts.callee_bindings)
     if not contacts:
+        unreachable = None if facts.forwarded else forward_rule(callee, ForwardCondition.UNREACHABLE)
+        if unreachable is not None:
+            return Forward(callee.user_id, unreachable)
         return Unavailable("No registered device")
-    return Extension(callee.user_id, facts.dialed, contacts)
+    no_answer = None if facts.forwarded else forward_rule(callee, ForwardCondition.NO_ANSWER)
+    return Extension(callee.user_id, facts.dialed, contacts, no_answer.seconds if no_answer else None)
+
+
+def forward_path(extension: str, rule: ForwardRule) -> str:
+    """How the call record's path shows a forward: "extension 101 > forward busy > extension 102"."""
+    return f"extension {extension} > forward {rule.condition} > {rule.target_kind} {rule.target or extension}"
+
+
+def outbound(
+    user: UserRouting, number: str, hotlines: tuple[Hotline, ...], x_hotline: str | None = None
+) -> Trunk | Forbidden:
+    """`user`'s call to `number` out through a hotline's trunk: their permission and quota apply."""
+    if not user.allow_outbound:
+        return Forbidden("Outbound calls not permitted")
+    if not may_start_outbound(user):
+        return Forbidden("Monthly outbound minutes used up")
+    hotline = choose_hotline(user, hotlines, x_hotline, number)
+    if isinstance(hotline, Forbidden):
+        return hotline
+    return Trunk(hotline, number, hotline.number, remaining_seconds(user), user.user_id)
+
+
+def forward_target(user: UserRouting, rule: ForwardRule, hotlines: tuple[Hotline, ...]) -> RouteDecision:
+    """Where `user`'s forwarding `rule` sends a call, for voicemail and external targets (an extension
+    target is decided again as a call to that extension, with `RouteFacts.forwarded` set)."""
+    if rule.target_kind == ForwardTargetKind.VOICEMAIL:
+        if not user.extensions:
+            return Unavailable("No voicemail box")
+        return Voicemail(user.user_id, user.company_id, user.extensions[0], rule.condition)
+    if rule.target_kind == ForwardTargetKind.EXTERNAL:
+        number = normalize_number(rule.target)
+        if number is None:
+            return NotFound("Forwarding number not valid")
+        return outbound(user, number, hotlines)
+    return NotFound("No such extension")
 
 
 def decide(facts: RouteFacts) -> RouteDecision:
@@ -168,14 +260,7 @@ def decide(facts: RouteFacts) -> RouteDecision:
         return Forbidden("Hotline not owned by the company")
     if caller is None or facts.inbound:
         return NotFound("No such extension")  # never relay strangers out through our trunks
-    if not caller.allow_outbound:
-        return Forbidden("Outbound calls not permitted")
-    if not may_start_outbound(caller):
-        return Forbidden("Monthly outbound minutes used up")
-    hotline = choose_hotline(caller, facts.hotlines, facts.x_hotline, number)
-    if isinstance(hotline, Forbidden):
-        return hotline
-    return Trunk(hotline, number, hotline.number, remaining_seconds(caller), caller.user_id)
+    return outbound(caller, number, facts.hotlines, facts.x_hotline)
 
 
 @dataclass(frozen=True, slots=True)

@@ -579,3 +579,69 @@ async def test_outbound_call_shows_the_chosen_hotline(desktop, demo_server, qloo
     finally:
         carrier.quit()
         carrier.kill()
+
+
+@on_qt_loop
+async def test_call_forwarding_from_settings(desktop, demo_server, qloop, qtbot) -> None:
+    """Settings > Calls > Call forwarding: a wrong extension is refused next to its rule; the fixed rules
+    are stored on the server (`/me/forwarding`), in English and Vietnamese."""
+    app = desktop
+    await sign_in_and_activate(app, qtbot)
+    admin = httpx.post(
+        f"{api(demo_server)}/auth/login", json={"login": "84901000100", "password": "admin1234"}
+    )
+    headers = {"Authorization": f"Bearer {admin.json()['access_token']}"}
+    users = httpx.get(f"{api(demo_server)}/admin/users", headers=headers).json()
+    me = next(u for u in users if u["phone"] == "84901000101")
+    r = httpx.patch(
+        f"{api(demo_server)}/admin/users/{me['id']}", json={"allow_outbound": True}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+
+    w = app.window
+    w.show()
+    w.show_page("settings")
+    view = w.settings
+    view.tabs.setCurrentIndex(2)  # Calls
+    box = view.forwarding
+    vm = app.vm.forwarding
+    await until(lambda: vm.state == "" and box.save.isEnabled(), 15, "forwarding loaded")
+    busy = box.rows["busy"]
+    busy.enabled.setChecked(True)
+    busy.kind.setCurrentIndex(busy.kind.findData("extension"))
+    busy.target.setText("999")
+    qtbot.mouseClick(box.save, Qt.MouseButton.LeftButton)
+    await until(lambda: vm.state == "invalid", 15, "the server refuses extension 999")
+    assert "No such extension" in busy.error.text() and busy.error.isVisible()
+    assert not box.rows["always"].error.isVisible()
+    snapshot(w, "forwarding-error")
+
+    busy.target.setText("102")
+    no_answer = box.rows["no_answer"]
+    no_answer.enabled.setChecked(True)
+    no_answer.target.setText("103")
+    no_answer.seconds.setValue(8)
+    unreachable = box.rows["unreachable"]
+    unreachable.enabled.setChecked(True)
+    unreachable.kind.setCurrentIndex(unreachable.kind.findData("external"))
+    unreachable.target.setText("0912 345 678")
+    qtbot.mouseClick(box.save, Qt.MouseButton.LeftButton)
+    await until(lambda: vm.state == "saved", 15, "saved")
+    assert not busy.error.isVisible() and "Saved" in box.status.text()
+    assert unreachable.target.text() == "84912345678"  # as the server stores it
+    snapshot(w, "forwarding-saved")
+
+    key = f"api:{api(demo_server)}"
+    mine = {"Authorization": f"Bearer {app.services.secrets.get(f'{key}:access_token')}"}
+    stored = httpx.get(f"{api(demo_server)}/me/forwarding", headers=mine).json()
+    assert stored["busy"] == {"enabled": True, "target_kind": "extension", "target": "102", "seconds": 20}
+    assert stored["no_answer"]["seconds"] == 8 and stored["no_answer"]["target"] == "103"
+    assert stored["unreachable"]["target"] == "84912345678" and not stored["always"]["enabled"]
+
+    app.vm.settings.set_language("en")  # the preference may say vi while this test app started in en
+    app.vm.settings.set_language("vi")
+    await until(lambda: box.title() == "Chuyển tiếp cuộc gọi", 5, "Vietnamese")
+    assert busy.enabled.text() == "Khi tôi bận"
+    snapshot(w, "forwarding-saved-vi")
+    app.vm.settings.set_language("en")
+    httpx.put(f"{api(demo_server)}/me/forwarding", json={}, headers=mine)

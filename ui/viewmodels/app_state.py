@@ -29,7 +29,7 @@ from ui.viewmodels.dialer import DialerViewModel
 from ui.viewmodels.history import HistoryViewModel
 from ui.viewmodels.queues import QueuesViewModel
 from ui.viewmodels.session import SessionViewModel
-from ui.viewmodels.settings import SettingsViewModel
+from ui.viewmodels.settings import ForwardingViewModel, SettingsViewModel
 from ui.viewmodels.status import StatusViewModel
 from ui.viewmodels.voicemail import VoicemailViewModel
 
@@ -93,6 +93,7 @@ class AppViewModel(QObject):
             refresh_interval_ms=refresh_interval_ms,
             parent=self,
         )
+        self.forwarding = ForwardingViewModel(self.session, parent=self)
         self.queues = QueuesViewModel(self._signed_in_client, is_supervisor=self._supervisor, parent=self)
         self.voicemail = VoicemailViewModel(
             link, self._signed_in_client, cache_dir=profile.voicemail, parent=self
@@ -134,6 +135,7 @@ class AppViewModel(QObject):
             self.session.resume()
 
     def shutdown(self) -> None:
+        self.forwarding.shutdown()
         self.queues.stop()
         self.voicemail.stop()
         self.session.shutdown()

@@ -3,7 +3,8 @@ handling, hotkeys, language and start-up behaviour. Per-account settings live in
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -11,6 +12,8 @@ from softphone import commands as cmd
 from softphone.events import AudioDeviceProblem, AudioDevicesChanged, MicLevel
 from softphone.phone_numbers import to_e164_digits
 from softphone.preferences import Preferences, PreferencesFile
+from softphone.provisioning import FORWARD_CONDITIONS, ApiError, ForwardingRule, ProvisioningClient
+from softphone.tasks import TaskRunner
 from ui.engine_link import EngineLink
 
 RING_METHODS = ("all", "app", "ip_phone", "mobile")
@@ -222,3 +225,78 @@ class SettingsViewModel(QObject):
         elif isinstance(event, AudioDeviceProblem):
             self.device_problem = event.reason
             self.changed.emit()
+
+
+class SignedInSession(Protocol):
+    """What the forwarding view-model needs of the session (`SessionViewModel`)."""
+
+    @property
+    def signed_in(self) -> bool: ...
+
+    @property
+    def client(self) -> ProvisioningClient: ...
+
+
+class ForwardingViewModel(QObject):
+    """My call forwarding as the server keeps it (`/me/forwarding`): loaded when the page shows, saved whole.
+
+    ``state``: "" (nothing yet), "loading", "saving", "saved", "invalid" (``errors`` names the fields,
+    e.g. "busy.target", with the server's text), "failed" (``detail`` says why), "signed_out"."""
+
+    changed = Signal()
+
+    def __init__(self, session: SignedInSession, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._runner = TaskRunner()
+        self.rules: dict[str, ForwardingRule] = {c: ForwardingRule() for c in FORWARD_CONDITIONS}
+        self.errors: dict[str, str] = {}
+        self.state = ""
+        self.detail = ""
+
+    @property
+    def available(self) -> bool:
+        return self._session.signed_in
+
+    def load(self) -> None:
+        self._runner.spawn(self.load_async())
+
+    def save(self, rules: Mapping[str, ForwardingRule]) -> None:
+        self._runner.spawn(self.save_async(rules))
+
+    async def load_async(self) -> None:
+        if not self._session.signed_in:
+            self._set("signed_out")
+            return
+        self._set("loading")
+        try:
+            rules = await self._session.client.forwarding()
+        except ApiError as exc:
+            self._set("failed", detail=exc.message)
+            return
+        self.rules = {c: rules.get(c, ForwardingRule()) for c in FORWARD_CONDITIONS}
+        self._set("")
+
+    async def save_async(self, rules: Mapping[str, ForwardingRule]) -> bool:
+        if not self._session.signed_in:
+            self._set("signed_out")
+            return False
+        self._set("saving")
+        try:
+            stored = await self._session.client.update_forwarding(rules)
+        except ApiError as exc:
+            if exc.status == 422 and exc.fields:
+                self._set("invalid", errors=exc.fields)
+            else:
+                self._set("failed", detail=exc.message)
+            return False
+        self.rules = {c: stored.get(c, ForwardingRule()) for c in FORWARD_CONDITIONS}
+        self._set("saved")
+        return True
+
+    def _set(self, state: str, *, errors: Mapping[str, str] | None = None, detail: str = "") -> None:
+        self.state, self.errors, self.detail = state, dict(errors or {}), detail
+        self.changed.emit()
+
+    def shutdown(self) -> None:
+        self._runner.cancel_all()

@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
             app.accounts,
             app.settings,
             app.session,
+            forwarding=app.forwarding,
             on_sign_in=self._sign_in,
             on_provision_mobile=self._provision_mobile,
             on_reset=app.reset,

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QKeySequenceEdit,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSlider,
     QSpinBox,
     QTabWidget,
@@ -35,8 +37,9 @@ from softphone.account_book import AccountRecord
 from softphone.diagnostics import app_version, engine_version
 from ui.viewmodels.accounts import DTMF_METHODS, SRTP_MODES, TRANSPORTS, AccountsViewModel
 from ui.viewmodels.session import SessionViewModel
-from ui.viewmodels.settings import RING_METHODS, SettingsViewModel
+from ui.viewmodels.settings import RING_METHODS, ForwardingViewModel, SettingsViewModel
 from ui.views.common import presence_icon, titled_page
+from ui.views.forwarding_box import ForwardingBox
 from ui.views.texts import registration_text, ring_method_text
 
 
@@ -233,6 +236,7 @@ class SettingsView(QWidget):
         settings: SettingsViewModel,
         session: SessionViewModel,
         *,
+        forwarding: ForwardingViewModel,
         on_sign_in: Callable[[], None],
         on_provision_mobile: Callable[[], None],
         on_reset: Callable[[], None],
@@ -338,14 +342,14 @@ class SettingsView(QWidget):
         self.ring_save.clicked.connect(self._save_ring_method)
         self.ring_error = QLabel(self.ring_box)
         self.ring_error.setObjectName("error")
-        self.forwarding = _note(self.ring_box)
         self.lbl_ring, self.lbl_mobile = QLabel(self.ring_box), QLabel(self.ring_box)
         rf.addRow(self.lbl_ring, self.ring_method)
         rf.addRow(self.lbl_mobile, self.mobile_number)
         rf.addRow("", _left(self.ring_save))
         rf.addRow(self.ring_error)
-        rf.addRow(self.forwarding)
         c.addWidget(self.ring_box)
+        self.forwarding = ForwardingBox(forwarding, calls)
+        c.addWidget(self.forwarding)
         self.auto_box = QGroupBox(calls)
         af = QHBoxLayout(self.auto_box)
         self.auto_answer = QCheckBox(self.auto_box)
@@ -382,7 +386,11 @@ class SettingsView(QWidget):
         kf.addRow(self.keys_note)
         c.addWidget(self.keys_box)
         c.addStretch(1)
-        self.tabs.addTab(calls, "")
+        calls_page = QScrollArea()  # the Calls tab is taller than a small window
+        calls_page.setWidgetResizable(True)
+        calls_page.setFrameShape(QFrame.Shape.NoFrame)
+        calls_page.setWidget(calls)
+        self.tabs.addTab(calls_page, "")
 
         # general
         general = QWidget()
@@ -642,13 +650,6 @@ class SettingsView(QWidget):
         self.lbl_ring.setText(self.tr("Ring"))
         self.lbl_mobile.setText(self.tr("My mobile number"))
         self.ring_save.setText(self.tr("Save"))
-        self.forwarding.setText(
-            self.tr(
-                "Call forwarding: choose “My mobile” to have your calls ring on your mobile through the "
-                "company's line. Forwarding to any number, when busy or unanswered, comes with a server "
-                "update."
-            )
-        )
         self.auto_box.setTitle(self.tr("Auto-answer"))
         self.auto_answer.setText(self.tr("Answer incoming calls automatically after (seconds):"))
         self.keys_box.setTitle(self.tr("Keys"))

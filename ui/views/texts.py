@@ -232,6 +232,30 @@ def quality_details(stats: CallStats | None) -> str:
     return "\n".join([*(f"{k}: {v}" for k, v in lines), srtp])
 
 
+def forwarding_error_text(message: str) -> str:
+    """The server's field error for a call forwarding rule (`/me/forwarding`) in the app's language."""
+    if message.startswith("expected 0912345678"):
+        return QCoreApplication.translate(
+            "Texts", "Not a Vietnamese phone number, e.g. 0912 345 678 or 028 7300 1234."
+        )
+    known = {
+        "required": QCoreApplication.translate("Texts", "Enter where calls go."),
+        "2-4 digits": QCoreApplication.translate("Texts", "An extension has 2 to 4 digits."),
+        "no such extension in this company": QCoreApplication.translate(
+            "Texts", "No such extension in your company."
+        ),
+        "the user's own extension": QCoreApplication.translate("Texts", "That is your own extension."),
+        "outbound calls not permitted for this user": QCoreApplication.translate(
+            "Texts", "You may not call outside numbers: ask your administrator."
+        ),
+        "this user's extension has no voicemail box": QCoreApplication.translate(
+            "Texts", "You have no voicemail box yet."
+        ),
+        "5-120 seconds": QCoreApplication.translate("Texts", "Between 5 and 120 seconds."),
+    }
+    return known.get(message, message)
+
+
 # ---------------------------------------------------------------------------------------------- call center
 
 

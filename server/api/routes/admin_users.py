@@ -20,7 +20,8 @@ from server.api.schemas.admin import (
     UserUpdate,
 )
 from server.api.schemas.common import ERROR_RESPONSES
-from server.domain import bulk_users, people
+from server.api.schemas.forwarding import Forwarding
+from server.domain import bulk_users, forwarding, people
 from server.domain.clock import period_of
 from server.domain.context import DomainContext
 from server.domain.models import DeviceKind, RingMethod, Role, User
@@ -187,3 +188,19 @@ async def remove_extension(
         session, ctx=ctx, company_id=admin.company_id, user_id=user_id, number=number, actor_id=admin.id
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{user_id}/forwarding")
+async def get_forwarding(user_id: UserId, admin: CurrentAdmin, session: SessionDep) -> Forwarding:
+    user = await people.get_user(session, company_id=admin.company_id, user_id=user_id)
+    return Forwarding.of(await forwarding.get_rules(session, user_id=user.id))
+
+
+@router.put("/{user_id}/forwarding")
+async def set_forwarding(
+    user_id: UserId, body: Forwarding, admin: CurrentAdmin, session: SessionDep, ctx: ContextDep
+) -> Forwarding:
+    """Replace the user's call forwarding; 422 names each bad field ("busy.target")."""
+    user = await people.get_user(session, company_id=admin.company_id, user_id=user_id)
+    rules = await forwarding.set_rules(session, ctx=ctx, user=user, rules=body.settings(), actor_id=admin.id)
+    return Forwarding.of(rules)

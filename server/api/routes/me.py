@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Path, Query
 
 from server.api.deps import ContextDep, CurrentUser, SessionDep
 from server.api.schemas.common import ERROR_RESPONSES
+from server.api.schemas.forwarding import Forwarding
 from server.api.schemas.me import (
     AccountPublic,
     ActivationEmailPublic,
@@ -19,7 +20,7 @@ from server.api.schemas.me import (
     SettingsPublic,
     SettingsUpdate,
 )
-from server.domain import accounts, provisioning
+from server.domain import accounts, forwarding, provisioning
 
 router = APIRouter(prefix="/me", tags=["me"], responses=ERROR_RESPONSES)
 
@@ -88,6 +89,20 @@ async def update_settings(
         session, ctx=ctx, user=user, changes=body.model_dump(exclude_unset=True)
     )
     return SettingsPublic.model_validate(updated)
+
+
+@router.get("/forwarding")
+async def my_forwarding(user: CurrentUser, session: SessionDep) -> Forwarding:
+    return Forwarding.of(await forwarding.get_rules(session, user_id=user.id))
+
+
+@router.put("/forwarding")
+async def set_my_forwarding(
+    body: Forwarding, user: CurrentUser, session: SessionDep, ctx: ContextDep
+) -> Forwarding:
+    """Replace the caller's own call forwarding; 422 names each bad field ("no_answer.seconds")."""
+    rules = await forwarding.set_rules(session, ctx=ctx, user=user, rules=body.settings(), actor_id=user.id)
+    return Forwarding.of(rules)
 
 
 @router.post("/mobile-provisioning", status_code=201)

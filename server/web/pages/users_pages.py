@@ -10,9 +10,9 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from server.domain import accounts, bulk_users, hotlines, people, provisioning
+from server.domain import accounts, bulk_users, forwarding, hotlines, people, provisioning
 from server.domain.clock import period_of
-from server.domain.errors import DomainError
+from server.domain.errors import DomainError, InvalidInput
 from server.domain.models import DeviceKind, RingMethod, Role, User
 from server.web.deps import Admin, ContextDep, FormDep, SessionDep, SignedIn
 from server.web.render import field_errors, gettext_for, redirect, render
@@ -247,6 +247,8 @@ async def _user_page(
             "used": used,
             "remaining": None if user.monthly_minutes is None else max(0.0, user.monthly_minutes - used),
             "device_kinds": [k.value for k in DeviceKind],
+            "forwarding": await forwarding.get_rules(session, user_id=user.id),
+            "fw_form": None,
             **(extra or {}),
             **await _form_values(session, console),
         },
@@ -323,6 +325,49 @@ async def update_user(
             status=422,
         )
     return redirect(f"/console/users/{user_id}", flash="Saved.")
+
+
+def _forwarding_rules(form: dict[str, Any]) -> dict[str, forwarding.RuleSetting]:
+    seconds = str(form.get("fw_no_answer_seconds", "")).strip() or str(forwarding.DEFAULT_SECONDS)
+    if not seconds.isdigit():
+        raise InvalidInput(
+            "invalid_forwarding",
+            "call forwarding rule not valid",
+            fields={"no_answer.seconds": "5-120 seconds"},
+        )
+    return {
+        c: forwarding.RuleSetting(
+            enabled=f"fw_{c}_enabled" in form,
+            target_kind=str(form.get(f"fw_{c}_kind", "extension")),
+            target=str(form.get(f"fw_{c}_target", "")),
+            seconds=int(seconds) if c == "no_answer" else forwarding.DEFAULT_SECONDS,
+        )
+        for c in forwarding.CONDITIONS
+    }
+
+
+def _forwarding_field(name: str) -> str:
+    """A domain field ("busy.target_kind") as the form names it ("fw_busy_kind")."""
+    condition, _, part = name.partition(".")
+    return f"fw_{condition}_{'kind' if part == 'target_kind' else part or 'enabled'}"
+
+
+@router.post("/{user_id:int}/forwarding")
+async def update_forwarding(
+    request: Request, user_id: int, console: Admin, form: FormDep, session: SessionDep, ctx: ContextDep
+) -> Response:
+    user = await people.get_user(session, company_id=console.company_id, user_id=user_id)
+    try:
+        rules = _forwarding_rules(form)
+        await forwarding.set_rules(session, ctx=ctx, user=user, rules=rules, actor_id=console.user.id)
+    except DomainError as exc:
+        await session.rollback()
+        user = await people.get_user(session, company_id=console.company_id, user_id=user_id)
+        errors = {_forwarding_field(k): v for k, v in field_errors(request, exc).items()}
+        return await _user_page(
+            request, console, session, ctx, user, errors=errors, status=422, extra={"fw_form": dict(form)}
+        )
+    return redirect(f"/console/users/{user_id}#forwarding", flash="Call forwarding saved.")
 
 
 @router.post("/{user_id:int}/reset-usage")

@@ -1,7 +1,19 @@
+from dataclasses import replace
+
 import pytest
 
 from server.sip import routing as r
-from server.sip.directory import Binding, DeviceKind, Hotline, RingMethod, Trunk, UserRouting
+from server.sip.directory import (
+    Binding,
+    DeviceKind,
+    ForwardCondition,
+    ForwardRule,
+    ForwardTargetKind,
+    Hotline,
+    RingMethod,
+    Trunk,
+    UserRouting,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -131,3 +143,40 @@ def test_garbage_not_found() -> None:
 def test_inbound_hook() -> None:
     assert r.route_inbound_hotline(VIETTEL_LINE) == r.InboundTarget("101")
     assert isinstance(r.route_inbound_hotline(MOBI_LINE), r.NotFound)
+
+
+FWD_EXT = ForwardRule(ForwardCondition.ALWAYS, ForwardTargetKind.EXTENSION, "103")
+
+
+def test_forward_always_wins_over_dnd_and_ringing() -> None:
+    d = r.decide(facts("102", callee=user(2, "102", dnd=True, forwarding=(FWD_EXT,))))
+    assert d == r.Forward(2, FWD_EXT)
+
+
+def test_forward_busy_for_dnd_or_on_a_call_only() -> None:
+    busy = ForwardRule(ForwardCondition.BUSY, ForwardTargetKind.VOICEMAIL)
+    callee = user(2, "102", forwarding=(busy,))
+    assert isinstance(r.decide(facts("102", callee=callee)), r.Extension)
+    on_call = replace(facts("102", callee=callee), callee_on_call=True)
+    assert r.decide(on_call) == r.Forward(2, busy)
+    assert r.decide(facts("102", callee=replace(callee, dnd=True))) == r.Forward(2, busy)
+    assert r.decide(replace(on_call, forwarded=True)) == r.Extension(2, "102", (APP, PHONE))
+
+
+def test_forward_no_answer_sets_the_ring_time_and_unreachable_applies_without_devices() -> None:
+    no_answer = ForwardRule(ForwardCondition.NO_ANSWER, ForwardTargetKind.EXTENSION, "103", seconds=7)
+    unreachable = ForwardRule(ForwardCondition.UNREACHABLE, ForwardTargetKind.EXTENSION, "103")
+    callee = user(2, "102", forwarding=(no_answer, unreachable))
+    assert r.decide(facts("102", callee=callee)) == r.Extension(2, "102", (APP, PHONE), 7)
+    assert r.decide(facts("102", callee=callee, bindings=())) == r.Forward(2, unreachable)
+
+
+def test_forward_targets_voicemail_and_external_with_the_users_permission() -> None:
+    vm = ForwardRule(ForwardCondition.ALWAYS, ForwardTargetKind.VOICEMAIL)
+    assert r.forward_target(user(2, "102"), vm, HOTLINES) == r.Voicemail(2, 1, "102", ForwardCondition.ALWAYS)
+    out = ForwardRule(ForwardCondition.ALWAYS, ForwardTargetKind.EXTERNAL, "0901234567")
+    d = r.forward_target(user(2, "102", default_hotline="0287300002"), out, HOTLINES)
+    assert d == r.Trunk(MOBI_LINE, "84901234567", "0287300002", None, 2)
+    assert isinstance(r.forward_target(user(2, "102", allow_outbound=False), out, HOTLINES), r.Forbidden)
+    spent = user(2, "102", monthly_minutes=5, minutes_used=5.0)
+    assert r.forward_target(spent, out, HOTLINES) == r.Forbidden("Monthly outbound minutes used up")

@@ -4,112 +4,112 @@
 <context>
     <name>AccountSettingsDialog</name>
     <message>
-        <location filename="../../views/settings_view.py" line="106"/>
+        <location filename="../../views/settings_view.py" line="109"/>
         <source>Account settings — %1</source>
         <translation>Cài đặt tài khoản — %1</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="115"/>
+        <location filename="../../views/settings_view.py" line="118"/>
         <source>unchanged</source>
         <translation>giữ nguyên</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="117"/>
+        <location filename="../../views/settings_view.py" line="120"/>
         <source>Domain</source>
         <translation>Tên miền</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="118"/>
+        <location filename="../../views/settings_view.py" line="121"/>
         <source>Proxy</source>
         <translation>Proxy</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="119"/>
+        <location filename="../../views/settings_view.py" line="122"/>
         <source>Password</source>
         <translation>Mật khẩu</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="125"/>
+        <location filename="../../views/settings_view.py" line="128"/>
         <source>Your company provisions this account: server and password come from it.</source>
         <translation>Tài khoản do công ty bạn cấp: máy chủ và mật khẩu lấy từ công ty.</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="134"/>
+        <location filename="../../views/settings_view.py" line="137"/>
         <source>Transport</source>
         <translation>Giao thức truyền</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="137"/>
+        <location filename="../../views/settings_view.py" line="140"/>
         <source>Off</source>
         <translation>Tắt</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="138"/>
+        <location filename="../../views/settings_view.py" line="141"/>
         <source>When the other side can</source>
         <translation>Khi bên kia hỗ trợ</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="139"/>
+        <location filename="../../views/settings_view.py" line="142"/>
         <source>Always</source>
         <translation>Luôn luôn</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="144"/>
+        <location filename="../../views/settings_view.py" line="147"/>
         <source>Encrypt voice (SRTP)</source>
         <translation>Mã hóa thoại (SRTP)</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="157"/>
+        <location filename="../../views/settings_view.py" line="160"/>
         <source>Up</source>
         <translation>Lên</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="157"/>
+        <location filename="../../views/settings_view.py" line="160"/>
         <source>Down</source>
         <translation>Xuống</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="167"/>
+        <location filename="../../views/settings_view.py" line="170"/>
         <source>Codecs (in order)</source>
         <translation>Codec (theo thứ tự)</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="172"/>
+        <location filename="../../views/settings_view.py" line="175"/>
         <source>DTMF</source>
         <translation>DTMF</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="174"/>
+        <location filename="../../views/settings_view.py" line="177"/>
         <source>Built-in ringtone</source>
         <translation>Nhạc chuông mặc định</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="178"/>
+        <location filename="../../views/settings_view.py" line="181"/>
         <source>Choose…</source>
         <translation>Chọn…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="183"/>
+        <location filename="../../views/settings_view.py" line="186"/>
         <source>Test</source>
         <translation>Thử</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="190"/>
+        <location filename="../../views/settings_view.py" line="193"/>
         <source>Ringtone</source>
         <translation>Nhạc chuông</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="194"/>
+        <location filename="../../views/settings_view.py" line="197"/>
         <source>Ringtone volume</source>
         <translation>Âm lượng chuông</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="212"/>
+        <location filename="../../views/settings_view.py" line="215"/>
         <source>Choose a ringtone</source>
         <translation>Chọn nhạc chuông</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="212"/>
+        <location filename="../../views/settings_view.py" line="215"/>
         <source>Sound (*.wav)</source>
         <translation>Âm thanh (*.wav)</translation>
     </message>
@@ -140,37 +140,37 @@
 <context>
     <name>AddExtensionDialog</name>
     <message>
-        <location filename="../../views/settings_view.py" line="70"/>
+        <location filename="../../views/settings_view.py" line="73"/>
         <source>Add SIP extension</source>
         <translation>Thêm máy nhánh SIP</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="77"/>
+        <location filename="../../views/settings_view.py" line="80"/>
         <source>optional, e.g. sip.example.com:5060</source>
         <translation>không bắt buộc, ví dụ sip.example.com:5060</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="81"/>
+        <location filename="../../views/settings_view.py" line="84"/>
         <source>Extension</source>
         <translation>Máy nhánh</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="82"/>
+        <location filename="../../views/settings_view.py" line="85"/>
         <source>Password</source>
         <translation>Mật khẩu</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="83"/>
+        <location filename="../../views/settings_view.py" line="86"/>
         <source>Domain</source>
         <translation>Tên miền</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="84"/>
+        <location filename="../../views/settings_view.py" line="87"/>
         <source>Proxy</source>
         <translation>Proxy</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="85"/>
+        <location filename="../../views/settings_view.py" line="88"/>
         <source>Transport</source>
         <translation>Giao thức truyền</translation>
     </message>
@@ -505,6 +505,84 @@
     </message>
 </context>
 <context>
+    <name>ForwardingBox</name>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="126"/>
+        <source>Loading…</source>
+        <translation>Đang tải…</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="127"/>
+        <source>Saving…</source>
+        <translation>Đang lưu…</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="128"/>
+        <source>Saved. Calls follow these rules now.</source>
+        <translation>Đã lưu. Cuộc gọi đến sẽ theo các quy tắc này ngay.</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="129"/>
+        <source>Please correct the rules marked above.</source>
+        <translation>Vui lòng sửa các quy tắc được đánh dấu ở trên.</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="130"/>
+        <source>Could not reach the server: %1</source>
+        <translation>Không kết nối được máy chủ: %1</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="131"/>
+        <source>Log in to your company to set call forwarding.</source>
+        <translation>Đăng nhập vào công ty để cài đặt chuyển tiếp cuộc gọi.</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="136"/>
+        <source>Call forwarding</source>
+        <translation>Chuyển tiếp cuộc gọi</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="138"/>
+        <source>Always</source>
+        <translation>Luôn luôn</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="139"/>
+        <source>When I am busy</source>
+        <translation>Khi tôi bận</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="140"/>
+        <source>When I do not answer within</source>
+        <translation>Khi tôi không trả lời trong</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="141"/>
+        <source>When my phones are offline</source>
+        <translation>Khi điện thoại của tôi không kết nối</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="144"/>
+        <source>To extension</source>
+        <translation>Tới số máy lẻ</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="145"/>
+        <source>To my voicemail</source>
+        <translation>Tới hộp thư thoại của tôi</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="146"/>
+        <source>To phone number</source>
+        <translation>Tới số điện thoại</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="157"/>
+        <source>Save forwarding</source>
+        <translation>Lưu chuyển tiếp</translation>
+    </message>
+</context>
+<context>
     <name>HistoryView</name>
     <message>
         <location filename="../../views/history_view.py" line="101"/>
@@ -605,72 +683,72 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../views/main_window.py" line="235"/>
+        <location filename="../../views/main_window.py" line="236"/>
         <source>The phone engine stopped: %1</source>
         <translation>Bộ xử lý cuộc gọi đã dừng: %1</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="243"/>
+        <location filename="../../views/main_window.py" line="244"/>
         <source>No account — open Settings to add one</source>
         <translation>Chưa có tài khoản — mở Cài đặt để thêm</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="252"/>
+        <location filename="../../views/main_window.py" line="253"/>
         <source>Check the password and server in Settings › Accounts.</source>
         <translation>Kiểm tra mật khẩu và máy chủ trong Cài đặt › Tài khoản.</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="258"/>
+        <location filename="../../views/main_window.py" line="259"/>
         <source>Do not disturb rejects incoming calls (Ctrl+Shift+D)</source>
         <translation>Không làm phiền: từ chối cuộc gọi đến (Ctrl+Shift+D)</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="260"/>
+        <location filename="../../views/main_window.py" line="261"/>
         <source>Softphone</source>
         <translation>Softphone</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="289"/>
+        <location filename="../../views/main_window.py" line="290"/>
         <source>Phone</source>
         <translation>Điện thoại</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="290"/>
+        <location filename="../../views/main_window.py" line="291"/>
         <source>History</source>
         <translation>Lịch sử</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="291"/>
+        <location filename="../../views/main_window.py" line="292"/>
         <source>Contacts</source>
         <translation>Danh bạ</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="292"/>
+        <location filename="../../views/main_window.py" line="293"/>
         <source>Chat</source>
         <translation>Tin nhắn</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="293"/>
+        <location filename="../../views/main_window.py" line="294"/>
         <source>Queues</source>
         <translation>Hàng đợi</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="294"/>
+        <location filename="../../views/main_window.py" line="295"/>
         <source>Voicemail</source>
         <translation>Hộp thư thoại</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="295"/>
+        <location filename="../../views/main_window.py" line="296"/>
         <source>Settings</source>
         <translation>Cài đặt</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="299"/>
+        <location filename="../../views/main_window.py" line="300"/>
         <source>My status:</source>
         <translation>Trạng thái của tôi:</translation>
     </message>
     <message>
-        <location filename="../../views/main_window.py" line="300"/>
+        <location filename="../../views/main_window.py" line="301"/>
         <source>Do not disturb is on: incoming calls are rejected.</source>
         <translation>Đang bật Không làm phiền: cuộc gọi đến sẽ bị từ chối.</translation>
     </message>
@@ -1041,302 +1119,297 @@
 <context>
     <name>SettingsView</name>
     <message>
-        <location filename="../../views/settings_view.py" line="486"/>
+        <location filename="../../views/settings_view.py" line="494"/>
         <source>Remove account</source>
         <translation>Xóa tài khoản</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="486"/>
+        <location filename="../../views/settings_view.py" line="494"/>
         <source>Remove this account from this computer?</source>
         <translation>Xóa tài khoản này khỏi máy tính?</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="499"/>
+        <location filename="../../views/settings_view.py" line="507"/>
         <source>Reset application</source>
         <translation>Đặt lại ứng dụng</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="501"/>
+        <location filename="../../views/settings_view.py" line="509"/>
         <source>This removes every account, saved password, contact and the call and chat history from this computer. Continue?</source>
         <translation>Thao tác này xóa mọi tài khoản, mật khẩu đã lưu, danh bạ, lịch sử cuộc gọi và tin nhắn khỏi máy tính này. Tiếp tục?</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="559"/>
+        <location filename="../../views/settings_view.py" line="567"/>
         <source>No account yet. Log in to your company or add a SIP extension.</source>
         <translation>Chưa có tài khoản. Đăng nhập tổng đài công ty hoặc thêm máy nhánh SIP.</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="575"/>
+        <location filename="../../views/settings_view.py" line="583"/>
         <source>System default</source>
         <translation>Mặc định của hệ thống</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="622"/>
+        <location filename="../../views/settings_view.py" line="630"/>
         <source>Settings</source>
         <translation>Cài đặt</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="625"/>
+        <location filename="../../views/settings_view.py" line="633"/>
         <source>Accounts</source>
         <translation>Tài khoản</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="625"/>
+        <location filename="../../views/settings_view.py" line="633"/>
         <source>Audio</source>
         <translation>Âm thanh</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="625"/>
+        <location filename="../../views/settings_view.py" line="633"/>
         <source>Calls</source>
         <translation>Cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="625"/>
+        <location filename="../../views/settings_view.py" line="633"/>
         <source>General</source>
         <translation>Chung</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="534"/>
+        <location filename="../../views/settings_view.py" line="542"/>
         <source>Log in to my company…</source>
         <translation>Đăng nhập tổng đài công ty…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="629"/>
+        <location filename="../../views/settings_view.py" line="637"/>
         <source>Add SIP extension…</source>
         <translation>Thêm máy nhánh SIP…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="630"/>
+        <location filename="../../views/settings_view.py" line="638"/>
         <source>Remove</source>
         <translation>Xóa</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="631"/>
+        <location filename="../../views/settings_view.py" line="639"/>
         <source>Edit…</source>
         <translation>Sửa…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="632"/>
+        <location filename="../../views/settings_view.py" line="640"/>
         <source>Provision my mobile…</source>
         <translation>Cài đặt cho di động…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="633"/>
+        <location filename="../../views/settings_view.py" line="641"/>
         <source>Microphone</source>
         <translation>Micrô</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="634"/>
+        <location filename="../../views/settings_view.py" line="642"/>
         <source>Microphone level</source>
         <translation>Mức micrô</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="635"/>
+        <location filename="../../views/settings_view.py" line="643"/>
         <source>Speaker / headset</source>
         <translation>Loa / tai nghe</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="636"/>
+        <location filename="../../views/settings_view.py" line="644"/>
         <source>Ringtone plays on</source>
         <translation>Phát chuông trên</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="582"/>
+        <location filename="../../views/settings_view.py" line="590"/>
         <source>Test speaker</source>
         <translation>Thử loa</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="494"/>
+        <location filename="../../views/settings_view.py" line="502"/>
         <source>Enter your mobile number, e.g. 0912 345 678.</source>
         <translation>Nhập số di động của bạn, ví dụ 0912 345 678.</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="512"/>
+        <location filename="../../views/settings_view.py" line="520"/>
         <source>Copied. Paste it into your message to support.</source>
         <translation>Đã sao chép. Hãy dán vào tin nhắn gửi bộ phận hỗ trợ.</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="522"/>
+        <location filename="../../views/settings_view.py" line="530"/>
         <source>Select an account first</source>
         <translation>Hãy chọn một tài khoản trước</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="523"/>
+        <location filename="../../views/settings_view.py" line="531"/>
         <source>Disable</source>
         <translation>Tắt</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="523"/>
+        <location filename="../../views/settings_view.py" line="531"/>
         <source>Enable</source>
         <translation>Bật</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="525"/>
+        <location filename="../../views/settings_view.py" line="533"/>
         <source>Stop using this account on this computer (it stays saved)</source>
         <translation>Ngừng dùng tài khoản này trên máy này (vẫn được lưu)</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="527"/>
+        <location filename="../../views/settings_view.py" line="535"/>
         <source>Use this account on this computer again</source>
         <translation>Dùng lại tài khoản này trên máy này</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="534"/>
+        <location filename="../../views/settings_view.py" line="542"/>
         <source>My company accounts…</source>
         <translation>Tài khoản công ty của tôi…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="537"/>
+        <location filename="../../views/settings_view.py" line="545"/>
         <source>Log in to your company first</source>
         <translation>Hãy đăng nhập vào công ty trước</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="539"/>
+        <location filename="../../views/settings_view.py" line="547"/>
         <source>Double-click an account (or Edit…) for its transport, encryption, codecs and ringtone.</source>
         <translation>Nhấp đúp vào tài khoản (hoặc Sửa…) để chỉnh giao thức, mã hóa, codec và nhạc chuông.</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="582"/>
+        <location filename="../../views/settings_view.py" line="590"/>
         <source>Playing a test sound…</source>
         <translation>Đang phát âm thanh thử…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="586"/>
+        <location filename="../../views/settings_view.py" line="594"/>
         <source>Ringing…</source>
         <translation>Đang đổ chuông…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="586"/>
+        <location filename="../../views/settings_view.py" line="594"/>
         <source>Test ringtone</source>
         <translation>Thử nhạc chuông</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="625"/>
+        <location filename="../../views/settings_view.py" line="633"/>
         <source>About</source>
         <translation>Giới thiệu</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="637"/>
+        <location filename="../../views/settings_view.py" line="645"/>
         <source>Microphone processing</source>
         <translation>Xử lý micro</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="638"/>
+        <location filename="../../views/settings_view.py" line="646"/>
         <source>Echo cancellation</source>
         <translation>Khử tiếng vọng</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="639"/>
+        <location filename="../../views/settings_view.py" line="647"/>
         <source>Noise suppression</source>
         <translation>Lọc tiếng ồn</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="640"/>
+        <location filename="../../views/settings_view.py" line="648"/>
         <source>Automatic gain control</source>
         <translation>Tự động chỉnh mức âm</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="641"/>
+        <location filename="../../views/settings_view.py" line="649"/>
         <source>Where my calls ring</source>
         <translation>Nơi đổ chuông cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="642"/>
+        <location filename="../../views/settings_view.py" line="650"/>
         <source>Ring</source>
         <translation>Đổ chuông</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="643"/>
+        <location filename="../../views/settings_view.py" line="651"/>
         <source>My mobile number</source>
         <translation>Số di động của tôi</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="644"/>
+        <location filename="../../views/settings_view.py" line="652"/>
         <source>Save</source>
         <translation>Lưu</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="647"/>
-        <source>Call forwarding: choose “My mobile” to have your calls ring on your mobile through the company&apos;s line. Forwarding to any number, when busy or unanswered, comes with a server update.</source>
-        <translation>Chuyển tiếp cuộc gọi: chọn “Di động của tôi” để cuộc gọi đổ chuông trên di động qua đường dây của công ty. Chuyển tiếp tới số bất kỳ, khi bận hoặc không trả lời, sẽ có khi máy chủ được cập nhật.</translation>
-    </message>
-    <message>
-        <location filename="../../views/settings_view.py" line="652"/>
+        <location filename="../../views/settings_view.py" line="653"/>
         <source>Auto-answer</source>
         <translation>Tự động trả lời</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="653"/>
+        <location filename="../../views/settings_view.py" line="654"/>
         <source>Answer incoming calls automatically after (seconds):</source>
         <translation>Tự động trả lời cuộc gọi đến sau (giây):</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="654"/>
+        <location filename="../../views/settings_view.py" line="655"/>
         <source>Keys</source>
         <translation>Phím tắt</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="655"/>
+        <location filename="../../views/settings_view.py" line="656"/>
         <source>Answer</source>
         <translation>Trả lời</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="656"/>
+        <location filename="../../views/settings_view.py" line="657"/>
         <source>Hang up</source>
         <translation>Gác máy</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="657"/>
+        <location filename="../../views/settings_view.py" line="658"/>
         <source>These keys work in every application (global hotkeys)</source>
         <translation>Phím tắt dùng được trong mọi ứng dụng (phím tắt toàn cục)</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="658"/>
+        <location filename="../../views/settings_view.py" line="659"/>
         <source>Headset and media keys answer and hang up (play/pause)</source>
         <translation>Nút tai nghe và phím đa phương tiện để trả lời và gác máy (phát/tạm dừng)</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="660"/>
+        <location filename="../../views/settings_view.py" line="661"/>
         <source>Global hotkeys need an X11 desktop on Linux; on Wayland they work inside the app only.</source>
         <translation>Phím tắt toàn cục cần màn hình X11 trên Linux; trên Wayland chỉ dùng được trong ứng dụng.</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="662"/>
+        <location filename="../../views/settings_view.py" line="663"/>
         <source>Language</source>
         <translation>Ngôn ngữ</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="663"/>
+        <location filename="../../views/settings_view.py" line="664"/>
         <source>Start minimized in the tray</source>
         <translation>Khởi động thu nhỏ xuống khay hệ thống</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="664"/>
+        <location filename="../../views/settings_view.py" line="665"/>
         <source>Start when I log in to the computer</source>
         <translation>Tự khởi động khi đăng nhập máy tính</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="665"/>
+        <location filename="../../views/settings_view.py" line="666"/>
         <source>Reset application…</source>
         <translation>Đặt lại ứng dụng…</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="666"/>
+        <location filename="../../views/settings_view.py" line="667"/>
         <source>Version</source>
         <translation>Phiên bản</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="667"/>
+        <location filename="../../views/settings_view.py" line="668"/>
         <source>Engine</source>
         <translation>Bộ xử lý cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="668"/>
+        <location filename="../../views/settings_view.py" line="669"/>
         <source>Codecs</source>
         <translation>Codec</translation>
     </message>
     <message>
-        <location filename="../../views/settings_view.py" line="669"/>
+        <location filename="../../views/settings_view.py" line="670"/>
         <source>Copy diagnostics</source>
         <translation>Sao chép thông tin chẩn đoán</translation>
     </message>
@@ -1353,7 +1426,7 @@
     <name>Texts</name>
     <message>
         <location filename="../../views/texts.py" line="17"/>
-        <location filename="../../views/texts.py" line="302"/>
+        <location filename="../../views/texts.py" line="328"/>
         <source>Available</source>
         <translation>Sẵn sàng</translation>
     </message>
@@ -1364,7 +1437,7 @@
     </message>
     <message>
         <location filename="../../views/texts.py" line="19"/>
-        <location filename="../../views/texts.py" line="135"/>
+        <location filename="../../views/texts.py" line="137"/>
         <source>Busy</source>
         <translation>Bận</translation>
     </message>
@@ -1522,7 +1595,7 @@
     </message>
     <message>
         <location filename="../../views/texts.py" line="120"/>
-        <location filename="../../views/texts.py" line="126"/>
+        <location filename="../../views/texts.py" line="128"/>
         <source>Something went wrong.</source>
         <translation>Đã xảy ra lỗi.</translation>
     </message>
@@ -1537,237 +1610,277 @@
         <translation>Mục này không còn nữa: có thể ai đó đã xóa.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="123"/>
+        <location filename="../../views/texts.py" line="125"/>
         <source>The message cannot be played.</source>
         <translation>Không phát được tin nhắn.</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="132"/>
+        <location filename="../../views/texts.py" line="134"/>
         <source>Answered</source>
         <translation>Đã nghe</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="133"/>
+        <location filename="../../views/texts.py" line="135"/>
         <source>Missed</source>
         <translation>Gọi nhỡ</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="134"/>
+        <location filename="../../views/texts.py" line="136"/>
         <source>Declined</source>
         <translation>Đã từ chối</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="136"/>
+        <location filename="../../views/texts.py" line="138"/>
         <source>Failed</source>
         <translation>Không thành công</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="137"/>
+        <location filename="../../views/texts.py" line="139"/>
         <source>Cancelled</source>
         <translation>Đã hủy</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="143"/>
+        <location filename="../../views/texts.py" line="145"/>
         <source>All my devices</source>
         <translation>Tất cả thiết bị của tôi</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="144"/>
+        <location filename="../../views/texts.py" line="146"/>
         <source>This app only</source>
         <translation>Chỉ ứng dụng này</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="145"/>
+        <location filename="../../views/texts.py" line="147"/>
         <source>My IP phone</source>
         <translation>Điện thoại IP của tôi</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="146"/>
+        <location filename="../../views/texts.py" line="148"/>
         <source>My mobile</source>
         <translation>Di động của tôi</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="159"/>
+        <location filename="../../views/texts.py" line="161"/>
         <source>Quality: excellent</source>
         <translation>Chất lượng: rất tốt</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="160"/>
+        <location filename="../../views/texts.py" line="162"/>
         <source>Quality: good</source>
         <translation>Chất lượng: tốt</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="161"/>
+        <location filename="../../views/texts.py" line="163"/>
         <source>Quality: fair</source>
         <translation>Chất lượng: trung bình</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="162"/>
+        <location filename="../../views/texts.py" line="164"/>
         <source>Quality: poor</source>
         <translation>Chất lượng: kém</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="172"/>
+        <location filename="../../views/texts.py" line="174"/>
         <source>Signalling: TLS (encrypted)</source>
         <translation>Báo hiệu: TLS (có mã hóa)</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="174"/>
+        <location filename="../../views/texts.py" line="176"/>
         <source>Signalling: %1 (not encrypted)</source>
         <translation>Báo hiệu: %1 (không mã hóa)</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="179"/>
+        <location filename="../../views/texts.py" line="181"/>
         <source>Encrypted</source>
         <translation>Đã mã hóa</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="181"/>
+        <location filename="../../views/texts.py" line="183"/>
         <source>Voice: SRTP, %1</source>
         <translation>Thoại: SRTP, %1</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="183"/>
+        <location filename="../../views/texts.py" line="185"/>
         <source>Not encrypted</source>
         <translation>Không mã hóa</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="184"/>
+        <location filename="../../views/texts.py" line="186"/>
         <source>Voice: plain RTP (not encrypted)</source>
         <translation>Thoại: RTP thường (không mã hóa)</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="192"/>
+        <location filename="../../views/texts.py" line="194"/>
         <source>Echo test</source>
         <translation>Kiểm tra tiếng vọng</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="194"/>
+        <location filename="../../views/texts.py" line="196"/>
         <source>Conference room %1</source>
         <translation>Phòng họp %1</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="212"/>
+        <location filename="../../views/texts.py" line="214"/>
         <source>Yesterday %1</source>
         <translation>Hôm qua %1</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="224"/>
+        <location filename="../../views/texts.py" line="226"/>
         <source>Codec</source>
         <translation>Codec</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="225"/>
+        <location filename="../../views/texts.py" line="227"/>
         <source>Packet loss</source>
         <translation>Mất gói</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="226"/>
+        <location filename="../../views/texts.py" line="228"/>
         <source>Jitter</source>
         <translation>Độ trễ biến thiên (jitter)</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="227"/>
+        <location filename="../../views/texts.py" line="229"/>
         <source>Round trip</source>
         <translation>Thời gian khứ hồi</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="240"/>
+        <location filename="../../views/texts.py" line="238"/>
+        <source>Not a Vietnamese phone number, e.g. 0912 345 678 or 028 7300 1234.</source>
+        <translation>Không phải số điện thoại Việt Nam, ví dụ 0912 345 678 hoặc 028 7300 1234.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="242"/>
+        <source>Enter where calls go.</source>
+        <translation>Nhập nơi cuộc gọi được chuyển tới.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="243"/>
+        <source>An extension has 2 to 4 digits.</source>
+        <translation>Số máy lẻ gồm 2 đến 4 chữ số.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="244"/>
+        <source>No such extension in your company.</source>
+        <translation>Công ty bạn không có số máy lẻ này.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="247"/>
+        <source>That is your own extension.</source>
+        <translation>Đây là số máy lẻ của chính bạn.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="248"/>
+        <source>You may not call outside numbers: ask your administrator.</source>
+        <translation>Bạn không được gọi ra số bên ngoài: hãy hỏi quản trị viên.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="251"/>
+        <source>You have no voicemail box yet.</source>
+        <translation>Bạn chưa có hộp thư thoại.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="254"/>
+        <source>Between 5 and 120 seconds.</source>
+        <translation>Từ 5 đến 120 giây.</translation>
+    </message>
+    <message>
+        <location filename="../../views/texts.py" line="266"/>
         <source>Queue %1</source>
         <translation>Hàng đợi %1</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="250"/>
+        <location filename="../../views/texts.py" line="276"/>
         <source>Open hours</source>
         <translation>Giờ làm việc</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="251"/>
+        <location filename="../../views/texts.py" line="277"/>
         <source>After hours</source>
         <translation>Ngoài giờ</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="252"/>
+        <location filename="../../views/texts.py" line="278"/>
         <source>Holiday</source>
         <translation>Ngày nghỉ lễ</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="253"/>
+        <location filename="../../views/texts.py" line="279"/>
         <source>Schedule</source>
         <translation>Lịch làm việc</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="255"/>
+        <location filename="../../views/texts.py" line="281"/>
         <source>Menu %1</source>
         <translation>Menu %1</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="259"/>
+        <location filename="../../views/texts.py" line="285"/>
         <source>Ext. %1</source>
         <translation>Máy lẻ %1</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="261"/>
+        <location filename="../../views/texts.py" line="287"/>
         <source>Ring group %1</source>
         <translation>Nhóm đổ chuông %1</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="263"/>
+        <location filename="../../views/texts.py" line="289"/>
         <source>Voicemail</source>
         <translation>Hộp thư thoại</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="280"/>
+        <location filename="../../views/texts.py" line="306"/>
         <source>Queue: %1</source>
         <translation>Hàng đợi: %1</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="282"/>
+        <location filename="../../views/texts.py" line="308"/>
         <source>waited %1</source>
         <translation>đã chờ %1</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="288"/>
+        <location filename="../../views/texts.py" line="314"/>
         <source>Lunch</source>
         <translation>Ăn trưa</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="289"/>
+        <location filename="../../views/texts.py" line="315"/>
         <source>Training</source>
         <translation>Đào tạo</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="290"/>
+        <location filename="../../views/texts.py" line="316"/>
         <source>After-call work</source>
         <translation>Xử lý sau cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="291"/>
+        <location filename="../../views/texts.py" line="317"/>
         <source>Other</source>
         <translation>Khác</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="292"/>
+        <location filename="../../views/texts.py" line="318"/>
         <source>Break</source>
         <translation>Nghỉ giải lao</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="298"/>
+        <location filename="../../views/texts.py" line="324"/>
         <source>Logged out</source>
         <translation>Đã rời</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="299"/>
+        <location filename="../../views/texts.py" line="325"/>
         <source>Paused</source>
         <translation>Tạm nghỉ</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="300"/>
+        <location filename="../../views/texts.py" line="326"/>
         <source>On a call</source>
         <translation>Đang gọi</translation>
     </message>
     <message>
-        <location filename="../../views/texts.py" line="301"/>
+        <location filename="../../views/texts.py" line="327"/>
         <source>Wrap-up</source>
         <translation>Hoàn tất cuộc gọi</translation>
     </message>
