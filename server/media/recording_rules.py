@@ -95,3 +95,17 @@ class RecordingRules:
             direction=call.direction,
             server_default=self.server_default(invite),
         )
+
+    def records_answer(self, call_id: str, agent_user_id: int | None) -> bool:
+        """A call the call center bridged to an agent (hotline -> IVR -> queue or ring group): the rules
+        with the agent who answered as the callee.  The server's list applies to INVITEs the PBX relays,
+        not to these (no INVITE of the caller's reached the agent)."""
+        call = self.running_call(call_id)
+        if call is None:
+            return False
+        return decide(
+            self._party(call.caller_user_id),
+            self._party(agent_user_id),
+            direction=call.direction,
+            server_default=False,
+        )
