@@ -762,7 +762,9 @@ class CallCenterCalls(FeatureCalls):
         }
         try:
             # the caller's engine call: the caller's side and the far side, now the agent's
-            await recorders.start(media.call_id, {"caller": media.caller_tag, "callee": media.engine_tag}, facts)
+            await recorders.start(
+                media.call_id, {"caller": media.caller_tag, "callee": media.engine_tag}, facts
+            )
         except (EngineError, OSError) as exc:
             log.warning("call %s: not recorded (%s)", call.call_id, exc)
             return
