@@ -94,7 +94,8 @@ def test_a_call_center_call_follows_the_agent_who_answered() -> None:
     rules.attach(_snapshot("off", {1: "always"}), calls.get)
     assert rules.records_answer("h1", 1)  # agent 101 always
     assert not rules.records_answer("h1", 2)  # agent 102 inherits "off"
-    assert not rules.records_answer("h1", None)
+    assert not rules.records_answer("h1", None)  # forwarded out: the company's policy, off
     rules.attach(_snapshot("inbound", {2: "never"}), calls.get)
     assert rules.records_answer("h1", 1) and not rules.records_answer("h1", 2)
+    assert rules.records_answer("h1", None)  # forwarded out of an "inbound" company: recorded
     assert not rules.records_answer("gone", 1)  # no running call record
