@@ -47,7 +47,7 @@ from server.media import voicemail_store
 from server.media.call_recording import CallRecorders
 from server.media.engine import EngineError, RtpEngine
 from server.media.feature_calls import FeatureCall, FeatureCalls
-from server.media.legs import media_address
+from server.media.legs import audio_codecs, media_address
 from server.media.logic import Action, Dial, Dtmf, Echo, Event, HangUp, Machine, Play, Record, Stop
 from server.media.voicemail import VoicemailRecording, message_summary
 from server.sip.carriers import normalize_number
@@ -162,6 +162,9 @@ class AgentLeg:
 
 
 class CallCenterCalls(FeatureCalls):
+    # an agent's phone may take only G.711: it is offered PCMU and PCMA besides the caller's codecs
+    far_codecs = ("PCMU", "PCMA")
+
     def __init__(
         self,
         engine: RtpEngine,
@@ -737,10 +740,22 @@ class CallCenterCalls(FeatureCalls):
             call.prompt_timer.cancel()
         started = time.perf_counter()
         try:
+            answered = audio_codecs(agent_sdp)
+            # the agent answered a codec the caller does not speak (a PCMU-only desk phone, a G.722 or PCMA
+            # caller): rtpengine transcodes, as for voicemail
+            transcode = bool(answered) and answered[0] not in audio_codecs(media.caller_sdp)
             async with call.media_lock:  # after any prompt or music action still on its way
-                caller_sdp = await self.legs.bridge(media, agent_sdp)
+                caller_sdp = await self.legs.bridge(
+                    media, agent_sdp, transcode=transcode, codec=answered[0] if transcode else "PCMU"
+                )
             ms = (time.perf_counter() - started) * 1000
-            log.info("call %s bridged to agent %s in %.1f ms", call.call_id, leg.user_id, ms)
+            log.info(
+                "call %s bridged to agent %s in %.1f ms%s",
+                call.call_id,
+                leg.user_id,
+                ms,
+                f" (transcoding to {answered[0]})" if transcode else "",
+            )
             if media_address(caller_sdp) != media_address(media.sdp):  # never seen: rtpengine keeps the port
                 log.warning("call %s: the caller's media address moved on bridging", call.call_id)
             if self.call_recorders is not None and self.records_answer(call.call_id, leg.user_id or None):
