@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import struct
 import warnings
 from pathlib import Path
 
@@ -47,18 +46,8 @@ __all__ = ["carrier", "server"]  # fixtures
 class AlawLeg(ProbeLeg):
     """A probe leg that offers and sends only PCMA."""
 
-    def sdp(self) -> str:
-        return super().sdp().replace("RTP/AVP 0 101", "RTP/AVP 8 101").replace("0 PCMU/8000", "8 PCMA/8000")
-
-    def send_one(self) -> None:
-        if self.transport is None or self.remote is None or not self.sending:
-            return
-        payload = self.payloads[self.seq % len(self.payloads)]
-        stamp = (self.seq * SAMPLES) & 0xFFFFFFFF
-        header = struct.pack("!BBHII", 0x80, 8, self.seq & 0xFFFF, stamp, self.ssrc)
-        self.transport.sendto(header + payload, self.remote)
-        self.seq += 1
-        self.sent += 1
+    def __init__(self, host: str, tone_hz: float) -> None:
+        super().__init__(host, tone_hz, alaw_tone(tone_hz), codec=(8, "PCMA/8000"))
 
     def heard(self, freqs: list[float]) -> dict[float, float]:
         pcm = np.frombuffer(audioop.alaw2lin(bytes(self.stats.audio), 2), dtype="<i2") / 32768.0
@@ -84,7 +73,7 @@ async def test_a_pcma_caller_and_a_pcmu_only_agent_hear_each_other(
     agent = Baresip(tmp_path / "agent", source=f"ausine,{int(AGENT_HZ)}", account=account, codecs=("g711",))
     try:
         await in_thread(agent.wait_registered, 30)
-        leg = AlawLeg("127.0.0.1", CALLER_HZ, alaw_tone(CALLER_HZ))
+        leg = AlawLeg("127.0.0.1", CALLER_HZ)
         await leg.open()
         call = await carrier.invite(HOTLINE, leg, timeout=10)
         assert call.status == 200, (call.status, call.reason_header)
