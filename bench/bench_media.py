@@ -8,6 +8,11 @@ so the engine's CPU and the server's CPU are measured apart from the load genera
 /proc/<pid>/stat, the server (this process: UAS + ng client) with ``time.process_time``.  At the callers:
 packets received vs expected, lost (sequence gaps no later packet filled), reordered, late (> 60 ms after the
 
+The ``transcode`` row is N/2 two-leg calls relayed by rtpengine between a G.722-only leg and a PCMU-only leg
+(what the call center's agent bridge does when the agent's phone takes only PCMU): rtpengine decodes and
+encodes every packet both ways.  The G.722 side sends arbitrary 160-byte payloads (no G.722 encoder here;
+the decoder's cost does not depend on the content); loss and lateness are counted at both receivers.
+
 Run: ``.venv/bin/python bench/bench_media.py [--legs 100,200,300,400] [--seconds 8] [--workers 4]``
 """
 
@@ -27,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from server.media.engine import NgClient, RtpEngine  # noqa: E402
 from server.media.feature_calls import ECHO_TEST, HOLD_MUSIC, FeatureCalls  # noqa: E402
+from server.media.ng import Value  # noqa: E402
 from server.media.prompts import ensure_prompts  # noqa: E402
 from server.media.rtp_probe import ProbeLeg, SipProbe, pace, pcmu_tone, remote_of  # noqa: E402
 
@@ -41,21 +47,28 @@ def proc_cpu(pid: int) -> float:
 # ---------------------------------------------------------------------------------------------- worker
 async def worker(mode: str, count: int, target: tuple[str, int], seconds: float) -> dict[str, float]:
     tones = pcmu_tone(700.0)
+    wideband = [bytes((i * 37 + j) & 0xFF for j in range(160)) for i in range(50)]  # see the docstring
     legs: list[ProbeLeg] = []
-    for _ in range(count * (2 if mode == "relay" else 1)):
-        leg = ProbeLeg("127.0.0.1", 700.0, tones)
+    for i in range(count * (2 if mode in ("relay", "transcode") else 1)):
+        if mode == "transcode" and i % 2 == 0:
+            leg = ProbeLeg("127.0.0.1", 0.0, wideband, codec=(9, "G722/8000"))
+        else:
+            leg = ProbeLeg("127.0.0.1", 700.0, tones)
         await leg.open()
         legs.append(leg)
     setup_failed = 0
     sip: SipProbe | None = None
     ng: NgClient | None = None
-    if mode == "relay":
+    if mode in ("relay", "transcode"):
         ng = NgClient(target)
         await ng.open()
         for i in range(count):
             a, b = legs[2 * i], legs[2 * i + 1]
             cid = f"relay-{os.getpid()}-{i}"
-            offer = await ng.command("offer", {"call-id": cid, "from-tag": "a", "sdp": a.sdp()})
+            params: dict[str, Value] = {"call-id": cid, "from-tag": "a", "sdp": a.sdp()}
+            if mode == "transcode":  # offer the PCMU side PCMU too: it answers PCMU, rtpengine transcodes
+                params["codec"] = {"transcode": ["PCMU"]}
+            offer = await ng.command("offer", params)
             answer = await ng.command(
                 "answer", {"call-id": cid, "from-tag": "a", "to-tag": "b", "sdp": b.sdp()}
             )
@@ -107,7 +120,7 @@ async def run_row(
     mode: str, legs: int, workers: int, seconds: float, calls: FeatureCalls, engine: RtpEngine
 ) -> dict[str, float | str]:
     per = [legs // workers + (1 if i < legs % workers else 0) for i in range(workers)]
-    if mode == "relay":
+    if mode in ("relay", "transcode"):
         per = [max(1, n // 2) for n in per]  # each relay call is two legs
         target = ("127.0.0.1", engine.ng_port)
     else:
@@ -198,7 +211,7 @@ if __name__ == "__main__":
         parser.add_argument("--legs", default="100,200,300,400")
         parser.add_argument("--seconds", type=float, default=8.0)
         parser.add_argument("--workers", type=int, default=4)
-        parser.add_argument("--modes", default="moh,echo,relay")
+        parser.add_argument("--modes", default="moh,echo,relay", help="also: transcode")
         parser.add_argument("--conference", type=int, default=50, help="members of one room (0: no row)")
         parser.add_argument("--prompts", help="a directory with your own moh.wav (default: generated)")
         asyncio.run(main(parser.parse_args()))

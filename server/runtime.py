@@ -140,6 +140,9 @@ async def _start_media_engine(
         running.feature_addresses.update(addresses)
         if plane.anchor is not None:  # hotline calls to the call center are on the engine already
             plane.anchor.exclude.update(addresses.values())
+            if rules is not None:  # their conversation with the agent is recorded by the same rules
+                center.calls.call_recorders = plane.anchor.recorders
+                center.calls.records_answer = rules.records_answer
         running.call_center = center
         running.stop_callbacks.append(center.stop)
 

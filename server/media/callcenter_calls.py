@@ -13,6 +13,11 @@ feature calls' actions it executes:
   and agent talk through rtpengine without a re-INVITE towards the carrier.
 * ``Dial("extension:N")`` / ``Dial("ring_group:N")``: the same agent legs without a queue, step by step
   (a ring group's steps; an extension is one step of 20 s, then its voicemail box if it has one).
+* **Call recording**: once an agent's answer is bridged, the call is recorded when the recording rules say
+  so for the caller and the agent who answered (``records_answer``: the agent's override, the company's
+  policy); :class:`CallRecorders` subscribes to both sides of the caller's engine call (the caller, and the
+  agent who replaced the loop) and mixes them into one WAV linked from the caller's call record.  The IVR
+  and the wait in the queue are not in it: the recording is the conversation, as a PBX's queue recording is.
 * ``Record()``: the caller's audio goes to a socket of ours (the leg bridged to it) and into a WAV in
   ``<data_dir>/voicemail/<box>/``; at the end a message-waiting NOTIFY goes to the box owners' devices.
 
@@ -39,9 +44,10 @@ from server.callcenter.log_sink import LoggingQueueSink, QueueLogSink
 from server.callcenter.queue import Announce, CancelOffer, Exit, LogEntry, Offer, QueueAction, QueueEngine
 from server.callcenter.ringgroup import RingPlan, RingStep
 from server.media import voicemail_store
+from server.media.call_recording import CallRecorders
 from server.media.engine import EngineError, RtpEngine
 from server.media.feature_calls import FeatureCall, FeatureCalls
-from server.media.legs import media_address
+from server.media.legs import audio_codecs, media_address
 from server.media.logic import Action, Dial, Dtmf, Echo, Event, HangUp, Machine, Play, Record, Stop
 from server.media.voicemail import VoicemailRecording, message_summary
 from server.sip.carriers import normalize_number
@@ -156,6 +162,9 @@ class AgentLeg:
 
 
 class CallCenterCalls(FeatureCalls):
+    # an agent's phone may take only G.711: it is offered PCMU and PCMA besides the caller's codecs
+    far_codecs = ("PCMU", "PCMA")
+
     def __init__(
         self,
         engine: RtpEngine,
@@ -200,6 +209,10 @@ class CallCenterCalls(FeatureCalls):
         self.queue_company: dict[int, int] = {}
         self.agent_legs: dict[str, AgentLeg] = {}
         self.recordings: dict[str, VoicemailRecording] = {}
+        # conversation recording (set by the runtime when call recording is on): the two-party recorders
+        # and the rules' decision for (the caller's call id, the agent who answered)
+        self.call_recorders: CallRecorders | None = None
+        self.records_answer: Callable[[str, int | None], bool] = lambda call_id, user_id: False
         self.voicemails: list[Path] = []
         self._pending: tuple[CallCenter, Destination, list[str]] | None = None
         self._hotline_of: dict[str, str] = {}  # caller's call id -> the hotline dialled (normalized)
@@ -727,16 +740,51 @@ class CallCenterCalls(FeatureCalls):
             call.prompt_timer.cancel()
         started = time.perf_counter()
         try:
+            answered = audio_codecs(agent_sdp)
+            # the agent answered a codec the caller does not speak (a PCMU-only desk phone, a G.722 or PCMA
+            # caller): rtpengine transcodes, as for voicemail
+            transcode = bool(answered) and answered[0] not in audio_codecs(media.caller_sdp)
             async with call.media_lock:  # after any prompt or music action still on its way
-                caller_sdp = await self.legs.bridge(media, agent_sdp)
+                caller_sdp = await self.legs.bridge(
+                    media, agent_sdp, transcode=transcode, codec=answered[0] if transcode else "PCMU"
+                )
             ms = (time.perf_counter() - started) * 1000
-            log.info("call %s bridged to agent %s in %.1f ms", call.call_id, leg.user_id, ms)
+            log.info(
+                "call %s bridged to agent %s in %.1f ms%s",
+                call.call_id,
+                leg.user_id,
+                ms,
+                f" (transcoding to {answered[0]})" if transcode else "",
+            )
             if media_address(caller_sdp) != media_address(media.sdp):  # never seen: rtpengine keeps the port
                 log.warning("call %s: the caller's media address moved on bridging", call.call_id)
+            if self.call_recorders is not None and self.records_answer(call.call_id, leg.user_id or None):
+                await self._record_conversation(call, leg)
         except EngineError as exc:
             log.warning("call %s: bridge failed (%s)", call.call_id, exc)
             self._bye(leg)
             await self._hang_up(call, 'SIP;cause=503;text="Media engine unavailable"')
+
+    async def _record_conversation(self, call: FeatureCall, leg: AgentLeg) -> None:
+        recorders, media = self.call_recorders, call.leg
+        if recorders is None or media is None or call.ended:
+            return
+        agent = self.view.extension_of(leg.user_id) if self.view is not None and leg.user_id else None
+        facts: dict[str, object] = {
+            "caller": call.invite.from_.uri.user or "",
+            "callee": call.invite.to.uri.user or "",
+            "agent": agent or "",
+        }
+        try:
+            # the caller's engine call: the caller's side and the far side, now the agent's
+            await recorders.start(
+                media.call_id, {"caller": media.caller_tag, "callee": media.engine_tag}, facts
+            )
+        except (EngineError, OSError) as exc:
+            log.warning("call %s: not recorded (%s)", call.call_id, exc)
+            return
+        if call.ended:  # hung up while the subscriptions were set up
+            recorders.stop(media.call_id)
 
     def _agent_declined(self, leg: AgentLeg) -> None:
         if leg.queue_id is not None:
@@ -879,4 +927,6 @@ class CallCenterCalls(FeatureCalls):
         for leg in self._legs_of(call.call_id):
             self._end_agent_leg(leg)
         self._finish_voicemail(call)
+        if self.call_recorders is not None:
+            self.call_recorders.stop(call.call_id)
         self._note_path(call)

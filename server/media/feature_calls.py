@@ -101,6 +101,8 @@ class _Sip(asyncio.DatagramProtocol):
 class FeatureCalls:
     """The UAS.  ``collected`` keeps the digits each digit-test call gathered (what an IVR will consume)."""
 
+    far_codecs: tuple[str, ...] = ()  # offered towards the far side besides the caller's (`MediaLegs.open`)
+
     def __init__(
         self,
         engine: RtpEngine,
@@ -273,7 +275,12 @@ class FeatureCalls:
             far_sdp = member.sdp(self.host)
         try:
             call.leg = await self.legs.open(
-                req.call_id, from_tag, call.to_tag, req.body.decode(errors="replace"), far_sdp=far_sdp
+                req.call_id,
+                from_tag,
+                call.to_tag,
+                req.body.decode(errors="replace"),
+                far_sdp=far_sdp,
+                far_codecs=self.far_codecs,
             )
             if member is not None:
                 member.remote = media_address(call.leg.far_sdp)

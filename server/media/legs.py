@@ -41,6 +41,19 @@ def media_address(sdp: str) -> tuple[str, int]:
     return host.group(1), int(port.group(1))
 
 
+_STATIC_CODECS = {"0": "PCMU", "8": "PCMA", "9": "G722"}
+
+
+def audio_codecs(sdp: str) -> list[str]:
+    """The audio codec names of an SDP in its order (``PCMU``, ``G722``; telephone-event left out)."""
+    m = re.search(r"^m=audio \d+ \S+ ([\d ]+)", sdp, re.M)
+    if m is None:
+        return []
+    names = {pt: name.upper() for pt, name in re.findall(r"^a=rtpmap:(\d+) ([^/\s]+)", sdp, re.M)}
+    codecs = [names.get(pt) or _STATIC_CODECS.get(pt, pt) for pt in m.group(1).split()]
+    return [c for c in codecs if c != "TELEPHONE-EVENT"]
+
+
 def _loop_answer(offer_reply_sdp: str) -> str:
     """An answer whose media address is rtpengine's own far-side port: the loop."""
     port = _M_AUDIO.search(offer_reply_sdp)
@@ -65,6 +78,7 @@ class MediaLegs:
         *,
         inject_dtmf: bool = False,
         far_sdp: str | None = None,
+        far_codecs: tuple[str, ...] = (),
     ) -> Leg:
         """Anchor the caller's media (caller's audio blocked until :meth:`echo`).
 
@@ -74,7 +88,11 @@ class MediaLegs:
         RFC 4733 events from the caller reach ``--dtmf-log-dest`` on every leg.  ``inject_dtmf`` (needed
         for :meth:`send_dtmf`) puts the leg in rtpengine's decoding path, which costs CPU on every packet
         (about 3x the echo's cost in bench/bench_media.py), so it is off unless asked for.
+
+        ``far_codecs`` are offered to the far side besides the caller's own (an agent's phone that takes
+        only PCMU can then answer a G.722 or PCMA caller; :meth:`bridge` transcodes).
         """
+        transcode: list[Value] = ["PCMU"] if far_sdp is not None else list(far_codecs)
         flags: list[Value] = ["inject-DTMF"] if inject_dtmf else []
         offer = await self.engine.command(
             "offer",
@@ -87,7 +105,7 @@ class MediaLegs:
                 # (RTP/SAVP, a=crypto) is terminated on the caller's side
                 "transport-protocol": "RTP/AVP",
                 # the mixer takes PCMU: offered to it whatever the caller uses (G.722, PCMA: transcoded)
-                **({"codec": {"transcode": ["PCMU"]}} if far_sdp is not None else {}),
+                **({"codec": {"transcode": transcode}} if transcode else {}),
             },
         )
         far = offer.get("sdp")
@@ -140,14 +158,15 @@ class MediaLegs:
     async def send_dtmf(self, leg: Leg, digit: str, duration_ms: int = 100) -> None:
         await self.engine.command("play DTMF", self._ids(leg) | {"code": digit, "duration": duration_ms})
 
-    async def bridge(self, leg: Leg, other_sdp: str, *, transcode: bool = False) -> str:
+    async def bridge(self, leg: Leg, other_sdp: str, *, transcode: bool = False, codec: str = "PCMU") -> str:
         """Connect the caller to the party of ``other_sdp`` (an answer to ``leg.far_sdp``): prompts stop,
         rtpengine forwards both ways between the caller and that party.  Returns the caller-side SDP.
 
         ``transcode``: the party takes only G.711 and cannot be told the caller's codec (our recorder
         socket): the caller's offer is made again so rtpengine decodes whatever the caller speaks (G.722
-        included) into PCMU towards the party.  Without it rtpengine forwarded a G.722 caller's packets as
-        they were, and voicemail stayed silent."""
+        included) into ``codec`` towards the party.  Without it rtpengine forwarded a G.722 caller's packets
+        as they were, and voicemail stayed silent.  An agent who answered a codec the caller did not offer
+        is bridged the same way (``codec``: the agent's)."""
         await self.stop(leg)
         if transcode:
             await self.engine.command(
@@ -157,7 +176,7 @@ class MediaLegs:
                     "from-tag": leg.caller_tag,
                     "sdp": leg.caller_sdp,
                     "transport-protocol": "RTP/AVP",
-                    "codec": {"mask": ["all"], "transcode": ["PCMU"]},
+                    "codec": {"mask": ["all"], "transcode": [codec]},
                     "flags": ["always-transcode"],
                 },
             )

@@ -95,3 +95,20 @@ class RecordingRules:
             direction=call.direction,
             server_default=self.server_default(invite),
         )
+
+    def records_answer(self, call_id: str, agent_user_id: int | None) -> bool:
+        """A call the call center bridged to an agent (hotline -> IVR -> queue or ring group): the rules
+        with the agent who answered as the callee (an outside number the call was forwarded to: the
+        company's policy).  The server's list applies to INVITEs the PBX relays,
+        not to these (no INVITE of the caller's reached the agent)."""
+        call = self.running_call(call_id)
+        if call is None:
+            return False
+        answered = self._party(agent_user_id)
+        if answered is None and self.snapshot is not None and call.company_id is not None:
+            # forwarded out (an outside number answered): the hotline company's policy stands for it
+            company = self.snapshot.company(call.company_id)
+            answered = Party(policy=company.recording) if company is not None else None
+        return decide(
+            self._party(call.caller_user_id), answered, direction=call.direction, server_default=False
+        )

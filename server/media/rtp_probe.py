@@ -97,8 +97,12 @@ class _Rx(asyncio.DatagramProtocol):
 
 
 class ProbeLeg:
-    def __init__(self, host: str, tone_hz: float, payloads: list[bytes]) -> None:
+    def __init__(
+        self, host: str, tone_hz: float, payloads: list[bytes], *, codec: tuple[int, str] = (0, "PCMU/8000")
+    ) -> None:
+        """``codec``: the one payload type offered and sent, with its rtpmap (``(9, "G722/8000")``)."""
         self.host = host
+        self.codec = codec
         self.tone_hz = tone_hz
         self.payloads = payloads
         self.stats = LegStats()
@@ -123,7 +127,7 @@ class ProbeLeg:
     def sdp(self) -> str:
         return (
             f"v=0\r\no=- 1 1 IN IP4 {self.host}\r\ns=-\r\nc=IN IP4 {self.host}\r\nt=0 0\r\n"
-            f"m=audio {self.port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+            f"m=audio {self.port} RTP/AVP {self.codec[0]} 101\r\na=rtpmap:{self.codec[0]} {self.codec[1]}\r\n"
             "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n"
         )
 
@@ -132,7 +136,7 @@ class ProbeLeg:
             return
         payload = self.payloads[self.seq % len(self.payloads)]
         header = struct.pack(
-            "!BBHII", 0x80, 0, self.seq & 0xFFFF, (self.seq * SAMPLES) & 0xFFFFFFFF, self.ssrc
+            "!BBHII", 0x80, self.codec[0], self.seq & 0xFFFF, (self.seq * SAMPLES) & 0xFFFFFFFF, self.ssrc
         )
         self.transport.sendto(header + payload, self.remote)
         self.seq += 1

@@ -85,3 +85,17 @@ def test_snapshot_keeps_overrides_per_user_and_drops_them_with_the_user() -> Non
     assert snap.company(1) is not None and snap.company(1).recording == "inbound"
     snap.replace_users(1, [1], [])
     assert snap.user_recording(1) == "inherit"
+
+
+def test_a_call_center_call_follows_the_agent_who_answered() -> None:
+    # a carrier's call to the hotline: no user on the caller's side, the agent is the callee
+    calls = {"h1": CallRecord("h1", 1, "demo.local", "0903000111", "02873001234", "inbound", None, 0.0)}
+    rules = RecordingRules(["*"])  # the server's list is for relayed INVITEs, not the call center's bridges
+    rules.attach(_snapshot("off", {1: "always"}), calls.get)
+    assert rules.records_answer("h1", 1)  # agent 101 always
+    assert not rules.records_answer("h1", 2)  # agent 102 inherits "off"
+    assert not rules.records_answer("h1", None)  # forwarded out: the company's policy, off
+    rules.attach(_snapshot("inbound", {2: "never"}), calls.get)
+    assert rules.records_answer("h1", 1) and not rules.records_answer("h1", 2)
+    assert rules.records_answer("h1", None)  # forwarded out of an "inbound" company: recorded
+    assert not rules.records_answer("gone", 1)  # no running call record
