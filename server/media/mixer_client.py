@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +34,7 @@ class MixerProcess:
         max_members: int = 50,
         record_dir: Path | None = None,
         on_restart: Callable[[], None] = lambda: None,
+        python: str = sys.executable,
     ) -> None:
         self.host = host
         self.on_restart = on_restart
@@ -40,6 +42,7 @@ class MixerProcess:
         if record_dir is not None:
             args += ["--record-dir", str(record_dir)]
         self.supervisor = MediaSupervisor(
+            python=python,
             args=args,
             module="server.media.mixer_process",
             name="conference mixer",
@@ -62,7 +65,7 @@ class MixerProcess:
     async def start(self) -> None:
         """Start the process; :class:`MixerUnavailable` (one clear reason) when it cannot."""
         try:
-            host, port = await self.supervisor.start()
+            _, port = await self.supervisor.start()
         except (MediaServiceError, OSError) as exc:
             with contextlib.suppress(Exception):
                 await self.supervisor.stop()

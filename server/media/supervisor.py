@@ -30,7 +30,6 @@ from pathlib import Path
 
 from server.media.engine import _die_with_parent
 
-
 logger = logging.getLogger("server.media")
 child_logger = logging.getLogger("server.media.service")
 

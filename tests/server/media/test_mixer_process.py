@@ -53,7 +53,8 @@ async def test_kill_9_of_the_mixer_ends_its_room_calls_and_a_new_one_works(tmp_p
         assert time.monotonic() - killed < 6.0  # restart itself is asserted below (< 2 s in the log line)
         assert not echo.got_bye and echo.call_id in calls.calls  # the echo test never used the mixer
 
-        a, b = ProbeLeg("127.0.0.1", 600.0, pcmu_tone(600.0)), ProbeLeg("127.0.0.1", 1300.0, pcmu_tone(1300.0))
+        a = ProbeLeg("127.0.0.1", 600.0, pcmu_tone(600.0))
+        b = ProbeLeg("127.0.0.1", 1300.0, pcmu_tone(1300.0))
         for leg in (a, b):
             await leg.open()
         legs += [a, b]
@@ -93,7 +94,6 @@ async def test_restart_time_and_a_mixer_that_cannot_start() -> None:
         assert await mixer.rooms() == {}
     finally:
         await mixer.stop()
-    broken = MixerProcess()
-    broken.supervisor._python = "/nonexistent/python"  # noqa: SLF001 - an unstartable child
+    broken = MixerProcess(python="/nonexistent/python")
     with pytest.raises(MixerUnavailable):
         await broken.start()
