@@ -134,6 +134,9 @@ class FeatureCalls:
         if rooms:
             self.mixer = MixerProcess(host, record_dir=record_dir, on_restart=self._mixer_restarted)
         self.refused = 0
+        # the PBX ends a call whose media process died (BYE to both sides, call record media_failure);
+        # None or False (no such dialog): our own BYE with the Reason
+        self.pbx_hang_up: Callable[[str, str], bool] | None = None
         self._transport: asyncio.DatagramTransport | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         engine.on_dtmf = self._engine_dtmf
@@ -355,12 +358,20 @@ class FeatureCalls:
         is starting; a new call to the room works once it is up)."""
         for call in list(self.calls.values()):
             if isinstance(call.machine, ConferenceMember):
-                self._spawn(self._hang_up(call, MIXER_RESTART_REASON))
+                self._media_failed(call, MIXER_RESTART_REASON)
 
     def _engine_restarted(self) -> None:
         for call in list(self.calls.values()):
             call.leg = None  # gone with the process
-            self._spawn(self._hang_up(call, ENGINE_RESTART_REASON))
+            self._media_failed(call, ENGINE_RESTART_REASON)
+
+    def _media_failed(self, call: FeatureCall, reason: str) -> None:
+        text = reason.split('text="', 1)[1].rstrip('"')
+        if call.confirmed and self.pbx_hang_up is not None and self.pbx_hang_up(call.call_id, text):
+            self._feed(call, HungUp())
+            self._end(call, text)  # the PBX's BYE to us finds the call gone (481)
+        else:
+            self._spawn(self._hang_up(call, reason))
 
     # -- machine adapter -----------------------------------------------------------------------
     def _feed(self, call: FeatureCall, event: Event) -> None:
