@@ -65,3 +65,4 @@ async def test_a_voicemail_is_emailed_with_the_recording_attached(
     assert tone_levels(wav, [CALLER_HZ], skip_s=0.3)[CALLER_HZ] > 0.3  # the caller's voice
     kept = list((tmp_path / "data" / "voicemail").glob("*/*.wav"))  # start_demo_server's data dir
     assert [p.read_bytes() for p in kept] == [data]  # and the message stays in the box
+
