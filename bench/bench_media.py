@@ -1,5 +1,5 @@
 """Media legs vs CPU on this box: hold music, echo and one conference room on the PBX's feature UAS over
-rtpengine (the room mixed by our numpy mixer, in this process: its CPU is the "server CPU"), and the peer
+rtpengine (the room mixed by our numpy mixer in its own process: "mixer CPU"), and the peer
 row, rtpengine alone relaying the same number of legs (plain offer/answer between two probe legs, no feature
 logic, no Python anywhere in its path).
 
@@ -141,9 +141,12 @@ async def run_row(
         if n
     ]
     await asyncio.sleep(1.0 + 0.01 * legs)  # set-up
+    mixer_pid = calls.mixer.pid if calls.mixer is not None else None
+    mixer_cpu0 = proc_cpu(mixer_pid) if mixer_pid else 0.0
     engine_cpu0, server_cpu0, wall0 = proc_cpu(engine.pid), time.process_time(), time.monotonic()
     await asyncio.sleep(seconds * 0.8)
     engine_cpu = proc_cpu(engine.pid) - engine_cpu0
+    mixer_cpu = proc_cpu(mixer_pid) - mixer_cpu0 if mixer_pid else 0.0
     server_cpu = time.process_time() - server_cpu0
     wall = time.monotonic() - wall0
     outs = [json.loads((await p.communicate())[0]) for p in procs]
@@ -154,6 +157,7 @@ async def run_row(
         "legs": total["legs"],
         "engine_cpu": 100 * engine_cpu / wall,
         "server_cpu": 100 * server_cpu / wall,
+        "mixer_cpu": 100 * mixer_cpu / wall,
         "received": 100 * total["received"] / max(1, total["expected"]),
         "lost": total["lost"],
         "reordered": total["reordered"],
@@ -170,7 +174,7 @@ async def main(args: argparse.Namespace) -> None:
     await calls.start()
     rows = []
     try:
-        for legs in [int(n) for n in args.legs.split(",")]:
+        for legs in [int(n) for n in args.legs.split(",") if n]:
             for mode in args.modes.split(","):
                 row = await run_row(mode, legs, args.workers, args.seconds, calls, engine)
                 rows.append(row)
@@ -187,16 +191,19 @@ async def main(args: argparse.Namespace) -> None:
         await engine.stop()
     peer = {int(r["requested"]): float(r["engine_cpu"]) for r in rows if r["mode"] == "relay"}
     cores, secs = os.cpu_count(), args.seconds
-    print(f"\nmedia legs on {cores} cores, {secs:.0f} s per row, {args.workers} caller processes\n")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nmedia legs on {cores} cores, {secs:.0f} s per row, {args.workers} callers, load {load}\n")
     print(
-        "| mode | legs | rtpengine CPU % | vs relay | server CPU % | received % | lost | reordered | late % |"
+        "| mode | legs | rtpengine CPU % | vs relay | server CPU % | mixer CPU % | received % | lost"
+        " | reordered | late % |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         base = peer.get(int(r["requested"]))
         ratio = float(r["engine_cpu"]) / base if base else float("nan")  # nan: no relay row
         print(
             f"| {r['mode']} | {r['legs']} | {r['engine_cpu']:.1f} | {ratio:.2f} | {r['server_cpu']:.1f} "
+            f"| {r['mixer_cpu']:.1f} "
             f"| {r['received']:.1f} | {r['lost']} | {r['reordered']} | {r['late']:.2f} |"
         )
 

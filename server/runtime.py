@@ -49,6 +49,7 @@ class RunningServer:
     media_hook: Any = None  # CallAnchor when two-party calls may be recorded (media_call_recording)
     recording_rules: Any = None  # server.media.recording_rules.RecordingRules (the hook's decisions)
     call_center: Any = None  # server.callcenter_runtime.CallCenterRuntime, once the media engine runs
+    feature_calls: Any = None  # server.media.feature_calls.FeatureCalls (echo, hold music, rooms)
 
 
 async def _start_media(settings: ServerSettings, running: RunningServer) -> None:
@@ -105,6 +106,7 @@ async def _start_media_engine(
         log.error("media engine failed to start (%s); continuing without it", exc)
         return
     running.stop_callbacks.append(plane.stop)
+    running.feature_calls = plane.calls
     if plane.anchor is not None and running.feature_addresses:
         if running.media_address is not None:
             plane.anchor.exclude.add(running.media_address)
@@ -209,7 +211,13 @@ async def _start_sip(
         running.recording_rules.attach(snapshot, service.proxy.calls.records.get)
     if running.media_hook is not None:
         # anchored calls end if the engine restarts; the call record says why
-        running.media_hook.hang_up = lambda call_id, text: service.hang_up(call_id, text, cause=text)
+        running.media_hook.hang_up = lambda call_id, text: service.hang_up(
+            call_id, text, cause=text, disposition="media_failure"
+        )
+    if running.feature_calls is not None:  # calls whose engine or mixer died: the record says why
+        running.feature_calls.pbx_hang_up = lambda call_id, text: service.hang_up(
+            call_id, text, cause=text, disposition="media_failure"
+        )
     running.trunk_states = service.trunk_states
     running.stop_callbacks.append(refresher.stop)
     running.stop_callbacks.append(service.stop)

@@ -18,7 +18,7 @@ from server.domain.callcenter_models import QueueEvent
 from server.domain.models import CallRecord, User
 
 MISSED = ("no_answer", "cancelled", "busy", "dnd", "failed", "rejected", "not_found")
-STATUSES = ("answered", "missed", *MISSED, "quota_exceeded")
+STATUSES = ("answered", "missed", *MISSED, "quota_exceeded", "media_failure")
 DIRECTIONS = ("inbound", "outbound", "internal", "feature")
 QUEUE_ENTRY_SLACK = 86400.0  # a call of the range entered its queue at most this long after it started
 PAIR = 2**31  # user ids are below it (DbId), so callee * PAIR + caller packs two ids in one 64-bit integer

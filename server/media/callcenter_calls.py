@@ -180,7 +180,7 @@ class CallCenterCalls(FeatureCalls):
     ) -> None:
         earlier_dtmf, earlier_restart = engine.on_dtmf, engine.on_restart
         self.library = PromptLibrary(prompts_dir, prompts)
-        super().__init__(engine, self.library, limit=limit, host=host, features={})
+        super().__init__(engine, self.library, limit=limit, host=host, features={}, rooms=False)
         ours_dtmf, ours_restart = engine.on_dtmf, engine.on_restart
 
         def on_dtmf(event: object) -> None:

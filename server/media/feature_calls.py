@@ -44,7 +44,8 @@ from server.media.logic import (
     SetTimer,
     Stop,
 )
-from server.media.mixer import Mixer, RoomFull
+from server.media.mixer import RoomFull
+from server.media.mixer_client import MixerProcess, MixerUnavailable
 from server.sip.headers import Headers
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
 from server.sip.parser import parse_message
@@ -63,6 +64,8 @@ _SIGNAL = re.compile(r"Signal\s*=\s*([0-9A-Da-d*#])", re.I)
 ROOM = re.compile(r"\*8\d\d")
 ROOM_NUMBERS = tuple(f"*8{n:02d}" for n in range(100))
 ROOM_FULL_REASON = 'SIP;cause=486;text="Conference room full"'
+MIXER_DOWN_REASON = 'SIP;cause=503;text="Conference mixer unavailable"'
+MIXER_RESTART_REASON = 'SIP;cause=503;text="Conference mixer restarted"'
 
 
 def default_features() -> dict[str, Callable[[], Machine]]:
@@ -115,6 +118,7 @@ class FeatureCalls:
         clock: Callable[[], float] = time.monotonic,
         record_dir: Path | None = None,
         room_pins: dict[str, str] | None = None,
+        rooms: bool = True,
     ) -> None:
         self.engine = engine
         self.room_pins = room_pins or {}  # room number ("*801") -> PIN callers enter before joining
@@ -127,8 +131,14 @@ class FeatureCalls:
         self.clock = clock
         self.calls: dict[str, FeatureCall] = {}
         self.collected: dict[str, str] = {}
-        self.mixer = Mixer(host, record_dir=record_dir)
+        # conference rooms are mixed in a supervised process of their own (None: no rooms on this UAS)
+        self.mixer: MixerProcess | None = None
+        if rooms:
+            self.mixer = MixerProcess(host, record_dir=record_dir, on_restart=self._mixer_restarted)
         self.refused = 0
+        # the PBX ends a call whose media process died (BYE to both sides, call record media_failure);
+        # None or False (no such dialog): our own BYE with the Reason
+        self.pbx_hang_up: Callable[[str, str], bool] | None = None
         self._transport: asyncio.DatagramTransport | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         engine.on_dtmf = self._engine_dtmf
@@ -143,12 +153,18 @@ class FeatureCalls:
         sock = self._transport.get_extra_info("socket")
         with contextlib.suppress(OSError):  # a burst of BYEs from hundreds of callers fits
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        if self.mixer is not None:
+            try:
+                await self.mixer.start()
+            except MixerUnavailable as exc:
+                log.error("conference mixer not started (%s); conference rooms unavailable", exc)
         return self.host, self.port
 
     async def stop(self) -> None:
         for call in list(self.calls.values()):
             await self._hang_up(call, 'SIP;cause=503;text="Server shutting down"')
-        await self.mixer.stop()
+        if self.mixer is not None:
+            await self.mixer.stop()
         if self._transport is not None:
             self._transport.close()
             self._transport = None
@@ -222,7 +238,7 @@ class FeatureCalls:
     def _new_call(self, req: SipRequest, addr: tuple[str, int]) -> None:
         feature = req.uri.user or ""
         factory = self.features.get(feature)
-        if factory is None and ROOM.fullmatch(feature):
+        if factory is None and self.mixer is not None and ROOM.fullmatch(feature):
             factory = lambda: ConferenceMember(feature, self.room_pins.get(feature))  # noqa: E731
         if factory is None:
             self._respond(req, addr, 404)
@@ -240,6 +256,10 @@ class FeatureCalls:
         if self.engine.state is not EngineState.RUNNING:
             log.warning("media engine %s: %s refused with 503", self.engine.state.value, req.call_id)
             self._refuse(req, addr, ENGINE_DOWN_REASON)
+            return
+        if ROOM.fullmatch(feature) and (self.mixer is None or not self.mixer.running):
+            log.warning("conference mixer not running: %s refused with 503", req.call_id)
+            self._refuse(req, addr, MIXER_DOWN_REASON)
             return
         call = FeatureCall(req, addr, feature, factory())
         self.calls[req.call_id] = call
@@ -261,10 +281,19 @@ class FeatureCalls:
         req = call.invite
         from_tag = req.from_tag or ""
         far_sdp: str | None = None
-        member = None
-        if isinstance(call.machine, ConferenceMember):
+        mixer = self.mixer if isinstance(call.machine, ConferenceMember) else None
+        if mixer is not None:
+            assert isinstance(call.machine, ConferenceMember)
             try:
-                member = await self.mixer.join(call.machine.room, call.call_id, admit=False)
+                far_sdp = await mixer.join(call.machine.room, call.call_id, admit=False)
+            except MixerUnavailable as exc:
+                log.warning("feature call %s: conference mixer refused (%s)", req.call_id, exc)
+                resp = make_response(req, 503, to_tag=call.to_tag)
+                resp.headers.add("Reason", MIXER_DOWN_REASON)
+                call.last_response = resp.to_bytes()
+                self._send(call.last_response, call.source)
+                self.calls.pop(req.call_id, None)
+                return
             except RoomFull:
                 resp = make_response(req, 486, to_tag=call.to_tag)
                 resp.headers.add("Reason", ROOM_FULL_REASON)
@@ -272,7 +301,6 @@ class FeatureCalls:
                 self._send(call.last_response, call.source)
                 self.calls.pop(req.call_id, None)
                 return
-            far_sdp = member.sdp(self.host)
         try:
             call.leg = await self.legs.open(
                 req.call_id,
@@ -282,10 +310,11 @@ class FeatureCalls:
                 far_sdp=far_sdp,
                 far_codecs=self.far_codecs,
             )
-            if member is not None:
-                member.remote = media_address(call.leg.far_sdp)
-        except EngineError as exc:
-            self.mixer.leave(call.call_id)
+            if mixer is not None:
+                await mixer.connect(call.call_id, media_address(call.leg.far_sdp))
+        except (EngineError, MixerUnavailable) as exc:
+            if mixer is not None:
+                mixer.leave(call.call_id)
             log.warning("feature call %s: engine refused the leg (%s)", req.call_id, exc)
             resp = make_response(req, 503, to_tag=call.to_tag)
             resp.headers.add("Reason", ENGINE_DOWN_REASON)
@@ -331,10 +360,25 @@ class FeatureCalls:
         if call is not None and event.source_tag in ("", call.invite.from_tag):
             self._feed(call, Dtmf(event.digit))
 
+    def _mixer_restarted(self) -> None:
+        """The mixer process died: its members' audio went with it, so their calls end (a new process
+        is starting; a new call to the room works once it is up)."""
+        for call in list(self.calls.values()):
+            if isinstance(call.machine, ConferenceMember):
+                self._media_failed(call, MIXER_RESTART_REASON)
+
     def _engine_restarted(self) -> None:
         for call in list(self.calls.values()):
             call.leg = None  # gone with the process
-            self._spawn(self._hang_up(call, ENGINE_RESTART_REASON))
+            self._media_failed(call, ENGINE_RESTART_REASON)
+
+    def _media_failed(self, call: FeatureCall, reason: str) -> None:
+        text = reason.split('text="', 1)[1].rstrip('"')
+        if call.confirmed and self.pbx_hang_up is not None and self.pbx_hang_up(call.call_id, text):
+            self._feed(call, HungUp())
+            self._end(call, text)  # the PBX's BYE to us finds the call gone (481)
+        else:
+            self._spawn(self._hang_up(call, reason))
 
     # -- machine adapter -----------------------------------------------------------------------
     def _feed(self, call: FeatureCall, event: Event) -> None:
@@ -362,7 +406,8 @@ class FeatureCalls:
                 log.info("feature call %s collected %r", call.call_id, action.digits)
                 self._spawn(self._hang_up(call, 'SIP;cause=200;text="Digits collected"'))
             elif isinstance(action, Join):
-                self.mixer.admit(call.call_id)
+                if self.mixer is not None:
+                    self.mixer.admit(call.call_id)
             elif isinstance(action, Echo | Play | Stop):
                 self._spawn(self._media(call, action))
             # CancelTimer: the machine forgot it; a stale handle firing finds nothing due
@@ -414,7 +459,8 @@ class FeatureCalls:
         if call.prompt_timer is not None:
             call.prompt_timer.cancel()
         self.calls.pop(call.call_id, None)
-        self.mixer.leave(call.call_id)
+        if self.mixer is not None and isinstance(call.machine, ConferenceMember):
+            self.mixer.leave(call.call_id)
         log.debug("feature call %s ended: %s", call.call_id, why)
         self._spawn(self._release(call))
 

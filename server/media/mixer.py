@@ -52,12 +52,17 @@ class Member:
         return int(self.transport.get_extra_info("sockname")[1])
 
     def sdp(self, host: str) -> str:
-        return (
-            f"v=0\r\no=- 1 1 IN IP4 {host}\r\ns=-\r\nc=IN IP4 {host}\r\nt=0 0\r\n"
-            f"m=audio {self.port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
-            # telephone-event accepted so rtpengine keeps reporting the member's RFC 4733 digits (PIN)
-            "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n"
-        )
+        return member_sdp(host, self.port)
+
+
+def member_sdp(host: str, port: int) -> str:
+    """The SDP of a member's mixer socket: the far side of the member's rtpengine leg."""
+    return (
+        f"v=0\r\no=- 1 1 IN IP4 {host}\r\ns=-\r\nc=IN IP4 {host}\r\nt=0 0\r\n"
+        f"m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+        # telephone-event accepted so rtpengine keeps reporting the member's RFC 4733 digits (PIN)
+        "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n"
+    )
 
 
 class RoomFull(Exception):

@@ -35,9 +35,9 @@ from server.media.echo import EchoTest
 from server.media.features import ECHO_TEST, FeatureTable
 from server.media.recording import RecordingPolicy
 from server.media.request_uri import dialled_user
+from server.media.supervisor import READY_PREFIX
 from server.media.timers import Clock, Timers
 
-READY_PREFIX = "MEDIA READY"
 CLOCK_RATE = 16000
 MAX_CALLS = 32
 

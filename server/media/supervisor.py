@@ -28,10 +28,12 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from server.media.service import READY_PREFIX
+from server.media.engine import _die_with_parent
 
 logger = logging.getLogger("server.media")
 child_logger = logging.getLogger("server.media.service")
+
+READY_PREFIX = "MEDIA READY"  # a supervised child prints "MEDIA READY <port>" once it listens
 
 
 class MediaServiceError(RuntimeError):
@@ -60,8 +62,16 @@ class MediaSupervisor:
         backoff_max: float = 10.0,
         stable_after: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        module: str = "server.media.service",
+        args: Sequence[str] | None = None,
+        on_exit: Callable[[], None] = lambda: None,
+        name: str = "media service",
     ) -> None:
         self._clock = clock
+        self._module = module
+        self._args = args  # None: the pjsua2 media service's own arguments
+        self.on_exit = on_exit  # the child died: whoever had calls on it ends them
+        self.name = name
         self.host = host
         self.port = port
         self._python = python
@@ -124,10 +134,12 @@ class MediaSupervisor:
 
     # -- child process ------------------------------------------------------------------------
     def _command(self) -> list[str]:
+        if self._args is not None:
+            return [self._python, "-m", self._module, "--port", str(self.port), *self._args]
         cmd = [
             self._python,
             "-m",
-            "server.media.service",
+            self._module,
             "--host",
             self.host,
             "--port",
@@ -154,6 +166,7 @@ class MediaSupervisor:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             env=env,
+            preexec_fn=_die_with_parent,
         )
         self._proc = proc
         assert proc.stdout is not None and proc.stderr is not None
@@ -164,10 +177,10 @@ class MediaSupervisor:
             await self._terminate()
             tail = "\n".join(self._stderr_tail)
             raise MediaServiceError(
-                f"media service on {self.host}:{self.port} did not start: {exc}\n{tail}"
+                f"{self.name} on {self.host}:{self.port} did not start: {exc}\n{tail}"
             ) from exc
         self._pipes.append(asyncio.create_task(self._drain(proc.stdout), name="media-stdout"))
-        logger.info("media service pid %d listening on %s:%d", proc.pid, self.host, self.port)
+        logger.info("%s pid %d listening on %s:%d", self.name, proc.pid, self.host, self.port)
         self._ready.set()
 
     async def _read_ready(self, stdout: asyncio.StreamReader) -> None:
@@ -232,13 +245,18 @@ class MediaSupervisor:
                 backoff = self._backoff_initial
             tail = "\n".join(self._stderr_tail)
             logger.error(
-                "media service pid %d exited with %s; restarting in %.2f s. Last output:\n%s",
+                "%s pid %d exited with %s; restarting in %.2f s. Last output:\n%s",
+                self.name,
                 proc.pid,
                 code,
                 backoff,
                 tail,
             )
             await self._terminate()
+            try:
+                self.on_exit()
+            except Exception:
+                logger.exception("%s exit handler failed", self.name)
             while not self._stopping:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._backoff_max)

@@ -48,6 +48,7 @@ class Disposition(StrEnum):
     NOT_FOUND = "not_found"
     FAILED = "failed"  # 5xx/6xx, timeouts, trunk errors
     QUOTA_EXCEEDED = "quota_exceeded"  # cut off during the call by the minute quota
+    MEDIA_FAILURE = "media_failure"  # ended by the PBX: the media process carrying it died (engine, mixer)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ from server.sip.calls import CallRouter
 from server.sip.cdr import CallLog
 from server.sip.dialog import route_token_key
 from server.sip.dialogs import DialogTable
-from server.sip.directory import Directory, UserRouting
+from server.sip.directory import Directory, Disposition, UserRouting
 from server.sip.element import Element, hostport
 from server.sip.errors import SipParseError
 from server.sip.flood import FloodGuard, FloodPolicy
@@ -220,11 +220,16 @@ class Proxy:
                 self.presence.changed(uid, now)
 
     def hang_up(
-        self, call_id: str, now: float, reason: str = ADMIN_HANGUP_REASON, cause: str = "administrator"
+        self,
+        call_id: str,
+        now: float,
+        reason: str = ADMIN_HANGUP_REASON,
+        cause: str = "administrator",
+        disposition: Disposition | None = None,
     ) -> bool:
         """An administrator (or the media plane, ``cause``) ends a call: BYE to both parties once answered,
         CANCEL to the ringing devices before (the caller then gets 487).  False when no such call runs."""
-        if self.dialogs.hang_up(call_id, now, reason=reason, cause=cause):
+        if self.dialogs.hang_up(call_id, now, reason=reason, cause=cause, disposition=disposition):
             return True
         for call in list(self.forking.pending_invites().values()):
             if call.request.call_id == call_id and call.request.method == "INVITE" and not call.final_sent:

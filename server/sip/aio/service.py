@@ -31,7 +31,7 @@ from server.sip.address import Address
 from server.sip.aio.dns import GatewayResolver, make_resolver
 from server.sip.aio.runner import CoreRunner
 from server.sip.aio.transport import SipTransportLayer
-from server.sip.directory import Directory
+from server.sip.directory import Directory, Disposition
 from server.sip.journal import PbxState, Write
 from server.sip.proxy import ADMIN_HANGUP_REASON, Proxy, ProxySettings
 
@@ -157,13 +157,17 @@ class SipService:
         """Run `work(now)` on the proxy (anything outside a message: commits, routing changes, commands)."""
         self.runner.in_core(work)
 
-    def hang_up(self, call_id: str, reason: str = "", cause: str = "administrator") -> bool:
+    def hang_up(
+        self, call_id: str, reason: str = "", cause: str = "administrator", disposition: str | None = None
+    ) -> bool:
         """End a running call now (the console's hang-up button; the media plane with its own ``cause``
-        for the call record); runs in the core, on the caller's loop."""
+        and ``disposition``, ``media_failure``, for the call record); runs in the core, on the caller's
+        loop."""
+        final = Disposition(disposition) if disposition is not None else None
         text = reason.replace('"', "'").replace("\r", " ").replace("\n", " ")[:100]
         header = f'SIP;cause=200;text="{text}"' if text else ADMIN_HANGUP_REASON
         ended: list[bool] = []
-        self.in_core(lambda now: ended.append(self.proxy.hang_up(call_id, now, header, cause)))
+        self.in_core(lambda now: ended.append(self.proxy.hang_up(call_id, now, header, cause, final)))
         return bool(ended and ended[0])
 
     def trunk_states(self) -> dict[tuple[str, int, str], str]:

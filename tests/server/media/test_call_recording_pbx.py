@@ -127,4 +127,4 @@ def test_engine_kill_ends_recorded_calls_with_a_reason(
         if row and row[1]:
             break
         time.sleep(0.1)
-    assert row is not None and row[1] == "Media engine restarted", row
+    assert row == ("media_failure", "Media engine restarted"), row

@@ -13,8 +13,7 @@ import time
 import pytest
 from media_audio import assert_echo, echo_uri
 
-from server.media.service import READY_PREFIX
-from server.media.supervisor import MediaServiceError, MediaSupervisor
+from server.media.supervisor import READY_PREFIX, MediaServiceError, MediaSupervisor
 
 pytestmark = [pytest.mark.integration]
 

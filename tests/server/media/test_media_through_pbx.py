@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from media_audio import assert_echo
+from media_audio import amplitude, assert_echo, read_wav
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "interop"))
 from sipp_runner import auth_field, free_udp_port, run_sipp
@@ -129,7 +129,63 @@ async def test_engine_killed_mid_call_ends_it_with_a_bye_and_the_cdr_says_why(pb
             row = db.execute(
                 "select disposition, hangup_cause from call_records where callee = '*43'"
             ).fetchone()
-        if row and row[1]:
+        if row and row[0] == "media_failure":
             break
         await asyncio.sleep(0.1)
-    assert row[1] == "callee BYE (Media engine restarted)", row
+    assert row == ("media_failure", "Media engine restarted"), row
+
+
+MIXER_UP = re.compile(r"conference mixer pid (\d+) listening")
+
+
+def as_user(pbx: Pbx, ext: str) -> dict[str, object]:
+    return {**through_pbx(pbx), "username": ext, "password": f"demo{ext}"}
+
+
+async def test_mixer_killed_mid_conference_ends_its_calls_and_the_cdr_says_media_failure(
+    pbx, callers, tmp_path
+):
+    await pbx.wait_for_media(1)
+    mixers = [int(m) for m in MIXER_UP.findall("".join(pbx.output))]
+    assert len(mixers) == 1, "".join(pbx.output[-30:])
+    runs = [
+        await callers.start("sip:*802@demo.local", tone=hz, seconds=10.0, **as_user(pbx, ext))
+        for ext, hz in (("101", 700), ("102", 1200))
+    ]
+    for run in runs:
+        assert await run.connected()
+    await asyncio.sleep(1.5)
+    os.kill(mixers[0], signal.SIGKILL)
+    killed = time.monotonic()
+    while len(MIXER_UP.findall("".join(pbx.output))) < 2:
+        assert time.monotonic() - killed < 2.0, "the mixer did not come back within 2 s"
+        await asyncio.sleep(0.05)
+    results = [await run.result(timeout=15) for run in runs]
+    assert all(r["connected"] is True and r["recorded_s"] < 8.0 for r in results), results  # the PBX's BYE
+    rows: list[tuple[str, str]] = []
+    for _ in range(50):  # the CDR is written behind, in batches
+        with contextlib.closing(sqlite3.connect(tmp_path / "data" / "softphone.db", timeout=10)) as db:
+            rows = db.execute(
+                "select disposition, hangup_cause from call_records where callee = '*802'"
+            ).fetchall()
+        if len(rows) == 2 and all(r[0] == "media_failure" for r in rows):
+            break
+        await asyncio.sleep(0.1)
+    assert rows == [("media_failure", "Conference mixer restarted")] * 2, rows
+
+    # registrations and the echo test never depended on the mixer; a new room call works at once
+    wav = tmp_path / "echo.wav"
+    result = await callers.call("sip:*43@demo.local", record=wav, seconds=2.0, **through_pbx(pbx))
+    assert result["connected"] is True, result
+    assert_echo(wav, 700)
+    runs = [
+        await callers.start(
+            "sip:*802@demo.local", tone=hz, seconds=3.0, record=tmp_path / f"{ext}.wav", **as_user(pbx, ext)
+        )
+        for ext, hz in (("101", 700), ("102", 1200))
+    ]
+    results = [await run.result(timeout=20) for run in runs]
+    assert all(r["connected"] is True for r in results), results
+    for ext, heard in (("101", 1200), ("102", 700)):
+        samples, rate = read_wav(tmp_path / f"{ext}.wav")
+        assert amplitude(samples[-rate:], rate, heard) > 1000, (ext, amplitude(samples[-rate:], rate, heard))
