@@ -242,6 +242,7 @@ class AgentCodeCall(Machine):
         self.answered = False
         self.result: bool | None = None
         self.confirmation = BEEP
+        self.refusal = "invalid_option"
 
     def _handle(self, event: Event, now: float) -> list[Action]:
         if isinstance(event, Answered):
@@ -251,11 +252,11 @@ class AgentCodeCall(Machine):
             return [HangUp("agent code done")]
         return []
 
-    def done(self, ok: bool, confirmation: str = BEEP) -> list[Action]:
-        self.result, self.confirmation = ok, confirmation
+    def done(self, ok: bool, confirmation: str = BEEP, refusal: str = "invalid_option") -> list[Action]:
+        self.result, self.confirmation, self.refusal = ok, confirmation, refusal
         return self._confirm() if self.answered else []
 
     def _confirm(self) -> list[Action]:
         if self.result is None:
             return []
-        return [Play(self.confirmation if self.result else "invalid_option")]
+        return [Play(self.confirmation if self.result else self.refusal)]

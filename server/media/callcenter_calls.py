@@ -32,7 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from server.callcenter.announce import override_confirmation, parse_spoken, spoken
+from server.callcenter.announce import (
+    forwarding_confirmation,
+    forwarding_refused,
+    override_confirmation,
+    parse_spoken,
+    spoken,
+)
 from server.callcenter.destinations import HANGUP, Destination
 from server.callcenter.flow import AgentCodeCall, CallCenter, CallerFlow, VoicemailBox
 from server.callcenter.log_sink import LoggingQueueSink, QueueLogSink
@@ -48,7 +54,7 @@ from server.sip.carriers import normalize_number
 from server.sip.headers import Headers
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
 from server.sip.parser import parse_message
-from server.sip.routing import CALL_CENTER, PBX_USER_HEADER, VOICEMAIL_HEADER
+from server.sip.routing import CALL_CENTER, PBX_USER_HEADER, VOICEMAIL_HEADER, feature_prefix
 from server.sip.uri import SipUri, parse_uri
 
 log = logging.getLogger("server.media.callcenter")
@@ -70,8 +76,20 @@ AGENT_CODES: dict[str, tuple[str, str]] = {  # number -> (action, pause reason);
 AgentCommand = Callable[[int, str, str], Awaitable[list[int]]]  # (user, action, reason) -> queues changed
 # supervisors' and admins' schedule override of their company's first schedule; docs/sip-contract.md
 SCHEDULE_CODES: dict[str, str] = {"*65": "cycle", "*650": "auto", "*651": "open", "*652": "closed"}
-# (user, action) -> (done, the override now: "open", "closed" or None for automatic)
-ScheduleCommand = Callable[[int, str], Awaitable[tuple[bool, str | None]]]
+# (user, action) -> (done, the override now: "open", "closed" or None for automatic, the company's language)
+ScheduleCommand = Callable[[int, str], Awaitable[tuple[bool, str | None, str]]]
+# any user's call forwarding, FreePBX style: code -> (condition, sets); a setting code is followed by the
+# target (`*72103`, `*720912345678`, routing.FEATURE_PREFIXES); docs/sip-contract.md
+FORWARD_CODES: dict[str, tuple[str, bool]] = {
+    "*72": ("always", True),
+    "*73": ("always", False),
+    "*90": ("busy", True),
+    "*91": ("busy", False),
+    "*52": ("no_answer", True),
+    "*53": ("no_answer", False),
+}
+# (user, condition, target or None to clear) -> (done, the company's language)
+ForwardCommand = Callable[[int, str, str | None], Awaitable[tuple[bool, str]]]
 # a voicemail was recorded: (company id, box, WAV, seconds, caller number); e-mails it when the box says so
 VoicemailHook = Callable[[int, VoicemailBox, Path, float, str], None]
 PRESENCE_INTERVAL = 1.0
@@ -183,10 +201,11 @@ class CallCenterCalls(FeatureCalls):
             ours_restart()
 
         engine.on_dtmf, engine.on_restart = on_dtmf, on_restart  # the feature calls' UAS shares the engine
-        codes = {**AGENT_CODES, **SCHEDULE_CODES}
+        codes = {**AGENT_CODES, **SCHEDULE_CODES, **FORWARD_CODES}
         self.features = {CALL_CENTER: self._flow_factory, **dict.fromkeys(codes, AgentCodeCall)}
         self.agent_command: AgentCommand | None = None
         self.schedule_command: ScheduleCommand | None = None
+        self.forward_command: ForwardCommand | None = None
         self.voicemail_recorded: VoicemailHook | None = None
         self.voicemail_dir = voicemail_dir
         self.sink: QueueLogSink = sink or LoggingQueueSink()
@@ -253,7 +272,21 @@ class CallCenterCalls(FeatureCalls):
 
     # --- SIP in ----------------------------------------------------------------------------------
     def _new_call(self, req: SipRequest, addr: tuple[str, int]) -> None:
-        override = SCHEDULE_CODES.get(req.uri.user or "")
+        dialled = req.uri.user or ""
+        prefix = feature_prefix(dialled)
+        forward = FORWARD_CODES.get(prefix or dialled)
+        if forward is not None and (prefix is not None or not forward[1]):
+            user = req.headers.get(PBX_USER_HEADER) or ""
+            if not user.isdigit() or self.forward_command is None:
+                self._respond(req, addr, 403)
+                return
+            super()._new_call(req, addr)
+            call = self.calls.get(req.call_id)
+            if call is not None:
+                target = dialled[len(prefix) :] if prefix is not None else None
+                self._spawn(self._forward_code(call, int(user), forward[0], target))
+            return
+        override = SCHEDULE_CODES.get(dialled)
         if override is not None:
             user = req.headers.get(PBX_USER_HEADER) or ""
             if not user.isdigit() or self.schedule_command is None:
@@ -351,14 +384,31 @@ class CallCenterCalls(FeatureCalls):
         admin), then say what it is now."""
         assert self.schedule_command is not None
         try:
-            ok, now_override = await self.schedule_command(user_id, action)
+            ok, now_override, language = await self.schedule_command(user_id, action)
         except Exception:
             log.exception("schedule code %s for user %d failed", action, user_id)
-            ok, now_override = False, None
+            ok, now_override, language = False, None, "vi"
         log.info("schedule override by user %d: %s -> %s (%s)", user_id, action, now_override, ok)
         if isinstance(call.machine, AgentCodeCall) and not call.ended:
-            said = spoken("vi", override_confirmation("vi", now_override))
+            said = spoken(language, override_confirmation(language, now_override))
             self._execute(call, call.machine.done(ok, said))
+
+    async def _forward_code(
+        self, call: FeatureCall, user_id: int, condition: str, target: str | None
+    ) -> None:
+        """Set (`target`) or clear (None) the caller's own forwarding rule through the domain service (the
+        API's validation, audited, published), then say what it is now, or that the target was refused."""
+        assert self.forward_command is not None
+        try:
+            ok, language = await self.forward_command(user_id, condition, target)
+        except Exception:
+            log.exception("forwarding code %s for user %d failed", condition, user_id)
+            ok, language = False, "vi"
+        log.info("forwarding %s by user %d: %s (%s)", condition, user_id, target or "off", ok)
+        if isinstance(call.machine, AgentCodeCall) and not call.ended:
+            said = spoken(language, forwarding_confirmation(language, condition, target))
+            refused = spoken(language, forwarding_refused(language))
+            self._execute(call, call.machine.done(ok, said, refused))
 
     def _feed(self, call: FeatureCall, event: Event) -> None:
         flow = call.machine

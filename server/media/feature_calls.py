@@ -48,6 +48,7 @@ from server.media.mixer import Mixer, RoomFull
 from server.sip.headers import Headers
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
 from server.sip.parser import parse_message
+from server.sip.routing import feature_prefix
 from server.sip.uri import parse_uri
 
 log = logging.getLogger("server.media.feature_calls")
@@ -219,7 +220,7 @@ class FeatureCalls:
 
     def _new_call(self, req: SipRequest, addr: tuple[str, int]) -> None:
         feature = req.uri.user or ""
-        factory = self.features.get(feature)
+        factory = self.features.get(feature) or self.features.get(feature_prefix(feature) or "")
         if factory is None and ROOM.fullmatch(feature):
             factory = lambda: ConferenceMember(feature, self.room_pins.get(feature))  # noqa: E731
         if factory is None:
