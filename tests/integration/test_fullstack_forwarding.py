@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from fullstack_support import Agents, ServerProcess, call, hangup, wait_until
 
-from softphone.testing import CliPeer, tone_levels
+from server.media.prompts import PROMPT_HZ
+from softphone.testing import CliPeer, read_wav, tone_levels
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -179,3 +182,74 @@ def test_external_number_reaches_the_carrier(
             timeout=15,
         )
         assert r.status_code == 200, r.text
+
+
+def forwarding_of(server: ServerProcess, ext: str) -> dict[str, Any]:
+    url = f"{server.api}/admin/users/{user_id(server, ext)}/forwarding"
+    body: dict[str, Any] = httpx.get(url, headers=server.admin_headers(), timeout=15).json()
+    return body
+
+
+def speech_pitches(path: Path) -> set[int]:
+    """The dominant pitches (50 Hz steps) of the loud 100 ms frames of a recording: a spoken sentence has
+    many, the prompt chime one (PROMPT_HZ)."""
+    samples, rate = read_wav(path)
+    frame = rate // 10
+    pitches: set[int] = set()
+    for start in range(0, len(samples) - frame, frame):
+        chunk = samples[start : start + frame].astype(np.float64)
+        if np.sqrt(np.mean(chunk**2)) < 0.02:  # read_wav: floats in [-1, 1]
+            continue
+        spectrum = np.abs(np.fft.rfft(chunk * np.hanning(len(chunk))))
+        hz = float(np.argmax(spectrum[1:]) + 1) * rate / len(chunk)
+        if abs(hz - PROMPT_HZ) > 30:
+            pitches.add(round(hz / 50))
+    return pitches
+
+
+def dial_code(peer: CliPeer, code: str, record: Path) -> None:
+    """Dial a feature code, record what the server says until it hangs up (it does after its sentence)."""
+    mark = peer.mark()
+    call_id = peer.command("make_call", account_id="main", target=code)
+    peer.wait_state("confirmed", call_id, timeout=20, start=mark)
+    peer.command("start_monitor", path=str(record))
+    peer.wait_state("disconnected", call_id, timeout=30, start=mark)
+    peer.command("stop_monitor")
+
+
+def test_star_72_forwards_from_the_phone_and_star_73_restores(
+    shared_server: ServerProcess, agents: Agents, forwarding: None, tmp_path: Path
+) -> None:
+    a101 = agents.start(shared_server, "101")
+    a102 = agents.start(shared_server, "102", "--auto-answer=0")
+    a103 = agents.start(shared_server, "103", "--auto-answer=0")
+
+    dial_code(a102, "*72103", tmp_path / "set.wav")
+    assert len(speech_pitches(tmp_path / "set.wav")) >= 3  # the spoken confirmation, not the chime
+    always = forwarding_of(shared_server, "102")["always"]
+    assert always["enabled"] and always["target_kind"] == "extension" and always["target"] == "103"
+    audit = shared_server.query("select count(*) from audit_log where entity = 'forwarding'")
+    assert audit[0][0] >= 1
+    start102, start103 = a102.mark(), a103.mark()
+    hangup(a101, call(a101, "102"))
+    assert rang(a103, start103) and not rang(a102, start102)
+
+    dial_code(a102, "*73", tmp_path / "clear.wav")
+    assert len(speech_pitches(tmp_path / "clear.wav")) >= 3
+    assert not forwarding_of(shared_server, "102")["always"]["enabled"]
+    start102, start103 = a102.mark(), a103.mark()
+    mark = a101.mark()
+    call_id = a101.command("make_call", account_id="main", target="102")
+    a102.wait_for(lambda e: e["event"] == "IncomingCall", 15, start102)
+    a101.command("hangup", call_id=call_id)
+    a101.wait_state("disconnected", call_id, timeout=15, start=mark)
+    assert not rang(a103, start103)
+
+
+def test_star_72_to_a_missing_extension_is_refused_aloud_and_changes_nothing(
+    shared_server: ServerProcess, agents: Agents, forwarding: None, tmp_path: Path
+) -> None:
+    a102 = agents.start(shared_server, "102", "--auto-answer=0")
+    dial_code(a102, "*729876", tmp_path / "refused.wav")
+    assert len(speech_pitches(tmp_path / "refused.wav")) >= 3  # the spoken error
+    assert not forwarding_of(shared_server, "102")["always"]["enabled"]
