@@ -24,7 +24,7 @@ from server.callcenter.ivr import ivr_from_json
 from server.callcenter.queue import Member, queue_from_json
 from server.callcenter.ringgroup import ring_plan
 from server.callcenter.schedule import schedule_from_json
-from server.domain import callcenter, forwarding
+from server.domain import callcenter, forwarding, queue_log
 from server.domain import callcenter_models as cc
 from server.domain.changes import AGENT_READY, VOICEMAIL_MESSAGES, Change, ChangeBus
 from server.domain.context import DomainContext
@@ -330,6 +330,8 @@ class CallCenterRuntime:
                 )
             )
             states = {(s.queue_id, s.user_id): s for s in await session.scalars(select(cc.AgentState))}
+            known = set(self.calls.queues.queue_ids())
+            holds = await queue_log.recent_holds(session, [q.id for q in queues if q.id not in known])
         parts: dict[int, dict[str, Any]] = defaultdict(
             lambda: {"schedules": {}, "menus": {}, "moh": {}, "voicemail": {}, "groups": {}}
         )
@@ -394,6 +396,7 @@ class CallCenterRuntime:
         for q in queues:
             config = queue_from_json(q.id, q.name, q.config, lambda n: normalize_number(n) or n)
             engine.configure(config, by_queue.get(q.id, []), now)
+            engine.seed_holds(q.id, holds.get(q.id, ()))  # the estimated wait survives a restart
         self.domains.clear()
         self.domains.update(domains)
         calls.centers = centers
