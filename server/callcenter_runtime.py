@@ -45,7 +45,10 @@ RELOAD_ON = frozenset({"hotlines", "extensions", "companies"})
 async def _company_language(session: AsyncSession, company_id: int) -> str:
     """The language the PBX speaks to a company's own people: its default console language (vi unless set)."""
     company = await session.get(Company, company_id)
-    language = company.console_language if company is not None else None
+    return _spoken_language(company.console_language if company is not None else None)
+
+
+def _spoken_language(language: str | None) -> str:
     return language if language in ("vi", "en") else "vi"
 
 
@@ -313,7 +316,9 @@ class CallCenterRuntime:
 
     async def load(self) -> None:
         async with self.sessions() as session:
-            domains = {c.id: c.sip_domain for c in await session.scalars(select(Company))}
+            companies = list(await session.scalars(select(Company)))
+            domains = {c.id: c.sip_domain for c in companies}
+            languages = {c.id: _spoken_language(c.console_language) for c in companies}
             numbers = {h.id: (h.company_id, h.number) for h in await session.scalars(select(Hotline))}
             extensions: dict[int, set[str]] = defaultdict(set)
             for e in await session.scalars(select(Extension)):
@@ -362,11 +367,14 @@ class CallCenterRuntime:
                 voicemail=p["voicemail"],
                 ring_groups=p["groups"],
                 extensions=frozenset(extensions.get(cid, ())),
+                language=languages.get(cid, "vi"),
             )
             for cid, p in parts.items()
         }
         for cid in {cid for cid, _n in numbers.values()} - centers.keys():
-            centers[cid] = CallCenter(cid, extensions=frozenset(extensions.get(cid, ())))
+            centers[cid] = CallCenter(
+                cid, extensions=frozenset(extensions.get(cid, ())), language=languages.get(cid, "vi")
+            )
         hotlines: dict[str, HotlineEntry] = {}
         for r in routes:
             company_id, number = numbers.get(r.hotline_id, (r.company_id, ""))

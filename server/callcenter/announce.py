@@ -107,6 +107,18 @@ def forwarding_confirmation(language: str, condition: str, target: str | None) -
     return _FORWARD_ON[lang].format(what=what, target=_digits(target))
 
 
+VOICEMAIL_GREETING = "voicemail_greeting"  # a box's default greeting (API, console): spoken, this text
+_VOICEMAIL_GREETING = {
+    "vi": "Xin quý khách vui lòng để lại lời nhắn sau tiếng bíp.",
+    "en": "Please leave a message after the tone.",
+}
+
+
+def voicemail_greeting(language: str) -> str:
+    """The built-in voicemail greeting, unless the company has its own prompt of that name."""
+    return _VOICEMAIL_GREETING.get(language, _VOICEMAIL_GREETING["vi"])
+
+
 def forwarding_refused(language: str) -> str:
     """What a user hears when the forwarding target they dialled is refused."""
     return _FORWARD_REFUSED.get(language, _FORWARD_REFUSED["vi"])

@@ -74,6 +74,7 @@ class CallCenter:
     voicemail: Mapping[int, VoicemailBox] = field(default_factory=dict)
     ring_groups: Mapping[int, RingPlan] = field(default_factory=dict)
     extensions: frozenset[str] = frozenset()
+    language: str = "vi"  # what the PBX's own sentences are said in: the company's default language
 
     def box_of_extension(self, extension: str) -> VoicemailBox | None:
         return next((b for b in self.voicemail.values() if b.extension == extension), None)

@@ -33,11 +33,13 @@ from pathlib import Path
 from typing import Protocol
 
 from server.callcenter.announce import (
+    VOICEMAIL_GREETING,
     forwarding_confirmation,
     forwarding_refused,
     override_confirmation,
     parse_spoken,
     spoken,
+    voicemail_greeting,
 )
 from server.callcenter.destinations import HANGUP, Destination
 from server.callcenter.flow import AgentCodeCall, CallCenter, CallerFlow, VoicemailBox
@@ -133,17 +135,21 @@ class PromptLibrary(dict[str, Path]):
         self.directory = directory
         self.spoken: dict[str, Path] = {}  # "say:<language>:<text>" -> its synthesized WAV
 
-    def get(self, name: str, default: Path | None = None) -> Path | None:  # type: ignore[override]
-        said = self.spoken.get(name)
-        if said is not None:
-            return said
+    def own(self, name: str) -> Path | None:
+        """The company's own WAV of ``"<company id>/<name>"``, if it has one."""
         company, _, bare = name.rpartition("/")
         if company.isdigit() and bare and not bare.startswith(".") and "\\" not in bare:
             path = self.directory / company / f"{bare}.wav"
             if path.is_file():
                 return path
-            name = bare
-        found = super().get(name)
+        return None
+
+    def get(self, name: str, default: Path | None = None) -> Path | None:  # type: ignore[override]
+        said = self.spoken.get(name) or self.own(name)
+        if said is not None:
+            return said
+        company, _, bare = name.rpartition("/")
+        found = super().get(bare if company.isdigit() else name)
         return found if found is not None else super().get("prompt", default)
 
 
@@ -445,8 +451,13 @@ class CallCenterCalls(FeatureCalls):
                 if parse_spoken(action.prompt) is not None:
                     rest.append(action)
                     continue
-                company = call.machine.center.company_id  # the company's own prompts first
-                rest.append(Play(f"{company}/{action.prompt}", loop=action.loop))
+                center = call.machine.center  # the company's own prompts first
+                name = f"{center.company_id}/{action.prompt}"
+                if action.prompt == VOICEMAIL_GREETING and self.library.own(name) is None:
+                    said = spoken(center.language, voicemail_greeting(center.language))
+                    rest.append(Play(said))
+                    continue
+                rest.append(Play(name, loop=action.loop))
             else:
                 rest.append(action)
         super()._execute(call, rest)

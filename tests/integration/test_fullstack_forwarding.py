@@ -10,12 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import pytest
 from fullstack_support import Agents, ServerProcess, call, hangup, wait_until
 
-from server.media.prompts import PROMPT_HZ
-from softphone.testing import CliPeer, read_wav, tone_levels
+from softphone.testing import CliPeer, speech_pitches, tone_levels
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -104,7 +102,7 @@ def test_no_answer_after_n_seconds(shared_server: ServerProcess, agents: Agents,
 
 
 def test_unreachable_to_an_extension_then_to_voicemail(
-    shared_server: ServerProcess, agents: Agents, forwarding: None
+    shared_server: ServerProcess, agents: Agents, forwarding: None, tmp_path: Path
 ) -> None:
     # the app prefers G.722; the voicemail bridge transcodes the caller to the recorder's PCMU
     a101 = agents.start(shared_server, "101", "--tone", "700")
@@ -125,8 +123,12 @@ def test_unreachable_to_an_extension_then_to_voicemail(
     since = last_record_id(shared_server)
     mark = a103.mark()
     call_id = call(a101, "102")  # the voicemail answers: greeting, beep, then it records the tone
+    a101.command("start_monitor", path=str(tmp_path / "greeting.wav"))
     time.sleep(8.0)
+    a101.command("stop_monitor")
     hangup(a101, call_id)
+    # the box was created with the API's default greeting: the built-in sentence is spoken, no chime
+    assert len(speech_pitches(tmp_path / "greeting.wav")) >= 3
     assert not rang(a103, mark)
     folder = shared_server.data_dir / "voicemail" / str(box_id)
     assert wait_until(lambda: (folder / "index.jsonl").exists(), 10), shared_server.text()
@@ -188,23 +190,6 @@ def forwarding_of(server: ServerProcess, ext: str) -> dict[str, Any]:
     url = f"{server.api}/admin/users/{user_id(server, ext)}/forwarding"
     body: dict[str, Any] = httpx.get(url, headers=server.admin_headers(), timeout=15).json()
     return body
-
-
-def speech_pitches(path: Path) -> set[int]:
-    """The dominant pitches (50 Hz steps) of the loud 100 ms frames of a recording: a spoken sentence has
-    many, the prompt chime one (PROMPT_HZ)."""
-    samples, rate = read_wav(path)
-    frame = rate // 10
-    pitches: set[int] = set()
-    for start in range(0, len(samples) - frame, frame):
-        chunk = samples[start : start + frame].astype(np.float64)
-        if np.sqrt(np.mean(chunk**2)) < 0.02:  # read_wav: floats in [-1, 1]
-            continue
-        spectrum = np.abs(np.fft.rfft(chunk * np.hanning(len(chunk))))
-        hz = float(np.argmax(spectrum[1:]) + 1) * rate / len(chunk)
-        if abs(hz - PROMPT_HZ) > 30:
-            pitches.add(round(hz / 50))
-    return pitches
 
 
 def dial_code(peer: CliPeer, code: str, record: Path) -> None:
