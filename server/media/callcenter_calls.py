@@ -52,11 +52,15 @@ from server.media.feature_calls import FeatureCall, FeatureCalls
 from server.media.legs import media_address
 from server.media.logic import Action, Dial, Dtmf, Echo, Event, HangUp, Machine, Play, Record, Stop
 from server.media.voicemail import VoicemailRecording, message_summary
+from server.sip.address import Address as SipAddress
 from server.sip.carriers import normalize_number
 from server.sip.headers import Headers
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
 from server.sip.parser import parse_message
 from server.sip.routing import CALL_CENTER, PBX_USER_HEADER, VOICEMAIL_HEADER, feature_prefix
+from server.sip.transaction import Action as TransactionAction
+from server.sip.transaction import Kind, Transaction, TransactionKey, TransactionTimeout
+from server.sip.transaction import Send as SipSend
 from server.sip.uri import SipUri, parse_uri
 
 log = logging.getLogger("server.media.callcenter")
@@ -173,6 +177,9 @@ class AgentLeg:
     target: str = ""
     cseq: int = 1
     responded: bool = False  # any answer to the INVITE: stop retransmitting it
+    # the SIP core's INVITE client transaction: Timer A retransmits (T1 doubling), Timer B gives up at 64*T1
+    transaction: Transaction | None = None
+    timer: asyncio.TimerHandle | None = None
 
     @property
     def call_id(self) -> str:
@@ -650,7 +657,8 @@ class CallCenterCalls(FeatureCalls):
         caller = call.invite.from_.uri.user or "anonymous"
         uri = SipUri(user=extension, host=domain)
         headers = Headers()
-        headers.add("Via", f"SIP/2.0/UDP {self.host}:{self.port};branch={new_branch()};rport")
+        branch = new_branch()
+        headers.add("Via", f"SIP/2.0/UDP {self.host}:{self.port};branch={branch};rport")
         headers.add("Max-Forwards", "70")
         headers.add("From", f'"{caller}" <sip:{caller}@{domain}>;tag={new_tag()}')
         headers.add("To", f"<sip:{extension}@{domain}>")
@@ -670,9 +678,10 @@ class CallCenterCalls(FeatureCalls):
         invite = SipRequest("INVITE", uri, headers, call.leg.far_sdp.encode())
         leg = AgentLeg(caller_call_id, user_id, queue_id, invite)
         self.agent_legs[invite.call_id] = leg
-        data = invite.to_bytes()
-        self._send(data, pbx)
-        self._spawn(self._retransmit_invite(leg, data, pbx))
+        leg.transaction = Transaction(
+            Kind.ICT, TransactionKey(branch, "INVITE"), invite, SipAddress("udp", pbx[0], pbx[1])
+        )
+        self._invite_actions(leg, leg.transaction.start(asyncio.get_running_loop().time()))
         log.info("call %s: ringing agent %s (%s)", caller_call_id, user_id, extension)
         return True
 
@@ -696,15 +705,31 @@ class CallCenterCalls(FeatureCalls):
         self._send(SipRequest("CANCEL", leg.invite.uri, headers).to_bytes(), self.pbx)
         asyncio.get_running_loop().call_later(32.0, self.agent_legs.pop, leg.call_id, None)
 
-    async def _retransmit_invite(self, leg: AgentLeg, data: bytes, address: tuple[str, int]) -> None:
-        """UDP: the INVITE again at T1, 2*T1, ... until the proxy answers (its 100 Trying comes at once)."""
-        interval = 0.5
-        for _ in range(6):
-            await asyncio.sleep(interval)
-            if leg.responded or leg.state != "ringing" or leg.call_id not in self.agent_legs:
-                return
-            self._send(data, address)
-            interval = min(interval * 2, 4.0)
+    def _invite_actions(self, leg: AgentLeg, actions: list[TransactionAction]) -> None:
+        """Carry out what the agent INVITE's client transaction says (send it again, give up) and arm its
+        next timer; any response stops it (RFC 3261 17.1.1.2: a 1xx stops Timers A and B)."""
+        for action in actions:
+            if isinstance(action, SipSend):
+                self._send(action.message.to_bytes(), (action.dest.host, action.dest.port))
+            elif isinstance(action, TransactionTimeout) and leg.call_id in self.agent_legs:
+                was = leg.state
+                self.agent_legs.pop(leg.call_id, None)
+                log.info(
+                    "call %s: agent %s: no answer to the INVITE (timer B)", leg.caller_call_id, leg.user_id
+                )
+                if was == "ringing":
+                    self._agent_declined(leg)
+        txn = leg.transaction
+        due = txn.next_timer() if txn is not None else None
+        if due is None or leg.responded or leg.call_id not in self.agent_legs:
+            return
+        loop = asyncio.get_running_loop()
+        leg.timer = loop.call_at(due, self._invite_timer, leg)
+
+    def _invite_timer(self, leg: AgentLeg) -> None:
+        if leg.transaction is None or leg.responded or leg.call_id not in self.agent_legs:
+            return
+        self._invite_actions(leg, leg.transaction.handle_timer(asyncio.get_running_loop().time()))
 
     def _in_dialog(self, leg: AgentLeg, method: str, cseq: int) -> None:
         """ACK (of a 2xx) or BYE along the dialog's route set."""
@@ -727,6 +752,8 @@ class CallCenterCalls(FeatureCalls):
         if method != "INVITE":
             return
         leg.responded = True
+        if leg.timer is not None:
+            leg.timer.cancel()
         if resp.status < 200:
             return
         if resp.status >= 300:
