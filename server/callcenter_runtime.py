@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from server.callcenter.ivr import ivr_from_json
 from server.callcenter.queue import Member, queue_from_json
 from server.callcenter.ringgroup import ring_plan
 from server.callcenter.schedule import schedule_from_json
-from server.domain import callcenter
+from server.domain import callcenter, forwarding, queue_log
 from server.domain import callcenter_models as cc
 from server.domain.changes import AGENT_READY, VOICEMAIL_MESSAGES, Change, ChangeBus
 from server.domain.context import DomainContext
@@ -34,10 +35,21 @@ from server.domain.voicemail_mail import mail_voicemail
 from server.media.callcenter_calls import CallCenterCalls, HotlineEntry, QueueLogSink
 from server.media.engine import RtpEngine
 from server.sip.carriers import normalize_number
+from server.sip.directory import ForwardTargetKind
 
 log = logging.getLogger("server.callcenter")
 
 RELOAD_ON = frozenset({"hotlines", "extensions", "companies"})
+
+
+async def _company_language(session: AsyncSession, company_id: int) -> str:
+    """The language the PBX speaks to a company's own people: its default console language (vi unless set)."""
+    company = await session.get(Company, company_id)
+    return _spoken_language(company.console_language if company is not None else None)
+
+
+def _spoken_language(language: str | None) -> str:
+    return language if language in ("vi", "en") else "vi"
 
 
 def _reloads(change: Change) -> bool:
@@ -131,6 +143,7 @@ class CallCenterRuntime:
         self._unsubscribe = ctx.changes.subscribe(self._on_changes)
         self.calls.agent_command = self.agent_command
         self.calls.schedule_command = self.schedule_command
+        self.calls.forward_command = self.forward_command
         self.calls.voicemail_recorded = self.voicemail_recorded
         await self.load()
         address = await self.calls.start()
@@ -166,22 +179,26 @@ class CallCenterRuntime:
                 return []
         return [s.queue_id for s in states]
 
-    async def schedule_command(self, user_id: int, action: str) -> tuple[bool, str | None]:
+    async def schedule_command(self, user_id: int, action: str) -> tuple[bool, str | None, str]:
         """A supervisor's or admin's ``*65``: set ("open", "closed", "auto") or cycle (automatic -> open ->
         closed -> automatic) the manual override of their company's first schedule, through the domain
-        service (audited, published: the hotlines route by it at once).  (done, the override now)."""
+        service (audited, published: the hotlines route by it at once).  (done, the override now, the
+        company's language)."""
         if self.ctx is None:
-            return False, None
+            return False, None, "vi"
         async with self.sessions() as session:
             user = await session.get(User, user_id)
-            if user is None or user.role not in (Role.ADMIN, Role.SUPERVISOR):
-                return False, None
+            if user is None:
+                return False, None, "vi"
+            language = await _company_language(session, user.company_id)
+            if user.role not in (Role.ADMIN, Role.SUPERVISOR):
+                return False, None, language
             schedules = sorted(
                 await callcenter.list_configured(session, company_id=user.company_id, kind="schedules"),
                 key=lambda row: row.id,
             )
             if not schedules:
-                return False, None
+                return False, None, language
             schedule = schedules[0]
             current = schedule.config.get("override")
             if action == "cycle":
@@ -198,7 +215,33 @@ class CallCenterRuntime:
                 config={**schedule.config, "override": wanted},
                 actor_id=user_id,
             )
-        return True, wanted
+        return True, wanted, language
+
+    async def forward_command(self, user_id: int, condition: str, target: str | None) -> tuple[bool, str]:
+        """A user's ``*72<number>``/``*73`` (and busy, no-answer): set or clear one of their own forwarding
+        rules through the service the API uses (same validation, audited, published: routing follows
+        within a second).  A 2-4 digit target is an extension, anything longer a Vietnamese number.
+        (done, the company's language)."""
+        if self.ctx is None:
+            return False, "vi"
+        async with self.sessions() as session:
+            user = await session.get(User, user_id)
+            if user is None:
+                return False, "vi"
+            language = await _company_language(session, user.company_id)
+            rules = await forwarding.get_rules(session, user_id=user_id)
+            old = rules[condition]
+            if target is None:
+                rules[condition] = replace(old, enabled=False)
+            else:
+                kind = ForwardTargetKind.EXTENSION if len(target) <= 4 else ForwardTargetKind.EXTERNAL
+                rules[condition] = replace(old, enabled=True, target_kind=kind.value, target=target)
+            try:
+                await forwarding.set_rules(session, ctx=self.ctx, user=user, rules=rules, actor_id=user_id)
+            except DomainError as exc:
+                log.info("forwarding code of user %d refused: %s", user_id, exc)
+                return False, language
+        return True, language
 
     def voicemail_recorded(
         self, company_id: int, box: VoicemailBox, path: Path, seconds: float, caller: str
@@ -273,7 +316,9 @@ class CallCenterRuntime:
 
     async def load(self) -> None:
         async with self.sessions() as session:
-            domains = {c.id: c.sip_domain for c in await session.scalars(select(Company))}
+            companies = list(await session.scalars(select(Company)))
+            domains = {c.id: c.sip_domain for c in companies}
+            languages = {c.id: _spoken_language(c.console_language) for c in companies}
             numbers = {h.id: (h.company_id, h.number) for h in await session.scalars(select(Hotline))}
             extensions: dict[int, set[str]] = defaultdict(set)
             for e in await session.scalars(select(Extension)):
@@ -290,6 +335,8 @@ class CallCenterRuntime:
                 )
             )
             states = {(s.queue_id, s.user_id): s for s in await session.scalars(select(cc.AgentState))}
+            known = set(self.calls.queues.queue_ids())
+            holds = await queue_log.recent_holds(session, [q.id for q in queues if q.id not in known])
         parts: dict[int, dict[str, Any]] = defaultdict(
             lambda: {"schedules": {}, "menus": {}, "moh": {}, "voicemail": {}, "groups": {}}
         )
@@ -320,11 +367,14 @@ class CallCenterRuntime:
                 voicemail=p["voicemail"],
                 ring_groups=p["groups"],
                 extensions=frozenset(extensions.get(cid, ())),
+                language=languages.get(cid, "vi"),
             )
             for cid, p in parts.items()
         }
         for cid in {cid for cid, _n in numbers.values()} - centers.keys():
-            centers[cid] = CallCenter(cid, extensions=frozenset(extensions.get(cid, ())))
+            centers[cid] = CallCenter(
+                cid, extensions=frozenset(extensions.get(cid, ())), language=languages.get(cid, "vi")
+            )
         hotlines: dict[str, HotlineEntry] = {}
         for r in routes:
             company_id, number = numbers.get(r.hotline_id, (r.company_id, ""))
@@ -354,6 +404,7 @@ class CallCenterRuntime:
         for q in queues:
             config = queue_from_json(q.id, q.name, q.config, lambda n: normalize_number(n) or n)
             engine.configure(config, by_queue.get(q.id, []), now)
+            engine.seed_holds(q.id, holds.get(q.id, ()))  # the estimated wait survives a restart
         self.domains.clear()
         self.domains.update(domains)
         calls.centers = centers

@@ -89,7 +89,7 @@ def tone_levels(
 ) -> dict[float, float]:
     """Relative level (0..1 of total energy) of each frequency in the WAV, via an FFT over the clip."""
     data, rate = read_wav(path)
-    return band_levels(data[int(skip_s * rate): int((skip_s + max_s) * rate)], rate, freqs)
+    return band_levels(data[int(skip_s * rate) : int((skip_s + max_s) * rate)], rate, freqs)
 
 
 def band_levels(samples: np.ndarray, rate: int, freqs: Sequence[float]) -> dict[float, float]:
@@ -104,14 +104,31 @@ def band_levels(samples: np.ndarray, rate: int, freqs: Sequence[float]) -> dict[
     for f in freqs:
         c = round(f / bin_hz)
         width = max(2, round(15 / bin_hz))
-        out[f] = float(spectrum[max(0, c - width): c + width + 1].sum()) / total
+        out[f] = float(spectrum[max(0, c - width) : c + width + 1].sum()) / total
     return out
 
 
 def rms(path: str | Path, skip_s: float = 0.0) -> float:
     data, rate = read_wav(path)
-    data = data[int(skip_s * rate):]
+    data = data[int(skip_s * rate) :]
     return float(np.sqrt(np.mean(data * data))) if len(data) else 0.0
+
+
+def speech_pitches(path: str | Path, chime_hz: float = 880.0) -> set[int]:
+    """The dominant pitches (50 Hz steps) of the loud 100 ms frames of a recording: a spoken sentence has
+    many, the server's prompt chime (880 Hz) one."""
+    samples, rate = read_wav(path)
+    frame = rate // 10
+    pitches: set[int] = set()
+    for start in range(0, len(samples) - frame, frame):
+        chunk = samples[start : start + frame].astype(np.float64)
+        if np.sqrt(np.mean(chunk**2)) < 0.02:  # read_wav: floats in [-1, 1]
+            continue
+        spectrum = np.abs(np.fft.rfft(chunk * np.hanning(len(chunk))))
+        hz = float(np.argmax(spectrum[1:]) + 1) * rate / len(chunk)
+        if abs(hz - chime_hz) > 30:
+            pitches.add(round(hz / 50))
+    return pitches
 
 
 def baresip_tone_audio(hz: int) -> list[str]:
@@ -298,8 +315,11 @@ class CliPeer:
         self, state: str, call_id: str | None = None, timeout: float = 20.0, start: int = 0
     ) -> Event:
         return self.wait_for(
-            lambda e: e["event"] == "CallStateChanged" and e["state"] == state
-            and (call_id is None or e["call_id"] == call_id),
+            lambda e: (
+                e["event"] == "CallStateChanged"
+                and e["state"] == state
+                and (call_id is None or e["call_id"] == call_id)
+            ),
             timeout,
             start,
         )
@@ -434,10 +454,17 @@ class DemoServer:
         env["PYTHONUNBUFFERED"] = "1"
         env.update(self.env)
         cmd = [
-            sys.executable, "-m", "server.cli", "run", "--demo",
-            "--data-dir", str(self.data_dir),
-            "--http-port", str(self.http_port),
-            "--sip-port", str(self.sip_port),
+            sys.executable,
+            "-m",
+            "server.cli",
+            "run",
+            "--demo",
+            "--data-dir",
+            str(self.data_dir),
+            "--http-port",
+            str(self.http_port),
+            "--sip-port",
+            str(self.sip_port),
         ]
         if not self.media:
             cmd.append("--no-media")
@@ -475,8 +502,13 @@ class DemoServer:
         """A ``softphone-cli`` registered as demo extension ``ext`` (password ``demo<ext>``)."""
         peer = CliPeer(
             [
-                "--account", f"{ext}:demo{ext}@demo.local",
-                "--registrar", self.registrar, "--proxy", self.registrar, *args,
+                "--account",
+                f"{ext}:demo{ext}@demo.local",
+                "--registrar",
+                self.registrar,
+                "--proxy",
+                self.registrar,
+                *args,
             ],
             name=f"agent{ext}",
         )

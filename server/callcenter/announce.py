@@ -1,5 +1,5 @@
 """What the PBX tells callers in words: a waiting caller's position and estimated wait, a supervisor's
-schedule override; as text the media plane speaks.
+schedule override, a user's call forwarding set by feature code; as text the media plane speaks.
 
 The text becomes a prompt name ``say:<language>:<text>``; the adapter turns it into a WAV with the
 server's text-to-speech (espeak-ng) the first time it is needed and keeps it, so each sentence is
@@ -71,3 +71,54 @@ def override_confirmation(language: str, override: str | None) -> str:
     """What a supervisor hears after changing a schedule's manual override (None: automatic again)."""
     table = _OVERRIDE.get(language, _OVERRIDE["vi"])
     return table.get(override, table[None])
+
+
+_CONDITION = {
+    "vi": {
+        "always": "Chuyển tiếp mọi cuộc gọi",
+        "busy": "Chuyển tiếp khi bận",
+        "no_answer": "Chuyển tiếp khi không trả lời",
+    },
+    "en": {
+        "always": "Forwarding of all calls",
+        "busy": "Forwarding when busy",
+        "no_answer": "Forwarding on no answer",
+    },
+}
+_FORWARD_ON = {"vi": "{what} tới số {target} đã được bật.", "en": "{what} to {target} is on."}
+_FORWARD_OFF = {"vi": "{what} đã được tắt.", "en": "{what} is off."}
+_FORWARD_REFUSED = {
+    "vi": "Không thể cài chuyển tiếp tới số này. Vui lòng kiểm tra lại số.",
+    "en": "Forwarding to this number is not possible. Please check the number.",
+}
+
+
+def _digits(target: str) -> str:
+    """A number said digit by digit ("1 0 3"), as phones read numbers back."""
+    return " ".join(target.lstrip("+"))
+
+
+def forwarding_confirmation(language: str, condition: str, target: str | None) -> str:
+    """What a user hears after setting (`target`) or clearing (None) a forwarding rule by feature code."""
+    lang = language if language in _CONDITION else "vi"
+    what = _CONDITION[lang].get(condition, condition)
+    if target is None:
+        return _FORWARD_OFF[lang].format(what=what)
+    return _FORWARD_ON[lang].format(what=what, target=_digits(target))
+
+
+VOICEMAIL_GREETING = "voicemail_greeting"  # a box's default greeting (API, console): spoken, this text
+_VOICEMAIL_GREETING = {
+    "vi": "Xin quý khách vui lòng để lại lời nhắn sau tiếng bíp.",
+    "en": "Please leave a message after the tone.",
+}
+
+
+def voicemail_greeting(language: str) -> str:
+    """The built-in voicemail greeting, unless the company has its own prompt of that name."""
+    return _VOICEMAIL_GREETING.get(language, _VOICEMAIL_GREETING["vi"])
+
+
+def forwarding_refused(language: str) -> str:
+    """What a user hears when the forwarding target they dialled is refused."""
+    return _FORWARD_REFUSED.get(language, _FORWARD_REFUSED["vi"])

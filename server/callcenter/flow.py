@@ -74,6 +74,7 @@ class CallCenter:
     voicemail: Mapping[int, VoicemailBox] = field(default_factory=dict)
     ring_groups: Mapping[int, RingPlan] = field(default_factory=dict)
     extensions: frozenset[str] = frozenset()
+    language: str = "vi"  # what the PBX's own sentences are said in: the company's default language
 
     def box_of_extension(self, extension: str) -> VoicemailBox | None:
         return next((b for b in self.voicemail.values() if b.extension == extension), None)
@@ -242,6 +243,7 @@ class AgentCodeCall(Machine):
         self.answered = False
         self.result: bool | None = None
         self.confirmation = BEEP
+        self.refusal = "invalid_option"
 
     def _handle(self, event: Event, now: float) -> list[Action]:
         if isinstance(event, Answered):
@@ -251,11 +253,11 @@ class AgentCodeCall(Machine):
             return [HangUp("agent code done")]
         return []
 
-    def done(self, ok: bool, confirmation: str = BEEP) -> list[Action]:
-        self.result, self.confirmation = ok, confirmation
+    def done(self, ok: bool, confirmation: str = BEEP, refusal: str = "invalid_option") -> list[Action]:
+        self.result, self.confirmation, self.refusal = ok, confirmation, refusal
         return self._confirm() if self.answered else []
 
     def _confirm(self) -> list[Action]:
         if self.result is None:
             return []
-        return [Play(self.confirmation if self.result else "invalid_option")]
+        return [Play(self.confirmation if self.result else self.refusal)]

@@ -12,7 +12,8 @@ Per queue (`queue_metrics`):
 - service level with abandons (Asterisk's second variant): (answered with hold <= threshold + abandoned
   with wait <= threshold) / (answered + abandoned).
 - ASA: mean hold of answered calls; AHT: mean talk + wrap-up of handled calls (COMPLETEAGENT,
-  COMPLETECALLER or TRANSFER, with their WRAPUP).
+  COMPLETECALLER or TRANSFER, with their WRAPUP; a wrap-up ended early by the agent's READY line counts
+  only until it).
 - abandon rate: abandoned / (offered - short abandons).
 - waiting: callers entered with no outcome yet; longest wait: the longest any caller waited (answered,
   abandoned, exited or still waiting at `now`).
@@ -110,6 +111,20 @@ def _num(entry: LogEntry, key: str) -> float:
     return float(entry.data.get(key, 0.0))
 
 
+def _wrapups(lines: Sequence[LogEntry]) -> dict[tuple[int | None, str], float]:
+    """(agent, call id) -> the wrap-up the agent really took: the WRAPUP line's length, cut at their READY
+    line ("ready now") when one follows it.  `lines` oldest first."""
+    began: dict[tuple[int | None, str], float] = {}
+    taken: dict[tuple[int | None, str], float] = {}
+    for e in lines:
+        key = (e.user_id, e.call_id)
+        if e.event == "WRAPUP":
+            began[key], taken[key] = e.at, _num(e, "wrapup")
+        elif e.event == "READY" and key in began:
+            taken[key] = max(0.0, min(taken[key], e.at - began[key]))
+    return taken
+
+
 @dataclass(frozen=True, slots=True)
 class QueueTally:
     """The additive part of `QueueMetrics`: counts, sums and maxima that add up over hours (rollups) and
@@ -161,7 +176,9 @@ def queue_tally(
     handled: dict[str, float] = {}  # call id -> talk + wrap-up
     talk_total = wrapup_total = 0.0
     longest = 0.0
-    for e in sorted(entries, key=lambda e: e.at):
+    lines = sorted(entries, key=lambda e: e.at)
+    wrapups = _wrapups(lines)
+    for e in lines:
         if e.event == "ENTERQUEUE":
             offered += 1
             entered[e.call_id] = e.at
@@ -185,8 +202,9 @@ def queue_tally(
             talk_total += talk
             transferred += e.event == "TRANSFER"
         elif e.event == "WRAPUP" and e.call_id in handled:
-            handled[e.call_id] += _num(e, "wrapup")
-            wrapup_total += _num(e, "wrapup")
+            taken = wrapups[(e.user_id, e.call_id)]
+            handled[e.call_id] += taken
+            wrapup_total += taken
         elif e.event in _EXITS:
             timed_out += e.event == "EXITWITHTIMEOUT"
             empty += e.event == "EXITEMPTY"
@@ -382,6 +400,7 @@ def agent_metrics(
     talk = dict.fromkeys(users, 0.0)
     wrapup = dict.fromkeys(users, 0.0)
     handled: dict[int, set[str]] = {u: set() for u in users}
+    wrapups = _wrapups(lines)
     for e in lines:
         u = e.user_id
         if u is None:
@@ -400,9 +419,10 @@ def agent_metrics(
                 transferred[u] += e.event == "TRANSFER"
                 handled[u].add(e.call_id)
         elif e.event == "WRAPUP":
-            busy[u].append((e.at, e.at + _num(e, "wrapup")))
+            taken = wrapups[(u, e.call_id)]
+            busy[u].append((e.at, e.at + taken))
             if start <= e.at < end:
-                wrapup[u] += _num(e, "wrapup")
+                wrapup[u] += taken
     for (u, _call), began in connected.items():  # still talking at the end of the period
         busy[u].append((began, end))
     own: dict[int, list[LogEntry]] = {u: [] for u in users}

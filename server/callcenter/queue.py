@@ -256,6 +256,13 @@ class QueueEngine:
             elif caller.announce_at is None:
                 caller.announce_at = now + config.announce_every
 
+    def seed_holds(self, queue_id: int, holds: Sequence[float]) -> None:
+        """The hold times of the queue's last answered calls as the log kept them (oldest first), so the
+        estimated wait is announced right after a restart; ignored once the queue has its own."""
+        queue = self._queues.get(queue_id)
+        if queue is not None and not queue.holds:
+            queue.holds = list(holds)[-HOLD_HISTORY:]
+
     def remove_queue(self, queue_id: int, now: float) -> list[QueueAction]:
         queue = self._queues.get(queue_id)
         if queue is None:

@@ -34,18 +34,47 @@ class RuleSetting:
     target_kind: str = ForwardTargetKind.EXTENSION.value
     target: str = ""
     seconds: int = DEFAULT_SECONDS
+    # read only: an extension target deleted since the rule was saved (routing ignores the rule)
+    target_missing: bool = False
 
 
 async def get_rules(session: AsyncSession, *, user_id: int) -> dict[str, RuleSetting]:
-    """Every condition's rule (a condition never set is a disabled default)."""
+    """Every condition's rule (a condition never set is a disabled default), each flagged when it points at
+    an extension that no longer exists."""
     rows = {
         r.condition: r
         for r in await session.scalars(select(ForwardingRule).where(ForwardingRule.user_id == user_id))
     }
+    company = select(User.company_id).where(User.id == user_id).scalar_subquery()
+    numbers = set(await session.scalars(select(Extension.number).where(Extension.company_id == company)))
     return {
-        c: RuleSetting(r.enabled, r.target_kind, r.target, r.seconds) if (r := rows.get(c)) else RuleSetting()
+        c: RuleSetting(
+            r.enabled,
+            r.target_kind,
+            r.target,
+            r.seconds,
+            r.target_kind == ForwardTargetKind.EXTENSION and bool(r.target) and r.target not in numbers,
+        )
+        if (r := rows.get(c))
+        else RuleSetting()
         for c in CONDITIONS
     }
+
+
+async def forwarding_to(session: AsyncSession, *, company_id: int, extension: str) -> list[str]:
+    """Names of the users whose enabled forwarding points at `extension` (warned before deleting it)."""
+    rows = await session.scalars(
+        select(User.full_name)
+        .join(ForwardingRule, ForwardingRule.user_id == User.id)
+        .where(
+            ForwardingRule.company_id == company_id,
+            ForwardingRule.enabled.is_(True),
+            ForwardingRule.target_kind == ForwardTargetKind.EXTENSION.value,
+            ForwardingRule.target == extension,
+        )
+        .distinct()
+    )
+    return sorted(rows)
 
 
 async def _has_voicemail_box(session: AsyncSession, user: User) -> bool:

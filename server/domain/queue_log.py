@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from server.callcenter.log_sink import AGENT_STATE_EVENTS
 from server.callcenter.metrics import AGENT_LINE
-from server.callcenter.queue import LogEntry
+from server.callcenter.queue import HOLD_HISTORY, LogEntry
 from server.domain.callcenter_models import Queue, QueueEvent
 from server.domain.clock import to_posix
 
@@ -185,6 +185,25 @@ async def read_events(
     """The company's log lines with `start <= at < end` (UNIX seconds), oldest first."""
     rows = await session.execute(events_statement(company_id, start, end, queue_ids))
     return [LogEntry(r.at, r.queue_id, r.call_id, r.event, r.agent_user_id, dict(r.data or {})) for r in rows]
+
+
+async def recent_holds(
+    session: AsyncSession, queue_ids: Sequence[int], limit: int = HOLD_HISTORY
+) -> dict[int, list[float]]:
+    """Queue id -> the hold times of its last `limit` answered calls (CONNECT lines), oldest first."""
+    c = _EVENTS.c
+    holds: dict[int, list[float]] = {}
+    for qid in queue_ids:
+        rows = await session.execute(
+            select(c.data)
+            .where(c.queue_id == qid, c.event == "CONNECT")
+            .order_by(c.at.desc(), c.id.desc())
+            .limit(limit)
+        )
+        found = [float(r.data["hold"]) for r in rows if isinstance((r.data or {}).get("hold"), int | float)]
+        if found:
+            holds[qid] = found[::-1]
+    return holds
 
 
 async def agent_states_at(

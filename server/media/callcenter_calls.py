@@ -37,7 +37,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from server.callcenter.announce import override_confirmation, parse_spoken, spoken
+from server.callcenter.announce import (
+    VOICEMAIL_GREETING,
+    forwarding_confirmation,
+    forwarding_refused,
+    override_confirmation,
+    parse_spoken,
+    spoken,
+    voicemail_greeting,
+)
 from server.callcenter.destinations import HANGUP, Destination
 from server.callcenter.flow import AgentCodeCall, CallCenter, CallerFlow, VoicemailBox
 from server.callcenter.log_sink import LoggingQueueSink, QueueLogSink
@@ -50,11 +58,15 @@ from server.media.feature_calls import FeatureCall, FeatureCalls
 from server.media.legs import audio_codecs, media_address
 from server.media.logic import Action, Dial, Dtmf, Echo, Event, HangUp, Machine, Play, Record, Stop
 from server.media.voicemail import VoicemailRecording, message_summary
+from server.sip.address import Address as SipAddress
 from server.sip.carriers import normalize_number
 from server.sip.headers import Headers
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
 from server.sip.parser import parse_message
-from server.sip.routing import CALL_CENTER, PBX_USER_HEADER, VOICEMAIL_HEADER
+from server.sip.routing import CALL_CENTER, PBX_USER_HEADER, VOICEMAIL_HEADER, feature_prefix
+from server.sip.transaction import Action as TransactionAction
+from server.sip.transaction import Kind, Transaction, TransactionKey, TransactionTimeout
+from server.sip.transaction import Send as SipSend
 from server.sip.uri import SipUri, parse_uri
 
 log = logging.getLogger("server.media.callcenter")
@@ -76,8 +88,20 @@ AGENT_CODES: dict[str, tuple[str, str]] = {  # number -> (action, pause reason);
 AgentCommand = Callable[[int, str, str], Awaitable[list[int]]]  # (user, action, reason) -> queues changed
 # supervisors' and admins' schedule override of their company's first schedule; docs/sip-contract.md
 SCHEDULE_CODES: dict[str, str] = {"*65": "cycle", "*650": "auto", "*651": "open", "*652": "closed"}
-# (user, action) -> (done, the override now: "open", "closed" or None for automatic)
-ScheduleCommand = Callable[[int, str], Awaitable[tuple[bool, str | None]]]
+# (user, action) -> (done, the override now: "open", "closed" or None for automatic, the company's language)
+ScheduleCommand = Callable[[int, str], Awaitable[tuple[bool, str | None, str]]]
+# any user's call forwarding, FreePBX style: code -> (condition, sets); a setting code is followed by the
+# target (`*72103`, `*720912345678`, routing.FEATURE_PREFIXES); docs/sip-contract.md
+FORWARD_CODES: dict[str, tuple[str, bool]] = {
+    "*72": ("always", True),
+    "*73": ("always", False),
+    "*90": ("busy", True),
+    "*91": ("busy", False),
+    "*52": ("no_answer", True),
+    "*53": ("no_answer", False),
+}
+# (user, condition, target or None to clear) -> (done, the company's language)
+ForwardCommand = Callable[[int, str, str | None], Awaitable[tuple[bool, str]]]
 # a voicemail was recorded: (company id, box, WAV, seconds, caller number); e-mails it when the box says so
 VoicemailHook = Callable[[int, VoicemailBox, Path, float, str], None]
 PRESENCE_INTERVAL = 1.0
@@ -121,17 +145,21 @@ class PromptLibrary(dict[str, Path]):
         self.directory = directory
         self.spoken: dict[str, Path] = {}  # "say:<language>:<text>" -> its synthesized WAV
 
-    def get(self, name: str, default: Path | None = None) -> Path | None:  # type: ignore[override]
-        said = self.spoken.get(name)
-        if said is not None:
-            return said
+    def own(self, name: str) -> Path | None:
+        """The company's own WAV of ``"<company id>/<name>"``, if it has one."""
         company, _, bare = name.rpartition("/")
         if company.isdigit() and bare and not bare.startswith(".") and "\\" not in bare:
             path = self.directory / company / f"{bare}.wav"
             if path.is_file():
                 return path
-            name = bare
-        found = super().get(name)
+        return None
+
+    def get(self, name: str, default: Path | None = None) -> Path | None:  # type: ignore[override]
+        said = self.spoken.get(name) or self.own(name)
+        if said is not None:
+            return said
+        company, _, bare = name.rpartition("/")
+        found = super().get(bare if company.isdigit() else name)
         return found if found is not None else super().get("prompt", default)
 
 
@@ -155,6 +183,9 @@ class AgentLeg:
     target: str = ""
     cseq: int = 1
     responded: bool = False  # any answer to the INVITE: stop retransmitting it
+    # the SIP core's INVITE client transaction: Timer A retransmits (T1 doubling), Timer B gives up at 64*T1
+    transaction: Transaction | None = None
+    timer: asyncio.TimerHandle | None = None
 
     @property
     def call_id(self) -> str:
@@ -192,10 +223,11 @@ class CallCenterCalls(FeatureCalls):
             ours_restart()
 
         engine.on_dtmf, engine.on_restart = on_dtmf, on_restart  # the feature calls' UAS shares the engine
-        codes = {**AGENT_CODES, **SCHEDULE_CODES}
+        codes = {**AGENT_CODES, **SCHEDULE_CODES, **FORWARD_CODES}
         self.features = {CALL_CENTER: self._flow_factory, **dict.fromkeys(codes, AgentCodeCall)}
         self.agent_command: AgentCommand | None = None
         self.schedule_command: ScheduleCommand | None = None
+        self.forward_command: ForwardCommand | None = None
         self.voicemail_recorded: VoicemailHook | None = None
         self.voicemail_dir = voicemail_dir
         self.sink: QueueLogSink = sink or LoggingQueueSink()
@@ -266,7 +298,21 @@ class CallCenterCalls(FeatureCalls):
 
     # --- SIP in ----------------------------------------------------------------------------------
     def _new_call(self, req: SipRequest, addr: tuple[str, int]) -> None:
-        override = SCHEDULE_CODES.get(req.uri.user or "")
+        dialled = req.uri.user or ""
+        prefix = feature_prefix(dialled)
+        forward = FORWARD_CODES.get(prefix or dialled)
+        if forward is not None and (prefix is not None or not forward[1]):
+            user = req.headers.get(PBX_USER_HEADER) or ""
+            if not user.isdigit() or self.forward_command is None:
+                self._respond(req, addr, 403)
+                return
+            super()._new_call(req, addr)
+            call = self.calls.get(req.call_id)
+            if call is not None:
+                target = dialled[len(prefix) :] if prefix is not None else None
+                self._spawn(self._forward_code(call, int(user), forward[0], target))
+            return
+        override = SCHEDULE_CODES.get(dialled)
         if override is not None:
             user = req.headers.get(PBX_USER_HEADER) or ""
             if not user.isdigit() or self.schedule_command is None:
@@ -364,14 +410,31 @@ class CallCenterCalls(FeatureCalls):
         admin), then say what it is now."""
         assert self.schedule_command is not None
         try:
-            ok, now_override = await self.schedule_command(user_id, action)
+            ok, now_override, language = await self.schedule_command(user_id, action)
         except Exception:
             log.exception("schedule code %s for user %d failed", action, user_id)
-            ok, now_override = False, None
+            ok, now_override, language = False, None, "vi"
         log.info("schedule override by user %d: %s -> %s (%s)", user_id, action, now_override, ok)
         if isinstance(call.machine, AgentCodeCall) and not call.ended:
-            said = spoken("vi", override_confirmation("vi", now_override))
+            said = spoken(language, override_confirmation(language, now_override))
             self._execute(call, call.machine.done(ok, said))
+
+    async def _forward_code(
+        self, call: FeatureCall, user_id: int, condition: str, target: str | None
+    ) -> None:
+        """Set (`target`) or clear (None) the caller's own forwarding rule through the domain service (the
+        API's validation, audited, published), then say what it is now, or that the target was refused."""
+        assert self.forward_command is not None
+        try:
+            ok, language = await self.forward_command(user_id, condition, target)
+        except Exception:
+            log.exception("forwarding code %s for user %d failed", condition, user_id)
+            ok, language = False, "vi"
+        log.info("forwarding %s by user %d: %s (%s)", condition, user_id, target or "off", ok)
+        if isinstance(call.machine, AgentCodeCall) and not call.ended:
+            said = spoken(language, forwarding_confirmation(language, condition, target))
+            refused = spoken(language, forwarding_refused(language))
+            self._execute(call, call.machine.done(ok, said, refused))
 
     def _feed(self, call: FeatureCall, event: Event) -> None:
         flow = call.machine
@@ -408,8 +471,13 @@ class CallCenterCalls(FeatureCalls):
                 if parse_spoken(action.prompt) is not None:
                     rest.append(action)
                     continue
-                company = call.machine.center.company_id  # the company's own prompts first
-                rest.append(Play(f"{company}/{action.prompt}", loop=action.loop))
+                center = call.machine.center  # the company's own prompts first
+                name = f"{center.company_id}/{action.prompt}"
+                if action.prompt == VOICEMAIL_GREETING and self.library.own(name) is None:
+                    said = spoken(center.language, voicemail_greeting(center.language))
+                    rest.append(Play(said))
+                    continue
+                rest.append(Play(name, loop=action.loop))
             else:
                 rest.append(action)
         super()._execute(call, rest)
@@ -602,7 +670,8 @@ class CallCenterCalls(FeatureCalls):
         caller = call.invite.from_.uri.user or "anonymous"
         uri = SipUri(user=extension, host=domain)
         headers = Headers()
-        headers.add("Via", f"SIP/2.0/UDP {self.host}:{self.port};branch={new_branch()};rport")
+        branch = new_branch()
+        headers.add("Via", f"SIP/2.0/UDP {self.host}:{self.port};branch={branch};rport")
         headers.add("Max-Forwards", "70")
         headers.add("From", f'"{caller}" <sip:{caller}@{domain}>;tag={new_tag()}')
         headers.add("To", f"<sip:{extension}@{domain}>")
@@ -622,9 +691,10 @@ class CallCenterCalls(FeatureCalls):
         invite = SipRequest("INVITE", uri, headers, call.leg.far_sdp.encode())
         leg = AgentLeg(caller_call_id, user_id, queue_id, invite)
         self.agent_legs[invite.call_id] = leg
-        data = invite.to_bytes()
-        self._send(data, pbx)
-        self._spawn(self._retransmit_invite(leg, data, pbx))
+        leg.transaction = Transaction(
+            Kind.ICT, TransactionKey(branch, "INVITE"), invite, SipAddress("udp", pbx[0], pbx[1])
+        )
+        self._invite_actions(leg, leg.transaction.start(asyncio.get_running_loop().time()))
         log.info("call %s: ringing agent %s (%s)", caller_call_id, user_id, extension)
         return True
 
@@ -648,15 +718,31 @@ class CallCenterCalls(FeatureCalls):
         self._send(SipRequest("CANCEL", leg.invite.uri, headers).to_bytes(), self.pbx)
         asyncio.get_running_loop().call_later(32.0, self.agent_legs.pop, leg.call_id, None)
 
-    async def _retransmit_invite(self, leg: AgentLeg, data: bytes, address: tuple[str, int]) -> None:
-        """UDP: the INVITE again at T1, 2*T1, ... until the proxy answers (its 100 Trying comes at once)."""
-        interval = 0.5
-        for _ in range(6):
-            await asyncio.sleep(interval)
-            if leg.responded or leg.state != "ringing" or leg.call_id not in self.agent_legs:
-                return
-            self._send(data, address)
-            interval = min(interval * 2, 4.0)
+    def _invite_actions(self, leg: AgentLeg, actions: list[TransactionAction]) -> None:
+        """Carry out what the agent INVITE's client transaction says (send it again, give up) and arm its
+        next timer; any response stops it (RFC 3261 17.1.1.2: a 1xx stops Timers A and B)."""
+        for action in actions:
+            if isinstance(action, SipSend):
+                self._send(action.message.to_bytes(), (action.dest.host, action.dest.port))
+            elif isinstance(action, TransactionTimeout) and leg.call_id in self.agent_legs:
+                was = leg.state
+                self.agent_legs.pop(leg.call_id, None)
+                log.info(
+                    "call %s: agent %s: no answer to the INVITE (timer B)", leg.caller_call_id, leg.user_id
+                )
+                if was == "ringing":
+                    self._agent_declined(leg)
+        txn = leg.transaction
+        due = txn.next_timer() if txn is not None else None
+        if due is None or leg.responded or leg.call_id not in self.agent_legs:
+            return
+        loop = asyncio.get_running_loop()
+        leg.timer = loop.call_at(due, self._invite_timer, leg)
+
+    def _invite_timer(self, leg: AgentLeg) -> None:
+        if leg.transaction is None or leg.responded or leg.call_id not in self.agent_legs:
+            return
+        self._invite_actions(leg, leg.transaction.handle_timer(asyncio.get_running_loop().time()))
 
     def _in_dialog(self, leg: AgentLeg, method: str, cseq: int) -> None:
         """ACK (of a 2xx) or BYE along the dialog's route set."""
@@ -679,6 +765,8 @@ class CallCenterCalls(FeatureCalls):
         if method != "INVITE":
             return
         leg.responded = True
+        if leg.timer is not None:
+            leg.timer.cancel()
         if resp.status < 200:
             return
         if resp.status >= 300:

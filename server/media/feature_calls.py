@@ -49,6 +49,7 @@ from server.media.mixer_client import MixerProcess, MixerUnavailable
 from server.sip.headers import Headers
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
 from server.sip.parser import parse_message
+from server.sip.routing import feature_prefix
 from server.sip.uri import parse_uri
 
 log = logging.getLogger("server.media.feature_calls")
@@ -237,7 +238,7 @@ class FeatureCalls:
 
     def _new_call(self, req: SipRequest, addr: tuple[str, int]) -> None:
         feature = req.uri.user or ""
-        factory = self.features.get(feature)
+        factory = self.features.get(feature) or self.features.get(feature_prefix(feature) or "")
         if factory is None and self.mixer is not None and ROOM.fullmatch(feature):
             factory = lambda: ConferenceMember(feature, self.room_pins.get(feature))  # noqa: E731
         if factory is None:

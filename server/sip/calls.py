@@ -112,7 +112,8 @@ class CallRouter:
             callee,
             self.registrar.bindings_of(callee.user_id, now) if callee is not None else (),
             self.directory.hotlines(domain),
-            self.media_address is not None or dialed in self.feature_addresses,
+            self.media_address is not None
+            or (routing.feature_prefix(dialed) or dialed) in self.feature_addresses,
             inbound,
             source in self.pbx_sources,
             callee is not None and self.dialogs.on_call(callee.user_id),
@@ -286,7 +287,11 @@ class CallRouter:
         elif isinstance(decision, routing.Trunk):
             self._out_through_trunk(call, decision, caller_text, now)
         elif isinstance(decision, routing.Media):
-            m = self.feature_addresses.get(decision.feature) or self.media_address
+            m = (
+                self.feature_addresses.get(decision.feature)
+                or self.feature_addresses.get(routing.feature_prefix(decision.feature) or "")
+                or self.media_address
+            )
             assert m is not None
             # who dialled, as the proxy authenticated them (the agents' feature codes act on it)
             req.headers.remove(routing.PBX_USER_HEADER)

@@ -119,8 +119,21 @@ class RouteFacts:
     forwarded: bool = False  # the call was forwarded once already: no forwarding rule applies again
 
 
+# feature codes followed by a number (call forwarding, FreePBX style: *72<number>); docs/sip-contract.md
+FEATURE_PREFIXES: tuple[str, ...] = ("*72", "*90", "*52")
+
+
 def is_feature_number(dialed: str) -> bool:
     return dialed.startswith("*") and len(dialed) > 1
+
+
+def feature_prefix(dialed: str) -> str | None:
+    """The feature code of a code-plus-number (`*72103` -> `*72`); None for anything else."""
+    for prefix in FEATURE_PREFIXES:
+        rest = dialed[len(prefix) :]
+        if dialed.startswith(prefix) and rest and rest.lstrip("+").isdigit():
+            return prefix
+    return None
 
 
 def eligible_contacts(method: RingMethod, bindings: tuple[Binding, ...]) -> tuple[Binding, ...]:

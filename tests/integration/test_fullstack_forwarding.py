@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fullstack_support import Agents, ServerProcess, call, hangup, wait_until
 
-from softphone.testing import CliPeer, tone_levels
+from softphone.testing import CliPeer, speech_pitches, tone_levels
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -101,7 +102,7 @@ def test_no_answer_after_n_seconds(shared_server: ServerProcess, agents: Agents,
 
 
 def test_unreachable_to_an_extension_then_to_voicemail(
-    shared_server: ServerProcess, agents: Agents, forwarding: None
+    shared_server: ServerProcess, agents: Agents, forwarding: None, tmp_path: Path
 ) -> None:
     # the app prefers G.722; the voicemail bridge transcodes the caller to the recorder's PCMU
     a101 = agents.start(shared_server, "101", "--tone", "700")
@@ -122,8 +123,12 @@ def test_unreachable_to_an_extension_then_to_voicemail(
     since = last_record_id(shared_server)
     mark = a103.mark()
     call_id = call(a101, "102")  # the voicemail answers: greeting, beep, then it records the tone
+    a101.command("start_monitor", path=str(tmp_path / "greeting.wav"))
     time.sleep(8.0)
+    a101.command("stop_monitor")
     hangup(a101, call_id)
+    # the box was created with the API's default greeting: the built-in sentence is spoken, no chime
+    assert len(speech_pitches(tmp_path / "greeting.wav")) >= 3
     assert not rang(a103, mark)
     folder = shared_server.data_dir / "voicemail" / str(box_id)
     assert wait_until(lambda: (folder / "index.jsonl").exists(), 10), shared_server.text()
@@ -179,3 +184,57 @@ def test_external_number_reaches_the_carrier(
             timeout=15,
         )
         assert r.status_code == 200, r.text
+
+
+def forwarding_of(server: ServerProcess, ext: str) -> dict[str, Any]:
+    url = f"{server.api}/admin/users/{user_id(server, ext)}/forwarding"
+    body: dict[str, Any] = httpx.get(url, headers=server.admin_headers(), timeout=15).json()
+    return body
+
+
+def dial_code(peer: CliPeer, code: str, record: Path) -> None:
+    """Dial a feature code, record what the server says until it hangs up (it does after its sentence)."""
+    mark = peer.mark()
+    call_id = peer.command("make_call", account_id="main", target=code)
+    peer.wait_state("confirmed", call_id, timeout=20, start=mark)
+    peer.command("start_monitor", path=str(record))
+    peer.wait_state("disconnected", call_id, timeout=30, start=mark)
+    peer.command("stop_monitor")
+
+
+def test_star_72_forwards_from_the_phone_and_star_73_restores(
+    shared_server: ServerProcess, agents: Agents, forwarding: None, tmp_path: Path
+) -> None:
+    a101 = agents.start(shared_server, "101")
+    a102 = agents.start(shared_server, "102", "--auto-answer=0")
+    a103 = agents.start(shared_server, "103", "--auto-answer=0")
+
+    dial_code(a102, "*72103", tmp_path / "set.wav")
+    assert len(speech_pitches(tmp_path / "set.wav")) >= 3  # the spoken confirmation, not the chime
+    always = forwarding_of(shared_server, "102")["always"]
+    assert always["enabled"] and always["target_kind"] == "extension" and always["target"] == "103"
+    audit = shared_server.query("select count(*) from audit_log where entity = 'forwarding'")
+    assert audit[0][0] >= 1
+    start102, start103 = a102.mark(), a103.mark()
+    hangup(a101, call(a101, "102"))
+    assert rang(a103, start103) and not rang(a102, start102)
+
+    dial_code(a102, "*73", tmp_path / "clear.wav")
+    assert len(speech_pitches(tmp_path / "clear.wav")) >= 3
+    assert not forwarding_of(shared_server, "102")["always"]["enabled"]
+    start102, start103 = a102.mark(), a103.mark()
+    mark = a101.mark()
+    call_id = a101.command("make_call", account_id="main", target="102")
+    a102.wait_for(lambda e: e["event"] == "IncomingCall", 15, start102)
+    a101.command("hangup", call_id=call_id)
+    a101.wait_state("disconnected", call_id, timeout=15, start=mark)
+    assert not rang(a103, start103)
+
+
+def test_star_72_to_a_missing_extension_is_refused_aloud_and_changes_nothing(
+    shared_server: ServerProcess, agents: Agents, forwarding: None, tmp_path: Path
+) -> None:
+    a102 = agents.start(shared_server, "102", "--auto-answer=0")
+    dial_code(a102, "*729876", tmp_path / "refused.wav")
+    assert len(speech_pitches(tmp_path / "refused.wav")) >= 3  # the spoken error
+    assert not forwarding_of(shared_server, "102")["always"]["enabled"]

@@ -18,6 +18,9 @@ class ForwardingRuleBody(BaseModel):
         default="", max_length=32, description="an extension, or a Vietnamese number (external)"
     )
     seconds: int = Field(default=DEFAULT_SECONDS, description="no_answer: ring this long first (5-120)")
+    target_missing: bool = Field(
+        default=False, description="read only: the target extension was deleted; routing ignores the rule"
+    )
 
     def setting(self) -> RuleSetting:
         return RuleSetting(self.enabled, self.target_kind, self.target, self.seconds)

@@ -248,6 +248,12 @@ async def _user_page(
             "remaining": None if user.monthly_minutes is None else max(0.0, user.monthly_minutes - used),
             "device_kinds": [k.value for k in DeviceKind],
             "forwarding": await forwarding.get_rules(session, user_id=user.id),
+            "forwarded_here": {  # extension -> who forwards to it: said before it is removed
+                e.number: await forwarding.forwarding_to(
+                    session, company_id=user.company_id, extension=e.number
+                )
+                for e in user.extensions
+            },
             "fw_form": None,
             **(extra or {}),
             **await _form_values(session, console),

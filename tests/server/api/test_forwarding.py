@@ -24,7 +24,13 @@ async def test_defaults_are_off(api, demo) -> None:
     assert r.status_code == 200
     body = r.json()
     assert set(body) == {"always", "busy", "no_answer", "unreachable"}
-    assert body["no_answer"] == {"enabled": False, "target_kind": "extension", "target": "", "seconds": 20}
+    assert body["no_answer"] == {
+        "enabled": False,
+        "target_kind": "extension",
+        "target": "",
+        "seconds": 20,
+        "target_missing": False,
+    }
 
 
 async def test_admin_sets_a_users_rules_audited_and_the_pbx_follows(api, demo) -> None:
@@ -101,3 +107,16 @@ async def test_external_needs_outbound_permission_and_company_scope(api, demo) -
     assert (await api.client.get("/admin/users/99999/forwarding", headers=h)).status_code == 404
     r = await api.client.put(f"/admin/users/{uid}/forwarding", json={}, headers=demo.agent_headers["101"])
     assert r.status_code == 403
+
+
+async def test_a_rule_to_a_deleted_extension_is_flagged_and_a_get_put_round_trip_works(api, demo) -> None:
+    uid, target_uid = await user_id(api, demo, "102"), await user_id(api, demo, "103")
+    body = {"always": {"enabled": True, "target_kind": "extension", "target": "103"}}
+    r = await api.client.put(f"/admin/users/{uid}/forwarding", json=body, headers=demo.admin_headers)
+    assert r.status_code == 200 and r.json()["always"]["target_missing"] is False, r.text
+    r = await api.client.delete(f"/admin/users/{target_uid}/extensions/103", headers=demo.admin_headers)
+    assert r.status_code == 204, r.text
+    got = (await api.client.get("/me/forwarding", headers=demo.agent_headers["102"])).json()
+    assert got["always"]["target_missing"] is True and got["busy"]["target_missing"] is False
+    r = await api.client.put("/me/forwarding", json=got, headers=demo.agent_headers["102"])
+    assert r.status_code == 422 and "always.target" in r.text  # saving it again names the stale target

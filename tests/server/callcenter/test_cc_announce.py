@@ -160,3 +160,30 @@ def test_a_schedule_code_confirms_in_words_or_refuses() -> None:
     refused = AgentCodeCall()
     refused.handle(Answered(), 0.0)
     assert refused.done(False, said) == [Play("invalid_option")]
+
+
+def test_a_forwarding_code_confirms_the_target_digit_by_digit_or_says_why_not() -> None:
+    from server.callcenter.announce import forwarding_confirmation, forwarding_refused
+    from server.callcenter.flow import AgentCodeCall
+
+    assert (
+        forwarding_confirmation("vi", "always", "103") == "Chuyển tiếp mọi cuộc gọi tới số 1 0 3 đã được bật."
+    )
+    assert forwarding_confirmation("en", "busy", None) == "Forwarding when busy is off."
+    assert forwarding_confirmation("fr", "no_answer", None) == "Chuyển tiếp khi không trả lời đã được tắt."
+    refused = spoken("en", forwarding_refused("en"))
+    call = AgentCodeCall()
+    call.handle(Answered(), 0.0)
+    assert call.done(False, "say:en:ok", refused) == [Play(refused)]  # a spoken error, not the beep
+
+
+def test_a_code_followed_by_a_number_is_recognised_only_for_the_forwarding_codes() -> None:
+    from server.sip.routing import feature_prefix
+
+    assert feature_prefix("*72103") == "*72"
+    assert feature_prefix("*900912345678") == "*90"
+    assert feature_prefix("*52+84912345678") == "*52"
+    assert feature_prefix("*72") is None  # no number: not a setting code
+    assert feature_prefix("*73") is None
+    assert feature_prefix("*7210a") is None
+    assert feature_prefix("*6199") is None

@@ -180,3 +180,26 @@ def test_agent_figures_per_hour_add_up() -> None:
         (datetime(2026, 12, 8, tzinfo=HCM), T0 + 16 * 3600, T0 + 86400),
     ]
     assert days[datetime(2026, 12, 7, tzinfo=HCM)][A].occupancy == pytest.approx(510 / 700)
+
+
+def _ready_early(queue_id: int = 1, agent: int = A, t0: float = T0) -> list[LogEntry]:
+    """One call: held 5 s, talked 60 s, then a 30 s wrap-up the agent ended after 10 s ("ready now")."""
+    return [
+        LogEntry(t0, queue_id, "r1", "ENTERQUEUE", data={"position": 1}),
+        LogEntry(t0 + 5, queue_id, "r1", "CONNECT", agent, {"hold": 5.0}),
+        LogEntry(t0 + 65, queue_id, "r1", "COMPLETECALLER", agent, {"talk": 60.0}),
+        LogEntry(t0 + 65, queue_id, "r1", "WRAPUP", agent, {"wrapup": 30.0}),
+        LogEntry(t0 + 75, queue_id, "r1", "READY", agent),
+    ]
+
+
+def test_a_wrap_up_ended_by_ready_counts_only_until_ready() -> None:
+    from server.callcenter.metrics import queue_tally
+
+    log = _ready_early()
+    tally = queue_tally(log)
+    assert (tally.wrapup, tally.handled_time) == (10.0, 70.0)
+    agent = agent_metrics(log, start=T0, end=T0 + 3600)[A]
+    assert (agent.wrapup, agent.aht) == (10.0, 70.0)
+    without_ready = queue_tally(log[:-1])
+    assert (without_ready.wrapup, without_ready.handled_time) == (30.0, 90.0)

@@ -269,3 +269,22 @@ async def test_an_hour_folds_once_its_calls_have_ended_and_its_lines_are_written
         # a caller with no outcome (a lost line) holds the hours back for 6 h at most
         assert await closed_until(s, company_id=company_id, now=T0 + 8 * 3600) == T0 + 2 * 3600
         assert await closed_until(s, company_id=company_id, now=T0 + 9 * 3600) == T0 + 8 * 3600
+
+
+async def test_a_wrap_up_ended_by_ready_is_folded_only_until_ready(api, demo) -> None:
+    from test_cc_metrics import _ready_early
+
+    qid, users = await demo_queue(api, demo, QUEUE)
+    company_id = await _company(api, qid)
+    await _store(api, company_id, _ready_early(qid, users["101"]))
+    now = MIDNIGHT + DAY
+    ranges = [(MIDNIGHT, MIDNIGHT + DAY)]
+    raw = await _figures(api, company_id, ranges, now)
+    async with api.sessionmaker() as s:
+        assert await fold(s, company_id=company_id, now=now) > 0
+    rolled = await _figures(api, company_id, ranges, now)
+    _same(rolled, raw)
+    (sales,) = [s for s in rolled[0] if s.queue_id == qid]
+    assert (sales.totals.wrapup, sales.totals.aht) == (10.0, 70.0)
+    a = next(x for x in rolled[1] if x.user_id == users["101"]).figures
+    assert (a.wrapup, a.aht) == (10.0, 70.0)

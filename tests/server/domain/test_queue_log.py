@@ -11,7 +11,7 @@ from server.callcenter.queue import LogEntry, Member, QueueConfig, QueueEngine
 from server.domain import callcenter
 from server.domain.callcenter_models import Queue
 from server.domain.clock import to_posix
-from server.domain.queue_log import QueueLogWriter, read_events
+from server.domain.queue_log import QueueLogWriter, read_events, recent_holds
 from tests.server.conftest import demo_queue
 
 pytestmark = pytest.mark.integration
@@ -124,3 +124,36 @@ def test_memory_sink_keeps_lines_and_fan_out_copies_them() -> None:
     sink: QueueLogSink = FanOutQueueLog(first, second)
     sink.record(LogEntry(1.0, 1, "x", "ENTERQUEUE"), 7)
     assert [e.event for e in first.entries] == [e.event for e in second.entries] == ["ENTERQUEUE"]
+
+
+async def test_the_estimated_wait_survives_a_restart_from_the_last_20_answered_calls(api, demo) -> None:
+    qid, users, company = await _queue(api, demo)
+    a = users["101"]
+    writer = QueueLogWriter(api.sessionmaker.kw["bind"], group_delay=0.01)
+    writer.start()
+    before = QueueEngine()  # the server before the restart answers 25 calls: held 1 s, 2 s, ... 25 s
+    before.configure(QueueConfig(qid, wrapup=0), [Member(a, logged_in=True)], 0.0)
+    t = 1_800_000_000.0
+    for n in range(1, 26):
+        lines = [
+            *before.enter(qid, f"call-{n}", t),
+            *before.answered(f"call-{n}", a, t + n),
+            *before.call_ended(f"call-{n}", t + n + 10, by_agent=False),
+        ]
+        for line in lines:
+            if isinstance(line, LogEntry):
+                writer.record(line, company)
+        t += 100
+    assert await writer.flush(5.0)
+    await writer.stop()
+
+    after = QueueEngine()  # a fresh engine, as at start-up
+    after.configure(QueueConfig(qid), [Member(a)], t)
+    async with api.sessionmaker() as session:
+        holds = await recent_holds(session, [qid])
+    assert holds == {qid: [float(n) for n in range(6, 26)]}  # the last 20, oldest first
+    after.seed_holds(qid, holds[qid])
+    after.enter(qid, "waiting", t)
+    assert after.estimated_wait(qid, "waiting", t + 5) == sum(range(6, 26)) / 20 - 5
+    after.seed_holds(qid, [999.0])  # once the queue has its own figures, a reload does not replace them
+    assert after.estimated_wait(qid, "waiting", t + 5) == sum(range(6, 26)) / 20 - 5

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import sqlite3
 import struct
@@ -27,6 +28,8 @@ import pytest
 
 from server.media.prompts import CLOSED_HZ, GREETING_HZ, MOH_NOTES_HZ, VOICEMAIL_HZ
 from server.media.rtp_probe import ProbeCall, ProbeLeg, SipProbe, pace, pcmu_tone
+from server.sip.message import SipRequest, make_response, new_tag
+from server.sip.parser import parse_message
 from softphone.testing import CliPeer, DemoServer, free_port, read_wav, rms, tone_levels
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "sip"))
@@ -564,3 +567,53 @@ async def test_callers_are_served_in_arrival_order_and_none_is_lost(
             sender.cancel()
     finally:
         await in_thread(a101.quit)
+
+
+class SilentAgent(Phone):
+    """A raw UDP agent phone that ignores the first `ignore` INVITEs of a call, then rings (180)."""
+
+    def __init__(self, pbx: tuple[str, int], domain: str, ignore: int = 4) -> None:
+        super().__init__(pbx, domain)
+        self.answer_invites = False
+        self.ignore = ignore
+        self.invites: list[float] = []
+
+    def _received(self, data: bytes) -> None:
+        if data.startswith(b"INVITE "):
+            self.invites.append(time.monotonic())
+            if len(self.invites) > self.ignore:
+                invite = parse_message(data)
+                assert isinstance(invite, SipRequest)
+                self._send(make_response(invite, 180, to_tag=new_tag()))
+            return
+        super()._received(data)
+
+
+async def test_an_agent_invite_is_retransmitted_with_doubling_intervals_past_six_seconds(
+    server: DemoServer, carrier: SipProbe
+) -> None:
+    """RFC 3261 17.1.1.2 on the way to the agent: Timer A doubles (0.5, 1, 2, 4 s) with no T2 cap until a
+    provisional answer, so an agent whose first INVITEs are lost still rings within the ring timeout."""
+    Admin(server).business_hours("open")
+    phone = await SilentAgent.open(server.sip_port, "demo.local")
+    assert isinstance(phone, SilentAgent)
+    try:
+        assert (await phone.register("103", "demo103", call_id="silent-103", cseq=1)).status == 200
+        leg, call, sender = await dial(carrier)
+        await hears(leg, (GREETING_HZ,))
+        rfc4733(leg, 2)  # support: 103 only
+        for _ in range(200):
+            if len(phone.invites) >= 5:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # the 180 stops them: no sixth
+        carrier.bye(call)
+        sender.cancel()
+    finally:
+        phone.close()
+    t = phone.invites
+    assert len(t) == 5, t
+    gaps = [b - a for a, b in itertools.pairwise(t)]
+    for gap, expected in zip(gaps, (0.5, 1.0, 2.0, 4.0), strict=True):
+        assert expected * 0.8 <= gap <= expected + 1.0, gaps
+    assert t[-1] - t[0] > 6.0, gaps

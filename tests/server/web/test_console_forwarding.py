@@ -54,7 +54,13 @@ def test_forwarding_on_the_user_page_with_field_errors_in_both_languages(console
     assert page.locator(".flash").inner_text() == "Call forwarding saved."
     assert page.locator("#f-fw_unreachable_target").input_value() == "84912345678"
     rules = _api_rules(console_server, uid)
-    assert rules["busy"] == {"enabled": True, "target_kind": "extension", "target": "103", "seconds": 20}
+    assert rules["busy"] == {
+        "enabled": True,
+        "target_kind": "extension",
+        "target": "103",
+        "seconds": 20,
+        "target_missing": False,
+    }
     assert rules["no_answer"]["seconds"] == 15 and rules["no_answer"]["target"] == "103"
     assert rules["unreachable"]["target"] == "84912345678" and rules["always"]["enabled"] is False
 
@@ -71,3 +77,39 @@ def test_forwarding_on_the_user_page_with_field_errors_in_both_languages(console
     assert page.locator(".flash").inner_text() == "Đã lưu chuyển tiếp cuộc gọi."
     shot(page, "users-forwarding-saved-vi")
     assert not any(r["enabled"] for r in _api_rules(console_server, uid).values())
+
+
+def test_a_rule_to_a_removed_extension_is_flagged_and_removal_names_who_forwards(
+    console_server, page
+) -> None:
+    api = f"{console_server.url}/api/v1"
+    token = httpx.post(
+        f"{api}/auth/login", json={"login": "admin@demo.local", "password": "admin1234"}
+    ).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    sign_in(page, console_server, lang="en")
+    page.goto(f"{console_server.url}/console/users?q=102")
+    uid = _user_id(page, "Trần Thị Bình")
+    page.goto(f"{console_server.url}/console/users?q=103")
+    owner = _user_id(page, page.locator("table tbody tr a").first.inner_text())
+    r = httpx.post(f"{api}/admin/users/{owner}/extensions", json={"number": "188"}, headers=headers)
+    assert r.status_code == 201, r.text
+    body = {"always": {"enabled": True, "target_kind": "extension", "target": "188"}}
+    r = httpx.put(f"{api}/admin/users/{uid}/forwarding", json=body, headers=headers)
+    assert r.status_code == 200, r.text
+
+    page.goto(f"{console_server.url}/console/users/{owner}")
+    remove = page.locator("form[action$='/extensions/188/delete']")
+    confirm = remove.get_attribute("data-confirm") or ""
+    assert "Trần Thị Bình" in confirm and "forward calls to it" in confirm, confirm
+    r = httpx.delete(f"{api}/admin/users/{owner}/extensions/188", headers=headers)
+    assert r.status_code == 204, r.text
+
+    page.goto(f"{console_server.url}/console/users/{uid}")
+    warning = page.locator("#forwarding fieldset").first.locator(".error")
+    assert warning.inner_text() == "Extension 188 no longer exists: this rule is ignored until you change it."
+    shot(page, "users-forwarding-target-missing-en")
+    page.goto(f"{console_server.url}/console/lang/vi?next=/console/users/{uid}")
+    assert "Số máy lẻ 188 không còn tồn tại" in page.locator("#forwarding fieldset").first.inner_text()
+    r = httpx.put(f"{api}/admin/users/{uid}/forwarding", json={}, headers=headers)
+    assert r.status_code == 200, r.text
