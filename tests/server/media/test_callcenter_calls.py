@@ -209,7 +209,7 @@ async def test_after_hours_closed_prompt_then_voicemail_recorded_and_message_wai
     assert resp.status == 200
     leg, call, sender = await dial(carrier)
     await hears(leg, (CLOSED_HZ,))
-    await asyncio.sleep(4.0)  # the rest of the prompt, the beep, then speak (the 700 Hz tone) after it
+    await asyncio.sleep(6.0)  # the rest of the prompt, the beep, then the 700 Hz (slow under load)
     carrier.bye(call)
     sender.cancel()
     folder = server.data_dir / "voicemail"
