@@ -9,8 +9,9 @@ sink in one transaction and tells the proxy how far the database got, which rele
 that promised durability.  20 ms rather than 2: each transaction costs the event loop ~0.15 ms of
 SQLAlchemy and thread hand-offs whatever its size, and at 1,500 REGISTER/s the shorter wait cost 15 %
 more CPU per REGISTER (0.31-0.32 vs 0.26-0.27 ms in alternated runs; 5 ms: 0.29, 50 ms: 0.25); a stored
-MESSAGE's 202 waits at most that much longer, far inside the 1 s durability promise.  A failing sink (database down, disk full) keeps the batch and retries with
-a growing pause; nothing acknowledged is dropped.
+MESSAGE's 202 waits at most that much longer, far inside the 1 s durability promise.  A failing sink
+(database down, disk full) keeps the batch and retries with a growing pause; nothing acknowledged is
+dropped.
 """
 
 from __future__ import annotations
