@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.callcenter.metrics import (
     AGENT_LINE,
     AgentMetrics,
+    Board,
     Interval,
     QueueMetrics,
     QueueTally,
@@ -292,17 +293,22 @@ class BoardQueue:
     agents: tuple[BoardAgent, ...]
 
 
-async def queue_board(session: AsyncSession, *, company_id: int, now: float) -> list[BoardQueue]:
-    """Each queue's waiting callers (in order, with their wait) and its agents by state, at `now`."""
+async def queue_board(
+    session: AsyncSession, *, company_id: int, now: float, live: Board | None = None
+) -> list[BoardQueue]:
+    """Each queue's waiting callers (in order, with their wait) and its agents by state, at `now`; `live`
+    is the running engine's board (`metrics.engine_board`), else the log's last hours are replayed."""
     queues = await _queues(session, company_id, None)
-    events = await read_events(
-        session,
-        company_id=company_id,
-        start=now - BOARD_WINDOW,
-        end=now + 1,
-        queue_ids=[q.id for q in queues],
-    )
-    board = live_board(events, now=now)
+    if live is None:
+        events = await read_events(
+            session,
+            company_id=company_id,
+            start=now - BOARD_WINDOW,
+            end=now + 1,
+            queue_ids=[q.id for q in queues],
+        )
+        live = live_board(events, now=now)
+    board = live
     members = (
         await session.execute(
             select(QueueMember.queue_id, QueueMember.user_id, User.full_name)
