@@ -95,6 +95,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.live_queues = live_queues  # the running queue engine's board (GET /callcenter/board)
     app.state.engine = db_engine
     app.state.ctx = ctx or context_from_settings(
         settings, clock=clock, sms=sms, mail=mail, passwords=passwords
