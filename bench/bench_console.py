@@ -215,6 +215,12 @@ async def main() -> None:
     ap.add_argument("--calls-per-day", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=30)
     ap.add_argument("--busy-now", action="store_true", help="queues: now is 15:00 of the seeded days")
+    ap.add_argument(
+        "--no-media",
+        dest="media",
+        action="store_false",
+        help="queues: no media engine, so no call center (the wallboard then replays the queue log)",
+    )
     args = ap.parse_args()
     if args.part == "queues":
         await asyncio.to_thread(queue_part, args)
@@ -545,7 +551,7 @@ def _console_client(server: ProductServer) -> httpx.Client:
 def queue_part(args: argparse.Namespace) -> None:
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(postgres_cluster()) if args.backend == "postgres" else None
-        server = ProductServer(domain="bench.example", database_url=url)
+        server = ProductServer(domain="bench.example", database_url=url, media=args.media)
         stack.callback(server.cleanup)
         server.create_company()
         server.start()

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from server.api.app import create_app
+from server.callcenter.metrics import engine_board
 from server.domain.clock import to_posix
 from server.domain.context import DomainContext, context_from_settings
 from server.domain.db import create_engine, create_sessionmaker
@@ -30,6 +31,7 @@ from server.domain.pbx_snapshot import SnapshotRefresher
 from server.domain.queue_log import QueueLogWriter
 from server.domain.queue_rollups import RollupFolder
 from server.settings import ServerSettings
+from server.web.app import LiveQueues
 
 log = logging.getLogger("softphone.server")
 
@@ -50,6 +52,13 @@ class RunningServer:
     recording_rules: Any = None  # server.media.recording_rules.RecordingRules (the hook's decisions)
     call_center: Any = None  # server.callcenter_runtime.CallCenterRuntime, once the media engine runs
     feature_calls: Any = None  # server.media.feature_calls.FeatureCalls (echo, hold music, rooms)
+
+    def live_queues(self) -> LiveQueues | None:
+        """The console wallboard's read of the running queue engine (None without a call center)."""
+        center = self.call_center
+        if center is None:
+            return None
+        return lambda now: engine_board(center.calls.queues, now=now)
 
 
 async def _start_media(settings: ServerSettings, running: RunningServer) -> None:
@@ -289,7 +298,12 @@ async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
         await _start_media_engine(settings, running, sessionmaker, ctx)
         await _start_sip(settings, engine, sessionmaker, ctx, running)
         app = create_app(
-            settings, engine=engine, ctx=ctx, hang_up=running.hang_up, trunk_states=running.trunk_states
+            settings,
+            engine=engine,
+            ctx=ctx,
+            hang_up=running.hang_up,
+            trunk_states=running.trunk_states,
+            live_queues=running.live_queues(),
         )
         config = uvicorn.Config(
             app,

@@ -36,7 +36,7 @@ from server.domain.security import Passwords
 from server.phones.app import create_phones_app, gate_policy
 from server.phones.gate import PhoneGate
 from server.settings import ServerSettings
-from server.web.app import HangUp, TrunkStates, create_console_app
+from server.web.app import HangUp, LiveQueues, TrunkStates, create_console_app
 
 API_PREFIX = "/api/v1"
 
@@ -73,6 +73,7 @@ def create_app(
     passwords: Passwords | None = None,
     hang_up: HangUp | None = None,
     trunk_states: TrunkStates | None = None,
+    live_queues: LiveQueues | None = None,
 ) -> FastAPI:
     """The API app.  Pass `engine` to share one with the PBX directory (it is then not disposed here)."""
     owns_engine = engine is None
@@ -94,6 +95,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.live_queues = live_queues  # the running queue engine's board (GET /callcenter/board)
     app.state.engine = db_engine
     app.state.ctx = ctx or context_from_settings(
         settings, clock=clock, sms=sms, mail=mail, passwords=passwords
@@ -137,6 +139,7 @@ def create_app(
             sessionmaker=app.state.sessionmaker,
             hang_up=hang_up,
             trunk_states=trunk_states,
+            live_queues=live_queues,
             recordings_dir=settings.data_dir / "recordings",
             prompts_dir=settings.data_dir / "prompts",
             call_recording=settings.media_enabled and settings.media_call_recording,

@@ -34,7 +34,7 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from server.callcenter.queue import LogEntry
+from server.callcenter.queue import LogEntry, QueueEngine
 
 _EXITS = frozenset({"EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY", "EXITFULL"})
 _OUTCOMES = frozenset({"CONNECT", "ABANDON", *_EXITS})
@@ -564,3 +564,25 @@ def live_board(entries: Iterable[LogEntry], *, now: float) -> Board:
                 busy[e.user_id] = BusyAgent(e.user_id, e.queue_id, e.call_id, "wrapup", e.at, until)
     ordered = sorted(waiting.values(), key=lambda w: (w.queue_id, -w.priority, w.entered))
     return Board(tuple(ordered), busy)
+
+
+def engine_board(engine: QueueEngine, *, now: float) -> Board:
+    """The same board as :func:`live_board`, read from the running queue engine's memory (no log read):
+    what the console's wallboard shows every second."""
+    waiting = tuple(
+        WaitingCaller(q, c.call_id, c.entered, c.priority, now - c.entered)
+        for q in sorted(engine.queue_ids())
+        for c in engine.waiting(q)
+    )
+    busy: dict[int, BusyAgent] = {}
+    for agent in engine.agents():
+        if agent.wrapup_call is not None and agent.wrapup_until > now:
+            queue_id, call_id = agent.wrapup_call
+            wrapup = engine.config(queue_id).wrapup if queue_id in engine.queue_ids() else 0.0
+            since = agent.wrapup_until - wrapup
+            busy[agent.user_id] = BusyAgent(
+                agent.user_id, queue_id, call_id, "wrapup", since, agent.wrapup_until
+            )
+    for conn in engine.connected_calls():  # a queue call under way outranks an earlier call's wrap-up
+        busy[conn.user_id] = BusyAgent(conn.user_id, conn.queue_id, conn.call_id, "on_call", conn.since, None)
+    return Board(waiting, busy)

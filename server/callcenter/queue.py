@@ -291,6 +291,12 @@ class QueueEngine:
     def connected(self, call_id: str) -> Connected | None:
         return self._connected.get(call_id)
 
+    def connected_calls(self) -> list[Connected]:
+        return list(self._connected.values())
+
+    def agents(self) -> list[Agent]:
+        return list(self._agents.values())
+
     def caller(self, call_id: str) -> Caller | None:
         return self._callers.get(call_id)
 

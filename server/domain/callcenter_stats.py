@@ -10,7 +10,7 @@ figures add up a few thousand rows plus the last hours' lines, equal to the figu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.callcenter.metrics import (
     AGENT_LINE,
     AgentMetrics,
+    Board,
     Interval,
     QueueMetrics,
     QueueTally,
@@ -292,17 +293,27 @@ class BoardQueue:
     agents: tuple[BoardAgent, ...]
 
 
-async def queue_board(session: AsyncSession, *, company_id: int, now: float) -> list[BoardQueue]:
-    """Each queue's waiting callers (in order, with their wait) and its agents by state, at `now`."""
+async def queue_board(
+    session: AsyncSession,
+    *,
+    company_id: int,
+    now: float,
+    live: Callable[[float], Board] | None = None,
+) -> list[BoardQueue]:
+    """Each queue's waiting callers (in order, with their wait) and its agents by state, at `now`; `live`
+    gives the running queue engine's board (`metrics.engine_board`), else the log's last hours are read."""
     queues = await _queues(session, company_id, None)
-    events = await read_events(
-        session,
-        company_id=company_id,
-        start=now - BOARD_WINDOW,
-        end=now + 1,
-        queue_ids=[q.id for q in queues],
-    )
-    board = live_board(events, now=now)
+    if live is not None:
+        board = live(now)
+    else:
+        events = await read_events(
+            session,
+            company_id=company_id,
+            start=now - BOARD_WINDOW,
+            end=now + 1,
+            queue_ids=[q.id for q in queues],
+        )
+        board = live_board(events, now=now)
     members = (
         await session.execute(
             select(QueueMember.queue_id, QueueMember.user_id, User.full_name)

@@ -268,6 +268,8 @@ class CallRecord(Base):
     path: Mapped[str | None] = mapped_column(String(255), nullable=True)
     # the call's WAV file name in the recordings directory (written when the recording ends)
     recording: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # VND, set when an outbound call's record is saved with its end (server.domain.call_cost)
+    cost: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class QueuedMessage(Base):

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.domain import models as m
+from server.domain.call_cost import call_cost
 from server.sip import directory as d
 from server.sip.journal import (
     BindingRemoved,
@@ -80,7 +81,16 @@ def _call_row(cdr: d.CallRecord) -> dict[str, Any]:
         "cutoff": cdr.cutoff,
         "dialog": None if cdr.dialog is None else asdict(cdr.dialog),
         "path": cdr.path,
+        "cost": _cost(cdr),
     }
+
+
+def _cost(cdr: d.CallRecord) -> float | None:
+    """What the call cost, once it has ended (0 for the free ones); None while it runs."""
+    if cdr.end is None:
+        return None
+    talk = cdr.end - cdr.answer if cdr.answer is not None else 0.0
+    return call_cost(cdr.direction, cdr.callee, talk)
 
 
 class SqlJournal:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from server.callcenter.metrics import Board
 from server.domain.context import DomainContext
 from server.domain.errors import DomainError, NotFound
 from server.web.pages import (
@@ -33,6 +34,7 @@ STATIC = Path(__file__).parent / "static"
 
 HangUp = Callable[[str, str], bool]
 TrunkStates = Callable[[], dict[tuple[str, int, str], str]]
+LiveQueues = Callable[[float], Board]  # the running queue engine's board at a UNIX time
 
 
 def create_console_app(
@@ -41,6 +43,7 @@ def create_console_app(
     sessionmaker: async_sessionmaker[AsyncSession],
     hang_up: HangUp | None = None,
     trunk_states: TrunkStates | None = None,
+    live_queues: LiveQueues | None = None,
     recordings_dir: Path | None = None,
     prompts_dir: Path | None = None,
     call_recording: bool = True,
@@ -52,6 +55,7 @@ def create_console_app(
     app.state.sessionmaker = sessionmaker
     app.state.hang_up = hang_up
     app.state.trunk_states = trunk_states
+    app.state.live_queues = live_queues  # the running queue engine's board at a time (absent: the log's)
     app.state.recordings_dir = recordings_dir
     app.state.call_recording = call_recording  # the server's master switch (the company page says if off)
     app.state.prompts_dir = prompts_dir  # uploaded prompts, <prompts_dir>/<company id>/<name>.wav

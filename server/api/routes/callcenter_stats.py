@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from server.api.deps import ContextDep, CurrentSupervisor, SessionDep
@@ -96,7 +96,10 @@ async def agent_stats(
 
 
 @router.get("/board")
-async def board(user: CurrentSupervisor, session: SessionDep, ctx: ContextDep) -> BoardPublic:
+async def board(
+    request: Request, user: CurrentSupervisor, session: SessionDep, ctx: ContextDep
+) -> BoardPublic:
     now = to_posix(ctx.clock())
-    queues = await callcenter_stats.queue_board(session, company_id=user.company_id, now=now)
+    live = request.app.state.live_queues
+    queues = await callcenter_stats.queue_board(session, company_id=user.company_id, now=now, live=live)
     return BoardPublic.model_validate({"now": now, "queues": queues}, from_attributes=True)

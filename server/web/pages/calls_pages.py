@@ -78,6 +78,11 @@ def _talk(c: CallRecord) -> float:
     return max(0.0, (c.end or c.answer or 0) - c.answer) if c.answer else 0.0
 
 
+def _cost(c: CallRecord) -> float:
+    """The cost the PBX stored when the call ended; computed for records older than that column."""
+    return c.cost if c.cost is not None else call_cost(c.direction, c.callee, _talk(c))
+
+
 def recording_of(directory: Path | None, call_id: str, linked: str | None = None) -> Path | None:
     """The call's WAV: the one its record links, else (records older than the link) found by Call-ID."""
     if directory is None:
@@ -122,7 +127,7 @@ async def calls(request: Request, console: SignedIn, session: SessionDep) -> Res
                 {
                     "c": c,
                     "talk": _talk(c),
-                    "cost": call_cost(c.direction, c.callee, _talk(c)),
+                    "cost": _cost(c),
                     "recording": recording_of(recordings, c.call_id, c.recording) is not None,
                     "caller_name": names.get(c.caller_user_id or 0, ""),
                     "callee_name": names.get(c.callee_user_id or 0, ""),
@@ -169,7 +174,7 @@ def _export_row(request: Request, c: CallRecord) -> list[Any]:
         c.hotline or "",
         c.disposition,
         round(talk),
-        call_cost(c.direction, c.callee, talk),
+        _cost(c),
         c.hangup_cause or "",
         c.call_id,
     ]

@@ -43,7 +43,8 @@ async def wallboard(request: Request, session: AsyncSession, company_id: int) ->
     today = datetime.fromtimestamp(now, tz).date()
     start = datetime.combine(today, time(), tz).timestamp()
     end = datetime.combine(today + timedelta(days=1), time(), tz).timestamp()
-    board = await callcenter_stats.queue_board(session, company_id=company_id, now=now)
+    live = request.app.state.live_queues
+    board = await callcenter_stats.queue_board(session, company_id=company_id, now=now, live=live)
     agents = {a.user_id for q in board for a in q.agents}
     dnd, registered = await _phone_facts(session, company_id, agents, now)
     stats = {

@@ -194,3 +194,15 @@ async def test_call_records_are_listed_for_the_company_admin(api, demo) -> None:
     r = await api.client.get(f"/admin/calls?before_id={page[-1]['id']}", headers=demo.admin_headers)
     assert [c["call_id"] for c in r.json()] == ["c0"]
     assert (await api.client.get("/admin/calls", headers=demo.agent_headers["101"])).status_code == 403
+
+
+async def test_an_ended_outbound_call_is_stored_with_its_cost(api, demo) -> None:
+    engine = engine_of(api)
+    sink = SqlJournal(engine)
+    answered = record("cost1", answer=1002.0, disposition=d.Disposition.ANSWERED)
+    await sink([CallRecorded(answered), CallRecorded(record("cost2", callee="102", direction="internal"))])
+    # 6 s + 1 s on a Viettel mobile at 1,180 VND a minute: 61.5 s talked are 62 s billed
+    await sink([CallRecorded(replace(answered, end=1063.5)), CallRecorded(record("cost2", end=1100.0))])
+    async with api.sessionmaker() as s:
+        costs = dict((await s.execute(select(m.CallRecord.call_id, m.CallRecord.cost))).all())
+    assert costs["cost1"] == round(62 * 1180 / 60) and costs["cost2"] == 0
