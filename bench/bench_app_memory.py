@@ -166,7 +166,7 @@ def main() -> int:
 
     def growth(key: str) -> list[float]:
         """KB per call from call ``--growth-from`` to the last (the first calls load codecs and warm caches;
-        History holds the newest softphone.history.HISTORY_ROWS calls, so count from past it to see a leak)."""
+        History holds the newest ``HISTORY_ROWS`` calls: count past them to see a leak)."""
         out: list[float] = []
         for r in runs:
             calls = [s for s in r if s["step"] == "call" and key in s]
@@ -175,6 +175,7 @@ def main() -> int:
                 late, early = float(calls[-1][key]), float(calls[first][key])  # type: ignore[arg-type]
                 out.append((late - early) / (len(calls) - 1 - first) * 1024)
         return out
+
     audio = "PortAudio on PulseAudio" if args.sound_device else "null audio device"
     print(f"\ndesktop app ({audio}), offscreen, {len(runs)} runs: median (min-max); load {os.getloadavg()}")
     print(f"{'':<34} {'app Rss MB':>22} {'app Pss MB':>22} {'baresip MB':>11}")
@@ -193,7 +194,8 @@ def main() -> int:
         print(f"child processes (keyring helper) at those steps: {spread(helpers)} MB Rss")
     for key, what in (("Rss", "Rss"), ("Pss_Anon", "anonymous (heap) Pss"), ("Pss_File", "file-backed Pss")):
         if g := growth(key):
-            print(f"growth of {what} from call {args.growth_from} to call {args.calls}: {spread(g)} KB per call")
+            span = f"from call {args.growth_from} to call {args.calls}"
+            print(f"growth of {what} {span}: {spread(g)} KB per call")
     print(f"goal: <= {GOAL_IDLE_MB} MB idle after login, no growth over many calls")
     if args.mappings:
         for s in runs[-1]:
