@@ -128,6 +128,7 @@ def main() -> int:
     ap.add_argument("--calls", type=int, default=30)
     ap.add_argument("--runs", type=int, default=3, help="app runs; the table shows median (min-max)")
     ap.add_argument("--mappings", action="store_true", help="print Rss per mapped file of the last run")
+    ap.add_argument("--growth-from", type=int, default=5, help="count growth per call from this call on")
     ap.add_argument("--no-peer", action="store_true", help="skip baresip")
     ap.add_argument("--sound-device", action="store_true", help="real PortAudio devices (private PulseAudio)")
     args = ap.parse_args()
@@ -163,13 +164,18 @@ def main() -> int:
     def values(step: str, key: str) -> list[float]:
         return [float(s[key]) for r in runs for s in r if s["step"] == step and key in s]  # type: ignore[arg-type]
 
-    growth: list[float] = []
-    for r in runs:
-        calls = [s for s in r if s["step"] == "call"]
-        first = min(4, len(calls) - 1)
-        if len(calls) - 1 > first:
-            late, early = float(calls[-1]["Rss"]), float(calls[first]["Rss"])  # type: ignore[arg-type]
-            growth.append((late - early) / (len(calls) - 1 - first) * 1024)
+    def growth(key: str) -> list[float]:
+        """KB per call from call ``--growth-from`` to the last (the first calls load codecs and warm caches;
+        History holds the newest ``HISTORY_ROWS`` calls: count past them to see a leak)."""
+        out: list[float] = []
+        for r in runs:
+            calls = [s for s in r if s["step"] == "call" and key in s]
+            first = min(args.growth_from - 1, len(calls) - 1)
+            if len(calls) - 1 > first:
+                late, early = float(calls[-1][key]), float(calls[first][key])  # type: ignore[arg-type]
+                out.append((late - early) / (len(calls) - 1 - first) * 1024)
+        return out
+
     audio = "PortAudio on PulseAudio" if args.sound_device else "null audio device"
     print(f"\ndesktop app ({audio}), offscreen, {len(runs)} runs: median (min-max); load {os.getloadavg()}")
     print(f"{'':<34} {'app Rss MB':>22} {'app Pss MB':>22} {'baresip MB':>11}")
@@ -186,8 +192,10 @@ def main() -> int:
     helpers = [v for step in ("registered", "idle_after_calls") for v in values(step, "helper_Rss")]
     if any(helpers):
         print(f"child processes (keyring helper) at those steps: {spread(helpers)} MB Rss")
-    if growth:
-        print(f"growth from call 5 to call {args.calls}: {spread(growth)} KB per call")
+    for key, what in (("Rss", "Rss"), ("Pss_Anon", "anonymous (heap) Pss"), ("Pss_File", "file-backed Pss")):
+        if g := growth(key):
+            span = f"from call {args.growth_from} to call {args.calls}"
+            print(f"growth of {what} {span}: {spread(g)} KB per call")
     print(f"goal: <= {GOAL_IDLE_MB} MB idle after login, no growth over many calls")
     if args.mappings:
         for s in runs[-1]:

@@ -11,6 +11,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from softphone.phone_numbers import user_part
 
+# Calls the app holds in memory (the History page): the newest ones. Older calls stay in the database; holding
+# them all would grow the app by every call of the day.
+HISTORY_ROWS = 200
+
 if TYPE_CHECKING:
     from softphone.store import HistoryStore
 
@@ -60,7 +64,7 @@ class ChatLogEntry:
 
 class CallLog(Protocol):
     def add_call(self, entry: CallLogEntry) -> None: ...
-    def list_calls(self, limit: int = 500) -> list[CallLogEntry]: ...
+    def list_calls(self, limit: int = HISTORY_ROWS) -> list[CallLogEntry]: ...
     def clear(self) -> None: ...
 
 
@@ -98,7 +102,7 @@ class StoreLog:
         if entry.recording_path:
             self._store.set_recording(sid, entry.recording_path)
 
-    def list_calls(self, limit: int = 500) -> list[CallLogEntry]:
+    def list_calls(self, limit: int = HISTORY_ROWS) -> list[CallLogEntry]:
         return [
             CallLogEntry(
                 id=str(r.id),
@@ -175,9 +179,9 @@ class MemoryLog:
         self.read: set[str] = set()  # ids of incoming messages the agent has seen
 
     def add_call(self, entry: CallLogEntry) -> None:
-        self.calls = [entry, *[c for c in self.calls if c.id != entry.id]]
+        self.calls = [entry, *[c for c in self.calls if c.id != entry.id]][:HISTORY_ROWS]
 
-    def list_calls(self, limit: int = 500) -> list[CallLogEntry]:
+    def list_calls(self, limit: int = HISTORY_ROWS) -> list[CallLogEntry]:
         return sorted(self.calls, key=lambda c: c.start, reverse=True)[:limit]
 
     def add_chat(self, message: ChatLogEntry) -> None:

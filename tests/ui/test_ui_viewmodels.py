@@ -287,3 +287,19 @@ def test_engine_failure_is_reported(app_vm, engine, qtbot) -> None:
 
     engine.emit(EngineStateChanged("failed", "no SIP transport"))
     qtbot.waitUntil(lambda: app_vm.accounts.engine_problem == "no SIP transport", timeout=2000)
+
+
+def test_history_holds_only_the_newest_calls_in_memory(qtbot) -> None:
+    """A day of calls must not grow the app: History keeps HISTORY_ROWS calls, the log keeps the rest."""
+    from softphone.history import HISTORY_ROWS, MemoryLog
+    from ui.viewmodels.calls import CallItem
+    from ui.viewmodels.history import HistoryViewModel
+
+    log = MemoryLog()
+    vm = HistoryViewModel(log, clock=lambda: 1000.0)
+    for n in range(HISTORY_ROWS + 30):
+        vm.record(CallItem(f"c{n}", "a1", "outgoing", "sip:102@demo.local", "102", "", started=float(n)))
+    entries = vm.entries()
+    assert len(entries) == HISTORY_ROWS
+    assert entries[0].id == f"c{HISTORY_ROWS + 29}"  # the newest first
+    assert len(log.list_calls()) == HISTORY_ROWS

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from softphone.history import CallLog, CallLogEntry
+from softphone.history import HISTORY_ROWS, CallLog, CallLogEntry
 from ui.viewmodels.calls import CallItem
 
 FILTERS = ("all", "missed", "incoming", "outgoing")
@@ -101,7 +101,7 @@ class HistoryViewModel(QObject):
             recording_path=call.recording_path,
         )
         self._log.add_call(entry)
-        self._entries = [entry, *[e for e in self._entries if e.id != entry.id]]
+        self._entries = [entry, *[e for e in self._entries if e.id != entry.id]][:HISTORY_ROWS]
         self.changed.emit()
 
     def call_back(self, entry: CallLogEntry) -> None:
