@@ -109,17 +109,19 @@ class Customer:
             call = await probe.invite(HOTLINE, leg, timeout=10)
             assert call.status == 200, call.status
             sender = asyncio.create_task(pace([leg], 60.0))
-            await _hears(leg, (self.first_hz,))
-            if self.digit is not None:
-                _rfc4733(leg, self.digit)
-                await _hears(leg, MOH_NOTES_HZ)
-            self.answered.set()
-            while not self._stop.is_set():
-                await asyncio.sleep(0.1)
-            for _ in range(3):  # the probe does not retransmit: a loaded machine may drop one UDP datagram
-                probe.bye(call)
-                await asyncio.sleep(0.7)
-            sender.cancel()
+            try:
+                await _hears(leg, (self.first_hz,))
+                if self.digit is not None:
+                    _rfc4733(leg, self.digit)
+                    await _hears(leg, MOH_NOTES_HZ)
+                self.answered.set()
+                while not self._stop.is_set():
+                    await asyncio.sleep(0.1)
+            finally:  # hang up even when a check failed, or the call would outlive the test
+                for _ in range(3):  # the probe does not retransmit: a loaded machine may drop one datagram
+                    probe.bye(call)
+                    await asyncio.sleep(0.7)
+                sender.cancel()
         finally:
             leg.close()
             probe.close()
@@ -198,6 +200,9 @@ async def test_queue_panel_queue_call_wrapup_and_voicemail(
         assert incoming.queue.text().startswith("Queue: Sales · waited ")
         assert incoming.path.text() == "Open hours › Menu 1 › Sales"
         incoming.grab().save(str(SHOTS / "real-cc-incoming.png"))
+        # answer once the caller has heard the hold music (it plays while the agent rings)
+        await until(lambda: customer.answered.is_set() or customer.done.is_set(), 15, "caller on hold")
+        assert customer.error is None, customer.error
         qtbot.mouseClick(incoming.answer, Qt.MouseButton.LeftButton)
         await until(lambda: vm.calls.active_call() is not None and vm.calls.active_call().is_connected, 15)
         w.show_page("phone")
@@ -205,6 +210,7 @@ async def test_queue_panel_queue_call_wrapup_and_voicemail(
         snapshot(w, "cc-call-view")
     finally:
         customer.hang_up()
+    assert customer.error is None, customer.error
     await until(lambda: not vm.calls.has_calls(), 20, "call ended")
 
     # the PBX's wrap-up (the demo queue's 10 s) counts down in the panel until "Ready now"

@@ -165,6 +165,29 @@ def test_queue_panel_commands_and_wrapup_countdown(qloop, client, server, qtbot)
     assert vm.queues == [] and not vm.available
 
 
+def test_a_poll_answered_after_ready_now_does_not_bring_the_wrapup_back(qloop, client, server) -> None:
+    import asyncio
+
+    from softphone import callcenter_api as api
+
+    run = qloop.run_until_complete
+    vm = QueuesViewModel(lambda: client, clock=Clock(), poll_ms=60_000)
+    server.wrapup_left = 9.2
+    stale = run(api.my_queues(client))  # what a poll sent just before the click will answer
+    gate = asyncio.Event()
+
+    async def slow_poll(_client: ProvisioningClient) -> list[api.MyQueue]:
+        await gate.wait()
+        return stale
+
+    poll = qloop.create_task(vm._apply(slow_poll, quiet=True))
+    run(asyncio.sleep(0))
+    assert run(vm.ready_now_async()) and vm.wrapup_left is None
+    gate.set()
+    run(poll)
+    assert vm.wrapup_left is None
+
+
 def test_board_for_supervisors_only(qloop, client, server) -> None:
     run = qloop.run_until_complete
     agent = QueuesViewModel(lambda: client, is_supervisor=lambda: False)

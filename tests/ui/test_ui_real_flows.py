@@ -634,7 +634,9 @@ async def test_call_forwarding_from_settings(desktop, demo_server, qloop, qtbot)
     key = f"api:{api(demo_server)}"
     mine = {"Authorization": f"Bearer {app.services.secrets.get(f'{key}:access_token')}"}
     stored = httpx.get(f"{api(demo_server)}/me/forwarding", headers=mine).json()
-    assert stored["busy"] == {"enabled": True, "target_kind": "extension", "target": "102", "seconds": 20}
+    assert stored["busy"] == {
+        "enabled": True, "target_kind": "extension", "target": "102", "seconds": 20, "target_missing": False
+    }
     assert stored["no_answer"]["seconds"] == 8 and stored["no_answer"]["target"] == "103"
     assert stored["unreachable"]["target"] == "84912345678" and not stored["always"]["enabled"]
 

@@ -55,6 +55,8 @@ class QueuesViewModel(QObject):
         self.error = ""  # an error code, worded by the view
         self.error_detail = ""
         self._wrapup_until: float | None = None  # clock() when the wrap-up ends
+        self._sent = 0  # requests started, numbered
+        self._shown = 0  # the number of the request whose answer is shown
         self._poll = QTimer(self)
         self._poll.setInterval(poll_ms)
         self._poll.timeout.connect(self.refresh)
@@ -185,9 +187,14 @@ class QueuesViewModel(QObject):
     async def _apply(
         self, call: Callable[[ProvisioningClient], Awaitable[list[MyQueue]]], *, quiet: bool = False
     ) -> bool:
+        self._sent += 1
+        number = self._sent
         queues = await self._server(call, quiet=quiet)
         if queues is None:
             return False
+        if number < self._shown:  # a poll sent before a command answered after it: its state is older
+            return True
+        self._shown = number
         self.queues = queues
         left = next((q.wrapup_left for q in queues if q.wrapup_left), None)
         self._wrapup_until = None if left is None else self._clock() + left
