@@ -321,6 +321,7 @@ class ForwardingRule:
     target_kind: str = "extension"
     target: str = ""
     seconds: int = 20
+    target_missing: bool = False  # the extension it names was deleted since: the PBX ignores the rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,11 +352,16 @@ def _fields(cls: type[T], data: Any, path: str) -> dict[str, Any]:
     return {n: data.get(n) for n in names}
 
 
+def _with_missing_flag(rule: Any) -> Any:
+    """Servers before `target_missing` did not send it."""
+    return {"target_missing": False, **rule} if isinstance(rule, Mapping) else rule
+
+
 def _forwarding(data: Any) -> dict[str, ForwardingRule]:
     if not isinstance(data, Mapping):
         raise ApiError(0, "bad_response", "forwarding: expected an object")
     return {
-        c: ForwardingRule(**_fields(ForwardingRule, data[c], f"forwarding.{c}"))
+        c: ForwardingRule(**_fields(ForwardingRule, _with_missing_flag(data[c]), f"forwarding.{c}"))
         for c in FORWARD_CONDITIONS
         if c in data
     }

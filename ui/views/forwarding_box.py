@@ -114,6 +114,10 @@ class ForwardingBox(QGroupBox):
                 for field, text in vm.errors.items()
                 if field == condition or field.startswith(f"{condition}.")
             ]
+            rule = vm.rules.get(condition)
+            if not texts and vm.state in ("", "saved") and rule is not None and rule.target_missing:
+                gone = self.tr("Extension %1 no longer exists: this rule is ignored until you change it.")
+                texts = [gone.replace("%1", rule.target)]
             row.error.setText(" ".join(texts))
             row.error.setVisible(bool(texts))
             self._sync_row(condition)

@@ -507,77 +507,82 @@
 <context>
     <name>ForwardingBox</name>
     <message>
-        <location filename="../../views/forwarding_box.py" line="126"/>
+        <location filename="../../views/forwarding_box.py" line="119"/>
+        <source>Extension %1 no longer exists: this rule is ignored until you change it.</source>
+        <translation>Số máy lẻ %1 không còn tồn tại: quy tắc này bị bỏ qua cho đến khi bạn sửa lại.</translation>
+    </message>
+    <message>
+        <location filename="../../views/forwarding_box.py" line="130"/>
         <source>Loading…</source>
         <translation>Đang tải…</translation>
     </message>
     <message>
-        <location filename="../../views/forwarding_box.py" line="127"/>
+        <location filename="../../views/forwarding_box.py" line="131"/>
         <source>Saving…</source>
         <translation>Đang lưu…</translation>
     </message>
     <message>
-        <location filename="../../views/forwarding_box.py" line="128"/>
+        <location filename="../../views/forwarding_box.py" line="132"/>
         <source>Saved. Calls follow these rules now.</source>
         <translation>Đã lưu. Cuộc gọi đến sẽ theo các quy tắc này ngay.</translation>
     </message>
     <message>
-        <location filename="../../views/forwarding_box.py" line="129"/>
+        <location filename="../../views/forwarding_box.py" line="133"/>
         <source>Please correct the rules marked above.</source>
         <translation>Vui lòng sửa các quy tắc được đánh dấu ở trên.</translation>
     </message>
     <message>
-        <location filename="../../views/forwarding_box.py" line="130"/>
+        <location filename="../../views/forwarding_box.py" line="134"/>
         <source>Could not reach the server: %1</source>
         <translation>Không kết nối được máy chủ: %1</translation>
     </message>
     <message>
-        <location filename="../../views/forwarding_box.py" line="131"/>
+        <location filename="../../views/forwarding_box.py" line="135"/>
         <source>Log in to your company to set call forwarding.</source>
         <translation>Đăng nhập vào công ty để cài đặt chuyển tiếp cuộc gọi.</translation>
     </message>
     <message>
-        <location filename="../../views/forwarding_box.py" line="136"/>
+        <location filename="../../views/forwarding_box.py" line="140"/>
         <source>Call forwarding</source>
         <translation>Chuyển tiếp cuộc gọi</translation>
     </message>
     <message>
-        <location filename="../../views/forwarding_box.py" line="138"/>
+        <location filename="../../views/forwarding_box.py" line="142"/>
         <source>Always</source>
         <translation>Luôn luôn</translation>
     </message>
     <message>
-        <location filename="../../views/forwarding_box.py" line="139"/>
+        <location filename="../../views/forwarding_box.py" line="143"/>
         <source>When I am busy</source>
         <translation>Khi tôi bận</translation>
     </message>
     <message>
-        <location filename="../../views/forwarding_box.py" line="140"/>
+        <location filename="../../views/forwarding_box.py" line="144"/>
         <source>When I do not answer within</source>
         <translation>Khi tôi không trả lời trong</translation>
     </message>
     <message>
-        <location filename="../../views/forwarding_box.py" line="141"/>
+        <location filename="../../views/forwarding_box.py" line="145"/>
         <source>When my phones are offline</source>
         <translation>Khi điện thoại của tôi không kết nối</translation>
     </message>
     <message>
-        <location filename="../../views/forwarding_box.py" line="144"/>
+        <location filename="../../views/forwarding_box.py" line="148"/>
         <source>To extension</source>
         <translation>Tới số máy lẻ</translation>
     </message>
     <message>
-        <location filename="../../views/forwarding_box.py" line="145"/>
+        <location filename="../../views/forwarding_box.py" line="149"/>
         <source>To my voicemail</source>
         <translation>Tới hộp thư thoại của tôi</translation>
     </message>
     <message>
-        <location filename="../../views/forwarding_box.py" line="146"/>
+        <location filename="../../views/forwarding_box.py" line="150"/>
         <source>To phone number</source>
         <translation>Tới số điện thoại</translation>
     </message>
     <message>
-        <location filename="../../views/forwarding_box.py" line="157"/>
+        <location filename="../../views/forwarding_box.py" line="161"/>
         <source>Save forwarding</source>
         <translation>Lưu chuyển tiếp</translation>
     </message>
