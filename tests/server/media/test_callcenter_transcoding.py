@@ -97,3 +97,37 @@ async def test_a_pcma_caller_and_a_pcmu_only_agent_hear_each_other(
     samples, rate = read_wav(agent.decoded_wav())
     levels = band_levels(samples[-2 * rate :], rate, [CALLER_HZ, AGENT_HZ])
     assert levels[CALLER_HZ] > 0.3, levels  # the caller's A-law tone reached the PCMU-only agent
+
+
+async def test_a_g722_only_caller_and_a_pcmu_only_agent_hear_each_other(
+    server: DemoServer, tmp_path: Path
+) -> None:
+    """A wideband-only caller (baresip with only its G.722 codec, from the carrier's address) through the
+    IVR and the queue to a PCMU-only desk phone: the bridge transcodes G.722 <-> PCMU both ways."""
+    Admin(server).business_hours("open")
+    account = (
+        f'<sip:101@demo.local>;auth_pass=demo101;outbound="sip:127.0.0.1:{server.sip_port}";'
+        "regint=300;answermode=auto;audio_codecs=PCMU"
+    )
+    agent = Baresip(tmp_path / "agent", source=f"ausine,{int(AGENT_HZ)}", account=account, codecs=("g711",))
+    caller = Baresip(tmp_path / "caller", source=f"ausine,{int(CALLER_HZ)}", codecs=("g722",))
+    try:
+        await in_thread(agent.wait_registered, 30)
+        caller.command("dial", f"sip:{HOTLINE}@127.0.0.1:{server.sip_port}")
+        await in_thread(caller.wait_for, lambda e: e.get("type") == "CALL_ESTABLISHED", 20)
+        await asyncio.sleep(1.5)  # the greeting
+        caller.command("sndcode", "1")  # sales: baresip sends RFC 4733
+        await in_thread(agent.wait_for, lambda e: e.get("type") == "CALL_ESTABLISHED", 30)
+        await asyncio.sleep(4.0)
+        caller.command("hangup")
+        await in_thread(agent.wait_for, lambda e: e.get("type") == "CALL_CLOSED", 15)
+    finally:
+        await in_thread(caller.stop)
+        await in_thread(agent.stop)
+    assert "transcoding to PCMU" in "".join(server.output)
+    samples, rate = read_wav(agent.decoded_wav())
+    levels = band_levels(samples[-2 * rate :], rate, [CALLER_HZ, AGENT_HZ])
+    assert levels[CALLER_HZ] > 0.3, levels  # the caller's G.722 tone reached the PCMU-only agent
+    samples, rate = read_wav(caller.decoded_wav())
+    levels = band_levels(samples[-2 * rate :], rate, [CALLER_HZ, AGENT_HZ])
+    assert levels[AGENT_HZ] > 0.3, levels  # and the agent's PCMU tone reached the G.722-only caller
