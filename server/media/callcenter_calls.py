@@ -422,7 +422,8 @@ class CallCenterCalls(FeatureCalls):
         log.info("schedule override by user %d: %s -> %s (%s)", user_id, action, now_override, ok)
         if isinstance(call.machine, AgentCodeCall) and not call.ended:
             said = spoken(language, override_confirmation(language, now_override), company_id)
-            self._execute(call, call.machine.done(ok, said))
+            refused = "invalid_option" if company_id is None else f"{company_id}/invalid_option"
+            self._execute(call, call.machine.done(ok, said, refused))  # the company's own, when recorded
 
     async def _forward_code(
         self, call: FeatureCall, user_id: int, condition: str, target: str | None
