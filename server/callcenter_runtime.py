@@ -179,26 +179,27 @@ class CallCenterRuntime:
                 return []
         return [s.queue_id for s in states]
 
-    async def schedule_command(self, user_id: int, action: str) -> tuple[bool, str | None, str]:
+    async def schedule_command(self, user_id: int, action: str) -> tuple[bool, str | None, str, int | None]:
         """A supervisor's or admin's ``*65``: set ("open", "closed", "auto") or cycle (automatic -> open ->
         closed -> automatic) the manual override of their company's first schedule, through the domain
         service (audited, published: the hotlines route by it at once).  (done, the override now, the
-        company's language)."""
+        company's language, the company)."""
         if self.ctx is None:
-            return False, None, "vi"
+            return False, None, "vi", None
         async with self.sessions() as session:
             user = await session.get(User, user_id)
             if user is None:
-                return False, None, "vi"
+                return False, None, "vi", None
             language = await _company_language(session, user.company_id)
+            company_id = user.company_id
             if user.role not in (Role.ADMIN, Role.SUPERVISOR):
-                return False, None, language
+                return False, None, language, company_id
             schedules = sorted(
                 await callcenter.list_configured(session, company_id=user.company_id, kind="schedules"),
                 key=lambda row: row.id,
             )
             if not schedules:
-                return False, None, language
+                return False, None, language, company_id
             schedule = schedules[0]
             current = schedule.config.get("override")
             if action == "cycle":
@@ -215,20 +216,23 @@ class CallCenterRuntime:
                 config={**schedule.config, "override": wanted},
                 actor_id=user_id,
             )
-        return True, wanted, language
+        return True, wanted, language, company_id
 
-    async def forward_command(self, user_id: int, condition: str, target: str | None) -> tuple[bool, str]:
+    async def forward_command(
+        self, user_id: int, condition: str, target: str | None
+    ) -> tuple[bool, str, int | None]:
         """A user's ``*72<number>``/``*73`` (and busy, no-answer): set or clear one of their own forwarding
         rules through the service the API uses (same validation, audited, published: routing follows
         within a second).  A 2-4 digit target is an extension, anything longer a Vietnamese number.
-        (done, the company's language)."""
+        (done, the company's language, the company)."""
         if self.ctx is None:
-            return False, "vi"
+            return False, "vi", None
         async with self.sessions() as session:
             user = await session.get(User, user_id)
             if user is None:
-                return False, "vi"
+                return False, "vi", None
             language = await _company_language(session, user.company_id)
+            company_id = user.company_id
             rules = await forwarding.get_rules(session, user_id=user_id)
             old = rules[condition]
             if target is None:
@@ -240,8 +244,8 @@ class CallCenterRuntime:
                 await forwarding.set_rules(session, ctx=self.ctx, user=user, rules=rules, actor_id=user_id)
             except DomainError as exc:
                 log.info("forwarding code of user %d refused: %s", user_id, exc)
-                return False, language
-        return True, language
+                return False, language, company_id
+        return True, language, company_id
 
     def voicemail_recorded(
         self, company_id: int, box: VoicemailBox, path: Path, seconds: float, caller: str

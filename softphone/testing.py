@@ -349,6 +349,16 @@ class CliPeer:
                 break
         return levels
 
+    def record_call(self, target: str, path: str | Path, timeout: float = 30.0) -> None:
+        """Dial `target` and record what this peer hears until the far end hangs up (a feature code does
+        after its sentence)."""
+        mark = self.mark()
+        call_id = self.command("make_call", account_id="main", target=target)
+        self.wait_state("confirmed", call_id, timeout=20, start=mark)
+        self.command("start_monitor", path=str(path))
+        self.wait_state("disconnected", call_id, timeout=timeout, start=mark)
+        self.command("stop_monitor")
+
     def mark(self) -> int:
         with self._cond:
             return len(self.events)

@@ -1,16 +1,100 @@
 """What the PBX tells callers in words: a waiting caller's position and estimated wait, a supervisor's
-schedule override, a user's call forwarding set by feature code; as text the media plane speaks.
+schedule override, a user's call forwarding set by feature code, the default voicemail greeting.
 
-The text becomes a prompt name ``say:<language>:<text>``; the adapter turns it into a WAV with the
-server's text-to-speech (espeak-ng) the first time it is needed and keeps it, so each sentence is
-synthesized once per server (positions and minutes are small numbers: the cache stays small).
+Each sentence is a :class:`Sentence`: the text the server's text-to-speech (espeak-ng) says, and the
+company prompts (``server/domain/prompts.py``) that say it instead in the company's own recorded voice,
+played one after the other, as FreePBX's system recordings do ("you are caller number" + "three" + ...).
+A fixed sentence is one prompt of its name; a sentence with a number is composed of its words (``num_3``,
+``queue_position_before``...).  The company's recordings are used when every required part exists, else
+the whole sentence is spoken by espeak-ng in the queue's / company's language (:func:`compose`).
+
+The sentence travels as a prompt name ``say:<language>:<company id>:<parts>:<text>``; the adapter plays
+the composed recordings or synthesizes the text the first time it is needed and keeps it, so each
+sentence is synthesized once per server (positions and minutes are small numbers: the cache stays small).
 """
 
 from __future__ import annotations
 
-SPOKEN = "say:"
-MAX_SPOKEN_NUMBER = 99  # beyond this "more than 99": bounds the cache of synthesized sentences
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+SPOKEN = "say:"
+LANGUAGES = ("vi", "en")
+MAX_SPOKEN_NUMBER = 99  # beyond this "more than 99": bounds the cache of synthesized sentences
+OPTIONAL = "?"  # a part name ending in it may be missing: the rest still composes
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    text: str  # what text-to-speech says
+    parts: tuple[str, ...]  # the company prompts that say it instead (an OPTIONAL suffix: may be missing)
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A parsed spoken prompt name."""
+
+    language: str
+    text: str
+    company_id: int | None
+    parts: tuple[str, ...]
+
+
+def _lang(language: str) -> str:
+    return language if language in LANGUAGES else "vi"
+
+
+# --- numbers as recorded words ----------------------------------------------------------------------
+def number_words(language: str, n: int) -> tuple[str, ...]:
+    """The prompt names that say `n` (0-99; above: "more than 99") in the language's word order.
+
+    English: ``num_0``-``num_19``, then the tens ``num_20``-``num_90`` and a unit (21: num_20 num_1).
+    Vietnamese: ``num_0``-``num_10`` ("mười"), 11-19: num_10 + unit; 20-99: the tens digit + ``num_muoi``
+    ("mươi") + unit, where a unit 1 after 20 is ``num_mot`` ("mốt") and a unit 5 after ten is ``num_lam``
+    ("lăm"): 15 "mười lăm", 21 "hai mươi mốt", 25 "hai mươi lăm".
+    """
+    if n < 0:
+        raise ValueError("a spoken number is not negative")
+    if n > MAX_SPOKEN_NUMBER:
+        return ("more_than", *number_words(language, MAX_SPOKEN_NUMBER))
+    tens, unit = divmod(n, 10)
+    if _lang(language) == "en":
+        if n < 20:
+            return (f"num_{n}",)
+        return (f"num_{tens * 10}",) + ((f"num_{unit}",) if unit else ())
+    if n <= 10:
+        return (f"num_{n}",)
+    head = ("num_10",) if tens == 1 else (f"num_{tens}", "num_muoi")
+    if unit == 0:
+        return head
+    if unit == 5:
+        return (*head, "num_lam")
+    if unit == 1 and tens > 1:
+        return (*head, "num_mot")
+    return (*head, f"num_{unit}")
+
+
+def digit_words(number: str) -> tuple[str, ...]:
+    """A number said digit by digit (``num_1 num_0 num_3``), as phones read numbers back."""
+    return tuple(f"num_{d}" for d in number if d.isdigit())
+
+
+def compose(parts: Sequence[str], has: Callable[[str], bool]) -> tuple[str, ...] | None:
+    """The company prompts to play for `parts` (optional ones dropped when missing); None when a
+    required one is missing (then text-to-speech says the sentence)."""
+    if not parts:
+        return None
+    chosen: list[str] = []
+    for part in parts:
+        name = part.removesuffix(OPTIONAL)
+        if has(name):
+            chosen.append(name)
+        elif not part.endswith(OPTIONAL):
+            return None
+    return tuple(chosen) or None
+
+
+# --- the sentences -------------------------------------------------------------------------------------
 _POSITION = {
     "vi": "Quý khách đang ở vị trí số {n} trong hàng chờ.",
     "en": "You are caller number {n} in the queue.",
@@ -28,29 +112,20 @@ def _number(language: str, n: int) -> str:
     return str(n)
 
 
-def announcement(language: str, position: int | None, wait_minutes: int | None) -> str:
+def announcement(language: str, position: int | None, wait_minutes: int | None) -> Sentence:
     """The sentence(s) for a position and an estimated wait (either may be None: not said)."""
-    lang = language if language in _POSITION else "vi"
+    lang = _lang(language)
+    texts: list[str] = []
     parts: list[str] = []
     if position is not None:
-        parts.append(_POSITION[lang].format(n=_number(lang, position)))
+        texts.append(_POSITION[lang].format(n=_number(lang, position)))
+        parts += ["queue_position_before", *number_words(lang, position), "queue_position_after?"]
     if wait_minutes is not None:
         unit = "minute" if wait_minutes == 1 else "minutes"
-        parts.append(_WAIT[lang].format(n=_number(lang, wait_minutes), unit=unit))
-    return " ".join(parts)
-
-
-def spoken(language: str, text: str) -> str:
-    """The prompt name that makes the media plane speak `text` in `language`."""
-    return f"{SPOKEN}{language}:{text}"
-
-
-def parse_spoken(prompt: str) -> tuple[str, str] | None:
-    """(language, text) of a spoken prompt name; None for any other prompt."""
-    if not prompt.startswith(SPOKEN):
-        return None
-    language, _, text = prompt[len(SPOKEN) :].partition(":")
-    return (language, text) if language in _POSITION and text else None
+        texts.append(_WAIT[lang].format(n=_number(lang, wait_minutes), unit=unit))
+        unit_prompt = "minute" if lang == "en" and wait_minutes == 1 else "minutes"
+        parts += ["queue_wait_before", *number_words(lang, wait_minutes), unit_prompt, "queue_wait_after?"]
+    return Sentence(" ".join(texts), tuple(parts))
 
 
 _OVERRIDE = {
@@ -65,12 +140,14 @@ _OVERRIDE = {
         None: "Back to the business hours.",
     },
 }
+_OVERRIDE_PROMPT = {"open": "override_open", "closed": "override_closed", None: "override_auto"}
 
 
-def override_confirmation(language: str, override: str | None) -> str:
+def override_confirmation(language: str, override: str | None) -> Sentence:
     """What a supervisor hears after changing a schedule's manual override (None: automatic again)."""
-    table = _OVERRIDE.get(language, _OVERRIDE["vi"])
-    return table.get(override, table[None])
+    table = _OVERRIDE[_lang(language)]
+    key = override if override in table else None
+    return Sentence(table[key], (_OVERRIDE_PROMPT[key],))
 
 
 _CONDITION = {
@@ -98,13 +175,21 @@ def _digits(target: str) -> str:
     return " ".join(target.lstrip("+"))
 
 
-def forwarding_confirmation(language: str, condition: str, target: str | None) -> str:
+def forwarding_confirmation(language: str, condition: str, target: str | None) -> Sentence:
     """What a user hears after setting (`target`) or clearing (None) a forwarding rule by feature code."""
-    lang = language if language in _CONDITION else "vi"
+    lang = _lang(language)
     what = _CONDITION[lang].get(condition, condition)
     if target is None:
-        return _FORWARD_OFF[lang].format(what=what)
-    return _FORWARD_ON[lang].format(what=what, target=_digits(target))
+        return Sentence(_FORWARD_OFF[lang].format(what=what), (f"forwarding_{condition}_off",))
+    return Sentence(
+        _FORWARD_ON[lang].format(what=what, target=_digits(target)),
+        (f"forwarding_{condition}_to", *digit_words(target), "forwarding_on"),
+    )
+
+
+def forwarding_refused(language: str) -> Sentence:
+    """What a user hears when the forwarding target they dialled is refused."""
+    return Sentence(_FORWARD_REFUSED[_lang(language)], ("forwarding_refused",))
 
 
 VOICEMAIL_GREETING = "voicemail_greeting"  # a box's default greeting (API, console): spoken, this text
@@ -114,11 +199,88 @@ _VOICEMAIL_GREETING = {
 }
 
 
-def voicemail_greeting(language: str) -> str:
+def voicemail_greeting(language: str) -> Sentence:
     """The built-in voicemail greeting, unless the company has its own prompt of that name."""
-    return _VOICEMAIL_GREETING.get(language, _VOICEMAIL_GREETING["vi"])
+    return Sentence(_VOICEMAIL_GREETING[_lang(language)], (VOICEMAIL_GREETING,))
 
 
-def forwarding_refused(language: str) -> str:
-    """What a user hears when the forwarding target they dialled is refused."""
-    return _FORWARD_REFUSED.get(language, _FORWARD_REFUSED["vi"])
+# --- the prompt name that carries a sentence -----------------------------------------------------------
+def spoken(language: str, sentence: Sentence | str, company_id: int | None = None) -> str:
+    """The prompt name that makes the media plane say `sentence` in `language`: the company's recordings
+    of its parts when it has them all, else text-to-speech."""
+    if isinstance(sentence, str):
+        sentence = Sentence(sentence, ())
+    company = "" if company_id is None else str(int(company_id))
+    return f"{SPOKEN}{_lang(language)}:{company}:{' '.join(sentence.parts)}:{sentence.text}"
+
+
+def parse_spoken(prompt: str) -> Said | None:
+    """What a spoken prompt name says; None for any other prompt."""
+    if not prompt.startswith(SPOKEN):
+        return None
+    language, _, rest = prompt[len(SPOKEN) :].partition(":")
+    company, _, rest = rest.partition(":")
+    parts, _, text = rest.partition(":")
+    if language not in LANGUAGES or not text or (company and not company.isdigit()):
+        return None
+    return Said(language, text, int(company) if company else None, tuple(parts.split()))
+
+
+# --- what the console lists ----------------------------------------------------------------------------
+_WORDS = {
+    "vi": ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười"],
+    "en": [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+    ],
+}
+_TENS_EN = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def overridable(language: str) -> list[tuple[str, str, bool]]:
+    """(prompt name, what the built-in says, optional) for every name a company may record, in `language`."""
+    lang = _lang(language)
+    en = lang == "en"
+    position = _POSITION[lang].split("{n}")
+    names: list[tuple[str, str, bool]] = [
+        ("queue_position_before", position[0].strip(), False),
+        ("queue_position_after", position[1].strip(), True),
+        ("queue_wait_before", _WAIT[lang].split("{n}")[0].strip(), False),
+        ("queue_wait_after", "", True),
+        ("minutes", "minutes" if en else "phút", False),
+    ]
+    if en:
+        names.append(("minute", "minute", False))
+    names.append(("more_than", _MORE[lang].format(n="").strip(), False))
+    names += [(f"num_{i}", word, False) for i, word in enumerate(_WORDS[lang])]
+    if en:
+        names += [(f"num_{(i + 2) * 10}", word, False) for i, word in enumerate(_TENS_EN)]
+    else:
+        names += [("num_muoi", "mươi", False), ("num_mot", "mốt", False), ("num_lam", "lăm", False)]
+    names += [(p, _OVERRIDE[lang][k], False) for k, p in _OVERRIDE_PROMPT.items()]
+    for condition, what in _CONDITION[lang].items():
+        on = _FORWARD_ON[lang].split("{target}")[0].format(what=what).strip()
+        names.append((f"forwarding_{condition}_to", on, False))
+        names.append((f"forwarding_{condition}_off", _FORWARD_OFF[lang].format(what=what), False))
+    names.append(("forwarding_on", _FORWARD_ON[lang].split("{target}")[1].strip(), False))
+    names.append(("forwarding_refused", _FORWARD_REFUSED[lang], False))
+    names.append((VOICEMAIL_GREETING, _VOICEMAIL_GREETING[lang], False))
+    return names

@@ -143,11 +143,11 @@ class CallerFlow(Machine):
     def announce(self, language: str, position: int | None, wait_minutes: int | None) -> list[Action]:
         """While waiting in a queue: say the caller's position and estimated wait, then the hold music
         resumes (on the prompt's end)."""
-        text = announcement(language, position, wait_minutes)
-        if self.stage != "queue" or not text:
+        sentence = announcement(language, position, wait_minutes)
+        if self.stage != "queue" or not sentence.text:
             return []
         self.announcing = True
-        return [Play(spoken(language, text))]
+        return [Play(spoken(language, sentence, self.center.company_id))]
 
     def _hold_music(self) -> str:
         return self.center.queue_moh.get(self.queue_id or 0, HOLD_MUSIC)

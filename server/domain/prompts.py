@@ -186,11 +186,17 @@ def speak(text: str, lang: str) -> bytes:
         return out.read_bytes()
 
 
-def spoken_prompt(prompts_dir: Path, language: str, text: str) -> Path | None:
-    """`text` spoken in `language` as a media-plane WAV under ``<prompts_dir>/spoken/`` (synthesized the
-    first time, kept after: one file per sentence); None without text to speech.  Blocking."""
+def spoken_path(prompts_dir: Path, language: str, text: str) -> Path:
+    """Where `text` spoken in `language` is kept: ``<prompts_dir>/spoken/<language>/<hash>.wav``."""
     digest = hashlib.sha256(f"{language}\n{text}".encode()).hexdigest()[:24]
-    path = prompts_dir / "spoken" / language / f"{digest}.wav"
+    return prompts_dir / "spoken" / language / f"{digest}.wav"
+
+
+def spoken_prompt(prompts_dir: Path, language: str, text: str) -> Path | None:
+    """`text` spoken in `language` as a media-plane WAV at :func:`spoken_path` (synthesized the first
+    time, kept after: one file per sentence); None without text to speech.  Blocking."""
+    path = spoken_path(prompts_dir, language, text)
+    digest = path.stem
     if path.is_file():
         return path
     try:

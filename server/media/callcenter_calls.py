@@ -39,6 +39,8 @@ from typing import Protocol
 
 from server.callcenter.announce import (
     VOICEMAIL_GREETING,
+    Said,
+    compose,
     forwarding_confirmation,
     forwarding_refused,
     override_confirmation,
@@ -57,6 +59,7 @@ from server.media.engine import EngineError, RtpEngine
 from server.media.feature_calls import FeatureCall, FeatureCalls
 from server.media.legs import audio_codecs, media_address
 from server.media.logic import Action, Dial, Dtmf, Echo, Event, HangUp, Machine, Play, Record, Stop
+from server.media.prompts import join_wavs
 from server.media.voicemail import VoicemailRecording, message_summary
 from server.sip.address import Address as SipAddress
 from server.sip.carriers import normalize_number
@@ -89,7 +92,7 @@ AgentCommand = Callable[[int, str, str], Awaitable[list[int]]]  # (user, action,
 # supervisors' and admins' schedule override of their company's first schedule; docs/sip-contract.md
 SCHEDULE_CODES: dict[str, str] = {"*65": "cycle", "*650": "auto", "*651": "open", "*652": "closed"}
 # (user, action) -> (done, the override now: "open", "closed" or None for automatic, the company's language)
-ScheduleCommand = Callable[[int, str], Awaitable[tuple[bool, str | None, str]]]
+ScheduleCommand = Callable[[int, str], Awaitable[tuple[bool, str | None, str, int | None]]]
 # any user's call forwarding, FreePBX style: code -> (condition, sets); a setting code is followed by the
 # target (`*72103`, `*720912345678`, routing.FEATURE_PREFIXES); docs/sip-contract.md
 FORWARD_CODES: dict[str, tuple[str, bool]] = {
@@ -101,7 +104,7 @@ FORWARD_CODES: dict[str, tuple[str, bool]] = {
     "*53": ("no_answer", False),
 }
 # (user, condition, target or None to clear) -> (done, the company's language)
-ForwardCommand = Callable[[int, str, str | None], Awaitable[tuple[bool, str]]]
+ForwardCommand = Callable[[int, str, str | None], Awaitable[tuple[bool, str, int | None]]]
 # a voicemail was recorded: (company id, box, WAV, seconds, caller number); e-mails it when the box says so
 VoicemailHook = Callable[[int, VoicemailBox, Path, float, str], None]
 PRESENCE_INTERVAL = 1.0
@@ -143,7 +146,9 @@ class PromptLibrary(dict[str, Path]):
     def __init__(self, directory: Path, builtin: Mapping[str, Path]) -> None:
         super().__init__(builtin)
         self.directory = directory
-        self.spoken: dict[str, Path] = {}  # "say:<language>:<text>" -> its synthesized WAV
+        self.spoken: dict[str, Path] = {}  # "say:..." -> its synthesized WAV
+        self.composed: dict[str, Path] = {}  # "say:..." -> the company's recordings of it, joined
+        self.joined = directory / "joined"  # where those joined WAVs are kept
 
     def own(self, name: str) -> Path | None:
         """The company's own WAV of ``"<company id>/<name>"``, if it has one."""
@@ -155,7 +160,7 @@ class PromptLibrary(dict[str, Path]):
         return None
 
     def get(self, name: str, default: Path | None = None) -> Path | None:  # type: ignore[override]
-        said = self.spoken.get(name) or self.own(name)
+        said = self.composed.get(name) or self.spoken.get(name) or self.own(name)
         if said is not None:
             return said
         company, _, bare = name.rpartition("/")
@@ -410,14 +415,15 @@ class CallCenterCalls(FeatureCalls):
         admin), then say what it is now."""
         assert self.schedule_command is not None
         try:
-            ok, now_override, language = await self.schedule_command(user_id, action)
+            ok, now_override, language, company_id = await self.schedule_command(user_id, action)
         except Exception:
             log.exception("schedule code %s for user %d failed", action, user_id)
-            ok, now_override, language = False, None, "vi"
+            ok, now_override, language, company_id = False, None, "vi", None
         log.info("schedule override by user %d: %s -> %s (%s)", user_id, action, now_override, ok)
         if isinstance(call.machine, AgentCodeCall) and not call.ended:
-            said = spoken(language, override_confirmation(language, now_override))
-            self._execute(call, call.machine.done(ok, said))
+            said = spoken(language, override_confirmation(language, now_override), company_id)
+            refused = "invalid_option" if company_id is None else f"{company_id}/invalid_option"
+            self._execute(call, call.machine.done(ok, said, refused))  # the company's own, when recorded
 
     async def _forward_code(
         self, call: FeatureCall, user_id: int, condition: str, target: str | None
@@ -426,14 +432,14 @@ class CallCenterCalls(FeatureCalls):
         API's validation, audited, published), then say what it is now, or that the target was refused."""
         assert self.forward_command is not None
         try:
-            ok, language = await self.forward_command(user_id, condition, target)
+            ok, language, company_id = await self.forward_command(user_id, condition, target)
         except Exception:
             log.exception("forwarding code %s for user %d failed", condition, user_id)
-            ok, language = False, "vi"
+            ok, language, company_id = False, "vi", None
         log.info("forwarding %s by user %d: %s (%s)", condition, user_id, target or "off", ok)
         if isinstance(call.machine, AgentCodeCall) and not call.ended:
-            said = spoken(language, forwarding_confirmation(language, condition, target))
-            refused = spoken(language, forwarding_refused(language))
+            said = spoken(language, forwarding_confirmation(language, condition, target), company_id)
+            refused = spoken(language, forwarding_refused(language), company_id)
             self._execute(call, call.machine.done(ok, said, refused))
 
     def _feed(self, call: FeatureCall, event: Event) -> None:
@@ -473,8 +479,8 @@ class CallCenterCalls(FeatureCalls):
                     continue
                 center = call.machine.center  # the company's own prompts first
                 name = f"{center.company_id}/{action.prompt}"
-                if action.prompt == VOICEMAIL_GREETING and self.library.own(name) is None:
-                    said = spoken(center.language, voicemail_greeting(center.language))
+                if action.prompt == VOICEMAIL_GREETING:
+                    said = spoken(center.language, voicemail_greeting(center.language), center.company_id)
                     rest.append(Play(said))
                     continue
                 rest.append(Play(name, loop=action.loop))
@@ -483,21 +489,48 @@ class CallCenterCalls(FeatureCalls):
         super()._execute(call, rest)
 
     async def _media_locked(self, call: FeatureCall, action: Echo | Play | Stop) -> None:
-        """A spoken prompt is synthesized (off the loop, once per sentence) before it plays; without
+        """A sentence plays as the company's recordings of all its parts when it has them (looked up each
+        time: an upload counts at once), else it is synthesized (off the loop, once per sentence); without
         text-to-speech the default chime plays instead."""
-        if isinstance(action, Play) and action.prompt not in self.library.spoken:
-            said = parse_spoken(action.prompt)
-            if said is not None and self.speaker is not None:
-                try:
-                    path = await asyncio.to_thread(self.speaker, *said)
-                except Exception:
-                    log.exception("speaking %r failed", said)
-                    path = None
-                if path is None:
-                    log.warning("no text to speech for %r: the default chime plays", said[1])
-                else:
-                    self.library.spoken[action.prompt] = path
+        said = parse_spoken(action.prompt) if isinstance(action, Play) else None
+        if isinstance(action, Play) and said is not None:
+            recorded = await self._recorded(said)
+            if recorded is not None:
+                self.library.composed[action.prompt] = recorded
+            else:
+                self.library.composed.pop(action.prompt, None)
+                if action.prompt not in self.library.spoken and self.speaker is not None:
+                    try:
+                        path = await asyncio.to_thread(self.speaker, said.language, said.text)
+                    except Exception:
+                        log.exception("speaking %r failed", said)
+                        path = None
+                    if path is None:
+                        log.warning("no text to speech for %r: the default chime plays", said.text)
+                    else:
+                        self.library.spoken[action.prompt] = path
         await super()._media_locked(call, action)
+
+    async def _recorded(self, said: Said) -> Path | None:
+        """The company's recordings of every part of `said`, joined into one WAV; None when one is missing."""
+        if said.company_id is None:
+            return None
+        prefix = f"{said.company_id}/"
+        names = compose(said.parts, lambda name: self.library.own(prefix + name) is not None)
+        if names is None:
+            return None
+        paths = [self.library.own(prefix + name) for name in names]
+        if any(path is None for path in paths):  # deleted meanwhile
+            return None
+        try:
+            joined = await asyncio.to_thread(
+                join_wavs, [p for p in paths if p is not None], self.library.joined
+            )
+        except (OSError, ValueError):
+            log.exception("joining the recordings %s failed", names)
+            return None
+        log.info("saying %s in company %d's recordings", " + ".join(names), said.company_id)
+        return joined
 
     def _dial(self, call: FeatureCall, target: str) -> None:
         kind, _, value = target.partition(":")

@@ -12,7 +12,9 @@ Replace the files in the directory to change them.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
 import wave
 from collections.abc import Callable
 from pathlib import Path
@@ -70,3 +72,31 @@ def ensure_prompts(directory: Path) -> dict[str, Path]:
             _write(path, build())
         table[name] = path
     return table
+
+
+def join_wavs(paths: list[Path], directory: Path) -> Path:
+    """`paths` (media-plane WAVs) played one after the other, as one WAV under `directory`, kept: the
+    name hashes the parts' paths, sizes and change times, so a re-recorded part makes a new file.
+    Blocking; ValueError for a part that is not 48 kHz 16-bit mono."""
+    key = hashlib.sha256()
+    for path in paths:
+        info = path.stat()
+        key.update(f"{path}\n{info.st_size}\n{info.st_mtime_ns}\n".encode())
+    target = directory / f"{key.hexdigest()[:24]}.wav"
+    if target.is_file():
+        return target
+    frames: list[bytes] = []
+    for path in paths:
+        with wave.open(str(path), "rb") as wav:
+            if (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) != (1, 2, RATE):
+                raise ValueError(f"{path.name} is not a 48 kHz 16-bit mono WAV")
+            frames.append(wav.readframes(wav.getnframes()))
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp")
+    with wave.open(str(tmp), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(b"".join(frames))
+    tmp.replace(target)
+    return target

@@ -194,12 +194,7 @@ def forwarding_of(server: ServerProcess, ext: str) -> dict[str, Any]:
 
 def dial_code(peer: CliPeer, code: str, record: Path) -> None:
     """Dial a feature code, record what the server says until it hangs up (it does after its sentence)."""
-    mark = peer.mark()
-    call_id = peer.command("make_call", account_id="main", target=code)
-    peer.wait_state("confirmed", call_id, timeout=20, start=mark)
-    peer.command("start_monitor", path=str(record))
-    peer.wait_state("disconnected", call_id, timeout=30, start=mark)
-    peer.command("stop_monitor")
+    peer.record_call(code, record)
 
 
 def test_star_72_forwards_from_the_phone_and_star_73_restores(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import FileResponse, Response
 
+from server.callcenter.announce import overridable
 from server.domain import prompts
 from server.domain.errors import Conflict, InvalidInput, NotFound
 from server.web.deps import Admin, ContextDep, FormDep, SessionDep, SignedIn
@@ -33,11 +34,14 @@ def _page(
     values: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
+    own = prompts.list_prompts(_dir(request), console.company_id)
     return render(
         request,
         "prompts.html",
         {
-            "prompts": prompts.list_prompts(_dir(request), console.company_id),
+            "prompts": own,
+            "builtin": overridable(language(request)),
+            "recorded": {p.name for p in own},
             "tts": prompts.tts_available(),
             "errors": errors or {},
             "values": values or {},

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from server.callcenter.announce import announcement, parse_spoken, spoken
+from server.callcenter.announce import (
+    Said,
+    Sentence,
+    announcement,
+    compose,
+    number_words,
+    overridable,
+    parse_spoken,
+    spoken,
+)
 from server.callcenter.destinations import Destination
 from server.callcenter.flow import CallCenter, CallerFlow
 from server.callcenter.queue import (
@@ -121,23 +130,115 @@ def test_priority_callers_and_hotlines_go_first() -> None:
 
 
 def test_the_announcement_text_in_both_languages() -> None:
-    assert announcement("vi", 3, 2) == (
+    assert announcement("vi", 3, 2).text == (
         "Quý khách đang ở vị trí số 3 trong hàng chờ. Thời gian chờ dự kiến khoảng 2 phút."
     )
-    assert announcement("en", 1, 1) == (
+    assert announcement("en", 1, 1).text == (
         "You are caller number 1 in the queue. Your estimated wait is about 1 minute."
     )
-    assert announcement("en", None, 250) == "Your estimated wait is about more than 99 minutes."
-    assert announcement("fr", 2, None) == "Quý khách đang ở vị trí số 2 trong hàng chờ."  # vi by default
-    assert parse_spoken(spoken("en", "Hello: there")) == ("en", "Hello: there")
+    assert announcement("en", None, 250).text == "Your estimated wait is about more than 99 minutes."
+    assert announcement("fr", 2, None).text == "Quý khách đang ở vị trí số 2 trong hàng chờ."  # vi by default
+    assert parse_spoken(spoken("en", "Hello: there")) == Said("en", "Hello: there", None, ())
+    said = spoken("en", Sentence("Hi: you", ("a", "b?")), 7)
+    assert parse_spoken(said) == Said("en", "Hi: you", 7, ("a", "b?"))
     assert parse_spoken("moh") is None and parse_spoken("say:xx:hi") is None
+    assert parse_spoken("say:en:x::hi") is None  # a company is a number
+
+
+def test_numbers_as_recorded_words_in_each_languages_order() -> None:
+    en = {n: number_words("en", n) for n in (0, 7, 13, 20, 21, 45, 99, 120)}
+    assert en == {
+        0: ("num_0",),
+        7: ("num_7",),
+        13: ("num_13",),
+        20: ("num_20",),
+        21: ("num_20", "num_1"),
+        45: ("num_40", "num_5"),
+        99: ("num_90", "num_9"),
+        120: ("more_than", "num_90", "num_9"),
+    }
+    vi = {n: number_words("vi", n) for n in (0, 10, 11, 14, 15, 20, 21, 24, 25, 31, 55, 70, 150)}
+    assert vi == {
+        0: ("num_0",),
+        10: ("num_10",),  # mười
+        11: ("num_10", "num_1"),  # mười một
+        14: ("num_10", "num_4"),  # mười bốn
+        15: ("num_10", "num_lam"),  # mười lăm
+        20: ("num_2", "num_muoi"),  # hai mươi
+        21: ("num_2", "num_muoi", "num_mot"),  # hai mươi mốt
+        24: ("num_2", "num_muoi", "num_4"),  # hai mươi bốn
+        25: ("num_2", "num_muoi", "num_lam"),  # hai mươi lăm
+        31: ("num_3", "num_muoi", "num_mot"),
+        55: ("num_5", "num_muoi", "num_lam"),
+        70: ("num_7", "num_muoi"),
+        150: ("more_than", "num_9", "num_muoi", "num_9"),
+    }
+    with pytest.raises(ValueError):
+        number_words("vi", -1)
+
+
+def test_the_announcement_composes_from_recordings_in_order_or_not_at_all() -> None:
+    vi = announcement("vi", 21, 3).parts
+    assert vi == (
+        "queue_position_before",
+        "num_2",
+        "num_muoi",
+        "num_mot",
+        "queue_position_after?",
+        "queue_wait_before",
+        "num_3",
+        "minutes",
+        "queue_wait_after?",
+    )
+    assert announcement("en", 1, 1).parts[-3:] == ("num_1", "minute", "queue_wait_after?")
+    assert announcement("en", None, 2).parts == ("queue_wait_before", "num_2", "minutes", "queue_wait_after?")
+    recorded = {
+        "queue_position_before",
+        "num_2",
+        "num_muoi",
+        "num_mot",
+        "queue_wait_before",
+        "num_3",
+        "minutes",
+    }
+    assert compose(vi, recorded.__contains__) == tuple(p for p in vi if not p.endswith("?"))
+    after = recorded | {"queue_position_after"}
+    assert compose(vi, after.__contains__) == (*vi[:4], "queue_position_after", *vi[5:8])
+    assert compose(vi, (recorded - {"num_mot"}).__contains__) is None  # one word missing: espeak says it all
+    assert compose((), recorded.__contains__) is None
+    assert compose(("x?",), recorded.__contains__) is None  # nothing recorded at all
+
+
+def test_every_name_a_company_may_record_is_listed_in_both_languages() -> None:
+    vi = {name for name, _text, _optional in overridable("vi")}
+    en = {name for name, _text, _optional in overridable("en")}
+    for language, names in (("vi", vi), ("en", en)):
+        for n in range(100):
+            assert set(number_words(language, n)) <= names
+        for sentence in (announcement(language, 150, 1), announcement(language, 2, 33)):
+            assert {p.rstrip("?") for p in sentence.parts} <= names
+    from server.callcenter.announce import forwarding_confirmation, override_confirmation, voicemail_greeting
+
+    fixed = {
+        *override_confirmation("vi", "open").parts,
+        *override_confirmation("vi", "closed").parts,
+        *override_confirmation("vi", None).parts,
+        *voicemail_greeting("en").parts,
+    }
+    for condition in ("always", "busy", "no_answer"):
+        fixed |= set(forwarding_confirmation("en", condition, "+84912").parts)
+        fixed |= set(forwarding_confirmation("vi", condition, None).parts)
+    assert fixed <= vi and fixed <= en
+    assert {n: t for n, t, _o in overridable("en")}["num_40"] == "forty"
+    assert {n: t for n, t, _o in overridable("vi")}["num_lam"] == "lăm"
 
 
 def test_the_flow_plays_the_announcement_then_resumes_its_hold_music() -> None:
     center = CallCenter(1, queue_moh={4: "jazz"})
     flow = CallerFlow(center, Destination("queue", id=4), wall_offset=0.0)
     assert flow.handle(Answered(), 0.0) == [Play("jazz", loop=True), Dial("queue:4")]
-    say = spoken("vi", announcement("vi", 2, None))
+    say = spoken("vi", announcement("vi", 2, None), 1)
+    assert say.startswith("say:vi:1:queue_position_before num_2 queue_position_after?:Quý khách")
     assert flow.announce("vi", 2, None) == [Play(say)]
     assert flow.handle(PromptFinished(), 4.0) == [Play("jazz", loop=True)]
     assert flow.handle(PromptFinished(), 5.0) == []  # the music's own end (it loops): nothing
@@ -150,9 +251,9 @@ def test_a_schedule_code_confirms_in_words_or_refuses() -> None:
     from server.callcenter.flow import AgentCodeCall
     from server.media.logic import HangUp
 
-    said = spoken("vi", override_confirmation("vi", "open"))
-    assert said == "say:vi:Đã chuyển sang mở cửa."
-    assert override_confirmation("en", None) == "Back to the business hours."
+    said = spoken("vi", override_confirmation("vi", "open"), 3)
+    assert said == "say:vi:3:override_open:Đã chuyển sang mở cửa."
+    assert override_confirmation("en", None) == Sentence("Back to the business hours.", ("override_auto",))
     call = AgentCodeCall()
     assert call.done(True, said) == []  # not answered yet: said once it is
     assert call.handle(Answered(), 0.0) == [Play(said)]
@@ -166,11 +267,16 @@ def test_a_forwarding_code_confirms_the_target_digit_by_digit_or_says_why_not() 
     from server.callcenter.announce import forwarding_confirmation, forwarding_refused
     from server.callcenter.flow import AgentCodeCall
 
-    assert (
-        forwarding_confirmation("vi", "always", "103") == "Chuyển tiếp mọi cuộc gọi tới số 1 0 3 đã được bật."
+    assert forwarding_confirmation("vi", "always", "103") == Sentence(
+        "Chuyển tiếp mọi cuộc gọi tới số 1 0 3 đã được bật.",
+        ("forwarding_always_to", "num_1", "num_0", "num_3", "forwarding_on"),
     )
-    assert forwarding_confirmation("en", "busy", None) == "Forwarding when busy is off."
-    assert forwarding_confirmation("fr", "no_answer", None) == "Chuyển tiếp khi không trả lời đã được tắt."
+    assert forwarding_confirmation("en", "busy", None) == Sentence(
+        "Forwarding when busy is off.", ("forwarding_busy_off",)
+    )
+    assert (
+        forwarding_confirmation("fr", "no_answer", None).text == "Chuyển tiếp khi không trả lời đã được tắt."
+    )
     refused = spoken("en", forwarding_refused("en"))
     call = AgentCodeCall()
     call.handle(Answered(), 0.0)
