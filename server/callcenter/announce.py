@@ -119,6 +119,18 @@ def voicemail_greeting(language: str) -> str:
     return _VOICEMAIL_GREETING.get(language, _VOICEMAIL_GREETING["vi"])
 
 
+RECORDING_NOTICE = "recording_notice"  # the built-in "this call may be recorded": spoken, this text
+_RECORDING_NOTICE = {
+    "vi": "Cuộc gọi này có thể được ghi âm để nâng cao chất lượng dịch vụ.",
+    "en": "This call may be recorded for quality and training purposes.",
+}
+
+
+def recording_notice(language: str) -> str:
+    """The built-in recording notice, unless the company has its own prompt of that name."""
+    return _RECORDING_NOTICE.get(language, _RECORDING_NOTICE["vi"])
+
+
 def forwarding_refused(language: str) -> str:
     """What a user hears when the forwarding target they dialled is refused."""
     return _FORWARD_REFUSED.get(language, _FORWARD_REFUSED["vi"])

@@ -38,11 +38,13 @@ from pathlib import Path
 from typing import Protocol
 
 from server.callcenter.announce import (
+    RECORDING_NOTICE,
     VOICEMAIL_GREETING,
     forwarding_confirmation,
     forwarding_refused,
     override_confirmation,
     parse_spoken,
+    recording_notice,
     spoken,
     voicemail_greeting,
 )
@@ -292,7 +294,9 @@ class CallCenterCalls(FeatureCalls):
     def _flow_factory(self) -> Machine:
         assert self._pending is not None
         center, destination, path = self._pending
-        flow = CallerFlow(center, destination, wall_offset=self.wall() - self.clock())
+        # the recording notice only where conversations can be recorded (the server's switch on)
+        notice = center.recording_notice if self.call_recorders is not None else None
+        flow = CallerFlow(center, destination, wall_offset=self.wall() - self.clock(), notice=notice)
         flow.path.extend(path)
         return flow
 
@@ -476,6 +480,9 @@ class CallCenterCalls(FeatureCalls):
                 if action.prompt == VOICEMAIL_GREETING and self.library.own(name) is None:
                     said = spoken(center.language, voicemail_greeting(center.language))
                     rest.append(Play(said))
+                    continue
+                if action.prompt == RECORDING_NOTICE and self.library.own(name) is None:
+                    rest.append(Play(spoken(center.language, recording_notice(center.language))))
                     continue
                 rest.append(Play(name, loop=action.loop))
             else:
