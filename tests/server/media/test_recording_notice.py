@@ -29,7 +29,8 @@ async def test_the_notice_is_spoken_before_the_ivr_when_on_and_not_when_off(
 ) -> None:
     admin = Admin(server)
     admin.business_hours("open")
-    settings = admin.send("PATCH", "/admin/company", {"recording_policy": "inbound", "recording_notice": True})
+    notice_on = {"recording_policy": "inbound", "recording_notice": True}
+    settings = admin.send("PATCH", "/admin/company", notice_on)
     assert settings["recording_notice"] is True and settings["recording_notice_prompt"] is None
 
     leg, call, sender = await dial(carrier)

@@ -14,14 +14,14 @@ pytestmark = [pytest.mark.web, pytest.mark.integration]
 
 
 def _seed_deleted_call(server) -> None:
-    """A call record whose recording the retention job deleted (the job's own test: test_recording_retention)."""
+    """A call record whose recording the retention job deleted (the job: test_recording_retention.py)."""
     db = sqlite3.connect(server.data_dir / "softphone.db")
     try:
         (company_id,) = db.execute("SELECT id FROM companies WHERE sip_domain = 'demo.local'").fetchone()
         now = time.time()
         db.execute(
             "INSERT INTO call_records (call_id, company_id, domain, caller, callee, direction, start, answer,"
-            " \"end\", disposition, recording, recording_deleted)"
+            ' "end", disposition, recording, recording_deleted)'
             " VALUES ('retained-1', ?, 'demo.local', '0903000001', '101', 'inbound', ?, ?, ?, 'completed',"
             " NULL, ?)",
             (company_id, now - 600, now - 595, now - 535, now),
