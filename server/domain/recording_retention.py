@@ -68,7 +68,7 @@ async def _purge_company(
         if not rows:
             break
         for _id, name in rows:
-            files += await asyncio.to_thread(_delete, directory, name)
+            files += await asyncio.to_thread(_delete, directory, name or "")
         await session.execute(
             update(CallRecord)
             .where(CallRecord.id.in_([r[0] for r in rows]))
