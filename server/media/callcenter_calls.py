@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Protocol
 
 from server.callcenter.announce import (
-    RECORDING_NOTICE,
     VOICEMAIL_GREETING,
     forwarding_confirmation,
     forwarding_refused,
@@ -481,7 +480,8 @@ class CallCenterCalls(FeatureCalls):
                     said = spoken(center.language, voicemail_greeting(center.language))
                     rest.append(Play(said))
                     continue
-                if action.prompt == RECORDING_NOTICE and self.library.own(name) is None:
+                if call.machine.stage == "notice" and self.library.own(name) is None:
+                    # the built-in sentence, also when the company's own notice prompt is missing
                     rest.append(Play(spoken(center.language, recording_notice(center.language))))
                     continue
                 rest.append(Play(name, loop=action.loop))

@@ -3,7 +3,8 @@
 A carrier (an RTP/SIP probe) calls the IVR hotline of a company whose policy records inbound calls.  With
 the notice on, the first seconds are speech (espeak-ng's built-in sentence: loud, its pitch moving, neither
 a built-in tone nor the hold melody) and the IVR's greeting tone comes after it; with the notice off the
-greeting tone comes at once and no speech precedes it.
+greeting tone comes at once and no speech precedes it.  A notice prompt of the company's that is missing
+falls back to the built-in sentence.
 """
 
 from __future__ import annotations
@@ -53,6 +54,16 @@ async def test_the_notice_is_spoken_before_the_ivr_when_on_and_not_when_off(
         assert _greeting_at(samples, 0.0, 2.0), heard  # the greeting at once
         assert not speech_at(samples, 0.0, 3.0), heard
         await hears(leg, (GREETING_HZ,))
+    finally:
+        carrier.bye(call)
+        sender.cancel()
+
+    # a prompt of the company's that does not exist (yet): the built-in sentence, not the chime
+    admin.send("PATCH", "/admin/company", {"recording_notice": True, "recording_notice_prompt": "our-notice"})
+    leg, call, sender = await dial(carrier)
+    try:
+        samples = await timeline(leg, 4.0)
+        assert speech_at(samples, 0.0, 4.0), [(round(t, 1), round(hz)) for t, hz, _ in samples]
     finally:
         carrier.bye(call)
         sender.cancel()
