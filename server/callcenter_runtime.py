@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from server.callcenter.announce import RECORDING_NOTICE
 from server.callcenter.destinations import destination_from_json
 from server.callcenter.flow import CallCenter, VoicemailBox
 from server.callcenter.ivr import ivr_from_json
@@ -50,6 +51,14 @@ async def _company_language(session: AsyncSession, company_id: int) -> str:
 
 def _spoken_language(language: str | None) -> str:
     return language if language in ("vi", "en") else "vi"
+
+
+def _notice(company: Company) -> str | None:
+    """The recording notice's prompt for the company's hotline callers: only when the notice is on and the
+    policy records calls from outside (all, inbound); an agent's own "always" alone does not say it."""
+    if not company.recording_notice or company.recording_policy not in ("all", "inbound"):
+        return None
+    return company.recording_notice_prompt or RECORDING_NOTICE
 
 
 def _reloads(change: Change) -> bool:
@@ -323,6 +332,7 @@ class CallCenterRuntime:
             companies = list(await session.scalars(select(Company)))
             domains = {c.id: c.sip_domain for c in companies}
             languages = {c.id: _spoken_language(c.console_language) for c in companies}
+            notices = {c.id: _notice(c) for c in companies}
             numbers = {h.id: (h.company_id, h.number) for h in await session.scalars(select(Hotline))}
             extensions: dict[int, set[str]] = defaultdict(set)
             for e in await session.scalars(select(Extension)):
@@ -372,12 +382,16 @@ class CallCenterRuntime:
                 ring_groups=p["groups"],
                 extensions=frozenset(extensions.get(cid, ())),
                 language=languages.get(cid, "vi"),
+                recording_notice=notices.get(cid),
             )
             for cid, p in parts.items()
         }
         for cid in {cid for cid, _n in numbers.values()} - centers.keys():
             centers[cid] = CallCenter(
-                cid, extensions=frozenset(extensions.get(cid, ())), language=languages.get(cid, "vi")
+                cid,
+                extensions=frozenset(extensions.get(cid, ())),
+                language=languages.get(cid, "vi"),
+                recording_notice=notices.get(cid),
             )
         hotlines: dict[str, HotlineEntry] = {}
         for r in routes:

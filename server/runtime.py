@@ -30,6 +30,7 @@ from server.domain.pbx_journal import SqlJournal, load_state
 from server.domain.pbx_snapshot import SnapshotRefresher
 from server.domain.queue_log import QueueLogWriter
 from server.domain.queue_rollups import RollupFolder
+from server.domain.recording_retention import RetentionJob
 from server.settings import ServerSettings
 from server.web.app import LiveQueues
 
@@ -294,6 +295,14 @@ async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
         )
         folder.start()  # the first pass backfills a log written before the rollups existed
         running.stop_callbacks.append(folder.stop)
+        retention = RetentionJob(
+            sessionmaker,
+            ctx=ctx,
+            directory=settings.data_dir / "recordings",
+            clock=lambda: to_posix(ctx.clock()),
+        )
+        retention.start()
+        running.stop_callbacks.append(retention.stop)
         await _start_media(settings, running)
         await _start_media_engine(settings, running, sessionmaker, ctx)
         await _start_sip(settings, engine, sessionmaker, ctx, running)

@@ -204,6 +204,18 @@ def voicemail_greeting(language: str) -> Sentence:
     return Sentence(_VOICEMAIL_GREETING[_lang(language)], (VOICEMAIL_GREETING,))
 
 
+RECORDING_NOTICE = "recording_notice"  # the built-in "this call may be recorded": spoken, this text
+_RECORDING_NOTICE = {
+    "vi": "Cuộc gọi này có thể được ghi âm để nâng cao chất lượng dịch vụ.",
+    "en": "This call may be recorded for quality and training purposes.",
+}
+
+
+def recording_notice(language: str) -> Sentence:
+    """The built-in recording notice, unless the company has its own prompt of that name."""
+    return Sentence(_RECORDING_NOTICE[_lang(language)], (RECORDING_NOTICE,))
+
+
 # --- the prompt name that carries a sentence -----------------------------------------------------------
 def spoken(language: str, sentence: Sentence | str, company_id: int | None = None) -> str:
     """The prompt name that makes the media plane say `sentence` in `language`: the company's recordings
@@ -283,4 +295,5 @@ def overridable(language: str) -> list[tuple[str, str, bool]]:
     names.append(("forwarding_on", _FORWARD_ON[lang].split("{target}")[1].strip(), False))
     names.append(("forwarding_refused", _FORWARD_REFUSED[lang], False))
     names.append((VOICEMAIL_GREETING, _VOICEMAIL_GREETING[lang], False))
+    names.append((RECORDING_NOTICE, _RECORDING_NOTICE[lang], False))
     return names

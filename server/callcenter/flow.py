@@ -75,6 +75,9 @@ class CallCenter:
     ring_groups: Mapping[int, RingPlan] = field(default_factory=dict)
     extensions: frozenset[str] = frozenset()
     language: str = "vi"  # what the PBX's own sentences are said in: the company's default language
+    # the "this call may be recorded" prompt when the company wants it said and records outside callers'
+    # calls (its policy all or inbound); None: no notice
+    recording_notice: str | None = None
 
     def box_of_extension(self, extension: str) -> VoicemailBox | None:
         return next((b for b in self.voicemail.values() if b.extension == extension), None)
@@ -84,13 +87,17 @@ class CallCenter:
 
 
 class CallerFlow(Machine):
-    def __init__(self, center: CallCenter, entry: Destination, *, wall_offset: float) -> None:
+    def __init__(
+        self, center: CallCenter, entry: Destination, *, wall_offset: float, notice: str | None = None
+    ) -> None:
         super().__init__()
+        self.notice = notice  # played once, before the first destination that can reach an agent
+        self._after_notice: Destination | None = None
         self.center = center
         self.entry = entry
         self.wall_offset = wall_offset
         self.path: list[str] = []
-        self.stage = "new"  # ivr, queue, extension, greeting, beep, recording, prompt, done
+        self.stage = "new"  # notice, ivr, queue, extension, greeting, beep, recording, prompt, done
         self.ivr: IvrSession | None = None
         self.box_id: int | None = None
         self.queue_id: int | None = None
@@ -122,6 +129,9 @@ class CallerFlow(Machine):
         return []
 
     def _prompt_finished(self, now: float) -> list[Action]:
+        if self.stage == "notice" and self._after_notice is not None:
+            destination, self._after_notice = self._after_notice, None
+            return self.route(destination, now)
         if self.stage == "ivr" and self.ivr is not None:
             return self._ivr(self.ivr.prompt_finished(now), now)
         if self.stage == "greeting":
@@ -156,6 +166,16 @@ class CallerFlow(Machine):
     def wall(self, now: float) -> datetime:
         return datetime.fromtimestamp(now + self.wall_offset, UTC)
 
+    def _connects(self, dest: Destination) -> bool:
+        """Whether `dest` can lead to a conversation (which may be recorded)."""
+        kind = dest.kind
+        return (
+            (kind == "ivr" and dest.id in self.center.menus)
+            or kind in ("queue", "extension")
+            or (kind == "ring_group" and dest.id in self.center.ring_groups)
+            or (kind == "external" and bool(dest.number and dest.hotline))
+        )
+
     def route(self, destination: Destination, now: float) -> list[Action]:
         """Send the caller to `destination` (also called by the adapter when a queue or extension gives
         the caller back)."""
@@ -167,6 +187,11 @@ class CallerFlow(Machine):
         dest = destination
         for _ in range(MAX_HOPS):
             kind = dest.kind
+            if self.notice is not None and self._connects(dest):
+                # the caller hears the notice once, before the menu, the queue or the ringing
+                self.stage, self._after_notice = "notice", dest
+                notice, self.notice = self.notice, None
+                return [*actions, Play(notice)]
             if kind == "schedule":
                 schedule = self.center.schedules.get(dest.id)
                 if schedule is None:

@@ -15,6 +15,7 @@ from server.domain.context import DomainContext
 from server.domain.errors import Conflict, InvalidInput, NotFound
 from server.domain.models import Company, ConsoleLanguage, RecordingPolicy, Role, User
 from server.domain.people import create_user
+from server.domain.prompts import NAME as PROMPT_NAME
 from server.domain.uniqueness import commit_or_conflict, ensure_free
 from server.domain.validation import check_password, normalize_email, normalize_phone
 
@@ -147,6 +148,23 @@ async def rename_company(
     )
 
 
+MAX_RETENTION_DAYS = 3650
+
+
+def _retention_days(value: Any) -> int | None:
+    """Days from a form's text or an API's int (None: not a whole number in 0..3650)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isdigit():
+            return None
+        value = int(value)
+    if not isinstance(value, int) or not 0 <= value <= MAX_RETENTION_DAYS:
+        return None
+    return value
+
+
 async def update_company(
     session: AsyncSession,
     *,
@@ -155,8 +173,10 @@ async def update_company(
     changes: Mapping[str, Any],
     actor_id: int | None,
 ) -> Company:
-    """Company settings: ``name``, ``recording_policy`` (off/all/inbound/outbound) and ``console_language``
-    (the console's default for admins who chose none: vi/en, None = Vietnamese).  All or nothing."""
+    """Company settings: ``name``, ``recording_policy`` (off/all/inbound/outbound), ``console_language``
+    (the console's default for admins who chose none: vi/en, None = Vietnamese), ``recording_notice``
+    (bool), ``recording_notice_prompt`` (a prompt name, None = the built-in sentence) and
+    ``recording_retention_days`` (0-3650, 0 = forever).  All or nothing."""
     company = await get_company(session, company_id=company_id)
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -175,6 +195,21 @@ async def update_company(
         if language is not None and language not in set(ConsoleLanguage):
             errors["console_language"] = "vi or en"
         values["console_language"] = language
+    if "recording_notice" in changes:
+        notice = changes["recording_notice"]
+        if not isinstance(notice, bool):
+            errors["recording_notice"] = "on or off"
+        values["recording_notice"] = notice
+    if "recording_notice_prompt" in changes:
+        prompt = str(changes["recording_notice_prompt"] or "").strip().lower() or None
+        if prompt is not None and not PROMPT_NAME.match(prompt):
+            errors["recording_notice_prompt"] = "Use 1-60 lower-case letters, digits, - or _."
+        values["recording_notice_prompt"] = prompt
+    if "recording_retention_days" in changes:
+        days = _retention_days(changes["recording_retention_days"])
+        if days is None:
+            errors["recording_retention_days"] = "a whole number of days from 0 (keep forever) to 3650"
+        values["recording_retention_days"] = days
     if errors:
         first = next(iter(errors))
         message = "company name is required" if first == "name" else "invalid company settings"

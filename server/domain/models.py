@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -108,6 +109,11 @@ class Company(Base):
         String(16), default=RecordingPolicy.OFF, server_default="off"
     )
     console_language: Mapped[str | None] = mapped_column(String(8))  # None: Vietnamese
+    # "this call may be recorded", played to an outside caller of a recorded hotline (migration 0013)
+    recording_notice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    recording_notice_prompt: Mapped[str | None] = mapped_column(String(64))  # None: the built-in sentence
+    # 0: keep forever
+    recording_retention_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class User(Base):
@@ -268,6 +274,8 @@ class CallRecord(Base):
     path: Mapped[str | None] = mapped_column(String(255), nullable=True)
     # the call's WAV file name in the recordings directory (written when the recording ends)
     recording: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # POSIX time the retention job deleted the WAV (`recording` is then None; the record stays)
+    recording_deleted: Mapped[float | None] = mapped_column(Float, nullable=True)
     # VND, set when an outbound call's record is saved with its end (server.domain.call_cost)
     cost: Mapped[float | None] = mapped_column(Float, nullable=True)
 

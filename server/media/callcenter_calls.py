@@ -45,6 +45,7 @@ from server.callcenter.announce import (
     forwarding_refused,
     override_confirmation,
     parse_spoken,
+    recording_notice,
     spoken,
     voicemail_greeting,
 )
@@ -297,7 +298,9 @@ class CallCenterCalls(FeatureCalls):
     def _flow_factory(self) -> Machine:
         assert self._pending is not None
         center, destination, path = self._pending
-        flow = CallerFlow(center, destination, wall_offset=self.wall() - self.clock())
+        # the recording notice only where conversations can be recorded (the server's switch on)
+        notice = center.recording_notice if self.call_recorders is not None else None
+        flow = CallerFlow(center, destination, wall_offset=self.wall() - self.clock(), notice=notice)
         flow.path.extend(path)
         return flow
 
@@ -482,6 +485,10 @@ class CallCenterCalls(FeatureCalls):
                 if action.prompt == VOICEMAIL_GREETING:
                     said = spoken(center.language, voicemail_greeting(center.language), center.company_id)
                     rest.append(Play(said))
+                    continue
+                if call.machine.stage == "notice" and self.library.own(name) is None:
+                    # the built-in sentence, also when the company's own notice prompt is missing
+                    rest.append(Play(spoken(center.language, recording_notice(center.language))))
                     continue
                 rest.append(Play(name, loop=action.loop))
             else:

@@ -249,6 +249,7 @@ class CallPublic(BaseModel):
     path: str | None = None  # call-center calls: "schedule 1 open > ivr 1 > queue 1 > agent 101"
     recording: str | None = None  # the WAV's file name (server recordings)
     recording_url: str | None = None  # GET it (the WAV) with the same token
+    recording_deleted: float | None = None  # POSIX time the retention deleted the WAV (recording is null)
 
 
 class CompanySettings(BaseModel):
@@ -257,12 +258,18 @@ class CompanySettings(BaseModel):
     sip_domain: str
     recording_policy: RecordingPolicyName
     console_language: LanguageName | None = Field(description="the console's default; null = Vietnamese")
+    recording_notice: bool = Field(description='"this call may be recorded" to outside callers of hotlines')
+    recording_notice_prompt: str | None = Field(description="the company's prompt; null = built-in sentence")
+    recording_retention_days: int = Field(description="recordings deleted after this many days; 0 = never")
 
 
 class CompanySettingsUpdate(BaseModel):
     name: Text200 | None = None
     recording_policy: RecordingPolicyName | None = None
     console_language: LanguageName | None = None
+    recording_notice: bool | None = None
+    recording_notice_prompt: str | None = Field(default=None, max_length=60)
+    recording_retention_days: int | None = Field(default=None, ge=0, le=3650)
 
 
 class CompanyInvite(BaseModel):

@@ -128,7 +128,9 @@ async def calls(request: Request, console: SignedIn, session: SessionDep) -> Res
                     "c": c,
                     "talk": _talk(c),
                     "cost": _cost(c),
-                    "recording": recording_of(recordings, c.call_id, c.recording) is not None,
+                    "recording": c.recording_deleted is None
+                    and recording_of(recordings, c.call_id, c.recording) is not None,
+                    "recording_deleted": c.recording_deleted is not None,
                     "caller_name": names.get(c.caller_user_id or 0, ""),
                     "callee_name": names.get(c.callee_user_id or 0, ""),
                 }

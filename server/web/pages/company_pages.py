@@ -446,8 +446,15 @@ async def company_test_message(
 async def company_update(
     request: Request, console: Admin, form: FormDep, session: SessionDep, ctx: ContextDep
 ) -> Response:
-    fields = ("name", "recording_policy", "console_language")
+    fields = (
+        "name",
+        "recording_policy",
+        "console_language",
+        "recording_notice_prompt",
+        "recording_retention_days",
+    )
     changes: dict[str, Any] = {k: str(form.get(k, "")) for k in fields if k in form}
+    changes["recording_notice"] = "recording_notice" in form  # an unchecked box is not sent
     try:
         await companies.update_company(
             session, ctx=ctx, company_id=console.company_id, changes=changes, actor_id=console.user.id

@@ -119,3 +119,25 @@ def test_an_external_destination_dials_out_through_its_hotline() -> None:
     )
     assert flow.handle(Answered(), 0.0) == [Play("moh", loop=True), Dial("external:02873009999:0903123456")]
     assert flow.path == ["external 0903123456"]
+
+
+def test_the_recording_notice_plays_once_before_the_ivr_and_not_before_voicemail() -> None:
+    moment = datetime.fromisoformat("2026-12-07T10:00+07:00").astimezone(UTC).timestamp()
+    flow = CallerFlow(CENTER, ENTRY, wall_offset=moment, notice="recording_notice")
+    assert flow.handle(Answered(), 0.0) == [Play("recording_notice")]
+    assert flow.stage == "notice" and flow.path == ["schedule 3 open"]
+    assert flow.handle(Dtmf("1"), 1.0) == []  # no menu yet: digits wait for it
+    assert flow.handle(PromptFinished(), 4.0) == [Play("greeting")]
+    assert flow.path == ["schedule 3 open", "ivr 5"] and flow.stage == "ivr"
+    flow.handle(Dtmf("1"), 5.0)
+    assert flow.route(Destination("queue", id=2), 30.0)[-1] == Dial("queue:2")  # said once only
+
+    closed = datetime.fromisoformat("2026-12-07T18:00+07:00").astimezone(UTC).timestamp()
+    after_hours = CallerFlow(CENTER, ENTRY, wall_offset=closed, notice="recording_notice")
+    assert after_hours.handle(Answered(), 0.0) == [Stop(), Play("closed")]  # a voicemail is not a call
+
+
+def test_the_notice_can_be_the_companys_own_prompt_before_a_queue() -> None:
+    flow = CallerFlow(CENTER, Destination("queue", id=1), wall_offset=0.0, notice="our-notice")
+    assert flow.handle(Answered(), 0.0) == [Play("our-notice")]
+    assert flow.handle(PromptFinished(), 3.0) == [Play("moh", loop=True), Dial("queue:1")]
