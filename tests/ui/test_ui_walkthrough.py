@@ -39,7 +39,8 @@ class Camera:
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.n = 0
 
-    def shot(self, widget: QWidget, name: str) -> Path:
+    async def shot(self, widget: QWidget, name: str) -> Path:
+        await asyncio.sleep(0.2)  # let posted layout and paint events run first
         self.n += 1
         path = SHOTS / f"{self.n:02d}-{name}.png"
         widget.grab().save(str(path))
@@ -54,41 +55,41 @@ async def test_new_agent_walkthrough(desktop, agent102: CliPeer, qloop, qtbot) -
     w.resize(960, 680)
     w.show()
     await asyncio.sleep(0.3)
-    cam.shot(w, "welcome")
+    await cam.shot(w, "welcome")
     onboarding = w.onboarding
     qtbot.mouseClick(onboarding.to_login, Qt.MouseButton.LeftButton)
     qtbot.keyClicks(onboarding.login, "0901000101")
     qtbot.keyClicks(onboarding.password, "agent101")
-    cam.shot(w, "login-form")
+    await cam.shot(w, "login-form")
     qtbot.mouseClick(onboarding.do_login, Qt.MouseButton.LeftButton)
     await until(lambda: app.vm.session.page == "accounts", 20, "accounts page after login")
     await until(onboarding.activate.isEnabled, 10, "activate button enabled")
-    cam.shot(w, "company-accounts")
+    await cam.shot(w, "company-accounts")
     qtbot.mouseClick(onboarding.activate, Qt.MouseButton.LeftButton)
     await until(lambda: app.vm.session.page == "ready", 20, "activation")
     account_id = app.vm.accounts.records()[0].account_id
     await until(lambda: app.vm.accounts.is_registered(account_id), 20, "registered")
     await asyncio.sleep(0.5)
-    cam.shot(w, "activated")
+    await cam.shot(w, "activated")
 
     # dialer: an extension is an internal call, a phone number goes out with the caller ID
     w.show_page("phone")
     qtbot.keyClicks(w.dialer.number, "102")
     await asyncio.sleep(0.2)
     assert app.vm.dialer.internal
-    cam.shot(w, "dial-extension")
+    await cam.shot(w, "dial-extension")
     app.vm.dialer.clear()
     qtbot.keyClicks(w.dialer.number, "0912345678")
     await asyncio.sleep(0.2)
     assert not app.vm.dialer.internal
-    cam.shot(w, "dial-phone-number")
+    await cam.shot(w, "dial-phone-number")
     app.vm.dialer.clear()
 
     # the echo test: labelled, not a bare "*43"
     qtbot.mouseClick(w.dialer.test_call, Qt.MouseButton.LeftButton)
     await until(lambda: (c := app.vm.calls.active_call()) is not None and c.is_connected, 20, "echo test")
     await asyncio.sleep(0.5)
-    cam.shot(w, "echo-test")
+    await cam.shot(w, "echo-test")
     app.vm.calls.hangup()
     await until(lambda: not app.vm.calls.has_calls(), 15, "echo test ended")
 
@@ -97,71 +98,79 @@ async def test_new_agent_walkthrough(desktop, agent102: CliPeer, qloop, qtbot) -
     qtbot.mouseClick(w.dialer.call_button, Qt.MouseButton.LeftButton)
     await until(lambda: (c := app.vm.calls.active_call()) is not None and c.is_connected, 20, "102 answered")
     await asyncio.sleep(1.5)
-    cam.shot(w, "in-call")
+    await cam.shot(w, "in-call")
     qtbot.mouseClick(w.call_view.hold, Qt.MouseButton.LeftButton)
     await until(lambda: app.vm.calls.active_call().held_local, 10, "held")
     await asyncio.sleep(0.5)
-    cam.shot(w, "on-hold")
+    await cam.shot(w, "on-hold")
     qtbot.mouseClick(w.call_view.hold, Qt.MouseButton.LeftButton)
     await until(lambda: not app.vm.calls.active_call().held_local, 10, "resumed")
     qtbot.mouseClick(w.call_view.keypad_button, Qt.MouseButton.LeftButton)
-    cam.shot(w, "in-call-keypad")
+    await cam.shot(w, "in-call-keypad")
     qtbot.mouseClick(w.call_view.hide_keypad, Qt.MouseButton.LeftButton)
     # the transfer dialog as the button opens it (shown, not exec'd: a nested loop inside this coroutine)
     dialog = TargetDialog(w.call_view._colleagues, "Transfer call", [("blind", "Transfer now")], w)
     dialog.show()
     await asyncio.sleep(0.3)
-    cam.shot(dialog, "transfer-list")
+    await cam.shot(dialog, "transfer-list")
     offered = [dialog.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dialog.list.count())]
     dialog.close()
     assert "101" not in offered and "102" not in offered, offered
     app.vm.calls.hangup()
     await until(lambda: not app.vm.calls.has_calls(), 15, "hung up")
 
+    # contacts: colleagues with presence, never yourself
+    w.show_page("contacts")
+    await cam.shot(w, "contacts")
+    assert "101" not in [r.number for r in app.vm.contacts.colleagues()]
+
     # chat: a new conversation shows at once; the sent message gets its delivery state
     w.show_page("chat")
     app.vm.chat.open("sip:102@demo.local")
     await asyncio.sleep(0.3)
-    cam.shot(w, "chat-new-conversation")
+    await cam.shot(w, "chat-new-conversation")
     w.chat.input.setText("Chào Bình, mình là An")  # keyClicks takes ASCII only
     qtbot.mouseClick(w.chat.send, Qt.MouseButton.LeftButton)
     await asyncio.to_thread(agent102.wait_for, lambda e: e["event"] == "MessageReceived", 15)
     await asyncio.sleep(1.0)
-    cam.shot(w, "chat-delivered")
+    await cam.shot(w, "chat-delivered")
 
     # DND: one control in the status list
     app.vm.status.set_status("dnd")
     await asyncio.sleep(0.5)
-    cam.shot(w, "dnd")
+    await cam.shot(w, "dnd")
     app.vm.status.set_status("available")
 
     w.show_page("history")
     await asyncio.sleep(0.3)
-    cam.shot(w, "history")
+    await cam.shot(w, "history")
 
     w.show_page("settings")
     tabs = w.settings.tabs
     for i in range(tabs.count()):
         tabs.setCurrentIndex(i)
-        await asyncio.sleep(0.2)
-        cam.shot(w, f"settings-{i}")
+        await cam.shot(w, f"settings-{i}")
+        if tabs.widget(i).isAncestorOf(w.settings.speaker_test):
+            w.settings.speaker_test.click()  # it says it plays, until it has played
+            await cam.shot(w, "settings-test-speaker")
+            assert not w.settings.speaker_test.isEnabled()
     w.settings.copy_diag.click()
     assert "softphone" in QApplication.clipboard().text().lower()
 
     app.vm.settings.set_language("vi")
     await asyncio.sleep(0.5)
     tabs.setCurrentIndex(0)
-    cam.shot(w, "settings-vi")
+    await cam.shot(w, "settings-vi")
     w.show_page("history")
-    cam.shot(w, "history-vi")
+    await cam.shot(w, "history-vi")
     w.show_page("phone")
-    cam.shot(w, "dialer-vi")
+    await cam.shot(w, "dialer-vi")
     app.vm.settings.set_language("en")
     await asyncio.sleep(0.5)
 
     w.show_page("queues")
     await asyncio.sleep(1.0)
-    cam.shot(w, "queues")
+    await cam.shot(w, "queues")
     w.show_page("voicemail")
     await asyncio.sleep(1.0)
-    cam.shot(w, "voicemail")
+    await cam.shot(w, "voicemail")
