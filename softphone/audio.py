@@ -410,6 +410,11 @@ class EchoStats:
     max_us: float
 
 
+def _running_on(stream: Any, spec: DeviceSpec, wanted: DeviceSpec) -> bool:
+    """The stream is open, still running, on the device asked for again."""
+    return stream is not None and bool(stream.active) and spec == wanted
+
+
 class _BridgeCore:
     """The FIFOs, meters and PortAudio callbacks.
 
@@ -476,13 +481,15 @@ class _BridgeCore:
                 self.tone = None
         self.played.write(out)
 
-    def reset(self) -> None:
-        self.mic.clear()
-        self.capture.clear()
-        self.spk.clear()
-        self.played.clear()
-        self.primed = False
-        self.mic_meter.reset()
+    def reset(self, *, mic: bool = True, speaker: bool = True) -> None:
+        if mic:
+            self.mic.clear()
+            self.capture.clear()
+            self.mic_meter.reset()
+        if speaker:
+            self.spk.clear()
+            self.played.clear()
+            self.primed = False
 
 
 class SoundDeviceBridge(pj.AudioMediaPort):
@@ -762,23 +769,30 @@ class SoundDeviceBridge(pj.AudioMediaPort):
     ) -> AudioDeviceProblem | None:
         """Open (or reopen) the input and output streams. Never raises: returns a problem to report, or None.
 
-        Each side is opened independently; a missing microphone still lets the user hear, and vice versa.
+        Each side is opened independently; a missing microphone still lets the user hear, and vice versa. A
+        side whose device is unchanged keeps its running stream: PortAudio's output into PulseAudio does not
+        pull for ~1.9 s after a start, so reopening the speaker (say, for another microphone) mid-call
+        would drop that much of what the caller says.
         """
-        self._close_streams()
+        keep_in = _running_on(self._in_stream, self._in_spec, input_device)
+        keep_out = _running_on(self._out_stream, self._out_spec, output_device)
+        self._close_streams(keep_input=keep_in, keep_output=keep_out)
         self._in_spec, self._out_spec = input_device, output_device
         self._wanted = True
         sd = self._sd
         if sd is None:
             return AudioDeviceProblem("PortAudio (libportaudio2) is not installed: calls will be silent")
         problems = []
-        try:
-            self._out_stream = self._open_stream(sd, "output", output_device)
-        except (DeviceNotFound, sd.PortAudioError, ValueError) as exc:
-            problems.append(f"speaker: {exc}")
-        try:
-            self._in_stream = self._open_stream(sd, "input", input_device)
-        except (DeviceNotFound, sd.PortAudioError, ValueError) as exc:
-            problems.append(f"microphone: {exc}")
+        if not keep_out:
+            try:
+                self._out_stream = self._open_stream(sd, "output", output_device)
+            except (DeviceNotFound, sd.PortAudioError, ValueError) as exc:
+                problems.append(f"speaker: {exc}")
+        if not keep_in:
+            try:
+                self._in_stream = self._open_stream(sd, "input", input_device)
+            except (DeviceNotFound, sd.PortAudioError, ValueError) as exc:
+                problems.append(f"microphone: {exc}")
         if problems:
             reason = "; ".join(problems) + " — calls still connect, without that audio"
             log.warning("audio device problem: %s", reason)
@@ -826,8 +840,12 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         self._wanted = False
         self._close_streams()
 
-    def _close_streams(self) -> None:
-        for attr in ("_in_stream", "_out_stream"):
+    def _close_streams(self, *, keep_input: bool = False, keep_output: bool = False) -> None:
+        if keep_input and keep_output:
+            return
+        for attr, keep in (("_in_stream", keep_input), ("_out_stream", keep_output)):
+            if keep:
+                continue
             stream = getattr(self, attr)
             setattr(self, attr, None)
             if stream is not None:
@@ -836,7 +854,7 @@ class SoundDeviceBridge(pj.AudioMediaPort):
                     stream.close()
                 except Exception as exc:  # a vanished device may fail to close; never propagate
                     log.warning("closing stream: %s", exc)
-        self._core.reset()
+        self._core.reset(mic=not keep_input, speaker=not keep_output)
         # Other devices, another acoustic path: realign and learn it again (on the clock thread, which owns
         # the alignment state).
         self._echo_realign = True
