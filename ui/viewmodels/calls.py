@@ -396,6 +396,8 @@ class CallsViewModel(QObject):
             changes["auto_answer_in"] = None
             changes["auto_answer_at"] = None
             changes["answered"] = self._wall() - ev.duration_s
+            # The clock ticks from the answer: 00:01 shows a second after it, not up to two (a stale phase).
+            self._tick.start()
         c = replace(c, **changes)  # type: ignore[arg-type]
         if ev.state == ENDED:
             self._calls.pop(ev.call_id, None)
