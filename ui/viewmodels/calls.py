@@ -147,7 +147,8 @@ class CallsViewModel(QObject):
         c = self._calls.get(call_id)
         if c is None or c.connected_at is None:
             return 0
-        return int(self._clock() - c.connected_at)
+        # Rounded: the tick comes a hair before or after each whole second since the answer.
+        return round(self._clock() - c.connected_at)
 
     def parties(self) -> set[str]:
         """Numbers of everyone in a call now (not offered as transfer targets)."""
