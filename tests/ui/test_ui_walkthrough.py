@@ -28,6 +28,7 @@ from test_ui_real_flows import (  # noqa: F401  (fixtures)
 
 from softphone.testing import CliPeer
 from ui.views.call_view import TargetDialog
+from ui.views.settings_view import AccountSettingsDialog
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration, pytest.mark.slow]
 
@@ -154,13 +155,23 @@ async def test_new_agent_walkthrough(desktop, agent102: CliPeer, qloop, qtbot) -
             w.settings.speaker_test.click()  # it says it plays, until it has played
             await cam.shot(w, "settings-test-speaker")
             assert not w.settings.speaker_test.isEnabled()
+    # per account: transport, SRTP, codec order, DTMF, ringtone (the dialog Edit… opens, shown not exec'd)
+    record = app.vm.accounts.records()[0]
+    dialog = AccountSettingsDialog(record, app.vm.settings.codecs, app.vm.settings, w)
+    dialog.show()
+    await cam.shot(dialog, "account-settings")
+    dialog.close()
     w.settings.copy_diag.click()
     assert "softphone" in QApplication.clipboard().text().lower()
 
     app.vm.settings.set_language("vi")
     await asyncio.sleep(0.5)
-    tabs.setCurrentIndex(0)
-    await cam.shot(w, "settings-vi")
+    for i in range(tabs.count()):
+        tabs.setCurrentIndex(i)
+        await cam.shot(w, f"settings-{i}-vi")
+    assert w.settings.copied.text() and "Copied" not in w.settings.copied.text()  # re-said in Vietnamese
+    w.show_page("chat")
+    await cam.shot(w, "chat-vi")
     w.show_page("history")
     await cam.shot(w, "history-vi")
     w.show_page("phone")
