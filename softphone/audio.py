@@ -410,9 +410,14 @@ class EchoStats:
     max_us: float
 
 
-def _running_on(stream: Any, spec: DeviceSpec, wanted: DeviceSpec) -> bool:
-    """The stream is open, still running, on the device asked for again."""
-    return stream is not None and bool(stream.active) and spec == wanted
+def _running_on(stream: Any, wanted: DeviceSpec, direction: Direction, sd: ModuleType | None) -> bool:
+    """The stream is open, still running, on the device ``wanted`` names (index or name, resolved now)."""
+    if stream is None or not stream.active or sd is None:
+        return False
+    try:
+        return resolve_device(wanted, direction, sd) == stream.device
+    except (DeviceNotFound, sd.PortAudioError, ValueError):
+        return False
 
 
 class _BridgeCore:
@@ -770,12 +775,12 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         """Open (or reopen) the input and output streams. Never raises: returns a problem to report, or None.
 
         Each side is opened independently; a missing microphone still lets the user hear, and vice versa. A
-        side whose device is unchanged keeps its running stream: PortAudio's output into PulseAudio does not
-        pull for ~1.9 s after a start, so reopening the speaker (say, for another microphone) mid-call
-        would drop that much of what the caller says.
+        side whose device is unchanged keeps its running stream: the app re-sends its devices at start-up and
+        after every device change, and a restart mid-call starved the microphone for seconds (PortAudio's
+        streams into PulseAudio do not run for ~1.9 s after a start).
         """
-        keep_in = _running_on(self._in_stream, self._in_spec, input_device)
-        keep_out = _running_on(self._out_stream, self._out_spec, output_device)
+        keep_in = _running_on(self._in_stream, input_device, "input", self._sd)
+        keep_out = _running_on(self._out_stream, output_device, "output", self._sd)
         self._close_streams(keep_input=keep_in, keep_output=keep_out)
         self._in_spec, self._out_spec = input_device, output_device
         self._wanted = True

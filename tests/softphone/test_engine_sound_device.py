@@ -3,6 +3,7 @@ with null sinks (tests/softphone/audio_env.py): microphone -> peer, peer -> spea
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,7 +124,8 @@ def test_the_first_words_of_a_call_reach_the_speaker(peers, pulse: PulseServer, 
     PortAudio's ALSA output into PulseAudio does not pull for ~1.9 s after a stream starts (3 callbacks, then
     none, whatever the latency asked): audio of a call placed in that window is dropped from the speaker
     FIFO. The engine opens the streams once at start and keeps them running, so calls after that hear their
-    first words; this guards that (a bridge opening its streams per call would lose them)."""
+    first words; this guards that (a bridge opening its streams per call would lose them), and that choosing
+    the devices again mid-call does not restart the speaker (it dropped ~1.9 s of the caller)."""
     opening = tmp_path / "opening.wav"
     write_wav_mono(opening, np.concatenate([sine(RATE, 700, 0.4, 0.5), sine(RATE, 1100, 20, 0.5)]), RATE)
     b = peers("bob", "--wait", "--auto-answer", "--play", str(opening))
@@ -134,6 +136,9 @@ def test_the_first_words_of_a_call_reach_the_speaker(peers, pulse: PulseServer, 
         time.sleep(3.0)  # the app starts long before its first call; past PulseAudio's start-up stall
         call = a.command("make_call", account_id="local", target=b.uri)
         a.wait_state("confirmed", call)
+        time.sleep(0.6)
+        # Settings re-sends the devices (at start-up, for another microphone): the speaker keeps running
+        a.command("set_audio_devices", input=None, output=None)
         time.sleep(2.0)
         stats = a.command("sound_stats")
         a.command("hangup", call_id=call)
@@ -146,4 +151,9 @@ def test_the_first_words_of_a_call_reach_the_speaker(peers, pulse: PulseServer, 
     out = read_raw(speaker)
     windows = [out[i: i + RATE // 10] for i in range(0, len(out) - RATE // 10, RATE // 10)]
     assert max(band_level(w, 700) for w in windows) > 0.5, "the call's first 400 ms were not played"
-    assert stats["speaker_overrun_bytes"] == 0, stats
+    assert stats["speaker_overrun_bytes"] == 0 and stats["stream_errors"] == 0, stats
+    assert stats["mic_starved_frames"] < 50, stats  # a restarted microphone starved ~200 frames (4 s)
+    # the caller's tone plays on without a hole where the devices were chosen again
+    heard = [i for i, w in enumerate(windows) if band_level(w, 1100) > 0.3]
+    holes = [b - a - 1 for a, b in itertools.pairwise(heard)]
+    assert heard and max(holes, default=0) <= 2, f"1100 Hz missing for {max(holes) / 10:.1f} s"
