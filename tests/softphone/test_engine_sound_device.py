@@ -125,7 +125,7 @@ def test_the_first_words_of_a_call_reach_the_speaker(peers, pulse: PulseServer, 
     none, whatever the latency asked): audio of a call placed in that window is dropped from the speaker
     FIFO. The engine opens the streams once at start and keeps them running, so calls after that hear their
     first words; this guards that (a bridge opening its streams per call would lose them), and that choosing
-    the devices again mid-call does not restart the speaker (it dropped ~1.9 s of the caller)."""
+    the same devices again mid-call restarts nothing (it starved the microphone ~4 s, with stream errors)."""
     opening = tmp_path / "opening.wav"
     write_wav_mono(opening, np.concatenate([sine(RATE, 700, 0.4, 0.5), sine(RATE, 1100, 20, 0.5)]), RATE)
     b = peers("bob", "--wait", "--auto-answer", "--play", str(opening))
