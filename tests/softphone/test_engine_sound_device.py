@@ -152,7 +152,8 @@ def test_the_first_words_of_a_call_reach_the_speaker(peers, pulse: PulseServer, 
     windows = [out[i: i + RATE // 10] for i in range(0, len(out) - RATE // 10, RATE // 10)]
     assert max(band_level(w, 700) for w in windows) > 0.5, "the call's first 400 ms were not played"
     assert stats["speaker_overrun_bytes"] == 0, stats
-    assert stats["mic_starved_frames"] < 50, stats  # a restarted microphone starved ~200 frames (4 s)
+    # a restarted microphone starved 200 frames (4 s) in 1 of 2 runs; the unit test checks the rule itself
+    assert stats["mic_starved_frames"] < 50, stats
     # the caller's tone plays on without a hole where the devices were chosen again
     heard = [i for i, w in enumerate(windows) if band_level(w, 1100) > 0.3]
     holes = [b - a - 1 for a, b in itertools.pairwise(heard)]
