@@ -207,8 +207,10 @@ def receive_with_cli(
     The reference is sent twice in a row and each recording is scored on its best-aligned copy: the speaker
     recording lacked the first ~1.7 s of the call's audio (its complete copy lines up sample-exactly with the
     engine tap; scored on the first, cut-off copy it read as PESQ ~2). The bridge's counters show its speaker
-    FIFO dropping ~1.7 s within the CLI's first 2 s (the PortAudio output not consuming yet), so that loss may
-    be the app's, at the start of a call: the speaker row's note shows the drops, the score does not.
+    FIFO dropping ~1.7 s within the CLI's first 2 s: PortAudio's ALSA output into PulseAudio does not pull for
+    ~1.9 s after the stream starts, and this CLI is called right after it started. The app keeps its streams
+    running from start, so its calls do not lose their start (tests/softphone/test_engine_sound_device.py);
+    the speaker row's note shows the drops, the score does not.
     """
     twice = work / "reference-twice.wav"
     once = read_mono(ref)

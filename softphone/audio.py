@@ -410,6 +410,16 @@ class EchoStats:
     max_us: float
 
 
+def _running_on(stream: Any, wanted: DeviceSpec, direction: Direction, sd: ModuleType | None) -> bool:
+    """The stream is open, still running, on the device ``wanted`` names (index or name, resolved now)."""
+    if stream is None or not stream.active or sd is None:
+        return False
+    try:
+        return resolve_device(wanted, direction, sd) == stream.device
+    except (DeviceNotFound, sd.PortAudioError, ValueError):
+        return False
+
+
 class _BridgeCore:
     """The FIFOs, meters and PortAudio callbacks.
 
@@ -476,13 +486,15 @@ class _BridgeCore:
                 self.tone = None
         self.played.write(out)
 
-    def reset(self) -> None:
-        self.mic.clear()
-        self.capture.clear()
-        self.spk.clear()
-        self.played.clear()
-        self.primed = False
-        self.mic_meter.reset()
+    def reset(self, *, mic: bool = True, speaker: bool = True) -> None:
+        if mic:
+            self.mic.clear()
+            self.capture.clear()
+            self.mic_meter.reset()
+        if speaker:
+            self.spk.clear()
+            self.played.clear()
+            self.primed = False
 
 
 class SoundDeviceBridge(pj.AudioMediaPort):
@@ -762,23 +774,30 @@ class SoundDeviceBridge(pj.AudioMediaPort):
     ) -> AudioDeviceProblem | None:
         """Open (or reopen) the input and output streams. Never raises: returns a problem to report, or None.
 
-        Each side is opened independently; a missing microphone still lets the user hear, and vice versa.
+        Each side is opened independently; a missing microphone still lets the user hear, and vice versa. A
+        side whose device is unchanged keeps its running stream: the app re-sends its devices at start-up and
+        after every device change, and a restart mid-call starved the microphone for seconds (PortAudio's
+        streams into PulseAudio do not run for ~1.9 s after a start).
         """
-        self._close_streams()
+        keep_in = _running_on(self._in_stream, input_device, "input", self._sd)
+        keep_out = _running_on(self._out_stream, output_device, "output", self._sd)
+        self._close_streams(keep_input=keep_in, keep_output=keep_out)
         self._in_spec, self._out_spec = input_device, output_device
         self._wanted = True
         sd = self._sd
         if sd is None:
             return AudioDeviceProblem("PortAudio (libportaudio2) is not installed: calls will be silent")
         problems = []
-        try:
-            self._out_stream = self._open_stream(sd, "output", output_device)
-        except (DeviceNotFound, sd.PortAudioError, ValueError) as exc:
-            problems.append(f"speaker: {exc}")
-        try:
-            self._in_stream = self._open_stream(sd, "input", input_device)
-        except (DeviceNotFound, sd.PortAudioError, ValueError) as exc:
-            problems.append(f"microphone: {exc}")
+        if not keep_out:
+            try:
+                self._out_stream = self._open_stream(sd, "output", output_device)
+            except (DeviceNotFound, sd.PortAudioError, ValueError) as exc:
+                problems.append(f"speaker: {exc}")
+        if not keep_in:
+            try:
+                self._in_stream = self._open_stream(sd, "input", input_device)
+            except (DeviceNotFound, sd.PortAudioError, ValueError) as exc:
+                problems.append(f"microphone: {exc}")
         if problems:
             reason = "; ".join(problems) + " — calls still connect, without that audio"
             log.warning("audio device problem: %s", reason)
@@ -826,8 +845,12 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         self._wanted = False
         self._close_streams()
 
-    def _close_streams(self) -> None:
-        for attr in ("_in_stream", "_out_stream"):
+    def _close_streams(self, *, keep_input: bool = False, keep_output: bool = False) -> None:
+        if keep_input and keep_output:
+            return
+        for attr, keep in (("_in_stream", keep_input), ("_out_stream", keep_output)):
+            if keep:
+                continue
             stream = getattr(self, attr)
             setattr(self, attr, None)
             if stream is not None:
@@ -836,7 +859,7 @@ class SoundDeviceBridge(pj.AudioMediaPort):
                     stream.close()
                 except Exception as exc:  # a vanished device may fail to close; never propagate
                     log.warning("closing stream: %s", exc)
-        self._core.reset()
+        self._core.reset(mic=not keep_input, speaker=not keep_output)
         # Other devices, another acoustic path: realign and learn it again (on the clock thread, which owns
         # the alignment state).
         self._echo_realign = True

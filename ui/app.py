@@ -96,8 +96,12 @@ def build_app(
         server_url=server_url,
         refresh_interval_ms=refresh_interval_ms,
     )
+    if language:
+        # ``--language`` is the user's choice like the Settings combo: saved, so the combo shows the language
+        # the app speaks and picking the other one switches (it showed the saved one and did nothing).
+        vm.settings.set_language(language)
     translations = Translations(qt)
-    translations.apply(language or vm.settings.prefs.language)
+    translations.apply(vm.settings.prefs.language)
     window = MainWindow(vm)
     incoming = IncomingCallWindow(vm.calls, queue_name=vm.queues.queue_name)
     app_holder: list[DesktopApp] = []

@@ -168,3 +168,56 @@ def test_tone_share_survives_phase_jumps() -> None:
     assert tone_share(jumpy.astype("<i2").tobytes(), 16000, 440) > 0.95
     assert tone_share(sine(16000, 700, 1.0, 0.3), 16000, 440) < 0.01
     assert tone_share(b"", 16000, 440) == 0.0
+
+
+class _FakeStream:
+    def __init__(self, device: int, **_kw: object) -> None:
+        self.device, self.active, self.latency = device, False, 0.01
+
+    def start(self) -> None:
+        self.active = True
+
+    def stop(self) -> None:
+        self.active = False
+
+    def close(self) -> None:
+        pass
+
+
+def _fake_sounddevice() -> object:
+    from types import SimpleNamespace
+
+    def query_devices(index: int | None = None) -> object:
+        devices = [
+            {"index": i, "name": name, "hostapi": 0, "max_input_channels": 1, "max_output_channels": 2,
+             "default_samplerate": 48000.0}
+            for i, name in enumerate(("Built-in", "Headset"))
+        ]
+        return devices if index is None else devices[index]
+
+    return SimpleNamespace(
+        PortAudioError=OSError,
+        RawInputStream=_FakeStream,
+        RawOutputStream=_FakeStream,
+        query_devices=query_devices,
+        query_hostapis=lambda index=None: [{"name": "ALSA"}] if index is None else {"name": "ALSA"},
+        default=SimpleNamespace(device=(0, 0)),
+    )
+
+
+def test_changing_the_microphone_keeps_the_running_speaker_stream() -> None:
+    """PortAudio's streams into PulseAudio do not run for ~1.9 s after a start: restarting one that did not
+    change (the app re-sends its devices) disturbed the call."""
+    from softphone.audio import SoundDeviceBridge
+
+    bridge = SoundDeviceBridge(sd=_fake_sounddevice(), echo_cancellation=False)  # type: ignore[arg-type]
+    assert bridge.open("Built-in", "Built-in") is None
+    speaker, mic = bridge._out_stream, bridge._in_stream
+    assert bridge.open("Headset", 0) is None  # the same speaker, by index (the UI's form) instead of name
+    assert bridge._out_stream is speaker and speaker.active
+    assert bridge._in_stream is not mic and bridge._in_stream.device == 1 and not mic.active
+    speaker.active = False  # stopped (device gone): opened again even though the name is the same
+    assert bridge.open("Headset", "Built-in") is None
+    assert bridge._out_stream is not speaker and bridge._out_stream.active
+    bridge.close()
+    assert not bridge.output_open and not bridge.input_open

@@ -108,3 +108,38 @@ def test_screenshots_of_every_main_screen_vi_and_en(xvfb_display: str) -> None:
     for vi, en in zip(shots["vi"], shots["en"], strict=True):
         assert vi.stat().st_size > 3000 and en.stat().st_size > 3000
         assert vi.read_bytes() != en.read_bytes(), f"{vi.name} is not translated"
+
+
+@pytest.mark.ui
+def test_language_from_the_command_line_is_what_settings_shows_and_switches(qapp, tmp_path: Path) -> None:
+    from ui_fakes import FakeEngine
+
+    from softphone.history import MemoryLog
+    from softphone.secrets import MemorySecrets
+    from softphone.services import Profile, Services
+    from ui.app import build_app
+    from ui.engine_link import EngineLink
+
+    engine, link, log = FakeEngine(), EngineLink(), MemoryLog()
+    engine.on_event = link.deliver
+    link.attach(engine)
+    services = Services(
+        engine_factory=lambda _cb: engine, secrets=MemorySecrets(), call_log=log, chat_log=log,
+        client_factory=lambda _u: None,
+    )
+    # the preference defaults to Vietnamese; --language en wins and becomes the preference
+    profile = Profile(tmp_path / "config", tmp_path / "data")
+    app = build_app(qapp, link, services, profile=profile, language="en")
+    try:
+        settings = app.window.settings
+        assert settings.language.currentData() == "en"
+        assert settings.lbl_language.text() == "Language"
+        app.vm.settings.set_language("vi")
+        qapp.processEvents()  # LanguageChange events are posted
+        assert settings.lbl_language.text() == "Ngôn ngữ"
+        assert settings.language.currentData() == "vi"
+    finally:
+        app.translations.apply("en")
+        app.window.quitting = True
+        app.window.close()
+        app.tray.hide()

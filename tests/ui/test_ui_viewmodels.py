@@ -87,6 +87,17 @@ def test_outgoing_call_hold_mute_dtmf_record(app_vm, engine, qtbot) -> None:
     assert (entry.direction, entry.disposition, entry.recording_path) == ("outgoing", "answered", path)
 
 
+def test_call_timer_reads_a_second_at_a_tick_that_comes_early(link, engine, qtbot) -> None:
+    from ui.viewmodels.calls import CallsViewModel
+
+    now = [100.0]
+    calls = CallsViewModel(link, clock=lambda: now[0])
+    engine.emit(state("c1", "a1", "confirmed"))
+    qtbot.waitUntil(lambda: [c.is_connected for c in calls.calls()] == [True], timeout=2000)
+    now[0] = 100.96  # Qt's coarse timers fire up to 5 % early: the first tick must not read 00:00
+    assert calls.elapsed("c1") == 1
+
+
 def test_hotline_choice_and_test_call(app_vm, engine, qtbot) -> None:
     from softphone.account_book import HotlineChoice
 

@@ -147,7 +147,8 @@ class CallsViewModel(QObject):
         c = self._calls.get(call_id)
         if c is None or c.connected_at is None:
             return 0
-        return int(self._clock() - c.connected_at)
+        # Rounded: the tick comes a hair before or after each whole second since the answer.
+        return round(self._clock() - c.connected_at)
 
     def parties(self) -> set[str]:
         """Numbers of everyone in a call now (not offered as transfer targets)."""
@@ -396,6 +397,8 @@ class CallsViewModel(QObject):
             changes["auto_answer_in"] = None
             changes["auto_answer_at"] = None
             changes["answered"] = self._wall() - ev.duration_s
+            # The clock ticks from the answer: 00:01 shows a second after it, not up to two (a stale phase).
+            self._tick.start()
         c = replace(c, **changes)  # type: ignore[arg-type]
         if ev.state == ENDED:
             self._calls.pop(ev.call_id, None)

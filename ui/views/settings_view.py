@@ -517,8 +517,11 @@ class SettingsView(QWidget):
 
     def _copy_diagnostics(self) -> None:
         QGuiApplication.clipboard().setText(self._diagnostics())
-        self.copied.setText(self.tr("Copied. Paste it into your message to support."))
+        self._show_copied()
         QTimer.singleShot(4000, self.copied.clear)
+
+    def _show_copied(self) -> None:
+        self.copied.setText(self.tr("Copied. Paste it into your message to support."))
 
     # ------------------------------------------------------------------ binding
 
@@ -627,6 +630,8 @@ class SettingsView(QWidget):
         self.codec_list.setText(", ".join(self.vm.codecs))
 
     def retranslate(self) -> None:
+        if self.copied.text():  # still on screen: in the new language too
+            self._show_copied()
         self.title.setText(self.tr("Settings"))
         for i, name in enumerate(
             (
