@@ -15,12 +15,30 @@ from starlette.responses import Response
 from server.domain import rate_tables
 from server.domain.cost_report import CostLine, cost_report
 from server.domain.errors import DomainError
+from server.web.callcenter_forms import N_
 from server.web.charts import row_bars
 from server.web.deps import Admin, ContextDep, FormDep, SessionDep, SignedIn
 from server.web.pages.calls_pages import _range
 from server.web.render import field_errors, gettext_for, redirect, render, zone
 
 router = APIRouter()
+# Shown through _() as data: the domain's errors (server.domain.rate_tables), flashes, titles, kinds.
+MESSAGES = (
+    N_("a prefix is digits only (e.g. 086, 02, 00)"),
+    N_("this prefix is already in the table"),
+    N_("kind: mobile, landline, international or internal"),
+    N_("the price per minute is a number of VND, 0 or more"),
+    N_("billing blocks are whole seconds from 1 to 3600"),
+    N_("a rate table holds at most 500 prefixes"),
+    N_("a rate table needs a name (at most 100 characters)"),
+    N_("another rate table has this name"),
+    N_("no such rate table"),
+    N_("Rate table created."),
+    N_("The Vietnamese default prices are back."),
+    N_("Delete rate table"),
+    N_("landline"),
+    N_("international"),
+)
 ENTRY_FIELDS = ("prefix", "kind", "label", "per_minute", "first_block", "then_every")
 BLANK_ROWS = 3  # empty rows under the entries: fill one to add a prefix
 
