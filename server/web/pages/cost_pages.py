@@ -139,7 +139,7 @@ async def table_save(
             request,
             table,
             rows,
-            errors=field_errors(request, exc),  # rows numbered as the page shows them again
+            errors={"_form": exc.message, **field_errors(request, exc)},  # rows numbered as shown again
             name=changes["name"],
             is_default=changes["is_default"],
             status=422,
