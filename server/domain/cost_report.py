@@ -73,7 +73,7 @@ async def cost_report(
     months: dict[str, CostLine] = {}
     total = CostLine("", "")
     for user_id, hotline, began, answer, ended, callee, stored in rows:
-        talk = max(0.0, ended - answer)
+        talk = max(0.0, (ended or 0.0) - (answer or 0.0))  # both set: the query keeps only those
         cost = stored if stored is not None else call_cost("outbound", callee, talk, rates.table_for(hotline))
         who = str(user_id) if user_id is not None else ""
         _add(agents, who, names.get(user_id, "") if user_id is not None else "", talk, cost)
@@ -83,5 +83,10 @@ async def cost_report(
         total.calls += 1
         total.seconds += talk
         total.cost += cost
-    by_cost = lambda lines: sorted(lines.values(), key=lambda x: (-x.cost, x.label))  # noqa: E731
-    return CostReport(by_cost(agents), by_cost(hotlines), sorted(months.values(), key=lambda x: x.key), total)
+    return CostReport(
+        _by_cost(agents), _by_cost(hotlines), sorted(months.values(), key=lambda x: x.key), total
+    )
+
+
+def _by_cost(lines: dict[str, CostLine]) -> list[CostLine]:
+    return sorted(lines.values(), key=lambda x: (-x.cost, x.label))
