@@ -204,7 +204,7 @@ async def _start_sip(
     service = await start_sip_service(
         directory=snapshot,
         state=state,
-        journal_sink=SqlJournal(engine),
+        journal_sink=SqlJournal(engine, refresher.rate_table),
         host=settings.sip_host,
         udp_port=settings.sip_port,
         tcp_port=settings.sip_port,

@@ -13,6 +13,7 @@ from server.domain.context import DomainContext
 from server.domain.errors import Conflict, InvalidInput
 from server.domain.models import Extension, Hotline
 from server.domain.people import bump_revision
+from server.domain.rate_tables import check_assignable
 from server.domain.tenancy import get_in_company
 from server.domain.uniqueness import commit_or_conflict, ensure_free
 from server.domain.validation import check_extension, check_host, check_hotline_number
@@ -88,6 +89,9 @@ async def create_hotline(
         ),
     )
     _apply(hotline, values)
+    hotline.rate_table_id = await check_assignable(
+        session, company_id=company_id, table_id=values.get("rate_table_id")
+    )
     session.add(hotline)
     await session.flush()
     await bump_revision(session, company_id=company_id)
@@ -120,6 +124,10 @@ async def update_hotline(
     if "inbound_extension" in changes:
         hotline.inbound_extension = await _check_inbound(
             session, company_id=company_id, extension=changes["inbound_extension"]
+        )
+    if "rate_table_id" in changes:
+        hotline.rate_table_id = await check_assignable(
+            session, company_id=company_id, table_id=changes["rate_table_id"]
         )
     _apply(hotline, changes)
     await bump_revision(session, company_id=company_id)

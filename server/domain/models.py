@@ -228,6 +228,22 @@ class Hotline(Base):
     trunk_password: Mapped[str | None] = mapped_column(String(128))
     trunk_register: Mapped[bool] = mapped_column(Boolean, default=False)
     inbound_extension: Mapped[str | None] = mapped_column(String(4))
+    # the prices of its outbound calls; None: the company's default table (server.domain.rate_tables)
+    rate_table_id: Mapped[int | None] = mapped_column(ForeignKey("rate_tables.id", ondelete="SET NULL"))
+
+
+class RateTable(Base):
+    """A company's call prices: destination prefixes with a price per minute and billing blocks."""
+
+    __tablename__ = "rate_tables"
+    __table_args__ = (UniqueConstraint("company_id", "name", name="uq_rate_tables_company_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)  # for hotlines without a table
+    # [{"prefix", "kind", "label", "per_minute", "first_block", "then_every"}], checked by the domain
+    entries: Mapped[list[dict[str, object]]] = mapped_column(JSON)
 
 
 class CallRecord(Base):

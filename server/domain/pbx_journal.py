@@ -10,7 +10,7 @@ an ORM flush.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.domain import models as m
-from server.domain.call_cost import call_cost
+from server.domain.call_cost import DEFAULT_TABLE, RateTable, call_cost
 from server.sip import directory as d
 from server.sip.journal import (
     BindingRemoved,
@@ -62,7 +62,15 @@ def _binding_row(b: d.Binding) -> dict[str, Any]:
     }
 
 
-def _call_row(cdr: d.CallRecord) -> dict[str, Any]:
+# The rate table of a call's (company, hotline): the snapshot's, in memory (`SnapshotRefresher.rate_table`).
+RateLookup = Callable[[int | None, str | None], RateTable]
+
+
+def _builtin(company_id: int | None, hotline: str | None) -> RateTable:
+    return DEFAULT_TABLE
+
+
+def _call_row(cdr: d.CallRecord, rates: RateLookup = _builtin) -> dict[str, Any]:
     return {
         "call_id": cdr.call_id,
         "company_id": cdr.company_id,
@@ -81,23 +89,28 @@ def _call_row(cdr: d.CallRecord) -> dict[str, Any]:
         "cutoff": cdr.cutoff,
         "dialog": None if cdr.dialog is None else asdict(cdr.dialog),
         "path": cdr.path,
-        "cost": _cost(cdr),
+        "cost": _cost(cdr, rates),
     }
 
 
-def _cost(cdr: d.CallRecord) -> float | None:
-    """What the call cost, once it has ended (0 for the free ones); None while it runs."""
+def _cost(cdr: d.CallRecord, rates: RateLookup) -> float | None:
+    """What the call cost, once it has ended (0 for the free ones), priced with the table of the hotline
+    it went out through; None while it runs."""
     if cdr.end is None:
         return None
     talk = cdr.end - cdr.answer if cdr.answer is not None else 0.0
-    return call_cost(cdr.direction, cdr.callee, talk)
+    if cdr.direction != "outbound" or talk <= 0:
+        return 0.0
+    return call_cost(cdr.direction, cdr.callee, talk, rates(cdr.company_id, cdr.hotline))
 
 
 class SqlJournal:
-    """Commits journal batches to the database behind `engine`; `await sink(writes)` is one transaction."""
+    """Commits journal batches to the database behind `engine`; `await sink(writes)` is one transaction.
+    `rates` gives the rate table a finished outbound call is priced with."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, rates: RateLookup = _builtin) -> None:
         self._engine = engine
+        self._rates = rates
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         self._upserts: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = {}
         self.statements = 0
@@ -128,7 +141,9 @@ class SqlJournal:
         async with self._engine.begin() as conn:
             await self._bindings(conn, bindings.values())
             if calls:
-                await self._upsert(conn, _CALLS, ["call_id"], [_call_row(c) for c in calls.values()])
+                await self._upsert(
+                    conn, _CALLS, ["call_id"], [_call_row(c, self._rates) for c in calls.values()]
+                )
             if usage:
                 await self._usage(conn, usage)
             if queued:

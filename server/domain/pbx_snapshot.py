@@ -4,11 +4,12 @@ the domain's "changed" events (`server.domain.changes`) within milliseconds of e
 Which rows decide routing: companies (their SIP domain), hotlines (inbound numbers, caller IDs, trunks,
 the default caller ID), users (DND, ring method, permissions, quota...), their extensions and devices (SIP
 credentials).  A change of a company or its hotlines reloads the company; a change of users, devices or
-extensions reloads those users.  Changes that arrive while a load runs are gathered and loaded right
-after it, so a burst of edits costs a few loads, not one each; a commit waits only for the load that
-covers it, not for loads of edits committed after it (which would hold every request up under a steady
-stream of writes).  Reads are plain Core selects in one
-session: the snapshot never mixes two moments of the database.
+extensions reloads those users; the company's rate tables are kept beside it (`rate_table`), so the
+journal prices a finished call without a query.  Changes that arrive while a load runs are gathered and
+loaded right after it, so a burst of edits costs a few loads, not one each; a commit waits only for the
+load that covers it, not for loads of edits committed after it (which would hold every request up under a
+steady stream of writes).  Reads are plain Core selects in one session:
+the snapshot never mixes two moments of the database.
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.domain import models as m
+from server.domain.call_cost import DEFAULT_TABLE, RateTable
 from server.domain.changes import Change, ChangeBus
+from server.domain.rate_tables import CompanyRates, company_rates
 from server.sip import directory as d
 from server.sip.snapshot import CompanyFacts, RoutingSnapshot, UserFacts
 
 log = logging.getLogger("server.domain.pbx_snapshot")
 
-COMPANY_KINDS = frozenset({"companies", "hotlines"})  # reload the whole company
+COMPANY_KINDS = frozenset({"companies", "hotlines", "rate_tables"})  # reload the whole company
 USER_KINDS = frozenset({"users", "devices", "extensions", "forwarding_rules"})  # reload the users named
 # Columns of `users` that only an admin changes about the outbound-minute counter (a reset).
 USAGE_FIELDS = frozenset({"seconds_used_this_month", "usage_period"})
@@ -74,6 +77,7 @@ def _forward_rule(rule: m.ForwardingRule) -> d.ForwardRule:
 class _Loaded:
     companies: dict[int, CompanyFacts] = field(default_factory=dict)
     users: dict[int, list[UserFacts]] = field(default_factory=lambda: defaultdict(list))
+    rates: dict[int, CompanyRates] = field(default_factory=dict)
 
 
 async def _load(
@@ -97,10 +101,17 @@ async def _load(
     hotlines: dict[int, list[m.Hotline]] = defaultdict(list)
     for h in await session.scalars(hq):
         hotlines[h.company_id].append(h)
+    tables: dict[int, list[m.RateTable]] = defaultdict(list)
+    rq = select(m.RateTable).order_by(m.RateTable.id)
+    if company_ids is not None:
+        rq = rq.where(m.RateTable.company_id.in_(sorted(set(company_ids))))
+    for t in await session.scalars(rq):
+        tables[t.company_id].append(t)
     for cid, domain in domains.items():
         out.companies[cid] = CompanyFacts(
             cid, domain, tuple(_hotline(h) for h in hotlines[cid]), recording=policies[cid]
         )
+        out.rates[cid] = company_rates(tables[cid], hotlines[cid])
     users = [u for u in await session.scalars(uq) if u.company_id in domains]
     if not users:
         return out
@@ -198,7 +209,13 @@ class SnapshotRefresher:
         self._waiting: list[asyncio.Future[None]] = []  # one per published batch not yet applied
         self._unsubscribe: Callable[[], None] | None = None
         self._bus: ChangeBus | None = None
+        self._rates: dict[int, CompanyRates] = {}
         self.loads = 0
+
+    def rate_table(self, company_id: int | None, hotline: str | None) -> RateTable:
+        """The table a call of `company_id` through `hotline` is priced with (the journal's hot path)."""
+        rates = self._rates.get(company_id) if company_id is not None else None
+        return rates.table_for(hotline) if rates is not None else DEFAULT_TABLE
 
     def attach(self, bus: ChangeBus) -> None:
         """Follow `bus` from now on (attach before `load_all`, so no commit falls in between)."""
@@ -209,6 +226,7 @@ class SnapshotRefresher:
         """Every company, with every user, as the database has them now."""
         async with self._sessions() as session:
             loaded = await _load(session)
+        self._rates.update(loaded.rates)
         for cid, company in loaded.companies.items():
             self.snapshot.replace_company(company, loaded.users.get(cid, ()), take_usage=True)
         self.loads += 1
@@ -272,10 +290,12 @@ class SnapshotRefresher:
             old = {u.user_id for u in self.snapshot.users_of(cid)}
             company = whole.companies.get(cid)
             if company is None:
+                self._rates.pop(cid, None)
                 self.snapshot.remove_company(cid)
                 changed |= old
                 continue
             facts = whole.users.get(cid, [])
+            self._rates[cid] = whole.rates[cid]
             self.snapshot.replace_company(company, facts)
             changed |= old | {f.routing.user_id for f in facts}
         for cid, loaded in partial.items():

@@ -22,6 +22,7 @@ from server.web.pages import (
     callcenter_pages,
     calls_pages,
     company_pages,
+    cost_pages,
     live_pages,
     prompt_pages,
     users_pages,
@@ -100,6 +101,7 @@ def create_console_app(
         wallboard_pages,
         live_pages,
         company_pages,
+        cost_pages,
         callcenter_pages,
         prompt_pages,
     ):

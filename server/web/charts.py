@@ -50,3 +50,36 @@ def hour_bars(counts: list[int], request: Request, width: int = 480, height: int
         f" {_('Busiest hour')}: {busiest:02d}:00 ({counts[busiest]})" if busiest is not None else ""
     )
     return BarChart(width, height, bars, _("Busiest hours"), desc, peak)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    y: float
+    width: float
+    label: str
+    value: str  # printed beside the bar
+
+
+@dataclass(frozen=True, slots=True)
+class RowChart:
+    """Horizontal bars, one per row, each with its label left and its number right of it."""
+
+    id: str
+    width: int
+    height: int
+    rows: list[Row]
+    title: str
+    desc: str
+    plot_x: int = 150
+
+
+def row_bars(
+    chart_id: str, items: list[tuple[str, float]], title: str, desc: str, width: int = 520
+) -> RowChart:
+    peak = max((v for _label, v in items), default=0.0) or 1.0
+    plot = width - 150 - 90  # label column, number column
+    rows = [
+        Row(y=i * 22 + 4, width=round(max(v, 0.0) / peak * plot, 1), label=label[:22], value=f"{v:,.0f}")
+        for i, (label, v) in enumerate(items)
+    ]
+    return RowChart(chart_id, width, max(len(rows), 1) * 22 + 8, rows, title, desc)

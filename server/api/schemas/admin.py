@@ -191,6 +191,7 @@ class HotlineCreate(BaseModel):
     trunk_password: Secret | None = None
     trunk_register: bool = False
     inbound_extension: Text40 | None = None
+    rate_table_id: DbId | None = None  # None: the company's default rate table
 
 
 class HotlineUpdate(BaseModel):
@@ -203,6 +204,7 @@ class HotlineUpdate(BaseModel):
     trunk_password: Secret | None = None
     trunk_register: bool | None = None
     inbound_extension: Text40 | None = None
+    rate_table_id: DbId | None = None  # null: back to the company's default rate table
 
 
 class HotlinePublic(BaseModel):
@@ -217,6 +219,41 @@ class HotlinePublic(BaseModel):
     trunk_username: str | None
     trunk_register: bool
     inbound_extension: str | None
+    rate_table_id: int | None
+
+
+# --- rate tables ---------------------------------------------------------------------------------
+RateKindName = Literal["mobile", "landline", "international", "internal"]
+
+
+class RateEntryBody(BaseModel):
+    prefix: Text40
+    kind: RateKindName
+    label: Text100 = ""
+    per_minute: float
+    first_block: int
+    then_every: int
+
+
+class RateTableCreate(BaseModel):
+    name: Text100
+    is_default: bool = False
+    entries: list[RateEntryBody] | None = Field(default=None, max_length=500)  # None: the Vietnamese default
+
+
+class RateTableUpdate(BaseModel):
+    name: Text100 | None = None
+    is_default: bool | None = None
+    entries: list[RateEntryBody] | None = Field(default=None, max_length=500)
+    reset: bool = False  # True: the entries become the built-in Vietnamese table
+
+
+class RateTablePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    is_default: bool
+    entries: list[RateEntryBody]
 
 
 # --- audit ---------------------------------------------------------------------------------------

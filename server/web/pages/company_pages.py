@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from server.domain import audit, companies, desk_phones, groups, hotlines, people, sender_check
+from server.domain import audit, companies, desk_phones, groups, hotlines, people, rate_tables, sender_check
 from server.domain.errors import DomainError, InvalidInput
 from server.domain.notify import sender_description
 from server.web.deps import Admin, ContextDep, FormDep, SessionDep, SignedIn
@@ -135,6 +135,8 @@ def _hotline_values(form: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     password = str(form.get("trunk_password", ""))
     if password:
         values["trunk_password"] = password
+    table = str(form.get("rate_table_id", "")).strip()
+    values["rate_table_id"] = int(table) if table.isdigit() and len(table) < 10 else None
     if not values["trunk_host"]:
         raise InvalidInput("invalid_host", "not a host name or address", fields={"trunk_host": "required"})
     return values
@@ -142,11 +144,14 @@ def _hotline_values(form: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 
 async def _hotline_page(request: Request, console: Any, session: Any, **extra: Any) -> Response:
     status = extra.pop("status", 200)
+    tables = await rate_tables.list_tables(session, company_id=console.company_id)
     return render(
         request,
         "hotlines.html",
         {
             "hotlines": await hotlines.list_hotlines(session, company_id=console.company_id),
+            "rate_tables": tables,
+            "rate_table_options": [(t.id, t.name) for t in tables],
             "trunks": request.app.state.trunk_states() if request.app.state.trunk_states else None,
             "errors": {},
             "values": {},

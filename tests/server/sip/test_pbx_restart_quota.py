@@ -1,10 +1,11 @@
 """kill -9 of the real server during an outbound call with a small monthly quota, and a restart: the PBX still
 cuts the call off at the original moment, or right after it starts when that moment passed while it was down
 (BYE to the softphone and to the sipp carrier, CDR quota_exceeded, the quota billed and no more), with no
-in-dialog request from either side to remind it."""
+in-dialog request from either side to remind it.  The call is priced with its hotline's own rate table."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import time
@@ -20,6 +21,17 @@ from softphone.testing import free_port
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SIPP_UAS = Path(__file__).parents[2] / "interop" / "sipp" / "uas_answer.xml"
+# The hotlines' own table: Viettel 096 at 6,000 VND per started minute (the built-in: 1,180 per 6 s + 1 s).
+TRUNK_RATES = [
+    {
+        "prefix": "096",
+        "kind": "mobile",
+        "label": "Viettel",
+        "per_minute": 6000.0,
+        "first_block": 60,
+        "then_every": 60,
+    },
+]
 
 
 @pytest.fixture
@@ -85,6 +97,11 @@ def test_quota_cut_off_of_a_call_answered_before_kill9_happens_after_restart(
     with server.db() as db:
         # the demo's hotlines go to our simulated carrier; 101 has `left` seconds of its monthly quota
         db.execute("update hotlines set trunk_host = '127.0.0.1', trunk_port = ?", (carrier_port,))
+        table = db.execute(
+            "insert into rate_tables (company_id, name, is_default, entries) values (1, 'Trunk', 0, ?)",
+            (json.dumps(TRUNK_RATES),),
+        ).lastrowid
+        db.execute("update hotlines set rate_table_id = ?", (table,))
         db.execute(
             "update users set monthly_minutes = 1, seconds_used_this_month = ?, usage_period = ?"
             " where id = (select user_id from extensions where number = '101')",
@@ -142,8 +159,8 @@ def test_quota_cut_off_of_a_call_answered_before_kill9_happens_after_restart(
     bye = messages[messages.index("BYE sip:") :]
     assert "Monthly outbound minutes used up" in bye.split("\n\n")[0]
     with server.db() as db:
-        end, disposition, cause = db.execute(
-            "select end, disposition, hangup_cause from call_records where direction = 'outbound'"
+        end, disposition, cause, cost = db.execute(
+            "select end, disposition, hangup_cause, cost from call_records where direction = 'outbound'"
         ).fetchone()
         (used,) = db.execute(
             "select seconds_used_this_month from users"
@@ -152,4 +169,5 @@ def test_quota_cut_off_of_a_call_answered_before_kill9_happens_after_restart(
     assert (disposition, cause) == ("quota_exceeded", "quota")
     assert end == pytest.approx(cutoff)  # never later: a late cut-off bills up to the cut-off only
     assert used == pytest.approx(60.0, abs=0.01)  # the whole quota, billed after the restart
+    assert cost == 6000.0  # under a minute of talk, one started minute of the hotline's table
     assert b"re-armed after a restart" in server.log.read_bytes()

@@ -8,7 +8,19 @@ from tests.server.web.conftest import shot, sign_in
 
 pytestmark = [pytest.mark.web, pytest.mark.integration]
 
-PAGES = ("groups", "hotlines", "desk-phones", "audit", "company", "live", "calls", "dashboard", "users")
+PAGES = (
+    "groups",
+    "hotlines",
+    "desk-phones",
+    "audit",
+    "company",
+    "live",
+    "calls",
+    "dashboard",
+    "users",
+    "rate-tables",
+    "cost-report",
+)
 
 
 def test_every_page_in_both_languages(console_server, page) -> None:
