@@ -152,21 +152,17 @@ class QueuesView(QWidget):
         else:
             self.summary.setText(self.tr("Ready · queues: %n", "", len(logged)))
         has = bool(vm.queues)
-        for w in (
-            self.log_in_all,
-            self.log_out_all,
-            self.reason,
-            self.pause,
-            self.unpause,
-            self.tree,
-            self.toggle,
-        ):
+        for w in (self.log_in_all, self.log_out_all, self.tree, self.toggle):
             w.setVisible(has)
         self.log_in_all.setEnabled(has and not vm.all_logged_in)
         self.log_out_all.setEnabled(bool(logged))
-        self.pause.setEnabled(bool(logged) and not vm.paused)
-        self.reason.setEnabled(bool(logged) and not vm.paused)
-        self.unpause.setEnabled(any(q.paused for q in logged))
+        paused = any(q.paused for q in logged)
+        # one of the two at a time: Pause (with its reason) while ready, Unpause while paused
+        self.pause.setVisible(has and not paused)
+        self.reason.setVisible(has and not paused)
+        self.unpause.setVisible(has and paused)
+        self.pause.setEnabled(bool(logged))
+        self.reason.setEnabled(bool(logged))
         left = vm.wrapup_left
         self.wrapup.setVisible(left is not None)
         if left is not None:
