@@ -1,4 +1,4 @@
-"""One event loop for the whole server: the HTTP API (uvicorn), the SIP service and the media supervisor.
+"""One event loop for the whole server: the HTTP API (uvicorn), the SIP service and the media plane.
 
 The SIP and media parts are imported lazily: a checkout where they do not exist yet still serves the API, and
 says so in the log.  Shutdown runs in reverse order (HTTP, SIP, media, database).
@@ -43,7 +43,6 @@ class RunningServer:
 
     http_url: str
     sip_ports: dict[str, int] = field(default_factory=dict)
-    media_address: tuple[str, int] | None = None
     feature_addresses: dict[str, tuple[str, int]] = field(default_factory=dict)
     queue_log: QueueLogWriter | None = None  # the call center's QueueLogSink (stops after what feeds it)
     stop_callbacks: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
@@ -62,27 +61,6 @@ class RunningServer:
         return lambda now: engine_board(center.calls.queues, now=now)
 
 
-async def _start_media(settings: ServerSettings, running: RunningServer) -> None:
-    if not settings.media_enabled:
-        log.info("media service disabled by configuration (echo test *43 unavailable)")
-        return
-    try:
-        from server.media.supervisor import MediaSupervisor
-    except ImportError as exc:
-        log.warning("media service not available in this build (%s); echo test *43 unavailable", exc)
-        return
-    supervisor = MediaSupervisor(host=settings.sip_host, recordings_dir=settings.data_dir / "recordings")
-    try:
-        running.media_address = await supervisor.start()
-    except Exception as exc:  # a broken media child must not take the PBX and API down
-        log.error("media service failed to start (%s); continuing without it", exc)
-        with contextlib.suppress(Exception):
-            await supervisor.stop()
-        return
-    running.stop_callbacks.append(supervisor.stop)
-    log.info("media service on %s:%d", *running.media_address)
-
-
 async def _start_media_engine(
     settings: ServerSettings,
     running: RunningServer,
@@ -92,6 +70,7 @@ async def _start_media_engine(
     """rtpengine and the feature calls it carries (echo *43, hold music *44, digit test *45, the call
     center's hotline calls)."""
     if not settings.media_enabled:
+        log.info("media engine disabled by configuration: feature numbers (*43...) get 503")
         return
     from server.domain.calls import link_recording
     from server.media.plane import MediaPlane
@@ -118,8 +97,6 @@ async def _start_media_engine(
     running.stop_callbacks.append(plane.stop)
     running.feature_calls = plane.calls
     if plane.anchor is not None and running.feature_addresses:
-        if running.media_address is not None:
-            plane.anchor.exclude.add(running.media_address)
         running.media_hook = plane.anchor
         running.recording_rules = rules
         links: set[asyncio.Task[bool]] = set()
@@ -209,7 +186,6 @@ async def _start_sip(
         udp_port=settings.sip_port,
         tcp_port=settings.sip_port,
         tls_port=settings.sip_tls_port,
-        media_address=running.media_address,
         feature_addresses=running.feature_addresses,
         settings=ProxySettings(route_key=settings.signing_key(), flood=flood),
         dns_servers=settings.dns_servers or None,
@@ -303,7 +279,6 @@ async def serve(settings: ServerSettings, *, out: Any = sys.stdout) -> None:
         )
         retention.start()
         running.stop_callbacks.append(retention.stop)
-        await _start_media(settings, running)
         await _start_media_engine(settings, running, sessionmaker, ctx)
         await _start_sip(settings, engine, sessionmaker, ctx, running)
         app = create_app(

@@ -65,7 +65,7 @@ class MediaPlane:
         try:
             await self.engine.start()
         except EngineError as exc:
-            log.error("media engine not started: %s; echo test and hold music unavailable", exc)
+            log.error("media engine not started: %s; feature numbers (*43, rooms, call center) get 503", exc)
             await self.engine.stop()
             return {}
         address = await self.calls.start()

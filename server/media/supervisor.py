@@ -1,17 +1,13 @@
-"""Runs the media service as a child process and keeps it running.
+"""Runs a media child process (the conference mixer) and keeps it running.
 
-``await MediaSupervisor().start()`` spawns ``python -m server.media.service``, waits for its
-``MEDIA READY <port>`` line and returns ``(host, port)``: the proxy routes feature calls
-there. When the child exits for any reason other than :meth:`MediaSupervisor.stop`, the
+``await MediaSupervisor(module=..., args=...).start()`` spawns ``python -m <module> --port P <args>``,
+waits for its ``MEDIA READY <port>`` line and returns ``(host, port)``.  When the child exits for any reason other than :meth:`MediaSupervisor.stop`, the
 crash is logged (with the child's last stderr lines) and it is started again on the same
 port after an exponential backoff (reset once a child has stayed up for a while). A crash
 of the child never touches the SIP service or the API, which run in this process.
 
 The child gets a pipe as stdin and stops when it reads EOF, so it cannot outlive a
 supervisor that was killed without a chance to call :meth:`stop`.
-
-Recording is opt-in: with ``recordings_dir`` set, calls whose dialled number starts with
-one of the ``record`` prefixes (``("*8",)`` = every conference room) are written there as WAV.
 """
 
 from __future__ import annotations
@@ -31,13 +27,13 @@ from pathlib import Path
 from server.media.engine import _die_with_parent
 
 logger = logging.getLogger("server.media")
-child_logger = logging.getLogger("server.media.service")
+child_logger = logging.getLogger("server.media.child")
 
 READY_PREFIX = "MEDIA READY"  # a supervised child prints "MEDIA READY <port>" once it listens
 
 
 class MediaServiceError(RuntimeError):
-    """The media service did not come up."""
+    """The media child did not come up."""
 
 
 def free_udp_port(host: str) -> int:
@@ -53,31 +49,25 @@ class MediaSupervisor:
         port: int = 0,
         python: str = sys.executable,
         *,
-        recordings_dir: Path | None = None,
-        record: Sequence[str] = (),
-        log_level: int = 1,
+        module: str,
+        args: Sequence[str] = (),
         ready_timeout: float = 20.0,
         stop_timeout: float = 5.0,
         backoff_initial: float = 0.5,
         backoff_max: float = 10.0,
         stable_after: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
-        module: str = "server.media.service",
-        args: Sequence[str] | None = None,
         on_exit: Callable[[], None] = lambda: None,
-        name: str = "media service",
+        name: str = "media child",
     ) -> None:
         self._clock = clock
         self._module = module
-        self._args = args  # None: the pjsua2 media service's own arguments
+        self._args = tuple(args)
         self.on_exit = on_exit  # the child died: whoever had calls on it ends them
         self.name = name
         self.host = host
         self.port = port
         self._python = python
-        self._recordings_dir = recordings_dir
-        self._record = tuple(record)
-        self._log_level = log_level
         self._ready_timeout = ready_timeout
         self._stop_timeout = stop_timeout
         self._backoff_initial = backoff_initial
@@ -108,7 +98,7 @@ class MediaSupervisor:
         return self._ready.is_set()
 
     async def start(self) -> tuple[str, int]:
-        """Spawn the service and return its SIP address once it is listening."""
+        """Spawn the child and return its SIP address once it is listening."""
         if self._watcher is not None:
             return self.address
         self._stopping = False
@@ -123,7 +113,7 @@ class MediaSupervisor:
         await asyncio.wait_for(self._ready.wait(), timeout)
 
     async def stop(self) -> None:
-        """SIGTERM the child (ordered pjsua2 teardown), SIGKILL it if it takes too long."""
+        """SIGTERM the child (ordered teardown), SIGKILL it if it takes too long."""
         self._stopping = True
         watcher, self._watcher = self._watcher, None
         if watcher is not None:
@@ -134,25 +124,7 @@ class MediaSupervisor:
 
     # -- child process ------------------------------------------------------------------------
     def _command(self) -> list[str]:
-        if self._args is not None:
-            return [self._python, "-m", self._module, "--port", str(self.port), *self._args]
-        cmd = [
-            self._python,
-            "-m",
-            self._module,
-            "--host",
-            self.host,
-            "--port",
-            str(self.port),
-            "--log-level",
-            str(self._log_level),
-            "--exit-on-stdin-eof",
-        ]
-        if self._recordings_dir is not None:
-            cmd += ["--recordings-dir", str(self._recordings_dir)]
-            if self._record:
-                cmd += ["--record", ",".join(self._record)]
-        return cmd
+        return [self._python, "-m", self._module, "--port", str(self.port), *self._args]
 
     async def _spawn(self) -> None:
         self._ready.clear()
@@ -216,7 +188,7 @@ class MediaSupervisor:
             try:
                 await asyncio.wait_for(proc.wait(), self._stop_timeout)
             except TimeoutError:
-                logger.warning("media service pid %d ignored SIGTERM; killing it", proc.pid)
+                logger.warning("%s pid %d ignored SIGTERM; killing it", self.name, proc.pid)
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
                 await proc.wait()

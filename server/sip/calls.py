@@ -54,7 +54,6 @@ class CallRouter:
         directory: Directory,
         registrar: Registrar,
         locator: Locator,
-        media_address: Address | None,
         feature_addresses: dict[str, Address] | None = None,
     ) -> None:
         self.element = element
@@ -65,8 +64,7 @@ class CallRouter:
         self.directory = directory
         self.registrar = registrar
         self.locator = locator
-        self.media_address = media_address
-        # feature numbers the media engine's UAS answers (echo, hold music...); others go to media_address
+        # feature numbers the media engine's UAS answers (echo, hold music...); empty: no engine running
         self.feature_addresses = feature_addresses or {}
         # set by the call-center runtime: hotlines (normalised numbers) routed to its UAS, and the UAS's
         # address, whose INVITEs (agent legs it places itself) are trusted and get no CDR of their own
@@ -112,13 +110,13 @@ class CallRouter:
             callee,
             self.registrar.bindings_of(callee.user_id, now) if callee is not None else (),
             self.directory.hotlines(domain),
-            self.media_address is not None
-            or (routing.feature_prefix(dialed) or dialed) in self.feature_addresses,
+            (routing.feature_prefix(dialed) or dialed) in self.feature_addresses,
             inbound,
             source in self.pbx_sources,
             callee is not None and self.dialogs.on_call(callee.user_id),
             # a leg the call center places (a queue offering a call) rings the agent, never a forward
             source in self.pbx_sources,
+            media_engine=bool(self.feature_addresses),
         )
         decision = routing.decide(facts)
         path: str | None = None
@@ -205,7 +203,8 @@ class CallRouter:
             user,
             (),
             self.directory.hotlines(user.domain),
-            bool(self.feature_addresses) or self.media_address is not None,
+            bool(self.feature_addresses),
+            media_engine=bool(self.feature_addresses),
         )
         decision, target = self._forward_decision(facts, user, rule, now)
         if isinstance(decision, routing.NotFound):
@@ -273,6 +272,10 @@ class CallRouter:
             self.failed(call, make_response(req, 404, decision.reason, to_tag=new_tag()), now)
         elif isinstance(decision, routing.Unavailable):
             self.failed(call, make_response(req, 480, decision.reason, to_tag=new_tag()), now)
+        elif isinstance(decision, routing.MediaDown):
+            resp = make_response(req, 503, decision.reason, to_tag=new_tag())
+            resp.headers.add("Reason", f'SIP;cause=503;text="{decision.reason}"')
+            self.failed(call, resp, now)
         elif isinstance(decision, routing.Extension):
             if callee is not None and callee.auto_answer:
                 # Understood by pjsip-based and most desk phones: answer without ringing.
@@ -290,7 +293,6 @@ class CallRouter:
             m = (
                 self.feature_addresses.get(decision.feature)
                 or self.feature_addresses.get(routing.feature_prefix(decision.feature) or "")
-                or self.media_address
             )
             assert m is not None
             # who dialled, as the proxy authenticated them (the agents' feature codes act on it)

@@ -23,7 +23,7 @@ class FloodPolicy:
     auth_failures: int = 10  # failed digest attempts per (source, username) within `auth_window`
     auth_window: float = 300.0
     lockout_seconds: float = 300.0
-    exempt_hosts: frozenset[str] = frozenset()  # e.g. carrier trunks, the media service
+    exempt_hosts: frozenset[str] = frozenset()  # e.g. carrier trunks, the media engine's UAS
     # Networks never rate-limited or banned (CIDR, "10.0.0.0/8" or a single "203.0.113.7"): SBCs and
     # carrier gateways that carry many users' traffic from one address, load generators.
     trusted_networks: tuple[str, ...] = ()

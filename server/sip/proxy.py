@@ -86,7 +86,6 @@ class Proxy:
         directory: Directory,
         *,
         local: Mapping[str, Address],
-        media_address: Address | None = None,
         feature_addresses: Mapping[str, Address] | None = None,
         settings: ProxySettings = ProxySettings(),
         auth_secret: bytes | None = None,
@@ -98,8 +97,7 @@ class Proxy:
         self.auth = DigestAuthenticator(
             secret=auth_secret, nonce_ttl=settings.nonce_ttl, algorithms=settings.auth_algorithms
         )
-        exempt = frozenset({media_address.host}) if media_address is not None else frozenset()
-        exempt |= frozenset(a.host for a in (feature_addresses or {}).values())
+        exempt = frozenset(a.host for a in (feature_addresses or {}).values())
         self.flood = FloodGuard(replace(settings.flood, exempt_hosts=settings.flood.exempt_hosts | exempt))
         self.registrar = Registrar(directory, journal, self.auth, self.flood)
         self.calls = CallLog(journal)
@@ -141,20 +139,10 @@ class Proxy:
             directory=directory,
             registrar=self.registrar,
             locator=self.locator,
-            media_address=media_address,
             feature_addresses=dict(feature_addresses or {}),
         )
         self.trunks = TrunkRegistrations(element, directory, self.locator)
         self._next_housekeeping: float | None = None
-
-    @property
-    def media_address(self) -> Address | None:
-        """Where calls to feature numbers go (None: no media service, they get 480)."""
-        return self.router.media_address
-
-    @media_address.setter
-    def media_address(self, address: Address | None) -> None:
-        self.router.media_address = address
 
     # ------------------------------------------------------------------ driving
     def start(self, now: float, state: PbxState = PbxState()) -> None:

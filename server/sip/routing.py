@@ -2,7 +2,7 @@
 
 `decide(facts)` never touches I/O; the proxy gathers `RouteFacts` (caller, callee, its live
 bindings, the company's hotlines) and turns the `RouteDecision` into SIP: fork to contacts,
-486 + Reason for DND, 403 + Reason, out through a carrier trunk, or to the media service.
+486 + Reason for DND, 403 + Reason, out through a carrier trunk, or to the media engine's feature UAS.
 """
 
 from __future__ import annotations
@@ -68,9 +68,16 @@ class Trunk:
 
 @dataclass(frozen=True, slots=True)
 class Media:
-    """To the media service (echo test, later IVR/queues/rooms)."""
+    """To the media engine's feature-call UAS (echo test, hold music, rooms, the call center)."""
 
     feature: str
+
+
+@dataclass(frozen=True, slots=True)
+class MediaDown:
+    """A feature number while the media engine is not running (503 + Reason)."""
+
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +108,9 @@ class Voicemail:
         return f"{self.company_id}:{self.extension}:{self.condition}"
 
 
-RouteDecision = Extension | Dnd | Forbidden | Unavailable | Trunk | Media | NotFound | Forward | Voicemail
+RouteDecision = (
+    Extension | Dnd | Forbidden | Unavailable | Trunk | Media | MediaDown | NotFound | Forward | Voicemail
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +121,12 @@ class RouteFacts:
     callee: UserRouting | None  # set when `dialed` is an extension of the caller's domain
     callee_bindings: tuple[Binding, ...]  # live bindings of the callee
     hotlines: tuple[Hotline, ...]  # of the domain
-    media_available: bool
+    media_available: bool  # `dialed` is a feature number the media engine's UAS answers
     inbound: bool = False  # the call came from a trunk to a hotline
     pbx_leg: bool = False  # a leg the PBX places itself (call center): may go out through `x_hotline`
     callee_on_call: bool = False  # the callee is in an answered call (busy, for their busy forwarding)
     forwarded: bool = False  # the call was forwarded once already: no forwarding rule applies again
+    media_engine: bool = True  # the media engine runs (False: rtpengine missing, or --no-media)
 
 
 # feature codes followed by a number (call forwarding, FreePBX style: *72<number>); docs/sip-contract.md
@@ -258,7 +268,9 @@ def decide(facts: RouteFacts) -> RouteDecision:
     if is_feature_number(facts.dialed):
         if facts.media_available:
             return Media(facts.dialed)
-        return Unavailable("Media service unavailable")
+        if facts.media_engine:
+            return NotFound("No such feature")
+        return MediaDown("Media engine unavailable")
     if facts.callee is not None:
         return _to_callee(facts, facts.callee)
     number = normalize_number(facts.dialed)

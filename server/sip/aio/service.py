@@ -215,7 +215,6 @@ async def start_sip_service(
     udp_port: int | None = 5060,
     tcp_port: int | None = 5060,
     tls_port: int | None = None,
-    media_address: tuple[str, int] | None = None,
     feature_addresses: Mapping[str, tuple[str, int]] | None = None,
     settings: ProxySettings | None = None,
     tls_dir: str | Path | None = None,
@@ -241,12 +240,10 @@ async def start_sip_service(
         tls_dir = Path(platformdirs.user_data_dir("softphone-server")) / "tls"
     await layer.start(host, udp_port, tcp_port, tls_port, tls_dir, tls_cert=tls_cert, tls_key=tls_key)
     local = {t: layer.local_address(t) for t in layer.ports}
-    media = Address("udp", media_address[0], int(media_address[1])) if media_address else None
     features = {n: Address("udp", a[0], int(a[1])) for n, a in (feature_addresses or {}).items()}
     proxy = Proxy(
         directory,
         local=local,
-        media_address=media,
         feature_addresses=features,
         settings=settings or ProxySettings(),
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from server.media.supervisor import MediaSupervisor
+from server.media.engine import RtpEngine
+from server.media.feature_calls import FeatureCalls
+from server.media.prompts import ensure_prompts
 
 CALLER = Path(__file__).with_name("sip_caller.py")
 
@@ -92,21 +95,16 @@ async def callers() -> AsyncIterator[Callers]:
 
 
 @pytest.fixture
-async def media() -> AsyncIterator[MediaSupervisor]:
-    supervisor = MediaSupervisor(backoff_initial=0.2, backoff_max=2.0)
-    await supervisor.start()
+async def uas(tmp_path: Path) -> AsyncIterator[tuple[FeatureCalls, str]]:
+    """The engine's feature-call UAS on a real rtpengine, dialled directly: (calls, "host:port")."""
+    if not os.path.exists("/usr/bin/rtpengine"):
+        pytest.skip("rtpengine-daemon missing")
+    engine = RtpEngine(port_min=46000, port_max=46999)
+    await engine.start()
+    calls = FeatureCalls(engine, ensure_prompts(tmp_path / "prompts"))
+    host, port = await calls.start()
     try:
-        yield supervisor
+        yield calls, f"{host}:{port}"
     finally:
-        await supervisor.stop()
-
-
-@pytest.fixture
-async def recording_media(tmp_path) -> AsyncIterator[MediaSupervisor]:
-    """A media service that records the echo test and every conference room."""
-    supervisor = MediaSupervisor(recordings_dir=tmp_path / "recordings", record=("*43", "*8"))
-    await supervisor.start()
-    try:
-        yield supervisor
-    finally:
-        await supervisor.stop()
+        await calls.stop()
+        await engine.stop()

@@ -1,4 +1,4 @@
-"""Tone analysis for media-service tests: Goertzel levels over short windows of a WAV."""
+"""Tone analysis for media tests: Goertzel levels over short windows of a WAV."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 
-from server.media.supervisor import MediaSupervisor
 from softphone.tones import goertzel
 
 WINDOW_S = 0.05
@@ -86,11 +85,6 @@ def analyse_echo(path: Path, beep_hz: int, tone_hz: int, other_hz: tuple[int, ..
     end = first + max(i for i, w in enumerate(span) if w.dominated_by(beep_hz)) + 1
     settle = int(0.2 / WINDOW_S)  # jitter buffer and codec settle after the switch
     return EchoAnalysis(ws[first].start_s, (end - first) * WINDOW_S, ws[end + settle :])
-
-
-def echo_uri(media: MediaSupervisor, user: str = "*43") -> str:
-    host, port = media.address
-    return f"sip:{user}@{host}:{port}"
 
 
 def assert_echo(path: Path, tone_hz: int, other_hz: tuple[int, ...] = ()) -> None:

@@ -7,33 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from media_audio import amplitude, assert_echo, read_wav
-
-from server.media.engine import RtpEngine
-from server.media.feature_calls import FeatureCalls
-from server.media.prompts import ensure_prompts
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(not os.path.exists("/usr/bin/rtpengine"), reason="rtpengine-daemon missing"),
 ]
-
-
-@pytest.fixture
-async def uas(tmp_path: Path) -> AsyncIterator[tuple[FeatureCalls, str]]:
-    engine = RtpEngine(port_min=46000, port_max=46999)
-    await engine.start()
-    calls = FeatureCalls(engine, ensure_prompts(tmp_path / "prompts"))
-    host, port = await calls.start()
-    try:
-        yield calls, f"{host}:{port}"
-    finally:
-        await calls.stop()
-        await engine.stop()
 
 
 @pytest.mark.parametrize(

@@ -115,6 +115,6 @@ async def test_missing_binary_is_one_clear_error_and_no_features(tmp_path: Path,
     assert await plane.start() == {}
     assert [r.message for r in caplog.records if r.levelname == "ERROR"] == [
         "media engine not started: rtpengine-not-installed not found: install rtpengine-daemon "
-        "(scripts/bootstrap); echo test and hold music unavailable"
+        "(scripts/bootstrap); feature numbers (*43, rooms, call center) get 503"
     ]
     await plane.stop()

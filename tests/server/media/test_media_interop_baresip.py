@@ -1,4 +1,4 @@
-"""Debian's baresip dials the echo test: a third-party stack (G.711/G.722, 48 kHz source) gets
+"""Debian's baresip dials the engine's echo test: a third-party stack (G.711/G.722, 48 kHz source) gets
 the beep and then its own tone back."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from media_audio import assert_echo, echo_uri
+from media_audio import assert_echo
 
 from server.media.supervisor import free_udp_port
 
@@ -147,7 +147,7 @@ def _dial_and_talk_once(root: Path, target: str, seconds: float, codec_module: s
 
 
 @pytest.mark.parametrize("codec_module", ["g711", "g722"])
-async def test_baresip_hears_the_beep_then_its_own_tone(media, tmp_path, codec_module):
-    target = echo_uri(media)
+async def test_baresip_hears_the_beep_then_its_own_tone(uas, tmp_path, codec_module):
+    target = f"sip:*43@{uas[1]}"
     decoded = await asyncio.to_thread(dial_and_talk, tmp_path / "baresip", target, 2.5, codec_module)
     assert_echo(decoded, BARESIP_HZ)

@@ -21,7 +21,7 @@ MOBI = Hotline("02873000002", "mobifone", Trunk("127.0.0.2", 5090))
 
 
 class World:
-    def __init__(self) -> None:
+    def __init__(self, *, media_engine: bool = True) -> None:
         self.clock = FakeClock()
         self.dir = d = InMemoryDirectory()
         d.add_user(1, "101", default_hotline=VIETTEL.number)
@@ -33,7 +33,9 @@ class World:
         d.add_device(3, "103", "demo103")
         d.add_hotline("demo.local", VIETTEL)
         d.add_hotline("demo.local", MOBI)
-        self.proxy = Proxy(d, local={"udp": PBX}, media_address=MEDIA)
+        # the media engine's feature-call UAS (empty: rtpengine missing or --no-media)
+        features = {"*43": MEDIA} if media_engine else {}
+        self.proxy = Proxy(d, local={"udp": PBX}, feature_addresses=features)
         self.net = Net(self.proxy, self.clock)
         self.a = FakeUA(self.net, "101", "demo101", 5101)
         self.b = FakeUA(self.net, "102", "demo102", 5102)
@@ -290,10 +292,25 @@ async def test_stranger_gets_no_trunk(w: World) -> None:
     assert r is not None and r.status == 407
 
 
-async def test_feature_number_goes_to_media_service(w: World) -> None:
+async def test_feature_number_goes_to_the_media_engines_uas(w: World) -> None:
     await w.call(w.a, "*43")
     inv = only(w.net.inbox(MEDIA), "INVITE")
     assert inv.uri.user == "*43" and inv.uri.port == MEDIA.port
+
+
+async def test_feature_number_the_engine_does_not_answer_is_404(w: World) -> None:
+    r = await w.call(w.a, "*99")
+    assert r is not None and r.status == 404 and r.reason == "No such feature"
+    assert not w.net.inbox(MEDIA)
+
+
+async def test_feature_number_without_a_media_engine_is_503_with_a_reason() -> None:
+    w = World(media_engine=False)
+    await w.start()
+    r = await w.call(w.a, "*43")
+    assert r is not None and r.status == 503
+    assert r.headers.get("Reason") == 'SIP;cause=503;text="Media engine unavailable"'
+    assert not w.net.inbox(MEDIA)
 
 
 async def test_message_online_relayed_to_every_device(w: World) -> None:

@@ -45,6 +45,7 @@ def facts(
     x_hotline: str | None = None,
     media: bool = True,
     inbound: bool = False,
+    media_engine: bool = True,
 ) -> r.RouteFacts:
     return r.RouteFacts(
         caller if caller is not None or inbound else user(),
@@ -55,6 +56,7 @@ def facts(
         HOTLINES,
         media,
         inbound,
+        media_engine=media_engine,
     )
 
 
@@ -88,9 +90,10 @@ def test_no_device_unavailable() -> None:
     assert isinstance(d, r.Unavailable)
 
 
-def test_feature_number_to_media_or_unavailable() -> None:
+def test_feature_number_to_media_404_or_503() -> None:
     assert r.decide(facts("*43")) == r.Media("*43")
-    assert isinstance(r.decide(facts("*43", media=False)), r.Unavailable)
+    assert r.decide(facts("*99", media=False)) == r.NotFound("No such feature")
+    assert r.decide(facts("*43", media=False, media_engine=False)) == r.MediaDown("Media engine unavailable")
 
 
 def test_outbound_default_hotline_and_normalised_number() -> None:
