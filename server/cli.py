@@ -214,7 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--http-port", type=int)
     run.add_argument("--sip-port", type=int)
     run.add_argument("--https-port", type=int, help="also serve HTTPS (desk phones outside the LAN need it)")
-    run.add_argument("--no-media", action="store_true", help="do not start the media engine (rtpengine): feature numbers get 503")
+    run.add_argument(
+        "--no-media", action="store_true", help="no media engine (rtpengine): feature numbers get 503"
+    )
     run.set_defaults(func=cmd_run)
 
     create = sub.add_parser("create-company", parents=[common], help="create a company and its first admin")

@@ -1,10 +1,10 @@
 """Runs a media child process (the conference mixer) and keeps it running.
 
 ``await MediaSupervisor(module=..., args=...).start()`` spawns ``python -m <module> --port P <args>``,
-waits for its ``MEDIA READY <port>`` line and returns ``(host, port)``.  When the child exits for any reason other than :meth:`MediaSupervisor.stop`, the
-crash is logged (with the child's last stderr lines) and it is started again on the same
-port after an exponential backoff (reset once a child has stayed up for a while). A crash
-of the child never touches the SIP service or the API, which run in this process.
+waits for its ``MEDIA READY <port>`` line and returns ``(host, port)``.  When the child exits for any
+reason other than :meth:`MediaSupervisor.stop`, the crash is logged (with the child's last stderr lines)
+and it is started again on the same port after an exponential backoff (reset once a child has stayed up
+for a while).  A crash of the child never touches the SIP service or the API, which run in this process.
 
 The child gets a pipe as stdin and stops when it reads EOF, so it cannot outlive a
 supervisor that was killed without a chance to call :meth:`stop`.

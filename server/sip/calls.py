@@ -290,9 +290,8 @@ class CallRouter:
         elif isinstance(decision, routing.Trunk):
             self._out_through_trunk(call, decision, caller_text, now)
         elif isinstance(decision, routing.Media):
-            m = (
-                self.feature_addresses.get(decision.feature)
-                or self.feature_addresses.get(routing.feature_prefix(decision.feature) or "")
+            m = self.feature_addresses.get(decision.feature) or self.feature_addresses.get(
+                routing.feature_prefix(decision.feature) or ""
             )
             assert m is not None
             # who dialled, as the proxy authenticated them (the agents' feature codes act on it)

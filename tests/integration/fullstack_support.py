@@ -38,6 +38,10 @@ def wait_until(pred: Callable[[], Any], timeout: float, interval: float = 0.1) -
         time.sleep(interval)
 
 
+def _is_rtpengine(cmdline: list[str]) -> bool:
+    return bool(cmdline) and os.path.basename(cmdline[0]) == "rtpengine"
+
+
 class ServerProcess:
     """One `softphone-server run --demo` subprocess on fixed ports and a data dir that can outlive it."""
 
@@ -101,7 +105,7 @@ class ServerProcess:
             self.output.append(line)
 
     def media_pid(self, timeout: float = 0.0, exclude: int | None = None) -> int | None:
-        """PID of the live media-service child of the server process (psutil, i.e. /proc)."""
+        """PID of the live rtpengine child of the server process (psutil, i.e. /proc)."""
         assert self.proc is not None
 
         def find() -> int | None:
@@ -112,7 +116,7 @@ class ServerProcess:
             for child in children:
                 try:
                     if (
-                        "server.media.service" in " ".join(child.cmdline())
+                        _is_rtpengine(child.cmdline())
                         and child.pid != exclude
                         and child.status() != psutil.STATUS_ZOMBIE
                     ):
@@ -141,7 +145,7 @@ class ServerProcess:
         for pid in self.media_pids:
             try:
                 p = psutil.Process(pid)
-                if "server.media.service" in " ".join(p.cmdline()):
+                if _is_rtpengine(p.cmdline()):
                     p.wait(5)
             except psutil.NoSuchProcess:
                 continue

@@ -1,5 +1,5 @@
 """Full stack: two `softphone-cli` agents registered on the real demo server call each other, dial the echo
-test, and keep talking while the media process is killed with SIGKILL."""
+test, and keep talking while the media engine (rtpengine) is killed with SIGKILL."""
 
 from __future__ import annotations
 
@@ -104,10 +104,10 @@ def test_media_crash_leaves_calls_up_and_is_restarted(
         ended = peer.find(lambda e: e["event"] == "CallStateChanged" and e["state"] == "disconnected", mark)
         assert ended is None, f"{peer.name} lost its call after the media kill: {ended}"
 
-    # The supervisor starts a new media process; the echo test works again.
+    # The engine starts a new rtpengine; the echo test works again.
     new_pid = shared_server.media_pid(timeout=30, exclude=old_pid)
-    assert new_pid is not None, f"media service not restarted:\n{shared_server.text()}"
-    ready_text = f"media service pid {new_pid} listening"
+    assert new_pid is not None, f"rtpengine not restarted:\n{shared_server.text()}"
+    ready_text = f"rtpengine running (pid {new_pid},"
     listening = wait_until(lambda: next((ln for ln in shared_server.output if ready_text in ln), None), 30)
     assert listening, shared_server.text()
     # The log line's own timestamp (local time, like time.time()) says when the new child was ready.

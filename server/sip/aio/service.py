@@ -253,5 +253,6 @@ async def start_sip_service(
     service.in_core(lambda now: proxy.start(now, state or PbxState()))
     service.journal.start()
     core = "compiled" if (parser.__file__ or "").endswith((".so", ".pyd")) else "pure Python"
+    media = sorted({f"{a.host}:{a.port}" for a in features.values()}) or "no engine"
     log.info("SIP service listening on %s %s (media %s; SIP core %s)", host, service.ports, media, core)
     return service
