@@ -196,7 +196,7 @@ class CallAnchor:
     """The SIP adapter's media hook: which outgoing messages need their SDP rewritten, and the rewrite.
 
     ``records(invite)`` decides per initial INVITE; ``exclude`` are destinations never anchored (the
-    feature-call UAS and the media service: their media is on the engine already).
+    feature-call UAS and the call center's UAS: their media is on the engine already).
     """
 
     def __init__(

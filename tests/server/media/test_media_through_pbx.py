@@ -47,12 +47,12 @@ class Pbx:
             if len(children) >= count and "SIP service on" in "".join(self.output):
                 return children[count - 1]
             await asyncio.sleep(0.1)
-        raise AssertionError("media service not up:\n" + "".join(self.output[-30:]))
+        raise AssertionError("media engine not up:\n" + "".join(self.output[-30:]))
 
 
 @pytest.fixture
 def pbx(start_demo_server: Callable[[bool], Any]) -> Pbx:
-    server = start_demo_server(True)  # with its media service
+    server = start_demo_server(True)  # with its media engine
     return Pbx(server.process, server.sip_port, server.output)
 
 
