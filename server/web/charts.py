@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -74,12 +75,17 @@ class RowChart:
 
 
 def row_bars(
-    chart_id: str, items: list[tuple[str, float]], title: str, desc: str, width: int = 520
+    chart_id: str,
+    items: list[tuple[str, float]],
+    title: str,
+    desc: str,
+    width: int = 520,
+    value_text: Callable[[float], str] = lambda v: f"{v:,.0f}",
 ) -> RowChart:
     peak = max((v for _label, v in items), default=0.0) or 1.0
     plot = width - 150 - 90  # label column, number column
     rows = [
-        Row(y=i * 22 + 4, width=round(max(v, 0.0) / peak * plot, 1), label=label[:22], value=f"{v:,.0f}")
+        Row(y=i * 22 + 4, width=round(max(v, 0.0) / peak * plot, 1), label=label[:22], value=value_text(v))
         for i, (label, v) in enumerate(items)
     ]
     return RowChart(chart_id, width, max(len(rows), 1) * 22 + 8, rows, title, desc)

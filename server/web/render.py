@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -35,6 +36,14 @@ def minutes_seconds(seconds: float | None) -> str:
 
 
 env.globals.update(pct=percent, mmss=minutes_seconds)
+
+
+def number(lang: str, value: float | None, decimals: int = 0) -> str:
+    """A number the way the language writes it: 7.590 and 3,9 in Vietnamese, 7,590 and 3.9 in English."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return str(format_decimal(value, format=pattern, locale="vi" if lang == "vi" else "en"))
 
 
 def language(request: Request) -> str:
@@ -94,6 +103,7 @@ def render(
         tn=lambda moment, fmt="%Y-%m-%d %H:%M:%S": local_naive(request, moment, fmt),
         query_with=lambda **kw: query_with(request, **kw),
         tojson=json.dumps,
+        num=lambda value, decimals=0: number(language(request), value, decimals),
         **(values or {}),
     )
     response = HTMLResponse(page, status_code=status)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from server.domain import audit, companies, desk_phones, groups, hotlines, people, rate_tables, sender_check
 from server.domain.errors import DomainError, InvalidInput
 from server.domain.notify import sender_description
+from server.domain.prompts import list_prompts
 from server.web.deps import Admin, ContextDep, FormDep, SessionDep, SignedIn
 from server.web.render import field_errors, gettext_for, redirect, render, zone
 
@@ -388,7 +389,9 @@ async def audit_log(request: Request, console: SignedIn, session: SessionDep) ->
 
 # --- company ----------------------------------------------------------------------------------------
 def _company_page(request: Request, console: Any, ctx: Any, *, status: int = 200, **extra: Any) -> Response:
+    prompts_dir = request.app.state.prompts_dir
     values = {
+        "prompts": [p.name for p in list_prompts(prompts_dir, console.company_id)] if prompts_dir else [],
         "company": console.user.company,
         "ctx": ctx,
         "errors": {},

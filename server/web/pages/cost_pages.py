@@ -19,7 +19,7 @@ from server.web.callcenter_forms import N_
 from server.web.charts import row_bars
 from server.web.deps import Admin, ContextDep, FormDep, SessionDep, SignedIn
 from server.web.pages.calls_pages import _range
-from server.web.render import field_errors, gettext_for, redirect, render, zone
+from server.web.render import field_errors, gettext_for, language, number, redirect, render, zone
 
 router = APIRouter()
 # Shown through _() as data: the domain's errors (server.domain.rate_tables), flashes, titles, kinds.
@@ -240,6 +240,7 @@ async def report(request: Request, console: SignedIn, session: SessionDep) -> Re
             [(line.label or unknown, line.cost) for line, _url in rows],
             title,
             _("Cost in VND of the answered outbound calls of the range."),
+            value_text=lambda v: number(language(request), v),
         )
         for title, key, rows in sections
     }

@@ -127,6 +127,10 @@ def test_rate_table_hotline_and_cost_report(console_server, page, browser) -> No
     page.goto(f"{url}/console/lang/vi?next=/console/cost-report")
     page.goto(f"{url}/console/cost-report?{RANGE}")
     assert page.locator("h1").inner_text() == "Chi phí cuộc gọi"
+    # numbers the Vietnamese way: a dot between thousands, a comma before decimals
+    assert page.locator("#total-cost").inner_text() == "7.590"
+    assert page.locator("#total-minutes").inner_text() == "3,9"
+    assert page.locator("#agents svg text", has_text="5.590").count() == 1
     shot(page, "cost_report_vi")
     page.goto(f"{url}/console/rate-tables/{table_id}")
     shot(page, "rate_table_vi")
@@ -145,7 +149,7 @@ def test_rate_table_hotline_and_cost_report(console_server, page, browser) -> No
     assert sup.locator("main form fieldset[disabled]").count() == 1
     assert sup.locator("main button.primary").count() == 0
     sup.goto(f"{url}/console/cost-report?{RANGE}")
-    assert sup.locator("#total-cost").inner_text() == "7,590"
+    assert sup.locator("#total-cost").inner_text() == "7.590"  # signed in in Vietnamese
     csrf = next(c["value"] for c in other.cookies() if c["name"] == "console_csrf")
     assert (
         sup.request.post(f"{url}/console/rate-tables/{table_id}/reset", form={"csrf_token": csrf}).status

@@ -51,9 +51,9 @@ def test_notice_and_retention_settings_with_validation_and_the_history_says_dele
     assert not page.locator("#f-recording_notice").is_checked()  # nothing half-saved
     assert "Half Saved Co" not in page.locator("header").inner_text()
 
-    page.fill("#f-recording_notice_prompt", "Bad Name!")
-    page.click("main button.primary")
-    assert page.locator("#e-recording_notice_prompt").is_visible()
+    # the notice is picked among the company's prompts, the built-in sentence first
+    options = page.locator("#f-recording_notice_prompt option").all_inner_texts()
+    assert options[0] == "Built-in sentence (company's default language)", options
 
     page.goto(f"{console_server.url}/console/company")
     page.check("#f-recording_notice")
