@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.domain.call_cost import call_cost
 from server.domain.call_history import user_names
 from server.domain.models import CallRecord, Hotline
-from server.domain.rate_tables import company_rates, list_tables
+from server.domain.rate_tables import CompanyRates, company_rates, list_tables
 
 
 @dataclass(slots=True)
@@ -48,6 +48,21 @@ def _add(lines: dict[str, CostLine], key: str, label: str, talk: float, cost: fl
     line.cost += cost
 
 
+async def company_pricing(session: AsyncSession, company_id: int) -> CompanyRates:
+    """The company's rate tables by hotline, as the PBX prices with them now."""
+    hotline_rows = await session.scalars(select(Hotline).where(Hotline.company_id == company_id))
+    return company_rates(await list_tables(session, company_id=company_id), list(hotline_rows))
+
+
+def record_cost(rates: CompanyRates, c: CallRecord) -> float:
+    """What a finished call cost: stored by the PBX at its end, else (records older than migration 0012)
+    priced with its hotline's table now."""
+    if c.cost is not None:
+        return c.cost
+    talk = max(0.0, (c.end or c.answer or 0.0) - c.answer) if c.answer else 0.0
+    return call_cost(c.direction, c.callee, talk, rates.table_for(c.hotline))
+
+
 async def cost_report(
     session: AsyncSession, *, company_id: int, start: float, end: float, zone: ZoneInfo
 ) -> CostReport:
@@ -65,8 +80,7 @@ async def cost_report(
             )
         )
     ).all()
-    hotline_rows = await session.scalars(select(Hotline).where(Hotline.company_id == company_id))
-    rates = company_rates(await list_tables(session, company_id=company_id), list(hotline_rows))
+    rates = await company_pricing(session, company_id)
     names = await user_names(session, company_id, sorted({r[0] for r in rows if r[0] is not None}))
     agents: dict[str, CostLine] = {}
     hotlines: dict[str, CostLine] = {}

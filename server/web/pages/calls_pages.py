@@ -20,10 +20,11 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 
 from server.api.routes.callcenter_stats import MAX_DAYS as STATS_MAX_DAYS
 from server.domain import call_history, callcenter, callcenter_stats, hotlines, people
-from server.domain.call_cost import call_cost
 from server.domain.clock import to_posix
+from server.domain.cost_report import company_pricing, record_cost
 from server.domain.errors import NotFound
 from server.domain.models import CallRecord
+from server.domain.rate_tables import CompanyRates
 from server.media.recording import safe_name
 from server.web.charts import hour_bars
 from server.web.deps import SessionDep, SignedIn
@@ -86,11 +87,6 @@ def _talk(c: CallRecord) -> float:
     return max(0.0, (c.end or c.answer or 0) - c.answer) if c.answer else 0.0
 
 
-def _cost(c: CallRecord) -> float:
-    """The cost the PBX stored when the call ended; computed for records older than that column."""
-    return c.cost if c.cost is not None else call_cost(c.direction, c.callee, _talk(c))
-
-
 def recording_of(directory: Path | None, call_id: str, linked: str | None = None) -> Path | None:
     """The call's WAV: the one its record links, else (records older than the link) found by Call-ID."""
     if directory is None:
@@ -127,6 +123,7 @@ async def calls(request: Request, console: SignedIn, session: SessionDep) -> Res
     users = await people.list_users(session, company_id=console.company_id)
     names = {u.id: u.full_name for u in users}
     recordings = request.app.state.recordings_dir
+    rates = await company_pricing(session, console.company_id)
     return render(
         request,
         "calls.html",
@@ -135,7 +132,7 @@ async def calls(request: Request, console: SignedIn, session: SessionDep) -> Res
                 {
                     "c": c,
                     "talk": _talk(c),
-                    "cost": _cost(c),
+                    "cost": record_cost(rates, c),
                     "recording": c.recording_deleted is None
                     and recording_of(recordings, c.call_id, c.recording) is not None,
                     "recording_deleted": c.recording_deleted is not None,
@@ -172,7 +169,7 @@ EXPORT_HEADER = [
 EXPORT_PAGES = 2000  # x PAGE rows: 100,000 at most per export
 
 
-def _export_row(request: Request, c: CallRecord) -> list[Any]:
+def _export_row(request: Request, c: CallRecord, rates: CompanyRates) -> list[Any]:
     talk = _talk(c)
     return [
         local_time(request, c.start),
@@ -184,7 +181,7 @@ def _export_row(request: Request, c: CallRecord) -> list[Any]:
         c.hotline or "",
         c.disposition,
         round(talk),
-        _cost(c),
+        record_cost(rates, c),
         c.hangup_cause or "",
         c.call_id,
     ]
@@ -206,9 +203,10 @@ async def _xlsx(request: Request, q: call_history.CallQuery, session: Any) -> Re
     book = Workbook(write_only=True)
     sheet = book.create_sheet("calls")
     sheet.append(EXPORT_HEADER)
+    rates = await company_pricing(session, q.company_id)
     async for rows in _export_rows(q, session):
         for c in rows:
-            sheet.append(_export_row(request, c))
+            sheet.append(_export_row(request, c, rates))
     out = io.BytesIO()
     book.save(out)
     return Response(
@@ -223,11 +221,12 @@ def _csv(request: Request, q: call_history.CallQuery, session: Any) -> Response:
         out = io.StringIO()
         csv.writer(out).writerow(EXPORT_HEADER)
         yield "\ufeff" + out.getvalue()
+        rates = await company_pricing(session, q.company_id)
         async for page in _export_rows(q, session):
             out = io.StringIO()
             writer = csv.writer(out)
             for c in page:
-                writer.writerow(_export_row(request, c))
+                writer.writerow(_export_row(request, c, rates))
             yield out.getvalue()
 
     return StreamingResponse(
