@@ -28,6 +28,7 @@ import contextlib
 import importlib.util
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -252,6 +253,13 @@ class Step:
     elapsed: float = 0.0
     planned: float = 0.0
     cpu: float = 0.0
+    load_cpu: float = 0.0  # the load generator's (sipp's) CPU seconds in the step
+
+    @property
+    def cores(self) -> tuple[float, float]:
+        """(server, sipp) CPU as a share of one core over the step."""
+        span = max(self.elapsed, 1e-9)
+        return self.cpu / span, self.load_cpu / span
 
     @property
     def retrans_pct(self) -> float:
@@ -323,8 +331,20 @@ def rows_file(workdir: Path, name: str, rows: list[str]) -> Path:
     return path
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_step(
-    target: Target, scenario: Path, inf: Path, rate: int, seconds: float, hold: float, workdir: Path
+    target: Target,
+    scenario: Path,
+    inf: Path,
+    rate: int,
+    seconds: float,
+    hold: float,
+    workdir: Path,
+    peer_cpu: Callable[[], float] = lambda: 0.0,
 ) -> Step:
     count = int(rate * seconds)
     args = sipp_args(
@@ -333,12 +353,14 @@ def run_step(
     args += ["-timeout", f"{seconds + hold + 30:.0f}", "-timeout_error", "-recv_timeout", "8000"]
     step = Step(rate, planned=seconds + hold)
     before = target.cpu()
+    load_before = _children_cpu() + peer_cpu()
     start = time.monotonic()
     out = subprocess.run(args, capture_output=True, cwd=workdir, timeout=seconds + hold + 90).stdout.decode(
         errors="replace"
     )
     wall = time.monotonic() - start
     step.cpu = target.cpu() - before
+    step.load_cpu = _children_cpu() + peer_cpu() - load_before
     step.ok, step.failed = _counter(out, "Successful call"), _counter(out, "Failed call")
     step.sent = sum(int(m) for m, _ in _SENT.findall(out))
     step.retrans = sum(int(r) for _, r in _SENT.findall(out))
@@ -371,7 +393,8 @@ def climb(rates: tuple[int, ...], one: Callable[[int], Step], label: str) -> Lad
         print(
             f"  {label:42} {rate:6d}/s  ok {step.ok:7d}  failed {step.failed:5d}"
             f"  retrans {step.retrans_pct:5.2f}%  {step.elapsed:5.1f}/{step.planned:.1f} s"
-            f"  {step.cpu_ms:6.3f} CPU-ms  {step.verdict()}",
+            f"  {step.cpu_ms:6.3f} CPU-ms  cores {step.cores[0]:.2f} + sipp {step.cores[1]:.2f}"
+            f"  {step.verdict()}",
             flush=True,
         )
         if not step.passed:
@@ -394,8 +417,11 @@ def register_ladder(target: Target, n_agents: int, seconds: float, workdir: Path
 
 
 @contextlib.contextmanager
-def callee_uas(target_port: int, workdir: Path, register: bool = True) -> Iterator[int]:
-    """A sipp UAS answering every call with 200 (registered as extension 2000 when `register`)."""
+def callee_uas(
+    target_port: int, workdir: Path, register: bool = True
+) -> Iterator[tuple[int, Callable[[], float]]]:
+    """A sipp UAS answering every call with 200 (registered as extension 2000 when `register`): its port
+    and its CPU seconds so far."""
     uas_port = free_port()
     if register:
         inf = rows_file(
@@ -417,7 +443,7 @@ def callee_uas(target_port: int, workdir: Path, register: bool = True) -> Iterat
     uas = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
     time.sleep(0.5)
     try:
-        yield uas_port
+        yield uas_port, lambda: process_cpu(uas.pid)
     finally:
         uas.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -435,7 +461,15 @@ def call_scenario(workdir: Path, auth: bool) -> Path:
     return path
 
 
-def call_ladder(target: Target, n_agents: int, seconds: float, workdir: Path, *, auth: bool = True) -> Ladder:
+def call_ladder(
+    target: Target,
+    n_agents: int,
+    seconds: float,
+    workdir: Path,
+    *,
+    auth: bool = True,
+    uas_cpu: Callable[[], float] = lambda: 0.0,
+) -> Ladder:
     scenario = call_scenario(workdir, auth)
     creds = "[authentication username={u} password=demo{u}]" if auth else "-"
     inf = rows_file(
@@ -445,7 +479,7 @@ def call_ladder(target: Target, n_agents: int, seconds: float, workdir: Path, *,
     )
     return climb(
         CALL_LADDER,
-        lambda r: run_step(target, scenario, inf, r, seconds, HOLD_MS / 1000 + 0.2, workdir),
+        lambda r: run_step(target, scenario, inf, r, seconds, HOLD_MS / 1000 + 0.2, workdir, uas_cpu),
         f"{target.name} calls",
     )
 
@@ -501,9 +535,18 @@ def report(rows: list[Row], reference: Row | None, args: argparse.Namespace) -> 
             f"{calls:>7} {calls_cpu:7.3f} {calls_x:>6}  {sippy_x:>7}"
         )
         print(f"{'':44} {reg_top:>27}   {calls_top}{('   ' + row.setup) if row.setup else ''}")
+        cores = [
+            f"{what} at {best.rate}/s: server {best.cores[0]:.2f} + sipp {best.cores[1]:.2f}"
+            for what, ladder in (("REGISTER", row.register), ("calls", row.calls))
+            if ladder is not None and (best := ladder.best) is not None
+        ]
+        if cores:
+            print(f"{'':44} cores used: {'; '.join(cores)}")
     print(
         "Rates are the highest passing rung (0 failed, <= 1 % retransmissions, backlog drained); CPU ms is\n"
-        "the server's CPU per completed transaction at that rung; x Kam / x sippy: ratio of passing rates."
+        "the server's CPU per completed transaction at that rung; x Kam / x sippy: ratio of passing rates;\n"
+        f"cores used: CPU as a share of one core over the rung, the server's and sipp's "
+        f"({os.cpu_count()} cores here)."
     )
 
 
@@ -533,8 +576,8 @@ def main() -> int:
             if not calls_only and "register" not in skip:
                 row.register = register_ladder(target, args.agents, args.step, work)
             if "calls" not in skip:
-                with callee_uas(target.port, work, register=auth):
-                    row.calls = call_ladder(target, args.agents, args.step, work, auth=auth)
+                with callee_uas(target.port, work, register=auth) as (_port, uas_cpu):
+                    row.calls = call_ladder(target, args.agents, args.step, work, auth=auth, uas_cpu=uas_cpu)
             return row
 
         if "kamailio" not in skip:
@@ -562,12 +605,15 @@ def main() -> int:
             finally:
                 target.stop()
         if "sippy" not in skip:
-            with callee_uas(5060, work, register=False) as uas_port, sippy_b2bua(uas_port) as sippy:
+            with (
+                callee_uas(5060, work, register=False) as (uas_port, uas_cpu),
+                sippy_b2bua(uas_port) as sippy,
+            ):
                 if sippy is None:
                     print("sippy B2BUA not available")
                 else:
                     row = Row(sippy.name)
-                    row.calls = call_ladder(sippy, args.agents, args.step, work, auth=False)
+                    row.calls = call_ladder(sippy, args.agents, args.step, work, auth=False, uas_cpu=uas_cpu)
                     rows.append(row)
     report(rows, reference, args)
     return 0

@@ -158,22 +158,23 @@ class CallCenterRuntime:
         address = await self.calls.start()
         return dict.fromkeys(self.calls.features, address)
 
-    async def agent_command(self, user_id: int, action: str, reason: str = "") -> list[int]:
-        """An agent's feature code through the domain service (audited, published like an API edit); the
-        ids of the queues it changed (none: the user serves no queue)."""
+    async def agent_command(
+        self, user_id: int, action: str, reason: str = ""
+    ) -> tuple[list[int], str, int | None]:
+        """An agent's feature code through the domain service (audited, published like an API edit): the
+        ids of the queues it changed (none: the user serves no queue), the company's language, the
+        company."""
         routing = self.service.proxy.directory.user_routing(user_id) if self.service is not None else None
-        if routing is None:
-            return []
+        if routing is None or self.ctx is None:
+            return [], "vi", None
         table: dict[str, dict[str, Any]] = {
             "login": {"logged_in": True},
             "logout": {"logged_in": False},
             "pause": {"paused": True, "pause_reason": reason or "break"},
             "unpause": {"paused": False},
         }
-        changes = table[action]
-        if self.ctx is None:
-            return []
         async with self.sessions() as session:
+            language = await _company_language(session, routing.company_id)
             try:
                 states = await callcenter.set_agent_state(
                     session,
@@ -182,11 +183,11 @@ class CallCenterRuntime:
                     user_id=user_id,
                     queue_id=None,
                     actor_id=user_id,
-                    **changes,
+                    **table[action],
                 )
             except DomainError:
-                return []
-        return [s.queue_id for s in states]
+                return [], language, routing.company_id
+        return [s.queue_id for s in states], language, routing.company_id
 
     async def schedule_command(self, user_id: int, action: str) -> tuple[bool, str | None, str, int | None]:
         """A supervisor's or admin's ``*65``: set ("open", "closed", "auto") or cycle (automatic -> open ->

@@ -1,5 +1,6 @@
 """What the PBX tells callers in words: a waiting caller's position and estimated wait, a supervisor's
-schedule override, a user's call forwarding set by feature code, the default voicemail greeting.
+schedule override, a user's call forwarding set by feature code, an agent's log-in / pause code, the
+default voicemail greeting, the recording notice.
 
 Each sentence is a :class:`Sentence`: the text the server's text-to-speech (espeak-ng) says, and the
 company prompts (``server/domain/prompts.py``) that say it instead in the company's own recorded voice,
@@ -216,6 +217,42 @@ def recording_notice(language: str) -> Sentence:
     return Sentence(_RECORDING_NOTICE[_lang(language)], (RECORDING_NOTICE,))
 
 
+_AGENT = {  # an agent's feature code (*61-*64), done or refused
+    "vi": {
+        "agent_logged_in": "Bạn đã đăng nhập vào hàng chờ.",
+        "agent_logged_out": "Bạn đã đăng xuất khỏi hàng chờ.",
+        "agent_paused": "Bạn đang tạm nghỉ.",
+        "agent_unpaused": "Bạn đã sẵn sàng nhận cuộc gọi.",
+        "agent_no_queue": "Bạn không phục vụ hàng chờ nào.",
+    },
+    "en": {
+        "agent_logged_in": "You are logged in to your queues.",
+        "agent_logged_out": "You are logged out of your queues.",
+        "agent_paused": "You are paused.",
+        "agent_unpaused": "You are available again.",
+        "agent_no_queue": "You do not serve any queue.",
+    },
+}
+_AGENT_PROMPT = {
+    "login": "agent_logged_in",
+    "logout": "agent_logged_out",
+    "pause": "agent_paused",
+    "unpause": "agent_unpaused",
+}
+
+
+def agent_confirmation(language: str, action: str) -> Sentence:
+    """What an agent hears after a feature code logged them in or out of, or paused or unpaused them in,
+    every queue they serve (`action`: "login", "logout", "pause", "unpause")."""
+    name = _AGENT_PROMPT[action]
+    return Sentence(_AGENT[_lang(language)][name], (name,))
+
+
+def agent_no_queue(language: str) -> Sentence:
+    """What a user hears after an agent code when they serve no queue."""
+    return Sentence(_AGENT[_lang(language)]["agent_no_queue"], ("agent_no_queue",))
+
+
 # --- the prompt name that carries a sentence -----------------------------------------------------------
 def spoken(language: str, sentence: Sentence | str, company_id: int | None = None) -> str:
     """The prompt name that makes the media plane say `sentence` in `language`: the company's recordings
@@ -296,4 +333,5 @@ def overridable(language: str) -> list[tuple[str, str, bool]]:
     names.append(("forwarding_refused", _FORWARD_REFUSED[lang], False))
     names.append((VOICEMAIL_GREETING, _VOICEMAIL_GREETING[lang], False))
     names.append((RECORDING_NOTICE, _RECORDING_NOTICE[lang], False))
+    names += [(name, text, False) for name, text in _AGENT[lang].items()]
     return names

@@ -260,8 +260,8 @@ class CallerFlow(Machine):
 
 class AgentCodeCall(Machine):
     """An agent's or supervisor's feature code (log in / out, pause / unpause, schedule override): the
-    adapter makes the change and reports with :meth:`done`; the caller hears a beep (or `confirmation`)
-    when it was made, the invalid-option prompt when not, then the call ends."""
+    adapter makes the change and reports with :meth:`done`; the caller hears `confirmation` (a beep unless
+    given) when it was made, `refusal` when not, then the call ends."""
 
     def __init__(self) -> None:
         super().__init__()

@@ -40,6 +40,8 @@ from typing import Protocol
 from server.callcenter.announce import (
     VOICEMAIL_GREETING,
     Said,
+    agent_confirmation,
+    agent_no_queue,
     compose,
     forwarding_confirmation,
     forwarding_refused,
@@ -89,7 +91,8 @@ AGENT_CODES: dict[str, tuple[str, str]] = {  # number -> (action, pause reason);
     "*633": ("pause", "after-call work"),
     "*64": ("unpause", ""),
 }
-AgentCommand = Callable[[int, str, str], Awaitable[list[int]]]  # (user, action, reason) -> queues changed
+# (user, action, reason) -> (the queues changed, the company's language, the company)
+AgentCommand = Callable[[int, str, str], Awaitable[tuple[list[int], str, int | None]]]
 # supervisors' and admins' schedule override of their company's first schedule; docs/sip-contract.md
 SCHEDULE_CODES: dict[str, str] = {"*65": "cycle", "*650": "auto", "*651": "open", "*652": "closed"}
 # (user, action) -> (done, the override now: "open", "closed" or None for automatic, the company's language)
@@ -391,13 +394,14 @@ class CallCenterCalls(FeatureCalls):
 
     async def _agent_code(self, call: FeatureCall, user_id: int, action: str, reason: str) -> None:
         """Log the agent in / out of, or pause / unpause them in, every queue they serve (rows: they survive
-        a restart), with the queue-log lines; then confirm to the agent."""
+        a restart), with the queue-log lines; then say so to the agent in the company's language (its own
+        recording when it has one), or that they serve no queue."""
         assert self.agent_command is not None
         try:
-            queue_ids = await self.agent_command(user_id, action, reason)
+            queue_ids, language, company_id = await self.agent_command(user_id, action, reason)
         except Exception:
             log.exception("agent code %s for user %d failed", action, user_id)
-            queue_ids = []
+            queue_ids, language, company_id = [], "vi", None
         now = self.wall()
         actions: list[QueueAction] = []
         for qid in queue_ids:
@@ -411,7 +415,9 @@ class CallCenterCalls(FeatureCalls):
         self._queue_actions(actions)
         log.info("agent %d: %s (%d queues)", user_id, action, len(queue_ids))
         if isinstance(call.machine, AgentCodeCall) and not call.ended:
-            self._execute(call, call.machine.done(bool(queue_ids)))
+            said = spoken(language, agent_confirmation(language, action), company_id)
+            refused = spoken(language, agent_no_queue(language), company_id)
+            self._execute(call, call.machine.done(bool(queue_ids), said, refused))
 
     async def _schedule_code(self, call: FeatureCall, user_id: int, action: str) -> None:
         """Change the override of the caller's company's schedule (refused unless a supervisor or an

@@ -217,7 +217,13 @@ def test_every_name_a_company_may_record_is_listed_in_both_languages() -> None:
             assert set(number_words(language, n)) <= names
         for sentence in (announcement(language, 150, 1), announcement(language, 2, 33)):
             assert {p.rstrip("?") for p in sentence.parts} <= names
-    from server.callcenter.announce import forwarding_confirmation, override_confirmation, voicemail_greeting
+    from server.callcenter.announce import (
+        agent_confirmation,
+        agent_no_queue,
+        forwarding_confirmation,
+        override_confirmation,
+        voicemail_greeting,
+    )
 
     fixed = {
         *override_confirmation("vi", "open").parts,
@@ -225,6 +231,9 @@ def test_every_name_a_company_may_record_is_listed_in_both_languages() -> None:
         *override_confirmation("vi", None).parts,
         *voicemail_greeting("en").parts,
     }
+    for action in ("login", "logout", "pause", "unpause"):
+        fixed |= set(agent_confirmation("en", action).parts)
+    fixed |= set(agent_no_queue("vi").parts)
     for condition in ("always", "busy", "no_answer"):
         fixed |= set(forwarding_confirmation("en", condition, "+84912").parts)
         fixed |= set(forwarding_confirmation("vi", condition, None).parts)
@@ -293,3 +302,20 @@ def test_a_code_followed_by_a_number_is_recognised_only_for_the_forwarding_codes
     assert feature_prefix("*73") is None
     assert feature_prefix("*7210a") is None
     assert feature_prefix("*6199") is None
+
+
+def test_an_agent_code_is_confirmed_in_the_company_language_and_a_non_agent_is_told_why() -> None:
+    from server.callcenter.announce import agent_confirmation, agent_no_queue
+    from server.callcenter.flow import AgentCodeCall
+
+    assert agent_confirmation("vi", "login") == Sentence(
+        "Bạn đã đăng nhập vào hàng chờ.", ("agent_logged_in",)
+    )
+    assert agent_confirmation("en", "pause") == Sentence("You are paused.", ("agent_paused",))
+    assert agent_confirmation("xx", "unpause").parts == ("agent_unpaused",)  # unknown language: Vietnamese
+    said = spoken("en", agent_confirmation("en", "logout"), 7)
+    assert said == "say:en:7:agent_logged_out:You are logged out of your queues."
+    refused = spoken("vi", agent_no_queue("vi"), 7)
+    call = AgentCodeCall()
+    call.handle(Answered(), 0.0)
+    assert call.done(False, said, refused) == [Play(refused)]

@@ -5,7 +5,8 @@ A company whose language is English hears its feature-code confirmations (``*721
 queue whose language is English says the caller's position in English: the WAVs played are the English
 sentences synthesized by espeak-ng (``prompts/spoken/en/``, not the Vietnamese ones), and the caller hears
 speech.  A company that recorded ``queue_position_before`` and ``num_1`` (tones here, as a recording) has
-its waiting caller hear those recordings, not espeak-ng.
+its waiting caller hear those recordings, not espeak-ng.  An agent's ``*62`` is confirmed in words, and
+``*61`` in the company's own recording of ``agent_logged_in``.
 """
 
 from __future__ import annotations
@@ -18,17 +19,18 @@ import pytest
 from test_callcenter_calls import Admin, carrier, dial, hears, in_thread, rfc4733, server
 from test_queue_caller_experience import PERIOD, speech_at, timeline
 
-from server.callcenter.announce import announcement, forwarding_confirmation
+from server.callcenter.announce import agent_confirmation, announcement, forwarding_confirmation
 from server.domain.prompts import spoken_path
 from server.media.prompts import GREETING_HZ, RATE
 from server.media.rtp_probe import SipProbe
-from softphone.testing import DemoServer, read_wav, speech_pitches
+from softphone.testing import DemoServer, read_wav, speech_pitches, tone_levels
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 __all__ = ["carrier", "server"]  # fixtures
 
 BEFORE_HZ = 1500.0  # the company's "you are caller number" (a tone standing in for a voice)
 ONE_HZ = 1800.0  # the company's "one"
+LOGGED_IN_HZ = 1300.0  # the company's "you are logged in"
 
 
 def _record(path: Path, hz: float, seconds: float) -> None:
@@ -114,3 +116,23 @@ async def test_a_company_recording_of_the_position_words_is_what_the_waiting_cal
         sender.cancel()
     assert any("saying queue_position_before + num_1 in company 1's recordings" in x for x in server.output)
     assert not (server.data_dir / "prompts" / "spoken" / "vi").exists()  # espeak-ng was not needed
+
+
+async def test_agent_codes_are_confirmed_in_words_or_in_the_company_recording(
+    server: DemoServer, tmp_path: Path
+) -> None:
+    admin = Admin(server)
+    admin.send("PATCH", "/admin/company", {"console_language": "en"})
+    _record(server.data_dir / "prompts" / "1" / "agent_logged_in.wav", LOGGED_IN_HZ, 2.0)
+    a102 = await in_thread(server.agent, "102", "--auto-answer=0")  # serves Sales
+    try:
+        await in_thread(a102.record_call, "*62", tmp_path / "out.wav")
+        await in_thread(a102.record_call, "*61", tmp_path / "in.wav")
+    finally:
+        await in_thread(a102.quit)
+    english = spoken_path(server.data_dir / "prompts", "en", agent_confirmation("en", "logout").text)
+    assert english.is_file()
+    assert len(speech_pitches(tmp_path / "out.wav")) >= 3  # speech, not the old beep
+    levels = tone_levels(tmp_path / "in.wav", (LOGGED_IN_HZ, 1000.0), skip_s=0.2, max_s=1.5)
+    assert levels[LOGGED_IN_HZ] > 0.5, levels  # the company's recording
+    assert not spoken_path(server.data_dir / "prompts", "en", agent_confirmation("en", "login").text).exists()
