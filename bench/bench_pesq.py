@@ -121,11 +121,17 @@ def aligned(ref: np.ndarray, deg: np.ndarray) -> np.ndarray:
     return np.pad(out, (0, len(ref) - len(out)))
 
 
-def score(ref_path: Path, recorded: Path) -> tuple[float, float]:
+def score(ref_path: Path, recorded: Path, later: bool = False) -> tuple[float, float]:
+    """PESQ-WB and level of the best-aligned copy of the reference in ``recorded``; ``later``: of its later
+    copy (the receive rows' recordings hold the reference twice and every stage of a call has the later one
+    complete, so all stages are scored on the same audio)."""
     from pesq import pesq
 
     ref = read_mono(ref_path)
-    deg = aligned(ref, read_mono(recorded))
+    deg = read_mono(recorded)
+    if later:  # the first copy starts at the call's start or later: skipping half of it leaves the later one
+        deg = deg[len(ref) // 2 :]
+    deg = aligned(ref, deg)
     return float(pesq(RATE, ref, deg, "wb")), active_level_dbfs(deg)
 
 
@@ -240,9 +246,11 @@ def receive_with_cli(
     the same call. Returns the engine tap, the speaker recording (or None), the call's stats (the jitter
     buffer's playout figures) and the sound device bridge's counters, read just before the end.
 
-    The reference is sent twice in a row and each recording is scored on its best-aligned copy: the speaker
+    The reference is sent twice in a row and each recording is scored on its later copy: the speaker
     recording lacked the first ~1.7 s of the call's audio (its complete copy lines up sample-exactly with the
-    engine tap; scored on the first, cut-off copy it read as PESQ ~2). The bridge's counters show its speaker
+    engine tap; scored on the first, cut-off copy it read as PESQ ~2). The engine taps were scored on their
+    best-aligned copy until a jitter-buffer glitch in the later copy only showed in the speaker row (the taps'
+    notes give that best-copy score too). The bridge's counters show its speaker
     FIFO dropping ~1.7 s within the CLI's first 2 s: PortAudio's ALSA output into PulseAudio does not pull for
     ~1.9 s after the stream starts, and this CLI is called right after it started. The app keeps its streams
     running from start, so its calls do not lose their start (tests/softphone/test_engine_sound_device.py);
@@ -334,6 +342,11 @@ def playout(stats: dict[str, object]) -> str:
     )
 
 
+def tap_note(ref: Path, heard: Path, stats: dict[str, object]) -> str:
+    """An engine tap's playout figures and its best-aligned copy's score (the row scores the later copy)."""
+    return f"{playout(stats)}; best copy {score(ref, heard)[0]:.3f}"
+
+
 def send_through_microphone(
     server: DemoServer, ref: Path, seconds: float, work: Path, extra: tuple[str, ...] = ()
 ) -> bool:
@@ -417,25 +430,26 @@ def one_run(work: Path, kind: str) -> list[Row]:
                 mos, level = score(ref, newest_dump(rec, before))
                 rows.append((label, mos, level, ""))
             heard, _, stats, _ = receive_with_cli(server, ref, work)
-            mos, level = score(ref, heard)
-            rows.append(("baresip -> PBX -> softphone-cli (engine tap)", mos, level, playout(stats)))
+            mos, level = score(ref, heard, later=True)
+            label = "baresip -> PBX -> softphone-cli (engine tap)"
+            rows.append((label, mos, level, tap_note(ref, heard, stats)))
             if audio_env.pulse_available():
                 pulse = audio_env.start_pulse(work / "pulse-receive")
                 try:
                     heard, speaker, stats, bridge = receive_with_cli(server, ref, work, pulse)
                 finally:
                     audio_env.stop_pulse(pulse)
-                mos, level = score(ref, heard)
-                rows.append(("  --sound-device: engine tap", mos, level, playout(stats)))
+                mos, level = score(ref, heard, later=True)
+                rows.append(("  --sound-device: engine tap", mos, level, tap_note(ref, heard, stats)))
                 assert speaker is not None
-                mos, level = score(ref, speaker)
+                mos, level = score(ref, speaker, later=True)
                 label = "  same call: speaker (PortAudio -> PulseAudio -> parec)"
                 rows.append((label, mos, level, bridge_note(bridge)))
             peer = receive_with_baresip(server, ref, work)
             if peer is not None:
-                mos, level = score(ref, peer[0])
+                mos, level = score(ref, peer[0], later=True)
                 rows.append(("baresip -> PBX -> baresip (decoded, sndfile)", mos, level, ""))
-                mos, level = score(ref, peer[1])
+                mos, level = score(ref, peer[1], later=True)
                 rows.append(("  same call: speaker (ALSA -> PulseAudio -> parec)", mos, level, ""))
             alone = pulse_alone(ref, work)
             if alone is not None:
