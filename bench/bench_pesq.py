@@ -30,6 +30,7 @@ the microphone and speaker rows). Not a test: it prints a table with ratios agai
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -38,6 +39,7 @@ import sys
 import tempfile
 import time
 import wave
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -119,25 +121,50 @@ def aligned(ref: np.ndarray, deg: np.ndarray) -> np.ndarray:
     return np.pad(out, (0, len(ref) - len(out)))
 
 
-def score(ref_path: Path, recorded: Path) -> tuple[float, float]:
+def score(ref_path: Path, recorded: Path, later: bool = False) -> tuple[float, float]:
+    """PESQ-WB and level of the best-aligned copy of the reference in ``recorded``; ``later``: of its later
+    copy (the receive rows' recordings hold the reference twice and every stage of a call has the later one
+    complete, so all stages are scored on the same audio)."""
     from pesq import pesq
 
     ref = read_mono(ref_path)
-    deg = aligned(ref, read_mono(recorded))
+    deg = read_mono(recorded)
+    if later:  # the first copy starts at the call's start or later: skipping half of it leaves the later one
+        deg = deg[len(ref) // 2 :]
+    deg = aligned(ref, deg)
     return float(pesq(RATE, ref, deg, "wb")), active_level_dbfs(deg)
 
 
-def recorder(server: DemoServer, work: Path) -> Baresip:
+def write_raw(raw: Path, wav: Path) -> Path:
+    """parec's raw int16 mono recording as a WAV."""
+    data = raw.read_bytes()
+    write_mono(wav, np.frombuffer(data[: len(data) // 2 * 2], "<i2") / 32768.0)
+    return wav
+
+
+def listener(
+    server: DemoServer, extension: str, root: Path, player: str = "alsa,null", play_rate: int = 48000,
+    env: dict[str, str] | None = None,
+) -> Baresip:
+    """A baresip registered as ``extension`` that answers every call and sends silence back (the sender's
+    echo canceller never sees double talk); it plays what it decodes with ``player``."""
     account = (
-        f'<sip:103@demo.local>;auth_pass=demo103;outbound="sip:{server.registrar}";regint=600;'
-        "answermode=auto"
+        f'<sip:{extension}@demo.local>;auth_pass=demo{extension};outbound="sip:{server.registrar}";'
+        "regint=600;answermode=auto"
     )
-    # It listens only: silence back, so the sender's echo canceller never sees double talk.
-    silence = work / "silence.wav"
-    write_mono(silence, np.zeros(RATE * 60))
-    b = Baresip(work / "recorder", source=f"aufile,{silence}", account=account, codecs=("g722",))
+    silence = root.parent / "silence.wav"
+    if not silence.exists():
+        write_mono(silence, np.zeros(RATE * 60))
+    b = Baresip(
+        root, source=f"aufile,{silence}", account=account, codecs=("g722",), player=player,
+        play_rate=play_rate, env=env,
+    )
     b.wait_registered()
     return b
+
+
+def recorder(server: DemoServer, work: Path) -> Baresip:
+    return listener(server, "103", work / "recorder")
 
 
 def newest_dump(b: Baresip, before: set[Path]) -> Path:
@@ -156,20 +183,6 @@ def wait_closed(b: Baresip, count: int, timeout: float = 30) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("call did not end")
         time.sleep(0.1)
-
-
-def send_with_baresip(server: DemoServer, ref: Path, seconds: float, work: Path) -> None:
-    account = f'<sip:102@demo.local>;auth_pass=demo102;outbound="sip:{server.registrar}";regint=600'
-    b = Baresip(work / "sender", source=f"aufile,{ref}", account=account, codecs=("g722",))
-    try:
-        b.wait_registered()
-        b.command("dial", "sip:103@demo.local")
-        b.wait_for(lambda e: e.get("type") == "CALL_ESTABLISHED", timeout=20)
-        time.sleep(seconds)
-        b.command("hangup")
-        b.wait_for(lambda e: e.get("type") == "CALL_CLOSED", timeout=20)
-    finally:
-        b.stop()
 
 
 def send_with_cli(
@@ -195,6 +208,35 @@ def send_with_cli(
         peer.kill()
 
 
+def reference_twice(ref: Path, work: Path) -> tuple[Path, float]:
+    """The reference twice in a row and how long a call sending it lasts (see ``receive_with_cli``)."""
+    twice = work / "reference-twice.wav"
+    once = read_mono(ref)
+    write_mono(twice, np.concatenate([once, once]))
+    return twice, 2 * len(once) / RATE + 1
+
+
+def call_from_baresip(
+    server: DemoServer, target: str, source: Path, seconds: float, root: Path,
+    before_end: Callable[[], None] = lambda: None,
+) -> None:
+    """baresip as 102 sends ``source`` to ``target`` for ``seconds``; ``before_end`` runs 2 s before the
+    hangup (baresip hangs up when its file ends: a second before the speech ends)."""
+    account = f'<sip:102@demo.local>;auth_pass=demo102;outbound="sip:{server.registrar}";regint=600'
+    b = Baresip(root, source=f"aufile,{source}", account=account, codecs=("g722",))
+    try:
+        b.wait_registered()
+        b.command("dial", f"sip:{target}@demo.local")
+        b.wait_for(lambda e: e.get("type") == "CALL_ESTABLISHED", timeout=20)
+        time.sleep(seconds - 2.0)
+        before_end()
+        time.sleep(2.0)
+        b.command("hangup")
+        b.wait_for(lambda e: e.get("type") == "CALL_CLOSED", timeout=20)
+    finally:
+        b.stop()
+
+
 def receive_with_cli(
     server: DemoServer, ref: Path, work: Path, pulse: audio_env.PulseServer | None = None
 ) -> tuple[Path, Path | None, dict[str, object], dict[str, int] | None]:
@@ -204,18 +246,17 @@ def receive_with_cli(
     the same call. Returns the engine tap, the speaker recording (or None), the call's stats (the jitter
     buffer's playout figures) and the sound device bridge's counters, read just before the end.
 
-    The reference is sent twice in a row and each recording is scored on its best-aligned copy: the speaker
+    The reference is sent twice in a row and each recording is scored on its later copy: the speaker
     recording lacked the first ~1.7 s of the call's audio (its complete copy lines up sample-exactly with the
-    engine tap; scored on the first, cut-off copy it read as PESQ ~2). The bridge's counters show its speaker
+    engine tap; scored on the first, cut-off copy it read as PESQ ~2). The engine taps were scored on their
+    best-aligned copy until a jitter-buffer glitch in the later copy only showed in the speaker row (the taps'
+    notes give that best-copy score too). The bridge's counters show its speaker
     FIFO dropping ~1.7 s within the CLI's first 2 s: PortAudio's ALSA output into PulseAudio does not pull for
     ~1.9 s after the stream starts, and this CLI is called right after it started. The app keeps its streams
     running from start, so its calls do not lose their start (tests/softphone/test_engine_sound_device.py);
     the speaker row's note shows the drops, the score does not.
     """
-    twice = work / "reference-twice.wav"
-    once = read_mono(ref)
-    write_mono(twice, np.concatenate([once, once]))
-    seconds = 2 * len(once) / RATE + 1
+    twice, seconds = reference_twice(ref, work)
     tag = "pulse" if pulse is not None else "null"
     heard = work / f"heard-{tag}.wav"
     env = None
@@ -234,34 +275,49 @@ def receive_with_cli(
     try:
         peer.wait_for(lambda e: e["event"] == "RegistrationChanged" and e["state"] == "registered", 30)
         rec = pulse.start_recording("speaker.monitor", speaker_raw) if pulse is not None else None
-        account = f'<sip:102@demo.local>;auth_pass=demo102;outbound="sip:{server.registrar}";regint=600'
-        b = Baresip(work / f"sender-in-{tag}", source=f"aufile,{twice}", account=account, codecs=("g722",))
-        try:
-            b.wait_registered()
-            b.command("dial", "sip:101@demo.local")
-            b.wait_for(lambda e: e.get("type") == "CALL_ESTABLISHED", timeout=20)
+
+        def read_counters() -> None:
+            nonlocal stats, bridge
             call_id = peer.wait_for(lambda e: e["event"] == "IncomingCall", 20)["call_id"]
-            # baresip hangs up when its file ends: read the stats a second before the speech ends
-            time.sleep(seconds - 2.0)
             stats = peer.command("call_stats", call_id=call_id)
             bridge = peer.command("sound_stats")
-            time.sleep(2.0)
-            b.command("hangup")
-            b.wait_for(lambda e: e.get("type") == "CALL_CLOSED", timeout=20)
-        finally:
-            b.stop()
+
+        call_from_baresip(server, "101", twice, seconds, work / f"sender-in-{tag}", read_counters)
         if pulse is not None and rec is not None:
             time.sleep(0.3)
             pulse.stop_helper(rec)
     finally:
         peer.quit()
         peer.kill()
-    speaker = None
-    if pulse is not None:
-        speaker = work / f"speaker-{tag}.wav"
-        data = speaker_raw.read_bytes()
-        write_mono(speaker, np.frombuffer(data[: len(data) // 2 * 2], "<i2") / 32768.0)
+    speaker = write_raw(speaker_raw, work / f"speaker-{tag}.wav") if pulse is not None else None
     return heard, speaker, stats, bridge
+
+
+def receive_with_baresip(server: DemoServer, ref: Path, work: Path) -> tuple[Path, Path] | None:
+    """The peer of the speaker row: the same call path (baresip 102 sends the reference twice over G.722 to
+    101), answered by baresip as 101 playing with its own ALSA player into the ALSA ``pulse`` device, i.e.
+    the same private PulseAudio "speaker" null sink, recorded from its monitor like the app's. Returns what
+    baresip decoded (``sndfile``) and the speaker recording; None without pulseaudio."""
+    if not audio_env.pulse_available():
+        return None
+    twice, seconds = reference_twice(ref, work)
+    pulse = audio_env.start_pulse(work / "pulse-baresip")
+    raw = work / "speaker-baresip.raw"
+    try:
+        b = listener(
+            server, "101", work / "receiver-baresip", player="alsa,pulse", play_rate=RATE, env=pulse.env
+        )
+        try:
+            rec = pulse.start_recording("speaker.monitor", raw)
+            call_from_baresip(server, "101", twice, seconds, work / "sender-to-baresip")
+            time.sleep(0.3)
+            pulse.stop_helper(rec)
+            decoded = newest_dump(b, set())
+        finally:
+            b.stop()
+    finally:
+        audio_env.stop_pulse(pulse)
+    return decoded, write_raw(raw, work / "speaker-baresip.wav")
 
 
 def bridge_note(bridge: dict[str, int] | None) -> str:
@@ -272,6 +328,7 @@ def bridge_note(bridge: dict[str, int] | None) -> str:
     return (
         f"speaker FIFO: {bridge['speaker_underrun_bytes'] // ms} ms short,"
         f" {bridge['speaker_overrun_bytes'] // ms} ms dropped; stream errors {bridge['stream_errors']}"
+        f" ({bridge['speaker_underflows']} output underflows)"
     )
 
 
@@ -283,6 +340,11 @@ def playout(stats: dict[str, object]) -> str:
         f"jb {stats['jb_delay_ms']} ms, made up {stats['jb_empty']} empty + {stats['jb_lost']} lost,"
         f" dropped {stats['jb_discarded']}"
     )
+
+
+def tap_note(ref: Path, heard: Path, stats: dict[str, object]) -> str:
+    """An engine tap's playout figures and its best-aligned copy's score (the row scores the later copy)."""
+    return f"{playout(stats)}; best copy {score(ref, heard)[0]:.3f}"
 
 
 def send_through_microphone(
@@ -320,9 +382,7 @@ def pulse_alone(ref: Path, work: Path) -> Path | None:
         pulse.stop_helper(rec)
     finally:
         audio_env.stop_pulse(pulse)
-    out = work / "pulse-alone.wav"
-    write_mono(out, np.frombuffer(raw.read_bytes()[: raw.stat().st_size // 2 * 2], "<i2") / 32768.0)
-    return out
+    return write_raw(raw, work / "pulse-alone.wav")
 
 
 Row = tuple[str, float, float, str]  # label, PESQ-WB, active level dBFS, note
@@ -343,7 +403,7 @@ def one_run(work: Path, kind: str) -> list[Row]:
             cases = [
                 (
                     "baresip (aufile) -> PBX -> baresip",
-                    lambda: send_with_baresip(server, ref, seconds + 1, work),
+                    lambda: call_from_baresip(server, "103", ref, seconds + 1, work / "sender"),
                 ),
                 (
                     "softphone-cli --play -> PBX -> baresip",
@@ -370,20 +430,27 @@ def one_run(work: Path, kind: str) -> list[Row]:
                 mos, level = score(ref, newest_dump(rec, before))
                 rows.append((label, mos, level, ""))
             heard, _, stats, _ = receive_with_cli(server, ref, work)
-            mos, level = score(ref, heard)
-            rows.append(("baresip -> PBX -> softphone-cli (engine tap)", mos, level, playout(stats)))
+            mos, level = score(ref, heard, later=True)
+            label = "baresip -> PBX -> softphone-cli (engine tap)"
+            rows.append((label, mos, level, tap_note(ref, heard, stats)))
             if audio_env.pulse_available():
                 pulse = audio_env.start_pulse(work / "pulse-receive")
                 try:
                     heard, speaker, stats, bridge = receive_with_cli(server, ref, work, pulse)
                 finally:
                     audio_env.stop_pulse(pulse)
-                mos, level = score(ref, heard)
-                rows.append(("  --sound-device: engine tap", mos, level, playout(stats)))
+                mos, level = score(ref, heard, later=True)
+                rows.append(("  --sound-device: engine tap", mos, level, tap_note(ref, heard, stats)))
                 assert speaker is not None
-                mos, level = score(ref, speaker)
+                mos, level = score(ref, speaker, later=True)
                 label = "  same call: speaker (PortAudio -> PulseAudio -> parec)"
                 rows.append((label, mos, level, bridge_note(bridge)))
+            peer = receive_with_baresip(server, ref, work)
+            if peer is not None:
+                mos, level = score(ref, peer[0], later=True)
+                rows.append(("baresip -> PBX -> baresip (decoded, sndfile)", mos, level, ""))
+                mos, level = score(ref, peer[1], later=True)
+                rows.append(("  same call: speaker (ALSA -> PulseAudio -> parec)", mos, level, ""))
             alone = pulse_alone(ref, work)
             if alone is not None:
                 mos, level = score(ref, alone)
@@ -395,6 +462,20 @@ def one_run(work: Path, kind: str) -> list[Row]:
     return rows
 
 
+@contextlib.contextmanager
+def cpu_load(processes: int, limit_s: float) -> Iterator[None]:
+    """``processes`` busy loops (Python spinning) while the block runs; each also ends by itself after
+    ``limit_s``, so none outlives an interrupted run."""
+    spin = f"import time\nend = time.monotonic() + {limit_s}\nwhile time.monotonic() < end:\n    pass\n"
+    procs = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(processes)]
+    try:
+        yield
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=1)
@@ -402,33 +483,54 @@ def main() -> int:
         "--reference", choices=("natural", "espeak"), default="natural" if NATURAL.exists() else "espeak",
         help="natural speech (linphone-common's sample) or synthetic (espeak-ng)",
     )
+    ap.add_argument(
+        "--load", type=int, default=0, metavar="N",
+        help="N busy-loop processes running during the runs (a loaded machine), each stopping by itself "
+        "after 10 min per run",
+    )
     args = ap.parse_args()
     for tool in ("baresip", "espeak-ng", "sox"):
         if shutil.which(tool) is None:
             print(f"{tool} is not installed")
             return 1
     scores: dict[str, list[float]] = {}
-    for run in range(1, args.runs + 1):
-        with tempfile.TemporaryDirectory(prefix="bench-pesq-") as tmp:
-            rows = one_run(Path(tmp), args.reference)
-        peer = next((r for r in rows if r[0].startswith("baresip")), None)
-        print(
-            f"\nrun {run}: PESQ-WB (P.862.2) and active level, {args.reference} speech, G.722 through"
-            f" softphone-server --demo; load {os.getloadavg()[0]:.1f}"
-        )
-        print(f"{'path':<56} {'PESQ-WB':>8} {'level dBFS':>11} {'vs baresip':>16}  playout")
-        for label, mos, level, note in rows:
-            ratio = "" if peer is None or mos != mos else f"{mos / peer[1]:.3f}x {level - peer[2]:+.1f} dB"
-            shown = "" if mos != mos else f"{mos:.3f}"
-            print(f"{label:<56} {shown:>8} {level:>11.1f} {ratio:>16}  {note}")
-            if mos == mos:
-                scores.setdefault(label, []).append(mos)
+    loads: list[float] = []
+    with cpu_load(args.load, 600.0 * args.runs):
+        for run in range(1, args.runs + 1):
+            start_load = os.getloadavg()[0]
+            with tempfile.TemporaryDirectory(prefix="bench-pesq-") as tmp:
+                rows = one_run(Path(tmp), args.reference)
+            loads.append(os.getloadavg()[0])
+            print_run(run, args.reference, args.load, (start_load, loads[-1]), rows, scores)
     if args.runs > 1:
-        print(f"\nPESQ-WB over {args.runs} runs: median (min-max)")
+        print(
+            f"\nPESQ-WB over {args.runs} runs: median (min-max); 1-min load average at the runs' ends"
+            f" {statistics.median(loads):.1f} ({min(loads):.1f}-{max(loads):.1f}), --load {args.load}"
+        )
         for label, values in scores.items():
             print(f"{label:<56} {statistics.median(values):.3f} ({min(values):.3f}-{max(values):.3f})")
     print("goal: PESQ-WB >= 3.54 at the source's level (shared 2-core machine: figures move between runs)")
     return 0
+
+
+def print_run(
+    run: int, reference: str, extra_load: int, load: tuple[float, float], rows: list[Row],
+    scores: dict[str, list[float]],
+) -> None:
+    """One run's table; adds its scores to ``scores`` (per row label)."""
+    peer = next((r for r in rows if r[0].startswith("baresip")), None)
+    print(
+        f"\nrun {run}: PESQ-WB (P.862.2) and active level, {reference} speech, G.722 through"
+        f" softphone-server --demo; 1-min load average {load[0]:.1f} at start, {load[1]:.1f} at end"
+        f" (--load {extra_load})"
+    )
+    print(f"{'path':<56} {'PESQ-WB':>8} {'level dBFS':>11} {'vs baresip':>16}  playout")
+    for label, mos, level, note in rows:
+        ratio = "" if peer is None or mos != mos else f"{mos / peer[1]:.3f}x {level - peer[2]:+.1f} dB"
+        shown = "" if mos != mos else f"{mos:.3f}"
+        print(f"{label:<56} {shown:>8} {level:>11.1f} {ratio:>16}  {note}")
+        if mos == mos:
+            scores.setdefault(label, []).append(mos)
 
 
 if __name__ == "__main__":

@@ -396,7 +396,8 @@ class BridgeStats:
     mic_underrun_bytes: int
     speaker_overrun_bytes: int
     speaker_underrun_bytes: int
-    stream_errors: int
+    stream_errors: int  # callbacks of either stream that PortAudio flagged (xruns)
+    speaker_underflows: int  # of those, output callbacks flagged output_underflow: the speaker ran dry
     mic_starved_frames: int
 
 
@@ -457,6 +458,7 @@ class _BridgeCore:
         self.mic_meter = MicLevelMeter()
         self.speaker_meter = MicLevelMeter()
         self.stream_errors = 0
+        self.speaker_underflows = 0
         self.mic_starved_frames = 0
 
     def on_input(self, indata: Any, _frames: int, _time: Any, status: Any) -> None:
@@ -469,6 +471,8 @@ class _BridgeCore:
     def on_output(self, outdata: Any, frames: int, _time: Any, status: Any) -> None:
         if status:
             self.stream_errors += 1
+            if status.output_underflow:
+                self.speaker_underflows += 1
         out = memoryview(outdata).cast("B")
         if not self.primed and self.spk.available() >= self.prefill:
             self.primed = True
@@ -764,6 +768,7 @@ class SoundDeviceBridge(pj.AudioMediaPort):
             speaker_overrun_bytes=core.spk.overruns,
             speaker_underrun_bytes=core.spk.underruns,
             stream_errors=core.stream_errors,
+            speaker_underflows=core.speaker_underflows,
             mic_starved_frames=core.mic_starved_frames,
         )
 

@@ -155,9 +155,12 @@ def baresip_tone_audio(hz: int) -> list[str]:
 class BaresipPeer:
     """Debian's baresip in a subprocess with a generated config folder, driven over ``ctrl_tcp`` (JSON in
     netstrings: commands in, events out).  ``config`` lines go into its ``config`` (the ctrl_tcp listener and
-    ``snd_path`` are added), ``accounts`` into ``accounts``."""
+    ``snd_path`` are added), ``accounts`` into ``accounts``; ``env`` replaces its environment (e.g. a private
+    PulseAudio's ``PULSE_SERVER``)."""
 
-    def __init__(self, root: Path, config: Sequence[str], accounts: str) -> None:
+    def __init__(
+        self, root: Path, config: Sequence[str], accounts: str, env: Mapping[str, str] | None = None
+    ) -> None:
         self.root = root
         self.ctrl_port = free_port()
         root.mkdir(parents=True, exist_ok=True)
@@ -168,7 +171,10 @@ class BaresipPeer:
         self.events: list[Event] = []
         self._cond = threading.Condition()
         self._log = (root / "baresip.log").open("wb")
-        self.proc = subprocess.Popen(["baresip", "-f", str(root)], stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            ["baresip", "-f", str(root)], stdout=self._log, stderr=subprocess.STDOUT,
+            env=None if env is None else dict(env),
+        )
         self.sock = self._connect()
         threading.Thread(target=self._read, name="baresip-ctrl", daemon=True).start()
 
@@ -534,9 +540,10 @@ class Baresip(BaresipPeer):
     """Debian's baresip as a test or benchmark peer, with a generated config bound to 127.0.0.1.
 
     ``source`` is baresip's ``audio_source`` (``ausine,1100`` sends a sine, ``aufile,/x.wav`` a file); the
-    ALSA ``null`` device plays; ``sndfile`` dumps what it encodes and decodes to WAVs; ``ctrl_tcp`` lets the
-    caller dial, send DTMF and read events (netstring JSON). ``account`` is a baresip accounts line (default:
-    a direct-IP ``sip:bare@127.0.0.1:port`` that auto-answers).
+    ALSA ``null`` device plays (``player``: another ``audio_player``, e.g. ``alsa,pulse`` with a private
+    PulseAudio's ``env``, at ``play_rate``); ``sndfile`` dumps what it encodes and decodes to WAVs;
+    ``ctrl_tcp`` lets the caller dial, send DTMF and read events (netstring JSON). ``account`` is a baresip
+    accounts line (default: a direct-IP ``sip:bare@127.0.0.1:port`` that auto-answers).
     """
 
     def __init__(
@@ -546,17 +553,20 @@ class Baresip(BaresipPeer):
         source: str = "ausine,1100",
         account: str | None = None,
         codecs: Sequence[str] = ("g711", "g722"),
+        player: str = "alsa,null",
+        play_rate: int = 48000,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.sip_port = free_port()
         config = [
             f"sip_listen 127.0.0.1:{self.sip_port}",
             "sip_trans_def udp",
             f"audio_source {source}",
-            "audio_player alsa,null",
+            f"audio_player {player}",
             "audio_alert alsa,null",
             # aufile opens the file at its own rate (the reference files are 16 kHz mono)
             f"ausrc_srate {16000 if source.startswith('aufile') else 48000}",
-            "auplay_srate 48000",
+            f"auplay_srate {play_rate}",
             # ausine only produces 48 kHz stereo; aufile plays the file's own format
             *(["ausrc_channels 2"] if source.startswith("ausine") else []),
             "auplay_channels 1",
@@ -569,7 +579,7 @@ class Baresip(BaresipPeer):
             "module_app menu.so",
         ]
         line = account or f"<sip:bare@127.0.0.1:{self.sip_port}>;regint=0;answermode=auto"
-        super().__init__(root, config, line + "\n")
+        super().__init__(root, config, line + "\n", env)
 
     @property
     def uri(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from array import array
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -185,8 +186,6 @@ class _FakeStream:
 
 
 def _fake_sounddevice() -> object:
-    from types import SimpleNamespace
-
     def query_devices(index: int | None = None) -> object:
         devices = [
             {"index": i, "name": name, "hostapi": 0, "max_input_channels": 1, "max_output_channels": 2,
@@ -221,3 +220,18 @@ def test_changing_the_microphone_keeps_the_running_speaker_stream() -> None:
     assert bridge._out_stream is not speaker and bridge._out_stream.active
     bridge.close()
     assert not bridge.output_open and not bridge.input_open
+
+
+def test_output_underflows_are_counted_apart_from_other_stream_errors() -> None:
+    """``speaker_underflows`` tells a speaker that ran dry (PortAudio's output_underflow) from other xruns."""
+    from softphone.audio import SoundDeviceBridge
+
+    bridge = SoundDeviceBridge(sd=_fake_sounddevice(), echo_cancellation=False)  # type: ignore[arg-type]
+    core = bridge._core
+    out = memoryview(bytearray(320))
+    core.on_output(out, 160, None, SimpleNamespace(output_underflow=True))
+    core.on_output(out, 160, None, SimpleNamespace(output_underflow=False, priming_output=True))
+    core.on_output(out, 160, None, None)
+    core.on_input(bytes(320), 160, None, SimpleNamespace(input_overflow=True))
+    stats = bridge.stats
+    assert stats.stream_errors == 3 and stats.speaker_underflows == 1
