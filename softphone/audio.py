@@ -11,7 +11,8 @@ while PortAudio calls our stream callbacks on its own threads at the sound card'
 neither side can stall the other.
 Latency stays bounded (see bench_audio_latency.py): once a second each FIFO drops the audio it held all that
 second (``SlackTrim``: what no burst of either clock needed, e.g. after the clocks drifted or a stream started
-late), so it settles at the depth the bursts really need; a generous cap only stops runaway growth.
+late), so it settles at the depth the bursts really need; a generous cap only stops runaway growth.  The
+speaker's drop waits for a pause between words (up to 3 s): a cut inside speech shifts it mid-word.
 The playback side waits for ``jitter_ms`` of audio after every underrun to absorb the bursts of both clocks.
 
 When no device can be opened the bridge still works: ``open()`` returns an ``AudioDeviceProblem`` (never
@@ -83,6 +84,7 @@ log = logging.getLogger(__name__)
 
 DeviceSpec = int | str | None
 _ECHO_RESYNC_MS = 15
+SPEAKER_QUIET_PEAK = 512  # 16-bit peak under which received audio counts as a pause (-36 dBFS)
 Direction = Literal["input", "output"]
 
 ECHO_CANCELLATION_NOTE = (
@@ -445,7 +447,8 @@ class _BridgeCore:
         self.spk = ByteRing(4 * frame_bytes + 8 * self.jitter_bytes, cap)
         self.mic = ByteRing(4 * frame_bytes + 8 * self.jitter_bytes, cap)
         # Each FIFO sheds, once a second, the audio it held all that second: latency no burst needed.
-        self.spk_trim = SlackTrim(1000 // block_ms, margin=bytes_per_ms)
+        # The speaker's drops wait for a pause between words (up to 3 s): a cut inside speech is heard.
+        self.spk_trim = SlackTrim(1000 // block_ms, margin=bytes_per_ms, quiet_peak=SPEAKER_QUIET_PEAK)
         self.mic_trim = SlackTrim(1000 // frame_ms, margin=bytes_per_ms)
         # With echo cancellation the input callback fills ``capture`` instead, and the clock thread moves
         # every captured frame, in order, through the canceller into ``mic``: the adaptive filter must see

@@ -57,6 +57,18 @@ class ByteRing:
             self.overruns += excess
             return excess
 
+    def head_peak(self, n: int) -> int:
+        """The largest absolute 16-bit sample among the oldest ``n`` bytes (what would be read next)."""
+        with self._lock:
+            take = min(n, self._write - self._read) & ~1
+            pos = self._read % self._capacity
+            first = min(take, self._capacity - pos)
+            head = bytes(self._buf[pos : pos + first]) + bytes(self._buf[0 : take - first])
+        if not head:
+            return 0
+        samples = memoryview(head).cast("h")
+        return max(max(samples), -min(samples))
+
     def write(self, data: bytes | bytearray | memoryview) -> None:
         """Append ``data``; drops the oldest bytes if the fill would exceed ``max_fill``."""
         n = len(data)
@@ -110,19 +122,39 @@ class SlackTrim:
     audio that no burst of the producer or consumer needed, only delay. Once per window that much (less
     ``margin``) is dropped, so the FIFO settles at the depth the two clocks' bursts really need: deep enough
     to never starve, no deeper. A starved read restarts the window without dropping anything.
+
+    With ``quiet_peak`` (16-bit PCM), the drop waits for a moment when the audio about to be dropped is
+    quieter than that (a pause between words), for at most ``patience`` windows, then drops anyway: cutting
+    into speech shifts it in time mid-word, which listeners hear and PESQ punishes; cutting a pause is
+    inaudible.
     """
 
-    def __init__(self, window_reads: int, margin: int = 0, *, align: int = 2) -> None:
+    def __init__(
+        self,
+        window_reads: int,
+        margin: int = 0,
+        *,
+        align: int = 2,
+        quiet_peak: int | None = None,
+        patience: int = 3,
+    ) -> None:
         self._window = max(1, window_reads)
         self._margin = margin
         self._align = align
+        self._quiet_peak = quiet_peak
+        self._patience = max(1, patience) * self._window
         self._least: int | None = None
         self._reads = 0
+        self._pending = 0  # a drop due, waiting for a pause
+        self._waited = 0
         self.dropped = 0
 
     def after_read(self, ring: ByteRing, starved: bool = False) -> None:
         if starved:
             self.restart()
+            return
+        if self._pending:
+            self._drop_when_quiet(ring)
             return
         left = ring.available()
         self._least = left if self._least is None else min(self._least, left)
@@ -131,10 +163,26 @@ class SlackTrim:
             return
         excess = self._least - self._margin
         excess -= excess % self._align
-        if excess > 0:
-            self.dropped += ring.trim(ring.available() - excess)
         self.restart()
+        if excess > 0:  # set after restart(), which forgets pending drops
+            self._pending = excess
+            self._drop_when_quiet(ring)
+
+    def _drop_when_quiet(self, ring: ByteRing) -> None:
+        excess = min(self._pending, ring.available() - self._margin)
+        excess -= excess % self._align
+        if excess <= 0:
+            self._pending = self._waited = 0
+            return
+        quiet = self._quiet_peak is None or ring.head_peak(excess) < self._quiet_peak
+        if quiet or self._waited >= self._patience:
+            self.dropped += ring.trim(ring.available() - excess)
+            self._pending = self._waited = 0
+        else:
+            self._waited += 1
 
     def restart(self) -> None:
+        """Start a new window; a drop waiting for a pause is forgotten (a starved read: nothing to spare)."""
         self._least = None
         self._reads = 0
+        self._pending = self._waited = 0

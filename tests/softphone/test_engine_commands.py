@@ -77,3 +77,39 @@ def test_an_accounts_codec_order_is_what_it_offers(peers) -> None:
         assert alice.command("sound_stats") is None  # the null sound device has no bridge
         alice.command("hangup", call_id=cid)
         alice.wait_state("disconnected", cid)
+
+
+@pytest.mark.unit
+def test_slack_trim_with_quiet_peak_waits_for_a_pause_to_drop() -> None:
+    import struct
+
+    loud, quiet = struct.pack("<10h", *([8000] * 10)), bytes(20)
+    ring = ByteRing(4096)
+    trim = SlackTrim(window_reads=2, margin=0, quiet_peak=512, patience=2)
+    ring.write(loud * 3)  # 60 bytes of backlog, all speech
+    for _ in range(2):
+        ring.write(loud)
+        ring.read(20)
+        trim.after_read(ring)
+    assert trim.dropped == 0 and ring.available() == 60  # due, but the head is speech: waits
+    ring.write(quiet)
+    ring.read(20)
+    trim.after_read(ring)
+    assert trim.dropped == 0
+    ring.write(quiet * 2)
+    ring.read(20)
+    ring.read(20)  # the speech backlog is played out; a pause is next
+    trim.after_read(ring)
+    assert trim.dropped > 0  # dropped inside the pause
+    # speech without a pause: dropped anyway after `patience` windows
+    ring, trim = ByteRing(4096), SlackTrim(window_reads=2, margin=0, quiet_peak=512, patience=2)
+    ring.write(loud * 3)
+    for _ in range(2 + 3):  # the window, then 3 of the 4 reads of patience
+        ring.write(loud)
+        ring.read(20)
+        trim.after_read(ring)
+    assert trim.dropped == 0
+    ring.write(loud)
+    ring.read(20)
+    trim.after_read(ring)
+    assert trim.dropped == 60
