@@ -137,8 +137,7 @@ def score(ref_path: Path, recorded: Path, later: bool = False) -> tuple[float, f
 
 def write_raw(raw: Path, wav: Path) -> Path:
     """parec's raw int16 mono recording as a WAV."""
-    data = raw.read_bytes()
-    write_mono(wav, np.frombuffer(data[: len(data) // 2 * 2], "<i2") / 32768.0)
+    write_mono(wav, audio_env.read_raw(raw) / 32768.0)
     return wav
 
 

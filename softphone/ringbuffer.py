@@ -57,13 +57,19 @@ class ByteRing:
             self.overruns += excess
             return excess
 
+    def _copy_head(self, target: memoryview, take: int) -> None:
+        """Copy the oldest ``take`` bytes (no more than held) into ``target``; the caller holds the lock."""
+        pos = self._read % self._capacity
+        first = min(take, self._capacity - pos)
+        target[:first] = self._buf[pos : pos + first]
+        if first < take:
+            target[first:take] = self._buf[0 : take - first]
+
     def head_peak(self, n: int) -> int:
         """The largest absolute 16-bit sample among the oldest ``n`` bytes (what would be read next)."""
         with self._lock:
-            take = min(n, self._write - self._read) & ~1
-            pos = self._read % self._capacity
-            first = min(take, self._capacity - pos)
-            head = bytes(self._buf[pos : pos + first]) + bytes(self._buf[0 : take - first])
+            head = bytearray(min(n, self._write - self._read) & ~1)
+            self._copy_head(memoryview(head), len(head))
         if not head:
             return 0
         samples = memoryview(head).cast("h")
@@ -103,11 +109,7 @@ class ByteRing:
         n = len(target)
         with self._lock:
             take = min(n, self._write - self._read)
-            pos = self._read % self._capacity
-            first = min(take, self._capacity - pos)
-            target[:first] = self._buf[pos : pos + first]
-            if first < take:
-                target[first:take] = self._buf[0 : take - first]
+            self._copy_head(target, take)
             self._read += take
         if take < n:
             target[take:] = bytes(n - take)
