@@ -56,9 +56,11 @@ def _parse(data: bytes, max_size: int) -> SipMessage:
     if not data:
         raise SipParseError(400, "Empty message")
     # Nearly every peer ends lines with CRLF: find() is ~8x cheaper than the regex that also accepts bare LF.
+    # With no bare LF before the first CRLF CRLF, that is where the regex would match too.
     end = data.find(b"\r\n\r\n")
-    head = data[:end]
-    if end >= 0 and b"\n\n" not in head and b"\n\r\n" not in head and not head.endswith(b"\n"):
+    head = data[:end] if end >= 0 else b""
+    crlf_only = end >= 0 and head.count(b"\n") == head.count(b"\r\n")
+    if crlf_only:
         body = data[end + 4 :]
     else:
         match = _HEADER_END.search(data)
@@ -69,10 +71,7 @@ def _parse(data: bytes, max_size: int) -> SipMessage:
         head_text = head.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SipParseError(400, "Header section is not valid UTF-8") from exc
-    if head.count(b"\n") == head.count(b"\r\n"):
-        lines = head_text.split("\r\n")
-    else:
-        lines = head_text.replace("\r\n", "\n").split("\n")
+    lines = head_text.split("\r\n") if crlf_only else head_text.replace("\r\n", "\n").split("\n")
     start_line = lines[0]
     if len(start_line) > MAX_LINE:
         raise SipParseError(414 if not start_line.startswith("SIP/") else 400, "Start line too long")
