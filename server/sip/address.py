@@ -10,13 +10,20 @@ TransportName = Literal["udp", "tcp", "tls"]
 DEFAULT_PORTS: dict[str, int] = {"udp": 5060, "tcp": 5060, "tls": 5061}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Address:
     """A transport endpoint. ``transport`` is lower case ("udp", "tcp", "tls"); ``host`` has no brackets."""
 
     transport: str
     host: str
     port: int
+
+    # __init__, __hash__ and __eq__ are written out so that mypyc compiles them (dataclass's generated ones
+    # stay interpreted): addresses are made and used as dictionary keys on every message.
+    def __init__(self, transport: str, host: str, port: int) -> None:
+        object.__setattr__(self, "transport", transport)
+        object.__setattr__(self, "host", host)
+        object.__setattr__(self, "port", port)
 
     @property
     def reliable(self) -> bool:
@@ -27,8 +34,6 @@ class Address:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{self.transport}:{host}:{self.port}"
 
-    # Written out so that mypyc compiles them (dataclass's generated ones stay interpreted): addresses are
-    # dictionary keys on every message.
     def __hash__(self) -> int:
         return hash((self.transport, self.host, self.port))
 

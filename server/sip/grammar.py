@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from server.sip.errors import SipParseError
 
@@ -151,6 +152,17 @@ def parse_params(text: str, what: str) -> dict[str, str | None]:
         else:
             params[name.lower()] = None
     return params
+
+
+Params = Mapping[str, str | None]
+NO_PARAMS: Params = MappingProxyType({})
+
+
+def frozen_params(value: Params | None) -> Params:
+    """A read-only copy (or the same read-only mapping), so that URIs and headers stay immutable."""
+    if isinstance(value, MappingProxyType):
+        return value
+    return MappingProxyType(dict(value)) if value else NO_PARAMS
 
 
 def format_params(params: Mapping[str, str | None]) -> str:

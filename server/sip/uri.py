@@ -11,10 +11,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from types import MappingProxyType
 
 from server.sip.errors import SipParseError
-from server.sip.grammar import format_host, format_params, parse_params, split_host_port
+from server.sip.grammar import (
+    Params,
+    format_host,
+    format_params,
+    frozen_params,
+    parse_params,
+    split_host_port,
+)
 
 SCHEMES = ("sip", "sips", "tel")
 _USER_RE = re.compile(r"^[A-Za-z0-9\-_.!~*'()&=+$,;?/%]+$")
@@ -24,13 +30,7 @@ _SCHEME_RE = re.compile(r"^[a-z][a-z0-9+\-.]*$")
 _HEADER_PART_RE = re.compile(r"^[A-Za-z0-9\-_.!~*'()\[\]/?:+$%]*$")
 
 
-def _frozen_map(value: Mapping[str, str | None] | None) -> Mapping[str, str | None]:
-    if isinstance(value, MappingProxyType):
-        return value
-    return MappingProxyType(dict(value or {}))
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class SipUri:
     """``sip:user:password@host:port;params?headers``. For tel URIs the number is ``user``, host is ''."""
 
@@ -43,9 +43,26 @@ class SipUri:
     password: str | None = None
     opaque: str | None = None  # everything after "scheme:" for other absolute URIs (e.g. urn:, isbn:)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "params", _frozen_map(self.params))
-        object.__setattr__(self, "headers", _frozen_map(self.headers))
+    # Written out so that mypyc compiles it: dataclass's generated __init__ stays interpreted (2.6 µs a URI).
+    def __init__(
+        self,
+        scheme: str = "sip",
+        user: str | None = None,
+        host: str = "",
+        port: int | None = None,
+        params: Params | None = None,
+        headers: Params | None = None,
+        password: str | None = None,
+        opaque: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "scheme", scheme)
+        object.__setattr__(self, "user", user)
+        object.__setattr__(self, "host", host)
+        object.__setattr__(self, "port", port)
+        object.__setattr__(self, "params", frozen_params(params))
+        object.__setattr__(self, "headers", frozen_params(headers))
+        object.__setattr__(self, "password", password)
+        object.__setattr__(self, "opaque", opaque)
 
     def __hash__(self) -> int:
         return hash(str(self))
