@@ -11,7 +11,6 @@ an ORM flush.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -87,7 +86,7 @@ def _call_row(cdr: d.CallRecord, rates: RateLookup = _builtin) -> dict[str, Any]
         "caller_user_id": cdr.caller_user_id,
         "callee_user_id": cdr.callee_user_id,
         "cutoff": cdr.cutoff,
-        "dialog": None if cdr.dialog is None else asdict(cdr.dialog),
+        "dialog": None if cdr.dialog is None else dialog_json(cdr.dialog),
         "path": cdr.path,
         "cost": _cost(cdr, rates),
     }
@@ -263,6 +262,29 @@ def _call_record(r: Any) -> d.CallRecord:
         dialog=call_dialog(r.dialog),
         path=r.path,
     )
+
+
+def dialog_json(dialog: d.CallDialog) -> dict[str, Any]:
+    """The dialog as a CDR stores it; `call_dialog` reads it back. Written out: `asdict` cost more than the
+    rest of the row."""
+    return {
+        "caller": _party_json(dialog.caller),
+        "callee": _party_json(dialog.callee),
+        "billed_user_id": dialog.billed_user_id,
+        "cseq_offset": dialog.cseq_offset,
+        "carrier_from": dialog.carrier_from,
+    }
+
+
+def _party_json(party: d.DialogParty) -> dict[str, Any]:
+    return {
+        "uri": party.uri,
+        "tag": party.tag,
+        "target": party.target,
+        "flow": party.flow,
+        "cseq": party.cseq,
+        "route_set": list(party.route_set),
+    }
 
 
 def call_dialog(data: object) -> d.CallDialog | None:

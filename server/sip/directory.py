@@ -194,7 +194,7 @@ class QueuedMessage:
     date: str  # the original Date header value (RFC 1123), kept on delivery
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Binding:
     """One registered contact of an address-of-record (`sip:user@domain`)."""
 
@@ -209,6 +209,33 @@ class Binding:
     source: str = ""  # "transport:host:port" the REGISTER came from (NAT: reach it there)
     instance_id: str | None = None  # +sip.instance, when the client sent one
     user_agent: str = ""
+
+    # Written out so that mypyc compiles it (dataclass's generated one stays interpreted): one per REGISTER.
+    def __init__(
+        self,
+        aor: str,
+        contact: str,
+        expires_at: float,
+        user_id: int,
+        username: str,
+        device_kind: DeviceKind,
+        call_id: str,
+        cseq: int,
+        source: str = "",
+        instance_id: str | None = None,
+        user_agent: str = "",
+    ) -> None:
+        object.__setattr__(self, "aor", aor)
+        object.__setattr__(self, "contact", contact)
+        object.__setattr__(self, "expires_at", expires_at)
+        object.__setattr__(self, "user_id", user_id)
+        object.__setattr__(self, "username", username)
+        object.__setattr__(self, "device_kind", device_kind)
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "cseq", cseq)
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "instance_id", instance_id)
+        object.__setattr__(self, "user_agent", user_agent)
 
 
 class Directory(Protocol):

@@ -161,9 +161,22 @@ class ProxyCall:
         return self.state is CallState.CANCELLING
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class RingTimeout:
     call: TransactionKey
+
+    # Written out so that mypyc compiles them (dataclass's generated ones stay interpreted): deadlines are
+    # made, hashed and compared several times per call.
+    def __init__(self, call: TransactionKey) -> None:
+        object.__setattr__(self, "call", call)
+
+    def __hash__(self) -> int:
+        return hash(self.call)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RingTimeout):
+            return NotImplemented
+        return self.call == other.call
 
 
 def _rank(status: int) -> tuple[int, int]:

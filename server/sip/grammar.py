@@ -17,6 +17,9 @@ _PARAM_VALUE_RE = re.compile(r"^[A-Za-z0-9\-.!%*_+`'~\[\]/:&+$]+$")
 
 
 def is_token(text: str) -> bool:
+    # Methods, transports and parameter names are nearly always plain letters and digits: skip the regex.
+    if text.isalnum() and text.isascii():
+        return True
     return bool(TOKEN_RE.match(text))
 
 

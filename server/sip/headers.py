@@ -213,8 +213,6 @@ class Headers:
         for name, value in items:
             self.add(name, value)
 
-    _key = staticmethod(_name_key)
-
     def add(self, name: str, value: str) -> None:
         """Append a field at the end."""
         canon, key = _name_key(name)

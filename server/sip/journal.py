@@ -23,9 +23,14 @@ from dataclasses import dataclass, field
 from server.sip.directory import Binding, CallRecord, QueuedMessage
 
 
-@dataclass(frozen=True, slots=True)
+# BindingSaved and CallRecorded write out __init__ so that mypyc compiles it: one is made per REGISTER
+# or call state change.
+@dataclass(frozen=True, slots=True, init=False)
 class BindingSaved:
     binding: Binding  # insert or replace the binding keyed by (aor, contact)
+
+    def __init__(self, binding: Binding) -> None:
+        object.__setattr__(self, "binding", binding)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +39,12 @@ class BindingRemoved:
     contact: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class CallRecorded:
     record: CallRecord  # insert or replace the CDR keyed by call_id
+
+    def __init__(self, record: CallRecord) -> None:
+        object.__setattr__(self, "record", record)
 
 
 @dataclass(frozen=True, slots=True)

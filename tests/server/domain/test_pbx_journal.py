@@ -3,13 +3,13 @@ start-up (bindings, running calls with their dialogs, stored messages, presence)
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import pytest
 from sqlalchemy import select, update
 
 from server.domain import models as m
-from server.domain.pbx_journal import SqlJournal, call_records, load_state
+from server.domain.pbx_journal import SqlJournal, call_dialog, call_records, dialog_json, load_state
 from server.sip import directory as d
 from server.sip.journal import (
     BindingRemoved,
@@ -74,6 +74,20 @@ async def test_cdr_state_changes_in_one_batch_keep_the_last(api, demo) -> None:
     await sink([CallRecorded(ended)])
     assert [r.call_id for r in (await load_state(engine, 1000.0)).running_calls] == ["ringing"]
     assert [r for r in await call_records(engine) if r.call_id == "c1"] == [ended]
+
+
+def test_the_stored_dialog_has_every_field_and_reads_back_the_same() -> None:
+    full = replace(
+        DIALOG,
+        caller=replace(DIALOG.caller, route_set=("<sip:edge.example;lr>", "<sip:pbx;lr>")),
+        carrier_from="<sip:02873001234@carrier.example>",
+    )
+    stored = dialog_json(full)
+    expected = asdict(full)
+    for party in ("caller", "callee"):
+        expected[party]["route_set"] = list(expected[party]["route_set"])  # JSON has no tuples
+    assert stored == expected
+    assert call_dialog(stored) == full
 
 
 async def test_an_unreadable_stored_dialog_reads_back_as_none(api, demo) -> None:
