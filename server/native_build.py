@@ -37,6 +37,7 @@ COMPILED = (
     "directory",
     "element",
     "endpoint",
+    "entropy",
     "errors",
     "flood",
     "forking",

@@ -27,6 +27,7 @@ from enum import StrEnum
 
 from server.sip.address import Address
 from server.sip.directory import Directory, SipCredential
+from server.sip.entropy import random_bytes
 from server.sip.flood import FloodGuard
 from server.sip.message import SipRequest, SipResponse, make_response, new_tag
 
@@ -45,7 +46,7 @@ class AuthOutcome(StrEnum):
     MALFORMED = "malformed"  # unparseable header: 400
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class DigestResponse:
     """The parameters of one `Authorization`/`Proxy-Authorization: Digest ...` header."""
 
@@ -60,12 +61,49 @@ class DigestResponse:
     cnonce: str | None = None
     opaque: str | None = None
 
+    # Written out so that mypyc compiles it (dataclass's generated one stays interpreted): one per
+    # authenticated request.
+    def __init__(
+        self,
+        username: str,
+        realm: str,
+        nonce: str,
+        uri: str,
+        response: str,
+        algorithm: str = "MD5",
+        qop: str | None = None,
+        nc: str | None = None,
+        cnonce: str | None = None,
+        opaque: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "username", username)
+        object.__setattr__(self, "realm", realm)
+        object.__setattr__(self, "nonce", nonce)
+        object.__setattr__(self, "uri", uri)
+        object.__setattr__(self, "response", response)
+        object.__setattr__(self, "algorithm", algorithm)
+        object.__setattr__(self, "qop", qop)
+        object.__setattr__(self, "nc", nc)
+        object.__setattr__(self, "cnonce", cnonce)
+        object.__setattr__(self, "opaque", opaque)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, init=False)
 class AuthResult:
     outcome: AuthOutcome
     username: str | None = None
     reason: str = ""
+
+    # Written out so that mypyc compiles it (dataclass's generated one stays interpreted): one per request.
+    def __init__(
+        self,
+        outcome: AuthOutcome,
+        username: str | None = None,
+        reason: str = "",
+    ) -> None:
+        object.__setattr__(self, "outcome", outcome)
+        object.__setattr__(self, "username", username)
+        object.__setattr__(self, "reason", reason)
 
 
 _ESCAPE = re.compile(r"\\(.)")
@@ -162,7 +200,7 @@ class DigestAuthenticator:
 
     # --- challenges ------------------------------------------------------------------
     def new_nonce(self, now: float) -> str:
-        body = struct.pack(">d", now) + os.urandom(8)
+        body = struct.pack(">d", now) + random_bytes(8)
         return base64.urlsafe_b64encode(body + self._mac(body)).decode().rstrip("=")
 
     def challenge_order(self, user_agent: str | None) -> tuple[str, ...]:

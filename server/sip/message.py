@@ -9,10 +9,10 @@ these accessors do not raise.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 
 from server.sip.address import Address
+from server.sip.entropy import random_hex
 from server.sip.errors import SipParseError
 from server.sip.headers import (
     Headers,
@@ -91,15 +91,15 @@ DIALOG_CREATING_METHODS = frozenset({"INVITE", "SUBSCRIBE", "REFER", "NOTIFY"})
 
 def new_branch() -> str:
     """A fresh RFC 3261 branch (magic cookie + 80 random bits)."""
-    return BRANCH_MAGIC + secrets.token_hex(10)
+    return BRANCH_MAGIC + random_hex(10)
 
 
 def new_tag() -> str:
-    return secrets.token_hex(6)
+    return random_hex(6)
 
 
 def new_call_id(host: str | None = None) -> str:
-    token = secrets.token_hex(12)
+    token = random_hex(12)
     return f"{token}@{host}" if host else token
 
 
@@ -209,12 +209,20 @@ class _MessageBase:
         return "\r\n".join(lines).encode("utf-8")
 
 
-@dataclass(eq=True)
+# SipRequest and SipResponse write out __init__ so that mypyc compiles it (dataclass's generated one stays
+# interpreted); a call makes over a dozen messages.
+@dataclass(eq=True, init=False)
 class SipRequest(_MessageBase):
     method: str
     uri: SipUri
     headers: Headers = field(default_factory=Headers)
     body: bytes = b""
+
+    def __init__(self, method: str, uri: SipUri, headers: Headers | None = None, body: bytes = b"") -> None:
+        self.method = method
+        self.uri = uri
+        self.headers = Headers() if headers is None else headers
+        self.body = body
 
     @property
     def max_forwards(self) -> int | None:
@@ -234,12 +242,20 @@ class SipRequest(_MessageBase):
         return self.to_bytes().decode("utf-8", "replace")
 
 
-@dataclass(eq=True)
+@dataclass(eq=True, init=False)
 class SipResponse(_MessageBase):
     status: int
     reason: str = ""
     headers: Headers = field(default_factory=Headers)
     body: bytes = b""
+
+    def __init__(
+        self, status: int, reason: str = "", headers: Headers | None = None, body: bytes = b""
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.headers = Headers() if headers is None else headers
+        self.body = body
 
     @property
     def method(self) -> str:

@@ -113,7 +113,7 @@ RouteDecision = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class RouteFacts:
     caller: UserRouting | None  # None: not one of our users (e.g. a carrier trunk)
     dialed: str  # request-URI user part
@@ -127,6 +127,35 @@ class RouteFacts:
     callee_on_call: bool = False  # the callee is in an answered call (busy, for their busy forwarding)
     forwarded: bool = False  # the call was forwarded once already: no forwarding rule applies again
     media_engine: bool = True  # the media engine runs (False: rtpengine missing, or --no-media)
+
+    # Written out so that mypyc compiles it (dataclass's generated one stays interpreted): one per call.
+    def __init__(
+        self,
+        caller: UserRouting | None,
+        dialed: str,
+        x_hotline: str | None,
+        callee: UserRouting | None,
+        callee_bindings: tuple[Binding, ...],
+        hotlines: tuple[Hotline, ...],
+        media_available: bool,
+        inbound: bool = False,
+        pbx_leg: bool = False,
+        callee_on_call: bool = False,
+        forwarded: bool = False,
+        media_engine: bool = True,
+    ) -> None:
+        object.__setattr__(self, "caller", caller)
+        object.__setattr__(self, "dialed", dialed)
+        object.__setattr__(self, "x_hotline", x_hotline)
+        object.__setattr__(self, "callee", callee)
+        object.__setattr__(self, "callee_bindings", callee_bindings)
+        object.__setattr__(self, "hotlines", hotlines)
+        object.__setattr__(self, "media_available", media_available)
+        object.__setattr__(self, "inbound", inbound)
+        object.__setattr__(self, "pbx_leg", pbx_leg)
+        object.__setattr__(self, "callee_on_call", callee_on_call)
+        object.__setattr__(self, "forwarded", forwarded)
+        object.__setattr__(self, "media_engine", media_engine)
 
 
 # feature codes followed by a number (call forwarding, FreePBX style: *72<number>); docs/sip-contract.md
