@@ -133,7 +133,7 @@ class Hotline:
     inbound_extension: str | None = None  # where calls to this number go (None: nowhere yet)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class DialogParty:
     """One side of an answered call, as the proxy reaches it with a request of its own (a BYE)."""
 
@@ -143,6 +143,24 @@ class DialogParty:
     flow: str  # "transport:host:port" its requests go to (as `Address.__str__` prints it)
     cseq: int  # the highest CSeq it had sent in the dialog
     route_set: tuple[str, ...] = ()  # Record-Route entries between the PBX and this party, PBX side first
+
+    # Written out so that mypyc compiles it (dataclass's generated one stays interpreted): two per
+    # answered call.
+    def __init__(
+        self,
+        uri: str,
+        tag: str,
+        target: str,
+        flow: str,
+        cseq: int,
+        route_set: tuple[str, ...] = (),
+    ) -> None:
+        object.__setattr__(self, "uri", uri)
+        object.__setattr__(self, "tag", tag)
+        object.__setattr__(self, "target", target)
+        object.__setattr__(self, "flow", flow)
+        object.__setattr__(self, "cseq", cseq)
+        object.__setattr__(self, "route_set", route_set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +175,7 @@ class CallDialog:
     carrier_from: str | None = None  # the From a carrier saw (the hotline), without tag: trunk calls only
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class CallRecord:
     """One call attempt; upserted by `call_id` at each state change so a crash loses none."""
 
@@ -178,6 +196,46 @@ class CallRecord:
     cutoff: float | None = None  # when the proxy ends the answered call for the monthly quota (None: never)
     dialog: CallDialog | None = None  # set on answer
     path: str | None = None  # a call-center call's way: "schedule 1 open > ivr 1 > queue 1 > agent 101"
+
+    # Written out so that mypyc compiles it (dataclass's generated one stays interpreted): one is made at
+    # every state change of a call.
+    def __init__(
+        self,
+        call_id: str,
+        company_id: int | None,
+        domain: str,
+        caller: str,
+        callee: str,
+        direction: str,
+        hotline: str | None,
+        start: float,
+        answer: float | None = None,
+        end: float | None = None,
+        disposition: Disposition = Disposition.TRYING,
+        hangup_cause: str | None = None,
+        caller_user_id: int | None = None,
+        callee_user_id: int | None = None,
+        cutoff: float | None = None,
+        dialog: CallDialog | None = None,
+        path: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "company_id", company_id)
+        object.__setattr__(self, "domain", domain)
+        object.__setattr__(self, "caller", caller)
+        object.__setattr__(self, "callee", callee)
+        object.__setattr__(self, "direction", direction)
+        object.__setattr__(self, "hotline", hotline)
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "answer", answer)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "disposition", disposition)
+        object.__setattr__(self, "hangup_cause", hangup_cause)
+        object.__setattr__(self, "caller_user_id", caller_user_id)
+        object.__setattr__(self, "callee_user_id", callee_user_id)
+        object.__setattr__(self, "cutoff", cutoff)
+        object.__setattr__(self, "dialog", dialog)
+        object.__setattr__(self, "path", path)
 
 
 @dataclass(frozen=True, slots=True)

@@ -267,11 +267,11 @@ class Headers:
         del self._keys[i]
         return self._items.pop(i)[2]
 
+    # A missing header is common (Max-Forwards, Expires, ...): test with `in` rather than catch list.index's
+    # ValueError, which mypyc turns into a traceback object each time.
     def _index(self, key: str) -> int:
-        try:
-            return self._keys.index(key)
-        except ValueError:
-            return -1
+        keys = self._keys
+        return keys.index(key) if key in keys else -1
 
     def _append_parsed(self, key: str, canon: str, value: str) -> None:
         """Append a field whose name the parser already mapped with ``_name_key``."""
@@ -286,11 +286,8 @@ class Headers:
         return seen
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        key = _name_key(name)[1]
-        try:
-            return self._items[self._keys.index(key)][2]
-        except ValueError:
-            return default
+        i = self._index(_name_key(name)[1])
+        return self._items[i][2] if i >= 0 else default
 
     def get_all(self, name: str) -> list[str]:
         """Every value of this name in order; list headers combined with commas are split."""

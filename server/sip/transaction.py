@@ -314,9 +314,17 @@ class TransactionTimeout:
     reason: str = "timeout"  # "timeout" | "transport"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Terminated:
     transaction: TransactionKey
+
+    # Written out so that mypyc compiles it (dataclass's generated one stays interpreted): one per
+    # transaction.
+    def __init__(
+        self,
+        transaction: TransactionKey,
+    ) -> None:
+        object.__setattr__(self, "transaction", transaction)
 
 
 Action = Send | Deliver | TransactionTimeout | Terminated
