@@ -41,6 +41,20 @@ def free_port() -> int:
     raise RuntimeError("no free port")
 
 
+def free_baresip_port() -> int:
+    """A `free_port` whose next port is free for TCP too: baresip listens for SIP over TLS on its
+    ``sip_listen`` port + 1 and exits when that one is taken."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+            try:
+                t.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port pair")
+
+
 class MemoryTokens:
     """The token store interface of ``SecretStore`` in memory, for tests that are not about the keyring."""
 
@@ -557,7 +571,7 @@ class Baresip(BaresipPeer):
         play_rate: int = 48000,
         env: Mapping[str, str] | None = None,
     ) -> None:
-        self.sip_port = free_port()
+        self.sip_port = free_baresip_port()
         config = [
             f"sip_listen 127.0.0.1:{self.sip_port}",
             "sip_trans_def udp",

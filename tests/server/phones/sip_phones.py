@@ -9,7 +9,7 @@ from typing import Any
 
 from vendor_formats import Line
 
-from softphone.testing import BaresipPeer, CliPeer, baresip_tone_audio, free_port
+from softphone.testing import BaresipPeer, CliPeer, baresip_tone_audio, free_baresip_port, free_port
 
 BARESIP_HZ = 1100  # what baresip's ausine sends
 CLI_PHONE_HZ = 800  # what a softphone-cli desk phone sends
@@ -26,7 +26,7 @@ class BaresipPhone(BaresipPeer):
             f';outbound="sip:{line.proxy_host}:{line.proxy_port};transport={line.transport}"'
             f";regint={line.expires};answermode=manual\n"
         )
-        config = [f"sip_listen 127.0.0.1:{free_port()}", *baresip_tone_audio(BARESIP_HZ)]
+        config = [f"sip_listen 127.0.0.1:{free_baresip_port()}", *baresip_tone_audio(BARESIP_HZ)]
         super().__init__(root, config, account)
         self.line = line
 

@@ -15,7 +15,7 @@ import pytest
 from pbx_thread import PbxThread
 
 from server.sip.memory_directory import InMemoryDirectory
-from softphone.testing import CliPeer, free_port
+from softphone.testing import CliPeer, free_baresip_port, free_port
 
 pytestmark = [
     pytest.mark.interop,
@@ -60,7 +60,7 @@ def baresip(pbx: PbxThread, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]
         "\n".join(
             [
                 "poll_method epoll",
-                f"sip_listen 127.0.0.1:{free_port()}",
+                f"sip_listen 127.0.0.1:{free_baresip_port()}",
                 "module_path /usr/lib/baresip/modules",
                 "module g711.so",
                 "module aufile.so",
