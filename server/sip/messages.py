@@ -10,10 +10,10 @@ delivered once a device answers 2xx, so it is delivered once.
 
 from __future__ import annotations
 
-import secrets
 from email.utils import formatdate
 
 from server.sip.directory import QueuedMessage
+from server.sip.entropy import random_hex
 from server.sip.message import SipRequest, new_call_id
 from server.sip.uri import SipUri
 
@@ -37,7 +37,7 @@ def stamp_date(request: SipRequest, now: float) -> str:
 
 def queued_from_request(request: SipRequest, *, domain: str, user_id: int, now: float) -> QueuedMessage:
     return QueuedMessage(
-        message_id=secrets.token_hex(8),
+        message_id=random_hex(8),
         domain=domain,
         user_id=user_id,
         from_uri=request.headers.get("From") or "",

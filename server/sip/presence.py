@@ -11,12 +11,12 @@ builds the NOTIFY requests to send; the proxy sends them and feeds responses bac
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass, field
 from typing import Any, cast
 from xml.sax.saxutils import escape, unescape
 
 from server.sip.address import Address
+from server.sip.entropy import random_hex
 from server.sip.headers import NameAddr
 from server.sip.message import SipRequest, SipResponse, make_response, new_branch, new_tag
 from server.sip.uri import SipUri
@@ -183,7 +183,7 @@ class PresenceAgent:
             status, note = status_from_pidf(request.body)
             self.published[user_id] = (status, note, now + min(expires, self.max_expires))
             resp = make_response(request, 200, to_tag=new_tag())
-        resp.headers.add("SIP-ETag", secrets.token_hex(6))
+        resp.headers.add("SIP-ETag", random_hex(6))
         resp.headers.add("Expires", str(min(expires, self.max_expires)))
         return resp
 
@@ -220,7 +220,7 @@ class PresenceAgent:
             local_tag = new_tag()
             to_value = request.to
             sub = Subscription(
-                id=secrets.token_hex(8),
+                id=random_hex(8),
                 user_id=user_id,
                 entity=entity,
                 call_id=request.call_id,

@@ -8,11 +8,11 @@ to a request a trunk challenged (401/407), for outbound INVITEs too.
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass, field
 
 from server.sip.auth import client_authorization
 from server.sip.directory import Trunk
+from server.sip.entropy import random_hex
 from server.sip.headers import parse_via
 from server.sip.message import SipRequest, SipResponse, new_branch, new_call_id, new_tag
 from server.sip.uri import SipUri
@@ -63,7 +63,7 @@ def authorize(request: SipRequest, resp: SipResponse, trunk: Trunk) -> SipReques
             uri=str(request.uri),
             username=trunk.username,
             password=trunk.password,
-            cnonce=secrets.token_hex(8),
+            cnonce=random_hex(8),
         ),
     )
     return again
