@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.clock import period_of
 from server.domain.context import DomainContext
+from server.domain.db import commit_bookkeeping
 from server.domain.desk_phones import not_a_desk_phone_line
 from server.domain.errors import Conflict, Forbidden, NotFound
 from server.domain.models import Company, Device, Extension, Hotline, User
@@ -226,7 +227,7 @@ async def activate(
     first = last is None
     if last is None or now - last >= ACTIVATION_RECORD_INTERVAL:
         device.activated_at = now
-        await session.commit()
+        await commit_bookkeeping(session)
     document = await _document(session, ctx=ctx, user=user, device=device, extension=extension)
     if first or send_email:
         await send_activation_email(
