@@ -57,7 +57,6 @@ import sys
 import threading
 import time
 from array import array
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +69,7 @@ from softphone.config import AUDIO_BLOCK_MS, AUDIO_JITTER_MS, FRAME_MS
 from softphone.echo_canceller import (
     DEFAULT_TAIL_MS,
     UNAVAILABLE_REASON,
+    EchoAlignment,
     EchoCanceller,
     EchoCancellerUnavailable,
     MicPreprocessor,
@@ -83,7 +83,6 @@ from softphone.tones import Pcm, chime, ringback, ringtone
 log = logging.getLogger(__name__)
 
 DeviceSpec = int | str | None
-_ECHO_RESYNC_MS = 15
 SPEAKER_QUIET_PEAK = 512  # 16-bit peak under which received audio counts as a pause (-36 dBFS)
 Direction = Literal["input", "output"]
 
@@ -556,16 +555,8 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         self.frames_received = 0
         self.echo_cancellation = echo_cancellation
         self.echo_tail_ms = echo_tail_ms
-        # Alignment: mic stream position c is cleaned with the played stream from position c - offset, the
-        # offset being (captured - played) at one instant: the reference is then what was handed to the
-        # speaker when the mic frame was handed to us, and it leads the echo by the output + acoustic + input
-        # latency (which the filter tail must cover). Callbacks arrive in bursts, so the offset is the maximum
-        # over the last second (a smaller one would ask for audio not played yet); it only changes when that
-        # moves by more than ``_ECHO_RESYNC_MS`` (an xrun slipped one stream): every change means re-learning.
-        self._echo_offset: int | None = None
-        self._echo_realign = False
-        self._echo_estimates: deque[int] = deque(maxlen=1000 // frame_ms)
-        self.echo_resyncs = 0
+        self._echo_align = EchoAlignment(self.clock_rate * 2 // 1000, 1000 // frame_ms)
+        self._echo_realign = False  # set by the engine thread, acted on by the clock thread
         self._aec: EchoCanceller | None = None
         self._pre: MicPreprocessor | None = None  # noise suppression / AGC while echo cancellation is off
         self._aec_lock = threading.Lock()  # clock thread processes, engine thread resets/closes
@@ -690,22 +681,23 @@ class SoundDeviceBridge(pj.AudioMediaPort):
 
     def _echo_reference(self, frame_start: int, captured: int) -> bytes:
         played = self._core.played
-        estimates = self._echo_estimates
         if self._echo_realign:
             self._echo_realign = False
+            self._echo_align.restart()
+        offset, reset = self._echo_align.update(captured - played.written, self._core.stream_errors)
+        if reset:
             self._aec_reset = True
-            self._echo_offset = None
-            estimates.clear()
-        estimates.append(captured - played.written)
-        wanted = max(estimates)
-        offset = self._echo_offset
-        if offset is None or abs(wanted - offset) > _ECHO_RESYNC_MS * self.clock_rate * 2 // 1000:
-            if offset is not None:
-                # The echo path moved: what the filter learnt is now wrong and would add echo, not remove it.
-                self.echo_resyncs += 1
-                self._aec_reset = True
-            offset = self._echo_offset = wanted - wanted % 2
         return played.read_at(frame_start - offset, self.frame_bytes)
+
+    @property
+    def echo_resyncs(self) -> int:
+        """Times the echo canceller started over because the echo path moved."""
+        return self._echo_align.resyncs
+
+    @property
+    def echo_shifts(self) -> int:
+        """Times the echo alignment followed callback jitter (the canceller kept what it learnt)."""
+        return self._echo_align.shifts
 
     def _cancel_echo(self, mic_frame: bytes, frame_start: int, captured: int) -> bytes:
         with self._aec_lock:

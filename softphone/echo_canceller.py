@@ -22,6 +22,7 @@ import ctypes.util
 import logging
 import sys
 import threading
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -315,3 +316,74 @@ class PlaybackHistory:
         """Forget the audio (positions keep counting, so they stay comparable with other streams)."""
         with self._lock:
             self._buf[:] = bytes(self._capacity)
+
+
+class EchoAlignment:
+    """Which played audio cleans which microphone frame: mic stream position ``c`` is cleaned with the played
+    stream from ``c - offset``.
+
+    The bridge measures ``captured - played`` (bytes of each stream so far) each time it cleans a frame; with
+    that as the offset the reference is what went to the speaker when the mic frame reached us, so it leads
+    the echo by the output + acoustic + input latency (which the filter tail must cover). Callbacks come in
+    bursts, so the measure jitters by a block or two: the offset is the largest over the last second (a
+    smaller one would ask for audio not played yet), follows a rise at once and a fall only past
+    ``jitter_ms``, and none of that makes the filter forget what it learnt (resetting it on jitter left the
+    echo 10-20 dB louder in about one call in five: speexdsp re-learns slowly while the near end talks).
+    The filter starts over only when the echo path itself moved: a measure ``resync_ms`` away for
+    ``resync_frames`` frames in a row (new devices, a stream restarted), or an xrun (a stream skipped or
+    repeated part of a block, a move no measure here can see).
+    """
+
+    def __init__(
+        self,
+        bytes_per_ms: int,
+        window_frames: int,
+        *,
+        jitter_ms: int = 30,
+        resync_ms: int = 60,
+        resync_frames: int = 3,
+    ) -> None:
+        self._jitter = jitter_ms * bytes_per_ms
+        self._far = resync_ms * bytes_per_ms
+        self._far_needed = resync_frames
+        self._measures: deque[int] = deque(maxlen=max(1, window_frames))
+        self._far_frames = 0
+        self._errors_seen = 0
+        self.offset: int | None = None
+        self.resyncs = 0  # times the filter had to start over
+        self.shifts = 0  # jitter followed without starting over
+
+    def restart(self) -> None:
+        """Forget the measures (other devices: another acoustic path)."""
+        self.offset = None
+        self._far_frames = 0
+        self._measures.clear()
+
+    def update(self, measure: int, stream_errors: int) -> tuple[int, bool]:
+        """The offset for this frame and whether the filter must forget what it learnt, given ``captured -
+        played`` now and the streams' error count so far."""
+        reset = self.offset is None
+        if stream_errors != self._errors_seen:
+            self._errors_seen = stream_errors
+            if self.offset is not None:
+                self.resyncs += 1
+                self.restart()
+                reset = True
+        if self.offset is not None and abs(measure - self.offset) > self._far:
+            self._far_frames += 1
+            if self._far_frames < self._far_needed:
+                return self.offset, False  # one late callback is not a new echo path
+            self.resyncs += 1
+            self.restart()
+            reset = True
+        else:
+            self._far_frames = 0
+        self._measures.append(measure)
+        wanted = max(self._measures)
+        wanted -= wanted % 2
+        offset = self.offset
+        if offset is None or wanted > offset or offset - wanted > self._jitter:
+            if offset is not None:
+                self.shifts += 1
+            self.offset = offset = wanted
+        return offset, reset

@@ -223,6 +223,7 @@ class Agent:
             echo_mean_us=bridge.echo_stats.mean_us,
             echo_max_us=bridge.echo_stats.max_us,
             echo_resyncs=bridge.echo_resyncs,
+            echo_shifts=bridge.echo_shifts,
             stream_errors=bridge.stats.stream_errors,
             health=(lambda p: p.reason if p else None)(bridge.health()),
         )
