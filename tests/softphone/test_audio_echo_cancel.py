@@ -147,10 +147,10 @@ def measure(pulse: PulseServer, folder: Path) -> list[str]:
 def test_echo_of_the_far_end_is_cancelled_and_the_near_end_still_arrives(
     echoing_pulse: PulseServer, tmp_path: Path
 ) -> None:
-    # Known weakness (issue 13, open): in about one pair of calls in five here the canceller does not
-    # converge, or stream errors shift the echo path mid-call, and the echo comes back only 8-19 dB weaker
-    # instead of 29-40 dB. A second pair is allowed so that CI measures the canceller rather than that rate;
-    # the output says when it was needed.
+    # Until the alignment stopped resetting the canceller on callback jitter (softphone.echo_canceller.
+    # EchoAlignment), about one pair in five came back only 8-19 dB weaker instead of 29-47 dB. An xrun on a
+    # loaded CI machine still makes it start over mid-call; a second pair is allowed so that CI measures the
+    # canceller rather than the machine, and the output says when it was needed.
     problems = measure(echoing_pulse, tmp_path / "try1")
     if problems:
         print(f"\nfirst pair of calls: {'; '.join(problems)}; calling again")
