@@ -777,7 +777,9 @@ class SoundDeviceBridge(pj.AudioMediaPort):
         Each side is opened independently; a missing microphone still lets the user hear, and vice versa. A
         side whose device is unchanged keeps its running stream: the app re-sends its devices at start-up and
         after every device change, and a restart mid-call starved the microphone for seconds (PortAudio's
-        streams into PulseAudio do not run for ~1.9 s after a start).
+        streams into PulseAudio do not run for ~1.9 s after a start). That stall is the idle null sink's (the
+        headless test device): the first stream on it waits 1.7-1.95 s, one opened while another runs
+        starts at once (measured 2026-12-07); a sound card's sink has not been measured here.
         """
         keep_in = _running_on(self._in_stream, input_device, "input", self._sd)
         keep_out = _running_on(self._out_stream, output_device, "output", self._sd)
