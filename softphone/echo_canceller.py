@@ -363,21 +363,21 @@ class EchoAlignment:
         """The offset for this frame and whether the filter must forget what it learnt, given ``captured -
         played`` now and the streams' error count so far."""
         reset = self.offset is None
+        moved = False
         if stream_errors != self._errors_seen:
             self._errors_seen = stream_errors
-            if self.offset is not None:
-                self.resyncs += 1
-                self.restart()
-                reset = True
-        if self.offset is not None and abs(measure - self.offset) > self._far:
+            moved = self.offset is not None
+        elif self.offset is not None and abs(measure - self.offset) > self._far:
             self._far_frames += 1
             if self._far_frames < self._far_needed:
                 return self.offset, False  # one late callback is not a new echo path
+            moved = True
+        else:
+            self._far_frames = 0
+        if moved:
             self.resyncs += 1
             self.restart()
             reset = True
-        else:
-            self._far_frames = 0
         self._measures.append(measure)
         wanted = max(self._measures)
         wanted -= wanted % 2
