@@ -129,6 +129,14 @@ class SlackTrim:
     quieter than that (a pause between words), for at most ``patience`` windows, then drops anyway: cutting
     into speech shifts it in time mid-word, which listeners hear and PESQ punishes; cutting a pause is
     inaudible.
+
+    With ``backoff``, starving again within ``again_windows`` windows of the previous time raises the
+    margin by that much (up to ``max_margin``), and each window without starving lowers it again by
+    ``backoff / relax_windows``, as a jitter buffer adapts its depth. Without it a loaded machine's bursts
+    made a cycle: trimmed down to ``margin``, the next slightly larger burst starved the reader (a gap), the
+    refill was trimmed again a second later (a cut), every second or two, each shifting the audio in time.
+    Starving once (a stream starting late, a call ending), however many reads in a row, changes nothing: it
+    would only add latency.
     """
 
     def __init__(
@@ -139,9 +147,19 @@ class SlackTrim:
         align: int = 2,
         quiet_peak: int | None = None,
         patience: int = 3,
+        backoff: int = 0,
+        max_margin: int | None = None,
+        relax_windows: int = 10,
+        again_windows: int = 3,
     ) -> None:
         self._window = max(1, window_reads)
-        self._margin = margin
+        self._floor = margin
+        self.margin = margin
+        self._backoff = backoff - backoff % align
+        self._max_margin = margin if max_margin is None else max(margin, max_margin)
+        self._relax = max(align, (self._backoff // max(1, relax_windows)) // align * align)
+        self._recent = max(1, again_windows) * self._window
+        self._since_starved = self._recent  # reads since the last starved one
         self._align = align
         self._quiet_peak = quiet_peak
         self._patience = max(1, patience) * self._window
@@ -153,8 +171,12 @@ class SlackTrim:
 
     def after_read(self, ring: ByteRing, starved: bool = False) -> None:
         if starved:
+            if 0 < self._since_starved < self._recent:  # a new episode soon after the last one
+                self.margin = min(self._max_margin, self.margin + self._backoff)
+            self._since_starved = 0
             self.restart()
             return
+        self._since_starved += 1
         if self._pending:
             self._drop_when_quiet(ring)
             return
@@ -163,15 +185,17 @@ class SlackTrim:
         self._reads += 1
         if self._reads < self._window:
             return
-        excess = self._least - self._margin
+        excess = self._least - self.margin
         excess -= excess % self._align
+        if self.margin > self._floor:  # a whole window without starving: relax towards the floor
+            self.margin = max(self._floor, self.margin - self._relax)
         self.restart()
         if excess > 0:  # set after restart(), which forgets pending drops
             self._pending = excess
             self._drop_when_quiet(ring)
 
     def _drop_when_quiet(self, ring: ByteRing) -> None:
-        excess = min(self._pending, ring.available() - self._margin)
+        excess = min(self._pending, ring.available() - self.margin)
         excess -= excess % self._align
         if excess <= 0:
             self._pending = self._waited = 0

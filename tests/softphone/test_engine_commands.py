@@ -62,6 +62,34 @@ def test_slack_trim_drops_only_what_was_never_needed() -> None:
     assert trim.dropped == 100
 
 
+@pytest.mark.unit
+def test_slack_trim_backs_off_after_starving_and_relaxes_slowly() -> None:
+    ring = ByteRing(4096)
+    trim = SlackTrim(window_reads=2, margin=4, backoff=20, max_margin=44, relax_windows=10)
+    for _ in range(5):
+        trim.after_read(ring, starved=True)
+    assert trim.margin == 4  # starving once, however long (a stream starting, a call ending), is not load
+    for _ in range(3):
+        ring.write(bytes(20))
+        ring.read(20)
+        trim.after_read(ring)
+        trim.after_read(ring, starved=True)
+    assert trim.margin == 44  # starving again soon after: raised each time, capped
+    ring.clear()
+    # the producer now runs 30 bytes ahead: the trim keeps the raised margin, it does not cut to the edge
+    ring.write(bytes(30))
+    for _ in range(2):
+        ring.write(bytes(20))
+        ring.read(20)
+        trim.after_read(ring)
+    assert trim.dropped == 0 and trim.margin == 42  # one quiet window: relaxed by backoff / relax_windows
+    for _ in range(2 * 20):
+        ring.write(bytes(20))
+        ring.read(20)
+        trim.after_read(ring)
+    assert trim.margin == 4 and ring.available() == 4 and trim.dropped == 26
+
+
 @pytest.mark.integration
 def test_an_accounts_codec_order_is_what_it_offers(peers) -> None:
     bob = peers("bob", "--auto-answer")
