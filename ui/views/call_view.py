@@ -149,6 +149,15 @@ class CallView(QWidget):
         info.addWidget(self.security)
         info.addWidget(self.recording)
         info.addStretch(1)
+        # The line fills in once the first statistics arrive (~1 s into the call): keep its height from the
+        # start so the buttons below do not move when it does.
+        sample = f'<img src="{resources_dir() / "icons" / "lock-open.svg"}" width="14" height="14">&nbsp;'
+        for label, text in ((self.quality, quality_html(4.4)), (self.security, sample + "X")):
+            label.setText(text)
+            label.ensurePolished()  # the stylesheet's font, not the default one
+            # 2 px to spare: measured before the card is shown, the line came out a pixel short.
+            label.setMinimumHeight(label.sizeHint().height() + 2)
+            label.setText("")
         for w in (self.name, self.number, self.state, self.queue):
             c.addWidget(w)
         c.addLayout(info)
