@@ -151,8 +151,7 @@ class CallView(QWidget):
         info.addStretch(1)
         # The line fills in once the first statistics arrive (~1 s into the call): keep its height from the
         # start so the buttons below do not move when it does.
-        sample = f'<img src="{resources_dir() / "icons" / "lock-open.svg"}" width="14" height="14">&nbsp;'
-        for label, text in ((self.quality, quality_html(4.4)), (self.security, sample + "X")):
+        for label, text in ((self.quality, quality_html(4.4)), (self.security, security_html(False, "X"))):
             label.setText(text)
             label.ensurePolished()  # the stylesheet's font, not the default one
             # 2 px to spare: measured before the card is shown, the line came out a pixel short.
@@ -338,11 +337,8 @@ class CallView(QWidget):
         self.quality.setToolTip("" if held else quality_details(active.stats))
         stats = active.stats if active.is_connected else None
         lock, why = security_text(stats)
-        # A lock icon (emoji fonts are missing on many Linux desktops) and the words beside it.
         secure = stats is not None and stats.srtp_active
-        img = resources_dir() / "icons" / ("lock.svg" if secure else "lock-open.svg")
-        shown = f'<img src="{img}" width="14" height="14">&nbsp;{html.escape(lock)}'
-        self.security.setText(shown if lock else "")
+        self.security.setText(security_html(secure, lock) if lock else "")
         self.security.setToolTip(why)
         self.recording.setVisible(active.recording)
         consult = active if active.consult_for else None
@@ -385,6 +381,12 @@ class CallView(QWidget):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
+
+
+def security_html(secure: bool, label: str) -> str:
+    """A lock icon, closed or open (emoji fonts are missing on many Linux desktops), and the words."""
+    img = resources_dir() / "icons" / ("lock.svg" if secure else "lock-open.svg")
+    return f'<img src="{img}" width="14" height="14">&nbsp;{html.escape(label)}'
 
 
 def quality_html(mos: float | None) -> str:
