@@ -188,6 +188,33 @@ def test_a_poll_answered_after_ready_now_does_not_bring_the_wrapup_back(qloop, c
     assert vm.wrapup_left is None
 
 
+def test_a_poll_sent_during_ready_now_and_answered_first_does_not_win(qloop, client, server) -> None:
+    """Under load the server settles "ready" after a poll sent later was already served from the old state."""
+    import asyncio
+
+    from softphone import callcenter_api as api
+
+    run = qloop.run_until_complete
+    vm = QueuesViewModel(lambda: client, clock=Clock(), poll_ms=60_000)
+    server.wrapup_left = 9.2
+    stale = run(api.my_queues(client))
+    gate = asyncio.Event()
+
+    async def slow_ready(c: ProvisioningClient) -> list[api.MyQueue]:
+        await gate.wait()
+        return await api.ready_now(c)
+
+    async def stale_poll(_client: ProvisioningClient) -> list[api.MyQueue]:
+        return stale
+
+    ready = qloop.create_task(vm._apply(slow_ready))
+    run(asyncio.sleep(0))
+    assert run(vm._apply(stale_poll, quiet=True))  # sent after the click, answered before it
+    gate.set()
+    assert run(ready) and vm.wrapup_left is None
+    assert run(vm._apply(stale_poll, quiet=True)) and vm.wrapup_left is not None  # a later poll counts again
+
+
 def test_board_for_supervisors_only(qloop, client, server) -> None:
     run = qloop.run_until_complete
     agent = QueuesViewModel(lambda: client, is_supervisor=lambda: False)

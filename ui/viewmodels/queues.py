@@ -57,6 +57,8 @@ class QueuesViewModel(QObject):
         self._wrapup_until: float | None = None  # clock() when the wrap-up ends
         self._sent = 0  # requests started, numbered
         self._shown = 0  # the number of the request whose answer is shown
+        self._commands = 0  # commands in flight
+        self._settled = 0  # requests started before the last command answered
         self._poll = QTimer(self)
         self._poll.setInterval(poll_ms)
         self._poll.timeout.connect(self.refresh)
@@ -189,11 +191,20 @@ class QueuesViewModel(QObject):
     ) -> bool:
         self._sent += 1
         number = self._sent
-        queues = await self._server(call, quiet=quiet)
+        self._commands += not quiet
+        try:
+            queues = await self._server(call, quiet=quiet)
+        finally:
+            self._commands -= not quiet
         if queues is None:
             return False
-        if number < self._shown:  # a poll sent before a command answered after it: its state is older
+        if quiet and (self._commands or number <= self._settled):
+            # a poll that overlapped a command may have been served before it: the command's answer rules
             return True
+        if number < self._shown:  # commands among themselves: the later one's answer stands
+            return True
+        if not quiet:
+            self._settled = self._sent
         self._shown = number
         self.queues = queues
         left = next((q.wrapup_left for q in queues if q.wrapup_left), None)
