@@ -22,6 +22,7 @@ import ctypes.util
 import logging
 import sys
 import threading
+from array import array
 from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,6 +39,11 @@ SPEEX_PREPROCESS_SET_ECHO_SUPPRESS_ACTIVE = 22
 SPEEX_PREPROCESS_SET_ECHO_STATE = 24
 
 DEFAULT_TAIL_MS = 120
+# The far end counts as silent below this peak (-50 dBFS): decoded silence and line noise, nothing whose echo
+# a listener could hear. After QUIET_HOLD_MS more than the tail of such silence, no echo of it is left in the
+# microphone beyond what a room's reverberation keeps (-40 dB and lower), so the microphone passes untouched.
+QUIET_REFERENCE_PEAK = 104
+QUIET_HOLD_MS = 200
 NOISE_SUPPRESS_DB = -15
 UNAVAILABLE_REASON = "echo cancellation unavailable: libspeexdsp not found"
 
@@ -108,6 +114,13 @@ def _load_first(candidates: Sequence[str]) -> ctypes.CDLL | None:
 class EchoCanceller:
     """speexdsp MDF echo canceller + residual echo suppressor for mono int16 frames of ``frame_size`` samples.
 
+    While the far end has been silent for the whole tail and a little more, there is no echo to remove, and
+    speexdsp's processing would only cost the near end quality (measured through the bench's call with a
+    silent far end: PESQ-WB 3.2-3.7 processed against 4.0 untouched): the microphone then passes as captured.
+    The canceller still sees every frame, so its filter and the suppressor's estimates stay current, and the
+    output crossfades over one frame between the two. When noise suppression or automatic gain is on, the
+    user asked for processing, and the output is always processed.
+
     Not thread-safe: one thread (pjmedia's clock thread in the bridge) calls :meth:`process`.
     """
 
@@ -128,6 +141,7 @@ class EchoCanceller:
         if frame_size <= 0 or rate <= 0 or tail_ms <= 0:
             raise ValueError("frame_size, rate and tail_ms must be positive")
         self._lib = lib
+        self._may_pass = True
         self.frame_size = frame_size
         self.frame_bytes = frame_size * 2
         self.rate = rate
@@ -158,6 +172,10 @@ class EchoCanceller:
         self._play = (ctypes.c_int16 * frame_size)()
         self._out = (ctypes.c_int16 * frame_size)()
         self.frames = 0
+        self.passed_frames = 0  # frames let through untouched (the far end silent)
+        self._quiet_needed = -(-(tail_ms + QUIET_HOLD_MS) * rate // (1000 * frame_size))
+        self._quiet = 0  # far-end frames in a row under QUIET_REFERENCE_PEAK
+        self._passing = False  # the last frame went out untouched
 
     def _pre_ctl(self, request: int, value: int) -> None:
         v = ctypes.c_int(value)
@@ -165,6 +183,7 @@ class EchoCanceller:
 
     def set_options(self, *, noise_suppression: bool, auto_gain: bool) -> None:
         """Noise suppression (-15 dB floor, speexdsp's default, else -3 dB) and automatic gain control."""
+        self._may_pass = not (noise_suppression or auto_gain)
         if self._pre is None:
             return
         self._pre_ctl(SPEEX_PREPROCESS_SET_NOISE_SUPPRESS, NOISE_SUPPRESS_DB if noise_suppression else -3)
@@ -186,10 +205,21 @@ class EchoCanceller:
         if self._pre is not None:
             self._lib.speex_preprocess_run(self._pre, self._out)
         self.frames += 1
-        return ctypes.string_at(self._out, self.frame_bytes)
+        cleaned = ctypes.string_at(self._out, self.frame_bytes)
+        far = array("h", bytes(played))
+        silent = max(far) < QUIET_REFERENCE_PEAK and min(far) > -QUIET_REFERENCE_PEAK
+        self._quiet = self._quiet + 1 if silent else 0
+        passing = self._may_pass and self._quiet >= self._quiet_needed
+        was, self._passing = self._passing, passing
+        if passing:
+            self.passed_frames += 1
+        if passing != was:
+            return crossfade(cleaned, bytes(mic)) if passing else crossfade(bytes(mic), cleaned)
+        return bytes(mic) if passing else cleaned
 
     def reset(self) -> None:
         """Forget the learnt echo path (new devices: the acoustic path changed)."""
+        self._quiet = 0
         if self._echo is not None:
             self._lib.speex_echo_state_reset(self._echo)
 
@@ -204,6 +234,13 @@ class EchoCanceller:
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # interpreter shutdown: the library may already be gone
             self.close()
+
+
+def crossfade(a: bytes, b: bytes) -> bytes:
+    """One frame of int16 PCM going linearly from ``a`` to ``b``, so a switch between them does not click."""
+    x, y = array("h", a), array("h", b)
+    n = len(x)
+    return array("h", [x[i] + (y[i] - x[i]) * (i + 1) // n for i in range(n)]).tobytes()
 
 
 class MicPreprocessor:

@@ -235,3 +235,37 @@ def test_output_underflows_are_counted_apart_from_other_stream_errors() -> None:
     core.on_input(bytes(320), 160, None, SimpleNamespace(input_overflow=True))
     stats = bridge.stats
     assert stats.stream_errors == 3 and stats.speaker_underflows == 1
+
+
+@pytest.mark.parametrize("aec", [False, True])
+def test_a_microphone_block_just_late_is_waited_for_not_replaced_by_silence(aec: bool) -> None:
+    """The clock thread waits up to 3 ms for a block due any moment (a silent frame shifts the speech, and a
+    second later the trim cut a frame out of it); a stalled stream costs that wait once, not every frame."""
+    import threading
+    import time
+
+    import pjsua2 as pj
+
+    from softphone.audio import CAPTURE_WAIT_S, SoundDeviceBridge
+
+    bridge = SoundDeviceBridge(sd=_fake_sounddevice(), echo_cancellation=aec)  # type: ignore[arg-type]
+    try:
+        assert bridge.open("Built-in", "Built-in") is None
+        core, block = bridge._core, b"\x10\x27\xf0\xd8" * (bridge.frame_bytes // 4)  # +-10000
+        late = threading.Timer(0.001, lambda: core.on_input(block, len(block) // 2, None, None))
+        late.start()
+        frame = pj.MediaFrame()
+        bridge.onFrameRequested(frame)
+        late.join()
+        assert core.mic_starved_frames == 0 and core.mic.read_position == bridge.frame_bytes
+        assert aec or bytes(frame.buf) == block  # (the canceller's first frames are its own business)
+        # nothing comes: one wait, then silence at once while the stream stays dry
+        started = time.monotonic()
+        for _ in range(5):
+            bridge.onFrameRequested(frame)
+        assert core.mic_starved_frames == 5 and time.monotonic() - started < CAPTURE_WAIT_S + 0.002
+        core.on_input(block, len(block) // 2, None, None)
+        bridge.onFrameRequested(frame)  # audio flows again: the next shortage is waited for again
+        assert not core.capture_late
+    finally:
+        bridge.destroy()

@@ -88,6 +88,42 @@ def test_erle_after_convergence_and_the_near_end_survives(
     assert kept > -6, f"near end lost {-kept:.1f} dB"
 
 
+def test_with_a_silent_far_end_the_microphone_passes_untouched_and_echo_is_still_cancelled() -> None:
+    """speexdsp's processing costs the near end quality, so it is skipped while there is no echo to remove;
+    the canceller keeps learning, so the far end's first words after a silence are cancelled at once."""
+    seconds = 10
+    t = np.arange(seconds * RATE) / RATE
+    talking = (t < 3) | (t >= 6)  # the far end talks, pauses 3 s (the agent talks), talks again
+    far = far_end_speechlike(seconds) * talking + np.where(talking, 0, 30)  # decoded silence is not zero
+    echo = room_echo(far, delay_ms=60)
+    near = np.where((t >= 3) & (t < 6), 2000 * np.sin(2 * np.pi * 1000 * t), 0.0)
+    mic = np.clip(echo + near, -32768, 32767).astype(np.int16).astype(np.float64)
+    ec = EchoCanceller(FRAME, RATE, tail_ms=200)
+    try:
+        out = run_canceller(ec, mic, far)
+        # the far end silent for the tail and the hold (0.4 s): the agent's frames go out as captured
+        alone = slice(int(3.5 * RATE), 6 * RATE)
+        assert np.array_equal(out[alone], mic[alone])
+        assert ec.passed_frames >= (2.5 * RATE) // FRAME
+        # the far end speaks again: cancelled as well as it was before the pause once the suppressor caught up
+        # (a quarter second; 14 dB in that quarter, and 10 dB when every frame is processed all along)
+        back = slice(int(6.25 * RATE), 7 * RATE)
+        assert db(echo[back], out[back]) >= 20
+        # no click at the switches: no step larger than the signal's own between samples
+        steps = np.abs(np.diff(out[int(2.9 * RATE) : int(3.6 * RATE)]))
+        assert steps.max() <= np.abs(np.diff(mic[int(2.9 * RATE) : int(3.6 * RATE)])).max() + 200
+    finally:
+        ec.close()
+    # with noise suppression on, the user asked for processing: never untouched
+    ec = EchoCanceller(FRAME, RATE, tail_ms=200)
+    ec.set_options(noise_suppression=True, auto_gain=False)
+    try:
+        run_canceller(ec, mic, far)
+        assert ec.passed_frames == 0
+    finally:
+        ec.close()
+
+
 def test_an_echo_longer_than_the_tail_is_not_cancelled() -> None:
     far = far_end_speechlike(6)
     echo = room_echo(far, delay_ms=300)
