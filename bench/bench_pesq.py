@@ -6,8 +6,10 @@ The product as shipped: ``softphone-server run --demo``; a recording baresip reg
 * baresip as 102 (``aufile`` source): the peer, measured in the same run;
 * ``softphone-cli`` as 101 playing the file into the call (``--play``: pjsua2's player on the conference
   bridge);
-* ``softphone-cli`` as 101 on the sound device bridge, the reference played into a private PulseAudio's "mic"
-  sink (the desktop app's microphone path: PortAudio, the bridge's FIFOs and echo canceller).
+* baresip as 102 capturing from a private PulseAudio (its ALSA ``pulse`` source), the reference played into
+  that PulseAudio's "mic" sink: the peer of the microphone rows;
+* ``softphone-cli`` as 101 on the sound device bridge, the reference played the same way (the desktop app's
+  microphone path: PortAudio, the bridge's FIFOs and echo canceller), with and without echo cancellation.
 
 The receive path, baresip (102) sending the same file to ``softphone-cli`` (101), is measured per stage: the
 engine tap (what the conference bridge hands to the sound device: decoder, jitter buffer, bridge), once with
@@ -216,13 +218,15 @@ def reference_twice(ref: Path, work: Path) -> tuple[Path, float]:
 
 
 def call_from_baresip(
-    server: DemoServer, target: str, source: Path, seconds: float, root: Path,
-    before_end: Callable[[], None] = lambda: None,
+    server: DemoServer, target: str, source: Path | str, seconds: float, root: Path,
+    before_end: Callable[[], None] = lambda: None, env: dict[str, str] | None = None,
 ) -> None:
-    """baresip as 102 sends ``source`` to ``target`` for ``seconds``; ``before_end`` runs 2 s before the
-    hangup (baresip hangs up when its file ends: a second before the speech ends)."""
+    """baresip as 102 sends ``source`` (a WAV file, or a baresip audio source such as ``alsa,pulse``) to
+    ``target`` for ``seconds``; ``before_end`` runs 2 s before the hangup (baresip hangs up when its file
+    ends: a second before the speech ends)."""
     account = f'<sip:102@demo.local>;auth_pass=demo102;outbound="sip:{server.registrar}";regint=600'
-    b = Baresip(root, source=f"aufile,{source}", account=account, codecs=("g722",))
+    spec = source if isinstance(source, str) else f"aufile,{source}"
+    b = Baresip(root, source=spec, account=account, codecs=("g722",), env=env)
     try:
         b.wait_registered()
         b.command("dial", f"sip:{target}@demo.local")
@@ -365,6 +369,22 @@ def send_through_microphone(
     return True
 
 
+def baresip_through_microphone(server: DemoServer, ref: Path, seconds: float, work: Path) -> bool:
+    """The peer of the microphone rows: baresip as 102 capturing with its ALSA source from the same private
+    PulseAudio "mic" the app records from (baresip has no echo canceller loaded)."""
+    if not audio_env.pulse_available():
+        return False
+    pulse = audio_env.start_pulse(work / "pulse-baresip-mic")
+    try:
+        samples = (read_mono(ref) * 32767).astype("<i2")
+        player = pulse.play_tone_into("mic", np.tile(samples, 3))
+        call_from_baresip(server, "103", "alsa,pulse", seconds, work / "sender-mic", env=dict(pulse.env))
+        pulse.stop_helper(player)
+    finally:
+        audio_env.stop_pulse(pulse)
+    return True
+
+
 def pulse_alone(ref: Path, work: Path) -> Path | None:
     """The reference through the private PulseAudio only (pacat into "mic", parec from its monitor): what
     the microphone rows lose before our code sees the audio."""
@@ -407,6 +427,10 @@ def one_run(work: Path, kind: str) -> list[Row]:
                 (
                     "softphone-cli --play -> PBX -> baresip",
                     lambda: send_with_cli(server, ["--play", str(ref)], 2 * seconds + 1),
+                ),
+                (
+                    "baresip mic (ALSA pulse source) -> PBX -> baresip",
+                    lambda: baresip_through_microphone(server, ref, 2 * seconds + 1, work),
                 ),
                 (
                     "softphone mic (sound device bridge) -> PBX -> baresip",

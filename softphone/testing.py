@@ -553,7 +553,8 @@ class DemoServer:
 class Baresip(BaresipPeer):
     """Debian's baresip as a test or benchmark peer, with a generated config bound to 127.0.0.1.
 
-    ``source`` is baresip's ``audio_source`` (``ausine,1100`` sends a sine, ``aufile,/x.wav`` a file); the
+    ``source`` is baresip's ``audio_source`` (``ausine,1100`` sends a sine, ``aufile,/x.wav`` a file,
+    ``alsa,pulse`` a private PulseAudio's default source with its ``env``); the
     ALSA ``null`` device plays (``player``: another ``audio_player``, e.g. ``alsa,pulse`` with a private
     PulseAudio's ``env``, at ``play_rate``); ``sndfile`` dumps what it encodes and decodes to WAVs;
     ``ctrl_tcp`` lets the caller dial, send DTMF and read events (netstring JSON). ``account`` is a baresip
@@ -586,8 +587,7 @@ class Baresip(BaresipPeer):
             "auplay_channels 1",
             "module_path /usr/lib/baresip/modules",
             *(f"module {c}.so" for c in codecs),
-            f"module {source.split(',', 1)[0]}.so",
-            "module alsa.so",
+            *dict.fromkeys((f"module {source.split(',', 1)[0]}.so", "module alsa.so")),
             "module sndfile.so",
             "module_app account.so",
             "module_app menu.so",
