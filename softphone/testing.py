@@ -515,7 +515,7 @@ class DemoServer:
         except BaseException:
             self.stop()
             log = "".join(self.output[mark:][-60:])
-            if "is already in use" in log:
+            if "already in use" in log:
                 raise _PortTaken(log) from None
             raise RuntimeError(f"softphone-server did not start:\n{log}") from None
 
