@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,19 @@ from softphone.secrets import MemorySecrets
 from softphone.services import Profile
 from ui.engine_link import EngineLink
 from ui.viewmodels.app_state import AppViewModel
+
+
+@pytest.fixture(autouse=True)
+def qt_garbage_on_the_main_thread() -> Iterator[None]:
+    """Collect what a test left in reference cycles now, on the GUI thread.
+
+    Left to the automatic collector, a parentless QObject in a cycle (a view-model whose TaskRunner lambda holds
+    it) is freed on whichever thread allocates next: an engine thread or an ``asyncio.to_thread`` worker of a
+    later test. Qt cannot stop a timer from another thread, so the timer stays registered and fires on freed
+    memory (the full suite's segfault in ``test_ui_real_flows``, a QueuesViewModel's wrap-up tick).
+    """
+    yield
+    gc.collect()
 
 
 @pytest.fixture

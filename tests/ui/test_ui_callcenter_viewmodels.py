@@ -213,6 +213,7 @@ def test_a_poll_sent_during_ready_now_and_answered_first_does_not_win(qloop, cli
     gate.set()
     assert run(ready) and vm.wrapup_left is None
     assert run(vm._apply(stale_poll, quiet=True)) and vm.wrapup_left is not None  # a later poll counts again
+    vm.stop()
 
 
 def test_board_for_supervisors_only(qloop, client, server) -> None:
