@@ -23,10 +23,10 @@ from ui.viewmodels.app_state import AppViewModel
 def qt_garbage_on_the_main_thread() -> Iterator[None]:
     """Collect what a test left in reference cycles now, on the GUI thread.
 
-    Left to the automatic collector, a parentless QObject in a cycle (a view-model whose TaskRunner lambda holds
-    it) is freed on whichever thread allocates next: an engine thread or an ``asyncio.to_thread`` worker of a
-    later test. Qt cannot stop a timer from another thread, so the timer stays registered and fires on freed
-    memory (the full suite's segfault in ``test_ui_real_flows``, a QueuesViewModel's wrap-up tick).
+    Left to the collector, a parentless QObject in a cycle (a view-model whose TaskRunner lambda holds it) is
+    freed on whichever thread collects next: a later test's engine thread or ``asyncio.to_thread`` worker.
+    Qt cannot unregister a timer from another thread, so the timer fires on freed memory: the full suite's
+    segfault in ``test_ui_real_flows`` (``QTimerInfoList::activateTimers`` on a freed receiver).
     """
     yield
     gc.collect()
