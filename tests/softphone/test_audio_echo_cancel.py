@@ -107,8 +107,8 @@ def call_with_echo(pulse: PulseServer, tmp_path: Path, aec: str) -> tuple[np.nda
 
 
 def wait_for_a_quiet_machine(max_wait_s: float = 30.0, busy_below: float = 50.0) -> str:
-    """Let what the suite's previous tests left running (a browser closing, servers stopping) finish first:
-    under that load PortAudio's callbacks come late (xruns), and each xrun makes the canceller start over."""
+    """Start the calls on a quiet machine: under load PortAudio's callbacks come late (xruns), and each xrun
+    makes the canceller start over (one full-suite run had them in both pairs; its load is unknown)."""
     start = time.monotonic()
     while (busy := psutil.cpu_percent(interval=0.5)) >= busy_below and time.monotonic() - start < max_wait_s:
         pass
